@@ -1,0 +1,94 @@
+// Server configuration: typed settings, loaded from YAML, environment and --set overrides.
+//
+// Precedence, lowest first: built-in defaults, the YAML file, environment variables
+// (AICC_ + the key upper-cased with '.' and '-' turned into '_', e.g. AICC_JWT_SECRET for
+// jwt.secret), then `--set key=value` arguments. Every key is declared once in config.cpp's
+// schema; an unknown key or a bad value stops the start-up with a message that names the key.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace aicc::config {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";        // listen address
+  std::uint16_t port = 8080;           // 0 picks a free port (see port_file)
+  int threads = 0;                     // I/O threads; 0 means one per core
+  std::string web_root;                // static files; empty: "web" beside the binary's build tree
+  std::string port_file;               // when set, the bound port is written here after listen
+  int shutdown_timeout_ms = 10000;     // bound on graceful shutdown
+  std::size_t max_connections = 0;     // 0: no limit but the descriptor limit
+};
+
+struct JwtConfig {
+  std::string secret;                  // HS256 key; required outside demo mode, >= 32 bytes
+  std::string issuer = "aicc-chat";
+  int access_token_validity = 3600;    // seconds
+  int refresh_token_validity = 2592000;  // seconds (30 days)
+  int clock_skew = 60;                 // seconds of tolerance on exp/nbf/iat
+};
+
+struct StompConfig {
+  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t max_headers = 100;
+  std::size_t max_header_bytes = 8 * 1024;
+  int heartbeat_send_ms = 10000;       // what the server offers to send (0: never)
+  int heartbeat_receive_ms = 10000;    // what the server wants to receive (0: never)
+  double heartbeat_grace = 1.5;        // a peer is silent after grace * negotiated interval
+  std::size_t outbound_queue_bytes = 1024 * 1024;  // per connection, before "slow consumer"
+  std::size_t max_subscriptions = 256;             // per connection
+  std::size_t max_transaction_frames = 1000;       // buffered SEND/ACK/NACK per transaction
+  std::size_t max_unacked = 1000;                  // per subscription in client ack modes
+  int connect_timeout_ms = 10000;      // a new connection must send CONNECT within this
+};
+
+struct WebSocketConfig {
+  std::vector<std::string> allowed_origins;  // empty: same origin and localhost only; "*": any
+  bool permessage_deflate = false;
+  double handshake_rate_per_ip = 50;   // handshakes per second per client IP (token bucket)
+  double handshake_burst_per_ip = 200;
+};
+
+struct SockJsConfig {
+  int heartbeat_ms = 25000;
+  int disconnect_delay_ms = 5000;
+  std::size_t streaming_bytes = 128 * 1024;  // xhr-streaming/eventsource response budget
+  bool cookie_needed = false;
+};
+
+struct LogConfig {
+  std::string level = "info";          // trace, debug, info, warn, error
+  std::string format = "text";         // text or json
+};
+
+struct Config {
+  bool demo = false;                   // demo mode: demo users and secret, loud warnings
+  ServerConfig server;
+  JwtConfig jwt;
+  StompConfig stomp;
+  WebSocketConfig ws;
+  SockJsConfig sockjs;
+  LogConfig log;
+};
+
+struct LoadOptions {
+  std::string file;                              // YAML file; empty: none
+  std::vector<std::string> overrides;            // "key=value" from --set
+  std::map<std::string, std::string> environment;  // usually the process environment
+};
+
+// The whole configuration, or a message naming the offending key and why.
+util::Result<Config, std::string> load(const LoadOptions& options);
+
+// Every key with its default and a one-line description, for --help and the README.
+std::string describe_keys();
+
+// The process environment as a map (for LoadOptions::environment).
+std::map<std::string, std::string> process_environment();
+
+}  // namespace aicc::config
