@@ -16,41 +16,41 @@
 namespace aicc::config {
 
 struct ServerConfig {
-  std::string host = "0.0.0.0";        // listen address
-  std::uint16_t port = 8080;           // 0 picks a free port (see port_file)
-  int threads = 0;                     // I/O threads; 0 means one per core
-  std::string web_root;                // static files; empty: "web" beside the binary's build tree
-  std::string port_file;               // when set, the bound port is written here after listen
-  int shutdown_timeout_ms = 10000;     // bound on graceful shutdown
-  std::size_t max_connections = 0;     // 0: no limit but the descriptor limit
+  std::string host = "0.0.0.0";     // listen address
+  std::uint16_t port = 8080;        // 0 picks a free port (see port_file)
+  int threads = 0;                  // I/O threads; 0 means one per core
+  std::string web_root;             // static files; empty: "web" beside the binary's build tree
+  std::string port_file;            // when set, the bound port is written here after listen
+  int shutdown_timeout_ms = 10000;  // bound on graceful shutdown
+  std::size_t max_connections = 0;  // 0: no limit but the descriptor limit
 };
 
 struct JwtConfig {
-  std::string secret;                  // HS256 key; required outside demo mode, >= 32 bytes
+  std::string secret;  // HS256 key; required outside demo mode, >= 32 bytes
   std::string issuer = "aicc-chat";
-  int access_token_validity = 3600;    // seconds
+  int access_token_validity = 3600;      // seconds
   int refresh_token_validity = 2592000;  // seconds (30 days)
-  int clock_skew = 60;                 // seconds of tolerance on exp/nbf/iat
+  int clock_skew = 60;                   // seconds of tolerance on exp/nbf/iat
 };
 
 struct StompConfig {
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t max_headers = 100;
   std::size_t max_header_bytes = 8 * 1024;
-  int heartbeat_send_ms = 10000;       // what the server offers to send (0: never)
-  int heartbeat_receive_ms = 10000;    // what the server wants to receive (0: never)
-  double heartbeat_grace = 1.5;        // a peer is silent after grace * negotiated interval
+  int heartbeat_send_ms = 10000;     // what the server offers to send (0: never)
+  int heartbeat_receive_ms = 10000;  // what the server wants to receive (0: never)
+  double heartbeat_grace = 1.5;      // a peer is silent after grace * negotiated interval
   std::size_t outbound_queue_bytes = 1024 * 1024;  // per connection, before "slow consumer"
   std::size_t max_subscriptions = 256;             // per connection
   std::size_t max_transaction_frames = 1000;       // buffered SEND/ACK/NACK per transaction
   std::size_t max_unacked = 1000;                  // per subscription in client ack modes
-  int connect_timeout_ms = 10000;      // a new connection must send CONNECT within this
+  int connect_timeout_ms = 10000;                  // a new connection must send CONNECT within this
 };
 
 struct WebSocketConfig {
   std::vector<std::string> allowed_origins;  // empty: same origin and localhost only; "*": any
   bool permessage_deflate = false;
-  double handshake_rate_per_ip = 50;   // handshakes per second per client IP (token bucket)
+  double handshake_rate_per_ip = 50;  // handshakes per second per client IP (token bucket)
   double handshake_burst_per_ip = 200;
 };
 
@@ -62,23 +62,64 @@ struct SockJsConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";          // trace, debug, info, warn, error
-  std::string format = "text";         // text or json
+  std::string level = "info";   // trace, debug, info, warn, error
+  std::string format = "text";  // text or json
+};
+
+struct SqliteConfig {
+  std::string path = "aicc-chat.sqlite";  // database file, created when missing
+};
+
+struct PostgresConfig {
+  std::string url;  // postgresql://user:password@host:port/db; may hold a password
+};
+
+struct StoreConfig {
+  std::string kind = "sqlite";  // sqlite (one node) or postgres (several nodes)
+  SqliteConfig sqlite;
+  PostgresConfig postgres;  // url required when kind is postgres
+};
+
+struct RedisConfig {
+  std::string url;  // redis://[user:password@]host:port[/db] or rediss://
+};
+
+struct BusConfig {
+  std::string kind = "local";  // local (one node) or redis (fan-out across nodes)
+  RedisConfig redis;           // url required when kind is redis
+};
+
+struct RoutingConfig {
+  std::string mode = "hybrid";  // hybrid, manual or auto
+  int auto_assign_after = 10;   // seconds an offer waits for a manual accept (hybrid)
+  int max_rooms_per_agent = 3;  // auto-assignment skips agents at this many active rooms
+  int agent_grace = 60;         // seconds a disconnected agent keeps their rooms
+};
+
+struct BotConfig {
+  std::string url = "builtin";  // base URL of the bot server, or "builtin" for the demo bot
+  int timeout_ms = 5000;        // per call to {url}/api/chat
+  std::string webhook_secret;   // HMAC-SHA256 key of POST /api/bot/webhook
+  bool webhook_require_signature = true;  // false for local trials only (logs a warning)
 };
 
 struct Config {
-  bool demo = false;                   // demo mode: demo users and secret, loud warnings
+  bool demo = false;  // demo mode: demo users and secret, loud warnings
   ServerConfig server;
   JwtConfig jwt;
   StompConfig stomp;
   WebSocketConfig ws;
   SockJsConfig sockjs;
   LogConfig log;
+  StoreConfig store;
+  BusConfig bus;
+  RoutingConfig routing;
+  BotConfig bot;
 };
 
 struct LoadOptions {
-  std::string file;                              // YAML file; empty: none
-  std::vector<std::string> overrides;            // "key=value" from --set
+  std::string file;                                // YAML file; empty: none
+  std::vector<std::string> overrides;              // "key=value" from --set
   std::map<std::string, std::string> environment;  // usually the process environment
 };
 
@@ -87,6 +128,10 @@ util::Result<Config, std::string> load(const LoadOptions& options);
 
 // Every key with its default and a one-line description, for --help and the README.
 std::string describe_keys();
+
+// Every key with its value in `config`, one "key = value" line each, for the start-up log.
+// Secrets and URLs that may carry a password show only whether they are set.
+std::string describe_values(const Config& config);
 
 // The process environment as a map (for LoadOptions::environment).
 std::map<std::string, std::string> process_environment();

@@ -14,9 +14,10 @@ void append_escaped(std::string& out, std::string_view text, Version version);
 // True when `text` needs no escaping in any version, so one encoding serves all clients.
 bool is_escape_free(std::string_view text);
 
-// Appends the wire form of `frame`: command, headers (escaped for `version`, except on CONNECTED,
-// which is never escaped), a blank line, the body and the NUL terminator. When the frame has a
-// body and no content-length header, one is added so bodies may hold NUL bytes.
+// Appends the wire form of `frame`: command, headers (escaped for `version`, except on CONNECTED
+// and CONNECT/STOMP, which the spec leaves unescaped and the decoder never unescapes), a blank
+// line, the body and the NUL terminator. When the frame has a body and no content-length header,
+// one is added so bodies may hold NUL bytes.
 void encode(std::string& out, const Frame& frame, Version version);
 std::string encode(const Frame& frame, Version version);
 

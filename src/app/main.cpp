@@ -1,0 +1,239 @@
+// aicc-chat: entry point. Reads the configuration, wires the concrete parts together, runs one
+// io_context per I/O thread, and shuts down gracefully on SIGINT/SIGTERM.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+#include <unistd.h>
+
+#include "app/lobby.hpp"
+#include "auth/jwt.hpp"
+#include "broker/app_router.hpp"
+#include "config/config.hpp"
+#include "http/http_session.hpp"
+#include "http/listener.hpp"
+#include "http/router.hpp"
+#include "http/sockjs_server.hpp"
+#include "log/log.hpp"
+#include "net/handshake_guard.hpp"
+#include "net/hub.hpp"
+#include "net/stomp_connection.hpp"
+#include "net/metrics.hpp"
+#include "util/random.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using aicc::http::Request;
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kUsage = R"(usage: aicc-chat [options]
+
+Runs the aicc-chat server.
+
+options:
+  --config FILE      read settings from a YAML file (see config/aicc-chat.yaml)
+  --set KEY=VALUE    override one setting (repeatable), e.g. --set server.port=9090
+  --demo             demo mode: a random JWT secret and demo users, with a warning
+  --help-config      list every setting with its default
+  --version          print the version
+  --help             this text
+
+Every setting can also come from the environment: AICC_ + the key in upper case with '.' and '-'
+as '_', e.g. AICC_JWT_SECRET for jwt.secret. Precedence: defaults < file < environment < --set.
+)";
+
+struct Arguments {
+  aicc::config::LoadOptions load;
+  bool done = false;  // --help or --version answered
+  int exit_code = 0;
+};
+
+Arguments parse_arguments(int argc, char** argv) {
+  Arguments args;
+  args.load.environment = aicc::config::process_environment();
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&](std::string_view name) -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "aicc-chat: %.*s needs a value\n", int(name.size()), name.data());
+        args.done = true;
+        args.exit_code = 2;
+        return {};
+      }
+      return argv[++i];
+    };
+    if (arg == "--config") {
+      args.load.file = value(arg);
+    } else if (arg.starts_with("--config=")) {
+      args.load.file = std::string(arg.substr(9));
+    } else if (arg == "--set") {
+      args.load.overrides.push_back(value(arg));
+    } else if (arg.starts_with("--set=")) {
+      args.load.overrides.emplace_back(arg.substr(6));
+    } else if (arg == "--demo") {
+      args.load.overrides.emplace_back("demo=true");
+    } else if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      args.done = true;
+    } else if (arg == "--help-config") {
+      std::fputs(aicc::config::describe_keys().c_str(), stdout);
+      args.done = true;
+    } else if (arg == "--version") {
+      std::printf("aicc-chat %s\n", kVersion);
+      args.done = true;
+    } else {
+      std::fprintf(stderr, "aicc-chat: unknown argument \"%.*s\" (see --help)\n", int(arg.size()), arg.data());
+      args.done = true;
+      args.exit_code = 2;
+    }
+    if (args.done) break;
+  }
+  return args;
+}
+
+void add_operational_routes(aicc::http::Router& router, aicc::net::Metrics& metrics,
+                            aicc::http::SockJsServer& sockjs, std::chrono::steady_clock::time_point started) {
+  router.add(bhttp::verb::get, "/health", [&metrics, &sockjs, started](const Request& request) {
+    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+    boost::json::object body{{"status", "ok"},
+                             {"version", kVersion},
+                             {"uptimeSeconds", uptime.count()},
+                             {"connections", metrics.open_connections()},
+                             {"sockjsSessions", sockjs.session_count()}};
+    return bhttp::message_generator(
+        aicc::http::make_response(request, bhttp::status::ok, boost::json::serialize(body), "application/json"));
+  });
+  router.add(bhttp::verb::get, "/metrics", [&metrics](const Request& request) {
+    return bhttp::message_generator(aicc::http::make_response(request, bhttp::status::ok, metrics.render(),
+                                                              "text/plain; version=0.0.4; charset=utf-8"));
+  });
+}
+
+// The web root: as configured, else "web" in the working directory, else beside the binary.
+std::string find_web_root(const std::string& configured, const char* argv0) {
+  if (!configured.empty()) return configured;
+  if (::access("web/index.html", R_OK) == 0) return "web";
+  std::string binary(argv0);
+  const std::size_t slash = binary.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : binary.substr(0, slash);
+  for (const std::string& candidate : {dir + "/web", dir + "/../web"}) {
+    if (::access((candidate + "/index.html").c_str(), R_OK) == 0) return candidate;
+  }
+  return "web";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Arguments args = parse_arguments(argc, argv);
+  if (args.done) return args.exit_code;
+
+  auto loaded = aicc::config::load(args.load);
+  if (!loaded) {
+    std::fprintf(stderr, "aicc-chat: configuration error: %s\n", loaded.error().c_str());
+    return 2;
+  }
+  aicc::config::Config config = std::move(loaded.value());
+  aicc::log::init(config.log.level, config.log.format);
+
+  if (config.demo) {
+    spdlog::warn("==============================================================");
+    spdlog::warn(" DEMO MODE: not for production. Demo users and secrets are on.");
+    spdlog::warn("==============================================================");
+    if (config.jwt.secret.empty()) {
+      config.jwt.secret = aicc::util::random_hex(32);
+      spdlog::warn("DEMO MODE: jwt.secret is a random value made at start-up; tokens die with this process");
+    }
+  }
+
+  try {
+    const int threads = config.server.threads > 0 ? config.server.threads
+                                                  : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    std::vector<asio::io_context*> context_ptrs;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    for (int i = 0; i < threads; ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+      context_ptrs.push_back(contexts.back().get());
+      guards.push_back(asio::make_work_guard(*contexts.back()));
+    }
+
+    aicc::net::Metrics metrics;
+    aicc::net::Hub hub(metrics);
+    aicc::auth::JwtVerifier jwt(config.jwt.secret, config.jwt.issuer, config.jwt.clock_skew);
+    aicc::broker::AppRouter app_router;
+    aicc::app::add_lobby_handlers(app_router, hub);
+    aicc::net::Services services{config, hub, metrics, jwt, app_router};
+
+    aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip, config.ws.handshake_burst_per_ip);
+    aicc::http::SockJsServer sockjs(services, limiter, {"/ws-chat", "/ws-stomp"});
+    const std::string web_root = find_web_root(config.server.web_root, argv[0]);
+    aicc::http::Router router{aicc::http::StaticFiles(web_root)};
+    const auto started = std::chrono::steady_clock::now();
+    add_operational_routes(router, metrics, sockjs, started);
+
+    aicc::http::HttpContext http_context{services, router, sockjs, limiter};
+    aicc::http::Listener listener(http_context, context_ptrs);
+    const std::uint16_t port = listener.listen(config.server.host, config.server.port);
+    listener.start();
+    if (!config.server.port_file.empty()) {
+      // Written whole, then renamed, so a reader never sees a half-written port.
+      const std::string temporary = config.server.port_file + ".tmp";
+      std::ofstream(temporary) << port << '\n';
+      std::rename(temporary.c_str(), config.server.port_file.c_str());
+    }
+    spdlog::info("aicc-chat {} listening on http://{}:{} threads={} web_root={}", kVersion, config.server.host, port,
+                 threads, web_root);
+
+    // Graceful shutdown: stop accepting, tell every STOMP client, let them flush, then stop.
+    asio::io_context& main_context = *contexts.front();
+    asio::signal_set signals(main_context, SIGINT, SIGTERM);
+    asio::steady_timer drain_timer(main_context);
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void()> check_drained = [&] {
+      if (hub.connections().empty() || std::chrono::steady_clock::now() >= deadline) {
+        if (!hub.connections().empty()) {
+          spdlog::warn("shutdown: {} connections did not close in time", hub.connections().size());
+        }
+        for (auto& guard : guards) guard.reset();
+        for (auto& context : contexts) context->stop();
+        return;
+      }
+      drain_timer.expires_after(std::chrono::milliseconds(20));
+      drain_timer.async_wait([&](boost::system::error_code) { check_drained(); });
+    };
+    signals.async_wait([&](boost::system::error_code error, int signal_number) {
+      if (error) return;
+      spdlog::info("shutdown: signal {} received; closing {} connections", signal_number, hub.connections().size());
+      deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.server.shutdown_timeout_ms);
+      listener.stop();
+      for (const auto& connection : hub.connections()) connection->shutdown_async("server shutting down");
+      check_drained();
+    });
+
+    std::vector<std::thread> workers;
+    for (std::size_t i = 1; i < contexts.size(); ++i) {
+      workers.emplace_back([context = contexts[i].get()] { context->run(); });
+    }
+    main_context.run();
+    for (auto& worker : workers) worker.join();
+    spdlog::info("aicc-chat stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::critical("aicc-chat cannot start: {}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,21 @@
+// How application code sends messages to clients, without knowing connections or threads.
+#pragma once
+
+#include <string_view>
+
+namespace aicc::broker {
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+
+  // Fan-out to every subscriber of a /topic/** destination.
+  virtual void publish(std::string_view destination, std::string_view content_type,
+                       std::string_view body) = 0;
+  // To every session of `user_id` subscribed to "/user" + destination (destination is
+  // "/queue/..."); nobody else receives it.
+  virtual void send_to_user(std::string_view user_id, std::string_view destination,
+                            std::string_view content_type, std::string_view body) = 0;
+};
+
+}  // namespace aicc::broker

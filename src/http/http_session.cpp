@@ -1,0 +1,113 @@
+#include "http/http_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/router.hpp"
+#include "http/sockjs_server.hpp"
+#include "net/ws_session.hpp"
+
+namespace aicc::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+
+std::string remote_of(const beast::tcp_stream& stream) {
+  beast::error_code error;
+  const auto endpoint = stream.socket().remote_endpoint(error);
+  return error ? std::string("unknown") : endpoint.address().to_string();
+}
+
+// Refuses a WebSocket handshake that fails the origin or rate checks; nullopt lets it through.
+std::optional<Response> check_handshake(HttpContext& context, const Request& request, const std::string& remote) {
+  const auto& ws = context.services.config.ws;
+  if (!net::origin_allowed(request[bhttp::field::origin], request[bhttp::field::host], ws.allowed_origins)) {
+    context.services.metrics.error("origin_refused");
+    return error_response(request, bhttp::status::forbidden, "origin_not_allowed",
+                          "this Origin may not open WebSockets here (see ws.allowed-origins)");
+  }
+  if (!context.handshake_limiter.allow(remote, std::chrono::steady_clock::now())) {
+    context.services.metrics.error("handshake_rate_limited");
+    return error_response(request, bhttp::status::too_many_requests, "rate_limited",
+                          "too many WebSocket handshakes from this address; retry shortly");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  const std::string remote = remote_of(stream);
+  beast::flat_buffer buffer;
+  while (true) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(kMaxHeaderBytes);
+    parser.body_limit(kMaxBodyBytes);
+    stream.expires_after(kRequestTimeout);
+    auto [read_error, n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
+    if (read_error == bhttp::error::end_of_stream || read_error == asio::error::eof ||
+        read_error == beast::error::timeout || read_error == asio::error::connection_reset ||
+        read_error == asio::error::operation_aborted) {
+      break;
+    }
+    if (read_error) {
+      // Malformed or oversized request: say why, then close (the stream is out of sync).
+      const bool too_large = read_error == bhttp::error::body_limit || read_error == bhttp::error::header_limit;
+      Request blank;
+      blank.version(11);
+      Response response = error_response(blank, too_large ? bhttp::status::payload_too_large : bhttp::status::bad_request,
+                                         too_large ? "too_large" : "bad_request", read_error.message());
+      response.keep_alive(false);
+      co_await bhttp::async_write(stream, response, kAwait);
+      break;
+    }
+    context.services.metrics.http_request();
+    Request request = parser.release();
+    const std::string path(target_path(request.target()));
+
+    if (beast::websocket::is_upgrade(request)) {
+      std::optional<net::WsFraming> framing;
+      if (path == "/ws") framing = net::WsFraming::kRawStomp;
+      if (!framing) framing = context.sockjs.websocket_framing(path);
+      std::optional<Response> refusal;
+      if (!framing) {
+        refusal = error_response(request, bhttp::status::not_found, "not_found", "no WebSocket endpoint here");
+      } else {
+        refusal = check_handshake(context, request, remote);
+      }
+      if (refusal) {
+        refusal->keep_alive(false);
+        co_await bhttp::async_write(stream, *refusal, kAwait);
+        break;
+      }
+      co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing, remote);
+      co_return;
+    }
+
+    bool keep_alive = request.keep_alive();
+    if (context.sockjs.matches(path)) {
+      keep_alive = co_await context.sockjs.handle(stream, std::move(request), remote);
+    } else {
+      auto [write_error, written] = co_await beast::async_write(stream, context.router.handle(request), kAwait);
+      if (write_error) break;
+    }
+    if (!keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace aicc::http

@@ -1,0 +1,72 @@
+#include "http/listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace aicc::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+Listener::Listener(HttpContext& context, std::vector<asio::io_context*> contexts)
+    : context_(context), contexts_(std::move(contexts)), acceptor_(*contexts_.front()) {}
+
+std::uint16_t Listener::listen(const std::string& host, std::uint16_t port) {
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(host, error);
+  if (error) throw std::runtime_error("server.host \"" + host + "\" is not an IP address");
+  const tcp::endpoint endpoint(address, port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint, error);
+  if (error) {
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + error.message());
+  }
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  return acceptor_.local_endpoint().port();
+}
+
+void Listener::start() {
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+}
+
+void Listener::stop() {
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+  while (acceptor_.is_open()) {
+    asio::io_context& target = *contexts_[next_++ % contexts_.size()];
+    auto [error, socket] = co_await acceptor_.async_accept(target, asio::as_tuple(asio::use_awaitable));
+    if (error == asio::error::operation_aborted || !acceptor_.is_open()) break;
+    if (error) {
+      // Out of descriptors or memory: say so, and back off instead of spinning.
+      spdlog::warn("accept failed: {}", error.message());
+      asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true));
+    // One bad session never takes the acceptor down: its exception is logged here.
+    asio::co_spawn(target, run_http_session(context_, std::move(socket)), [](std::exception_ptr failure) {
+      if (!failure) return;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        spdlog::error("connection failed: {}", e.what());
+      }
+    });
+  }
+}
+
+}  // namespace aicc::http

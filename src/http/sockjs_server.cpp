@@ -1,0 +1,513 @@
+#include "http/sockjs_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/router.hpp"
+#include "net/stomp_connection.hpp"
+#include "sockjs/framing.hpp"
+#include "sockjs/session.hpp"
+#include "util/random.hpp"
+
+namespace aicc::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kNoCache = "no-store, no-cache, no-transform, must-revalidate, max-age=0";
+constexpr std::string_view kSockJsClientUrl = "/vendor/sockjs.min.js";
+
+enum class Receiver { kXhr, kXhrStreaming, kEventSource, kHtmlFile, kJsonp };
+
+std::optional<Receiver> receiver_of(std::string_view transport) {
+  if (transport == "xhr") return Receiver::kXhr;
+  if (transport == "xhr_streaming") return Receiver::kXhrStreaming;
+  if (transport == "eventsource") return Receiver::kEventSource;
+  if (transport == "htmlfile") return Receiver::kHtmlFile;
+  if (transport == "jsonp") return Receiver::kJsonp;
+  return std::nullopt;
+}
+
+net::Transport metrics_kind(Receiver receiver) {
+  switch (receiver) {
+    case Receiver::kXhr: return net::Transport::kSockJsXhrPolling;
+    case Receiver::kXhrStreaming: return net::Transport::kSockJsXhrStreaming;
+    case Receiver::kEventSource: return net::Transport::kSockJsEventSource;
+    case Receiver::kHtmlFile: return net::Transport::kSockJsHtmlFile;
+    case Receiver::kJsonp: return net::Transport::kSockJsJsonp;
+  }
+  return net::Transport::kSockJsXhrPolling;
+}
+
+// The value of query parameter `name` ("c" for callbacks), not url-decoded: callbacks are
+// validated as [A-Za-z0-9_.] anyway.
+std::string_view query_param(std::string_view target, std::string_view name) {
+  const std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return {};
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// CORS as SockJS clients need it: credentials allowed, so the origin is echoed rather than "*".
+template <class Message>
+void add_cors(Message& response, const Request& request) {
+  const std::string_view origin = request[bhttp::field::origin];
+  response.set(bhttp::field::access_control_allow_origin, origin.empty() || origin == "null" ? "*" : origin);
+  response.set(bhttp::field::access_control_allow_credentials, "true");
+  const std::string_view requested = request[bhttp::field::access_control_request_headers];
+  if (!requested.empty()) response.set(bhttp::field::access_control_allow_headers, requested);
+}
+
+template <class Message>
+void add_session_cookie(Message& response, const Request& request, bool cookie_needed) {
+  if (!cookie_needed) return;
+  // Sticky load balancers route by JSESSIONID; keep the client's if it sent one.
+  std::string_view cookie = request[bhttp::field::cookie];
+  std::string value = "dummy";
+  if (const std::size_t at = cookie.find("JSESSIONID="); at != std::string_view::npos) {
+    const std::string_view rest = cookie.substr(at + 11);
+    value = std::string(rest.substr(0, rest.find(';')));
+  }
+  response.set(bhttp::field::set_cookie, "JSESSIONID=" + value + "; Path=/");
+}
+
+Response sockjs_response(const Request& request, bhttp::status status, std::string body, std::string_view type) {
+  Response response = make_response(request, status, std::move(body), type);
+  response.set(bhttp::field::cache_control, kNoCache);
+  add_cors(response, request);
+  return response;
+}
+
+Response preflight(const Request& request, std::string_view methods) {
+  Response response = make_response(request, bhttp::status::no_content, "", "text/plain; charset=UTF-8");
+  response.set(bhttp::field::cache_control, "public, max-age=31536000");
+  response.set(bhttp::field::access_control_allow_methods, methods);
+  response.set(bhttp::field::access_control_max_age, "31536000");
+  add_cors(response, request);
+  return response;
+}
+
+}  // namespace
+
+// One SockJS session over the HTTP transports: the protocol state (sockjs::Session) and the STOMP
+// connection it carries. Lives on `executor`; every member is used only there.
+class SockJsSessionState : public net::ConnectionTransport, public std::enable_shared_from_this<SockJsSessionState> {
+ public:
+  SockJsSessionState(std::string id, asio::any_io_executor executor, sockjs::SessionOptions options)
+      : id(std::move(id)), executor(std::move(executor)), protocol(options, SteadyClock::now()),
+        signal(this->executor), reaper(this->executor) {}
+
+  // net::ConnectionTransport: output from the STOMP connection moves into the SockJS queue.
+  void wake() override {
+    if (!connection) return;
+    std::vector<stomp::Outbound> items;
+    while (connection->has_output()) {
+      items.clear();
+      connection->take_output(items, 64 * 1024);
+      for (auto& item : items) {
+        std::string text = std::move(item.head);
+        if (item.shared) text.append(*item.shared);
+        if (!protocol.send(std::move(text))) {
+          // The STOMP queue limit is lower than this one, so this means a client that stopped
+          // polling altogether; nothing more can reach it.
+          protocol.close(1002, "Connection interrupted");
+          break;
+        }
+      }
+    }
+    if (connection->should_close()) protocol.close(3000, "Go away!");
+    signal.cancel();
+  }
+  void abort() override {
+    protocol.close(1002, "Connection interrupted");
+    end_connection("close timeout");
+    signal.cancel();
+  }
+
+  void end_connection(std::string_view reason) {
+    if (connection) {
+      auto kept = connection;  // on_transport_closed may release the last other reference
+      kept->on_transport_closed(reason);
+    }
+  }
+
+  std::string id;
+  asio::any_io_executor executor;
+  sockjs::Session protocol;
+  asio::steady_timer signal;  // the attached receiver waits on it; wake() cancels
+  asio::steady_timer reaper;  // expiry of the session
+  std::shared_ptr<net::StompConnection> connection;
+  bool reaper_started = false;
+};
+
+SockJsServer::SockJsServer(net::Services& services, net::HandshakeRateLimiter& limiter,
+                           std::vector<std::string> prefixes)
+    : services_(services), limiter_(limiter), prefixes_(std::move(prefixes)) {}
+
+SockJsServer::~SockJsServer() = default;
+
+std::optional<SockJsServer::Route> SockJsServer::route(std::string_view path) const {
+  for (const std::string& prefix : prefixes_) {
+    if (path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+      return Route{path.substr(prefix.size())};
+    }
+  }
+  return std::nullopt;
+}
+
+bool SockJsServer::matches(std::string_view path) const { return route(path).has_value(); }
+
+namespace {
+
+// "/server/session/transport" split in three; empty when the shape is wrong.
+struct SessionPath {
+  std::string_view server, session, transport;
+};
+std::optional<SessionPath> split_session_path(std::string_view rest) {
+  if (rest.empty() || rest.front() != '/') return std::nullopt;
+  rest.remove_prefix(1);
+  std::string_view parts[3];
+  for (int i = 0; i < 3; ++i) {
+    const std::size_t slash = rest.find('/');
+    if ((i < 2) == (slash == std::string_view::npos)) return std::nullopt;
+    parts[i] = rest.substr(0, slash);
+    rest = i < 2 ? rest.substr(slash + 1) : std::string_view{};
+  }
+  if (!sockjs::is_valid_path_component(parts[0]) || !sockjs::is_valid_path_component(parts[1])) return std::nullopt;
+  return SessionPath{parts[0], parts[1], parts[2]};
+}
+
+}  // namespace
+
+std::optional<net::WsFraming> SockJsServer::websocket_framing(std::string_view path) const {
+  const auto found = route(path);
+  if (!found) return std::nullopt;
+  if (found->rest == "/websocket") return net::WsFraming::kRawStomp;
+  const auto parts = split_session_path(found->rest);
+  if (parts && parts->transport == "websocket") return net::WsFraming::kSockJs;
+  return std::nullopt;
+}
+
+std::shared_ptr<SockJsSessionState> SockJsServer::find(std::string_view session_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(std::string(session_id));
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void SockJsServer::forget(const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session_id);
+}
+
+std::size_t SockJsServer::session_count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request request, std::string remote) {
+  const std::string path(target_path(request.target()));
+  const std::string_view rest = route(path)->rest;
+  const bool cookie_needed = services_.config.sockjs.cookie_needed;
+  auto send = [&](auto response) -> asio::awaitable<bool> {
+    const bool keep_alive = response.keep_alive();
+    auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+    co_return !error && keep_alive;
+  };
+
+  if (rest.empty() || rest == "/") {
+    if (request.method() != bhttp::verb::get) {
+      co_return co_await send(error_response(request, bhttp::status::method_not_allowed, "method_not_allowed", "GET only"));
+    }
+    Response response = make_response(request, bhttp::status::ok, "Welcome to SockJS!\n", "text/plain; charset=UTF-8");
+    response.set(bhttp::field::cache_control, "public, max-age=31536000");
+    co_return co_await send(std::move(response));
+  }
+  if (rest == "/info") {
+    if (request.method() == bhttp::verb::options) co_return co_await send(preflight(request, "OPTIONS, GET"));
+    if (request.method() != bhttp::verb::get) {
+      co_return co_await send(error_response(request, bhttp::status::method_not_allowed, "method_not_allowed", "GET only"));
+    }
+    const std::vector<std::string> origins{"*:*"};
+    Response response = sockjs_response(
+        request, bhttp::status::ok,
+        sockjs::info_json(true, cookie_needed, origins, util::random_u32()), "application/json; charset=UTF-8");
+    co_return co_await send(std::move(response));
+  }
+  if (rest == "/iframe.html" || (rest.starts_with("/iframe") && rest.ends_with(".html") && rest.find('/', 1) == std::string_view::npos)) {
+    const std::string page = sockjs::iframe_page(kSockJsClientUrl);
+    const std::string etag = sockjs::etag_for(page);
+    if (request[bhttp::field::if_none_match] == etag) {
+      bhttp::response<bhttp::empty_body> response{bhttp::status::not_modified, request.version()};
+      response.set(bhttp::field::etag, etag);
+      response.keep_alive(request.keep_alive());
+      co_return co_await send(std::move(response));
+    }
+    Response response = make_response(request, bhttp::status::ok, page, "text/html; charset=UTF-8");
+    response.set(bhttp::field::cache_control, "public, max-age=31536000");
+    response.set(bhttp::field::etag, etag);
+    co_return co_await send(std::move(response));
+  }
+  if (rest == "/websocket") {
+    co_return co_await send(error_response(request, bhttp::status::bad_request, "bad_request",
+                                           "Can \"Upgrade\" only to \"WebSocket\"."));
+  }
+
+  const auto parts = split_session_path(rest);
+  if (!parts) co_return co_await send(error_response(request, bhttp::status::not_found, "not_found", "no such SockJS path"));
+  if (parts->transport == "websocket") {
+    co_return co_await send(error_response(request, bhttp::status::bad_request, "bad_request",
+                                           "Can \"Upgrade\" only to \"WebSocket\"."));
+  }
+  if (!net::origin_allowed(request[bhttp::field::origin], request[bhttp::field::host], services_.config.ws.allowed_origins)) {
+    services_.metrics.error("origin_refused");
+    co_return co_await send(error_response(request, bhttp::status::forbidden, "origin_not_allowed",
+                                           "this Origin may not open SockJS sessions here (see ws.allowed-origins)"));
+  }
+  const bool is_send = parts->transport == "xhr_send" || parts->transport == "jsonp_send";
+  const auto receiver = receiver_of(parts->transport);
+  if (!is_send && !receiver) {
+    co_return co_await send(error_response(request, bhttp::status::not_found, "not_found", "unknown SockJS transport"));
+  }
+  if (request.method() == bhttp::verb::options &&
+      (parts->transport == "xhr" || parts->transport == "xhr_send" || parts->transport == "xhr_streaming")) {
+    co_return co_await send(preflight(request, "OPTIONS, POST"));
+  }
+  if (is_send) {
+    const bool jsonp = parts->transport == "jsonp_send";
+    if (request.method() != bhttp::verb::post) {
+      co_return co_await send(error_response(request, bhttp::status::method_not_allowed, "method_not_allowed", "POST only"));
+    }
+    co_return co_await handle_send(stream, request, parts->session, jsonp);
+  }
+  const bool polling_get = *receiver == Receiver::kEventSource || *receiver == Receiver::kHtmlFile || *receiver == Receiver::kJsonp;
+  if (request.method() != (polling_get ? bhttp::verb::get : bhttp::verb::post)) {
+    co_return co_await send(error_response(request, bhttp::status::method_not_allowed, "method_not_allowed",
+                                           polling_get ? "GET only" : "POST only"));
+  }
+  co_return co_await handle_receiver(stream, request, parts->session, parts->transport, remote);
+}
+
+asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const Request& request,
+                                                std::string_view session_id, bool jsonp) {
+  auto write = [&](Response response) -> asio::awaitable<bool> {
+    const bool keep_alive = response.keep_alive();
+    auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+    co_return !error && keep_alive;
+  };
+  auto session = find(session_id);
+  if (!session) co_return co_await write(sockjs_response(request, bhttp::status::not_found, "", "text/plain; charset=UTF-8"));
+
+  std::string body = request.body();
+  if (jsonp && request[bhttp::field::content_type].starts_with("application/x-www-form-urlencoded")) {
+    body = sockjs::parse_form_payload(body);
+  }
+  const std::size_t limit = services_.config.stomp.max_frame_bytes * 4 + 4096;
+  auto messages = sockjs::parse_client_messages(body, limit);
+  if (!messages) {
+    co_return co_await write(sockjs_response(request, bhttp::status::internal_server_error,
+                                             std::string(sockjs::describe(messages.error())), "text/plain; charset=UTF-8"));
+  }
+  // Hand the messages to the STOMP connection on the session's own thread, in order.
+  co_await asio::co_spawn(
+      session->executor,
+      [session, messages = std::move(*messages)]() -> asio::awaitable<void> {
+        if (session->connection) {
+          for (const std::string& message : messages) session->connection->on_data(message);
+        }
+        co_return;
+      },
+      asio::use_awaitable);
+  if (jsonp) co_return co_await write(sockjs_response(request, bhttp::status::ok, "ok", "text/plain; charset=UTF-8"));
+  Response response = sockjs_response(request, bhttp::status::no_content, "", "text/plain; charset=UTF-8");
+  add_session_cookie(response, request, services_.config.sockjs.cookie_needed);
+  co_return co_await write(std::move(response));
+}
+
+asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, const Request& request,
+                                                    std::string_view session_id, std::string_view transport,
+                                                    const std::string& remote) {
+  const Receiver receiver = *receiver_of(transport);
+  const std::string callback(query_param(request.target(), "c"));
+  const bool needs_callback = receiver == Receiver::kHtmlFile || receiver == Receiver::kJsonp;
+  if (needs_callback && (callback.empty() || !sockjs::is_valid_callback(callback))) {
+    Response response = sockjs_response(request, bhttp::status::internal_server_error,
+                                        callback.empty() ? "\"callback\" parameter required" : "invalid \"callback\" parameter",
+                                        "text/plain; charset=UTF-8");
+    auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+    co_return !error && request.keep_alive();
+  }
+
+  std::shared_ptr<SockJsSessionState> session;
+  bool created = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(std::string(session_id));
+    if (it != sessions_.end()) {
+      session = it->second;
+    }
+  }
+  if (!session) {
+    if (!limiter_.allow(remote, SteadyClock::now())) {
+      services_.metrics.error("handshake_rate_limited");
+      Response response = error_response(request, bhttp::status::too_many_requests, "rate_limited",
+                                         "too many new sessions from this address; retry shortly");
+      response.keep_alive(false);
+      co_await bhttp::async_write(stream, response, kAwait);
+      co_return false;
+    }
+    const auto& c = services_.config.sockjs;
+    sockjs::SessionOptions options;
+    options.heartbeat = std::chrono::milliseconds(c.heartbeat_ms);
+    options.disconnect_delay = std::chrono::milliseconds(c.disconnect_delay_ms);
+    options.streaming_bytes = c.streaming_bytes;
+    // Above the STOMP connection's own limit, which is the one that should act.
+    options.max_pending_bytes = services_.config.stomp.outbound_queue_bytes * 2 + 64 * 1024;
+    auto executor = co_await asio::this_coro::executor;
+    auto fresh = std::make_shared<SockJsSessionState>(std::string(session_id), executor, options);
+    std::lock_guard lock(mutex_);
+    auto [it, inserted] = sessions_.try_emplace(fresh->id, fresh);
+    session = it->second;
+    created = inserted;
+  }
+
+  const bool cookie_needed = services_.config.sockjs.cookie_needed;
+  const bool keep_alive_after = request.keep_alive();
+  SockJsServer* self = this;
+  // The whole exchange runs on the session's thread (see the header).
+  co_return co_await asio::co_spawn(
+      session->executor,
+      [self, session, created, receiver, callback, &stream, &request, remote, cookie_needed,
+       keep_alive_after]() -> asio::awaitable<bool> {
+        auto& state = *session;
+        if (created) {
+          state.connection = std::make_shared<net::StompConnection>(self->services_, state.executor,
+                                                                    metrics_kind(receiver), remote);
+          state.connection->start(state);
+          state.reaper_started = true;
+          // Expiry: once nobody has polled for the disconnect delay, the client is gone.
+          asio::co_spawn(
+              state.executor,
+              [self, session]() -> asio::awaitable<void> {
+                auto& s = *session;
+                while (true) {
+                  const auto now = SteadyClock::now();
+                  if (s.protocol.expired(now)) break;
+                  s.reaper.expires_at(std::max(s.protocol.next_deadline(), now + std::chrono::milliseconds(50)));
+                  co_await s.reaper.async_wait(kAwait);
+                }
+                const auto& status = s.protocol.close_status();
+                s.end_connection(status ? status->reason : std::string("SockJS session timed out"));
+                self->forget(s.id);
+              },
+              asio::detached);
+        }
+
+        const bool streaming = receiver == Receiver::kXhrStreaming || receiver == Receiver::kEventSource ||
+                               receiver == Receiver::kHtmlFile;
+        auto emit = state.protocol.attach(streaming ? sockjs::ReceiverKind::kStreaming : sockjs::ReceiverKind::kPolling,
+                                          SteadyClock::now());
+        auto wrap = [&](const std::string& frame) {
+          switch (receiver) {
+            case Receiver::kXhr:
+            case Receiver::kXhrStreaming: return sockjs::wrap_xhr(frame);
+            case Receiver::kEventSource: return sockjs::wrap_eventsource(frame);
+            case Receiver::kHtmlFile: return sockjs::wrap_htmlfile(frame);
+            case Receiver::kJsonp: return sockjs::wrap_jsonp(callback, frame);
+          }
+          return sockjs::wrap_xhr(frame);
+        };
+        std::string_view content_type = "application/javascript; charset=UTF-8";
+        if (receiver == Receiver::kEventSource) content_type = "text/event-stream; charset=UTF-8";
+        if (receiver == Receiver::kHtmlFile) content_type = "text/html; charset=UTF-8";
+
+        if (!streaming) {
+          // Polling: one complete response with the first frame that comes.
+          while (emit.frames.empty() && !emit.end) {
+            state.signal.expires_at(state.protocol.next_deadline());
+            auto [wait_error] = co_await state.signal.async_wait(kAwait);
+            emit = wait_error ? state.protocol.flush(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
+          }
+          std::string body;
+          for (const auto& frame : emit.frames) body += wrap(frame);
+          Response response = sockjs_response(request, bhttp::status::ok, std::move(body), content_type);
+          add_session_cookie(response, request, cookie_needed);
+          auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+          if (error && !emit.end) state.protocol.receiver_gone(SteadyClock::now());
+          state.protocol.detach(SteadyClock::now());
+          if (state.protocol.close_status() && emit.end) {
+            // The close frame reached the client (or it never will): the STOMP connection is over.
+            if (state.connection && state.connection->should_close()) state.end_connection("closed by the server");
+          }
+          co_return !error && keep_alive_after;
+        }
+
+        // Streaming: chunked response, prelude, then frames as they come.
+        bhttp::response<bhttp::empty_body> head{bhttp::status::ok, request.version()};
+        head.set(bhttp::field::server, "aicc-chat");
+        head.set(bhttp::field::content_type, content_type);
+        head.set(bhttp::field::cache_control, kNoCache);
+        add_cors(head, request);
+        add_session_cookie(head, request, cookie_needed);
+        head.chunked(true);
+        head.keep_alive(keep_alive_after);
+        bhttp::response_serializer<bhttp::empty_body> serializer{head};
+        stream.expires_never();
+        auto [head_error, head_n] = co_await bhttp::async_write_header(stream, serializer, kAwait);
+        std::string prelude;
+        if (receiver == Receiver::kXhrStreaming) prelude = sockjs::xhr_streaming_prelude();
+        if (receiver == Receiver::kEventSource) prelude = sockjs::eventsource_prelude();
+        if (receiver == Receiver::kHtmlFile) prelude = sockjs::htmlfile_prelude(callback);
+        beast::error_code error = head_error;
+        if (!error) {
+          std::tie(error, std::ignore) = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(prelude)), kAwait);
+        }
+        while (!error) {
+          if (!emit.frames.empty()) {
+            std::string chunk;
+            for (const auto& frame : emit.frames) chunk += wrap(frame);
+            std::tie(error, std::ignore) = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(chunk)), kAwait);
+            if (error) break;
+          }
+          if (emit.end) break;
+          state.signal.expires_at(state.protocol.next_deadline());
+          auto [wait_error] = co_await state.signal.async_wait(kAwait);
+          emit = wait_error ? state.protocol.flush(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
+        }
+        if (error) {
+          if (!emit.end) state.protocol.receiver_gone(SteadyClock::now());
+          state.protocol.detach(SteadyClock::now());
+          state.reaper.cancel();
+          co_return false;
+        }
+        std::tie(error, std::ignore) = co_await asio::async_write(stream, bhttp::make_chunk_last(), kAwait);
+        state.protocol.detach(SteadyClock::now());
+        if (state.protocol.close_status() && state.connection && state.connection->should_close()) {
+          state.end_connection("closed by the server");
+        }
+        state.reaper.cancel();
+        co_return !error && keep_alive_after;
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace aicc::http

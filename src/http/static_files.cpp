@@ -1,0 +1,153 @@
+#include "http/static_files.hpp"
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/file_body.hpp>
+
+#include <sys/stat.h>
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+
+namespace aicc::http {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string http_date(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> resolve_static_path(std::string_view root, std::string_view target_path) {
+  constexpr std::size_t kMaxPath = 1024;
+  if (target_path.empty() || target_path.front() != '/' || target_path.size() > kMaxPath) return std::nullopt;
+  std::string decoded;
+  for (std::size_t i = 0; i < target_path.size(); ++i) {
+    char c = target_path[i];
+    if (c == '%') {
+      if (i + 2 >= target_path.size()) return std::nullopt;
+      const int hi = hex_value(target_path[i + 1]);
+      const int lo = hex_value(target_path[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F || c == '\\') return std::nullopt;
+    decoded.push_back(c);
+  }
+  // Every segment must be a plain name: no "." or ".." and no hidden files.
+  std::size_t start = 1;
+  while (start <= decoded.size()) {
+    std::size_t end = decoded.find('/', start);
+    if (end == std::string::npos) end = decoded.size();
+    const std::string_view segment = std::string_view(decoded).substr(start, end - start);
+    if (!segment.empty() && segment.front() == '.') return std::nullopt;
+    if (segment.empty() && end != decoded.size()) return std::nullopt;  // "//"
+    start = end + 1;
+  }
+  std::string path(root);
+  path.append(decoded);
+  if (path.back() == '/') path.append("index.html");
+  return path;
+}
+
+std::string_view mime_type(std::string_view path) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kTypes{{
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".ico", "image/x-icon"},
+      {".webp", "image/webp"},
+      {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".wav", "audio/wav"},
+  }};
+  const std::size_t dot = path.rfind('.');
+  if (dot != std::string_view::npos && path.find('/', dot) == std::string_view::npos) {
+    const std::string_view extension = path.substr(dot);
+    for (const auto& [ext, type] : kTypes) {
+      if (ext == extension) return type;
+    }
+  }
+  return "application/octet-stream";
+}
+
+StaticFiles::StaticFiles(std::string root) : root_(std::move(root)) {
+  while (!root_.empty() && root_.back() == '/') root_.pop_back();
+}
+
+bhttp::message_generator StaticFiles::serve(const Request& request) const {
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const auto file = resolve_static_path(root_, path);
+  if (!file) return error_response(request, bhttp::status::bad_request, "bad_path", "malformed path");
+
+  struct stat info {};
+  if (::stat(file->c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    return error_response(request, bhttp::status::not_found, "not_found", "no such file");
+  }
+  char etag[64];
+  std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(info.st_size),
+                static_cast<unsigned long long>(info.st_mtime));
+  const std::string_view type = mime_type(*file);
+  // Pages must be revalidated so a deployment shows at once; assets may be cached for an hour.
+  const bool is_page = type.starts_with("text/html");
+  auto set_headers = [&](auto& response) {
+    response.set(bhttp::field::server, "aicc-chat");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set(bhttp::field::content_type, type);
+    response.set(bhttp::field::etag, etag);
+    response.set(bhttp::field::last_modified, http_date(info.st_mtime));
+    response.set(bhttp::field::cache_control, is_page ? "no-cache" : "public, max-age=3600");
+    if (is_page) {
+      response.set("Content-Security-Policy",
+                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                   "connect-src 'self' ws: wss:; frame-ancestors 'self'");
+      response.set("Referrer-Policy", "same-origin");
+    }
+    response.keep_alive(request.keep_alive());
+  };
+
+  if (request[bhttp::field::if_none_match] == etag) {
+    bhttp::response<bhttp::empty_body> response{bhttp::status::not_modified, request.version()};
+    set_headers(response);
+    return response;
+  }
+  if (request.method() == bhttp::verb::head) {
+    bhttp::response<bhttp::empty_body> response{bhttp::status::ok, request.version()};
+    set_headers(response);
+    response.content_length(static_cast<std::uint64_t>(info.st_size));
+    return response;
+  }
+  boost::beast::error_code error;
+  bhttp::file_body::value_type body;
+  body.open(file->c_str(), boost::beast::file_mode::scan, error);
+  if (error) return error_response(request, bhttp::status::not_found, "not_found", "no such file");
+  const auto size = body.size();
+  bhttp::response<bhttp::file_body> response{std::piecewise_construct, std::make_tuple(std::move(body)),
+                                             std::make_tuple(bhttp::status::ok, request.version())};
+  set_headers(response);
+  response.content_length(size);
+  return response;
+}
+
+}  // namespace aicc::http

@@ -1,0 +1,126 @@
+#include "net/hub.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+#include "broker/destination.hpp"
+#include "net/metrics.hpp"
+#include "net/stomp_connection.hpp"
+
+namespace aicc::net {
+
+Hub::Hub(Metrics& metrics) : metrics_(metrics) {}
+
+void Hub::subscribe(const std::string& key, const ConnectionPtr& connection,
+                    const std::string& subscription_id, bool point_to_point) {
+  std::deque<std::shared_ptr<const stomp::Message>> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    registry_.add(key, connection, subscription_id);
+    if (point_to_point) {
+      auto it = backlog_.find(key);
+      if (it != backlog_.end()) {
+        waiting = std::move(it->second);
+        backlog_.erase(it);
+      }
+    }
+  }
+  for (auto& message : waiting) connection->deliver_async(subscription_id, std::move(message));
+}
+
+void Hub::unsubscribe(const std::string& key, const ConnectionPtr& connection,
+                      const std::string& subscription_id) {
+  std::lock_guard lock(mutex_);
+  registry_.remove(key, connection, subscription_id);
+}
+
+void Hub::publish(std::string_view destination, std::string_view content_type,
+                  std::string_view body) {
+  const std::string key(destination);
+  deliver_to_all(key, stomp::make_message(key, content_type, body));
+}
+
+void Hub::send_to_user(std::string_view user_id, std::string_view destination,
+                       std::string_view content_type, std::string_view body) {
+  // Subscribers see the destination they subscribed to: /user/queue/...
+  auto message = stomp::make_message("/user" + std::string(destination), content_type, body);
+  deliver_to_all(broker::user_key(user_id, destination), message);
+}
+
+void Hub::deliver_to_all(const std::string& key, const std::shared_ptr<const stomp::Message>& message) {
+  std::vector<Registry::Entry> targets;
+  {
+    std::lock_guard lock(mutex_);
+    targets.reserve(registry_.subscribers(key));
+    registry_.for_each(key, [&](const Registry::Entry& entry) { targets.push_back(entry); });
+  }
+  post_deliveries(targets, message);
+}
+
+void Hub::deliver_to_one(const std::string& key, const std::shared_ptr<const stomp::Message>& message) {
+  std::optional<Registry::Entry> target;
+  {
+    std::lock_guard lock(mutex_);
+    target = registry_.next(key);
+    if (!target) {
+      auto& waiting = backlog_[key];
+      // A queue nobody reads must not grow without bound: the oldest message gives way.
+      if (waiting.size() >= kQueueBacklog) {
+        waiting.pop_front();
+        metrics_.error("queue_backlog_overflow");
+      }
+      waiting.push_back(message);
+      return;
+    }
+  }
+  target->handle->deliver_async(std::move(target->subscription_id), message);
+}
+
+void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
+                          const std::shared_ptr<const stomp::Message>& message) {
+  if (targets.empty()) return;
+  // One task per I/O thread rather than one per subscriber.
+  std::sort(targets.begin(), targets.end(), [](const auto& a, const auto& b) {
+    return std::less<>{}(a.handle->context_key(), b.handle->context_key());
+  });
+  std::size_t begin = 0;
+  while (begin < targets.size()) {
+    std::size_t end = begin + 1;
+    while (end < targets.size() && targets[end].handle->context_key() == targets[begin].handle->context_key()) {
+      ++end;
+    }
+    std::vector<Registry::Entry> group(std::make_move_iterator(targets.begin() + begin),
+                                       std::make_move_iterator(targets.begin() + end));
+    auto executor = group.front().handle->executor();
+    boost::asio::post(executor, [group = std::move(group), message]() {
+      for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message);
+    });
+    begin = end;
+  }
+}
+
+void Hub::attach(const ConnectionPtr& connection) {
+  std::lock_guard lock(mutex_);
+  connections_.emplace(connection.get(), connection);
+}
+
+void Hub::detach(const StompConnection* connection) {
+  std::lock_guard lock(mutex_);
+  connections_.erase(connection);
+}
+
+std::vector<ConnectionPtr> Hub::connections() const {
+  std::lock_guard lock(mutex_);
+  std::vector<ConnectionPtr> out;
+  out.reserve(connections_.size());
+  for (const auto& [raw, connection] : connections_) out.push_back(connection);
+  return out;
+}
+
+std::size_t Hub::subscription_count() const {
+  std::lock_guard lock(mutex_);
+  return registry_.size();
+}
+
+}  // namespace aicc::net

@@ -1,0 +1,73 @@
+// The in-process broker hub: subscriptions of every connection on every I/O thread, and the
+// delivery of published messages to them.
+//
+// The registry is shared by all threads behind one mutex, held only to read or change the
+// subscriber lists (never while delivering). Deliveries are posted to each subscriber's own
+// I/O thread, one task per thread per publish, so a publish costs one lock and a handful of posts
+// however many subscribers it has. Posting from one thread to another keeps FIFO order, so two
+// messages from one sender reach every subscriber in the order they were sent.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "broker/publisher.hpp"
+#include "broker/registry.hpp"
+#include "stomp/message.hpp"
+
+namespace aicc::net {
+
+class StompConnection;
+class Metrics;
+using ConnectionPtr = std::shared_ptr<StompConnection>;
+
+class Hub final : public broker::Publisher {
+ public:
+  // Messages kept for a /queue/** destination that has no subscriber yet.
+  static constexpr std::size_t kQueueBacklog = 1000;
+
+  explicit Hub(Metrics& metrics);
+
+  // `key` is the destination, or broker::user_key() for user destinations.
+  void subscribe(const std::string& key, const ConnectionPtr& connection,
+                 const std::string& subscription_id, bool point_to_point);
+  void unsubscribe(const std::string& key, const ConnectionPtr& connection,
+                   const std::string& subscription_id);
+
+  // broker::Publisher
+  void publish(std::string_view destination, std::string_view content_type,
+               std::string_view body) override;
+  void send_to_user(std::string_view user_id, std::string_view destination,
+                    std::string_view content_type, std::string_view body) override;
+
+  // Fan-out of an already built message to every subscriber of `key`.
+  void deliver_to_all(const std::string& key, const std::shared_ptr<const stomp::Message>& message);
+  // Point-to-point: one subscriber of `key` (round robin), or the backlog when there is none.
+  void deliver_to_one(const std::string& key, const std::shared_ptr<const stomp::Message>& message);
+
+  // Live connections, for shutdown and for actions on all of a user's sessions.
+  void attach(const ConnectionPtr& connection);
+  void detach(const StompConnection* connection);
+  std::vector<ConnectionPtr> connections() const;
+  std::size_t subscription_count() const;
+
+ private:
+  using Registry = broker::Registry<ConnectionPtr>;
+  void post_deliveries(std::vector<Registry::Entry>& targets,
+                       const std::shared_ptr<const stomp::Message>& message);
+
+  Metrics& metrics_;
+  mutable std::mutex mutex_;  // guards everything below
+  Registry registry_;
+  std::unordered_map<std::string, std::deque<std::shared_ptr<const stomp::Message>>> backlog_;
+  std::unordered_map<const StompConnection*, ConnectionPtr> connections_;
+};
+
+}  // namespace aicc::net

@@ -1,0 +1,283 @@
+#include "net/stomp_connection.hpp"
+
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <chrono>
+
+#include "broker/destination.hpp"
+#include "broker/registry.hpp"
+#include "net/hub.hpp"
+
+namespace aicc::net {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+stomp::EngineOptions engine_options(const config::Config& config) {
+  const config::StompConfig& s = config.stomp;
+  stomp::EngineOptions o;
+  o.limits.max_frame_bytes = s.max_frame_bytes;
+  o.limits.max_headers = s.max_headers;
+  o.limits.max_header_bytes = s.max_header_bytes;
+  o.heartbeat_send = milliseconds{s.heartbeat_send_ms};
+  o.heartbeat_receive = milliseconds{s.heartbeat_receive_ms};
+  o.heartbeat_grace = s.heartbeat_grace;
+  o.connect_timeout = milliseconds{s.connect_timeout_ms};
+  o.max_subscriptions = s.max_subscriptions;
+  o.max_transaction_frames = s.max_transaction_frames;
+  o.max_unacked = s.max_unacked;
+  o.server_name = "aicc-chat/0.1";
+  return o;
+}
+
+// Short, unique within the process, and not guessable as a sequence is.
+std::string next_connection_id() {
+  static std::atomic<std::uint64_t> counter{0};
+  char text[32];
+  const auto n = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::snprintf(text, sizeof text, "c%llx", static_cast<unsigned long long>(n));
+  return text;
+}
+
+// "Bearer <token>", scheme case-insensitive (RFC 7235).
+std::string_view bearer_token(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return {};
+  }
+  header.remove_prefix(kScheme.size());
+  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
+  return header;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+StompConnection::StompConnection(Services& services, asio::any_io_executor executor, Transport kind,
+                                 std::string remote_address)
+    : services_(services),
+      executor_(std::move(executor)),
+      context_key_(&asio::query(executor_, asio::execution::context)),
+      kind_(kind),
+      remote_address_(std::move(remote_address)),
+      id_(next_connection_id()),
+      engine_(engine_options(services.config), *this, id_, SteadyClock::now()),
+      timer_(executor_),
+      opened_at_(SteadyClock::now()) {}
+
+StompConnection::~StompConnection() = default;
+
+void StompConnection::start(ConnectionTransport& transport) {
+  transport_ = &transport;
+  services_.hub.attach(shared_from_this());
+  services_.metrics.connection_opened(kind_);
+  spdlog::info("connection opened id={} transport={} remote={}", id_, to_string(kind_), remote_address_);
+  schedule_timer();
+}
+
+void StompConnection::on_data(std::string_view bytes) {
+  if (transport_closed_) return;
+  services_.metrics.bytes_in(bytes.size());
+  const bool was_connected = engine_.connected();
+  engine_.on_data(bytes, SteadyClock::now());
+  // CONNECT changes the deadlines from the connect timeout to the heart-beat intervals.
+  if (was_connected != engine_.connected()) schedule_timer();
+}
+
+void StompConnection::deliver_async(std::string subscription_id,
+                                    std::shared_ptr<const stomp::Message> message) {
+  asio::post(executor_, [self = shared_from_this(), subscription_id = std::move(subscription_id),
+                         message = std::move(message)] { self->deliver(subscription_id, message); });
+}
+
+void StompConnection::deliver(const std::string& subscription_id,
+                              const std::shared_ptr<const stomp::Message>& message) {
+  if (transport_closed_) return;
+  engine_.deliver(subscription_id, message, SteadyClock::now());
+}
+
+void StompConnection::shutdown_async(std::string reason) {
+  asio::post(executor_, [self = shared_from_this(), reason = std::move(reason)] {
+    if (!self->transport_closed_) self->engine_.fail(reason);
+  });
+}
+
+std::size_t StompConnection::take_output(std::vector<stomp::Outbound>& into, std::size_t max_bytes) {
+  std::size_t taken = 0;
+  while (!outbound_.empty() && (taken == 0 || taken + outbound_.front().size() <= max_bytes)) {
+    taken += outbound_.front().size();
+    into.push_back(std::move(outbound_.front()));
+    outbound_.pop_front();
+  }
+  outbound_bytes_ -= taken;
+  services_.metrics.bytes_out(taken);
+  return taken;
+}
+
+void StompConnection::on_transport_closed(std::string_view reason) {
+  if (transport_closed_) return;
+  transport_closed_ = true;
+  transport_ = nullptr;
+  engine_.on_transport_closed();
+  outbound_.clear();
+  outbound_bytes_ = 0;
+  timer_.cancel();
+  services_.hub.detach(this);
+  services_.metrics.connection_closed(kind_);
+  const auto lifetime = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - opened_at_);
+  spdlog::info("connection closed id={} transport={} remote={} user={} reason=\"{}\" duration_ms={}", id_,
+               to_string(kind_), remote_address_, engine_.identity().user_id,
+               close_requested_ ? close_reason_ : std::string(reason), lifetime.count());
+}
+
+util::Result<stomp::Identity, std::string> StompConnection::authenticate(const stomp::Frame& connect) {
+  std::string_view token;
+  const std::string* authorization = connect.find("Authorization");
+  if (authorization == nullptr) authorization = connect.find("authorization");
+  if (authorization != nullptr) {
+    token = bearer_token(*authorization);
+    if (token.empty()) return util::unexpected(std::string("Authorization header is not a Bearer token"));
+  } else if (const std::string* passcode = connect.find("passcode")) {
+    token = *passcode;
+  }
+  if (token.empty()) {
+    services_.metrics.error("auth");
+    return util::unexpected(std::string("missing credentials"));
+  }
+  auto claims = services_.jwt.verify(token, unix_now());
+  if (!claims) {
+    services_.metrics.error("auth");
+    return util::unexpected(std::string(auth::describe(claims.error())));
+  }
+  return stomp::Identity{claims->sub, claims->role, claims->name, claims->exp};
+}
+
+std::string StompConnection::registry_key(const std::string& destination) const {
+  if (broker::classify(destination).kind == broker::DestinationKind::kUserQueue) {
+    return broker::user_key(engine_.identity().user_id, broker::strip_user_prefix(destination));
+  }
+  return destination;
+}
+
+std::string StompConnection::subscribe(const std::string& id, const std::string& destination,
+                                       stomp::AckMode mode) {
+  const broker::Classified checked = broker::check_subscribe(destination);
+  if (!checked.ok) {
+    services_.metrics.error("forbidden_destination");
+    return "invalid destination: " + checked.error;
+  }
+  services_.hub.subscribe(registry_key(destination), shared_from_this(), id,
+                          checked.kind == broker::DestinationKind::kQueue);
+  return {};
+}
+
+void StompConnection::unsubscribe(const std::string& id, const std::string& destination) {
+  services_.hub.unsubscribe(registry_key(destination), shared_from_this(), id);
+}
+
+std::string StompConnection::send(const stomp::Frame& frame) {
+  const std::string_view destination = frame.get("destination");
+  const broker::Classified checked = broker::check_send(destination);
+  if (!checked.ok) {
+    services_.metrics.error("forbidden_destination");
+    return "invalid destination: " + checked.error;
+  }
+  const broker::AppHandler* handler = services_.app.find(destination);
+  if (handler == nullptr) {
+    services_.metrics.error("unknown_destination");
+    return "unknown destination";
+  }
+  return (*handler)(broker::AppMessage{engine_.identity(), id_, destination, frame.get("content-type"),
+                                       frame.body, frame});
+}
+
+void StompConnection::returned(const std::string& destination,
+                               std::shared_ptr<const stomp::Message> message) {
+  // Only point-to-point messages are handed to another subscriber; a topic message NACKed by one
+  // subscriber has already reached the others.
+  if (broker::classify(destination).kind == broker::DestinationKind::kQueue) {
+    services_.hub.deliver_to_one(destination, message);
+  }
+}
+
+void StompConnection::received(stomp::Command command) { services_.metrics.frame_in(command); }
+
+void StompConnection::write(stomp::Outbound out) {
+  if (transport_closed_ || (slow_ && !bypass_limit_)) return;
+  if (!bypass_limit_ && outbound_bytes_ + out.size() > services_.config.stomp.outbound_queue_bytes) {
+    // The client reads slower than it is sent to. What is queued will never be read in time; it
+    // is dropped with the connection, and the client is told why.
+    slow_ = true;
+    services_.metrics.error("slow_consumer");
+    outbound_.clear();
+    outbound_bytes_ = 0;
+    asio::post(executor_, [self = shared_from_this()] {
+      self->bypass_limit_ = true;
+      self->engine_.fail("slow consumer", "the client did not read its messages fast enough");
+      self->bypass_limit_ = false;
+    });
+    return;
+  }
+  count_frame_out(out);
+  outbound_bytes_ += out.size();
+  outbound_.push_back(std::move(out));
+  if (transport_ != nullptr) transport_->wake();
+}
+
+void StompConnection::count_frame_out(const stomp::Outbound& out) {
+  const std::string_view head = out.head;
+  if (head.starts_with("MESSAGE\n")) {
+    services_.metrics.frame_out(stomp::Command::kMessage);
+    services_.metrics.delivered();
+    return;
+  }
+  const std::size_t eol = head.find('\n');
+  if (eol == 0 || eol == std::string_view::npos) return;  // a heart-beat
+  if (auto command = stomp::parse_command(head.substr(0, eol))) services_.metrics.frame_out(*command);
+}
+
+void StompConnection::close(std::string_view reason) {
+  if (close_requested_) return;
+  close_requested_ = true;
+  close_reason_ = std::string(reason);
+  close_deadline_ = SteadyClock::now() + kCloseTimeout;
+  schedule_timer();
+  if (transport_ != nullptr) transport_->wake();
+}
+
+void StompConnection::schedule_timer() {
+  if (transport_closed_) return;
+  const auto deadline = std::min(engine_.next_deadline(), close_deadline_);
+  timer_.expires_at(deadline);
+  timer_.async_wait([weak = weak_from_this()](boost::system::error_code error) {
+    if (error) return;
+    if (auto self = weak.lock()) self->on_timer();
+  });
+}
+
+void StompConnection::on_timer() {
+  if (transport_closed_) return;
+  const auto now = SteadyClock::now();
+  if (close_requested_ && now >= close_deadline_) {
+    if (transport_ != nullptr) transport_->abort();
+    return;
+  }
+  engine_.on_tick(now);
+  schedule_timer();
+}
+
+}  // namespace aicc::net
