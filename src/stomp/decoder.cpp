@@ -107,12 +107,23 @@ void Decoder::reset() {
 }
 
 DecodeError Decoder::feed(std::string_view data, std::vector<Frame>& out) {
-  if (error_ != DecodeError::kNone) return error_;
+  decode(data, out, false);
+  return error_;
+}
+
+std::size_t Decoder::feed_one(std::string_view data, std::vector<Frame>& out) {
+  return decode(data, out, true);
+}
+
+std::size_t Decoder::decode(std::string_view data, std::vector<Frame>& out, bool stop_after_frame) {
+  if (error_ != DecodeError::kNone) return data.size();
   const char* p = data.data();
   const char* const end = p + data.size();
+  const std::size_t frames_before = out.size();
   // Each state consumes as many bytes as it can in one step (memchr, bulk appends), so every
   // byte is looked at a bounded number of times however the input is split.
   while (p != end && error_ == DecodeError::kNone) {
+    if (stop_after_frame && out.size() != frames_before) break;
     switch (state_) {
       case State::kIdle:
         // Bare LFs between frames are heart-beats; a CRLF heart-beat arrives as an empty command
@@ -138,7 +149,10 @@ DecodeError Decoder::feed(std::string_view data, std::vector<Frame>& out) {
         break;
       }
       case State::kNul:
-        if (*p != '\0') return fail(DecodeError::kMissingNul);
+        if (*p != '\0') {
+          fail(DecodeError::kMissingNul);
+          return data.size();
+        }
         ++p;
         ++frame_bytes_;
         emit(out);
@@ -149,7 +163,10 @@ DecodeError Decoder::feed(std::string_view data, std::vector<Frame>& out) {
         const char* nul = find_byte(p, span, '\0');
         if (nul == nullptr) {
           // The byte after the budget belongs to this frame too: it is over the limit.
-          if (span < available) return fail(DecodeError::kFrameTooLarge);
+          if (span < available) {
+            fail(DecodeError::kFrameTooLarge);
+            return data.size();
+          }
           frame_.body.append(p, span);
           frame_bytes_ += span;
           p += span;
@@ -163,7 +180,7 @@ DecodeError Decoder::feed(std::string_view data, std::vector<Frame>& out) {
       }
     }
   }
-  return error_;
+  return error_ != DecodeError::kNone ? data.size() : static_cast<std::size_t>(p - data.data());
 }
 
 // Consumes the bytes of the current command or header line found in [p, end) and, once its LF is

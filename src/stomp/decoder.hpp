@@ -53,6 +53,12 @@ class Decoder {
   // error met (then sticky). End-of-line bytes between frames are heart-beats: they are counted,
   // not reported as frames.
   DecodeError feed(std::string_view data, std::vector<Frame>& out);
+  // Like feed(), but returns as soon as one frame has been appended to `out`, leaving the bytes
+  // after it unread, so that the caller can act on that frame before the next one is decoded
+  // (after CONNECT, set_version() must apply to the frames that follow it). Returns how many bytes
+  // of `data` were consumed: all of them when no frame was completed, or when an error was met
+  // (see error()).
+  std::size_t feed_one(std::string_view data, std::vector<Frame>& out);
 
   DecodeError error() const { return error_; }
   std::size_t heartbeats_seen() const { return heartbeats_; }
@@ -72,6 +78,8 @@ class Decoder {
     kBodyUntilNul,  // reading a body without content-length, up to the first NUL
   };
 
+  // The body of feed() and feed_one(): returns the bytes consumed.
+  std::size_t decode(std::string_view data, std::vector<Frame>& out, bool stop_after_frame);
   const char* consume_line(const char* p, const char* end);
   DecodeError check_line_bytes(std::string_view bytes, std::size_t cap, DecodeError too_long) const;
   DecodeError on_command_line(std::string_view line);

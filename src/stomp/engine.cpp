@@ -61,10 +61,20 @@ bool parse_heartbeat(const std::string* header, milliseconds& can_send, millisec
   return true;
 }
 
-// Header values in ERROR frames stay on one line whatever the reason text holds.
+// Header values in ERROR frames stay on one line whatever the reason text holds, and short. A
+// long reason is cut between UTF-8 characters, never inside one: a header that is not valid UTF-8
+// would make the client reject the whole frame.
 std::string one_line(std::string_view text) {
-  std::string out(text.substr(0, 256));
-  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  constexpr std::size_t kMaxBytes = 256;
+  if (text.size() > kMaxBytes) {
+    std::size_t cut = kMaxBytes;
+    // Back up while the first byte left out is a continuation byte (10xxxxxx).
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+  }
+  std::string out(text);
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   return out;
 }
 
@@ -96,15 +106,26 @@ void Engine::on_data(std::string_view bytes, Clock::time_point now) {
   if (state_ == State::kClosed) return;
   now_ = now;
   last_read_ = now;
-  decoded_.clear();
-  const DecodeError error = decoder_.feed(bytes, decoded_);
-  // Frames decoded before a bad one are still handled, in order: they were valid.
-  for (Frame& frame : decoded_) {
-    if (state_ == State::kClosed) return;
-    handle(frame);
-  }
-  if (error != DecodeError::kNone && state_ != State::kClosed) {
-    protocol_error(nullptr, describe(error));
+  while (!bytes.empty() && state_ != State::kClosed) {
+    decoded_.clear();
+    if (state_ == State::kAwaitingConnect) {
+      // The version is not known before CONNECT is handled, so frames are decoded one at a time:
+      // a frame sent right behind CONNECT, in the same bytes, is then read with the negotiated
+      // version's escaping rules.
+      bytes.remove_prefix(decoder_.feed_one(bytes, decoded_));
+    } else {
+      decoder_.feed(bytes, decoded_);
+      bytes = {};
+    }
+    // Frames decoded before a bad one are still handled, in order: they were valid.
+    for (Frame& frame : decoded_) {
+      if (state_ == State::kClosed) return;
+      handle(frame);
+    }
+    if (decoder_.error() != DecodeError::kNone) {
+      protocol_error(nullptr, describe(decoder_.error()));
+      return;
+    }
   }
 }
 
@@ -214,8 +235,12 @@ void Engine::handle_subscribe(const Frame& frame) {
   }
   const std::string id = id_header != nullptr ? *id_header : *destination;
   const std::optional<AckMode> mode = parse_ack_mode(frame.get("ack"));
-  if (!mode) return protocol_error(&frame, "invalid ack header", "use auto, client or client-individual");
-  if (subscriptions_.contains(id)) return protocol_error(&frame, "subscription id already in use", id);
+  if (!mode) {
+    return protocol_error(&frame, "invalid ack header", "use auto, client or client-individual");
+  }
+  if (subscriptions_.contains(id)) {
+    return protocol_error(&frame, "subscription id already in use", id);
+  }
   if (subscriptions_.size() >= options_.max_subscriptions) {
     return protocol_error(&frame, "too many subscriptions");
   }
@@ -256,10 +281,11 @@ void Engine::handle_send(const Frame& frame) {
 
 void Engine::handle_ack(const Frame& frame, bool positive) {
   // 1.2 acknowledges by the MESSAGE's ack header (sent back as `id`); 1.0 and 1.1 by message-id.
-  const std::string* ack_id = version_ == Version::k12 ? frame.find("id") : frame.find("message-id");
+  const std::string* ack_id =
+      version_ == Version::k12 ? frame.find("id") : frame.find("message-id");
   if (ack_id == nullptr) {
-    return protocol_error(&frame, version_ == Version::k12 ? "missing id header"
-                                                           : "missing message-id header");
+    return protocol_error(
+        &frame, version_ == Version::k12 ? "missing id header" : "missing message-id header");
   }
   const std::string* subscription_id = frame.find("subscription");
   for (auto& [id, subscription] : subscriptions_) {
@@ -271,7 +297,9 @@ void Engine::handle_ack(const Frame& frame, bool positive) {
     // In `client` mode an ACK or NACK covers every earlier message of the subscription too.
     auto first = subscription.mode == AckMode::kClient ? unacked.begin() : match;
     if (!positive) {
-      for (auto it = first; it != match + 1; ++it) ports_.returned(subscription.destination, it->message);
+      for (auto it = first; it != match + 1; ++it) {
+        ports_.returned(subscription.destination, it->message);
+      }
     }
     unacked.erase(first, match + 1);
     break;
@@ -303,7 +331,9 @@ void Engine::handle_transaction(const Frame& frame) {
   if (name == nullptr) return protocol_error(&frame, "missing transaction header");
   auto it = transactions_.find(*name);
   if (frame.command == Command::kBegin) {
-    if (it != transactions_.end()) return protocol_error(&frame, "transaction already begun", *name);
+    if (it != transactions_.end()) {
+      return protocol_error(&frame, "transaction already begun", *name);
+    }
     if (transactions_.size() >= options_.max_transactions) {
       return protocol_error(&frame, "too many open transactions");
     }
@@ -349,9 +379,12 @@ void Engine::deliver(const std::string& subscription_id,
   out.head.append("\nmessage-id:").append(message_id).push_back('\n');
   if (subscription.mode != AckMode::kAuto) {
     if (subscription.unacked.size() >= options_.max_unacked) {
-      ports_.returned(subscription.destination, message);
+      // Closing releases the subscriptions first, so the broker cannot hand the message straight
+      // back to this connection, where it would be dropped.
+      const std::string destination = subscription.destination;
       fail("too many unacknowledged messages",
            "acknowledge messages (ACK) before more can be delivered");
+      ports_.returned(destination, message);
       return;
     }
     if (version_ == Version::k12) out.head.append("ack:").append(message_id).push_back('\n');
@@ -366,11 +399,14 @@ void Engine::on_tick(Clock::time_point now) {
   if (state_ == State::kClosed) return;
   now_ = now;
   if (state_ == State::kAwaitingConnect) {
-    if (now >= connect_deadline_) protocol_error(nullptr, "connect timeout", "no CONNECT frame in time");
+    if (now >= connect_deadline_) {
+      protocol_error(nullptr, "connect timeout", "no CONNECT frame in time");
+    }
     return;
   }
   if (receive_interval_.count() > 0) {
-    const auto allowed = std::chrono::duration_cast<milliseconds>(receive_interval_ * options_.heartbeat_grace);
+    const auto allowed =
+        std::chrono::duration_cast<milliseconds>(receive_interval_ * options_.heartbeat_grace);
     if (now - last_read_ > allowed) {
       fail("heart-beat timeout", "nothing received within the negotiated heart-beat interval");
       return;
@@ -384,7 +420,8 @@ Clock::time_point Engine::next_deadline() const {
   if (state_ == State::kAwaitingConnect) return connect_deadline_;
   Clock::time_point next = Clock::time_point::max();
   if (receive_interval_.count() > 0) {
-    const auto allowed = std::chrono::duration_cast<milliseconds>(receive_interval_ * options_.heartbeat_grace);
+    const auto allowed =
+        std::chrono::duration_cast<milliseconds>(receive_interval_ * options_.heartbeat_grace);
     next = std::min(next, last_read_ + allowed + milliseconds{1});
   }
   if (send_interval_.count() > 0) next = std::min(next, last_write_ + send_interval_);
@@ -397,6 +434,12 @@ void Engine::fail(std::string_view message, std::string_view detail) {
 
 void Engine::on_transport_closed() {
   state_ = State::kClosed;
+  release_subscriptions();
+}
+
+void Engine::release_subscriptions() {
+  // Every subscription is gone before any message is returned, so that none can be handed back
+  // to this connection.
   for (auto& [id, subscription] : subscriptions_) ports_.unsubscribe(id, subscription.destination);
   for (auto& [id, subscription] : subscriptions_) return_unacked(subscription);
   subscriptions_.clear();
@@ -448,6 +491,10 @@ void Engine::write_raw(std::string bytes) {
 void Engine::close_now(std::string_view reason) {
   state_ = State::kClosed;
   ports_.close(reason);
+  // Nothing more is written, and no ACK will be read: the subscriptions are given up now rather
+  // than when the transport is gone, which may be seconds later while the last frames are flushed.
+  // Meanwhile the broker would keep routing queue messages here, to be dropped.
+  release_subscriptions();
 }
 
 }  // namespace aicc::stomp

@@ -7,7 +7,9 @@
 // frames, and the timers (connect timeout, heart-beats) driven by on_tick(now). What a destination
 // means, who may use it and how credentials are checked belong to the ports.
 //
-// After an ERROR, DISCONNECT or close() the engine is closed: further input is ignored.
+// After an ERROR, DISCONNECT or close() the engine is closed: further input is ignored, nothing
+// more is written, and every subscription is released (unsubscribed, then its unacknowledged
+// messages returned).
 #pragma once
 
 #include <chrono>
@@ -43,12 +45,12 @@ struct EngineOptions {
   DecoderLimits limits;
   std::chrono::milliseconds heartbeat_send{10000};     // server can send every (0: never)
   std::chrono::milliseconds heartbeat_receive{10000};  // server wants to receive every (0: never)
-  double heartbeat_grace = 1.5;         // silence allowed, as a multiple of the negotiated interval
+  double heartbeat_grace = 1.5;  // silence allowed, as a multiple of the negotiated interval
   std::chrono::milliseconds connect_timeout{10000};  // CONNECT must come within this
   std::size_t max_subscriptions = 256;
   std::size_t max_transactions = 16;
   std::size_t max_transaction_frames = 1000;
-  std::size_t max_unacked = 1000;       // per subscription, in client ack modes
+  std::size_t max_unacked = 1000;  // per subscription, in client ack modes
   std::string server_name = "aicc-chat";
 };
 
@@ -96,7 +98,8 @@ class Engine {
   // The server ends the connection: ERROR with `message` (e.g. "server shutting down",
   // "slow consumer") and close.
   void fail(std::string_view message, std::string_view detail = {});
-  // The transport is gone: unacknowledged messages are returned; nothing more is written.
+  // The transport is gone: every subscription is released (unsubscribed, then its unacknowledged
+  // messages returned); nothing more is written.
   void on_transport_closed();
 
   bool connected() const { return state_ == State::kConnected; }
@@ -138,6 +141,7 @@ class Engine {
   void write_frame(const Frame& frame);
   void write_raw(std::string bytes);
   void close_now(std::string_view reason);
+  void release_subscriptions();
   void return_unacked(Subscription& subscription);
 
   EngineOptions options_;
@@ -151,7 +155,7 @@ class Engine {
   Clock::time_point connect_deadline_;
   Clock::time_point last_read_;
   Clock::time_point last_write_;
-  Clock::time_point now_;                    // time of the event being handled
+  Clock::time_point now_;                          // time of the event being handled
   std::chrono::milliseconds send_interval_{0};     // negotiated; 0: no heart-beats to send
   std::chrono::milliseconds receive_interval_{0};  // negotiated; 0: peer silence is allowed
 

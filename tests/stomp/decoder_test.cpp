@@ -535,6 +535,76 @@ TEST(Decoder, ResetDropsPartialFrame) {
   EXPECT_EQ(frames[0].command, Command::kAck);
 }
 
+TEST(Decoder, FeedOneStopsAfterTheFirstFrame) {
+  Decoder decoder;
+  std::vector<Frame> frames;
+  const std::string input = "\n\nSEND\n\nA\0\nSEND\n\nB\0"s;
+  const std::size_t used = decoder.feed_one(input, frames);
+  // The heart-beats before the frame are consumed, the one after it is left for later.
+  EXPECT_EQ(used, 10u);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].body, "A");
+  EXPECT_EQ(decoder.heartbeats_seen(), 2u);
+  EXPECT_EQ(decoder.buffered_bytes(), 0u);
+
+  EXPECT_EQ(decoder.feed_one(std::string_view(input).substr(used), frames), input.size() - used);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1].body, "B");
+  EXPECT_EQ(decoder.heartbeats_seen(), 3u);
+}
+
+TEST(Decoder, FeedOneConsumesEverythingWhenNoFrameCompletes) {
+  Decoder decoder;
+  std::vector<Frame> frames;
+  EXPECT_EQ(decoder.feed_one("SEND\ndestina", frames), 12u);
+  EXPECT_EQ(decoder.feed_one("tion:/a\n", frames), 8u);
+  EXPECT_TRUE(frames.empty());
+  EXPECT_EQ(decoder.feed_one("\nxy\0SEND"s, frames), 4u);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].get("destination"), "/a");
+  EXPECT_EQ(frames[0].body, "xy");
+  EXPECT_EQ(decoder.feed_one("", frames), 0u);
+}
+
+TEST(Decoder, FeedOneStopsAfterAContentLengthBody) {
+  Decoder decoder;
+  std::vector<Frame> frames;
+  const std::string input = "SEND\ncontent-length:3\n\na\0b\0SEND\n\n\0"s;
+  EXPECT_EQ(decoder.feed_one(input, frames), 27u);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].body, "a\0b"s);
+}
+
+TEST(Decoder, FeedOneLetsTheVersionChangeBeforeTheNextFrame) {
+  Decoder decoder;
+  decoder.set_version(Version::k10);
+  std::vector<Frame> frames;
+  const std::string input = "CONNECT\naccept-version:1.2\n\n\0SUBSCRIBE\nid:a\\cb\n\n\0"s;
+  const std::size_t used = decoder.feed_one(input, frames);
+  ASSERT_EQ(frames.size(), 1u);
+  decoder.set_version(Version::k12);
+  EXPECT_EQ(decoder.feed(std::string_view(input).substr(used), frames), DecodeError::kNone);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1].get("id"), "a:b");
+}
+
+TEST(Decoder, FeedOneConsumesEverythingOnError) {
+  Decoder decoder;
+  std::vector<Frame> frames;
+  const std::string input = "BOGUS\n\n\0SEND\n\n\0"s;
+  EXPECT_EQ(decoder.feed_one(input, frames), input.size());
+  EXPECT_EQ(decoder.error(), DecodeError::kUnknownCommand);
+  EXPECT_TRUE(frames.empty());
+  EXPECT_EQ(decoder.feed_one("SEND\n\n\0"s, frames), 7u);
+  EXPECT_TRUE(frames.empty());
+
+  DecoderLimits limits;
+  limits.max_frame_bytes = 16;
+  Decoder small(limits);
+  EXPECT_EQ(small.feed_one("SEND\n\n0123456789abcdef"s, frames), 22u);
+  EXPECT_EQ(small.error(), DecodeError::kFrameTooLarge);
+}
+
 TEST(Decoder, DescribesEveryError) {
   EXPECT_EQ(describe(DecodeError::kFrameTooLarge), "frame too large");
   EXPECT_EQ(describe(DecodeError::kTooManyHeaders), "too many headers");
