@@ -121,6 +121,7 @@ struct LoadOptions {
   std::string file;                                // YAML file; empty: none
   std::vector<std::string> overrides;              // "key=value" from --set
   std::map<std::string, std::string> environment;  // usually the process environment
+  bool require_secret = true;  // false for commands that issue no tokens (aicc-chat user ...)
 };
 
 // The whole configuration, or a message naming the offending key and why.

@@ -56,9 +56,19 @@ asio::awaitable<void> Listener::accept_loop() {
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
+    const std::size_t limit = context_.services.config.server.max_connections;
+    if (limit > 0 && open_.load(std::memory_order_relaxed) >= limit) {
+      // Refused at once rather than left waiting: the client can retry another node.
+      context_.services.metrics.error("connection_limit");
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    open_.fetch_add(1, std::memory_order_relaxed);
     socket.set_option(tcp::no_delay(true));
     // One bad session never takes the acceptor down: its exception is logged here.
-    asio::co_spawn(target, run_http_session(context_, std::move(socket)), [](std::exception_ptr failure) {
+    asio::co_spawn(target, run_http_session(context_, std::move(socket)), [this](std::exception_ptr failure) {
+      open_.fetch_sub(1, std::memory_order_relaxed);
       if (!failure) return;
       try {
         std::rethrow_exception(failure);

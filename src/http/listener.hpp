@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ class Listener {
   std::vector<boost::asio::io_context*> contexts_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::size_t next_ = 0;
+  std::atomic<std::size_t> open_ = 0;  // TCP connections being served, for server.max-connections
 };
 
 }  // namespace aicc::http
