@@ -327,16 +327,16 @@ asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const
     co_return co_await write(sockjs_response(request, bhttp::status::internal_server_error,
                                              std::string(sockjs::describe(messages.error())), "text/plain; charset=UTF-8"));
   }
-  // Hand the messages to the STOMP connection on the session's own thread, in order.
-  co_await asio::co_spawn(
-      session->executor,
-      [session, messages = std::move(*messages)]() -> asio::awaitable<void> {
-        if (session->connection) {
-          for (const std::string& message : messages) session->connection->on_data(message);
-        }
-        co_return;
-      },
-      asio::use_awaitable);
+  // Hand the messages to the STOMP connection on the session's own thread, in order. The task is
+  // a named variable, not a temporary of the co_await expression: GCC 12 destroys a lambda
+  // temporary with captures there twice (once as an object it never built), which corrupts the heap.
+  auto deliver = [session, messages = std::move(*messages)]() -> asio::awaitable<void> {
+    if (session->connection) {
+      for (const std::string& message : messages) session->connection->on_data(message);
+    }
+    co_return;
+  };
+  co_await asio::co_spawn(session->executor, std::move(deliver), asio::use_awaitable);
   if (jsonp) co_return co_await write(sockjs_response(request, bhttp::status::ok, "ok", "text/plain; charset=UTF-8"));
   Response response = sockjs_response(request, bhttp::status::no_content, "", "text/plain; charset=UTF-8");
   add_session_cookie(response, request, services_.config.sockjs.cookie_needed);
@@ -393,9 +393,9 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
   const bool cookie_needed = services_.config.sockjs.cookie_needed;
   const bool keep_alive_after = request.keep_alive();
   SockJsServer* self = this;
-  // The whole exchange runs on the session's thread (see the header).
-  co_return co_await asio::co_spawn(
-      session->executor,
+  // The whole exchange runs on the session's thread (see the header). It is named for the GCC 12
+  // reason given in handle_send().
+  auto exchange =
       [self, session, created, receiver, callback, &stream, &request, remote, cookie_needed,
        keep_alive_after]() -> asio::awaitable<bool> {
         auto& state = *session;
@@ -489,6 +489,9 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
             if (error) break;
           }
           if (emit.end) break;
+          // Output queued while a chunk was being written: wake() found no wait to cancel then.
+          emit = state.protocol.flush(SteadyClock::now());
+          if (!emit.frames.empty() || emit.end) continue;
           state.signal.expires_at(state.protocol.next_deadline());
           auto [wait_error] = co_await state.signal.async_wait(kAwait);
           emit = wait_error ? state.protocol.flush(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
@@ -506,8 +509,8 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
         }
         state.reaper.cancel();
         co_return !error && keep_alive_after;
-      },
-      asio::use_awaitable);
+      };
+  co_return co_await asio::co_spawn(session->executor, std::move(exchange), asio::use_awaitable);
 }
 
 }  // namespace aicc::http

@@ -1,0 +1,178 @@
+// Starts the real aicc-chat binary for a test and stops it again.
+//
+// Every server gets its own temporary folder (port file, SQLite file, a tiny web root with a
+// secret file beside it for the path traversal checks), binds 127.0.0.1 port 0 and reports the
+// port it got through server.port-file. stop() sends SIGTERM, waits for the exit and returns the
+// exit code and everything the server wrote to stderr. A server still running when the test
+// process exits is killed, so a failing test never leaves one behind.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { delay } from './util.mjs';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+// The binary under test: AICC_BINARY, else build/aicc-chat in the repository.
+export const binaryPath = process.env.AICC_BINARY
+  ? resolve(repoRoot, process.env.AICC_BINARY)
+  : join(repoRoot, 'build', 'aicc-chat');
+
+// The content of the file placed next to (outside) the web root: a traversal that reaches it
+// would show this text.
+export const SECRET_FILE_CONTENT = 'this file lies outside the web root';
+export const INDEX_MARKER = 'aicc-chat integration index';
+
+const liveServers = new Set();
+process.on('exit', () => {
+  for (const child of liveServers) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+export class ServerHandle {
+  constructor({ child, dir, port, secret }) {
+    this.child = child;
+    this.dir = dir;
+    this.port = port;
+    this.secret = secret;
+    this.host = '127.0.0.1';
+    this.httpUrl = `http://127.0.0.1:${port}`;
+    this.wsUrl = `ws://127.0.0.1:${port}/ws`;
+    this.stderrText = '';
+    this.exitInfo = null;
+    this.exited = new Promise((resolveExit) => {
+      child.once('exit', (code, signal) => {
+        liveServers.delete(child);
+        this.exitInfo = { code, signal };
+        resolveExit(this.exitInfo);
+      });
+    });
+    this.stopped = null;
+  }
+
+  // Everything the server wrote to stderr so far.
+  get stderr() {
+    return this.stderrText;
+  }
+
+  get running() {
+    return this.exitInfo === null;
+  }
+
+  // Resolves once a stderr line matches `pattern`.
+  async waitForLog(pattern, timeoutMs = 5000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (pattern.test(this.stderrText)) return;
+      await delay(20);
+    }
+    throw new Error(`server log never matched ${pattern} within ${timeoutMs} ms; stderr:\n${this.stderrText}`);
+  }
+
+  // Stops the server (SIGTERM, then SIGKILL after `timeoutMs`) and removes its folder. Safe to call
+  // more than once; every call returns the same result.
+  stop({ signal = 'SIGTERM', timeoutMs = 15000 } = {}) {
+    if (!this.stopped) this.stopped = this.#stop(signal, timeoutMs);
+    return this.stopped;
+  }
+
+  async #stop(signal, timeoutMs) {
+    const started = Date.now();
+    let killed = false;
+    if (this.running) {
+      this.child.kill(signal);
+      let timer;
+      const timeout = new Promise((resolveTimeout) => {
+        timer = setTimeout(() => resolveTimeout('timeout'), timeoutMs);
+      });
+      const outcome = await Promise.race([this.exited, timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        killed = true;
+        this.child.kill('SIGKILL');
+        await this.exited;
+      }
+    }
+    await rm(this.dir, { recursive: true, force: true });
+    return {
+      code: this.exitInfo.code,
+      signal: this.exitInfo.signal,
+      killed,
+      elapsedMs: Date.now() - started,
+      stderr: this.stderrText,
+    };
+  }
+}
+
+// Starts a server. `settings` become --set key=value arguments and override the defaults here.
+export async function startServer({ settings = {}, startTimeoutMs = 15000 } = {}) {
+  if (!existsSync(binaryPath)) {
+    throw new Error(`server binary not found at ${binaryPath}; build it or set AICC_BINARY`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'aicc-int-'));
+  const webRoot = join(dir, 'web');
+  await mkdir(webRoot);
+  await writeFile(join(webRoot, 'index.html'),
+    `<!doctype html><title>${INDEX_MARKER}</title><p>${INDEX_MARKER}</p>\n`);
+  await writeFile(join(dir, 'secret.txt'), SECRET_FILE_CONTENT);
+  const portFile = join(dir, 'server.port');
+  const secret = randomBytes(32).toString('hex');
+
+  const merged = {
+    'server.host': '127.0.0.1',
+    'server.port': '0',
+    'server.port-file': portFile,
+    'server.web-root': webRoot,
+    'store.sqlite.path': join(dir, 'aicc-chat.sqlite'),
+    'jwt.secret': secret,
+    ...settings,
+  };
+  const args = [];
+  for (const [key, value] of Object.entries(merged)) args.push('--set', `${key}=${value}`);
+
+  // Only the variables a process needs: an AICC_* variable of the caller must not change the test.
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' };
+  const child = spawn(binaryPath, args, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  liveServers.add(child);
+  const handle = new ServerHandle({ child, dir, port: 0, secret: merged['jwt.secret'] });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    handle.stderrText += chunk;
+  });
+  child.once('error', (error) => {
+    handle.stderrText += `\nspawn failed: ${error.message}\n`;
+  });
+
+  const deadline = Date.now() + startTimeoutMs;
+  while (true) {
+    if (!handle.running) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`server exited during start-up (${JSON.stringify(handle.exitInfo)}); stderr:\n${handle.stderr}`);
+    }
+    if (existsSync(portFile)) {
+      const text = (await readFile(portFile, 'utf8')).trim();
+      const port = Number.parseInt(text, 10);
+      if (port > 0) {
+        handle.port = port;
+        handle.httpUrl = `http://127.0.0.1:${port}`;
+        handle.wsUrl = `ws://127.0.0.1:${port}/ws`;
+        return handle;
+      }
+    }
+    if (Date.now() > deadline) {
+      await handle.stop({ signal: 'SIGKILL' });
+      throw new Error(`server did not write its port within ${startTimeoutMs} ms; stderr:\n${handle.stderr}`);
+    }
+    await delay(20);
+  }
+}
