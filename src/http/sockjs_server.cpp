@@ -28,6 +28,8 @@ namespace {
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kNoCache = "no-store, no-cache, no-transform, must-revalidate, max-age=0";
 constexpr std::string_view kSockJsClientUrl = "/vendor/sockjs.min.js";
+// A client that reads nothing for this long while a response is being written is gone.
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
 
 enum class Receiver { kXhr, kXhrStreaming, kEventSource, kHtmlFile, kJsonp };
 
@@ -117,8 +119,13 @@ class SockJsSessionState : public net::ConnectionTransport, public std::enable_s
       : id(std::move(id)), executor(std::move(executor)), protocol(options, SteadyClock::now()),
         signal(this->executor), reaper(this->executor) {}
 
-  // net::ConnectionTransport: output from the STOMP connection moves into the SockJS queue.
-  void wake() override {
+  // net::ConnectionTransport: output is waiting; the receiver, if any, pulls it (pump()).
+  void wake() override { signal.cancel(); }
+
+  // Moves the STOMP connection's output into the SockJS queue. Only a receiver that is ready to
+  // write pulls, so a client that stops reading leaves its output in the connection's bounded
+  // queue, where it is treated as a slow consumer like on any other transport.
+  void pump() {
     if (!connection) return;
     std::vector<stomp::Outbound> items;
     while (connection->has_output()) {
@@ -128,15 +135,19 @@ class SockJsSessionState : public net::ConnectionTransport, public std::enable_s
         std::string text = std::move(item.head);
         if (item.shared) text.append(*item.shared);
         if (!protocol.send(std::move(text))) {
-          // The STOMP queue limit is lower than this one, so this means a client that stopped
-          // polling altogether; nothing more can reach it.
+          // Cannot happen while the STOMP queue limit is below this one; if it does, nothing more
+          // can reach the client.
           protocol.close(1002, "Connection interrupted");
-          break;
+          return;
         }
       }
     }
     if (connection->should_close()) protocol.close(3000, "Go away!");
-    signal.cancel();
+  }
+  // What the attached receiver writes now, after pulling the connection's output.
+  sockjs::Emit pull(SteadyClock::time_point now) {
+    pump();
+    return protocol.flush(now);
   }
   void abort() override {
     protocol.close(1002, "Connection interrupted");
@@ -424,6 +435,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
 
         const bool streaming = receiver == Receiver::kXhrStreaming || receiver == Receiver::kEventSource ||
                                receiver == Receiver::kHtmlFile;
+        state.pump();
         auto emit = state.protocol.attach(streaming ? sockjs::ReceiverKind::kStreaming : sockjs::ReceiverKind::kPolling,
                                           SteadyClock::now());
         auto wrap = [&](const std::string& frame) {
@@ -443,14 +455,17 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
         if (!streaming) {
           // Polling: one complete response with the first frame that comes.
           while (emit.frames.empty() && !emit.end) {
+            emit = state.pull(SteadyClock::now());
+            if (!emit.frames.empty() || emit.end) break;
             state.signal.expires_at(state.protocol.next_deadline());
             auto [wait_error] = co_await state.signal.async_wait(kAwait);
-            emit = wait_error ? state.protocol.flush(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
+            emit = wait_error ? state.pull(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
           }
           std::string body;
           for (const auto& frame : emit.frames) body += wrap(frame);
           Response response = sockjs_response(request, bhttp::status::ok, std::move(body), content_type);
           add_session_cookie(response, request, cookie_needed);
+          stream.expires_after(kWriteTimeout);
           auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
           if (error && !emit.end) state.protocol.receiver_gone(SteadyClock::now());
           state.protocol.detach(SteadyClock::now());
@@ -471,7 +486,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
         head.chunked(true);
         head.keep_alive(keep_alive_after);
         bhttp::response_serializer<bhttp::empty_body> serializer{head};
-        stream.expires_never();
+        stream.expires_after(kWriteTimeout);
         auto [head_error, head_n] = co_await bhttp::async_write_header(stream, serializer, kAwait);
         std::string prelude;
         if (receiver == Receiver::kXhrStreaming) prelude = sockjs::xhr_streaming_prelude();
@@ -485,16 +500,19 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
           if (!emit.frames.empty()) {
             std::string chunk;
             for (const auto& frame : emit.frames) chunk += wrap(frame);
+            stream.expires_after(kWriteTimeout);
             std::tie(error, std::ignore) = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(chunk)), kAwait);
             if (error) break;
           }
           if (emit.end) break;
           // Output queued while a chunk was being written: wake() found no wait to cancel then.
-          emit = state.protocol.flush(SteadyClock::now());
+          emit = state.pull(SteadyClock::now());
           if (!emit.frames.empty() || emit.end) continue;
+          // A client that stops reading is cut by the write timeout, not while idle here.
+          stream.expires_never();
           state.signal.expires_at(state.protocol.next_deadline());
           auto [wait_error] = co_await state.signal.async_wait(kAwait);
-          emit = wait_error ? state.protocol.flush(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
+          emit = wait_error ? state.pull(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
         }
         if (error) {
           if (!emit.end) state.protocol.receiver_gone(SteadyClock::now());
@@ -502,6 +520,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
           state.reaper.cancel();
           co_return false;
         }
+        stream.expires_after(kWriteTimeout);
         std::tie(error, std::ignore) = co_await asio::async_write(stream, bhttp::make_chunk_last(), kAwait);
         state.protocol.detach(SteadyClock::now());
         if (state.protocol.close_status() && state.connection && state.connection->should_close()) {
