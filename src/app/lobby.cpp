@@ -4,22 +4,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "broker/domain_error.hpp"
 #include "util/time.hpp"
 
 namespace aicc::app {
-namespace {
 
 namespace json = boost::json;
-
-// Domain refusals go to the sender's own error queue; the connection stays open.
-void refuse(broker::Publisher& publisher, const broker::AppMessage& message, std::string_view code,
-            std::string_view text) {
-  json::object error{{"code", code}, {"message", text}};
-  if (const std::string* receipt = message.frame.find("receipt")) error["receiptId"] = *receipt;
-  publisher.send_to_user(message.sender.user_id, "/queue/errors", "application/json", json::serialize(error));
-}
-
-}  // namespace
 
 void add_lobby_handlers(broker::AppRouter& router, broker::Publisher& publisher) {
   router.add("/app/chat.send", [&publisher](const broker::AppMessage& message) -> std::string {
@@ -30,11 +20,13 @@ void add_lobby_handlers(broker::AppRouter& router, broker::Publisher& publisher)
       if (const json::value* field = body.as_object().if_contains("content")) content = field->if_string();
     }
     if (content == nullptr) {
-      refuse(publisher, message, "bad_request", "body must be a JSON object with a string \"content\"");
+      broker::send_domain_error(publisher, message.sender.user_id, "bad_request",
+                                "body must be a JSON object with a string \"content\"", message.frame);
       return {};
     }
     if (content->size() > kMaxLobbyMessageBytes) {
-      refuse(publisher, message, "too_large", "content is longer than 4000 bytes");
+      broker::send_domain_error(publisher, message.sender.user_id, "too_large",
+                                "content is longer than 4000 bytes", message.frame);
       return {};
     }
     const std::string& sender = message.sender.name.empty() ? message.sender.user_id : message.sender.name;

@@ -2,6 +2,7 @@
 // io_context per I/O thread, and shuts down gracefully on SIGINT/SIGTERM.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
@@ -11,20 +12,28 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
+#include "app/demo_users.hpp"
 #include "app/lobby.hpp"
-#include "auth/jwt.hpp"
+#include "app/stores.hpp"
+#include "app/user_cli.hpp"
+#include "auth/login_throttle.hpp"
+#include "auth/token_service.hpp"
 #include "broker/app_router.hpp"
 #include "config/config.hpp"
+#include "http/auth_routes.hpp"
 #include "http/http_session.hpp"
 #include "http/listener.hpp"
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
 #include "log/log.hpp"
+#include "net/blocking_pool.hpp"
 #include "net/handshake_guard.hpp"
 #include "net/hub.hpp"
 #include "net/stomp_connection.hpp"
@@ -51,6 +60,9 @@ options:
   --version          print the version
   --help             this text
 
+commands:
+  user ...           manage users (aicc-chat user --help)
+
 Every setting can also come from the environment: AICC_ + the key in upper case with '.' and '-'
 as '_', e.g. AICC_JWT_SECRET for jwt.secret. Precedence: defaults < file < environment < --set.
 )";
@@ -58,6 +70,7 @@ as '_', e.g. AICC_JWT_SECRET for jwt.secret. Precedence: defaults < file < envir
 struct Arguments {
   aicc::config::LoadOptions load;
   bool done = false;  // --help or --version answered
+  std::optional<std::vector<std::string>> user_command;  // the words after "user"
   int exit_code = 0;
 };
 
@@ -91,6 +104,9 @@ Arguments parse_arguments(int argc, char** argv) {
     } else if (arg == "--help-config") {
       std::fputs(aicc::config::describe_keys().c_str(), stdout);
       args.done = true;
+    } else if (arg == "user") {
+      args.user_command = std::vector<std::string>(argv + i + 1, argv + argc);
+      break;
     } else if (arg == "--version") {
       std::printf("aicc-chat %s\n", kVersion);
       args.done = true;
@@ -122,6 +138,23 @@ void add_operational_routes(aicc::http::Router& router, aicc::net::Metrics& metr
   });
 }
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+aicc::auth::TokenSettings token_settings(const aicc::config::Config& config) {
+  aicc::auth::TokenSettings settings;
+  settings.secret = config.jwt.secret;
+  settings.issuer = config.jwt.issuer;
+  settings.access_validity = config.jwt.access_token_validity;
+  settings.refresh_validity = config.jwt.refresh_token_validity;
+  settings.clock_skew = config.jwt.clock_skew;
+  settings.ticket_validity = config.auth.ws_ticket_validity;
+  settings.reuse_grace = config.auth.refresh_reuse_grace;
+  return settings;
+}
+
 // The web root: as configured, else "web" in the working directory, else beside the binary.
 std::string find_web_root(const std::string& configured, const char* argv0) {
   if (!configured.empty()) return configured;
@@ -141,12 +174,15 @@ int main(int argc, char** argv) {
   Arguments args = parse_arguments(argc, argv);
   if (args.done) return args.exit_code;
 
+  // Managing users issues no tokens, so it needs no JWT secret.
+  if (args.user_command) args.load.require_secret = false;
   auto loaded = aicc::config::load(args.load);
   if (!loaded) {
     std::fprintf(stderr, "aicc-chat: configuration error: %s\n", loaded.error().c_str());
     return 2;
   }
   aicc::config::Config config = std::move(loaded.value());
+  if (args.user_command) return aicc::app::run_user_command(config, *args.user_command);
   aicc::log::init(config.log.level, config.log.format);
 
   if (config.demo) {
@@ -173,10 +209,14 @@ int main(int argc, char** argv) {
 
     aicc::net::Metrics metrics;
     aicc::net::Hub hub(metrics);
-    aicc::auth::JwtVerifier jwt(config.jwt.secret, config.jwt.issuer, config.jwt.clock_skew);
+    aicc::net::BlockingPool blocking_pool(2);
+    std::unique_ptr<aicc::auth::UserStore> user_store = aicc::app::open_user_store(config);
+    aicc::auth::TokenService tokens(token_settings(config), *user_store);
+    tokens.load_revocations(unix_now());
+    if (config.demo) aicc::app::create_demo_users(*user_store, unix_now());
     aicc::broker::AppRouter app_router;
     aicc::app::add_lobby_handlers(app_router, hub);
-    aicc::net::Services services{config, hub, metrics, jwt, app_router};
+    aicc::net::Services services{config, hub, metrics, tokens, app_router};
 
     aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip, config.ws.handshake_burst_per_ip);
     aicc::http::SockJsServer sockjs(services, limiter, {"/ws-chat", "/ws-stomp"});
@@ -184,6 +224,12 @@ int main(int argc, char** argv) {
     aicc::http::Router router{aicc::http::StaticFiles(web_root)};
     const auto started = std::chrono::steady_clock::now();
     add_operational_routes(router, metrics, sockjs, started);
+    aicc::auth::LoginThrottle throttle({static_cast<std::size_t>(config.auth.login_attempts_per_user),
+                                        static_cast<std::size_t>(config.auth.login_attempts_per_address),
+                                        config.auth.login_window});
+    aicc::net::HandshakeRateLimiter guest_limiter(10, 30);
+    aicc::http::AuthRouteDeps auth_deps{config, tokens, throttle, guest_limiter, blocking_pool, hub, metrics};
+    aicc::http::add_auth_routes(router, auth_deps);
 
     aicc::http::HttpContext http_context{services, router, sockjs, limiter};
     aicc::http::Listener listener(http_context, context_ptrs);
@@ -200,6 +246,25 @@ int main(int argc, char** argv) {
 
     // Graceful shutdown: stop accepting, tell every STOMP client, let them flush, then stop.
     asio::io_context& main_context = *contexts.front();
+    // Expired refresh tokens and deny-list entries are dropped hourly, off the I/O threads.
+    asio::steady_timer purge_timer(main_context);
+    std::function<void()> schedule_purge = [&] {
+      purge_timer.expires_after(std::chrono::hours(1));
+      purge_timer.async_wait([&](boost::system::error_code error) {
+        if (error) return;
+        asio::post(blocking_pool.executor(), [&] {
+          try {
+            const std::size_t purged = user_store->purge_expired(unix_now());
+            if (purged > 0) spdlog::info("purged {} expired tokens", purged);
+          } catch (const std::exception& e) {
+            spdlog::error("purging expired tokens failed: {}", e.what());
+          }
+        });
+        schedule_purge();
+      });
+    };
+    schedule_purge();
+
     asio::signal_set signals(main_context, SIGINT, SIGTERM);
     asio::steady_timer drain_timer(main_context);
     std::chrono::steady_clock::time_point deadline;
@@ -208,6 +273,7 @@ int main(int argc, char** argv) {
         if (!hub.connections().empty()) {
           spdlog::warn("shutdown: {} connections did not close in time", hub.connections().size());
         }
+        purge_timer.cancel();
         for (auto& guard : guards) guard.reset();
         for (auto& context : contexts) context->stop();
         return;

@@ -414,6 +414,21 @@ std::vector<Key> make_keys() {
                       10 * 60 * 1000, "bound on a graceful shutdown, milliseconds"));
   k.push_back(int_key("server.max-connections", KEY(server.max_connections), 0, 10000000,
                       "open connections at most; 0: only the descriptor limit"));
+  k.push_back(bool_key("server.trust-proxy", KEY(server.trust_proxy),
+                       "behind a reverse proxy: client address and TLS from X-Forwarded-For/-Proto"));
+
+  k.push_back(bool_key("auth.cookie-secure", KEY(auth.cookie_secure),
+                       "mark the refresh cookie Secure even when the request did not come over TLS"));
+  k.push_back(int_key("auth.login-attempts-per-user", KEY(auth.login_attempts_per_user), 1, 1000,
+                      "failed logins of one username allowed in auth.login-window"));
+  k.push_back(int_key("auth.login-attempts-per-address", KEY(auth.login_attempts_per_address), 1, 100000,
+                      "failed logins from one client address allowed in auth.login-window"));
+  k.push_back(int_key("auth.login-window", KEY(auth.login_window), 1, 86400,
+                      "window of the failed-login limits, seconds"));
+  k.push_back(int_key("auth.ws-ticket-validity", KEY(auth.ws_ticket_validity), 1, 300,
+                      "seconds a WebSocket ticket may wait to be used"));
+  k.push_back(int_key("auth.refresh-reuse-grace", KEY(auth.refresh_reuse_grace), 0, 300,
+                      "seconds a rotated refresh token is still accepted (tabs refreshing at once)"));
 
   k.push_back(text_key("jwt.secret", KEY(jwt.secret), any_text,
                        "HS256 key, at least 32 bytes; required outside demo mode", true));

@@ -46,6 +46,20 @@ std::optional<Response> check_handshake(HttpContext& context, const Request& req
   return std::nullopt;
 }
 
+// Behind a trusted reverse proxy the client is the first X-Forwarded-For hop and TLS is what
+// X-Forwarded-Proto says; otherwise the TCP peer, without TLS.
+RequestInfo request_info(const HttpContext& context, const Request& request, const std::string& remote) {
+  RequestInfo info{remote, false};
+  if (!context.services.config.server.trust_proxy) return info;
+  std::string_view forwarded = request["X-Forwarded-For"];
+  forwarded = forwarded.substr(0, forwarded.find(','));
+  while (!forwarded.empty() && forwarded.front() == ' ') forwarded.remove_prefix(1);
+  while (!forwarded.empty() && forwarded.back() == ' ') forwarded.remove_suffix(1);
+  if (!forwarded.empty() && forwarded.size() <= 64) info.remote_address = std::string(forwarded);
+  info.secure = request["X-Forwarded-Proto"] == "https";
+  return info;
+}
+
 }  // namespace
 
 asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::socket socket) {
@@ -86,14 +100,16 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
       if (!framing) {
         refusal = error_response(request, bhttp::status::not_found, "not_found", "no WebSocket endpoint here");
       } else {
-        refusal = check_handshake(context, request, remote);
+        refusal = check_handshake(context, request, request_info(context, request, remote).remote_address);
       }
       if (refusal) {
         refusal->keep_alive(false);
         co_await bhttp::async_write(stream, *refusal, kAwait);
         break;
       }
-      co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing, remote);
+      std::string ticket(query_param(request.target(), "ticket"));
+      co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing, remote,
+                                  std::move(ticket));
       co_return;
     }
 
@@ -101,7 +117,9 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     if (context.sockjs.matches(path)) {
       keep_alive = co_await context.sockjs.handle(stream, std::move(request), remote);
     } else {
-      auto [write_error, written] = co_await beast::async_write(stream, context.router.handle(request), kAwait);
+      const RequestInfo info = request_info(context, request, remote);
+      auto response = co_await context.router.handle(request, info);
+      auto [write_error, written] = co_await beast::async_write(stream, std::move(response), kAwait);
       if (write_error) break;
     }
     if (!keep_alive) break;

@@ -1,18 +1,49 @@
 #include "http/router.hpp"
 
+namespace asio = boost::asio;
+
 namespace aicc::http {
 
 std::string_view target_path(std::string_view target) { return target.substr(0, target.find('?')); }
 
+std::string_view query_param(std::string_view target, std::string_view name) {
+  const std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return {};
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
 void Router::add(bhttp::verb method, std::string path, Handler handler) {
+  routes_[{std::move(path), method}] = [handler = std::move(handler)](
+                                           const Request& request,
+                                           const RequestInfo&) -> asio::awaitable<bhttp::message_generator> {
+    co_return handler(request);
+  };
+}
+
+void Router::add_async(bhttp::verb method, std::string path, AsyncHandler handler) {
   routes_[{std::move(path), method}] = std::move(handler);
 }
 
-bhttp::message_generator Router::handle(const Request& request) const {
+asio::awaitable<bhttp::message_generator> Router::handle(const Request& request, const RequestInfo& info) const {
   const std::string path(target_path(request.target()));
   const bhttp::verb method = request.method() == bhttp::verb::head ? bhttp::verb::get : request.method();
-  if (auto it = routes_.find(std::make_pair(path, method)); it != routes_.end()) return it->second(request);
+  if (auto it = routes_.find(std::make_pair(path, method)); it != routes_.end()) {
+    co_return co_await it->second(request, info);
+  }
+  co_return handle_unrouted(request, path);
+}
 
+bhttp::message_generator Router::handle_unrouted(const Request& request, const std::string& path) const {
+  const bhttp::verb method = request.method() == bhttp::verb::head ? bhttp::verb::get : request.method();
   std::string allowed;
   for (const auto& [key, handler] : routes_) {
     if (key.first != path) continue;

@@ -1,6 +1,9 @@
 // Maps method + exact path to a handler; everything else under GET/HEAD is a static file.
+// Handlers that wait (database, password hashing) are coroutines (add_async); the rest answer at
+// once (add).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message_generator.hpp>
 
 #include <functional>
@@ -14,21 +17,35 @@
 
 namespace aicc::http {
 
+// Who sent a request, as far as the server can tell.
+struct RequestInfo {
+  std::string remote_address;  // the peer, or the first X-Forwarded-For hop with server.trust-proxy
+  bool secure = false;         // served over TLS (X-Forwarded-Proto: https with server.trust-proxy)
+};
+
 class Router {
  public:
   using Handler = std::function<bhttp::message_generator(const Request&)>;
+  using AsyncHandler =
+      std::function<boost::asio::awaitable<bhttp::message_generator>(const Request&, const RequestInfo&)>;
 
   explicit Router(StaticFiles static_files) : static_files_(std::move(static_files)) {}
 
   void add(bhttp::verb method, std::string path, Handler handler);
-  bhttp::message_generator handle(const Request& request) const;
+  void add_async(bhttp::verb method, std::string path, AsyncHandler handler);
+  // `request` must outlive the returned coroutine.
+  boost::asio::awaitable<bhttp::message_generator> handle(const Request& request, const RequestInfo& info) const;
 
  private:
-  std::map<std::pair<std::string, bhttp::verb>, Handler, std::less<>> routes_;
+  bhttp::message_generator handle_unrouted(const Request& request, const std::string& path) const;
+
+  std::map<std::pair<std::string, bhttp::verb>, AsyncHandler, std::less<>> routes_;
   StaticFiles static_files_;
 };
 
 // The path part of a request target ("/a/b?x=1" -> "/a/b").
 std::string_view target_path(std::string_view target);
+// The raw (not %-decoded) value of query parameter `name`; empty when absent.
+std::string_view query_param(std::string_view target, std::string_view name);
 
 }  // namespace aicc::http

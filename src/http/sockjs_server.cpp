@@ -53,23 +53,6 @@ net::Transport metrics_kind(Receiver receiver) {
   return net::Transport::kSockJsXhrPolling;
 }
 
-// The value of query parameter `name` ("c" for callbacks), not url-decoded: callbacks are
-// validated as [A-Za-z0-9_.] anyway.
-std::string_view query_param(std::string_view target, std::string_view name) {
-  const std::size_t question = target.find('?');
-  if (question == std::string_view::npos) return {};
-  std::string_view query = target.substr(question + 1);
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 // CORS as SockJS clients need it: credentials allowed, so the origin is echoed rather than "*".
 template <class Message>
 void add_cors(Message& response, const Request& request) {
@@ -359,6 +342,8 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
                                                     const std::string& remote) {
   const Receiver receiver = *receiver_of(transport);
   const std::string callback(query_param(request.target(), "c"));
+  // sockjs-client repeats the base URL's query on every request, so a ?ticket= reaches here too.
+  const std::string ticket(query_param(request.target(), "ticket"));
   const bool needs_callback = receiver == Receiver::kHtmlFile || receiver == Receiver::kJsonp;
   if (needs_callback && (callback.empty() || !sockjs::is_valid_callback(callback))) {
     Response response = sockjs_response(request, bhttp::status::internal_server_error,
@@ -407,12 +392,12 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
   // The whole exchange runs on the session's thread (see the header). It is named for the GCC 12
   // reason given in handle_send().
   auto exchange =
-      [self, session, created, receiver, callback, &stream, &request, remote, cookie_needed,
+      [self, session, created, receiver, callback, ticket, &stream, &request, remote, cookie_needed,
        keep_alive_after]() -> asio::awaitable<bool> {
         auto& state = *session;
         if (created) {
-          state.connection = std::make_shared<net::StompConnection>(self->services_, state.executor,
-                                                                    metrics_kind(receiver), remote);
+          state.connection = std::make_shared<net::StompConnection>(
+              self->services_, state.executor, metrics_kind(receiver), remote, ticket);
           state.connection->start(state);
           state.reaper_started = true;
           // Expiry: once nobody has polled for the disconnect delay, the client is gone.

@@ -108,6 +108,32 @@ void Hub::attach(const ConnectionPtr& connection) {
 void Hub::detach(const StompConnection* connection) {
   std::lock_guard lock(mutex_);
   connections_.erase(connection);
+  if (auto it = user_of_.find(connection); it != user_of_.end()) {
+    if (auto sessions = by_user_.find(it->second); sessions != by_user_.end()) {
+      sessions->second.erase(connection);
+      if (sessions->second.empty()) by_user_.erase(sessions);
+    }
+    user_of_.erase(it);
+  }
+}
+
+void Hub::bind_user(const std::string& user_id, const ConnectionPtr& connection) {
+  std::lock_guard lock(mutex_);
+  if (!connections_.contains(connection.get())) return;  // already gone
+  user_of_[connection.get()] = user_id;
+  by_user_[user_id].insert(connection.get());
+}
+
+std::size_t Hub::close_user_sessions(const std::string& user_id, const std::string& reason) {
+  std::vector<ConnectionPtr> sessions;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = by_user_.find(user_id);
+    if (it == by_user_.end()) return 0;
+    for (const StompConnection* raw : it->second) sessions.push_back(connections_.at(raw));
+  }
+  for (const auto& connection : sessions) connection->shutdown_async(reason);
+  return sessions.size();
 }
 
 std::vector<ConnectionPtr> Hub::connections() const {

@@ -55,6 +55,10 @@ class Hub final : public broker::Publisher {
   // Live connections, for shutdown and for actions on all of a user's sessions.
   void attach(const ConnectionPtr& connection);
   void detach(const StompConnection* connection);
+  // Records whose connection this is, once CONNECT has authenticated it.
+  void bind_user(const std::string& user_id, const ConnectionPtr& connection);
+  // Ends every live STOMP session of a user with ERROR `reason` (logout, revocation).
+  std::size_t close_user_sessions(const std::string& user_id, const std::string& reason);
   std::vector<ConnectionPtr> connections() const;
   std::size_t subscription_count() const;
 
@@ -68,6 +72,8 @@ class Hub final : public broker::Publisher {
   Registry registry_;
   std::unordered_map<std::string, std::deque<std::shared_ptr<const stomp::Message>>> backlog_;
   std::unordered_map<const StompConnection*, ConnectionPtr> connections_;
+  std::unordered_map<std::string, std::unordered_set<const StompConnection*>> by_user_;
+  std::unordered_map<const StompConnection*, std::string> user_of_;
 };
 
 }  // namespace aicc::net

@@ -2,7 +2,7 @@
 // Built once in app/ and outliving every connection.
 #pragma once
 
-#include "auth/jwt.hpp"
+#include "auth/token_service.hpp"
 #include "broker/app_router.hpp"
 #include "config/config.hpp"
 #include "net/metrics.hpp"
@@ -15,7 +15,7 @@ struct Services {
   const config::Config& config;
   Hub& hub;
   Metrics& metrics;
-  const auth::JwtVerifier& jwt;
+  auth::TokenService& tokens;
   const broker::AppRouter& app;
 };
 

@@ -3,14 +3,20 @@
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <optional>
+#include <utility>
 #include <chrono>
 
+#include "auth/destination_policy.hpp"
 #include "broker/destination.hpp"
+#include "broker/domain_error.hpp"
 #include "broker/registry.hpp"
 #include "net/hub.hpp"
 
@@ -47,18 +53,6 @@ std::string next_connection_id() {
   return text;
 }
 
-// "Bearer <token>", scheme case-insensitive (RFC 7235).
-std::string_view bearer_token(std::string_view header) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size()) return {};
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return {};
-  }
-  header.remove_prefix(kScheme.size());
-  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
-  return header;
-}
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -68,12 +62,13 @@ std::int64_t unix_now() {
 }  // namespace
 
 StompConnection::StompConnection(Services& services, asio::any_io_executor executor, Transport kind,
-                                 std::string remote_address)
+                                 std::string remote_address, std::string handshake_ticket)
     : services_(services),
       executor_(std::move(executor)),
       context_key_(&asio::query(executor_, asio::execution::context)),
       kind_(kind),
       remote_address_(std::move(remote_address)),
+      handshake_ticket_(std::move(handshake_ticket)),
       id_(next_connection_id()),
       engine_(engine_options(services.config), *this, id_, SteadyClock::now()),
       timer_(executor_),
@@ -145,25 +140,77 @@ void StompConnection::on_transport_closed(std::string_view reason) {
 }
 
 util::Result<stomp::Identity, std::string> StompConnection::authenticate(const stomp::Frame& connect) {
+  // First match wins: Authorization header, passcode header, then the handshake URL's ticket.
   std::string_view token;
   const std::string* authorization = connect.find("Authorization");
   if (authorization == nullptr) authorization = connect.find("authorization");
   if (authorization != nullptr) {
-    token = bearer_token(*authorization);
-    if (token.empty()) return util::unexpected(std::string("Authorization header is not a Bearer token"));
+    token = auth::bearer_token(*authorization);
+    if (token.empty()) {
+      services_.metrics.error("auth");
+      return util::unexpected(std::string("Authorization header is not a Bearer token"));
+    }
   } else if (const std::string* passcode = connect.find("passcode")) {
     token = *passcode;
   }
-  if (token.empty()) {
+  std::optional<auth::Principal> principal;
+  if (!token.empty()) {
+    auto verified = services_.tokens.verify_access(token, unix_now());
+    if (!verified) {
+      services_.metrics.error("auth");
+      return util::unexpected(verified.error());
+    }
+    principal = std::move(verified.value());
+  } else if (!handshake_ticket_.empty()) {
+    principal = services_.tokens.redeem_ticket(std::exchange(handshake_ticket_, {}), unix_now());
+    if (!principal) {
+      services_.metrics.error("auth");
+      return util::unexpected(std::string("invalid or expired ticket"));
+    }
+  } else {
     services_.metrics.error("auth");
     return util::unexpected(std::string("missing credentials"));
   }
-  auto claims = services_.jwt.verify(token, unix_now());
-  if (!claims) {
+  services_.hub.bind_user(principal->user_id, shared_from_this());
+  return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)), principal->name,
+                         principal->expires_at};
+}
+
+std::string StompConnection::check_credential() const {
+  const std::int64_t expires_at = engine_.identity().expires_at;
+  if (expires_at != 0 && unix_now() >= expires_at) {
     services_.metrics.error("auth");
-    return util::unexpected(std::string(auth::describe(claims.error())));
+    return "authentication failed: token expired";
   }
-  return stomp::Identity{claims->sub, claims->role, claims->name, claims->exp};
+  return {};
+}
+
+std::string StompConnection::refresh_credential(const stomp::Frame& frame) {
+  const auto& identity = engine_.identity();
+  boost::system::error_code error;
+  const boost::json::value body = boost::json::parse(frame.body, error);
+  const boost::json::string* token = nullptr;
+  if (!error && body.is_object()) {
+    if (const auto* field = body.as_object().if_contains("accessToken")) token = field->if_string();
+  }
+  if (token == nullptr) {
+    broker::send_domain_error(services_.hub, identity.user_id, "bad_request",
+                              "body must be a JSON object with a string \"accessToken\"", frame);
+    return {};
+  }
+  auto verified = services_.tokens.verify_access(std::string_view(token->data(), token->size()), unix_now());
+  if (!verified) {
+    broker::send_domain_error(services_.hub, identity.user_id, "invalid_token", verified.error(), frame);
+    return {};
+  }
+  if (verified->user_id != identity.user_id) {
+    broker::send_domain_error(services_.hub, identity.user_id, "invalid_token",
+                              "the token belongs to another user", frame);
+    return {};
+  }
+  engine_.replace_identity(stomp::Identity{verified->user_id, std::string(auth::to_string(verified->role)),
+                                           verified->name, verified->expires_at});
+  return {};
 }
 
 std::string StompConnection::registry_key(const std::string& destination) const {
@@ -175,10 +222,16 @@ std::string StompConnection::registry_key(const std::string& destination) const 
 
 std::string StompConnection::subscribe(const std::string& id, const std::string& destination,
                                        stomp::AckMode mode) {
+  if (std::string refusal = check_credential(); !refusal.empty()) return refusal;
   const broker::Classified checked = broker::check_subscribe(destination);
   if (!checked.ok) {
     services_.metrics.error("forbidden_destination");
     return "invalid destination: " + checked.error;
+  }
+  const auto role = auth::parse_role(engine_.identity().role);
+  if (!role || !auth::may_subscribe(*role, destination)) {
+    services_.metrics.error("forbidden_destination");
+    return "forbidden destination: role " + engine_.identity().role + " may not subscribe here";
   }
   services_.hub.subscribe(registry_key(destination), shared_from_this(), id,
                           checked.kind == broker::DestinationKind::kQueue);
@@ -191,10 +244,17 @@ void StompConnection::unsubscribe(const std::string& id, const std::string& dest
 
 std::string StompConnection::send(const stomp::Frame& frame) {
   const std::string_view destination = frame.get("destination");
+  if (std::string refusal = check_credential(); !refusal.empty()) return refusal;
   const broker::Classified checked = broker::check_send(destination);
   if (!checked.ok) {
     services_.metrics.error("forbidden_destination");
     return "invalid destination: " + checked.error;
+  }
+  if (destination == "/app/auth.refresh") return refresh_credential(frame);
+  const auto role = auth::parse_role(engine_.identity().role);
+  if (!role || !auth::may_send(*role, destination)) {
+    services_.metrics.error("forbidden_destination");
+    return "forbidden destination: role " + engine_.identity().role + " may not send here";
   }
   const broker::AppHandler* handler = services_.app.find(destination);
   if (handler == nullptr) {

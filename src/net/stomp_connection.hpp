@@ -43,8 +43,10 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   // How long a closing connection may take to flush before it is cut.
   static constexpr std::chrono::seconds kCloseTimeout{5};
 
+  // `handshake_ticket`: the ?ticket= of the WebSocket or SockJS URL, if any; tried on CONNECT
+  // when the frame carries no token.
   StompConnection(Services& services, boost::asio::any_io_executor executor, Transport kind,
-                  std::string remote_address);
+                  std::string remote_address, std::string handshake_ticket = {});
   ~StompConnection() override;
 
   // Registers with the hub and starts the timers. Call once, on the executor.
@@ -88,6 +90,10 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   void schedule_timer();
   void on_timer();
   std::string registry_key(const std::string& destination) const;
+  // A refusal when the session's access token has expired since CONNECT, else empty.
+  std::string check_credential() const;
+  // /app/auth.refresh: a fresh access token of the same user replaces the session's.
+  std::string refresh_credential(const stomp::Frame& frame);
   void count_frame_out(const stomp::Outbound& out);
 
   Services& services_;
@@ -95,6 +101,7 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   const void* context_key_;
   Transport kind_;
   std::string remote_address_;
+  std::string handshake_ticket_;  // single use; cleared once tried
   std::string id_;
   stomp::Engine engine_;
   ConnectionTransport* transport_ = nullptr;  // null once the transport is gone

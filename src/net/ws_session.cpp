@@ -135,7 +135,7 @@ std::string choose_stomp_subprotocol(std::string_view offered) {
 
 asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream,
                                     http::request<http::string_body> request, WsFraming framing,
-                                    std::string remote_address) {
+                                    std::string remote_address, std::string handshake_ticket) {
   const config::Config& config = services.config;
   auto state = std::make_shared<WsState>(std::move(stream), framing);
   auto& ws = state->ws;
@@ -171,7 +171,8 @@ asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream
 
   const Transport kind = framing == WsFraming::kRawStomp ? Transport::kWebSocket : Transport::kSockJsWebSocket;
   auto executor = co_await asio::this_coro::executor;
-  state->connection = std::make_shared<StompConnection>(services, executor, kind, remote_address);
+  state->connection = std::make_shared<StompConnection>(services, executor, kind, remote_address,
+                                                        std::move(handshake_ticket));
   auto& connection = *state->connection;
   connection.start(*state);
 

@@ -102,6 +102,10 @@ class Engine {
   // messages returned); nothing more is written.
   void on_transport_closed();
 
+  // A fresh credential of the same user replaces the one given on CONNECT (/app/auth.refresh),
+  // so a long-lived connection outlives the access token it started with.
+  void replace_identity(Identity identity) { identity_ = std::move(identity); }
+
   bool connected() const { return state_ == State::kConnected; }
   bool closed() const { return state_ == State::kClosed; }
   const Identity& identity() const { return identity_; }

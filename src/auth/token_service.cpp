@@ -1,0 +1,250 @@
+#include "auth/token_service.hpp"
+
+#include <openssl/sha.h>
+
+#include <cctype>
+
+#include "auth/password.hpp"
+#include "util/random.hpp"
+#include "util/utf8.hpp"
+
+namespace aicc::auth {
+namespace {
+
+using util::unexpected;
+
+constexpr std::size_t kMaxDisplayName = 64;
+constexpr std::size_t kMaxTokenInput = 256;  // refresh tokens and tickets are far shorter
+
+std::string new_id(std::string_view prefix) { return std::string(prefix) + util::random_hex(12); }
+
+bool valid_display_name(std::string_view name) {
+  if (name.size() > kMaxDisplayName || !util::is_valid_utf8(name)) return false;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7F) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view describe(AuthError error) {
+  switch (error) {
+    case AuthError::kBadCredentials: return "wrong username or password";
+    case AuthError::kDisabled: return "account disabled";
+    case AuthError::kInvalidToken: return "invalid or expired refresh token";
+    case AuthError::kTokenReused: return "refresh token reused; all sessions of this login were signed out";
+    case AuthError::kInvalidInput: return "invalid input";
+  }
+  return "authentication error";
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * sizeof digest);
+  for (unsigned char b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::string_view bearer_token(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return {};
+  }
+  header.remove_prefix(kScheme.size());
+  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
+  while (!header.empty() && header.back() == ' ') header.remove_suffix(1);
+  return header;
+}
+
+TokenService::TokenService(TokenSettings settings, UserStore& store)
+    : settings_(std::move(settings)),
+      store_(store),
+      verifier_(settings_.secret, settings_.issuer, settings_.clock_skew) {}
+
+void TokenService::load_revocations(std::int64_t now) {
+  auto denied = store_.denied_access_tokens(now);
+  std::lock_guard lock(mutex_);
+  // Expiry is not needed to answer is_revoked(); the store keeps it, and a restart reloads.
+  for (auto& jti : denied) denied_.emplace(std::move(jti), now + settings_.access_validity + settings_.clock_skew);
+}
+
+std::string TokenService::issue_access_token(const User& user, std::int64_t now, std::string* jti_out) const {
+  Claims claims;
+  claims.sub = user.id;
+  claims.role = std::string(to_string(user.role));
+  claims.name = user.display_name;
+  claims.iss = settings_.issuer;
+  claims.iat = now;
+  claims.exp = now + settings_.access_validity;
+  claims.jti = util::random_hex(16);
+  if (jti_out != nullptr) *jti_out = claims.jti;
+  return sign_hs256(claims, settings_.secret);
+}
+
+IssuedSession TokenService::start_family(const User& user, std::int64_t now) {
+  IssuedSession session;
+  session.user = user;
+  session.access_token = issue_access_token(user, now);
+  session.access_expires_in = settings_.access_validity;
+  session.refresh_token = util::random_hex(32);
+  session.refresh_expires_at = now + settings_.refresh_validity;
+  RefreshToken stored;
+  stored.token_hash = sha256_hex(session.refresh_token);
+  stored.family_id = util::random_hex(16);
+  stored.user_id = user.id;
+  stored.issued_at = now;
+  stored.expires_at = session.refresh_expires_at;
+  store_.insert_refresh_token(stored);
+  return session;
+}
+
+util::Result<IssuedSession, AuthError> TokenService::login(std::string_view username, std::string_view password,
+                                                           std::int64_t now) {
+  if (username.empty() || username.size() > 128 || password.size() > kMaxPasswordBytes) {
+    verify_password_dummy(password.substr(0, kMaxPasswordBytes));
+    return unexpected(AuthError::kBadCredentials);
+  }
+  auto user = store_.find_user_by_username(std::string(username));
+  if (!user || user->password_hash.empty()) {
+    // Same work as a real check, so the answer time does not tell whether the user exists.
+    verify_password_dummy(password);
+    return unexpected(AuthError::kBadCredentials);
+  }
+  if (!verify_password(password, user->password_hash)) return unexpected(AuthError::kBadCredentials);
+  if (user->disabled) return unexpected(AuthError::kDisabled);
+  return start_family(*user, now);
+}
+
+util::Result<IssuedSession, AuthError> TokenService::guest(std::string_view display_name,
+                                                           std::optional<std::string_view> refresh_token,
+                                                           std::int64_t now) {
+  if (!valid_display_name(display_name)) return unexpected(AuthError::kInvalidInput);
+  if (refresh_token && !refresh_token->empty()) {
+    auto resumed = rotate(*refresh_token, now, /*customers_only=*/true);
+    if (resumed) return resumed;
+    if (resumed.error() == AuthError::kTokenReused) return resumed;
+    // Any other failure (expired, unknown, revoked): a new guest, as on a first visit.
+  }
+  User user;
+  user.id = new_id("g_");
+  user.display_name = display_name.empty() ? "Guest " + user.id.substr(2, 4) : std::string(display_name);
+  user.role = Role::kCustomer;
+  user.guest = true;
+  user.created_at = now;
+  if (!store_.create_user(user)) return unexpected(AuthError::kInvalidInput);
+  return start_family(user, now);
+}
+
+util::Result<IssuedSession, AuthError> TokenService::refresh(std::string_view refresh_token, std::int64_t now) {
+  return rotate(refresh_token, now, /*customers_only=*/false);
+}
+
+util::Result<IssuedSession, AuthError> TokenService::rotate(std::string_view refresh_token, std::int64_t now,
+                                                            bool customers_only) {
+  if (refresh_token.empty() || refresh_token.size() > kMaxTokenInput) return unexpected(AuthError::kInvalidToken);
+  const std::string old_hash = sha256_hex(refresh_token);
+  auto old = store_.find_refresh_token(old_hash);
+  if (!old) return unexpected(AuthError::kInvalidToken);
+  auto user = store_.find_user(old->user_id);
+  if (!user) return unexpected(AuthError::kInvalidToken);
+  if (user->disabled) {
+    store_.revoke_family(old->family_id);
+    return unexpected(AuthError::kDisabled);
+  }
+  if (customers_only && user->role != Role::kCustomer) return unexpected(AuthError::kInvalidToken);
+
+  IssuedSession session;
+  session.user = *user;
+  session.access_token = issue_access_token(*user, now);
+  session.access_expires_in = settings_.access_validity;
+  session.refresh_token = util::random_hex(32);
+  // Sliding: every use extends the family by the full lifetime.
+  session.refresh_expires_at = now + settings_.refresh_validity;
+  RefreshToken next;
+  next.token_hash = sha256_hex(session.refresh_token);
+  next.family_id = old->family_id;
+  next.user_id = user->id;
+  next.issued_at = now;
+  next.expires_at = session.refresh_expires_at;
+  // The store allows a second use up to `grace` whole seconds after the first rotation, the same
+  // second included; a configured grace of 0 means no second use at all, which the store spells -1.
+  const std::int64_t grace = settings_.reuse_grace > 0 ? settings_.reuse_grace : -1;
+  switch (store_.rotate_refresh_token(old_hash, next, now, grace)) {
+    case RotateOutcome::kRotated:
+      return session;
+    case RotateOutcome::kReused:
+      store_.revoke_family(old->family_id);
+      return unexpected(AuthError::kTokenReused);
+    case RotateOutcome::kUnknown:
+    case RotateOutcome::kRevoked:
+    case RotateOutcome::kExpired:
+      break;
+  }
+  return unexpected(AuthError::kInvalidToken);
+}
+
+void TokenService::logout(const Principal& principal, std::optional<std::string_view> refresh_token,
+                          std::int64_t now) {
+  if (!principal.jti.empty()) {
+    // The verifier accepts a token until clock_skew past its exp, so the stored entry (which
+    // denied_access_tokens() and purge_expired() drop at its expiry) must last that long too.
+    store_.deny_access_token(principal.jti, principal.expires_at + settings_.clock_skew);
+    std::lock_guard lock(mutex_);
+    denied_[principal.jti] = principal.expires_at;
+  }
+  if (refresh_token && !refresh_token->empty() && refresh_token->size() <= kMaxTokenInput) {
+    if (auto token = store_.find_refresh_token(sha256_hex(*refresh_token)); token && token->user_id == principal.user_id) {
+      store_.revoke_family(token->family_id);
+    }
+  }
+}
+
+util::Result<Principal, std::string> TokenService::verify_access(std::string_view token, std::int64_t now) const {
+  auto claims = verifier_.verify(token, now);
+  if (!claims) return unexpected(std::string(describe(claims.error())));
+  const auto role = parse_role(claims->role);
+  if (!role) return unexpected(std::string("unknown role"));
+  if (is_revoked(claims->jti)) return unexpected(std::string("token revoked"));
+  return Principal{claims->sub, *role, claims->name, claims->jti, claims->exp};
+}
+
+bool TokenService::is_revoked(const std::string& jti) const {
+  std::lock_guard lock(mutex_);
+  return denied_.contains(jti);
+}
+
+std::string TokenService::issue_ticket(const Principal& principal, std::int64_t now) {
+  std::string ticket = util::random_hex(16);
+  std::lock_guard lock(mutex_);
+  prune(now);
+  tickets_[ticket] = Ticket{principal, now + settings_.ticket_validity};
+  return ticket;
+}
+
+std::optional<Principal> TokenService::redeem_ticket(std::string_view ticket, std::int64_t now) {
+  if (ticket.empty() || ticket.size() > kMaxTokenInput) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto it = tickets_.find(std::string(ticket));
+  if (it == tickets_.end()) return std::nullopt;
+  Ticket found = std::move(it->second);
+  tickets_.erase(it);
+  if (found.expires_at < now || denied_.contains(found.principal.jti)) return std::nullopt;
+  return found.principal;
+}
+
+void TokenService::prune(std::int64_t now) {
+  if (now - last_prune_ < 60) return;
+  last_prune_ = now;
+  std::erase_if(tickets_, [now](const auto& entry) { return entry.second.expires_at < now; });
+  std::erase_if(denied_, [&](const auto& entry) { return entry.second + settings_.clock_skew < now; });
+}
+
+}  // namespace aicc::auth

@@ -1,0 +1,129 @@
+// Identity rules: login, guests, refresh-token rotation with reuse detection, revocation and
+// WebSocket tickets.
+//
+// The token model:
+// - Access token: an HS256 JWT (sub, role, name, iat, exp, jti, iss), 1 h by default, kept in the
+//   browser's memory only and sent on STOMP CONNECT. Revoked by jti until it would expire.
+// - Refresh token: 256 random bits in an HttpOnly cookie (Path=/api/auth), 30 days by default and
+//   sliding: every use rotates it. Only its SHA-256 is stored. Presenting a rotated token again
+//   means a copy was stolen: the whole family (that login's chain) is revoked and the event logged.
+// - WebSocket ticket: 128 random bits, single use, 30 s, for clients that cannot send headers on a
+//   WebSocket handshake (?ticket=). Access tokens themselves are never accepted in URLs.
+//
+// Every call that touches the store blocks; call them from the blocking worker pool. The ticket and
+// deny-list caches are in memory behind one mutex (both are small and hot).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "auth/jwt.hpp"
+#include "auth/user.hpp"
+#include "auth/user_store.hpp"
+#include "util/result.hpp"
+
+namespace aicc::auth {
+
+struct TokenSettings {
+  std::string secret;
+  std::string issuer = "aicc-chat";
+  std::int64_t access_validity = 3600;      // seconds
+  std::int64_t refresh_validity = 2592000;  // seconds
+  std::int64_t ticket_validity = 30;        // seconds
+  std::int64_t clock_skew = 60;             // seconds
+  std::int64_t reuse_grace = 10;            // seconds a rotated refresh token may still be used once
+                                            // more (concurrent refreshes from two tabs)
+};
+
+// What login, guest and refresh hand back.
+struct IssuedSession {
+  User user;
+  std::string access_token;
+  std::int64_t access_expires_in = 0;  // seconds
+  std::string refresh_token;           // raw; goes into the cookie, never stored
+  std::int64_t refresh_expires_at = 0; // unix seconds
+};
+
+enum class AuthError {
+  kBadCredentials,   // unknown user or wrong password (the same answer for both)
+  kDisabled,         // the account is disabled
+  kInvalidToken,     // unknown, expired or malformed refresh token
+  kTokenReused,      // a rotated refresh token came back: its family is now revoked
+  kInvalidInput,     // e.g. a display name that is too long or not UTF-8
+};
+
+std::string_view describe(AuthError error);
+
+// A verified access token, as the server sees it on each use.
+struct Principal {
+  std::string user_id;
+  Role role = Role::kCustomer;
+  std::string name;
+  std::string jti;
+  std::int64_t expires_at = 0;  // unix seconds
+};
+
+class TokenService {
+ public:
+  TokenService(TokenSettings settings, UserStore& store);
+
+  // Loads the deny-list from the store (call once at start-up).
+  void load_revocations(std::int64_t now);
+
+  util::Result<IssuedSession, AuthError> login(std::string_view username, std::string_view password,
+                                               std::int64_t now);
+  // With a valid refresh token of a customer, resumes that customer (rotating the token); else
+  // creates a new guest customer.
+  util::Result<IssuedSession, AuthError> guest(std::string_view display_name,
+                                               std::optional<std::string_view> refresh_token, std::int64_t now);
+  util::Result<IssuedSession, AuthError> refresh(std::string_view refresh_token, std::int64_t now);
+  // Denies the access token's jti until it expires and revokes the refresh token's family.
+  void logout(const Principal& principal, std::optional<std::string_view> refresh_token, std::int64_t now);
+
+  // Checks an access token: signature, claims, expiry, revocation and role.
+  util::Result<Principal, std::string> verify_access(std::string_view token, std::int64_t now) const;
+  bool is_revoked(const std::string& jti) const;
+
+  std::string issue_ticket(const Principal& principal, std::int64_t now);
+  // Single use: a ticket redeemed once is gone. nullopt when unknown or expired.
+  std::optional<Principal> redeem_ticket(std::string_view ticket, std::int64_t now);
+
+  // A new access token for `user` (its jti in *jti_out when asked).
+  std::string issue_access_token(const User& user, std::int64_t now, std::string* jti_out = nullptr) const;
+
+  const TokenSettings& settings() const { return settings_; }
+
+ private:
+  IssuedSession start_family(const User& user, std::int64_t now);
+  util::Result<IssuedSession, AuthError> rotate(std::string_view refresh_token, std::int64_t now,
+                                                bool customers_only);
+  void prune(std::int64_t now);
+
+  TokenSettings settings_;
+  UserStore& store_;
+  JwtVerifier verifier_;
+
+  struct Ticket {
+    Principal principal;
+    std::int64_t expires_at = 0;
+  };
+  mutable std::mutex mutex_;  // guards denied_ and tickets_
+  std::unordered_map<std::string, std::int64_t> denied_;  // jti -> when its token expires
+  std::unordered_map<std::string, Ticket> tickets_;
+  std::int64_t last_prune_ = 0;
+};
+
+// Hex SHA-256, how refresh tokens are stored.
+std::string sha256_hex(std::string_view data);
+
+// The token of an "Authorization: Bearer <token>" value (scheme case-insensitive, RFC 7235);
+// empty when the value is not a bearer credential.
+std::string_view bearer_token(std::string_view header);
+
+}  // namespace aicc::auth

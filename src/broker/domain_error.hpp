@@ -1,0 +1,16 @@
+// Domain refusals: a request that was well formed but cannot be done (rate limited, already taken,
+// invalid token in a body). They do not close the connection; the sender's own
+// /user/queue/errors gets {code, message, receiptId?} and any receipt is still honoured.
+#pragma once
+
+#include <string_view>
+
+#include "broker/publisher.hpp"
+#include "stomp/frame.hpp"
+
+namespace aicc::broker {
+
+void send_domain_error(Publisher& publisher, std::string_view user_id, std::string_view code,
+                       std::string_view message, const stomp::Frame& cause);
+
+}  // namespace aicc::broker

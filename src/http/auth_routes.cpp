@@ -1,0 +1,273 @@
+#include "http/auth_routes.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <optional>
+
+namespace aicc::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Generator = bhttp::message_generator;
+
+constexpr std::size_t kMaxAuthBody = 8 * 1024;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The request body as a JSON object; an empty body is an empty object. nullopt + an error
+// response when it is anything else.
+std::optional<json::object> body_object(const Request& request, std::optional<Response>& refusal) {
+  if (request.body().size() > kMaxAuthBody) {
+    refusal = error_response(request, bhttp::status::payload_too_large, "too_large", "request body over 8 KiB");
+    return std::nullopt;
+  }
+  if (request.body().empty()) return json::object{};
+  boost::system::error_code error;
+  json::parse_options options;
+  options.max_depth = 8;
+  json::value value = json::parse(request.body(), error, {}, options);
+  if (error || !value.is_object()) {
+    refusal = error_response(request, bhttp::status::bad_request, "bad_request", "body must be a JSON object");
+    return std::nullopt;
+  }
+  return std::move(value.as_object());
+}
+
+// A string field, absent as nullopt; a field of another type is a refusal.
+std::optional<std::string> string_field(const json::object& body, std::string_view name, const Request& request,
+                                        std::optional<Response>& refusal) {
+  const json::value* field = body.if_contains(name);
+  if (field == nullptr || field->is_null()) return std::nullopt;
+  if (!field->is_string()) {
+    refusal = error_response(request, bhttp::status::bad_request, "bad_request",
+                             "\"" + std::string(name) + "\" must be a string");
+    return std::nullopt;
+  }
+  return std::string(field->as_string());
+}
+
+std::string refresh_cookie(std::string_view value, std::int64_t max_age, bool secure) {
+  std::string cookie(kRefreshCookie);
+  cookie.append("=").append(value);
+  cookie.append("; Path=/api/auth; Max-Age=").append(std::to_string(max_age));
+  cookie.append("; HttpOnly; SameSite=Strict");
+  if (secure) cookie.append("; Secure");
+  return cookie;
+}
+
+Response session_response(const Request& request, const auth::IssuedSession& session, std::int64_t now,
+                          bool secure_cookie) {
+  const auth::User& user = session.user;
+  json::object body{
+      {"accessToken", session.access_token},
+      {"tokenType", "Bearer"},
+      {"expiresIn", session.access_expires_in},
+      {"user",
+       {{"id", user.id},
+        {"username", user.guest ? json::value(nullptr) : json::value(user.username)},
+        {"displayName", user.display_name},
+        {"role", auth::to_string(user.role)},
+        {"guest", user.guest}}},
+  };
+  Response response = make_response(request, bhttp::status::ok, json::serialize(body), "application/json");
+  response.set(bhttp::field::set_cookie,
+               refresh_cookie(session.refresh_token, session.refresh_expires_at - now, secure_cookie));
+  return response;
+}
+
+Response with_cleared_cookie(Response response, bool secure_cookie) {
+  response.set(bhttp::field::set_cookie, refresh_cookie("", 0, secure_cookie));
+  return response;
+}
+
+Response auth_error(const Request& request, auth::AuthError error) {
+  switch (error) {
+    case auth::AuthError::kBadCredentials:
+      return error_response(request, bhttp::status::unauthorized, "invalid_credentials", auth::describe(error));
+    case auth::AuthError::kDisabled:
+      return error_response(request, bhttp::status::forbidden, "account_disabled", auth::describe(error));
+    case auth::AuthError::kInvalidToken:
+      return error_response(request, bhttp::status::unauthorized, "invalid_token", auth::describe(error));
+    case auth::AuthError::kTokenReused:
+      return error_response(request, bhttp::status::unauthorized, "token_reused", auth::describe(error));
+    case auth::AuthError::kInvalidInput:
+      return error_response(request, bhttp::status::bad_request, "bad_request", auth::describe(error));
+  }
+  return error_response(request, bhttp::status::unauthorized, "unauthorized", "not authenticated");
+}
+
+// The bearer credential of a request, checked; a 401 refusal when there is none or it is bad.
+std::optional<auth::Principal> bearer_principal(const Request& request, auth::TokenService& tokens,
+                                                std::optional<Response>& refusal) {
+  const std::string_view token = auth::bearer_token(request[bhttp::field::authorization]);
+  if (token.empty()) {
+    refusal = error_response(request, bhttp::status::unauthorized, "unauthorized",
+                             "an Authorization: Bearer access token is required");
+    refusal->set(bhttp::field::www_authenticate, "Bearer");
+    return std::nullopt;
+  }
+  auto principal = tokens.verify_access(token, unix_now());
+  if (!principal) {
+    refusal = error_response(request, bhttp::status::unauthorized, "invalid_token", principal.error());
+    refusal->set(bhttp::field::www_authenticate, "Bearer error=\"invalid_token\"");
+    return std::nullopt;
+  }
+  return std::move(principal.value());
+}
+
+}  // namespace
+
+std::string_view cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const std::size_t semicolon = header.find(';');
+    std::string_view pair = header.substr(0, semicolon);
+    header = semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const std::size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      std::string_view value = pair.substr(eq + 1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      return value;
+    }
+  }
+  return {};
+}
+
+void add_auth_routes(Router& router, AuthRouteDeps& deps) {
+  auto secure_cookie = [&deps](const RequestInfo& info) { return info.secure || deps.config.auth.cookie_secure; };
+
+  router.add_async(bhttp::verb::post, "/api/auth/login",
+                   [&deps, secure_cookie](const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto body = body_object(request, refusal);
+    if (!body) co_return std::move(*refusal);
+    auto username = string_field(*body, "username", request, refusal);
+    auto password = string_field(*body, "password", request, refusal);
+    if (refusal) co_return std::move(*refusal);
+    if (!username || !password) {
+      co_return error_response(request, bhttp::status::bad_request, "bad_request",
+                               "\"username\" and \"password\" are required");
+    }
+    const std::int64_t now = unix_now();
+    if (const std::int64_t wait = deps.throttle.retry_after(*username, info.remote_address, now); wait > 0) {
+      deps.metrics.error("login_throttled");
+      Response response = error_response(request, bhttp::status::too_many_requests, "rate_limited",
+                                         "too many failed logins; try again in " + std::to_string(wait) + " s");
+      response.set(bhttp::field::retry_after, std::to_string(wait));
+      co_return response;
+    }
+    auto work = [&deps, &username, &password, now] { return deps.tokens.login(*username, *password, now); };
+    auto session = co_await deps.pool.run(std::move(work));
+    if (!session) {
+      if (session.error() == auth::AuthError::kBadCredentials) {
+        deps.throttle.record_failure(*username, info.remote_address, now);
+        deps.metrics.error("login_failed");
+      }
+      co_return auth_error(request, session.error());
+    }
+    deps.throttle.record_success(*username);
+    spdlog::info("login user={} role={} remote={}", session->user.id, auth::to_string(session->user.role),
+                 info.remote_address);
+    co_return session_response(request, *session, now, secure_cookie(info));
+  });
+
+  router.add_async(bhttp::verb::post, "/api/auth/guest",
+                   [&deps, secure_cookie](const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto body = body_object(request, refusal);
+    if (!body) co_return std::move(*refusal);
+    auto display_name = string_field(*body, "displayName", request, refusal);
+    if (refusal) co_return std::move(*refusal);
+    const std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+    // Only the creation of new customers is limited; a returning one always gets back in.
+    if (cookie.empty() && !deps.guest_limiter.allow(info.remote_address, std::chrono::steady_clock::now())) {
+      deps.metrics.error("guest_rate_limited");
+      Response response = error_response(request, bhttp::status::too_many_requests, "rate_limited",
+                                         "too many new guests from this address; retry shortly");
+      response.set(bhttp::field::retry_after, "1");
+      co_return response;
+    }
+    const std::int64_t now = unix_now();
+    auto work = [&deps, &display_name, &cookie, now] {
+      std::optional<std::string_view> presented;
+      if (!cookie.empty()) presented = cookie;
+      return deps.tokens.guest(display_name.value_or(""), presented, now);
+    };
+    auto session = co_await deps.pool.run(std::move(work));
+    if (!session) {
+      if (session.error() == auth::AuthError::kTokenReused) {
+        spdlog::warn("security: refresh token reused on /api/auth/guest remote={}; its family was revoked",
+                     info.remote_address);
+        deps.metrics.error("refresh_token_reuse");
+      }
+      co_return with_cleared_cookie(auth_error(request, session.error()), secure_cookie(info));
+    }
+    co_return session_response(request, *session, now, secure_cookie(info));
+  });
+
+  router.add_async(bhttp::verb::post, "/api/auth/refresh",
+                   [&deps, secure_cookie](const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto body = body_object(request, refusal);
+    if (!body) co_return std::move(*refusal);
+    auto from_body = string_field(*body, "refreshToken", request, refusal);
+    if (refusal) co_return std::move(*refusal);
+    std::string token(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+    if (token.empty() && from_body) token = *from_body;
+    if (token.empty()) {
+      co_return error_response(request, bhttp::status::unauthorized, "invalid_token",
+                               "no refresh token: sign in again");
+    }
+    const std::int64_t now = unix_now();
+    auto work = [&deps, &token, now] { return deps.tokens.refresh(token, now); };
+    auto session = co_await deps.pool.run(std::move(work));
+    if (!session) {
+      if (session.error() == auth::AuthError::kTokenReused) {
+        // Either the client or an attacker holds a stolen copy; both lose the family.
+        spdlog::warn("security: refresh token reused remote={}; its family was revoked", info.remote_address);
+        deps.metrics.error("refresh_token_reuse");
+      }
+      co_return with_cleared_cookie(auth_error(request, session.error()), secure_cookie(info));
+    }
+    co_return session_response(request, *session, now, secure_cookie(info));
+  });
+
+  router.add_async(bhttp::verb::post, "/api/auth/logout",
+                   [&deps, secure_cookie](const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto principal = bearer_principal(request, deps.tokens, refusal);
+    if (!principal) co_return std::move(*refusal);
+    const std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+    const std::int64_t now = unix_now();
+    auto work = [&deps, &principal, &cookie, now] {
+      std::optional<std::string_view> presented;
+      if (!cookie.empty()) presented = cookie;
+      deps.tokens.logout(*principal, presented, now);
+    };
+    co_await deps.pool.run(std::move(work));
+    const std::size_t closed = deps.hub.close_user_sessions(principal->user_id, "authentication failed: token revoked");
+    spdlog::info("logout user={} remote={} stomp_sessions_closed={}", principal->user_id, info.remote_address, closed);
+    Response response = make_response(request, bhttp::status::no_content, "", "application/json");
+    co_return with_cleared_cookie(std::move(response), secure_cookie(info));
+  });
+
+  router.add(bhttp::verb::post, "/api/auth/ws-ticket", [&deps](const Request& request) -> Generator {
+    std::optional<Response> refusal;
+    auto principal = bearer_principal(request, deps.tokens, refusal);
+    if (!principal) return std::move(*refusal);
+    const std::string ticket = deps.tokens.issue_ticket(*principal, unix_now());
+    json::object body{{"ticket", ticket}, {"expiresIn", deps.tokens.settings().ticket_validity}};
+    return make_response(request, bhttp::status::ok, json::serialize(body), "application/json");
+  });
+}
+
+}  // namespace aicc::http

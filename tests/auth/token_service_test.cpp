@@ -1,0 +1,369 @@
+#include "auth/token_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "auth/password.hpp"
+#include "store/sqlite/sqlite_user_store.hpp"
+
+namespace aicc::auth {
+
+// Failures print "account disabled" rather than a number.
+void PrintTo(AuthError error, std::ostream* out) { *out << describe(error); }
+
+namespace {
+
+constexpr std::int64_t kNow = 1700000000;
+constexpr std::int64_t kGrace = 10;
+const std::string kSecret = "a-token-service-test-key-of-32-bytes!";
+const std::string kPassword = "correct horse battery staple";
+
+TokenSettings settings(std::string secret = kSecret) {
+  TokenSettings result;
+  result.secret = std::move(secret);
+  result.reuse_grace = kGrace;
+  return result;
+}
+
+// The error of a result, or nullopt when it succeeded.
+template <class T, class E>
+std::optional<E> error_of(const util::Result<T, E>& result) {
+  if (result) return std::nullopt;
+  return result.error();
+}
+
+class TokenServiceTest : public ::testing::Test {
+ protected:
+  // Argon2id costs tens of milliseconds a hash, so every account shares one.
+  static void SetUpTestSuite() { hash_ = new std::string(hash_password(kPassword)); }
+  static void TearDownTestSuite() {
+    delete hash_;
+    hash_ = nullptr;
+  }
+
+  TokenServiceTest() : store_(":memory:"), service_(settings(), store_) {
+    add_user("u_alice", "alice", Role::kAgent, "Alice");
+    add_user("u_carol", "carol", Role::kCustomer, "Carol");
+    add_user("u_dave", "dave", Role::kAdmin, "Dave", /*disabled=*/true);
+  }
+
+  void add_user(std::string id, std::string username, Role role, std::string name,
+                bool disabled = false) {
+    User user;
+    user.id = std::move(id);
+    user.username = std::move(username);
+    user.display_name = std::move(name);
+    user.role = role;
+    user.password_hash = *hash_;
+    user.disabled = disabled;
+    user.created_at = kNow - 1000;
+    ASSERT_TRUE(store_.create_user(user));
+  }
+
+  IssuedSession login(std::string_view username, std::int64_t now = kNow) {
+    auto session = service_.login(username, kPassword, now);
+    EXPECT_TRUE(session) << describe(session.error());
+    return session ? std::move(session).value() : IssuedSession{};
+  }
+
+  Principal principal_of(const IssuedSession& session, std::int64_t now = kNow) {
+    auto principal = service_.verify_access(session.access_token, now);
+    EXPECT_TRUE(principal) << principal.error();
+    return principal ? std::move(principal).value() : Principal{};
+  }
+
+  std::optional<RefreshToken> stored(const std::string& refresh_token) {
+    return store_.find_refresh_token(sha256_hex(refresh_token));
+  }
+
+  static inline std::string* hash_ = nullptr;
+  store::sqlite::SqliteUserStore store_;
+  TokenService service_;
+};
+
+// Login
+
+TEST_F(TokenServiceTest, LoginIssuesAccessAndRefreshTokens) {
+  const IssuedSession session = login("alice");
+  EXPECT_EQ(session.user.id, "u_alice");
+  EXPECT_EQ(session.access_expires_in, 3600);
+  EXPECT_EQ(session.refresh_expires_at, kNow + 2592000);
+
+  const Principal principal = principal_of(session);
+  EXPECT_EQ(principal.user_id, "u_alice");
+  EXPECT_EQ(principal.role, Role::kAgent);
+  EXPECT_EQ(principal.name, "Alice");
+  EXPECT_EQ(principal.expires_at, kNow + 3600);
+  EXPECT_FALSE(principal.jti.empty());
+
+  // Only the hash of the refresh token is stored.
+  EXPECT_FALSE(store_.find_refresh_token(session.refresh_token).has_value());
+  const auto token = stored(session.refresh_token);
+  ASSERT_TRUE(token.has_value());
+  EXPECT_EQ(token->user_id, "u_alice");
+  EXPECT_EQ(token->expires_at, kNow + 2592000);
+  EXPECT_FALSE(token->rotated);
+}
+
+TEST_F(TokenServiceTest, LoginAnswersWrongPasswordAndUnknownUserAlike) {
+  EXPECT_EQ(error_of(service_.login("alice", "wrong password", kNow)), AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login("nobody", kPassword, kNow)), AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login("Alice", kPassword, kNow)), AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login("", kPassword, kNow)), AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login(std::string(129, 'a'), kPassword, kNow)),
+            AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login("alice", std::string(kMaxPasswordBytes + 1, 'p'), kNow)),
+            AuthError::kBadCredentials);
+}
+
+TEST_F(TokenServiceTest, LoginRefusesADisabledAccount) {
+  EXPECT_EQ(error_of(service_.login("dave", kPassword, kNow)), AuthError::kDisabled);
+  // A wrong password does not even learn that the account is disabled.
+  EXPECT_EQ(error_of(service_.login("dave", "wrong password", kNow)), AuthError::kBadCredentials);
+}
+
+// Guests
+
+TEST_F(TokenServiceTest, GuestCreatesACustomerWithAGuestId) {
+  auto session = service_.guest("Visitor", std::nullopt, kNow);
+  ASSERT_TRUE(session) << describe(session.error());
+  EXPECT_EQ(session->user.id.rfind("g_", 0), 0u) << session->user.id;
+  EXPECT_EQ(session->user.role, Role::kCustomer);
+  EXPECT_TRUE(session->user.guest);
+  EXPECT_EQ(session->user.display_name, "Visitor");
+
+  const auto user = store_.find_user(session->user.id);
+  ASSERT_TRUE(user.has_value());
+  EXPECT_TRUE(user->guest);
+  EXPECT_EQ(user->username, "");
+  const Principal principal = principal_of(*session);
+  EXPECT_EQ(principal.user_id, session->user.id);
+  EXPECT_EQ(principal.role, Role::kCustomer);
+}
+
+TEST_F(TokenServiceTest, GuestWithoutNameGetsADefaultOne) {
+  auto session = service_.guest("", std::nullopt, kNow);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->user.display_name.rfind("Guest ", 0), 0u) << session->user.display_name;
+}
+
+TEST_F(TokenServiceTest, GuestResumesTheSameCustomerWithItsRefreshToken) {
+  auto first = service_.guest("Visitor", std::nullopt, kNow);
+  ASSERT_TRUE(first);
+  auto again = service_.guest("Visitor", first->refresh_token, kNow + 600);
+  ASSERT_TRUE(again) << describe(again.error());
+  EXPECT_EQ(again->user.id, first->user.id);
+  EXPECT_NE(again->refresh_token, first->refresh_token);
+  EXPECT_TRUE(stored(first->refresh_token)->rotated);
+  EXPECT_EQ(stored(again->refresh_token)->family_id, stored(first->refresh_token)->family_id);
+  EXPECT_EQ(store_.list_users(true).size(), 4u);  // three accounts and one guest
+}
+
+TEST_F(TokenServiceTest, GuestDoesNotResumeAnAgentsToken) {
+  const IssuedSession alice = login("alice");
+  auto session = service_.guest("Visitor", alice.refresh_token, kNow + 1);
+  ASSERT_TRUE(session);
+  EXPECT_NE(session->user.id, "u_alice");
+  EXPECT_EQ(session->user.id.rfind("g_", 0), 0u);
+  EXPECT_EQ(session->user.role, Role::kCustomer);
+  // The agent's token was not used up on the way.
+  EXPECT_FALSE(stored(alice.refresh_token)->rotated);
+  EXPECT_TRUE(service_.refresh(alice.refresh_token, kNow + 2));
+}
+
+TEST_F(TokenServiceTest, GuestWithAnUnknownTokenStartsAFreshGuest) {
+  auto session = service_.guest("Visitor", std::string_view("not-a-token"), kNow);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->user.id.rfind("g_", 0), 0u);
+}
+
+TEST_F(TokenServiceTest, GuestWithAReusedTokenIsRefused) {
+  auto first = service_.guest("Visitor", std::nullopt, kNow);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(service_.guest("Visitor", first->refresh_token, kNow + 1));
+  EXPECT_EQ(error_of(service_.guest("Visitor", first->refresh_token, kNow + 2 + kGrace)),
+            AuthError::kTokenReused);
+}
+
+TEST_F(TokenServiceTest, DisplayNamesTooLongOrNotUtf8AreRefused) {
+  EXPECT_TRUE(service_.guest(std::string(64, 'a'), std::nullopt, kNow));
+  EXPECT_TRUE(service_.guest("Zoë 名前", std::nullopt, kNow));
+  for (const std::string& bad :
+       {std::string(65, 'a'), std::string("\xff\xfe"), std::string("caf\xc3"),
+        std::string("\xc0\xaf"), std::string("line\nbreak"), std::string("nul\0", 4),
+        std::string("del\x7f")}) {
+    EXPECT_EQ(error_of(service_.guest(bad, std::nullopt, kNow)), AuthError::kInvalidInput) << bad;
+  }
+}
+
+// Refresh
+
+TEST_F(TokenServiceTest, RefreshRotatesTheToken) {
+  const IssuedSession first = login("carol");
+  auto second = service_.refresh(first.refresh_token, kNow + 100);
+  ASSERT_TRUE(second) << describe(second.error());
+  EXPECT_EQ(second->user.id, "u_carol");
+  EXPECT_NE(second->refresh_token, first.refresh_token);
+  EXPECT_EQ(second->refresh_expires_at, kNow + 100 + 2592000);  // sliding
+  EXPECT_EQ(principal_of(*second, kNow + 100).user_id, "u_carol");
+  EXPECT_TRUE(stored(first.refresh_token)->rotated);
+  EXPECT_TRUE(service_.refresh(second->refresh_token, kNow + 200));
+}
+
+TEST_F(TokenServiceTest, OldTokenWorksOnlyWithinTheGraceAndItsReuseRevokesTheFamily) {
+  const IssuedSession first = login("carol");
+  const IssuedSession other_login = login("carol");
+  auto second = service_.refresh(first.refresh_token, kNow + 100);
+  ASSERT_TRUE(second);
+  // A second tab refreshing at the same moment is not theft.
+  auto tab = service_.refresh(first.refresh_token, kNow + 100 + kGrace);
+  ASSERT_TRUE(tab) << describe(tab.error());
+
+  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kNow + 101 + kGrace)),
+            AuthError::kTokenReused);
+  // The whole family is gone, the tokens handed out in good faith included.
+  EXPECT_EQ(error_of(service_.refresh(second->refresh_token, kNow + 102 + kGrace)),
+            AuthError::kInvalidToken);
+  EXPECT_EQ(error_of(service_.refresh(tab->refresh_token, kNow + 102 + kGrace)),
+            AuthError::kInvalidToken);
+  // The same user's other login is another family and keeps working.
+  EXPECT_TRUE(service_.refresh(other_login.refresh_token, kNow + 103 + kGrace));
+}
+
+TEST_F(TokenServiceTest, RefreshRefusesUnknownAndExpiredTokens) {
+  EXPECT_EQ(error_of(service_.refresh("", kNow)), AuthError::kInvalidToken);
+  EXPECT_EQ(error_of(service_.refresh("unknown", kNow)), AuthError::kInvalidToken);
+  EXPECT_EQ(error_of(service_.refresh(std::string(1000, 'a'), kNow)), AuthError::kInvalidToken);
+  const IssuedSession session = login("carol");
+  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, session.refresh_expires_at)),
+            AuthError::kInvalidToken);
+}
+
+TEST_F(TokenServiceTest, RefreshOfADisabledUserRevokesTheFamily) {
+  const IssuedSession session = login("carol");
+  ASSERT_TRUE(store_.set_disabled("u_carol", true));
+  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kNow + 1)), AuthError::kDisabled);
+  EXPECT_TRUE(stored(session.refresh_token)->revoked);
+  ASSERT_TRUE(store_.set_disabled("u_carol", false));
+  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kNow + 2)), AuthError::kInvalidToken);
+}
+
+// Logout and revocation
+
+TEST_F(TokenServiceTest, LogoutDeniesTheAccessTokenAndRevokesTheFamily) {
+  const IssuedSession session = login("alice");
+  const IssuedSession other = login("alice");
+  const Principal principal = principal_of(session);
+  service_.logout(principal, session.refresh_token, kNow + 5);
+
+  auto verified = service_.verify_access(session.access_token, kNow + 6);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error(), "token revoked");
+  EXPECT_TRUE(service_.is_revoked(principal.jti));
+  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kNow + 6)), AuthError::kInvalidToken);
+  // Another login of the same user is not signed out.
+  EXPECT_TRUE(service_.verify_access(other.access_token, kNow + 6));
+  EXPECT_TRUE(service_.refresh(other.refresh_token, kNow + 6));
+}
+
+TEST_F(TokenServiceTest, LogoutLeavesAnotherUsersRefreshTokenAlone) {
+  const IssuedSession alice = login("alice");
+  const IssuedSession carol = login("carol");
+  service_.logout(principal_of(alice), carol.refresh_token, kNow + 1);
+  EXPECT_FALSE(stored(carol.refresh_token)->revoked);
+  EXPECT_TRUE(service_.refresh(carol.refresh_token, kNow + 2));
+}
+
+TEST_F(TokenServiceTest, RevocationsSurviveARestartUntilTheTokenCannotBeUsedAnyway) {
+  const IssuedSession session = login("alice");
+  const Principal principal = principal_of(session);
+  service_.logout(principal, std::nullopt, kNow + 1);
+
+  // The verifier still accepts a token up to clock_skew seconds past its exp, so the deny-list
+  // must keep it that long too, across a restart and a purge.
+  const std::int64_t after_exp = principal.expires_at + settings().clock_skew / 2;
+  store_.purge_expired(after_exp);
+  TokenService restarted(settings(), store_);
+  restarted.load_revocations(after_exp);
+  auto verified = restarted.verify_access(session.access_token, after_exp);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error(), "token revoked");
+}
+
+// WebSocket tickets
+
+TEST_F(TokenServiceTest, TicketsAreSingleUse) {
+  const Principal principal = principal_of(login("alice"));
+  const std::string ticket = service_.issue_ticket(principal, kNow);
+  const auto redeemed = service_.redeem_ticket(ticket, kNow + 1);
+  ASSERT_TRUE(redeemed.has_value());
+  EXPECT_EQ(redeemed->user_id, "u_alice");
+  EXPECT_EQ(redeemed->jti, principal.jti);
+  EXPECT_FALSE(service_.redeem_ticket(ticket, kNow + 1).has_value());
+}
+
+TEST_F(TokenServiceTest, TicketsExpireAfterThirtySeconds) {
+  const Principal principal = principal_of(login("alice"));
+  const std::string on_time = service_.issue_ticket(principal, kNow);
+  const std::string late = service_.issue_ticket(principal, kNow);
+  EXPECT_TRUE(service_.redeem_ticket(on_time, kNow + 30).has_value());
+  EXPECT_FALSE(service_.redeem_ticket(late, kNow + 31).has_value());
+}
+
+TEST_F(TokenServiceTest, TicketsDieWithTheirAccessToken) {
+  const IssuedSession session = login("alice");
+  const Principal principal = principal_of(session);
+  const std::string ticket = service_.issue_ticket(principal, kNow);
+  service_.logout(principal, session.refresh_token, kNow + 1);
+  EXPECT_FALSE(service_.redeem_ticket(ticket, kNow + 2).has_value());
+}
+
+TEST_F(TokenServiceTest, UnknownTicketsAreRefused) {
+  EXPECT_FALSE(service_.redeem_ticket("", kNow).has_value());
+  EXPECT_FALSE(service_.redeem_ticket("0123456789abcdef0123456789abcdef", kNow).has_value());
+  EXPECT_FALSE(service_.redeem_ticket(std::string(10000, 'a'), kNow).has_value());
+}
+
+// Access tokens
+
+TEST_F(TokenServiceTest, VerifyAccessRejectsExpiredTokens) {
+  const IssuedSession session = login("alice");
+  const std::int64_t exp = kNow + 3600;
+  const std::int64_t skew = settings().clock_skew;
+  EXPECT_TRUE(service_.verify_access(session.access_token, exp + skew - 1));
+  auto verified = service_.verify_access(session.access_token, exp + skew);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error(), "token expired");
+}
+
+TEST_F(TokenServiceTest, VerifyAccessRejectsTokensSignedWithAnotherKey) {
+  store::sqlite::SqliteUserStore other_store(":memory:");
+  TokenService other(settings("another-key-that-is-also-32-bytes-long"), other_store);
+  const User alice = *store_.find_user("u_alice");
+  auto verified = service_.verify_access(other.issue_access_token(alice, kNow), kNow);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error(), "invalid signature");
+}
+
+TEST_F(TokenServiceTest, VerifyAccessRejectsUnknownRoles) {
+  Claims claims;
+  claims.sub = "u_alice";
+  claims.role = "ROOT";
+  claims.iss = settings().issuer;
+  claims.iat = kNow;
+  claims.exp = kNow + 60;
+  claims.jti = "jti-1";
+  auto verified = service_.verify_access(sign_hs256(claims, kSecret), kNow);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error(), "unknown role");
+  claims.role = "agent";  // roles are upper case
+  EXPECT_FALSE(service_.verify_access(sign_hs256(claims, kSecret), kNow));
+  claims.role = "AGENT";
+  EXPECT_TRUE(service_.verify_access(sign_hs256(claims, kSecret), kNow));
+}
+
+}  // namespace
+}  // namespace aicc::auth
