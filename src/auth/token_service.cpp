@@ -198,6 +198,7 @@ void TokenService::logout(const Principal& principal, std::optional<std::string_
     // denied_access_tokens() and purge_expired() drop at its expiry) must last that long too.
     store_.deny_access_token(principal.jti, principal.expires_at + settings_.clock_skew);
     std::lock_guard lock(mutex_);
+    prune(now);
     denied_[principal.jti] = principal.expires_at;
   }
   if (refresh_token && !refresh_token->empty() && refresh_token->size() <= kMaxTokenInput) {
