@@ -5,6 +5,10 @@
 // port it got through server.port-file. stop() sends SIGTERM, waits for the exit and returns the
 // exit code and everything the server wrote to stderr. A server still running when the test
 // process exits is killed, so a failing test never leaves one behind.
+//
+// A test that restarts a server on the same data makes the folder itself (createServerDir), passes
+// it to every startServer({ dir }) and removes it at the end (removeServerDir); runUserCommand runs
+// the binary's `user ...` commands against that folder's SQLite file.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,9 +44,10 @@ process.on('exit', () => {
 });
 
 export class ServerHandle {
-  constructor({ child, dir, port, secret }) {
+  constructor({ child, dir, ownsDir = true, port, secret }) {
     this.child = child;
     this.dir = dir;
+    this.ownsDir = ownsDir;
     this.port = port;
     this.secret = secret;
     this.host = '127.0.0.1';
@@ -79,8 +84,9 @@ export class ServerHandle {
     throw new Error(`server log never matched ${pattern} within ${timeoutMs} ms; stderr:\n${this.stderrText}`);
   }
 
-  // Stops the server (SIGTERM, then SIGKILL after `timeoutMs`) and removes its folder. Safe to call
-  // more than once; every call returns the same result.
+  // Stops the server (SIGTERM, then SIGKILL after `timeoutMs`) and removes its folder unless the
+  // caller gave it (startServer({ dir })). Safe to call more than once; every call returns the same
+  // result.
   stop({ signal = 'SIGTERM', timeoutMs = 15000 } = {}) {
     if (!this.stopped) this.stopped = this.#stop(signal, timeoutMs);
     return this.stopped;
@@ -103,7 +109,7 @@ export class ServerHandle {
         await this.exited;
       }
     }
-    await rm(this.dir, { recursive: true, force: true });
+    if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
     return {
       code: this.exitInfo.code,
       signal: this.exitInfo.signal,
@@ -114,37 +120,63 @@ export class ServerHandle {
   }
 }
 
-// Starts a server. `settings` become --set key=value arguments and override the defaults here.
-export async function startServer({ settings = {}, startTimeoutMs = 15000 } = {}) {
-  if (!existsSync(binaryPath)) {
-    throw new Error(`server binary not found at ${binaryPath}; build it or set AICC_BINARY`);
-  }
+// A fresh temporary folder laid out for a server: a tiny web root with a secret file beside it.
+export async function createServerDir() {
   const dir = await mkdtemp(join(tmpdir(), 'aicc-int-'));
   const webRoot = join(dir, 'web');
   await mkdir(webRoot);
   await writeFile(join(webRoot, 'index.html'),
     `<!doctype html><title>${INDEX_MARKER}</title><p>${INDEX_MARKER}</p>\n`);
   await writeFile(join(dir, 'secret.txt'), SECRET_FILE_CONTENT);
+  return dir;
+}
+
+export function removeServerDir(dir) {
+  return rm(dir, { recursive: true, force: true });
+}
+
+// The SQLite file of a server folder.
+export function sqlitePathIn(dir) {
+  return join(dir, 'aicc-chat.sqlite');
+}
+
+// Only the variables a process needs: an AICC_* variable of the caller must not change the test.
+function childEnvironment(dir) {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' };
+}
+
+// Starts a server. `settings` become --set key=value arguments and override the defaults here;
+// `args` are further command-line arguments (e.g. '--demo'). With `dir` (from createServerDir) the
+// server uses that folder and its SQLite file, and stop() leaves them for the next start; `secret`
+// keeps the JWT secret of an earlier start.
+export async function startServer({ settings = {}, args: extraArgs = [], dir, secret, startTimeoutMs = 15000 } = {}) {
+  if (!existsSync(binaryPath)) {
+    throw new Error(`server binary not found at ${binaryPath}; build it or set AICC_BINARY`);
+  }
+  const ownsDir = !dir;
+  if (ownsDir) dir = await createServerDir();
+  const webRoot = join(dir, 'web');
   const portFile = join(dir, 'server.port');
-  const secret = randomBytes(32).toString('hex');
+  // A port file left by an earlier start on this folder names a port nobody listens on any more.
+  await rm(portFile, { force: true });
+  secret ??= randomBytes(32).toString('hex');
 
   const merged = {
     'server.host': '127.0.0.1',
     'server.port': '0',
     'server.port-file': portFile,
     'server.web-root': webRoot,
-    'store.sqlite.path': join(dir, 'aicc-chat.sqlite'),
+    'store.sqlite.path': sqlitePathIn(dir),
     'jwt.secret': secret,
     ...settings,
   };
   const args = [];
   for (const [key, value] of Object.entries(merged)) args.push('--set', `${key}=${value}`);
+  args.push(...extraArgs);
 
-  // Only the variables a process needs: an AICC_* variable of the caller must not change the test.
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' };
-  const child = spawn(binaryPath, args, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binaryPath, args, { cwd: dir, env: childEnvironment(dir), stdio: ['ignore', 'ignore', 'pipe'] });
   liveServers.add(child);
-  const handle = new ServerHandle({ child, dir, port: 0, secret: merged['jwt.secret'] });
+  const handle = new ServerHandle({ child, dir, ownsDir, port: 0, secret: merged['jwt.secret'] });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => {
     handle.stderrText += chunk;
@@ -156,7 +188,7 @@ export async function startServer({ settings = {}, startTimeoutMs = 15000 } = {}
   const deadline = Date.now() + startTimeoutMs;
   while (true) {
     if (!handle.running) {
-      await rm(dir, { recursive: true, force: true });
+      if (ownsDir) await rm(dir, { recursive: true, force: true });
       throw new Error(`server exited during start-up (${JSON.stringify(handle.exitInfo)}); stderr:\n${handle.stderr}`);
     }
     if (existsSync(portFile)) {
@@ -175,4 +207,46 @@ export async function startServer({ settings = {}, startTimeoutMs = 15000 } = {}
     }
     await delay(20);
   }
+}
+
+// Runs `aicc-chat [--set ...] user <args...>` on the SQLite file of server folder `dir` (the server
+// may be running on it), writing `stdin` to its standard input. Resolves with { code, stdout,
+// stderr }; kills the process after `timeoutMs`.
+export function runUserCommand(dir, userArgs, { stdin = '', settings = {}, timeoutMs = 15000 } = {}) {
+  const args = [];
+  for (const [key, value] of Object.entries({ 'store.sqlite.path': sqlitePathIn(dir), ...settings })) {
+    args.push('--set', `${key}=${value}`);
+  }
+  args.push('user', ...userArgs);
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn(binaryPath, args, { cwd: dir, env: childEnvironment(dir), stdio: ['pipe', 'pipe', 'pipe'] });
+    liveServers.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      liveServers.delete(child);
+      rejectRun(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      liveServers.delete(child);
+      if (signal === 'SIGKILL') {
+        rejectRun(new Error(`aicc-chat user ${userArgs.join(' ')}: no exit within ${timeoutMs} ms; stderr:\n${stderr}`));
+        return;
+      }
+      resolveRun({ code, signal, stdout, stderr });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(stdin);
+  });
 }

@@ -54,3 +54,9 @@ export function wrongKeyToken(options = {}) {
 export function algNoneToken(options = {}) {
   return mintToken({ alg: 'none', ...options });
 }
+
+// The payload of a JWT, unverified (to read the claims the server put in a token it issued).
+export function decodeToken(token) {
+  const [, payload] = token.split('.');
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+}
