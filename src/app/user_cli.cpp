@@ -21,9 +21,12 @@ constexpr const char* kUsage = R"(usage: aicc-chat [--config FILE] [--set KEY=VA
 commands:
   add USERNAME --role agent|admin|customer [--name DISPLAY_NAME] [--password-stdin]
   list [--all]                 users (--all: guests too)
-  disable USERNAME             refuse logins and refreshes; signs the user out of every device
+  disable USERNAME             refuse logins and refreshes from now on
   enable USERNAME
-  passwd USERNAME [--password-stdin]   set a new password; signs the user out of every device
+  passwd USERNAME [--password-stdin]   set a new password and revoke every refresh token
+
+Disabling a user or changing a password revokes their refresh tokens at once; sessions already
+open end when their access token expires (jwt.access-token-validity, one hour by default).
 
 Passwords are asked for twice on a terminal, or read as one line from standard input with
 --password-stdin (for scripts). They need at least 8 characters.
@@ -173,7 +176,8 @@ int run_user_command(const config::Config& config, const std::vector<std::string
     if (!password) return 1;
     store->set_password_hash(user->id, auth::hash_password(*password));
     store->revoke_all_refresh_tokens(user->id);
-    std::printf("password of %s changed; every device was signed out\n", username.c_str());
+    std::printf("password of %s changed; refresh tokens revoked, open sessions end with their access token\n",
+                username.c_str());
     return 0;
   }
   return fail("unknown command " + command + " (see aicc-chat user --help)");

@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstdio>
@@ -172,13 +173,14 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(const s
     return util::unexpected(std::string("missing credentials"));
   }
   services_.hub.bind_user(principal->user_id, shared_from_this());
+  set_credential_deadline(principal->expires_at);
   return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)), principal->name,
                          principal->expires_at};
 }
 
 std::string StompConnection::check_credential() const {
   const std::int64_t expires_at = engine_.identity().expires_at;
-  if (expires_at != 0 && unix_now() >= expires_at) {
+  if (expires_at != 0 && unix_now() >= expires_at + services_.config.jwt.clock_skew) {
     services_.metrics.error("auth");
     return "authentication failed: token expired";
   }
@@ -210,6 +212,8 @@ std::string StompConnection::refresh_credential(const stomp::Frame& frame) {
   }
   engine_.replace_identity(stomp::Identity{verified->user_id, std::string(auth::to_string(verified->role)),
                                            verified->name, verified->expires_at});
+  set_credential_deadline(verified->expires_at);
+  schedule_timer();
   return {};
 }
 
@@ -321,7 +325,7 @@ void StompConnection::close(std::string_view reason) {
 
 void StompConnection::schedule_timer() {
   if (transport_closed_) return;
-  const auto deadline = std::min(engine_.next_deadline(), close_deadline_);
+  const auto deadline = std::min({engine_.next_deadline(), close_deadline_, credential_deadline_});
   timer_.expires_at(deadline);
   timer_.async_wait([weak = weak_from_this()](boost::system::error_code error) {
     if (error) return;
@@ -336,8 +340,27 @@ void StompConnection::on_timer() {
     if (transport_ != nullptr) transport_->abort();
     return;
   }
-  engine_.on_tick(now);
+  if (now >= credential_deadline_ && engine_.connected()) {
+    // Revocation by expiry: a session lives no longer than its credential, even one that only
+    // listens. Clients keep it by sending a new token on /app/auth.refresh in time.
+    credential_deadline_ = SteadyClock::time_point::max();
+    services_.metrics.error("auth");
+    engine_.fail("authentication failed: token expired",
+                 "refresh the access token and reconnect, or send a new one on /app/auth.refresh before it expires");
+  } else {
+    engine_.on_tick(now);
+  }
   schedule_timer();
+}
+
+void StompConnection::set_credential_deadline(std::int64_t expires_at) {
+  if (expires_at == 0) {
+    credential_deadline_ = SteadyClock::time_point::max();
+    return;
+  }
+  // The verifier accepts a token until exp + skew; the session gets the same allowance.
+  const std::int64_t left = expires_at + services_.config.jwt.clock_skew - unix_now();
+  credential_deadline_ = SteadyClock::now() + std::chrono::seconds(std::max<std::int64_t>(left, 0));
 }
 
 }  // namespace aicc::net

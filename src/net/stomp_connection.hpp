@@ -88,6 +88,8 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   void close(std::string_view reason) override;
 
   void schedule_timer();
+  // The session ends when its access token does (plus the allowed clock skew).
+  void set_credential_deadline(std::int64_t expires_at);
   void on_timer();
   std::string registry_key(const std::string& destination) const;
   // A refusal when the session's access token has expired since CONNECT, else empty.
@@ -114,6 +116,7 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   bool bypass_limit_ = false;           // writing the final ERROR of a slow consumer
   bool close_requested_ = false;
   std::chrono::steady_clock::time_point close_deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point credential_deadline_ = std::chrono::steady_clock::time_point::max();
   std::string close_reason_;
   bool transport_closed_ = false;
 };
