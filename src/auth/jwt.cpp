@@ -168,7 +168,8 @@ util::Result<Claims, JwtError> JwtVerifier::verify(std::string_view token,
   }
   const Field nbf = get_integer(*payload, "nbf", claims.nbf);
   if (get_string(*payload, "name", claims.name) == Field::kWrongType ||
-      get_string(*payload, "iss", claims.iss) == Field::kWrongType || nbf == Field::kWrongType) {
+      get_string(*payload, "iss", claims.iss) == Field::kWrongType ||
+      get_string(*payload, "sid", claims.sid) == Field::kWrongType || nbf == Field::kWrongType) {
     return unexpected(JwtError::kMissingClaim);
   }
 
@@ -193,6 +194,7 @@ std::string sign_hs256(const Claims& claims, std::string_view secret) {
   payload["exp"] = claims.exp;
   if (claims.nbf != 0) payload["nbf"] = claims.nbf;
   payload["jti"] = claims.jti;
+  if (!claims.sid.empty()) payload["sid"] = claims.sid;
 
   std::string token = util::base64url_encode(header);
   token += '.';

@@ -18,6 +18,7 @@ struct Claims {
   std::string name;  // display name
   std::string jti;   // token id, for revocation
   std::string iss;   // issuer
+  std::string sid;   // the login (refresh-token family) the token was issued under; may be empty
   std::int64_t iat = 0;  // issued at, unix seconds
   std::int64_t exp = 0;  // expires at, unix seconds
   std::int64_t nbf = 0;  // not before, unix seconds; 0 when absent

@@ -76,7 +76,8 @@ void TokenService::load_revocations(std::int64_t now) {
   for (auto& jti : denied) denied_.emplace(std::move(jti), now + settings_.access_validity + settings_.clock_skew);
 }
 
-std::string TokenService::issue_access_token(const User& user, std::int64_t now, std::string* jti_out) const {
+std::string TokenService::issue_access_token(const User& user, std::int64_t now, std::string_view login_id,
+                                             std::string* jti_out) const {
   Claims claims;
   claims.sub = user.id;
   claims.role = std::string(to_string(user.role));
@@ -85,6 +86,7 @@ std::string TokenService::issue_access_token(const User& user, std::int64_t now,
   claims.iat = now;
   claims.exp = now + settings_.access_validity;
   claims.jti = util::random_hex(16);
+  claims.sid = std::string(login_id);
   if (jti_out != nullptr) *jti_out = claims.jti;
   return sign_hs256(claims, settings_.secret);
 }
@@ -92,13 +94,14 @@ std::string TokenService::issue_access_token(const User& user, std::int64_t now,
 IssuedSession TokenService::start_family(const User& user, std::int64_t now) {
   IssuedSession session;
   session.user = user;
-  session.access_token = issue_access_token(user, now);
+  const std::string family_id = util::random_hex(16);
+  session.access_token = issue_access_token(user, now, family_id);
   session.access_expires_in = settings_.access_validity;
   session.refresh_token = util::random_hex(32);
   session.refresh_expires_at = now + settings_.refresh_validity;
   RefreshToken stored;
   stored.token_hash = sha256_hex(session.refresh_token);
-  stored.family_id = util::random_hex(16);
+  stored.family_id = family_id;
   stored.user_id = user.id;
   stored.issued_at = now;
   stored.expires_at = session.refresh_expires_at;
@@ -163,7 +166,7 @@ util::Result<IssuedSession, AuthError> TokenService::rotate(std::string_view ref
 
   IssuedSession session;
   session.user = *user;
-  session.access_token = issue_access_token(*user, now);
+  session.access_token = issue_access_token(*user, now, old->family_id);
   session.access_expires_in = settings_.access_validity;
   session.refresh_token = util::random_hex(32);
   // Sliding: every use extends the family by the full lifetime.
@@ -214,7 +217,7 @@ util::Result<Principal, std::string> TokenService::verify_access(std::string_vie
   const auto role = parse_role(claims->role);
   if (!role) return unexpected(std::string("unknown role"));
   if (is_revoked(claims->jti)) return unexpected(std::string("token revoked"));
-  return Principal{claims->sub, *role, claims->name, claims->jti, claims->exp};
+  return Principal{claims->sub, *role, claims->name, claims->jti, claims->exp, claims->sid};
 }
 
 bool TokenService::is_revoked(const std::string& jti) const {

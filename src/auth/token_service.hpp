@@ -67,6 +67,7 @@ struct Principal {
   std::string name;
   std::string jti;
   std::int64_t expires_at = 0;  // unix seconds
+  std::string login_id;         // the refresh-token family (sid claim); empty for tokens without one
 };
 
 class TokenService {
@@ -94,8 +95,9 @@ class TokenService {
   // Single use: a ticket redeemed once is gone. nullopt when unknown or expired.
   std::optional<Principal> redeem_ticket(std::string_view ticket, std::int64_t now);
 
-  // A new access token for `user` (its jti in *jti_out when asked).
-  std::string issue_access_token(const User& user, std::int64_t now, std::string* jti_out = nullptr) const;
+  // A new access token for `user` under login `login_id` (its jti in *jti_out when asked).
+  std::string issue_access_token(const User& user, std::int64_t now, std::string_view login_id = {},
+                                 std::string* jti_out = nullptr) const;
 
   const TokenSettings& settings() const { return settings_; }
 

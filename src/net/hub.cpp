@@ -109,7 +109,7 @@ void Hub::detach(const StompConnection* connection) {
   std::lock_guard lock(mutex_);
   connections_.erase(connection);
   if (auto it = user_of_.find(connection); it != user_of_.end()) {
-    if (auto sessions = by_user_.find(it->second); sessions != by_user_.end()) {
+    if (auto sessions = by_user_.find(it->second.user_id); sessions != by_user_.end()) {
       sessions->second.erase(connection);
       if (sessions->second.empty()) by_user_.erase(sessions);
     }
@@ -117,20 +117,24 @@ void Hub::detach(const StompConnection* connection) {
   }
 }
 
-void Hub::bind_user(const std::string& user_id, const ConnectionPtr& connection) {
+void Hub::bind_user(const std::string& user_id, const std::string& login_id, const ConnectionPtr& connection) {
   std::lock_guard lock(mutex_);
   if (!connections_.contains(connection.get())) return;  // already gone
-  user_of_[connection.get()] = user_id;
+  user_of_[connection.get()] = Owner{user_id, login_id};
   by_user_[user_id].insert(connection.get());
 }
 
-std::size_t Hub::close_user_sessions(const std::string& user_id, const std::string& reason) {
+std::size_t Hub::close_user_sessions(const std::string& user_id, const std::string& reason,
+                                     const std::string& login_id) {
   std::vector<ConnectionPtr> sessions;
   {
     std::lock_guard lock(mutex_);
     auto it = by_user_.find(user_id);
     if (it == by_user_.end()) return 0;
-    for (const StompConnection* raw : it->second) sessions.push_back(connections_.at(raw));
+    for (const StompConnection* raw : it->second) {
+      if (!login_id.empty() && user_of_.at(raw).login_id != login_id) continue;
+      sessions.push_back(connections_.at(raw));
+    }
   }
   for (const auto& connection : sessions) connection->shutdown_async(reason);
   return sessions.size();

@@ -55,10 +55,12 @@ class Hub final : public broker::Publisher {
   // Live connections, for shutdown and for actions on all of a user's sessions.
   void attach(const ConnectionPtr& connection);
   void detach(const StompConnection* connection);
-  // Records whose connection this is, once CONNECT has authenticated it.
-  void bind_user(const std::string& user_id, const ConnectionPtr& connection);
-  // Ends every live STOMP session of a user with ERROR `reason` (logout, revocation).
-  std::size_t close_user_sessions(const std::string& user_id, const std::string& reason);
+  // Records whose connection this is, and under which login, once CONNECT has authenticated it.
+  void bind_user(const std::string& user_id, const std::string& login_id, const ConnectionPtr& connection);
+  // Ends the live STOMP sessions of a user with ERROR `reason`: those of one login (a logout on one
+  // device leaves the user's other devices alone), or all of them when `login_id` is empty.
+  std::size_t close_user_sessions(const std::string& user_id, const std::string& reason,
+                                  const std::string& login_id = {});
   std::vector<ConnectionPtr> connections() const;
   std::size_t subscription_count() const;
 
@@ -73,7 +75,11 @@ class Hub final : public broker::Publisher {
   std::unordered_map<std::string, std::deque<std::shared_ptr<const stomp::Message>>> backlog_;
   std::unordered_map<const StompConnection*, ConnectionPtr> connections_;
   std::unordered_map<std::string, std::unordered_set<const StompConnection*>> by_user_;
-  std::unordered_map<const StompConnection*, std::string> user_of_;
+  struct Owner {
+    std::string user_id;
+    std::string login_id;
+  };
+  std::unordered_map<const StompConnection*, Owner> user_of_;
 };
 
 }  // namespace aicc::net

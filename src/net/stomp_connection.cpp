@@ -172,7 +172,7 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(const s
     services_.metrics.error("auth");
     return util::unexpected(std::string("missing credentials"));
   }
-  services_.hub.bind_user(principal->user_id, shared_from_this());
+  services_.hub.bind_user(principal->user_id, principal->login_id, shared_from_this());
   set_credential_deadline(principal->expires_at);
   return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)), principal->name,
                          principal->expires_at};

@@ -367,3 +367,20 @@ TEST_F(TokenServiceTest, VerifyAccessRejectsUnknownRoles) {
 
 }  // namespace
 }  // namespace aicc::auth
+
+namespace aicc::auth {
+namespace {
+
+TEST_F(TokenServiceTest, AccessTokensNameTheirLoginAcrossRefreshes) {
+  const IssuedSession first = login("alice");
+  const IssuedSession second = login("alice");
+  const Principal a = principal_of(first);
+  EXPECT_FALSE(a.login_id.empty());
+  EXPECT_NE(a.login_id, principal_of(second).login_id);  // two logins, two families
+  auto refreshed = service_.refresh(first.refresh_token, kNow + 60);
+  ASSERT_TRUE(refreshed);
+  EXPECT_EQ(principal_of(*refreshed, kNow + 60).login_id, a.login_id);
+}
+
+}  // namespace
+}  // namespace aicc::auth

@@ -437,7 +437,7 @@ describe('refresh tokens', () => {
 });
 
 describe('logout', () => {
-  it('ends every live STOMP session of the user and revokes the access token and the refresh family', { timeout: TEST_TIMEOUT }, async (t) => {
+  it('ends the live STOMP sessions of that login and revokes its access token and refresh family; other devices stay', { timeout: TEST_TIMEOUT }, async (t) => {
     const credentials = await addUser(server, 'agent');
     const desk = await signIn(server, credentials);
     const laptop = await signIn(server, credentials);
@@ -447,9 +447,11 @@ describe('logout', () => {
     await raw.subscribe('/topic/chat');
     const sockjs = await openStompJs({
       factory: socketFactory(server, 'xhr-streaming'),
-      connectHeaders: { Authorization: `Bearer ${laptop.token}` },
+      connectHeaders: { Authorization: `Bearer ${desk.token}` },
     });
     t.after(() => sockjs.close());
+    const onLaptop = await rawClient(t, server, laptop.token);
+    await onLaptop.subscribe('/topic/chat');
     const other = await rawClient(t, server, bystander.token);
     await other.subscribe('/topic/chat');
     const ticket = (await wsTicket(server, desk.token)).json.ticket;
@@ -465,9 +467,11 @@ describe('logout', () => {
     assert.equal(sockjsError.headers.message, 'authentication failed: token revoked');
     await waitUntil(() => !sockjs.client.connected, { timeoutMs: 5000, what: 'the SockJS session to close' });
 
-    // Somebody else's session is untouched.
+    // Somebody else's session, and the same user's other device, are untouched.
     const content = `still here ${randomUUID()}`;
     assert.equal((await sendAndWait(other, '/app/chat.send', { content })).command, 'RECEIPT');
+    const laptopContent = `laptop ${randomUUID()}`;
+    assert.equal((await sendAndWait(onLaptop, '/app/chat.send', { content: laptopContent })).command, 'RECEIPT');
 
     // The logged-out access token is refused everywhere.
     await expectConnectRefused(t, server, { token: desk.token, reason: /token revoked/ });

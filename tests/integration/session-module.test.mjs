@@ -192,19 +192,20 @@ describe('session module: sign-in, reload and logout (demo users)', () => {
     assert.equal(await reloaded.session.resume(), null);
   });
 
-  it('a logout from elsewhere signs the page out without a reconnect loop', { timeout: 15000 }, async () => {
+  it('a logout in another tab of the same browser signs the page out without a reconnect loop', { timeout: 15000 }, async () => {
     const sockets = countingWebSocket();
-    const { session, statuses } = pageSession(server, { WebSocketImpl: sockets.WebSocketImpl });
+    const browser = browserFetch();
+    const { session, statuses } = pageSession(server, { WebSocketImpl: sockets.WebSocketImpl, fetchImpl: browser });
     const user = await session.login('agent1', '1234');
     assert.equal(user.role, 'AGENT');
     session.connect();
     await session.whenConnected({ timeoutMs: 5000 });
     assert.equal(sockets.opened, 1);
 
-    // The same user signs in on another device and logs out there.
-    const other = await loginRequest(server, 'agent1', '1234');
-    assert.equal(other.status, 200);
-    assert.equal((await logoutRequest(server, other.json.accessToken)).status, 204);
+    // A second tab shares the cookie, so it resumes the same login, then logs out.
+    const tab = pageSession(server, { fetchImpl: browser });
+    assert.equal((await tab.session.resume()).id, user.id);
+    await tab.session.logout();
 
     await waitUntil(() => session.status === 'signed-out', { timeoutMs: 5000, what: 'signed-out' });
     assert.equal(statuses.at(-1).reason, 'token revoked');
@@ -212,6 +213,23 @@ describe('session module: sign-in, reload and logout (demo users)', () => {
     assert.equal(sockets.opened, 1, 'no reconnect after the revocation');
     assert.equal(statuses.at(-1).status, 'signed-out');
     assert.equal(session.publish('/app/chat.send', { content: 'after logout' }), false);
+  });
+
+  it('a logout on another device leaves this page connected', { timeout: 15000 }, async () => {
+    const { session } = pageSession(server);
+    await session.login('agent2', '1234');
+    session.connect();
+    await session.whenConnected({ timeoutMs: 5000 });
+    const inbox = inboxOf(session, '/topic/chat');
+
+    const other = await loginRequest(server, 'agent2', '1234');
+    assert.equal((await logoutRequest(server, other.json.accessToken)).status, 204);
+
+    await delay(500);
+    assert.equal(session.status, 'connected');
+    const tag = `still here ${Date.now()}`;
+    session.publish('/app/chat.send', { content: tag });
+    await inbox.next(chatFrom(tag), 5000);
   });
 });
 

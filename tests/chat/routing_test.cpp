@@ -1,0 +1,858 @@
+#include "chat/routing.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+namespace aicc::chat {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr Millis kT0 = 1'700'000'000'000;  // any fixed instant; the engine never reads a clock
+
+template <class T>
+std::vector<T> all(const Effects& effects) {
+  std::vector<T> result;
+  for (const auto& effect : effects) {
+    if (const T* item = std::get_if<T>(&effect)) result.push_back(*item);
+  }
+  return result;
+}
+
+template <class T>
+T one(const Effects& effects) {
+  auto items = all<T>(effects);
+  EXPECT_EQ(items.size(), 1u);
+  return items.empty() ? T{} : items.front();
+}
+
+std::vector<Audit> audits(const Effects& effects, AuditEvent event) {
+  std::vector<Audit> result;
+  for (auto& audit : all<Audit>(effects)) {
+    if (audit.event == event) result.push_back(audit);
+  }
+  return result;
+}
+
+std::map<std::string, CandidateVerdict> verdicts(const Audit& audit) {
+  std::map<std::string, CandidateVerdict> result;
+  for (const auto& candidate : audit.candidates) result[candidate.agent_id] = candidate.verdict;
+  return result;
+}
+
+CustomerRef customer(const std::string& id) { return {id, "Customer " + id}; }
+AgentRef agent(const std::string& id) { return {id, "Agent " + id}; }
+
+RoutingOptions options(RoutingMode mode = RoutingMode::kHybrid) {
+  RoutingOptions o;
+  o.mode = mode;
+  return o;
+}
+
+// The id of the request that a fresh `request` call made.
+std::string opened(const Effects& effects) { return one<StoreUpsert>(effects).record.id; }
+
+std::optional<int> position_of(const Routing& routing, const std::string& request_id) {
+  for (const auto& w : routing.waiting()) {
+    if (w.request_id == request_id) return w.position;
+  }
+  return std::nullopt;
+}
+
+TEST(Routing, ManualAcceptConnectsCustomerAndAgent) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  routing.agent_login(agent("a2"), kT0);
+
+  auto asked = routing.request(customer("c1"), {"billing", "double charge", "Sorry"}, kT0 + 5);
+  const auto offer = one<OfferRequest>(asked);
+  EXPECT_EQ(offer.recipients, (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_EQ(offer.customer.id, "c1");
+  EXPECT_EQ(offer.details.category, "billing");
+  EXPECT_EQ(offer.waiting_since, kT0 + 5);
+  const auto waiting = one<CustomerStatus>(asked);
+  EXPECT_EQ(waiting.status, ConsultStatus::kWaiting);
+  EXPECT_EQ(waiting.position, 1);
+  ASSERT_EQ(audits(asked, AuditEvent::kOffer).size(), 1u);
+
+  auto accepted = routing.accept("a2", offer.request_id, kT0 + 2000);
+  const auto assigned = one<Assigned>(accepted);
+  EXPECT_EQ(assigned.mode, AssignMode::kManual);
+  EXPECT_EQ(assigned.agent.id, "a2");
+  EXPECT_EQ(assigned.customer.id, "c1");
+  EXPECT_FALSE(assigned.room_id.empty());
+  const auto status = one<CustomerStatus>(accepted);
+  EXPECT_EQ(status.status, ConsultStatus::kConnected);
+  EXPECT_EQ(status.agent_id, "a2");
+  EXPECT_EQ(status.agent_name, "Agent a2");
+  EXPECT_EQ(status.room_id, assigned.room_id);
+  EXPECT_FALSE(status.position);
+  const auto update = one<RequestUpdate>(accepted);
+  EXPECT_EQ(update.status, RequestUpdate::Status::kAssigned);
+  EXPECT_EQ(update.agent_id, "a2");
+  EXPECT_EQ(audits(accepted, AuditEvent::kAccept).size(), 1u);
+  EXPECT_EQ(one<StoreUpsert>(accepted).record.agent.id, "a2");
+
+  EXPECT_TRUE(routing.waiting().empty());
+  EXPECT_FALSE(routing.next_deadline());
+  ASSERT_TRUE(routing.room(assigned.room_id));
+  EXPECT_EQ(routing.room(assigned.room_id)->agent.id, "a2");
+  EXPECT_TRUE(routing.on_timer(kT0 + 60'000).empty());  // the offer window no longer matters
+}
+
+TEST(Routing, AskingAgainReturnsTheOpenRequestWithItsStatus) {
+  Routing routing(options());
+  routing.request(customer("c0"), {}, kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1));
+
+  auto again = routing.request(customer("c1"), {"other", "again", ""}, kT0 + 2);
+  ASSERT_EQ(again.size(), 1u);
+  const auto status = one<CustomerStatus>(again);
+  EXPECT_EQ(status.request_id, id);
+  EXPECT_EQ(status.position, 2);
+  EXPECT_EQ(routing.waiting().size(), 2u);
+
+  routing.agent_login(agent("a1"), kT0 + 3);
+  routing.accept("a1", id, kT0 + 4);
+  const auto connected = one<CustomerStatus>(routing.request(customer("c1"), {}, kT0 + 5));
+  EXPECT_EQ(connected.status, ConsultStatus::kConnected);
+  EXPECT_EQ(connected.agent_id, "a1");
+}
+
+TEST(Routing, DoubleAcceptRaceHasExactlyOneWinnerPerRequest) {
+  for (unsigned seed = 1; seed <= 1000; ++seed) {
+    std::mt19937 rng(seed);
+    RoutingOptions o = options(RoutingMode::kManual);
+    o.max_rooms_per_agent = 100;  // only the race may refuse here
+    Routing routing(o);
+    const int agents = 2 + static_cast<int>(rng() % 7);
+    const int requests = 1 + static_cast<int>(rng() % 6);
+    for (int a = 0; a < agents; ++a) routing.agent_login(agent("a" + std::to_string(a)), kT0);
+    std::vector<std::string> ids;
+    for (int r = 0; r < requests; ++r) {
+      ids.push_back(opened(routing.request(customer("c" + std::to_string(r)), {}, kT0 + r)));
+    }
+    std::vector<std::pair<std::string, std::string>> accepts;  // (agent, request)
+    for (int a = 0; a < agents; ++a) {
+      for (const auto& id : ids) accepts.emplace_back("a" + std::to_string(a), id);
+    }
+    std::shuffle(accepts.begin(), accepts.end(), rng);
+
+    std::map<std::string, std::string> winner;  // request -> agent
+    for (const auto& [agent_id, request_id] : accepts) {
+      auto out = routing.accept(agent_id, request_id, kT0 + 100);
+      auto assigned = all<Assigned>(out);
+      auto refusals = all<Refusal>(out);
+      ASSERT_EQ(assigned.size() + refusals.size(), 1u) << "seed " << seed;
+      if (!assigned.empty()) {
+        ASSERT_FALSE(winner.contains(request_id)) << "seed " << seed;
+        EXPECT_EQ(assigned[0].agent.id, agent_id);
+        winner[request_id] = agent_id;
+      } else {
+        ASSERT_TRUE(winner.contains(request_id)) << "the first accept must win, seed " << seed;
+        EXPECT_EQ(refusals[0].code, RefusalCode::kAlreadyAssigned);
+        EXPECT_EQ(refusals[0].user_id, agent_id);  // to the loser only
+        EXPECT_EQ(refusals[0].request_id, request_id);
+        EXPECT_TRUE(all<CustomerStatus>(out).empty());
+      }
+    }
+    ASSERT_EQ(winner.size(), ids.size()) << "seed " << seed;
+    EXPECT_EQ(routing.rooms().size(), ids.size());
+    EXPECT_TRUE(routing.waiting().empty());
+  }
+}
+
+TEST(Routing, AcceptOfUnknownOrCanceledRequestIsNotFound) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  routing.cancel("c1", id, kT0 + 1);
+
+  EXPECT_EQ(one<Refusal>(routing.accept("a1", id, kT0 + 2)).code, RefusalCode::kNotFound);
+  EXPECT_EQ(one<Refusal>(routing.accept("a1", "no-such", kT0 + 2)).code, RefusalCode::kNotFound);
+}
+
+TEST(Routing, AcceptBeforeLoginIsRefused) {
+  Routing routing(options());
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  auto out = routing.accept("a1", id, kT0 + 1);
+  EXPECT_EQ(one<Refusal>(out).code, RefusalCode::kAgentOffline);
+  EXPECT_TRUE(all<Assigned>(out).empty());
+}
+
+TEST(Routing, RejectThenAutoAssignsToAnotherAgentAfterTheOfferWindow) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);  // a1 has been idle the longest
+  routing.agent_login(agent("a2"), kT0 + 1);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1000));
+
+  auto rejected = routing.reject("a1", id, kT0 + 2000);
+  const auto audit = audits(rejected, AuditEvent::kReject);
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].agent_id, "a1");
+  EXPECT_EQ(one<StoreUpsert>(rejected).record.rejected_by, (std::vector<std::string>{"a1"}));
+
+  EXPECT_EQ(routing.next_deadline(), kT0 + 11'000);
+  auto timer = routing.on_timer(kT0 + 11'000);
+  const auto assigned = one<Assigned>(timer);
+  EXPECT_EQ(assigned.agent.id, "a2");
+  EXPECT_EQ(assigned.mode, AssignMode::kAuto);
+  EXPECT_EQ(one<CustomerStatus>(timer).status, ConsultStatus::kAutoAssigned);
+  const auto auto_audit = audits(timer, AuditEvent::kAutoAssign);
+  ASSERT_EQ(auto_audit.size(), 1u);
+  EXPECT_EQ(auto_audit[0].reason, "offer_window_passed");
+  EXPECT_EQ(verdicts(auto_audit[0]),
+            (std::map<std::string, CandidateVerdict>{{"a1", CandidateVerdict::kRejected},
+                                                     {"a2", CandidateVerdict::kPicked}}));
+}
+
+TEST(Routing, RejectedAgentNeverGetsTheRequestAgainEvenAfterRequeue) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  routing.reject("a1", id, kT0 + 1);
+
+  auto timer = routing.on_timer(kT0 + 10'000);
+  EXPECT_TRUE(all<Assigned>(timer).empty());
+  const auto no_agent = audits(timer, AuditEvent::kNoAgent);
+  ASSERT_EQ(no_agent.size(), 1u);
+  EXPECT_EQ(verdicts(no_agent[0]).at("a1"), CandidateVerdict::kRejected);
+  EXPECT_FALSE(routing.next_deadline());  // waits for a change, not for a timer
+
+  // Logging in again re-delivers waiting offers, but not this one.
+  EXPECT_TRUE(all<OfferRequest>(routing.agent_login(agent("a1"), kT0 + 11'000)).empty());
+
+  // a2 takes it by hand and hands it back to the queue: a1 is still skipped.
+  routing.agent_login(agent("a2"), kT0 + 12'000);
+  routing.accept("a2", id, kT0 + 12'001);
+  const auto room = routing.rooms().at(0).room_id;
+  auto back = routing.transfer(room, "a2", std::nullopt, kT0 + 13'000);
+  EXPECT_EQ(one<OfferRequest>(back).recipients, (std::vector<std::string>{"a2"}));
+  routing.agent_status("a2", AgentStatus::kAway, kT0 + 13'001);
+  auto later = routing.on_timer(kT0 + 23'000);
+  EXPECT_TRUE(all<Assigned>(later).empty());
+  EXPECT_EQ(verdicts(audits(later, AuditEvent::kNoAgent).at(0)),
+            (std::map<std::string, CandidateVerdict>{{"a1", CandidateVerdict::kRejected},
+                                                     {"a2", CandidateVerdict::kAway}}));
+}
+
+TEST(Routing, RejectingOwnRoomIsRefused) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  routing.accept("a1", id, kT0 + 1);
+  EXPECT_EQ(one<Refusal>(routing.reject("a1", id, kT0 + 2)).code, RefusalCode::kNotWaiting);
+  EXPECT_EQ(one<Refusal>(routing.reject("a1", "nope", kT0 + 2)).code, RefusalCode::kNotFound);
+}
+
+TEST(Routing, WaitsWithoutAgentsThenAssignsWhenOneLogsIn) {
+  Routing routing(options());
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  auto timer = routing.on_timer(kT0 + 10'000);
+  EXPECT_TRUE(all<Assigned>(timer).empty());
+  EXPECT_EQ(audits(timer, AuditEvent::kNoAgent).size(), 1u);
+  EXPECT_EQ(position_of(routing, id), 1);
+
+  auto login = routing.agent_login(agent("a1"), kT0 + 30'000);
+  const auto assigned = one<Assigned>(login);
+  EXPECT_EQ(assigned.request_id, id);
+  EXPECT_EQ(assigned.agent.id, "a1");
+  EXPECT_EQ(assigned.mode, AssignMode::kAuto);
+  EXPECT_TRUE(all<OfferRequest>(login).empty());  // assigned before any offer was re-delivered
+}
+
+TEST(Routing, HybridWaitsForTheOfferWindowBeforeAutoAssigning) {
+  Routing routing(options());
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  auto login = routing.agent_login(agent("a1"), kT0 + 5000);
+  EXPECT_TRUE(all<Assigned>(login).empty());
+  EXPECT_EQ(one<OfferRequest>(login).request_id, id);  // the late joiner sees the offer
+  EXPECT_TRUE(routing.on_timer(kT0 + 9999).empty());
+  EXPECT_EQ(one<Assigned>(routing.on_timer(kT0 + 10'000)).agent.id, "a1");
+}
+
+TEST(Routing, AwayAgentsAreSkippedByAutoAssignmentButMayAccept) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  routing.agent_status("a1", AgentStatus::kAway, kT0 + 1);
+  const auto first = opened(routing.request(customer("c1"), {}, kT0 + 2));
+  const auto second = opened(routing.request(customer("c2"), {}, kT0 + 3));
+
+  auto timer = routing.on_timer(kT0 + 10'003);
+  EXPECT_TRUE(all<Assigned>(timer).empty());
+  EXPECT_EQ(verdicts(audits(timer, AuditEvent::kNoAgent).at(0)).at("a1"), CandidateVerdict::kAway);
+
+  EXPECT_EQ(one<Assigned>(routing.accept("a1", second, kT0 + 20'000)).mode, AssignMode::kManual);
+  // Back to available: the remaining due request goes to a1 at once.
+  auto available = routing.agent_status("a1", AgentStatus::kAvailable, kT0 + 21'000);
+  EXPECT_EQ(one<Assigned>(available).request_id, first);
+}
+
+TEST(Routing, CapacityLimitsAutoAssignmentAndManualAccept) {
+  RoutingOptions o = options();
+  o.max_rooms_per_agent = 2;
+  Routing routing(o);
+  routing.agent_login(agent("a1"), kT0);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(opened(routing.request(customer("c" + std::to_string(i)), {}, kT0 + i)));
+  }
+  EXPECT_EQ(one<Assigned>(routing.accept("a1", ids[0], kT0 + 10)).request_id, ids[0]);
+  auto timer = routing.on_timer(kT0 + 10'003);
+  ASSERT_EQ(all<Assigned>(timer).size(), 1u);  // ids[1]; then a1 is full
+  EXPECT_EQ(all<Assigned>(timer)[0].request_id, ids[1]);
+  const auto no_agent = audits(timer, AuditEvent::kNoAgent);
+  ASSERT_EQ(no_agent.size(), 2u);
+  EXPECT_EQ(verdicts(no_agent[0]).at("a1"), CandidateVerdict::kAtCapacity);
+
+  auto refused = routing.accept("a1", ids[2], kT0 + 20'000);
+  EXPECT_EQ(one<Refusal>(refused).code, RefusalCode::kAtCapacity);
+  EXPECT_EQ(audits(refused, AuditEvent::kRefusal).at(0).reason, "at_capacity");
+
+  // A room closes: capacity frees and the head of the queue is assigned.
+  const auto room = routing.rooms().at(0).room_id;
+  auto closed = routing.room_closed(room, "c0", kT0 + 30'000);
+  EXPECT_EQ(all<CustomerStatus>(closed).at(0).status, ConsultStatus::kClosed);
+  EXPECT_EQ(one<Assigned>(closed).request_id, ids[2]);
+  EXPECT_EQ(one<StoreErase>(closed).request_id, ids[0]);
+}
+
+TEST(Routing, AutoAssignmentPicksTheLeastLoadedAgent) {
+  Routing routing(options(RoutingMode::kAuto));
+  routing.agent_login(agent("a1"), kT0);
+  EXPECT_EQ(one<Assigned>(routing.request(customer("c1"), {}, kT0 + 1)).agent.id, "a1");
+  routing.agent_login(agent("a2"), kT0 + 2);  // idle for less time, but emptier
+
+  auto out = routing.request(customer("c2"), {}, kT0 + 3);
+  EXPECT_EQ(one<Assigned>(out).agent.id, "a2");
+  const auto audit = audits(out, AuditEvent::kAutoAssign).at(0);
+  EXPECT_EQ(audit.reason, "auto_mode");
+  EXPECT_EQ(verdicts(audit),
+            (std::map<std::string, CandidateVerdict>{{"a1", CandidateVerdict::kBusier},
+                                                     {"a2", CandidateVerdict::kPicked}}));
+}
+
+TEST(Routing, AutoAssignmentTiesGoToTheLongestIdleAgent) {
+  Routing routing(options(RoutingMode::kAuto));
+  routing.agent_login(agent("b"), kT0);
+  routing.agent_login(agent("a"), kT0 + 100);
+  routing.agent_login(agent("c"), kT0 + 100);
+  // b logged in first: longest idle.
+  EXPECT_EQ(one<Assigned>(routing.request(customer("c1"), {}, kT0 + 200)).agent.id, "b");
+  // a and c tie on load and idle time; the smaller id wins, b is now busier.
+  auto out = routing.request(customer("c2"), {}, kT0 + 300);
+  EXPECT_EQ(one<Assigned>(out).agent.id, "a");
+  EXPECT_EQ(verdicts(audits(out, AuditEvent::kAutoAssign).at(0)),
+            (std::map<std::string, CandidateVerdict>{{"a", CandidateVerdict::kPicked},
+                                                     {"b", CandidateVerdict::kBusier},
+                                                     {"c", CandidateVerdict::kLostTie}}));
+  EXPECT_EQ(one<Assigned>(routing.request(customer("c3"), {}, kT0 + 400)).agent.id, "c");
+  // All at one room: b's assignment is the oldest, so b has been idle the longest.
+  auto fourth = routing.request(customer("c4"), {}, kT0 + 500);
+  EXPECT_EQ(one<Assigned>(fourth).agent.id, "b");
+  EXPECT_EQ(verdicts(audits(fourth, AuditEvent::kAutoAssign).at(0)).at("a"),
+            CandidateVerdict::kIdleShorter);
+}
+
+TEST(Routing, GraceExpiryRequeuesRoomsToTheHeadWithReason) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  routing.agent_login(agent("a2"), kT0);
+  const auto r1 = opened(routing.request(customer("c1"), {}, kT0 + 1));
+  const auto r2 = opened(routing.request(customer("c2"), {}, kT0 + 2));
+  const auto w1 = opened(routing.request(customer("w1"), {}, kT0 + 3));
+  routing.accept("a1", r2, kT0 + 10);
+  routing.accept("a1", r1, kT0 + 11);
+  EXPECT_EQ(position_of(routing, w1), 1);
+
+  auto dropped = routing.agent_disconnected("a1", kT0 + 1000);
+  const auto notices = all<AgentReconnecting>(dropped);
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_EQ(notices[0].until, kT0 + 61'000);
+  EXPECT_EQ(routing.next_deadline(), kT0 + 61'000);
+  EXPECT_TRUE(routing.on_timer(kT0 + 60'999).empty());
+
+  auto expired = routing.on_timer(kT0 + 61'000);
+  const auto requeued = all<Requeued>(expired);
+  ASSERT_EQ(requeued.size(), 2u);
+  EXPECT_EQ(requeued[0].request_id, r1);  // the older request first
+  EXPECT_EQ(requeued[0].reason, "agent_grace_expired");
+  EXPECT_EQ(requeued[0].previous_agent_id, "a1");
+  EXPECT_EQ(audits(expired, AuditEvent::kRequeue).size(), 2u);
+  EXPECT_EQ(audits(expired, AuditEvent::kRequeue)[0].reason, "agent_grace_expired");
+  // Offered again, to the agents still here.
+  const auto offers = all<OfferRequest>(expired);
+  ASSERT_EQ(offers.size(), 2u);
+  EXPECT_EQ(offers[0].recipients, (std::vector<std::string>{"a2"}));
+  EXPECT_EQ(offers[0].reason, "agent_grace_expired");
+
+  EXPECT_EQ(position_of(routing, r1), 1);
+  EXPECT_EQ(position_of(routing, r2), 2);
+  EXPECT_EQ(position_of(routing, w1), 3);
+  std::map<std::string, CustomerStatus> status;
+  for (auto& s : all<CustomerStatus>(expired)) status[s.customer_id] = s;
+  EXPECT_EQ(status.at("c1").position, 1);
+  EXPECT_EQ(status.at("c1").reason, "agent_grace_expired");
+  EXPECT_FALSE(status.at("c1").room_id.empty());
+  EXPECT_EQ(status.at("w1").position, 3);
+
+  const auto views = routing.agents();
+  EXPECT_FALSE(views.at(0).online);
+  EXPECT_EQ(views.at(0).active_rooms, 0);
+
+  // The room keeps its id for the next agent, who learns whose it was.
+  const auto room = requeued[0].room_id;
+  const auto taken = one<Assigned>(routing.accept("a2", r1, kT0 + 62'000));
+  EXPECT_EQ(taken.room_id, room);
+  EXPECT_EQ(taken.previous_agent_id, "a1");
+  EXPECT_EQ(taken.reason, "agent_grace_expired");
+}
+
+TEST(Routing, AgentBackWithinGraceKeepsRooms) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  routing.accept("a1", id, kT0 + 1);
+  routing.agent_disconnected("a1", kT0 + 1000);
+
+  auto back = routing.agent_reconnected("a1", kT0 + 30'000);
+  EXPECT_EQ(one<AgentReconnected>(back).customer_id, "c1");
+  EXPECT_FALSE(routing.next_deadline());
+  EXPECT_TRUE(routing.on_timer(kT0 + 61'000).empty());
+  EXPECT_EQ(routing.rooms().at(0).agent.id, "a1");
+  EXPECT_TRUE(routing.agents().at(0).online);
+}
+
+TEST(Routing, DisconnectedAgentGetsNoOffersNorAssignments) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  routing.agent_disconnected("a1", kT0 + 1);
+  auto asked = routing.request(customer("c1"), {}, kT0 + 2);
+  EXPECT_TRUE(one<OfferRequest>(asked).recipients.empty());
+  EXPECT_EQ(verdicts(audits(asked, AuditEvent::kOffer).at(0)).at("a1"),
+            CandidateVerdict::kDisconnected);
+  EXPECT_TRUE(all<Assigned>(routing.on_timer(kT0 + 10'002)).empty());
+  // Back: the missed offer is re-delivered and the due request assigned.
+  auto back = routing.agent_reconnected("a1", kT0 + 20'000);
+  EXPECT_EQ(one<Assigned>(back).agent.id, "a1");
+}
+
+TEST(Routing, LoggedOutAgentKeepsRoomsButGetsNoOffers) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  routing.agent_login(agent("a2"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  routing.accept("a1", id, kT0 + 1);
+  routing.agent_logout("a1", kT0 + 2);
+  EXPECT_EQ(routing.rooms().at(0).agent.id, "a1");
+  EXPECT_EQ(one<OfferRequest>(routing.request(customer("c2"), {}, kT0 + 3)).recipients,
+            (std::vector<std::string>{"a2"}));
+  EXPECT_EQ(one<Refusal>(routing.agent_status("a1", AgentStatus::kAway, kT0 + 4)).code,
+            RefusalCode::kAgentOffline);
+}
+
+TEST(Routing, TransferToTheQueueGoesToTheHeadAndIsOfferedAgain) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  const auto room = one<Assigned>(routing.accept("a1", id, kT0 + 1)).room_id;
+  const auto w1 = opened(routing.request(customer("w1"), {}, kT0 + 2));
+
+  auto out = routing.transfer(room, "a1", std::nullopt, kT0 + 3);
+  EXPECT_EQ(one<Requeued>(out).reason, "transferred");
+  EXPECT_EQ(audits(out, AuditEvent::kTransfer).at(0).reason, "to_queue");
+  EXPECT_EQ(audits(out, AuditEvent::kTransfer).at(0).from_agent_id, "a1");
+  // Nobody is excluded: the transferring agent sees the offer too.
+  EXPECT_EQ(one<OfferRequest>(out).recipients, (std::vector<std::string>{"a1"}));
+  std::map<std::string, CustomerStatus> status;
+  for (auto& s : all<CustomerStatus>(out)) status[s.customer_id] = s;
+  EXPECT_EQ(status.at("c1").position, 1);
+  EXPECT_EQ(status.at("c1").reason, "transferred");
+  EXPECT_EQ(status.at("w1").position, 2);
+  EXPECT_EQ(position_of(routing, w1), 2);
+  EXPECT_EQ(routing.agents().at(0).active_rooms, 0);
+  EXPECT_TRUE(routing.room(room));  // the room lives on for the customer
+}
+
+TEST(Routing, TransferToANamedAgent) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  routing.agent_login(agent("a2"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  const auto room = one<Assigned>(routing.accept("a1", id, kT0 + 1)).room_id;
+
+  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "ghost", kT0 + 2)).code,
+            RefusalCode::kAgentUnavailable);
+  routing.agent_login(agent("a3"), kT0 + 2);
+  routing.agent_logout("a3", kT0 + 2);
+  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "a3", kT0 + 3)).code,
+            RefusalCode::kAgentUnavailable);
+  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "a1", kT0 + 3)).code,
+            RefusalCode::kSameAgent);
+  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a2", "a2", kT0 + 3)).code,
+            RefusalCode::kNotParticipant);
+
+  auto out = routing.transfer(room, "a1", "a2", kT0 + 4);
+  const auto assigned = one<Assigned>(out);
+  EXPECT_EQ(assigned.agent.id, "a2");
+  EXPECT_EQ(assigned.room_id, room);
+  EXPECT_EQ(assigned.previous_agent_id, "a1");
+  EXPECT_EQ(assigned.reason, "transferred");
+  const auto status = one<CustomerStatus>(out);
+  EXPECT_EQ(status.status, ConsultStatus::kConnected);
+  EXPECT_EQ(status.agent_id, "a2");
+  EXPECT_EQ(status.reason, "transferred");
+  const auto audit = audits(out, AuditEvent::kTransfer).at(0);
+  EXPECT_EQ(audit.agent_id, "a2");
+  EXPECT_EQ(audit.from_agent_id, "a1");
+  EXPECT_EQ(routing.room(room)->agent.id, "a2");
+  EXPECT_EQ(routing.agents().at(0).active_rooms, 0);
+  EXPECT_EQ(routing.agents().at(1).active_rooms, 1);
+}
+
+TEST(Routing, CancelWithdrawsAWaitingRequestOnly) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  const auto first = opened(routing.request(customer("c1"), {}, kT0));
+  const auto second = opened(routing.request(customer("c2"), {}, kT0 + 1));
+
+  EXPECT_EQ(one<Refusal>(routing.cancel("c2", first, kT0 + 2)).code, RefusalCode::kNotFound);
+  auto out = routing.cancel("c1", first, kT0 + 2);
+  std::map<std::string, CustomerStatus> status;
+  for (auto& s : all<CustomerStatus>(out)) status[s.customer_id] = s;
+  EXPECT_EQ(status.at("c1").status, ConsultStatus::kCanceled);
+  EXPECT_EQ(status.at("c2").position, 1);  // moved up
+  EXPECT_EQ(one<RequestUpdate>(out).status, RequestUpdate::Status::kCanceled);
+  EXPECT_EQ(audits(out, AuditEvent::kCancel).size(), 1u);
+  EXPECT_EQ(one<StoreErase>(out).request_id, first);
+
+  routing.accept("a1", second, kT0 + 3);
+  auto refused = routing.cancel("c2", second, kT0 + 4);
+  EXPECT_EQ(one<Refusal>(refused).code, RefusalCode::kNotWaiting);
+  EXPECT_EQ(audits(refused, AuditEvent::kRefusal).at(0).reason, "not_waiting");
+
+  // A new request is possible once the old one is gone.
+  EXPECT_NE(opened(routing.request(customer("c1"), {}, kT0 + 5)), first);
+}
+
+TEST(Routing, RoomCloseChecksParticipantsAndEndsTheRequest) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  const auto room = one<Assigned>(routing.accept("a1", id, kT0 + 1)).room_id;
+
+  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "stranger", kT0 + 2)).code,
+            RefusalCode::kNotParticipant);
+  auto closed = routing.room_closed(room, "a1", kT0 + 3);
+  const auto status = one<CustomerStatus>(closed);
+  EXPECT_EQ(status.status, ConsultStatus::kClosed);
+  EXPECT_EQ(status.agent_id, "a1");
+  EXPECT_EQ(audits(closed, AuditEvent::kClose).at(0).reason, "agent");
+  EXPECT_FALSE(routing.room(room));
+  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "c1", kT0 + 4)).code, RefusalCode::kNotFound);
+  EXPECT_TRUE(routing.room_closed(room, "", kT0 + 4).empty());
+}
+
+TEST(Routing, ClosingARequeuedRoomWithdrawsItsOffer) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  const auto room = one<Assigned>(routing.accept("a1", id, kT0 + 1)).room_id;
+  routing.transfer(room, "a1", std::nullopt, kT0 + 2);
+  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "a1", kT0 + 3)).code,
+            RefusalCode::kNotParticipant);
+  auto closed = routing.room_closed(room, "c1", kT0 + 3);
+  EXPECT_EQ(one<RequestUpdate>(closed).status, RequestUpdate::Status::kCanceled);
+  EXPECT_TRUE(routing.waiting().empty());
+}
+
+TEST(Routing, QueuePositionsUpdateAsRequestsLeave) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    auto out = routing.request(customer("c" + std::to_string(i)), {}, kT0 + i);
+    EXPECT_EQ(one<CustomerStatus>(out).position, i + 1);  // nobody else moved
+    ids.push_back(opened(out));
+  }
+  auto out = routing.accept("a1", ids[1], kT0 + 10);
+  std::map<std::string, int> moved;
+  for (auto& s : all<CustomerStatus>(out)) {
+    if (s.status == ConsultStatus::kWaiting) moved[s.customer_id] = *s.position;
+  }
+  EXPECT_EQ(moved, (std::map<std::string, int>{{"c2", 2}, {"c3", 3}}));  // c0 did not move
+}
+
+TEST(Routing, ManualModeNeverAutoAssigns) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  auto asked = routing.request(customer("c1"), {}, kT0);
+  EXPECT_EQ(all<OfferRequest>(asked).size(), 1u);
+  EXPECT_FALSE(routing.next_deadline());
+  EXPECT_TRUE(routing.on_timer(kT0 + 3'600'000).empty());
+  EXPECT_TRUE(all<Assigned>(routing.agent_login(agent("a2"), kT0 + 3'600'001)).empty());
+  EXPECT_EQ(routing.waiting().size(), 1u);
+}
+
+TEST(Routing, AutoModeAssignsAtOnceWithoutOffers) {
+  Routing routing(options(RoutingMode::kAuto));
+  routing.agent_login(agent("a1"), kT0);
+  auto asked = routing.request(customer("c1"), {}, kT0 + 1);
+  EXPECT_TRUE(all<OfferRequest>(asked).empty());
+  EXPECT_TRUE(audits(asked, AuditEvent::kOffer).empty());
+  EXPECT_EQ(one<Assigned>(asked).mode, AssignMode::kAuto);
+  const auto status = one<CustomerStatus>(asked);  // never told "waiting"
+  EXPECT_EQ(status.status, ConsultStatus::kAutoAssigned);
+
+  // Without an eligible agent, it waits and needs no timer.
+  routing.agent_status("a1", AgentStatus::kAway, kT0 + 2);
+  auto waits = routing.request(customer("c2"), {}, kT0 + 3);
+  EXPECT_EQ(one<CustomerStatus>(waits).status, ConsultStatus::kWaiting);
+  EXPECT_TRUE(all<OfferRequest>(routing.agent_login(agent("a2"), kT0 + 3)).empty());
+  EXPECT_FALSE(routing.next_deadline());
+  EXPECT_TRUE(routing.waiting().empty());  // a2 got it on login
+}
+
+TEST(Routing, MaxWaitOffersToLeaveAMessageOnce) {
+  RoutingOptions o = options(RoutingMode::kManual);
+  o.max_wait = 120s;
+  Routing routing(o);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  EXPECT_EQ(routing.next_deadline(), kT0 + 120'000);
+  EXPECT_TRUE(routing.on_timer(kT0 + 119'999).empty());
+  auto out = routing.on_timer(kT0 + 120'000);
+  const auto leave = one<OfferLeaveMessage>(out);
+  EXPECT_EQ(leave.request_id, id);
+  EXPECT_EQ(leave.waiting_since, kT0);
+  EXPECT_EQ(audits(out, AuditEvent::kLeaveMessage).size(), 1u);
+  EXPECT_EQ(routing.waiting().size(), 1u);  // still waiting
+  EXPECT_FALSE(routing.next_deadline());
+  EXPECT_TRUE(routing.on_timer(kT0 + 500'000).empty());
+}
+
+TEST(Routing, MaxWaitIsOffByDefault) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.request(customer("c1"), {}, kT0);
+  EXPECT_TRUE(all<OfferLeaveMessage>(routing.on_timer(kT0 + 86'400'000)).empty());
+}
+
+TEST(Routing, RestoreReArmsTheAutoAssignDeadlineAndKeepsOrder) {
+  RequestRecord old_one{.id = "r-old", .customer = customer("c1"), .requested_at = kT0};
+  RequestRecord newer{
+      .id = "r-new", .customer = customer("c2"), .requested_at = kT0 + 10, .rejected_by = {"a1"}};
+  RequestRecord requeued{.id = "r-back",
+                         .customer = customer("c3"),
+                         .requested_at = kT0 + 20,
+                         .requeued_at = kT0 + 30,
+                         .room_id = "room-x"};
+  Routing routing(options());
+  const Millis restart = kT0 + 600'000;
+  auto out = routing.restore({newer, requeued, old_one}, restart);
+  const auto view = routing.waiting();
+  ASSERT_EQ(view.size(), 3u);
+  EXPECT_EQ(view[0].request_id, "r-back");  // requeued lane first
+  EXPECT_EQ(view[1].request_id, "r-old");
+  EXPECT_EQ(view[2].request_id, "r-new");
+  EXPECT_EQ(view[1].waiting_since, kT0);  // the original request time is kept
+  EXPECT_EQ(all<CustomerStatus>(out).size(), 3u);
+  EXPECT_EQ(routing.next_deadline(), restart + 10'000);
+
+  routing.agent_login(agent("a1"), restart + 1000);
+  EXPECT_TRUE(routing.on_timer(restart + 9999).empty());
+  auto timer = routing.on_timer(restart + 10'000);
+  const auto assigned = all<Assigned>(timer);
+  ASSERT_EQ(assigned.size(), 2u);  // a1 rejected r-new before the restart
+  EXPECT_EQ(assigned[0].request_id, "r-back");
+  EXPECT_EQ(assigned[0].room_id, "room-x");
+  EXPECT_EQ(assigned[1].request_id, "r-old");
+  EXPECT_EQ(position_of(routing, "r-new"), 1);
+}
+
+TEST(Routing, RestoreKeepsRoomsForTheGracePeriod) {
+  RequestRecord held{.id = "r1",
+                     .customer = customer("c1"),
+                     .requested_at = kT0,
+                     .room_id = "room-1",
+                     .agent = agent("a1"),
+                     .mode = AssignMode::kAuto};
+  RequestRecord lost{.id = "r2",
+                     .customer = customer("c2"),
+                     .requested_at = kT0 + 1,
+                     .room_id = "room-2",
+                     .agent = agent("a2")};
+  RequestRecord duplicate{.id = "r3", .customer = customer("c1"), .requested_at = kT0 + 2};
+  Routing routing(options(RoutingMode::kManual));
+  const Millis restart = kT0 + 600'000;
+  auto out = routing.restore({held, lost, duplicate}, restart);
+  EXPECT_EQ(all<AgentReconnecting>(out).size(), 2u);
+  EXPECT_EQ(one<StoreErase>(out).request_id, "r3");  // c1 already has an open request
+  EXPECT_EQ(routing.next_deadline(), restart + 60'000);
+  for (const auto& view : routing.agents()) EXPECT_FALSE(view.online);
+
+  auto login = routing.agent_login(agent("a1"), restart + 5000);
+  EXPECT_EQ(one<AgentReconnected>(login).room_id, "room-1");
+  auto expired = routing.on_timer(restart + 60'000);
+  const auto requeued = one<Requeued>(expired);
+  EXPECT_EQ(requeued.room_id, "room-2");
+  EXPECT_EQ(requeued.reason, "agent_grace_expired");
+  EXPECT_EQ(routing.room("room-1")->agent.id, "a1");
+  EXPECT_EQ(one<CustomerStatus>(routing.request(customer("c1"), {}, restart + 60'001)).status,
+            ConsultStatus::kAutoAssigned);
+}
+
+TEST(Routing, AuditsListEveryKnownAgentWithWhyItWasSkipped) {
+  RoutingOptions o = options();
+  o.max_rooms_per_agent = 1;
+  Routing routing(o);
+  for (const char* id : {"away", "busy", "gone", "no", "off", "pick"}) {
+    routing.agent_login(agent(id), kT0);
+  }
+  routing.agent_status("away", AgentStatus::kAway, kT0);
+  routing.agent_logout("off", kT0);
+  routing.agent_disconnected("gone", kT0);
+  const auto busy = opened(routing.request(customer("c0"), {}, kT0));
+  routing.accept("busy", busy, kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1));
+  routing.reject("no", id, kT0 + 2);
+
+  auto out = routing.on_timer(kT0 + 10'001);
+  const auto audit = audits(out, AuditEvent::kAutoAssign).at(0);
+  EXPECT_EQ(audit.request_id, id);
+  EXPECT_EQ(audit.agent_id, "pick");
+  EXPECT_EQ(audit.at, kT0 + 10'001);
+  EXPECT_EQ(verdicts(audit),
+            (std::map<std::string, CandidateVerdict>{{"away", CandidateVerdict::kAway},
+                                                     {"busy", CandidateVerdict::kAtCapacity},
+                                                     {"gone", CandidateVerdict::kDisconnected},
+                                                     {"no", CandidateVerdict::kRejected},
+                                                     {"off", CandidateVerdict::kOffline},
+                                                     {"pick", CandidateVerdict::kPicked}}));
+  EXPECT_EQ(audit.candidates.at(1).active_rooms, 1);
+  EXPECT_EQ(to_string(CandidateVerdict::kAtCapacity), "at_capacity");
+  EXPECT_EQ(to_string(AuditEvent::kAutoAssign), "auto_assign");
+}
+
+TEST(Routing, NextDeadlineIsTheEarliestTimerAndEarlierTimersDoNothing) {
+  // Random traffic; after every call, firing the timer before next_deadline must change nothing,
+  // and the invariants hold: one open request per customer, loads within the limit, positions 1..n.
+  for (unsigned seed = 1; seed <= 200; ++seed) {
+    std::mt19937 rng(seed);
+    RoutingOptions o = options(static_cast<RoutingMode>(rng() % 3));
+    o.max_wait = 30s;
+    o.max_rooms_per_agent = 2;
+    Routing routing(o);
+    Millis now = kT0;
+    for (int step = 0; step < 150; ++step) {
+      now += rng() % 4000;
+      const std::string a = "a" + std::to_string(rng() % 4);
+      const std::string c = "c" + std::to_string(rng() % 8);
+      const auto waiting = routing.waiting();
+      const auto rooms = routing.rooms();
+      std::string request_id =
+          waiting.empty() ? "none" : waiting[rng() % waiting.size()].request_id;
+      std::string room_id = rooms.empty() ? "none" : rooms[rng() % rooms.size()].room_id;
+      switch (rng() % 12) {
+        case 0:
+          routing.request(customer(c), {}, now);
+          break;
+        case 1:
+          routing.agent_login(agent(a), now);
+          break;
+        case 2:
+          routing.agent_logout(a, now);
+          break;
+        case 3:
+          routing.agent_status(a, rng() % 2 ? AgentStatus::kAway : AgentStatus::kAvailable, now);
+          break;
+        case 4:
+          routing.agent_disconnected(a, now);
+          break;
+        case 5:
+          routing.agent_reconnected(a, now);
+          break;
+        case 6:
+          routing.accept(a, request_id, now);
+          break;
+        case 7:
+          routing.reject(a, request_id, now);
+          break;
+        case 8:
+          routing.room_closed(room_id, rooms.empty() ? "" : rooms[0].customer.id, now);
+          break;
+        case 9: {
+          const auto& r = rooms.empty() ? RoomView{} : rooms[rng() % rooms.size()];
+          if (rng() % 2) {
+            routing.transfer(r.room_id, r.agent.id, std::nullopt, now);
+          } else {
+            routing.transfer(r.room_id, r.agent.id, a, now);
+          }
+          break;
+        }
+        case 10:
+          routing.cancel(c, request_id, now);
+          break;
+        default:
+          routing.request(customer(c), {}, now);
+          break;
+      }
+      const auto deadline = routing.next_deadline();
+      if (deadline && *deadline > now && rng() % 2) {
+        now = *deadline - 1;
+        ASSERT_TRUE(routing.on_timer(now).empty()) << "seed " << seed << " step " << step;
+      }
+      if (deadline && *deadline <= now + 4000) {
+        now = std::max(now, *deadline);
+        routing.on_timer(now);
+        if (auto next = routing.next_deadline()) {
+          ASSERT_GT(*next, now) << "seed " << seed;
+        }
+      }
+
+      std::set<std::string> customers;
+      for (const auto& w : routing.waiting()) {
+        EXPECT_EQ(w.position, static_cast<int>(customers.size()) + 1);
+        ASSERT_TRUE(customers.insert(w.customer_id).second) << "seed " << seed;
+      }
+      std::map<std::string, int> load;
+      for (const auto& r : routing.rooms()) {
+        if (r.agent.id.empty()) continue;
+        ASSERT_TRUE(customers.insert(r.customer.id).second) << "seed " << seed;
+        ++load[r.agent.id];
+      }
+      for (const auto& view : routing.agents()) {
+        EXPECT_EQ(view.active_rooms, load[view.agent.id]);
+        EXPECT_LE(view.active_rooms, o.max_rooms_per_agent);
+      }
+    }
+  }
+}
+
+TEST(Routing, ModeAndStatusNamesRoundTrip) {
+  for (auto mode : {RoutingMode::kHybrid, RoutingMode::kManual, RoutingMode::kAuto}) {
+    EXPECT_EQ(parse_routing_mode(to_string(mode)), mode);
+  }
+  EXPECT_FALSE(parse_routing_mode("random"));
+  EXPECT_EQ(parse_agent_status("away"), AgentStatus::kAway);
+  EXPECT_FALSE(parse_agent_status("busy"));
+  EXPECT_EQ(to_string(ConsultStatus::kAutoAssigned), "auto_assigned");
+  EXPECT_EQ(to_string(RefusalCode::kAlreadyAssigned), "already_assigned");
+}
+
+TEST(Routing, IdGeneratorsComeFromTheOptions) {
+  RoutingOptions o = options(RoutingMode::kAuto);
+  int n = 0;
+  o.new_request_id = [&n] { return "R" + std::to_string(++n); };
+  o.new_room_id = [&n] { return "ROOM" + std::to_string(++n); };
+  Routing routing(o);
+  routing.agent_login(agent("a1"), kT0);
+  const auto assigned = one<Assigned>(routing.request(customer("c1"), {}, kT0));
+  EXPECT_EQ(assigned.request_id, "R1");
+  EXPECT_EQ(assigned.room_id, "ROOM2");
+}
+
+}  // namespace
+}  // namespace aicc::chat
