@@ -27,7 +27,9 @@
 #include "auth/token_service.hpp"
 #include "broker/app_router.hpp"
 #include "config/config.hpp"
+#include "center/contact_center.hpp"
 #include "http/auth_routes.hpp"
+#include "http/center_routes.hpp"
 #include "http/http_session.hpp"
 #include "http/listener.hpp"
 #include "http/router.hpp"
@@ -216,6 +218,12 @@ int main(int argc, char** argv) {
     if (config.demo) aicc::app::create_demo_users(*user_store, unix_now());
     aicc::broker::AppRouter app_router;
     aicc::app::add_lobby_handlers(app_router, hub);
+    // The contact center runs on a thread of its own (its store calls block; see center/).
+    std::unique_ptr<aicc::chat::ChatStore> chat_store = aicc::app::open_chat_store(config);
+    asio::io_context center_context(1);
+    auto center_guard = asio::make_work_guard(center_context);
+    aicc::center::ContactCenter center(config, *chat_store, hub, metrics, center_context.get_executor());
+    center.add_handlers(app_router);
     aicc::net::Services services{config, hub, metrics, tokens, app_router};
 
     aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip, config.ws.handshake_burst_per_ip);
@@ -230,6 +238,7 @@ int main(int argc, char** argv) {
     aicc::net::HandshakeRateLimiter guest_limiter(10, 30);
     aicc::http::AuthRouteDeps auth_deps{config, tokens, throttle, guest_limiter, blocking_pool, hub, metrics};
     aicc::http::add_auth_routes(router, auth_deps);
+    aicc::http::add_center_routes(router, center, tokens);
 
     aicc::http::HttpContext http_context{services, router, sockjs, limiter};
     aicc::http::Listener listener(http_context, context_ptrs);
@@ -275,6 +284,8 @@ int main(int argc, char** argv) {
         }
         purge_timer.cancel();
         for (auto& guard : guards) guard.reset();
+        center_guard.reset();
+        center_context.stop();
         for (auto& context : contexts) context->stop();
         return;
       }
@@ -291,6 +302,7 @@ int main(int argc, char** argv) {
     });
 
     std::vector<std::thread> workers;
+    workers.emplace_back([&center_context] { center_context.run(); });
     for (std::size_t i = 1; i < contexts.size(); ++i) {
       workers.emplace_back([context = contexts[i].get()] { context->run(); });
     }

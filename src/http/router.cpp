@@ -33,11 +33,18 @@ void Router::add_async(bhttp::verb method, std::string path, AsyncHandler handle
   routes_[{std::move(path), method}] = std::move(handler);
 }
 
+void Router::add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandler handler) {
+  prefix_routes_.push_back({{std::move(prefix), method}, std::move(handler)});
+}
+
 asio::awaitable<bhttp::message_generator> Router::handle(const Request& request, const RequestInfo& info) const {
   const std::string path(target_path(request.target()));
   const bhttp::verb method = request.method() == bhttp::verb::head ? bhttp::verb::get : request.method();
   if (auto it = routes_.find(std::make_pair(path, method)); it != routes_.end()) {
     co_return co_await it->second(request, info);
+  }
+  for (const auto& [key, handler] : prefix_routes_) {
+    if (key.second == method && path.starts_with(key.first)) co_return co_await handler(request, info);
   }
   co_return handle_unrouted(request, path);
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "http/response.hpp"
 #include "http/static_files.hpp"
@@ -33,6 +34,8 @@ class Router {
 
   void add(bhttp::verb method, std::string path, Handler handler);
   void add_async(bhttp::verb method, std::string path, AsyncHandler handler);
+  // Every path that starts with `prefix` (e.g. "/api/conversations/"), after the exact routes.
+  void add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandler handler);
   // `request` must outlive the returned coroutine.
   boost::asio::awaitable<bhttp::message_generator> handle(const Request& request, const RequestInfo& info) const;
 
@@ -40,6 +43,7 @@ class Router {
   bhttp::message_generator handle_unrouted(const Request& request, const std::string& path) const;
 
   std::map<std::pair<std::string, bhttp::verb>, AsyncHandler, std::less<>> routes_;
+  std::vector<std::pair<std::pair<std::string, bhttp::verb>, AsyncHandler>> prefix_routes_;
   StaticFiles static_files_;
 };
 

@@ -25,20 +25,23 @@ class BlockingPool {
 
   // Runs `work` on the pool; the awaiting coroutine resumes on its own executor. Exceptions from
   // `work` are rethrown to the caller.
+  //
+  // Pass a named callable (std::move(work)), never a lambda written in the co_await expression:
+  // GCC 12 destroys such temporaries twice when they capture objects with destructors.
   template <class Work>
-  boost::asio::awaitable<std::invoke_result_t<Work&>> run(Work work) {
-    using Result = std::invoke_result_t<Work&>;
+  boost::asio::awaitable<std::invoke_result_t<std::decay_t<Work>&>> run(Work&& work) {
+    using Result = std::invoke_result_t<std::decay_t<Work>&>;
     // Lambdas are named, not temporaries in the co_await expression: GCC 12 destroys such
     // temporaries twice.
     if constexpr (std::is_void_v<Result>) {
-      auto task = [work = std::move(work)]() mutable -> boost::asio::awaitable<void> {
+      auto task = [work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<void> {
         work();
         co_return;
       };
       co_await boost::asio::co_spawn(pool_.get_executor(), std::move(task), boost::asio::use_awaitable);
     } else {
       // co_spawn needs a default-constructible result; optional makes any type one.
-      auto task = [work = std::move(work)]() mutable -> boost::asio::awaitable<std::optional<Result>> {
+      auto task = [work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<std::optional<Result>> {
         co_return std::optional<Result>(work());
       };
       auto result =

@@ -1,0 +1,103 @@
+// The contact center service: where the pure chat domain meets the store, the broker, the bot and
+// the clock.
+//
+// It lives on one executor of its own (a dedicated thread): store calls block, and doing every
+// change of conversations there, one after the other, keeps each stream's messages stored and
+// delivered in seq order with no lock. STOMP handlers and HTTP routes run on I/O threads; they check
+// the shape of a request there and hand the work over (post or co_spawn).
+//
+// This part holds the bot conversation: a customer message is stored, then answered once, by the
+// bot's HTTP reply or its webhook, whichever comes first, or by the apology when the bot fails.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/user.hpp"
+#include "broker/app_router.hpp"
+#include "broker/publisher.hpp"
+#include "center/bot_gateway.hpp"
+#include "chat/chat_store.hpp"
+#include "chat/webhook_signature.hpp"
+#include "config/config.hpp"
+#include "net/metrics.hpp"
+
+namespace aicc::center {
+
+inline constexpr std::size_t kMaxMessageBytes = 4000;  // one chat or bot message, UTF-8 bytes
+
+struct Caller {
+  std::string user_id;
+  auth::Role role = auth::Role::kCustomer;
+  std::string name;
+};
+
+// What an HTTP route answers: a status and a JSON body.
+struct Answer {
+  unsigned status = 200;
+  std::string body;  // JSON
+};
+
+class ContactCenter {
+ public:
+  ContactCenter(const config::Config& config, chat::ChatStore& store, broker::Publisher& publisher,
+                net::Metrics& metrics, boost::asio::any_io_executor executor);
+  ~ContactCenter();
+
+  // /app/bot.message and the other destinations of the service.
+  void add_handlers(broker::AppRouter& router);
+
+  // HTTP entry points, callable from any executor; the work runs on the service's.
+  boost::asio::awaitable<Answer> post_bot_message(Caller caller, std::string body);
+  boost::asio::awaitable<Answer> bot_webhook(std::string timestamp, std::string signature, std::string body);
+  boost::asio::awaitable<Answer> history(Caller caller, std::string stream_id, std::string after, std::string limit);
+
+ private:
+  struct Accepted {
+    std::string message_id;       // of the stored customer message
+    std::string conversation_id;  // the customer's conversation (sessionId for the bot)
+    bool duplicate = false;
+  };
+
+  // Stores a customer's message to the bot and starts the bot's answer. On the service executor.
+  util::Result<Accepted, std::string> customer_message(const Caller& caller, std::string text,
+                                                       std::string client_message_id);
+  boost::asio::awaitable<void> ask_bot(std::string conversation_id, std::string customer_id, std::string text,
+                                       std::string message_id);
+  // Stores the answer to `reply_to` and sends it, unless that message already has one.
+  bool deliver_bot_answer(const std::string& conversation_id, const std::string& customer_id,
+                          const std::string& reply_to, const chat::BotAnswer& answer);
+  Answer webhook_now(std::string_view timestamp, std::string_view signature, std::string_view body);
+  Answer history_now(const Caller& caller, const std::string& stream_id, std::string_view after,
+                     std::string_view limit);
+  bool human_has_conversation(const std::string& conversation_id);
+
+  // Runs `work` (returning Answer) on the service executor; awaiting the result resumes the
+  // caller on its own. Pass a named callable: see net/blocking_pool.hpp on GCC 12.
+  template <class Work>
+  boost::asio::awaitable<Answer> on_service(Work&& work);
+
+  const config::Config& config_;
+  chat::ChatStore& store_;
+  broker::Publisher& publisher_;
+  net::Metrics& metrics_;
+  boost::asio::any_io_executor executor_;
+  BotGateway bot_;
+  std::unique_ptr<chat::WebhookVerifier> webhook_verifier_;  // null when no secret is configured
+
+  struct PendingAnswer {
+    std::string conversation_id;
+    std::string customer_id;
+    std::unique_ptr<boost::asio::steady_timer> deadline;  // apology when the webhook never comes
+  };
+  std::map<std::string, PendingAnswer> pending_;  // customer message id -> awaited webhook answer
+};
+
+}  // namespace aicc::center

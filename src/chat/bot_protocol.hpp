@@ -1,0 +1,84 @@
+// The wire shapes between the chat server and an external bot (pure; no I/O).
+//
+// Out: the body of `POST {bot.url}/api/chat`, `{sessionId, customerId, message}` as the seed's bot
+// server reads it, plus `messageId` when known, which a bot may echo as `replyTo`.
+// In: the bot's HTTP reply (a 2xx JSON object; with a string `botMessage` it is the answer, without
+// one the bot will answer through the webhook) and the webhook body
+// `{sessionId, customerId, botMessage, needHuman?, category?, replyTo?}`.
+// Also the apology answer the customer gets when the bot fails.
+//
+// Input is expected to be bad: every limit is checked before parsing, and each problem comes back
+// as a value with a code and a sentence naming the field. `null` counts as absent for the optional
+// fields (a Java bot serializes unset fields as null). Unknown fields are ignored.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "chat/bot_rules.hpp"
+#include "util/result.hpp"
+
+namespace aicc::chat {
+
+inline constexpr std::size_t kBotBodyLimit = 64 * 1024;  // bytes, reply and webhook bodies
+inline constexpr std::size_t kBotIdLimit = 256;          // bytes, sessionId/customerId/replyTo
+inline constexpr std::size_t kBotCategoryLimit = 128;    // bytes
+
+inline constexpr std::string_view kCategoryBotUnavailable = "bot_unavailable";
+
+// What the chat server tells the bot about one customer message.
+struct BotChatRequest {
+  std::string session_id{};   // the customer's conversation id
+  std::string customer_id{};  // from the customer's token, never from the client
+  std::string message{};      // the customer's text
+  std::string message_id{};   // the stored message's id, sent as `messageId`; empty: omitted
+};
+
+// The JSON body of `POST {bot.url}/api/chat`. Invalid UTF-8 in a field is replaced by U+FFFD,
+// so the output is always valid JSON.
+std::string make_chat_request(const BotChatRequest& request);
+
+// An answer the bot gave, by HTTP reply or by webhook.
+struct BotReply {
+  BotAnswer answer{};
+  std::optional<std::string> reply_to{};  // the `messageId` this answers, when the bot says so
+};
+
+struct BotWebhook {
+  std::string session_id{};
+  std::string customer_id{};
+  BotReply reply{};
+};
+
+enum class BotBodyError {
+  kBadStatus,     // the HTTP reply's status is not 2xx
+  kTooLarge,      // body over kBotBodyLimit (HTTP 413 for the webhook)
+  kBadUtf8,       // body is not valid UTF-8
+  kBadJson,       // not JSON, or nested too deeply
+  kNotObject,     // JSON, but not an object
+  kMissingField,  // a required field is absent (or null)
+  kWrongType,     // a field has the wrong JSON type
+  kBadValue,      // a field is empty or over its length limit
+};
+std::string_view to_string(BotBodyError error);  // "bad_status", "too_large", …, "bad_value"
+
+struct BotBodyProblem {
+  BotBodyError code = BotBodyError::kBadJson;
+  std::string message{};  // for operators, names the field: "botMessage must be a string"
+};
+
+// The bot's reply to `POST /api/chat`. A value holding nullopt: the bot accepted the message but
+// gave no `botMessage` (an empty body or an object without it): its answer will come by webhook.
+util::Result<std::optional<BotReply>, BotBodyProblem> parse_chat_reply(int http_status,
+                                                                       std::string_view body);
+
+// A `POST /api/bot/webhook` body (after its signature was verified).
+util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view body);
+
+// What the customer gets when the bot times out, fails, answers nonsense or its circuit is open:
+// an apology and the offer of an agent, `need_human` true, category "bot_unavailable".
+BotAnswer bot_unavailable_answer();
+
+}  // namespace aicc::chat

@@ -1,0 +1,280 @@
+// The storage port of the contact-center domain: conversations, their messages, consult rooms,
+// the routing engine's open requests, the audit log, left messages and satisfaction ratings.
+//
+// Everything a restart must not lose lives here: every message is stored before it is delivered,
+// waiting requests are still waiting afterwards and open rooms are still open. Adapters
+// (store/sqlite, later store/postgres) implement it and pass the same contract tests. Calls block
+// (disk, network): the server makes them from its blocking worker pool, never from an I/O thread.
+// Implementations are thread-safe, and every call is atomic on its own, also between processes
+// sharing one database.
+//
+// Streams. Messages are kept per stream, and a stream is either the bot part of a customer's
+// conversation (its id is the conversation id, "c_...") or one consult room (its id is the one
+// the routing engine gave it). Both kinds share one id space, so a stream id alone says which
+// messages are meant (GET /api/conversations/{id}/messages reads either kind). In every stream
+// `seq` starts at 1 and has no gaps, whatever the number of writers.
+//
+// Refusals the caller must tell apart are results (`AppendStatus`, `RatingOutcome`, false,
+// nullopt); exceptions (std::runtime_error) mean the storage itself failed, or an id the caller
+// made collided with one in use.
+//
+// Table of contents: messages and their streams; conversations; rooms; routing records; the audit
+// log; left messages; ratings; the `ChatStore` port.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chat/routing.hpp"
+
+namespace aicc::chat {
+
+// Who wrote a message; the `senderRole` of the wire, spelled like the account roles.
+enum class SenderRole {
+  kCustomer,  // the conversation's customer
+  kAgent,     // the room's agent
+  kBot,       // an answer of the bot (or the apology standing in for one)
+  kSystem,    // the server itself: notices such as "the agent left"
+};
+
+inline std::string_view to_string(SenderRole role) {
+  switch (role) {
+    case SenderRole::kCustomer:
+      return "CUSTOMER";
+    case SenderRole::kAgent:
+      return "AGENT";
+    case SenderRole::kBot:
+      return "BOT";
+    case SenderRole::kSystem:
+      return "SYSTEM";
+  }
+  return "SYSTEM";
+}
+
+inline std::optional<SenderRole> parse_sender_role(std::string_view text) {
+  if (text == "CUSTOMER") return SenderRole::kCustomer;
+  if (text == "AGENT") return SenderRole::kAgent;
+  if (text == "BOT") return SenderRole::kBot;
+  if (text == "SYSTEM") return SenderRole::kSystem;
+  return std::nullopt;
+}
+
+// One stored message. On append the store sets `seq`; every other field is stored as given, byte
+// for byte.
+struct MessageRecord {
+  std::string stream_id{};   // the conversation id or room id it belongs to
+  std::int64_t seq = 0;      // position in the stream: 1, 2, 3, ... with no gaps; set by the store
+  std::string message_id{};  // server-made, unique over all streams
+  std::string client_message_id{};  // the sender's own id for it, to drop retries; empty: none.
+                                    // Unique per stream and sender when not empty
+  std::string sender_id{};          // user id of the sender; the bot's or server's name otherwise
+  SenderRole sender_role = SenderRole::kCustomer;  // what the sender is in this stream
+  std::string text{};                              // as sent; the caller enforces the size limit
+  Millis created_at = 0;                           // unix ms, when the server received it
+  std::string reply_to{};  // bot answers: message_id of the customer message answered (the
+                           // caller checks it is one of this stream); else empty. Unique when
+                           // not empty: one answer per customer message
+};
+
+enum class AppendStatus {
+  kStored,           // stored with the next seq; the result's message is it, seq set
+  kDuplicate,        // this sender already sent this client_message_id in this stream: nothing
+                     // new is stored and the result's message is the one stored first
+  kAlreadyAnswered,  // reply_to already has an answer: nothing stored; the message is that answer
+  kUnknownStream,    // no conversation or room has this id: nothing stored
+  kStreamClosed,     // the room is closed: nothing stored (retries of stored messages still get
+                     // kDuplicate)
+};
+
+struct AppendResult {
+  AppendStatus status = AppendStatus::kStored;  // what happened
+  MessageRecord message{};  // with kStored, kDuplicate, kAlreadyAnswered; empty otherwise
+  bool duplicate() const { return status == AppendStatus::kDuplicate; }
+  // The message is in the store (now or from before): the caller may answer with it.
+  bool stored() const {
+    return status == AppendStatus::kStored || status == AppendStatus::kDuplicate;
+  }
+};
+
+enum class StreamKind {
+  kConversation,  // a conversation's bot part
+  kRoom,          // a consult room
+};
+
+// What access checks need to know about a stream, of either kind.
+struct StreamInfo {
+  std::string id{};                             // the conversation id or room id
+  StreamKind kind = StreamKind::kConversation;  // which of the two
+  std::string customer_id{};                    // the customer it belongs to (both kinds)
+  std::string conversation_id{};  // the conversation: its own id, or the room's conversation
+  std::string agent_id{};         // rooms: the agent who has it now, empty while it waits in the
+                                  // queue again; conversations: empty
+  bool closed = false;            // rooms only: no more messages
+  std::int64_t last_seq = 0;      // seq of its newest message; 0 when it has none
+};
+
+// A customer's conversation: one per customer, for good. Its own stream is the bot part.
+struct ConversationRecord {
+  std::string id{};           // server-made ("c_..."); also the id of its bot stream
+  std::string customer_id{};  // unique: the customer's one conversation
+  Millis created_at = 0;      // unix ms
+};
+
+// A consult room: a customer and an agent, for one routing request. Its id is also its stream's.
+struct RoomRecord {
+  std::string id{};               // from the routing engine; unique over rooms and conversations
+  std::string conversation_id{};  // the customer's conversation
+  std::string request_id{};       // the routing request it serves
+  std::string customer_id{};      // the conversation's customer
+  std::string agent_id{};         // who has it now; changes on transfer; empty while it waits in
+                                  // the queue again after a requeue
+  Millis created_at = 0;          // unix ms, first assignment
+  std::optional<Millis> closed_at{};  // unix ms; empty while open. Closed rooms stay closed
+  std::string closed_by{};  // user id of whoever closed it; empty: the server (or still open)
+};
+
+// One line of the audit log: a routing decision, as the engine's `Audit` effect told it.
+struct AuditEntry {
+  std::int64_t id = 0;  // set by the store: increasing in append order, never reused
+  Audit audit{};        // event, time, request, agents, reason and candidates, stored as given
+};
+
+// Which audit entries to read. Every filter given must match.
+struct AuditQuery {
+  Millis from = std::numeric_limits<Millis>::min();  // unix ms, inclusive
+  Millis to = std::numeric_limits<Millis>::max();    // unix ms, exclusive
+  std::string request_id{};                          // empty: any
+  std::string agent_id{};     // empty: any; else entries where it is the agent or the from-agent
+  bool newest_first = false;  // order by id, descending when set
+  std::int64_t after_id = 0;  // paging cursor: only entries past this id in the chosen order
+                              // (id > after_id, or id < after_id when newest_first); 0: from the
+                              // start
+  std::size_t limit = 100;    // at most this many; the caller caps what users may ask for
+};
+
+// A message left for the agents when waiting took too long (routing max-wait): an offline request
+// that an agent takes up later.
+struct LeftMessageRecord {
+  std::string id{};                    // server-made, unique
+  std::string customer_id{};           // who left it
+  std::string customer_name{};         // display name at the time, for the agents' list
+  std::string conversation_id{};       // the customer's conversation
+  std::string request_id{};            // the routing request that was waiting; may be empty
+  std::string category{};              // as the request had it; may be empty
+  std::string contact{};               // how to reach the customer, as they gave it; may be empty
+  std::string text{};                  // the message
+  Millis created_at = 0;               // unix ms
+  std::optional<Millis> handled_at{};  // unix ms when an agent took it up; empty while open
+  std::string handled_by{};            // that agent's id; empty while open
+};
+
+// A customer's satisfaction rating of one consult room.
+struct RatingRecord {
+  std::string room_id{};      // one rating per room
+  std::string customer_id{};  // the room's customer, who gave it
+  std::string agent_id{};     // the room's agent when it was given (empty if it had none)
+  int score = 0;              // 1 to 5
+  std::string comment{};      // may be empty; the caller enforces the size limit
+  Millis created_at = 0;      // unix ms
+};
+
+enum class RatingOutcome {
+  kStored,        // the rating is stored
+  kAlreadyRated,  // the room has a rating: nothing changed
+  kInvalidScore,  // score outside 1..5: nothing stored
+  kUnknownRoom,   // no such room, or not this customer's
+};
+
+inline constexpr int kMinScore = 1;
+inline constexpr int kMaxScore = 5;
+
+class ChatStore {
+ public:
+  virtual ~ChatStore() = default;
+
+  // Conversations.
+
+  // The customer's conversation; when they have none yet, creates it with `new_id` and `now`.
+  // Idempotent per customer: later calls return the first conversation and ignore their `new_id`.
+  virtual ConversationRecord get_or_create_conversation(const std::string& customer_id,
+                                                        const std::string& new_id, Millis now) = 0;
+  virtual std::optional<ConversationRecord> find_conversation(const std::string& id) = 0;
+  virtual std::optional<ConversationRecord> conversation_of_customer(
+      const std::string& customer_id) = 0;
+  // A stream of either kind by id, with its owner, agent and newest seq: what the readers'
+  // access checks (history, since-seq replay) need in one call.
+  virtual std::optional<StreamInfo> find_stream(const std::string& id) = 0;
+
+  // Messages.
+
+  // Stores `message` (its seq is ignored) as the stream's next one, atomically: see AppendStatus
+  // for what is refused. A repeated client_message_id of the same sender gives the message stored
+  // the first time, even if the text differs.
+  virtual AppendResult append_message(const MessageRecord& message) = 0;
+  // Messages of the stream with seq > after_seq, oldest first, at most `limit`. Unknown streams
+  // have none.
+  virtual std::vector<MessageRecord> read_messages(const std::string& stream_id,
+                                                   std::int64_t after_seq, std::size_t limit) = 0;
+  // The seq of the stream's newest message; 0 when it has none or does not exist.
+  virtual std::int64_t last_seq(const std::string& stream_id) = 0;
+
+  // Rooms.
+
+  // Opens a room (its closed fields are ignored). False, storing nothing, when the id is already a
+  // room's or a conversation's, or the conversation is unknown or not `customer_id`'s.
+  virtual bool create_room(const RoomRecord& room) = 0;
+  virtual std::optional<RoomRecord> find_room(const std::string& id) = 0;
+  // The room's new agent (a transfer, a reassignment after requeue, or empty while it waits).
+  // False when the room is unknown or closed.
+  virtual bool set_room_agent(const std::string& room_id, const std::string& agent_id) = 0;
+  // Closes the room: no more messages. True only for the call that closed it; false when it was
+  // unknown or already closed (the first close's who and when are kept). `closed_by` empty: the
+  // server.
+  virtual bool close_room(const std::string& room_id, const std::string& closed_by, Millis now) = 0;
+  virtual std::vector<RoomRecord> open_rooms() = 0;  // by creation time, then id
+  // Every room of the conversation, open or closed, by creation time, then id.
+  virtual std::vector<RoomRecord> rooms_of_conversation(const std::string& conversation_id) = 0;
+
+  // Routing records: the engine's open requests (StoreUpsert / StoreErase), for Routing::restore.
+
+  // Inserts or replaces the record with this id, every field as given.
+  virtual void upsert_request(const RequestRecord& record) = 0;
+  // False when there was no such record.
+  virtual bool erase_request(const std::string& request_id) = 0;
+  // Every stored record, by requested_at, then id; rejected_by sorted.
+  virtual std::vector<RequestRecord> load_requests() = 0;
+
+  // Audit log.
+
+  // Appends the entry and returns its id.
+  virtual std::int64_t append_audit(const Audit& audit) = 0;
+  virtual std::vector<AuditEntry> query_audit(const AuditQuery& query) = 0;
+  // Drops the entries older than `before` (unix ms); returns how many went.
+  virtual std::size_t purge_audit(Millis before) = 0;
+
+  // Left messages.
+
+  // Stores it open (its handled fields are ignored). False when the id is taken.
+  virtual bool add_left_message(const LeftMessageRecord& message) = 0;
+  // Oldest first, then by id; open ones only unless `include_handled`; at most `limit`.
+  virtual std::vector<LeftMessageRecord> list_left_messages(bool include_handled,
+                                                            std::size_t limit) = 0;
+  // Marks it taken up by the agent. True only for the first agent; false when unknown or handled.
+  virtual bool handle_left_message(const std::string& id, const std::string& agent_id,
+                                   Millis now) = 0;
+
+  // Ratings.
+
+  // The customer's rating of their room, once per room; the room's current agent is recorded
+  // with it.
+  virtual RatingOutcome rate_room(const std::string& room_id, const std::string& customer_id,
+                                  int score, const std::string& comment, Millis now) = 0;
+  virtual std::optional<RatingRecord> find_rating(const std::string& room_id) = 0;
+};
+
+}  // namespace aicc::chat

@@ -1,0 +1,79 @@
+#include "http/center_routes.hpp"
+
+#include <chrono>
+#include <optional>
+
+namespace aicc::http {
+namespace {
+
+namespace asio = boost::asio;
+using Generator = bhttp::message_generator;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Response to_response(const Request& request, const center::Answer& answer) {
+  return make_response(request, static_cast<bhttp::status>(answer.status), answer.body, "application/json");
+}
+
+// The caller of a bearer-authenticated request, or the 401 to answer.
+std::optional<center::Caller> caller_of(const Request& request, auth::TokenService& tokens,
+                                        std::optional<Response>& refusal) {
+  const std::string_view token = auth::bearer_token(request[bhttp::field::authorization]);
+  auto principal = token.empty() ? util::Result<auth::Principal, std::string>(util::unexpected(std::string("an Authorization: Bearer access token is required")))
+                                 : tokens.verify_access(token, unix_now());
+  if (!principal) {
+    refusal = error_response(request, bhttp::status::unauthorized, token.empty() ? "unauthorized" : "invalid_token",
+                             principal.error());
+    refusal->set(bhttp::field::www_authenticate, "Bearer");
+    return std::nullopt;
+  }
+  return center::Caller{principal->user_id, principal->role, principal->name};
+}
+
+}  // namespace
+
+void add_center_routes(Router& router, center::ContactCenter& center, auth::TokenService& tokens) {
+  router.add_async(bhttp::verb::post, "/api/bot/message",
+                   [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto caller = caller_of(request, tokens, refusal);
+    if (!caller) co_return std::move(*refusal);
+    const center::Answer answer = co_await center.post_bot_message(std::move(*caller), request.body());
+    co_return to_response(request, answer);
+  });
+
+  router.add_async(bhttp::verb::post, "/api/bot/webhook",
+                   [&center](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+    const center::Answer answer = co_await center.bot_webhook(
+        std::string(request["X-Aicc-Timestamp"]), std::string(request["X-Aicc-Signature"]), request.body());
+    co_return to_response(request, answer);
+  });
+
+  router.add_prefix_async(bhttp::verb::get, "/api/conversations/",
+                          [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+    // /api/conversations/{id}/messages
+    constexpr std::string_view kPrefix = "/api/conversations/";
+    constexpr std::string_view kSuffix = "/messages";
+    const std::string_view path = target_path(request.target());
+    std::string_view id = path.substr(kPrefix.size());
+    if (!id.ends_with(kSuffix) || id.size() == kSuffix.size() || id.size() > 128 + kSuffix.size()) {
+      co_return error_response(request, bhttp::status::not_found, "not_found", "no such API endpoint");
+    }
+    id.remove_suffix(kSuffix.size());
+    if (id.find('/') != std::string_view::npos) {
+      co_return error_response(request, bhttp::status::not_found, "not_found", "no such API endpoint");
+    }
+    std::optional<Response> refusal;
+    auto caller = caller_of(request, tokens, refusal);
+    if (!caller) co_return std::move(*refusal);
+    const center::Answer answer =
+        co_await center.history(std::move(*caller), std::string(id), std::string(query_param(request.target(), "after")),
+                                std::string(query_param(request.target(), "limit")));
+    co_return to_response(request, answer);
+  });
+}
+
+}  // namespace aicc::http

@@ -1,0 +1,829 @@
+#include "store/sqlite/sqlite_chat_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+namespace aicc::store::sqlite {
+namespace {
+
+using chat::AppendResult;
+using chat::AppendStatus;
+using chat::Audit;
+using chat::AuditCandidate;
+using chat::AuditEntry;
+using chat::AuditEvent;
+using chat::AuditQuery;
+using chat::CandidateVerdict;
+using chat::ConversationRecord;
+using chat::LeftMessageRecord;
+using chat::MessageRecord;
+using chat::Millis;
+using chat::RatingOutcome;
+using chat::RatingRecord;
+using chat::RequestRecord;
+using chat::RoomRecord;
+using chat::StreamInfo;
+using chat::StreamKind;
+
+constexpr std::string_view kComponent = "chat";
+
+// The schema, one step per released change. Never edit a released step: add the next one.
+// TEXT PRIMARY KEY columns are NOT NULL explicitly, because SQLite would otherwise accept NULL in
+// them. Times are unix milliseconds; "none" is '' for strings and NULL for times.
+constexpr std::array kMigrations = {
+    Migration{1,
+              "conversations, messages, rooms, routing records, audit log, left messages, ratings",
+              R"sql(
+CREATE TABLE streams (
+  id   TEXT NOT NULL PRIMARY KEY,  -- a conversation id or a room id: one id space for both
+  kind TEXT NOT NULL CHECK (kind IN ('conversation', 'room'))
+) STRICT;
+
+CREATE TABLE conversations (
+  id          TEXT NOT NULL PRIMARY KEY REFERENCES streams (id),
+  customer_id TEXT NOT NULL UNIQUE,  -- one conversation per customer
+  created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE rooms (
+  id              TEXT NOT NULL PRIMARY KEY REFERENCES streams (id),
+  conversation_id TEXT NOT NULL REFERENCES conversations (id),
+  request_id      TEXT NOT NULL,
+  customer_id     TEXT NOT NULL,
+  agent_id        TEXT NOT NULL,  -- '' while it waits in the queue again
+  created_at      INTEGER NOT NULL,
+  closed_at       INTEGER,        -- NULL while open
+  closed_by       TEXT NOT NULL   -- '' for the server, or while open
+) STRICT;
+CREATE INDEX rooms_conversation ON rooms (conversation_id, created_at, id);
+CREATE INDEX rooms_open ON rooms (created_at, id) WHERE closed_at IS NULL;
+
+CREATE TABLE messages (
+  stream_id         TEXT NOT NULL REFERENCES streams (id),
+  seq               INTEGER NOT NULL CHECK (seq >= 1),  -- 1, 2, 3, ... per stream, no gaps
+  message_id        TEXT NOT NULL UNIQUE,
+  client_message_id TEXT NOT NULL,  -- '' when the sender gave none
+  sender_id         TEXT NOT NULL,
+  sender_role       TEXT NOT NULL CHECK (sender_role IN ('CUSTOMER', 'AGENT', 'BOT', 'SYSTEM')),
+  text              TEXT NOT NULL,
+  created_at        INTEGER NOT NULL,
+  reply_to          TEXT NOT NULL,  -- message_id of the customer message a bot answer answers
+  PRIMARY KEY (stream_id, seq)
+) STRICT;
+-- A retry of the same sender is found, not stored again.
+CREATE UNIQUE INDEX messages_client_id ON messages (stream_id, sender_id, client_message_id)
+  WHERE client_message_id <> '';
+-- One answer per customer message, even when the bot both replies and calls the webhook.
+CREATE UNIQUE INDEX messages_reply_to ON messages (reply_to) WHERE reply_to <> '';
+
+CREATE TABLE routing_requests (
+  id               TEXT NOT NULL PRIMARY KEY,
+  customer_id      TEXT NOT NULL,
+  customer_name    TEXT NOT NULL,
+  category         TEXT NOT NULL,
+  reason           TEXT NOT NULL,
+  last_bot_message TEXT NOT NULL,
+  requested_at     INTEGER NOT NULL,
+  requeued_at      INTEGER,        -- NULL unless waiting after a requeue
+  room_id          TEXT NOT NULL,  -- '' until first assigned
+  agent_id         TEXT NOT NULL,  -- '' while waiting
+  agent_name       TEXT NOT NULL,
+  mode             TEXT NOT NULL CHECK (mode IN ('manual', 'auto'))
+) STRICT;
+CREATE TABLE routing_rejections (
+  request_id TEXT NOT NULL REFERENCES routing_requests (id) ON DELETE CASCADE,
+  agent_id   TEXT NOT NULL,
+  PRIMARY KEY (request_id, agent_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: paging cursors stay valid
+  at            INTEGER NOT NULL,
+  event         TEXT NOT NULL,  -- chat::to_string(AuditEvent)
+  request_id    TEXT NOT NULL,
+  agent_id      TEXT NOT NULL,
+  from_agent_id TEXT NOT NULL,
+  reason        TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_request ON audit_log (request_id);
+CREATE INDEX audit_log_agent ON audit_log (agent_id);
+CREATE INDEX audit_log_from_agent ON audit_log (from_agent_id);
+CREATE TABLE audit_candidates (
+  audit_id     INTEGER NOT NULL REFERENCES audit_log (id) ON DELETE CASCADE,
+  position     INTEGER NOT NULL,  -- 0, 1, 2, ... as the engine listed them
+  agent_id     TEXT NOT NULL,
+  verdict      TEXT NOT NULL,     -- chat::to_string(CandidateVerdict)
+  active_rooms INTEGER NOT NULL,
+  PRIMARY KEY (audit_id, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE left_messages (
+  id              TEXT NOT NULL PRIMARY KEY,
+  customer_id     TEXT NOT NULL,
+  customer_name   TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  request_id      TEXT NOT NULL,
+  category        TEXT NOT NULL,
+  contact         TEXT NOT NULL,
+  text            TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  handled_at      INTEGER,        -- NULL while open
+  handled_by      TEXT NOT NULL   -- '' while open
+) STRICT;
+CREATE INDEX left_messages_all ON left_messages (created_at, id);
+CREATE INDEX left_messages_open ON left_messages (created_at, id) WHERE handled_at IS NULL;
+
+CREATE TABLE ratings (
+  room_id     TEXT NOT NULL PRIMARY KEY REFERENCES rooms (id),  -- once per room
+  customer_id TEXT NOT NULL,
+  agent_id    TEXT NOT NULL,
+  score       INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+  comment     TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+) STRICT;
+)sql"},
+};
+
+// read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
+// unique indexes.
+constexpr std::string_view kSelectByClientId =
+    "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
+    "created_at, reply_to FROM messages WHERE stream_id = ?1 AND sender_id = ?2 "
+    "AND client_message_id = ?3 AND client_message_id <> ''";
+constexpr std::string_view kSelectAnswer =
+    "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
+    "created_at, reply_to FROM messages WHERE reply_to = ?1 AND reply_to <> ''";
+constexpr std::string_view kSelectAfter =
+    "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
+    "created_at, reply_to FROM messages WHERE stream_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+
+constexpr std::string_view kLastSeq =
+    "SELECT coalesce(max(seq), 0) FROM messages WHERE stream_id = ?1";
+
+// read_conversation() reads the columns in this order.
+constexpr std::string_view kSelectConversationById =
+    "SELECT id, customer_id, created_at FROM conversations WHERE id = ?1";
+constexpr std::string_view kSelectConversationByCustomer =
+    "SELECT id, customer_id, created_at FROM conversations WHERE customer_id = ?1";
+
+// read_room() reads the columns in this order.
+constexpr std::string_view kSelectRoom =
+    "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
+    "closed_by FROM rooms WHERE id = ?1";
+constexpr std::string_view kSelectOpenRooms =
+    "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
+    "closed_by FROM rooms WHERE closed_at IS NULL ORDER BY created_at, id";
+constexpr std::string_view kSelectRoomsOfConversation =
+    "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
+    "closed_by FROM rooms WHERE conversation_id = ?1 ORDER BY created_at, id";
+
+// read_left_message() reads the columns in this order.
+constexpr std::string_view kSelectOpenLeft =
+    "SELECT id, customer_id, customer_name, conversation_id, request_id, category, contact, "
+    "text, created_at, handled_at, handled_by FROM left_messages WHERE handled_at IS NULL "
+    "ORDER BY created_at, id LIMIT ?1";
+constexpr std::string_view kSelectAllLeft =
+    "SELECT id, customer_id, customer_name, conversation_id, request_id, category, contact, "
+    "text, created_at, handled_at, handled_by FROM left_messages ORDER BY created_at, id "
+    "LIMIT ?1";
+
+constexpr std::string_view kind_text(StreamKind kind) {
+  return kind == StreamKind::kRoom ? "room" : "conversation";
+}
+
+// SQLite's LIMIT is a signed 64-bit number.
+std::int64_t limit_value(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(limit, kMax));
+}
+
+// Columns that hold an enum's to_string(); CHECK constraints or the code keep other values out,
+// so only a hand-edited file gets to the throws.
+constexpr std::array kAuditEvents = {
+    AuditEvent::kOffer,   AuditEvent::kAccept,  AuditEvent::kReject,       AuditEvent::kAutoAssign,
+    AuditEvent::kNoAgent, AuditEvent::kRequeue, AuditEvent::kTransfer,     AuditEvent::kCancel,
+    AuditEvent::kClose,   AuditEvent::kRefusal, AuditEvent::kLeaveMessage,
+};
+constexpr std::array kVerdicts = {
+    CandidateVerdict::kPicked,   CandidateVerdict::kOffline,     CandidateVerdict::kDisconnected,
+    CandidateVerdict::kRejected, CandidateVerdict::kAway,        CandidateVerdict::kAtCapacity,
+    CandidateVerdict::kBusier,   CandidateVerdict::kIdleShorter, CandidateVerdict::kLostTie,
+};
+
+template <class Enum, std::size_t N>
+Enum parse_column(const std::array<Enum, N>& values, const std::string& text,
+                  std::string_view what) {
+  for (const Enum value : values) {
+    if (chat::to_string(value) == text) return value;
+  }
+  throw std::runtime_error("SQLite chat store: unknown " + std::string(what) + " '" + text + "'");
+}
+
+MessageRecord read_message(const Statement& row) {
+  MessageRecord message;
+  message.stream_id = row.column_text(0);
+  message.seq = row.column_int(1);
+  message.message_id = row.column_text(2);
+  message.client_message_id = row.column_text(3);
+  message.sender_id = row.column_text(4);
+  const std::string role = row.column_text(5);
+  const auto parsed = chat::parse_sender_role(role);
+  if (!parsed) {
+    throw std::runtime_error("messages row " + message.message_id +
+                             " has an unknown sender role: " + role);
+  }
+  message.sender_role = *parsed;
+  message.text = row.column_text(6);
+  message.created_at = row.column_int(7);
+  message.reply_to = row.column_text(8);
+  return message;
+}
+
+ConversationRecord read_conversation(const Statement& row) {
+  return ConversationRecord{
+      .id = row.column_text(0), .customer_id = row.column_text(1), .created_at = row.column_int(2)};
+}
+
+std::optional<Millis> optional_time(const Statement& row, int index) {
+  if (row.column_is_null(index)) return std::nullopt;
+  return row.column_int(index);
+}
+
+void bind_optional_time(Statement& statement, int index, const std::optional<Millis>& time) {
+  if (time) {
+    statement.bind_int(index, *time);
+  } else {
+    statement.bind_null(index);
+  }
+}
+
+RoomRecord read_room(const Statement& row) {
+  return RoomRecord{.id = row.column_text(0),
+                    .conversation_id = row.column_text(1),
+                    .request_id = row.column_text(2),
+                    .customer_id = row.column_text(3),
+                    .agent_id = row.column_text(4),
+                    .created_at = row.column_int(5),
+                    .closed_at = optional_time(row, 6),
+                    .closed_by = row.column_text(7)};
+}
+
+LeftMessageRecord read_left_message(const Statement& row) {
+  return LeftMessageRecord{.id = row.column_text(0),
+                           .customer_id = row.column_text(1),
+                           .customer_name = row.column_text(2),
+                           .conversation_id = row.column_text(3),
+                           .request_id = row.column_text(4),
+                           .category = row.column_text(5),
+                           .contact = row.column_text(6),
+                           .text = row.column_text(7),
+                           .created_at = row.column_int(8),
+                           .handled_at = optional_time(row, 9),
+                           .handled_by = row.column_text(10)};
+}
+
+std::vector<RoomRecord> read_rooms(Statement& select) {
+  std::vector<RoomRecord> rooms;
+  while (select.step()) rooms.push_back(read_room(select));
+  return rooms;
+}
+
+}  // namespace
+
+SqliteChatStore::SqliteChatStore(const std::string& path) : db_(path) {
+  db_.migrate(kComponent, kMigrations);
+}
+
+int SqliteChatStore::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+int SqliteChatStore::schema_version() {
+  std::lock_guard lock(mutex_);
+  return db_.schema_version(kComponent);
+}
+
+// Conversations
+
+ConversationRecord SqliteChatStore::get_or_create_conversation(const std::string& customer_id,
+                                                               const std::string& new_id,
+                                                               Millis now) {
+  std::lock_guard lock(mutex_);
+  // Nearly every call finds the conversation: look without taking the write lock first.
+  {
+    auto select = db_.prepare(kSelectConversationByCustomer, "find a customer's conversation");
+    select.bind_text(1, customer_id);
+    if (select.step()) return read_conversation(select);
+  }
+  Transaction transaction(db_);
+  // Again under the write lock: another process may have created it meanwhile.
+  {
+    auto select = db_.prepare(kSelectConversationByCustomer, "find a customer's conversation");
+    select.bind_text(1, customer_id);
+    if (select.step()) return read_conversation(select);
+  }
+  // A taken id fails here on the primary key: ids are random, so that is a bug worth an error.
+  db_.prepare("INSERT INTO streams (id, kind) VALUES (?1, 'conversation')",
+              "create a conversation stream")
+      .bind_text(1, new_id)
+      .run();
+  db_.prepare("INSERT INTO conversations (id, customer_id, created_at) VALUES (?1, ?2, ?3)",
+              "create a conversation")
+      .bind_text(1, new_id)
+      .bind_text(2, customer_id)
+      .bind_int(3, now)
+      .run();
+  transaction.commit();
+  return ConversationRecord{.id = new_id, .customer_id = customer_id, .created_at = now};
+}
+
+std::optional<ConversationRecord> SqliteChatStore::find_conversation(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(kSelectConversationById, "find a conversation");
+  select.bind_text(1, id);
+  if (!select.step()) return std::nullopt;
+  return read_conversation(select);
+}
+
+std::optional<ConversationRecord> SqliteChatStore::conversation_of_customer(
+    const std::string& customer_id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(kSelectConversationByCustomer, "find a customer's conversation");
+  select.bind_text(1, customer_id);
+  if (!select.step()) return std::nullopt;
+  return read_conversation(select);
+}
+
+std::optional<StreamInfo> SqliteChatStore::find_stream(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT s.kind, coalesce(c.customer_id, r.customer_id, ''), "
+      "coalesce(c.id, r.conversation_id, ''), coalesce(r.agent_id, ''), "
+      "r.closed_at IS NOT NULL, "
+      "(SELECT coalesce(max(m.seq), 0) FROM messages m WHERE m.stream_id = s.id) "
+      "FROM streams s LEFT JOIN conversations c ON c.id = s.id LEFT JOIN rooms r ON r.id = s.id "
+      "WHERE s.id = ?1",
+      "find a stream");
+  select.bind_text(1, id);
+  if (!select.step()) return std::nullopt;
+  return StreamInfo{.id = id,
+                    .kind = select.column_text(0) == kind_text(StreamKind::kRoom)
+                                ? StreamKind::kRoom
+                                : StreamKind::kConversation,
+                    .customer_id = select.column_text(1),
+                    .conversation_id = select.column_text(2),
+                    .agent_id = select.column_text(3),
+                    .closed = select.column_bool(4),
+                    .last_seq = select.column_int(5)};
+}
+
+// Messages
+
+std::optional<MessageRecord> SqliteChatStore::find_message_by_client_id(
+    const MessageRecord& message) {
+  if (message.client_message_id.empty()) return std::nullopt;
+  auto select = db_.prepare(kSelectByClientId, "look for a repeated client message id");
+  select.bind_text(1, message.stream_id)
+      .bind_text(2, message.sender_id)
+      .bind_text(3, message.client_message_id);
+  if (!select.step()) return std::nullopt;
+  return read_message(select);
+}
+
+std::optional<MessageRecord> SqliteChatStore::find_answer(const std::string& reply_to) {
+  if (reply_to.empty()) return std::nullopt;
+  auto select = db_.prepare(kSelectAnswer, "look for an answer to a message");
+  select.bind_text(1, reply_to);
+  if (!select.step()) return std::nullopt;
+  return read_message(select);
+}
+
+AppendResult SqliteChatStore::append_message(const MessageRecord& message) {
+  std::lock_guard lock(mutex_);
+  // IMMEDIATE: the write lock is held from the first read on, so the seq read below is still the
+  // last one when the row goes in, whichever thread or process appends at the same time.
+  Transaction transaction(db_);
+  // A retry is answered before the stream's state is looked at, so a message stored just before
+  // its room closed is still acknowledged.
+  if (auto first = find_message_by_client_id(message)) {
+    return AppendResult{.status = AppendStatus::kDuplicate, .message = std::move(*first)};
+  }
+  if (auto answer = find_answer(message.reply_to)) {
+    return AppendResult{.status = AppendStatus::kAlreadyAnswered, .message = std::move(*answer)};
+  }
+  {
+    auto stream = db_.prepare(
+        "SELECT r.closed_at IS NOT NULL FROM streams s LEFT JOIN rooms r ON r.id = s.id "
+        "WHERE s.id = ?1",
+        "find the stream of a new message");
+    stream.bind_text(1, message.stream_id);
+    if (!stream.step()) return AppendResult{.status = AppendStatus::kUnknownStream};
+    if (stream.column_bool(0)) return AppendResult{.status = AppendStatus::kStreamClosed};
+  }
+  MessageRecord stored = message;
+  {
+    auto last = db_.prepare(kLastSeq, "read the last seq of a stream");
+    last.bind_text(1, message.stream_id);
+    stored.seq = (last.step() ? last.column_int(0) : 0) + 1;
+  }
+  db_.prepare(
+         "INSERT INTO messages (stream_id, seq, message_id, client_message_id, sender_id, "
+         "sender_role, text, created_at, reply_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         "store a message")
+      .bind_text(1, stored.stream_id)
+      .bind_int(2, stored.seq)
+      .bind_text(3, stored.message_id)
+      .bind_text(4, stored.client_message_id)
+      .bind_text(5, stored.sender_id)
+      .bind_text(6, chat::to_string(stored.sender_role))
+      .bind_text(7, stored.text)
+      .bind_int(8, stored.created_at)
+      .bind_text(9, stored.reply_to)
+      .run();
+  transaction.commit();
+  return AppendResult{.status = AppendStatus::kStored, .message = std::move(stored)};
+}
+
+std::vector<MessageRecord> SqliteChatStore::read_messages(const std::string& stream_id,
+                                                          std::int64_t after_seq,
+                                                          std::size_t limit) {
+  std::vector<MessageRecord> messages;
+  if (limit == 0) return messages;
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(kSelectAfter, "read the messages of a stream");
+  select.bind_text(1, stream_id).bind_int(2, after_seq).bind_int(3, limit_value(limit));
+  while (select.step()) messages.push_back(read_message(select));
+  return messages;
+}
+
+std::int64_t SqliteChatStore::last_seq(const std::string& stream_id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(kLastSeq, "read the last seq of a stream");
+  select.bind_text(1, stream_id);
+  return select.step() ? select.column_int(0) : 0;
+}
+
+// Rooms
+
+bool SqliteChatStore::create_room(const RoomRecord& room) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  {
+    auto owner = db_.prepare("SELECT customer_id FROM conversations WHERE id = ?1",
+                             "find the conversation of a new room");
+    owner.bind_text(1, room.conversation_id);
+    if (!owner.step() || owner.column_text(0) != room.customer_id) return false;
+  }
+  db_.prepare("INSERT INTO streams (id, kind) VALUES (?1, 'room') ON CONFLICT DO NOTHING",
+              "create a room stream")
+      .bind_text(1, room.id)
+      .run();
+  if (db_.changes() != 1) return false;  // a room's or a conversation's id already
+  db_.prepare(
+         "INSERT INTO rooms (id, conversation_id, request_id, customer_id, agent_id, created_at, "
+         "closed_at, closed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, '')",
+         "create a room")
+      .bind_text(1, room.id)
+      .bind_text(2, room.conversation_id)
+      .bind_text(3, room.request_id)
+      .bind_text(4, room.customer_id)
+      .bind_text(5, room.agent_id)
+      .bind_int(6, room.created_at)
+      .run();
+  transaction.commit();
+  return true;
+}
+
+std::optional<RoomRecord> SqliteChatStore::find_room(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(kSelectRoom, "find a room");
+  select.bind_text(1, id);
+  if (!select.step()) return std::nullopt;
+  return read_room(select);
+}
+
+bool SqliteChatStore::set_room_agent(const std::string& room_id, const std::string& agent_id) {
+  std::lock_guard lock(mutex_);
+  db_.prepare("UPDATE rooms SET agent_id = ?2 WHERE id = ?1 AND closed_at IS NULL",
+              "change the agent of a room")
+      .bind_text(1, room_id)
+      .bind_text(2, agent_id)
+      .run();
+  return db_.changes() == 1;
+}
+
+bool SqliteChatStore::close_room(const std::string& room_id, const std::string& closed_by,
+                                 Millis now) {
+  std::lock_guard lock(mutex_);
+  // One statement: of two closes at once, exactly one finds the room still open.
+  db_.prepare("UPDATE rooms SET closed_at = ?2, closed_by = ?3 WHERE id = ?1 AND closed_at IS NULL",
+              "close a room")
+      .bind_text(1, room_id)
+      .bind_int(2, now)
+      .bind_text(3, closed_by)
+      .run();
+  return db_.changes() == 1;
+}
+
+std::vector<RoomRecord> SqliteChatStore::open_rooms() {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(kSelectOpenRooms, "list the open rooms");
+  return read_rooms(select);
+}
+
+std::vector<RoomRecord> SqliteChatStore::rooms_of_conversation(const std::string& conversation_id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(kSelectRoomsOfConversation, "list the rooms of a conversation");
+  select.bind_text(1, conversation_id);
+  return read_rooms(select);
+}
+
+// Routing records
+
+void SqliteChatStore::upsert_request(const RequestRecord& record) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  auto upsert = db_.prepare(
+      "INSERT INTO routing_requests (id, customer_id, customer_name, category, reason, "
+      "last_bot_message, requested_at, requeued_at, room_id, agent_id, agent_name, mode) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+      "ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, "
+      "customer_name = excluded.customer_name, category = excluded.category, "
+      "reason = excluded.reason, last_bot_message = excluded.last_bot_message, "
+      "requested_at = excluded.requested_at, requeued_at = excluded.requeued_at, "
+      "room_id = excluded.room_id, agent_id = excluded.agent_id, "
+      "agent_name = excluded.agent_name, mode = excluded.mode",
+      "store a routing request");
+  upsert.bind_text(1, record.id)
+      .bind_text(2, record.customer.id)
+      .bind_text(3, record.customer.display_name)
+      .bind_text(4, record.details.category)
+      .bind_text(5, record.details.reason)
+      .bind_text(6, record.details.last_bot_message)
+      .bind_int(7, record.requested_at);
+  bind_optional_time(upsert, 8, record.requeued_at);
+  upsert.bind_text(9, record.room_id)
+      .bind_text(10, record.agent.id)
+      .bind_text(11, record.agent.display_name)
+      .bind_text(12, chat::to_string(record.mode))
+      .run();
+  db_.prepare("DELETE FROM routing_rejections WHERE request_id = ?1",
+              "replace the rejections of a routing request")
+      .bind_text(1, record.id)
+      .run();
+  for (const auto& agent_id : record.rejected_by) {
+    // DO NOTHING: the engine keeps the list free of duplicates, but a repeat must not fail.
+    db_.prepare(
+           "INSERT INTO routing_rejections (request_id, agent_id) VALUES (?1, ?2) "
+           "ON CONFLICT DO NOTHING",
+           "store a rejection of a routing request")
+        .bind_text(1, record.id)
+        .bind_text(2, agent_id)
+        .run();
+  }
+  transaction.commit();
+}
+
+bool SqliteChatStore::erase_request(const std::string& request_id) {
+  std::lock_guard lock(mutex_);
+  // The rejections go with it (ON DELETE CASCADE).
+  db_.prepare("DELETE FROM routing_requests WHERE id = ?1", "delete a routing request")
+      .bind_text(1, request_id)
+      .run();
+  return db_.changes() == 1;
+}
+
+std::vector<RequestRecord> SqliteChatStore::load_requests() {
+  std::lock_guard lock(mutex_);
+  // One statement, so that the records and their rejections are one snapshot: one row per
+  // rejection (or one with NULL for a request that has none), the rejections of a request in a row.
+  auto select = db_.prepare(
+      "SELECT q.id, q.customer_id, q.customer_name, q.category, q.reason, q.last_bot_message, "
+      "q.requested_at, q.requeued_at, q.room_id, q.agent_id, q.agent_name, q.mode, j.agent_id "
+      "FROM routing_requests q LEFT JOIN routing_rejections j ON j.request_id = q.id "
+      "ORDER BY q.requested_at, q.id, j.agent_id",
+      "read the routing requests");
+  std::vector<RequestRecord> records;
+  while (select.step()) {
+    const std::string id = select.column_text(0);
+    if (records.empty() || records.back().id != id) {
+      RequestRecord record;
+      record.id = id;
+      record.customer = {.id = select.column_text(1), .display_name = select.column_text(2)};
+      record.details = {.category = select.column_text(3),
+                        .reason = select.column_text(4),
+                        .last_bot_message = select.column_text(5)};
+      record.requested_at = select.column_int(6);
+      record.requeued_at = optional_time(select, 7);
+      record.room_id = select.column_text(8);
+      record.agent = {.id = select.column_text(9), .display_name = select.column_text(10)};
+      record.mode = select.column_text(11) == chat::to_string(chat::AssignMode::kAuto)
+                        ? chat::AssignMode::kAuto
+                        : chat::AssignMode::kManual;
+      records.push_back(std::move(record));
+    }
+    if (!select.column_is_null(12)) records.back().rejected_by.push_back(select.column_text(12));
+  }
+  return records;
+}
+
+// Audit log
+
+std::int64_t SqliteChatStore::append_audit(const Audit& audit) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  std::int64_t id = 0;
+  {
+    auto insert = db_.prepare(
+        "INSERT INTO audit_log (at, event, request_id, agent_id, from_agent_id, reason) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        "append to the audit log");
+    insert.bind_int(1, audit.at)
+        .bind_text(2, chat::to_string(audit.event))
+        .bind_text(3, audit.request_id)
+        .bind_text(4, audit.agent_id)
+        .bind_text(5, audit.from_agent_id)
+        .bind_text(6, audit.reason);
+    if (!insert.step()) throw std::runtime_error("SQLite chat store: audit insert returned no id");
+    id = insert.column_int(0);
+    insert.run();
+  }
+  std::int64_t position = 0;
+  for (const auto& candidate : audit.candidates) {
+    db_.prepare(
+           "INSERT INTO audit_candidates (audit_id, position, agent_id, verdict, active_rooms) "
+           "VALUES (?1, ?2, ?3, ?4, ?5)",
+           "append a candidate to the audit log")
+        .bind_int(1, id)
+        .bind_int(2, position++)
+        .bind_text(3, candidate.agent_id)
+        .bind_text(4, chat::to_string(candidate.verdict))
+        .bind_int(5, candidate.active_rooms)
+        .run();
+  }
+  transaction.commit();
+  return id;
+}
+
+std::vector<AuditEntry> SqliteChatStore::query_audit(const AuditQuery& query) {
+  std::vector<AuditEntry> entries;
+  if (query.limit == 0) return entries;
+  // Only the filters in use go into the SQL, so each variant can use its index; there are eight,
+  // each prepared once and cached. The entries are picked first (the limit counts entries), then
+  // joined with their candidates: one statement, so one snapshot, also against a purge.
+  std::string sql =
+      "WITH picked AS (SELECT id, at, event, request_id, agent_id, from_agent_id, reason "
+      "FROM audit_log WHERE at >= ?1 AND at < ?2";
+  if (!query.request_id.empty()) sql += " AND request_id = ?3";
+  if (!query.agent_id.empty()) sql += " AND (agent_id = ?4 OR from_agent_id = ?4)";
+  const std::string_view order = query.newest_first ? " DESC" : "";
+  sql += query.newest_first ? " AND id < ?5" : " AND id > ?5";
+  sql += " ORDER BY id";
+  sql += order;
+  sql +=
+      " LIMIT ?6) SELECT p.id, p.at, p.event, p.request_id, p.agent_id, p.from_agent_id, "
+      "p.reason, c.agent_id, c.verdict, c.active_rooms FROM picked p "
+      "LEFT JOIN audit_candidates c ON c.audit_id = p.id ORDER BY p.id";
+  sql += order;
+  sql += ", c.position";
+  std::int64_t cursor = query.after_id;
+  if (query.newest_first && cursor <= 0) cursor = std::numeric_limits<std::int64_t>::max();
+
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(sql, "query the audit log");
+  select.bind_int(1, query.from).bind_int(2, query.to);
+  if (!query.request_id.empty()) select.bind_text(3, query.request_id);
+  if (!query.agent_id.empty()) select.bind_text(4, query.agent_id);
+  select.bind_int(5, cursor).bind_int(6, limit_value(query.limit));
+  while (select.step()) {
+    const std::int64_t id = select.column_int(0);
+    if (entries.empty() || entries.back().id != id) {
+      AuditEntry entry;
+      entry.id = id;
+      entry.audit.at = select.column_int(1);
+      entry.audit.event = parse_column(kAuditEvents, select.column_text(2), "audit event");
+      entry.audit.request_id = select.column_text(3);
+      entry.audit.agent_id = select.column_text(4);
+      entry.audit.from_agent_id = select.column_text(5);
+      entry.audit.reason = select.column_text(6);
+      entries.push_back(std::move(entry));
+    }
+    if (!select.column_is_null(8)) {
+      entries.back().audit.candidates.push_back(AuditCandidate{
+          .agent_id = select.column_text(7),
+          .verdict = parse_column(kVerdicts, select.column_text(8), "audit candidate verdict"),
+          .active_rooms = static_cast<int>(select.column_int(9))});
+    }
+  }
+  return entries;
+}
+
+std::size_t SqliteChatStore::purge_audit(Millis before) {
+  std::lock_guard lock(mutex_);
+  // The candidates go with their entries (ON DELETE CASCADE); changes() counts the entries only.
+  db_.prepare("DELETE FROM audit_log WHERE at < ?1", "purge the audit log")
+      .bind_int(1, before)
+      .run();
+  return static_cast<std::size_t>(db_.changes());
+}
+
+// Left messages
+
+bool SqliteChatStore::add_left_message(const LeftMessageRecord& message) {
+  std::lock_guard lock(mutex_);
+  db_.prepare(
+         "INSERT INTO left_messages (id, customer_id, customer_name, conversation_id, "
+         "request_id, category, contact, text, created_at, handled_at, handled_by) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, '') ON CONFLICT DO NOTHING",
+         "store a left message")
+      .bind_text(1, message.id)
+      .bind_text(2, message.customer_id)
+      .bind_text(3, message.customer_name)
+      .bind_text(4, message.conversation_id)
+      .bind_text(5, message.request_id)
+      .bind_text(6, message.category)
+      .bind_text(7, message.contact)
+      .bind_text(8, message.text)
+      .bind_int(9, message.created_at)
+      .run();
+  return db_.changes() == 1;
+}
+
+std::vector<LeftMessageRecord> SqliteChatStore::list_left_messages(bool include_handled,
+                                                                   std::size_t limit) {
+  std::vector<LeftMessageRecord> messages;
+  if (limit == 0) return messages;
+  std::lock_guard lock(mutex_);
+  auto select =
+      db_.prepare(include_handled ? kSelectAllLeft : kSelectOpenLeft, "list the left messages");
+  select.bind_int(1, limit_value(limit));
+  while (select.step()) messages.push_back(read_left_message(select));
+  return messages;
+}
+
+bool SqliteChatStore::handle_left_message(const std::string& id, const std::string& agent_id,
+                                          Millis now) {
+  std::lock_guard lock(mutex_);
+  // One statement: of two agents taking it at once, exactly one finds it still open.
+  db_.prepare(
+         "UPDATE left_messages SET handled_at = ?2, handled_by = ?3 "
+         "WHERE id = ?1 AND handled_at IS NULL",
+         "mark a left message handled")
+      .bind_text(1, id)
+      .bind_int(2, now)
+      .bind_text(3, agent_id)
+      .run();
+  return db_.changes() == 1;
+}
+
+// Ratings
+
+RatingOutcome SqliteChatStore::rate_room(const std::string& room_id, const std::string& customer_id,
+                                         int score, const std::string& comment, Millis now) {
+  if (score < chat::kMinScore || score > chat::kMaxScore) return RatingOutcome::kInvalidScore;
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  std::string agent_id;
+  {
+    auto room = db_.prepare("SELECT customer_id, agent_id FROM rooms WHERE id = ?1",
+                            "find the room of a rating");
+    room.bind_text(1, room_id);
+    // Someone else's room is answered like a missing one: it says nothing about other customers.
+    if (!room.step() || room.column_text(0) != customer_id) return RatingOutcome::kUnknownRoom;
+    agent_id = room.column_text(1);
+  }
+  db_.prepare(
+         "INSERT INTO ratings (room_id, customer_id, agent_id, score, comment, created_at) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (room_id) DO NOTHING",
+         "store a rating")
+      .bind_text(1, room_id)
+      .bind_text(2, customer_id)
+      .bind_text(3, agent_id)
+      .bind_int(4, score)
+      .bind_text(5, comment)
+      .bind_int(6, now)
+      .run();
+  if (db_.changes() != 1) return RatingOutcome::kAlreadyRated;
+  transaction.commit();
+  return RatingOutcome::kStored;
+}
+
+std::optional<RatingRecord> SqliteChatStore::find_rating(const std::string& room_id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT room_id, customer_id, agent_id, score, comment, created_at FROM ratings "
+      "WHERE room_id = ?1",
+      "find the rating of a room");
+  select.bind_text(1, room_id);
+  if (!select.step()) return std::nullopt;
+  return RatingRecord{.room_id = select.column_text(0),
+                      .customer_id = select.column_text(1),
+                      .agent_id = select.column_text(2),
+                      .score = static_cast<int>(select.column_int(3)),
+                      .comment = select.column_text(4),
+                      .created_at = select.column_int(5)};
+}
+
+}  // namespace aicc::store::sqlite
