@@ -224,7 +224,13 @@ int main(int argc, char** argv) {
     auto center_guard = asio::make_work_guard(center_context);
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics, center_context.get_executor());
     center.add_handlers(app_router);
+    center.start();
+    hub.set_agent_presence_listener(
+        [&center](const std::string& agent_id, bool connected) { center.agent_presence(agent_id, connected); });
     aicc::net::Services services{config, hub, metrics, tokens, app_router};
+    services.subscription_guard = [&center](const std::string& user_id, std::string_view destination) {
+      return center.authorize_room(user_id, destination);
+    };
 
     aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip, config.ws.handshake_burst_per_ip);
     aicc::http::SockJsServer sockjs(services, limiter, {"/ws-chat", "/ws-stomp"});

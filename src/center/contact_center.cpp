@@ -90,6 +90,17 @@ bool parse_int(std::string_view text, std::int64_t& out) {
   return error == std::errc{} && end == text.data() + text.size();
 }
 
+chat::RoutingOptions routing_options(const config::Config& config) {
+  chat::RoutingOptions options;
+  options.mode = chat::parse_routing_mode(config.routing.mode).value_or(chat::RoutingMode::kHybrid);
+  options.auto_assign_after = std::chrono::seconds(config.routing.auto_assign_after);
+  options.agent_grace = std::chrono::seconds(config.routing.agent_grace);
+  options.max_rooms_per_agent = config.routing.max_rooms_per_agent;
+  options.new_request_id = [] { return "q_" + util::random_hex(12); };
+  options.new_room_id = [] { return "r_" + util::random_hex(12); };
+  return options;
+}
+
 }  // namespace
 
 ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& store, broker::Publisher& publisher,
@@ -99,7 +110,9 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       publisher_(publisher),
       metrics_(metrics),
       executor_(std::move(executor)),
-      bot_(config.bot, metrics) {
+      bot_(config.bot, metrics),
+      routing_(routing_options(config)),
+      routing_timer_(executor_) {
   if (!config.bot.webhook_secret.empty()) {
     webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(chat::WebhookVerifierOptions{config.bot.webhook_secret});
   }
@@ -119,6 +132,7 @@ asio::awaitable<Answer> ContactCenter::on_service(Work&& work) {
 }
 
 void ContactCenter::add_handlers(broker::AppRouter& router) {
+  add_routing_handlers(router);
   router.add("/app/bot.message", [this](const broker::AppMessage& message) -> std::string {
     auto body = parse_bot_message(message.body);
     if (!body) {

@@ -6,25 +6,35 @@
 // delivered in seq order with no lock. STOMP handlers and HTTP routes run on I/O threads; they check
 // the shape of a request there and hand the work over (post or co_spawn).
 //
-// This part holds the bot conversation: a customer message is stored, then answered once, by the
-// bot's HTTP reply or its webhook, whichever comes first, or by the apology when the bot fails.
+// contact_center.cpp holds the bot conversation: a customer message is stored, then answered once,
+// by the bot's HTTP reply or its webhook, whichever comes first, or by the apology when the bot
+// fails. contact_center_routing.cpp holds consult requests, agents and 1:1 rooms: the pure
+// chat::Routing engine decides, this class stores and announces what it decided, and arms one timer
+// at its next deadline.
+//
+// Who may read a room is asked on every SUBSCRIBE from I/O threads, so the room members are also
+// kept in a small map behind a mutex (the only lock here).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "auth/user.hpp"
 #include "broker/app_router.hpp"
 #include "broker/publisher.hpp"
 #include "center/bot_gateway.hpp"
 #include "chat/chat_store.hpp"
+#include "chat/routing.hpp"
 #include "chat/webhook_signature.hpp"
 #include "config/config.hpp"
 #include "net/metrics.hpp"
@@ -53,6 +63,17 @@ class ContactCenter {
 
   // /app/bot.message and the other destinations of the service.
   void add_handlers(broker::AppRouter& router);
+
+  // Restores waiting requests and open rooms from the store and arms the routing timer. Call once,
+  // before serving.
+  void start();
+
+  // SUBSCRIBE to /topic/room/{id}: only its customer and its current agent. Empty when allowed,
+  // else the reason. Any thread.
+  std::string authorize_room(const std::string& user_id, std::string_view destination) const;
+
+  // An agent's first connection opened, or their last one closed. Any thread.
+  void agent_presence(const std::string& agent_id, bool connected);
 
   // HTTP entry points, callable from any executor; the work runs on the service's.
   boost::asio::awaitable<Answer> post_bot_message(Caller caller, std::string body);
@@ -84,6 +105,20 @@ class ContactCenter {
   template <class Work>
   boost::asio::awaitable<Answer> on_service(Work&& work);
 
+  void add_routing_handlers(broker::AppRouter& router);
+  // Applies what the routing engine decided, then re-arms its timer. On the service executor.
+  void apply(chat::Effects effects);
+  void arm_routing_timer();
+  void publish_room_event(const std::string& room_id, boost::json::object event);
+  std::string room_member_refusal(const std::string& room_id, const std::string& user_id) const;
+  void room_send(const Caller& caller, std::string room_id, std::string text, std::string client_message_id,
+                 const stomp::Frame& frame);
+
+  struct RoomMembers {
+    std::string customer_id;
+    std::string agent_id;  // empty while the room waits in the queue
+  };
+
   const config::Config& config_;
   chat::ChatStore& store_;
   broker::Publisher& publisher_;
@@ -98,6 +133,11 @@ class ContactCenter {
     std::unique_ptr<boost::asio::steady_timer> deadline;  // apology when the webhook never comes
   };
   std::map<std::string, PendingAnswer> pending_;  // customer message id -> awaited webhook answer
+
+  chat::Routing routing_;
+  boost::asio::steady_timer routing_timer_;
+  mutable std::mutex rooms_mutex_;  // guards rooms_
+  std::unordered_map<std::string, RoomMembers> rooms_;  // open rooms
 };
 
 }  // namespace aicc::center

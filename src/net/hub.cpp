@@ -106,22 +106,40 @@ void Hub::attach(const ConnectionPtr& connection) {
 }
 
 void Hub::detach(const StompConnection* connection) {
-  std::lock_guard lock(mutex_);
-  connections_.erase(connection);
-  if (auto it = user_of_.find(connection); it != user_of_.end()) {
-    if (auto sessions = by_user_.find(it->second.user_id); sessions != by_user_.end()) {
-      sessions->second.erase(connection);
-      if (sessions->second.empty()) by_user_.erase(sessions);
+  std::string agent_gone;
+  {
+    std::lock_guard lock(mutex_);
+    connections_.erase(connection);
+    if (auto it = user_of_.find(connection); it != user_of_.end()) {
+      if (auto sessions = by_user_.find(it->second.user_id); sessions != by_user_.end()) {
+        sessions->second.erase(connection);
+        if (sessions->second.empty()) {
+          by_user_.erase(sessions);
+          if (it->second.agent) agent_gone = it->second.user_id;
+        }
+      }
+      user_of_.erase(it);
     }
-    user_of_.erase(it);
   }
+  if (!agent_gone.empty() && agent_presence_) agent_presence_(agent_gone, false);
 }
 
-void Hub::bind_user(const std::string& user_id, const std::string& login_id, const ConnectionPtr& connection) {
-  std::lock_guard lock(mutex_);
-  if (!connections_.contains(connection.get())) return;  // already gone
-  user_of_[connection.get()] = Owner{user_id, login_id};
-  by_user_[user_id].insert(connection.get());
+void Hub::set_agent_presence_listener(std::function<void(const std::string&, bool)> listener) {
+  agent_presence_ = std::move(listener);
+}
+
+void Hub::bind_user(const std::string& user_id, const std::string& login_id, bool agent,
+                    const ConnectionPtr& connection) {
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!connections_.contains(connection.get())) return;  // already gone
+    user_of_[connection.get()] = Owner{user_id, login_id, agent};
+    auto& sessions = by_user_[user_id];
+    first = sessions.empty();
+    sessions.insert(connection.get());
+  }
+  if (first && agent && agent_presence_) agent_presence_(user_id, true);
 }
 
 std::size_t Hub::close_user_sessions(const std::string& user_id, const std::string& reason,

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,7 +57,11 @@ class Hub final : public broker::Publisher {
   void attach(const ConnectionPtr& connection);
   void detach(const StompConnection* connection);
   // Records whose connection this is, and under which login, once CONNECT has authenticated it.
-  void bind_user(const std::string& user_id, const std::string& login_id, const ConnectionPtr& connection);
+  void bind_user(const std::string& user_id, const std::string& login_id, bool agent,
+                 const ConnectionPtr& connection);
+  // Told when an agent's first connection is bound and when their last one closes (presence).
+  // Called outside the hub's lock, on whichever thread made the change. Set before serving.
+  void set_agent_presence_listener(std::function<void(const std::string& agent_id, bool connected)> listener);
   // Ends the live STOMP sessions of a user with ERROR `reason`: those of one login (a logout on one
   // device leaves the user's other devices alone), or all of them when `login_id` is empty.
   std::size_t close_user_sessions(const std::string& user_id, const std::string& reason,
@@ -78,7 +83,9 @@ class Hub final : public broker::Publisher {
   struct Owner {
     std::string user_id;
     std::string login_id;
+    bool agent = false;
   };
+  std::function<void(const std::string&, bool)> agent_presence_;
   std::unordered_map<const StompConnection*, Owner> user_of_;
 };
 

@@ -7,6 +7,10 @@
 #include "config/config.hpp"
 #include "net/metrics.hpp"
 
+#include <functional>
+#include <string>
+#include <string_view>
+
 namespace aicc::net {
 
 class Hub;
@@ -17,6 +21,8 @@ struct Services {
   Metrics& metrics;
   auth::TokenService& tokens;
   const broker::AppRouter& app;
+  // Extra checks on SUBSCRIBE (rooms: participants only): empty allows, else the refusal.
+  std::function<std::string(const std::string& user_id, std::string_view destination)> subscription_guard = {};
 };
 
 }  // namespace aicc::net

@@ -172,7 +172,8 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(const s
     services_.metrics.error("auth");
     return util::unexpected(std::string("missing credentials"));
   }
-  services_.hub.bind_user(principal->user_id, principal->login_id, shared_from_this());
+  services_.hub.bind_user(principal->user_id, principal->login_id, principal->role == auth::Role::kAgent,
+                          shared_from_this());
   set_credential_deadline(principal->expires_at);
   return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)), principal->name,
                          principal->expires_at};
@@ -236,6 +237,12 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
   if (!role || !auth::may_subscribe(*role, destination)) {
     services_.metrics.error("forbidden_destination");
     return "forbidden destination: role " + engine_.identity().role + " may not subscribe here";
+  }
+  if (services_.subscription_guard) {
+    if (std::string refusal = services_.subscription_guard(engine_.identity().user_id, destination); !refusal.empty()) {
+      services_.metrics.error("forbidden_destination");
+      return "forbidden destination: " + refusal;
+    }
   }
   services_.hub.subscribe(registry_key(destination), shared_from_this(), id,
                           checked.kind == broker::DestinationKind::kQueue);

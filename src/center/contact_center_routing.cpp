@@ -1,0 +1,421 @@
+// Consult requests, agents and 1:1 rooms (see contact_center.hpp).
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "broker/domain_error.hpp"
+#include "center/contact_center.hpp"
+#include "util/random.hpp"
+#include "util/time.hpp"
+#include "util/utf8.hpp"
+
+namespace aicc::center {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+constexpr std::string_view kRoomPrefix = "/topic/room/";
+constexpr std::size_t kMaxIdBytes = 128;
+constexpr std::size_t kHistoryInAssignment = 100;  // last bot-conversation messages an agent gets
+
+chat::Millis now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string timestamp_of(chat::Millis ms) {
+  return util::rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
+// A copy of the headers a domain error refers to (receipt, request-id), to outlive the frame.
+stomp::Frame cause_of(const stomp::Frame& frame) {
+  stomp::Frame cause;
+  if (const std::string* receipt = frame.find("receipt")) cause.add("receipt", *receipt);
+  if (const std::string* request = frame.find("request-id")) cause.add("request-id", *request);
+  return cause;
+}
+
+// The body as a JSON object; nullopt when it is not one.
+std::optional<json::object> object_of(std::string_view body) {
+  if (body.empty()) return json::object{};
+  boost::system::error_code error;
+  json::parse_options options;
+  options.max_depth = 8;
+  json::value value = json::parse(body, error, {}, options);
+  if (error || !value.is_object()) return std::nullopt;
+  return std::move(value.as_object());
+}
+
+// A string field of at most `limit` bytes: the value, "" when absent, nullopt when malformed.
+std::optional<std::string> text_field(const json::object& object, std::string_view name, std::size_t limit) {
+  const json::value* value = object.if_contains(name);
+  if (value == nullptr || value->is_null()) return std::string();
+  if (!value->is_string() || value->as_string().size() > limit) return std::nullopt;
+  std::string text(value->as_string());
+  if (!util::is_valid_utf8(text)) return std::nullopt;
+  return text;
+}
+
+json::object message_event(const chat::MessageRecord& message) {
+  json::object out{{"roomId", message.stream_id},
+                   {"seq", message.seq},
+                   {"messageId", message.message_id},
+                   {"senderId", message.sender_id},
+                   {"senderRole", chat::to_string(message.sender_role)},
+                   {"text", message.text},
+                   {"timestamp", timestamp_of(message.created_at)}};
+  if (!message.client_message_id.empty()) out["clientMessageId"] = message.client_message_id;
+  return out;
+}
+
+}  // namespace
+
+void ContactCenter::start() {
+  auto records = store_.load_requests();
+  {
+    std::lock_guard lock(rooms_mutex_);
+    for (const chat::RoomRecord& room : store_.open_rooms()) rooms_[room.id] = RoomMembers{room.customer_id, room.agent_id};
+  }
+  spdlog::info("contact center: {} open requests and {} open rooms restored", records.size(), rooms_.size());
+  apply(routing_.restore(std::move(records), now_ms()));
+}
+
+std::string ContactCenter::authorize_room(const std::string& user_id, std::string_view destination) const {
+  if (!destination.starts_with(kRoomPrefix)) return {};
+  const std::string room_id(destination.substr(kRoomPrefix.size()));
+  return room_member_refusal(room_id, user_id);
+}
+
+std::string ContactCenter::room_member_refusal(const std::string& room_id, const std::string& user_id) const {
+  std::lock_guard lock(rooms_mutex_);
+  auto it = rooms_.find(room_id);
+  if (it == rooms_.end()) return "no such open room";
+  if (it->second.customer_id != user_id && it->second.agent_id != user_id) return "not a participant of this room";
+  return {};
+}
+
+void ContactCenter::agent_presence(const std::string& agent_id, bool connected) {
+  asio::post(executor_, [this, agent_id, connected] {
+    const chat::Millis now = now_ms();
+    apply(connected ? routing_.agent_reconnected(agent_id, now) : routing_.agent_disconnected(agent_id, now));
+  });
+}
+
+void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
+  // Every handler checks the body's shape on the I/O thread, then hands the work to the service.
+  auto bad_request = [this](const broker::AppMessage& message, std::string_view why) {
+    broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", why, message.frame);
+    return std::string();
+  };
+
+  router.add("/app/consult.request", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    if (!body) return bad_request(message, "body must be a JSON object");
+    auto category = text_field(*body, "category", 128);
+    auto reason = text_field(*body, "reason", kMaxMessageBytes);
+    if (!category || !reason) return bad_request(message, "category and reason must be short strings");
+    chat::CustomerRef customer{message.sender.user_id, message.sender.name};
+    asio::post(executor_, [this, customer, category = *category, reason = *reason] {
+      chat::RequestDetails details{category, reason, {}};
+      // The agent sees the last thing the bot said, so the customer need not repeat themselves.
+      if (auto conversation = store_.conversation_of_customer(customer.id)) {
+        const auto last = store_.last_seq(conversation->id);
+        for (const auto& m : store_.read_messages(conversation->id, std::max<std::int64_t>(0, last - 10), 10)) {
+          if (m.sender_role == chat::SenderRole::kBot) details.last_bot_message = m.text;
+        }
+      }
+      apply(routing_.request(customer, details, now_ms()));
+    });
+    return {};
+  });
+
+  router.add("/app/consult.cancel", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
+    if (!request_id || request_id->empty()) return bad_request(message, "requestId is required");
+    asio::post(executor_, [this, customer = message.sender.user_id, request_id = *request_id] {
+      apply(routing_.cancel(customer, request_id, now_ms()));
+    });
+    return {};
+  });
+
+  router.add("/app/agent.login", [this](const broker::AppMessage& message) -> std::string {
+    asio::post(executor_, [this, agent = chat::AgentRef{message.sender.user_id, message.sender.name}] {
+      apply(routing_.agent_login(agent, now_ms()));
+    });
+    return {};
+  });
+  router.add("/app/agent.logout", [this](const broker::AppMessage& message) -> std::string {
+    asio::post(executor_, [this, agent = message.sender.user_id] { apply(routing_.agent_logout(agent, now_ms())); });
+    return {};
+  });
+  router.add("/app/agent.status", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto text = body ? text_field(*body, "status", 32) : std::nullopt;
+    const auto status = text ? chat::parse_agent_status(*text) : std::nullopt;
+    if (!status) return bad_request(message, "status must be \"available\" or \"away\"");
+    asio::post(executor_, [this, agent = message.sender.user_id, status = *status] {
+      apply(routing_.agent_status(agent, status, now_ms()));
+    });
+    return {};
+  });
+  for (const char* destination : {"/app/agent.accept", "/app/agent.reject"}) {
+    const bool accept = std::string_view(destination) == "/app/agent.accept";
+    router.add(destination, [this, bad_request, accept](const broker::AppMessage& message) -> std::string {
+      auto body = object_of(message.body);
+      auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
+      if (!request_id || request_id->empty()) return bad_request(message, "requestId is required");
+      asio::post(executor_, [this, accept, agent = message.sender.user_id, request_id = *request_id] {
+        const chat::Millis now = now_ms();
+        apply(accept ? routing_.accept(agent, request_id, now) : routing_.reject(agent, request_id, now));
+      });
+      return {};
+    });
+  }
+
+  router.add("/app/room.send", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    if (!body) return bad_request(message, "body must be a JSON object");
+    auto room_id = text_field(*body, "roomId", kMaxIdBytes);
+    auto text = text_field(*body, "text", kMaxMessageBytes);
+    auto client_message_id = text_field(*body, "clientMessageId", kMaxIdBytes);
+    if (!room_id || room_id->empty() || !text || text->empty() || !client_message_id) {
+      return bad_request(message, "roomId and text (at most 4000 bytes) are required; clientMessageId at most 128");
+    }
+    Caller caller{message.sender.user_id, auth::parse_role(message.sender.role).value_or(auth::Role::kCustomer),
+                  message.sender.name};
+    asio::post(executor_, [this, caller = std::move(caller), room_id = *room_id, text = *text,
+                           client_message_id = *client_message_id, cause = cause_of(message.frame)]() mutable {
+      room_send(caller, std::move(room_id), std::move(text), std::move(client_message_id), cause);
+    });
+    return {};
+  });
+
+  router.add("/app/room.typing", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+    if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
+    if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
+      return bad_request(message, "not a participant of an open room with this id");
+    }
+    const json::value* typing = body->if_contains("typing");
+    publish_room_event(*room_id, json::object{{"type", "typing"},
+                                              {"roomId", *room_id},
+                                              {"userId", message.sender.user_id},
+                                              {"typing", typing != nullptr && typing->is_bool() && typing->as_bool()}});
+    return {};
+  });
+
+  router.add("/app/room.read", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+    const json::value* seq = body ? body->if_contains("seq") : nullptr;
+    if (!room_id || room_id->empty() || seq == nullptr || !seq->is_int64() || seq->as_int64() < 0) {
+      return bad_request(message, "roomId and a whole seq >= 0 are required");
+    }
+    if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
+      return bad_request(message, "not a participant of an open room with this id");
+    }
+    publish_room_event(*room_id, json::object{{"type", "read"},
+                                              {"roomId", *room_id},
+                                              {"userId", message.sender.user_id},
+                                              {"seq", seq->as_int64()}});
+    return {};
+  });
+
+  router.add("/app/room.close", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+    if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
+    asio::post(executor_, [this, user = message.sender.user_id, room_id = *room_id, cause = cause_of(message.frame)] {
+      if (std::string refusal = room_member_refusal(room_id, user); !refusal.empty()) {
+        broker::send_domain_error(publisher_, user, "not_participant", refusal, cause);
+        return;
+      }
+      const chat::Millis now = now_ms();
+      apply(routing_.room_closed(room_id, user, now));
+      if (store_.close_room(room_id, user, now)) {
+        {
+          std::lock_guard lock(rooms_mutex_);
+          rooms_.erase(room_id);
+        }
+        publish_room_event(room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
+      }
+    });
+    return {};
+  });
+
+  router.add("/app/room.transfer", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+    auto to_agent = body ? text_field(*body, "toAgentId", kMaxIdBytes) : std::nullopt;
+    if (!room_id || room_id->empty() || !to_agent) return bad_request(message, "roomId is required; toAgentId optional");
+    asio::post(executor_, [this, agent = message.sender.user_id, room_id = *room_id, to_agent = *to_agent] {
+      std::optional<std::string_view> target;
+      if (!to_agent.empty()) target = to_agent;
+      apply(routing_.transfer(room_id, agent, target, now_ms()));
+    });
+    return {};
+  });
+}
+
+void ContactCenter::room_send(const Caller& caller, std::string room_id, std::string text,
+                              std::string client_message_id, const stomp::Frame& cause) {
+  if (std::string refusal = room_member_refusal(room_id, caller.user_id); !refusal.empty()) {
+    broker::send_domain_error(publisher_, caller.user_id, "not_participant", refusal, cause);
+    return;
+  }
+  chat::MessageRecord record;
+  record.stream_id = room_id;
+  record.message_id = "m_" + util::random_hex(12);
+  record.client_message_id = std::move(client_message_id);
+  record.sender_id = caller.user_id;
+  record.sender_role = caller.role == auth::Role::kCustomer ? chat::SenderRole::kCustomer : chat::SenderRole::kAgent;
+  record.text = std::move(text);
+  record.created_at = now_ms();
+  const chat::AppendResult stored = store_.append_message(record);
+  if (stored.status == chat::AppendStatus::kStreamClosed) {
+    broker::send_domain_error(publisher_, caller.user_id, "room_closed", "the room is closed", cause);
+    return;
+  }
+  // A retry of a stored message was delivered the first time: stored and delivered once.
+  if (stored.status != chat::AppendStatus::kStored) return;
+  const std::string destination = std::string(kRoomPrefix) + room_id;
+  publisher_.publish(destination, "application/json", json::serialize(message_event(stored.message)));
+}
+
+void ContactCenter::publish_room_event(const std::string& room_id, json::object event) {
+  publisher_.publish(std::string(kRoomPrefix) + room_id, "application/json", json::serialize(event));
+}
+
+void ContactCenter::apply(chat::Effects effects) {
+  const chat::Millis now = now_ms();
+  for (chat::Effect& effect : effects) {
+    std::visit(
+        [&](auto& e) {
+          using E = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<E, chat::StoreUpsert>) {
+            store_.upsert_request(e.record);
+          } else if constexpr (std::is_same_v<E, chat::StoreErase>) {
+            store_.erase_request(e.request_id);
+          } else if constexpr (std::is_same_v<E, chat::Audit>) {
+            store_.append_audit(e);
+          } else if constexpr (std::is_same_v<E, chat::CustomerStatus>) {
+            json::object body{{"requestId", e.request_id}, {"status", chat::to_string(e.status)}};
+            if (e.position) body["position"] = *e.position;
+            if (!e.agent_id.empty()) body["agentId"] = e.agent_id;
+            if (!e.agent_name.empty()) body["agentName"] = e.agent_name;
+            if (!e.room_id.empty()) body["roomId"] = e.room_id;
+            if (!e.reason.empty()) body["reason"] = e.reason;
+            publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json", json::serialize(body));
+          } else if constexpr (std::is_same_v<E, chat::OfferRequest>) {
+            json::object body{{"requestId", e.request_id},
+                              {"customerId", e.customer.id},
+                              {"customerName", e.customer.display_name},
+                              {"category", e.details.category},
+                              {"reason", e.details.reason},
+                              {"lastBotMessage", e.details.last_bot_message},
+                              {"waitingSince", timestamp_of(e.waiting_since)}};
+            if (!e.reason.empty()) body["requeueReason"] = e.reason;
+            publisher_.publish("/topic/consult/request", "application/json", json::serialize(body));
+          } else if constexpr (std::is_same_v<E, chat::RequestUpdate>) {
+            json::object body{{"requestId", e.request_id}, {"status", chat::to_string(e.status)}};
+            if (!e.agent_id.empty()) body["agentId"] = e.agent_id;
+            publisher_.publish("/topic/consult/updates", "application/json", json::serialize(body));
+          } else if constexpr (std::is_same_v<E, chat::Assigned>) {
+            const auto conversation =
+                store_.get_or_create_conversation(e.customer.id, "c_" + util::random_hex(12), now);
+            if (!store_.find_room(e.room_id)) {
+              store_.create_room(chat::RoomRecord{e.room_id, conversation.id, e.request_id, e.customer.id,
+                                                  e.agent.id, now, std::nullopt, {}});
+            } else {
+              store_.set_room_agent(e.room_id, e.agent.id);
+            }
+            {
+              std::lock_guard lock(rooms_mutex_);
+              rooms_[e.room_id] = RoomMembers{e.customer.id, e.agent.id};
+            }
+            // The agent gets the bot conversation and what was said in the room so far.
+            json::array history;
+            const auto last = store_.last_seq(conversation.id);
+            for (const auto& m : store_.read_messages(
+                     conversation.id, std::max<std::int64_t>(0, last - static_cast<std::int64_t>(kHistoryInAssignment)),
+                     kHistoryInAssignment)) {
+              history.push_back(message_event(m));
+            }
+            for (const auto& m : store_.read_messages(e.room_id, 0, 1000)) history.push_back(message_event(m));
+            json::object body{{"requestId", e.request_id},
+                              {"roomId", e.room_id},
+                              {"conversationId", conversation.id},
+                              {"mode", chat::to_string(e.mode)},
+                              {"customer", {{"id", e.customer.id}, {"displayName", e.customer.display_name}}},
+                              {"category", e.details.category},
+                              {"reason", e.details.reason},
+                              {"history", std::move(history)}};
+            if (!e.previous_agent_id.empty()) body["previousAgentId"] = e.previous_agent_id;
+            if (!e.reason.empty()) body["assignReason"] = e.reason;
+            publisher_.send_to_user(e.agent.id, "/queue/agent/assignment", "application/json", json::serialize(body));
+            if (!e.previous_agent_id.empty()) {
+              publish_room_event(e.room_id, json::object{{"type", "transferred"},
+                                                         {"roomId", e.room_id},
+                                                         {"fromAgentId", e.previous_agent_id},
+                                                         {"toAgentId", e.agent.id},
+                                                         {"reason", e.reason}});
+            }
+            publish_room_event(e.room_id, json::object{{"type", "joined"},
+                                                       {"roomId", e.room_id},
+                                                       {"agentId", e.agent.id},
+                                                       {"agentName", e.agent.display_name}});
+          } else if constexpr (std::is_same_v<E, chat::Refusal>) {
+            json::object body{{"code", chat::to_string(e.code)}, {"message", e.message}};
+            if (!e.request_id.empty()) body["requestId"] = e.request_id;
+            if (!e.room_id.empty()) body["roomId"] = e.room_id;
+            publisher_.send_to_user(e.user_id, "/queue/errors", "application/json", json::serialize(body));
+          } else if constexpr (std::is_same_v<E, chat::AgentReconnecting>) {
+            publish_room_event(e.room_id, json::object{{"type", "agent_reconnecting"},
+                                                       {"roomId", e.room_id},
+                                                       {"agentId", e.agent_id},
+                                                       {"until", timestamp_of(e.until)}});
+          } else if constexpr (std::is_same_v<E, chat::AgentReconnected>) {
+            publish_room_event(e.room_id,
+                               json::object{{"type", "agent_reconnected"}, {"roomId", e.room_id}, {"agentId", e.agent_id}});
+          } else if constexpr (std::is_same_v<E, chat::Requeued>) {
+            store_.set_room_agent(e.room_id, "");
+            {
+              std::lock_guard lock(rooms_mutex_);
+              if (auto it = rooms_.find(e.room_id); it != rooms_.end()) it->second.agent_id.clear();
+            }
+            publish_room_event(e.room_id, json::object{{"type", e.reason == "transferred" ? "transferred" : "left"},
+                                                       {"roomId", e.room_id},
+                                                       {"agentId", e.previous_agent_id},
+                                                       {"reason", e.reason}});
+          } else if constexpr (std::is_same_v<E, chat::OfferLeaveMessage>) {
+            json::object body{{"requestId", e.request_id}, {"status", "waiting"}, {"offerLeaveMessage", true}};
+            publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json", json::serialize(body));
+          }
+        },
+        effect);
+  }
+  arm_routing_timer();
+}
+
+void ContactCenter::arm_routing_timer() {
+  const auto deadline = routing_.next_deadline();
+  if (!deadline) {
+    routing_timer_.cancel();
+    return;
+  }
+  const auto wait = std::chrono::milliseconds(std::max<chat::Millis>(0, *deadline - now_ms()));
+  routing_timer_.expires_after(wait);
+  routing_timer_.async_wait([this](boost::system::error_code error) {
+    if (error) return;
+    apply(routing_.on_timer(now_ms()));
+  });
+}
+
+}  // namespace aicc::center
