@@ -231,6 +231,10 @@ int main(int argc, char** argv) {
     services.subscription_guard = [&center](const std::string& user_id, std::string_view destination) {
       return center.authorize_room(user_id, destination);
     };
+    services.replay = [&center](std::string_view destination, std::uint64_t since,
+                                aicc::net::Services::ReplayDone done) {
+      return center.replay_room(destination, since, std::move(done));
+    };
 
     aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip, config.ws.handshake_burst_per_ip);
     aicc::http::SockJsServer sockjs(services, limiter, {"/ws-chat", "/ws-stomp"});

@@ -1,6 +1,7 @@
 // How application code sends messages to clients, without knowing connections or threads.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 namespace aicc::broker {
@@ -12,6 +13,10 @@ class Publisher {
   // Fan-out to every subscriber of a /topic/** destination.
   virtual void publish(std::string_view destination, std::string_view content_type,
                        std::string_view body) = 0;
+  // Fan-out of one message of a sequenced stream (a room): `seq` lets a subscriber that is
+  // catching up with since-seq drop what its replay already gave it.
+  virtual void publish_in_stream(std::string_view destination, std::string_view content_type,
+                                 std::string_view body, std::uint64_t seq) = 0;
   // To every session of `user_id` subscribed to "/user" + destination (destination is
   // "/queue/..."); nobody else receives it.
   virtual void send_to_user(std::string_view user_id, std::string_view destination,

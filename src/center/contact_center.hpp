@@ -22,6 +22,8 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,6 +73,11 @@ class ContactCenter {
   // SUBSCRIBE to /topic/room/{id}: only its customer and its current agent. Empty when allowed,
   // else the reason. Any thread.
   std::string authorize_room(const std::string& user_id, std::string_view destination) const;
+
+  // SUBSCRIBE /topic/room/{id} with since-seq: hands the room's messages after `since` to `done`,
+  // from the service executor. False for other destinations. Any thread.
+  using ReplayDone = std::function<void(std::vector<std::shared_ptr<const stomp::Message>>)>;
+  bool replay_room(std::string_view destination, std::uint64_t since, ReplayDone done);
 
   // An agent's first connection opened, or their last one closed. Any thread.
   void agent_presence(const std::string& agent_id, bool connected);

@@ -99,6 +99,24 @@ std::string ContactCenter::room_member_refusal(const std::string& room_id, const
   return {};
 }
 
+bool ContactCenter::replay_room(std::string_view destination, std::uint64_t since, ReplayDone done) {
+  if (!destination.starts_with(kRoomPrefix)) return false;
+  std::string room_id(destination.substr(kRoomPrefix.size()));
+  asio::post(executor_, [this, room_id = std::move(room_id), destination = std::string(destination), since,
+                         done = std::move(done)] {
+    // Bounded: a client further behind than this reads the rest over HTTP history.
+    constexpr std::size_t kMaxReplay = 10000;
+    std::vector<std::shared_ptr<const stomp::Message>> replayed;
+    for (const auto& message : store_.read_messages(room_id, static_cast<std::int64_t>(since), kMaxReplay)) {
+      replayed.push_back(stomp::make_message(destination, "application/json",
+                                             json::serialize(message_event(message)), {},
+                                             static_cast<std::uint64_t>(message.seq)));
+    }
+    done(std::move(replayed));
+  });
+  return true;
+}
+
 void ContactCenter::agent_presence(const std::string& agent_id, bool connected) {
   asio::post(executor_, [this, agent_id, connected] {
     const chat::Millis now = now_ms();
@@ -286,7 +304,8 @@ void ContactCenter::room_send(const Caller& caller, std::string room_id, std::st
   // A retry of a stored message was delivered the first time: stored and delivered once.
   if (stored.status != chat::AppendStatus::kStored) return;
   const std::string destination = std::string(kRoomPrefix) + room_id;
-  publisher_.publish(destination, "application/json", json::serialize(message_event(stored.message)));
+  publisher_.publish_in_stream(destination, "application/json", json::serialize(message_event(stored.message)),
+                               static_cast<std::uint64_t>(stored.message.seq));
 }
 
 void ContactCenter::publish_room_event(const std::string& room_id, json::object event) {

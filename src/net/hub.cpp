@@ -41,6 +41,12 @@ void Hub::publish(std::string_view destination, std::string_view content_type,
   deliver_to_all(key, stomp::make_message(key, content_type, body));
 }
 
+void Hub::publish_in_stream(std::string_view destination, std::string_view content_type,
+                            std::string_view body, std::uint64_t seq) {
+  const std::string key(destination);
+  deliver_to_all(key, stomp::make_message(key, content_type, body, {}, seq));
+}
+
 void Hub::send_to_user(std::string_view user_id, std::string_view destination,
                        std::string_view content_type, std::string_view body) {
   // Subscribers see the destination they subscribed to: /user/queue/...

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <optional>
 #include <utility>
@@ -103,6 +104,12 @@ void StompConnection::deliver_async(std::string subscription_id,
 void StompConnection::deliver(const std::string& subscription_id,
                               const std::shared_ptr<const stomp::Message>& message) {
   if (transport_closed_) return;
+  if (!replays_.empty()) {
+    if (auto it = replays_.find(subscription_id); it != replays_.end()) {
+      it->second.held.push_back(message);
+      return;
+    }
+  }
   engine_.deliver(subscription_id, message, SteadyClock::now());
 }
 
@@ -226,7 +233,7 @@ std::string StompConnection::registry_key(const std::string& destination) const 
 }
 
 std::string StompConnection::subscribe(const std::string& id, const std::string& destination,
-                                       stomp::AckMode mode) {
+                                       stomp::AckMode mode, const stomp::Frame& frame) {
   if (std::string refusal = check_credential(); !refusal.empty()) return refusal;
   const broker::Classified checked = broker::check_subscribe(destination);
   if (!checked.ok) {
@@ -244,12 +251,53 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
       return "forbidden destination: " + refusal;
     }
   }
+  std::optional<std::uint64_t> since;
+  if (const std::string* header = frame.find("since-seq")) {
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(header->data(), header->data() + header->size(), value);
+    if (error != std::errc{} || end != header->data() + header->size()) return "invalid since-seq header";
+    since = value;
+  }
+  // Registered before the replay is read, so nothing published in between can be missed; what
+  // both the replay and the live stream carry is dropped by seq in finish_replay().
   services_.hub.subscribe(registry_key(destination), shared_from_this(), id,
                           checked.kind == broker::DestinationKind::kQueue);
+  if (since && services_.replay) {
+    replays_[id] = Replay{*since, {}};
+    auto done = [weak = weak_from_this(), id](std::vector<std::shared_ptr<const stomp::Message>> replayed) {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->executor_, [self, id, replayed = std::move(replayed)]() mutable {
+        self->finish_replay(id, std::move(replayed));
+      });
+    };
+    if (!services_.replay(destination, *since, std::move(done))) replays_.erase(id);
+  }
   return {};
 }
 
+void StompConnection::finish_replay(const std::string& subscription_id,
+                                    std::vector<std::shared_ptr<const stomp::Message>> replayed) {
+  auto it = replays_.find(subscription_id);
+  if (it == replays_.end() || transport_closed_) return;
+  Replay replay = std::move(it->second);
+  replays_.erase(it);
+  std::uint64_t last = replay.since;
+  const auto now = SteadyClock::now();
+  for (const auto& message : replayed) {
+    if (message->seq <= last) continue;
+    engine_.deliver(subscription_id, message, now);
+    last = message->seq;
+  }
+  for (const auto& message : replay.held) {
+    if (message->seq != 0 && message->seq <= last) continue;  // already in the replay
+    engine_.deliver(subscription_id, message, now);
+    if (message->seq != 0) last = message->seq;
+  }
+}
+
 void StompConnection::unsubscribe(const std::string& id, const std::string& destination) {
+  replays_.erase(id);
   services_.hub.unsubscribe(registry_key(destination), shared_from_this(), id);
 }
 

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "net/metrics.hpp"
@@ -79,7 +80,8 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
  private:
   // stomp::EnginePorts
   util::Result<stomp::Identity, std::string> authenticate(const stomp::Frame& connect) override;
-  std::string subscribe(const std::string& id, const std::string& destination, stomp::AckMode mode) override;
+  std::string subscribe(const std::string& id, const std::string& destination, stomp::AckMode mode,
+                        const stomp::Frame& frame) override;
   void unsubscribe(const std::string& id, const std::string& destination) override;
   std::string send(const stomp::Frame& frame) override;
   void returned(const std::string& destination, std::shared_ptr<const stomp::Message> message) override;
@@ -96,6 +98,8 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   std::string check_credential() const;
   // /app/auth.refresh: a fresh access token of the same user replaces the session's.
   std::string refresh_credential(const stomp::Frame& frame);
+  // A since-seq replay came back: deliver it, then what arrived live meanwhile, without repeats.
+  void finish_replay(const std::string& subscription_id, std::vector<std::shared_ptr<const stomp::Message>> replayed);
   void count_frame_out(const stomp::Outbound& out);
 
   Services& services_;
@@ -109,6 +113,13 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   ConnectionTransport* transport_ = nullptr;  // null once the transport is gone
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point opened_at_;
+
+  // Subscriptions catching up with since-seq: live messages wait here until the replay is in.
+  struct Replay {
+    std::uint64_t since = 0;
+    std::vector<std::shared_ptr<const stomp::Message>> held;
+  };
+  std::unordered_map<std::string, Replay> replays_;
 
   std::deque<stomp::Outbound> outbound_;
   std::size_t outbound_bytes_ = 0;      // sum of outbound_ sizes

@@ -244,7 +244,7 @@ void Engine::handle_subscribe(const Frame& frame) {
   if (subscriptions_.size() >= options_.max_subscriptions) {
     return protocol_error(&frame, "too many subscriptions");
   }
-  const std::string refusal = ports_.subscribe(id, *destination, *mode);
+  const std::string refusal = ports_.subscribe(id, *destination, *mode, frame);
   if (!refusal.empty()) return protocol_error(&frame, refusal, *destination);
   subscriptions_.emplace(id, Subscription{*destination, *mode, {}});
   send_receipt_if_asked(frame);

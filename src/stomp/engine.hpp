@@ -62,9 +62,10 @@ class EnginePorts {
   // Checks the credentials of a CONNECT frame. On failure, a lower-case reason that follows
   // "authentication failed: " (e.g. "token expired").
   virtual util::Result<Identity, std::string> authenticate(const Frame& connect) = 0;
-  // A new subscription; a non-empty result refuses it (ERROR + close) with that reason.
-  virtual std::string subscribe(const std::string& id, const std::string& destination,
-                                AckMode mode) = 0;
+  // A new subscription (`frame` is the SUBSCRIBE, for headers such as since-seq); a non-empty
+  // result refuses it (ERROR + close) with that reason.
+  virtual std::string subscribe(const std::string& id, const std::string& destination, AckMode mode,
+                                const Frame& frame) = 0;
   virtual void unsubscribe(const std::string& id, const std::string& destination) = 0;
   // A SEND (outside a transaction, or at COMMIT); a non-empty result refuses it (ERROR + close).
   virtual std::string send(const Frame& frame) = 0;

@@ -30,8 +30,10 @@ std::string build_tail(const std::string& destination, std::string_view content_
 
 std::shared_ptr<const Message> make_message(std::string destination, std::string_view content_type,
                                             std::string_view body,
-                                            const std::vector<Header>& extra_headers) {
+                                            const std::vector<Header>& extra_headers,
+                                            std::uint64_t seq) {
   auto message = std::make_shared<Message>();
+  message->seq = seq;
   bool escape_free = is_escape_free(destination) && is_escape_free(content_type);
   for (const Header& header : extra_headers) {
     escape_free = escape_free && is_escape_free(header.name) && is_escape_free(header.value);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@ namespace aicc::stomp {
 
 struct Message {
   std::string destination;  // as subscribers see it, e.g. "/user/queue/errors"
+  std::uint64_t seq = 0;    // position in its stream (a room's messages), for replay; 0: none
   // Shared frame tail per version; when all three are the same only tails[0] is filled.
   std::array<std::string, 3> tails;
   bool per_version = false;
@@ -30,7 +32,8 @@ struct Message {
 
 std::shared_ptr<const Message> make_message(std::string destination, std::string_view content_type,
                                             std::string_view body,
-                                            const std::vector<Header>& extra_headers = {});
+                                            const std::vector<Header>& extra_headers = {},
+                                            std::uint64_t seq = 0);
 
 // One unit of outbound bytes: `head`, then `*shared` if set. Heads are small and per delivery;
 // `shared` points into a Message used by many connections at once, never modified.

@@ -67,8 +67,8 @@ class FakePorts : public EnginePorts {
     if (auth_failure) return util::unexpected(*auth_failure);
     return identity;
   }
-  std::string subscribe(const std::string& id, const std::string& destination,
-                        AckMode mode) override {
+  std::string subscribe(const std::string& id, const std::string& destination, AckMode mode,
+                        const Frame&) override {
     calls.push_back("subscribe " + id + " " + destination + " " + std::string(to_string(mode)));
     return subscribe_refusal;
   }
