@@ -96,6 +96,7 @@ chat::RoutingOptions routing_options(const config::Config& config) {
   options.auto_assign_after = std::chrono::seconds(config.routing.auto_assign_after);
   options.agent_grace = std::chrono::seconds(config.routing.agent_grace);
   options.max_rooms_per_agent = config.routing.max_rooms_per_agent;
+  if (config.routing.max_wait > 0) options.max_wait = std::chrono::seconds(config.routing.max_wait);
   options.new_request_id = [] { return "q_" + util::random_hex(12); };
   options.new_room_id = [] { return "r_" + util::random_hex(12); };
   return options;
@@ -133,6 +134,7 @@ asio::awaitable<Answer> ContactCenter::on_service(Work&& work) {
 
 void ContactCenter::add_handlers(broker::AppRouter& router) {
   add_routing_handlers(router);
+  add_offline_handlers(router);
   router.add("/app/bot.message", [this](const broker::AppMessage& message) -> std::string {
     auto body = parse_bot_message(message.body);
     if (!body) {
@@ -169,8 +171,12 @@ util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_messa
   if (stored.duplicate()) return Accepted{stored.message.message_id, conversation.id, true};
   // While a human has the customer's room, the bot is silent.
   if (!human_has_conversation(conversation.id)) {
+    // Awaited from now on: the bot's webhook may come before its HTTP reply.
+    pending_[stored.message.message_id] =
+        PendingAnswer{.conversation_id = conversation.id, .customer_id = caller.user_id, .seq = stored.message.seq};
     auto ask = ask_bot(conversation.id, caller.user_id, std::move(text), stored.message.message_id);
-    asio::co_spawn(executor_, std::move(ask), [](std::exception_ptr failure) {
+    asio::co_spawn(executor_, std::move(ask), [this, message_id = stored.message.message_id](std::exception_ptr failure) {
+      pending_.erase(message_id);  // normally gone already
       if (!failure) return;
       try {
         std::rethrow_exception(failure);
@@ -193,17 +199,18 @@ asio::awaitable<void> ContactCenter::ask_bot(std::string conversation_id, std::s
                                              std::string message_id) {
   chat::BotChatRequest request{conversation_id, customer_id, std::move(text), message_id};
   const BotOutcome outcome = co_await bot_.ask(request);
+  const auto pending = pending_.find(message_id);
+  if (pending == pending_.end()) co_return;  // the webhook answered while the bot was being asked
   if (outcome.answer) {
+    pending_.erase(pending);
     deliver_bot_answer(conversation_id, customer_id, message_id, *outcome.answer);
     co_return;
   }
   // The bot promised a webhook; if it does not come within the bot timeout, apologise.
-  PendingAnswer& pending = pending_[message_id];
-  pending.conversation_id = conversation_id;
-  pending.customer_id = customer_id;
-  pending.deadline = std::make_unique<asio::steady_timer>(executor_, std::chrono::milliseconds(config_.bot.timeout_ms));
-  auto [error] = co_await pending.deadline->async_wait(asio::as_tuple(asio::use_awaitable));
-  if (error) co_return;  // the webhook answered first
+  auto& deadline = pending->second.deadline;
+  deadline = std::make_unique<asio::steady_timer>(executor_, std::chrono::milliseconds(config_.bot.timeout_ms));
+  auto [error] = co_await deadline->async_wait(asio::as_tuple(asio::use_awaitable));
+  if (error || !pending_.contains(message_id)) co_return;  // the webhook answered first
   pending_.erase(message_id);
   metrics_.error("bot_webhook_timeout");
   deliver_bot_answer(conversation_id, customer_id, message_id, chat::bot_unavailable_answer());
@@ -290,10 +297,11 @@ Answer ContactCenter::webhook_now(std::string_view timestamp, std::string_view s
     }
     if (!belongs) return error_answer(404, "not_found", "replyTo is not a message of this session");
   } else {
+    const PendingAnswer* oldest = nullptr;
     for (const auto& [message_id, pending] : pending_) {
-      if (pending.conversation_id == conversation->id) {
+      if (pending.conversation_id == conversation->id && (oldest == nullptr || pending.seq < oldest->seq)) {
         reply_to = message_id;
-        break;
+        oldest = &pending;
       }
     }
     if (reply_to.empty()) {
@@ -306,7 +314,7 @@ Answer ContactCenter::webhook_now(std::string_view timestamp, std::string_view s
   }
   const bool delivered = deliver_bot_answer(conversation->id, conversation->customer_id, reply_to, webhook.reply.answer);
   if (auto it = pending_.find(reply_to); it != pending_.end()) {
-    it->second.deadline->cancel();
+    if (it->second.deadline) it->second.deadline->cancel();
     pending_.erase(it);
   }
   return json_answer(200, json::object{{"ok", true}, {"delivered", delivered}});

@@ -86,6 +86,11 @@ class ContactCenter {
   boost::asio::awaitable<Answer> post_bot_message(Caller caller, std::string body);
   boost::asio::awaitable<Answer> bot_webhook(std::string timestamp, std::string signature, std::string body);
   boost::asio::awaitable<Answer> history(Caller caller, std::string stream_id, std::string after, std::string limit);
+  // GET /api/admin/audit (admins): `query` holds requestId, agentId, from, to (unix ms), after
+  // (paging cursor), limit, order (asc|desc).
+  boost::asio::awaitable<Answer> audit(Caller caller, std::map<std::string, std::string> query);
+  // GET /api/consult/offline (agents, admins): messages customers left instead of waiting.
+  boost::asio::awaitable<Answer> offline_requests(Caller caller, bool include_handled);
 
  private:
   struct Accepted {
@@ -113,6 +118,8 @@ class ContactCenter {
   boost::asio::awaitable<Answer> on_service(Work&& work);
 
   void add_routing_handlers(broker::AppRouter& router);
+  // contact_center_offline.cpp: left messages (routing.max-wait) and satisfaction ratings.
+  void add_offline_handlers(broker::AppRouter& router);
   // Applies what the routing engine decided, then re-arms its timer. On the service executor.
   void apply(chat::Effects effects);
   void arm_routing_timer();
@@ -137,9 +144,13 @@ class ContactCenter {
   struct PendingAnswer {
     std::string conversation_id;
     std::string customer_id;
-    std::unique_ptr<boost::asio::steady_timer> deadline;  // apology when the webhook never comes
+    std::int64_t seq = 0;  // of the customer message: webhooks without replyTo answer the oldest
+    std::unique_ptr<boost::asio::steady_timer> deadline;  // apology when the webhook never comes;
+                                                          // null while the bot is being asked
   };
-  std::map<std::string, PendingAnswer> pending_;  // customer message id -> awaited webhook answer
+  // Customer message id -> its answer, awaited from the moment the bot is asked (its webhook may
+  // come before its HTTP reply) until an answer is delivered.
+  std::map<std::string, PendingAnswer> pending_;
 
   chat::Routing routing_;
   boost::asio::steady_timer routing_timer_;

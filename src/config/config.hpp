@@ -104,6 +104,8 @@ struct RoutingConfig {
   int auto_assign_after = 10;   // seconds an offer waits for a manual accept (hybrid)
   int max_rooms_per_agent = 3;  // auto-assignment skips agents at this many active rooms
   int agent_grace = 60;         // seconds a disconnected agent keeps their rooms
+  int max_wait = 0;             // seconds in the queue before the customer is offered to leave a
+                                // message; 0: never
 };
 
 struct BotConfig {

@@ -1,6 +1,7 @@
 #include "http/center_routes.hpp"
 
 #include <chrono>
+#include <map>
 #include <optional>
 
 namespace aicc::http {
@@ -49,6 +50,29 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
                    [&center](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
     const center::Answer answer = co_await center.bot_webhook(
         std::string(request["X-Aicc-Timestamp"]), std::string(request["X-Aicc-Signature"]), request.body());
+    co_return to_response(request, answer);
+  });
+
+  router.add_async(bhttp::verb::get, "/api/admin/audit",
+                   [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto caller = caller_of(request, tokens, refusal);
+    if (!caller) co_return std::move(*refusal);
+    std::map<std::string, std::string> query;
+    for (const char* name : {"requestId", "agentId", "from", "to", "after", "limit", "order"}) {
+      query[name] = std::string(query_param(request.target(), name));
+    }
+    const center::Answer answer = co_await center.audit(std::move(*caller), std::move(query));
+    co_return to_response(request, answer);
+  });
+
+  router.add_async(bhttp::verb::get, "/api/consult/offline",
+                   [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto caller = caller_of(request, tokens, refusal);
+    if (!caller) co_return std::move(*refusal);
+    const bool all = query_param(request.target(), "all") == "1";
+    const center::Answer answer = co_await center.offline_requests(std::move(*caller), all);
     co_return to_response(request, answer);
   });
 

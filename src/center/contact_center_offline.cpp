@@ -1,0 +1,244 @@
+// Left messages, satisfaction ratings and the admins' audit query (see contact_center.hpp).
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <charconv>
+#include <chrono>
+
+#include "broker/domain_error.hpp"
+#include "center/contact_center.hpp"
+#include "util/random.hpp"
+#include "util/time.hpp"
+#include "util/utf8.hpp"
+
+namespace aicc::center {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+chat::Millis now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string timestamp_of(chat::Millis ms) {
+  return util::rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
+Answer json_answer(unsigned status, const json::value& body) { return Answer{status, json::serialize(body)}; }
+Answer error_answer(unsigned status, std::string_view code, std::string_view message) {
+  return json_answer(status, json::object{{"error", code}, {"message", message}});
+}
+
+std::optional<json::object> object_of(std::string_view body) {
+  boost::system::error_code error;
+  json::parse_options options;
+  options.max_depth = 8;
+  json::value value = json::parse(body, error, {}, options);
+  if (error || !value.is_object()) return std::nullopt;
+  return std::move(value.as_object());
+}
+
+// A string field of at most `limit` bytes of UTF-8: "" when absent, nullopt when malformed.
+std::optional<std::string> text_field(const json::object& object, std::string_view name, std::size_t limit) {
+  const json::value* value = object.if_contains(name);
+  if (value == nullptr || value->is_null()) return std::string();
+  if (!value->is_string() || value->as_string().size() > limit) return std::nullopt;
+  std::string text(value->as_string());
+  if (!util::is_valid_utf8(text)) return std::nullopt;
+  return text;
+}
+
+json::object left_message_json(const chat::LeftMessageRecord& m) {
+  json::object out{{"id", m.id},
+                   {"customerId", m.customer_id},
+                   {"customerName", m.customer_name},
+                   {"conversationId", m.conversation_id},
+                   {"requestId", m.request_id},
+                   {"category", m.category},
+                   {"contact", m.contact},
+                   {"text", m.text},
+                   {"createdAt", timestamp_of(m.created_at)}};
+  if (m.handled_at) {
+    out["handledAt"] = timestamp_of(*m.handled_at);
+    out["handledBy"] = m.handled_by;
+  }
+  return out;
+}
+
+bool parse_int(std::string_view text, std::int64_t& out) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc{} && end == text.data() + text.size();
+}
+
+}  // namespace
+
+void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
+  // A waiting customer leaves a message instead (offered after routing.max-wait): it is stored,
+  // the request is withdrawn, and agents see it as an offline request.
+  router.add("/app/consult.leave", [this](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto text = body ? text_field(*body, "text", kMaxMessageBytes) : std::nullopt;
+    auto contact = body ? text_field(*body, "contact", 256) : std::nullopt;
+    auto request_id = body ? text_field(*body, "requestId", 128) : std::nullopt;
+    if (!text || text->empty() || !contact || !request_id) {
+      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
+                                "text (at most 4000 bytes) is required; contact and requestId are optional",
+                                message.frame);
+      return {};
+    }
+    stomp::Frame cause;
+    if (const std::string* receipt = message.frame.find("receipt")) cause.add("receipt", *receipt);
+    asio::post(executor_, [this, customer_id = message.sender.user_id, customer_name = message.sender.name,
+                           text = *text, contact = *contact, request_id = *request_id, cause] {
+      const chat::Millis now = now_ms();
+      const auto conversation = store_.get_or_create_conversation(customer_id, "c_" + util::random_hex(12), now);
+      chat::LeftMessageRecord record;
+      record.id = "l_" + util::random_hex(12);
+      record.customer_id = customer_id;
+      record.customer_name = customer_name;
+      record.conversation_id = conversation.id;
+      record.contact = contact;
+      record.text = text;
+      record.created_at = now;
+      // The request the customer was waiting with, if still waiting, is withdrawn.
+      for (const auto& waiting : routing_.waiting()) {
+        if (waiting.customer_id == customer_id && (request_id.empty() || waiting.request_id == request_id)) {
+          record.request_id = waiting.request_id;
+        }
+      }
+      if (!store_.add_left_message(record)) {
+        broker::send_domain_error(publisher_, customer_id, "conflict", "the message could not be stored", cause);
+        return;
+      }
+      if (!record.request_id.empty()) apply(routing_.cancel(customer_id, record.request_id, now));
+      publisher_.publish("/topic/consult/offline", "application/json", json::serialize(left_message_json(record)));
+    });
+    return {};
+  });
+
+  router.add("/app/agent.handleOffline", [this](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto id = body ? text_field(*body, "id", 128) : std::nullopt;
+    if (!id || id->empty()) {
+      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", "id is required", message.frame);
+      return {};
+    }
+    stomp::Frame cause;
+    if (const std::string* receipt = message.frame.find("receipt")) cause.add("receipt", *receipt);
+    asio::post(executor_, [this, agent = message.sender.user_id, id = *id, cause] {
+      if (!store_.handle_left_message(id, agent, now_ms())) {
+        broker::send_domain_error(publisher_, agent, "already_handled", "another agent took it, or it does not exist",
+                                  cause);
+        return;
+      }
+      publisher_.publish("/topic/consult/updates", "application/json",
+                         json::serialize(json::object{{"offlineId", id}, {"status", "handled"}, {"agentId", agent}}));
+    });
+    return {};
+  });
+
+  // The customer rates a room they had, once, 1 to 5.
+  router.add("/app/room.rate", [this](const broker::AppMessage& message) -> std::string {
+    auto body = object_of(message.body);
+    auto room_id = body ? text_field(*body, "roomId", 128) : std::nullopt;
+    auto comment = body ? text_field(*body, "comment", 1000) : std::nullopt;
+    const json::value* score = body ? body->if_contains("score") : nullptr;
+    if (!room_id || room_id->empty() || !comment || score == nullptr || !score->is_int64()) {
+      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
+                                "roomId and a whole score from 1 to 5 are required; comment at most 1000 bytes",
+                                message.frame);
+      return {};
+    }
+    stomp::Frame cause;
+    if (const std::string* receipt = message.frame.find("receipt")) cause.add("receipt", *receipt);
+    asio::post(executor_, [this, customer = message.sender.user_id, room_id = *room_id, comment = *comment,
+                           value = score->as_int64(), cause] {
+      if (value < 1 || value > 5) {
+        broker::send_domain_error(publisher_, customer, "bad_request", "score must be 1 to 5", cause);
+        return;
+      }
+      switch (store_.rate_room(room_id, customer, static_cast<int>(value), comment, now_ms())) {
+        case chat::RatingOutcome::kStored:
+          return;
+        case chat::RatingOutcome::kAlreadyRated:
+          broker::send_domain_error(publisher_, customer, "already_rated", "this room was already rated", cause);
+          return;
+        case chat::RatingOutcome::kInvalidScore:
+          broker::send_domain_error(publisher_, customer, "bad_request", "score must be 1 to 5", cause);
+          return;
+        case chat::RatingOutcome::kUnknownRoom:
+          broker::send_domain_error(publisher_, customer, "not_found", "no room of yours has this id", cause);
+          return;
+      }
+    });
+    return {};
+  });
+}
+
+asio::awaitable<Answer> ContactCenter::offline_requests(Caller caller, bool include_handled) {
+  if (caller.role == auth::Role::kCustomer) co_return error_answer(403, "forbidden", "agents and admins only");
+  auto work = [this, include_handled] {
+    json::array items;
+    for (const auto& m : store_.list_left_messages(include_handled, 500)) items.push_back(left_message_json(m));
+    return json_answer(200, json::object{{"messages", std::move(items)}});
+  };
+  auto task = [work = std::move(work)]() -> asio::awaitable<Answer> { co_return work(); };
+  co_return co_await asio::co_spawn(executor_, std::move(task), asio::use_awaitable);
+}
+
+asio::awaitable<Answer> ContactCenter::audit(Caller caller, std::map<std::string, std::string> query) {
+  if (caller.role != auth::Role::kAdmin) co_return error_answer(403, "forbidden", "admins only");
+  chat::AuditQuery filter;
+  filter.request_id = query["requestId"];
+  filter.agent_id = query["agentId"];
+  filter.newest_first = query["order"] != "asc";
+  std::int64_t number = 0;
+  for (const auto& [key, target] : {std::pair<const char*, chat::Millis*>{"from", &filter.from}, {"to", &filter.to},
+                                    {"after", &filter.after_id}}) {
+    const std::string& text = query[key];
+    if (text.empty()) continue;
+    if (!parse_int(text, number) || number < 0) {
+      co_return error_answer(400, "bad_request", std::string(key) + " must be a whole number >= 0");
+    }
+    *target = number;
+  }
+  filter.limit = 100;
+  if (const std::string& text = query["limit"]; !text.empty()) {
+    if (!parse_int(text, number) || number < 1 || number > 1000) {
+      co_return error_answer(400, "bad_request", "limit must be 1 to 1000");
+    }
+    filter.limit = static_cast<std::size_t>(number);
+  }
+  auto work = [this, filter] {
+    json::array entries;
+    std::int64_t last_id = 0;
+    for (const chat::AuditEntry& entry : store_.query_audit(filter)) {
+      const chat::Audit& a = entry.audit;
+      json::array candidates;
+      for (const auto& c : a.candidates) {
+        candidates.push_back(json::object{
+            {"agentId", c.agent_id}, {"verdict", chat::to_string(c.verdict)}, {"activeRooms", c.active_rooms}});
+      }
+      entries.push_back(json::object{{"id", entry.id},
+                                     {"event", chat::to_string(a.event)},
+                                     {"at", timestamp_of(a.at)},
+                                     {"requestId", a.request_id},
+                                     {"agentId", a.agent_id},
+                                     {"fromAgentId", a.from_agent_id},
+                                     {"reason", a.reason},
+                                     {"candidates", std::move(candidates)}});
+      last_id = entry.id;
+    }
+    return json_answer(200, json::object{{"entries", std::move(entries)}, {"next", last_id}});
+  };
+  auto task = [work = std::move(work)]() -> asio::awaitable<Answer> { co_return work(); };
+  co_return co_await asio::co_spawn(executor_, std::move(task), asio::use_awaitable);
+}
+
+}  // namespace aicc::center
