@@ -21,6 +21,9 @@ class Publisher {
   // "/queue/..."); nobody else receives it.
   virtual void send_to_user(std::string_view user_id, std::string_view destination,
                             std::string_view content_type, std::string_view body) = 0;
+  // Ends the subscriptions that every session of `user_id` has to `destination` (a room the user
+  // no longer belongs to), without telling the client: later publishes no longer reach them.
+  virtual void unsubscribe_user(std::string_view user_id, std::string_view destination) = 0;
 };
 
 }  // namespace aicc::broker

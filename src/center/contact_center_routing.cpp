@@ -157,7 +157,23 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
     auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
     if (!request_id || request_id->empty()) return bad_request(message, "requestId is required");
     asio::post(executor_, [this, customer = message.sender.user_id, request_id = *request_id] {
-      apply(routing_.cancel(customer, request_id, now_ms()));
+      const chat::Millis now = now_ms();
+      chat::Effects effects = routing_.cancel(customer, request_id, now);
+      // A request waiting again (transferred to the queue, or its agent never came back) has a
+      // room: withdrawing the request ends the room too.
+      std::string room_id;
+      for (const chat::Effect& effect : effects) {
+        const auto* status = std::get_if<chat::CustomerStatus>(&effect);
+        if (status != nullptr && status->status == chat::ConsultStatus::kCanceled) room_id = status->room_id;
+      }
+      apply(std::move(effects));
+      if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
+        {
+          std::lock_guard lock(rooms_mutex_);
+          rooms_.erase(room_id);
+        }
+        publish_room_event(room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer}});
+      }
     });
     return {};
   });
@@ -390,6 +406,10 @@ void ContactCenter::apply(chat::Effects effects) {
                                                        {"roomId", e.room_id},
                                                        {"agentId", e.agent.id},
                                                        {"agentName", e.agent.display_name}});
+            // The agent who had the room heard it go; the room is no longer theirs to read.
+            if (!e.previous_agent_id.empty() && e.previous_agent_id != e.agent.id) {
+              publisher_.unsubscribe_user(e.previous_agent_id, std::string(kRoomPrefix) + e.room_id);
+            }
           } else if constexpr (std::is_same_v<E, chat::Refusal>) {
             json::object body{{"code", chat::to_string(e.code)}, {"message", e.message}};
             if (!e.request_id.empty()) body["requestId"] = e.request_id;
@@ -413,6 +433,7 @@ void ContactCenter::apply(chat::Effects effects) {
                                                        {"roomId", e.room_id},
                                                        {"agentId", e.previous_agent_id},
                                                        {"reason", e.reason}});
+            publisher_.unsubscribe_user(e.previous_agent_id, std::string(kRoomPrefix) + e.room_id);
           } else if constexpr (std::is_same_v<E, chat::OfferLeaveMessage>) {
             json::object body{{"requestId", e.request_id}, {"status", "waiting"}, {"offerLeaveMessage", true}};
             publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json", json::serialize(body));

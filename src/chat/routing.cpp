@@ -812,6 +812,11 @@ void Routing::requeue(Request& request, std::string reason, Millis now, Effects&
   r.requeued_at = now;
   request.queued_since = now;
   request.due_at = due_from(now);
+  // A room whose agent never came back had its offer window when it was first asked for, and its
+  // customer has waited out the grace period since: it is due at once, so that being at the head of
+  // the queue means being served first (a fresh window would let older due requests behind it
+  // take the next free agent).
+  if (reason == kGraceExpired && request.due_at) request.due_at = now;
   request.requeue_reason = reason;
   request.pending_reason = reason;
   enqueue(request);

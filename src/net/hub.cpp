@@ -35,6 +35,18 @@ void Hub::unsubscribe(const std::string& key, const ConnectionPtr& connection,
   registry_.remove(key, connection, subscription_id);
 }
 
+void Hub::unsubscribe_user(std::string_view user_id, std::string_view destination) {
+  const std::string key(destination);
+  std::lock_guard lock(mutex_);
+  auto sessions = by_user_.find(std::string(user_id));
+  if (sessions == by_user_.end()) return;
+  std::vector<Registry::Entry> gone;
+  registry_.for_each(key, [&](const Registry::Entry& entry) {
+    if (sessions->second.contains(entry.handle.get())) gone.push_back(entry);
+  });
+  for (const auto& entry : gone) registry_.remove(key, entry.handle, entry.subscription_id);
+}
+
 void Hub::publish(std::string_view destination, std::string_view content_type,
                   std::string_view body) {
   const std::string key(destination);

@@ -49,6 +49,7 @@ class Hub final : public broker::Publisher {
                     std::string_view content_type, std::string_view body) override;
   void publish_in_stream(std::string_view destination, std::string_view content_type,
                          std::string_view body, std::uint64_t seq) override;
+  void unsubscribe_user(std::string_view user_id, std::string_view destination) override;
 
   // Fan-out of an already built message to every subscriber of `key`.
   void deliver_to_all(const std::string& key, const std::shared_ptr<const stomp::Message>& message);

@@ -262,6 +262,16 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
   // both the replay and the live stream carry is dropped by seq in finish_replay().
   services_.hub.subscribe(registry_key(destination), shared_from_this(), id,
                           checked.kind == broker::DestinationKind::kQueue);
+  if (services_.subscription_guard) {
+    // Checked again once registered: a room handed to another agent between the first check and
+    // the registration is refused here, or its owner's removal (which follows the change of
+    // members) has already taken this registration away.
+    if (std::string refusal = services_.subscription_guard(engine_.identity().user_id, destination); !refusal.empty()) {
+      services_.hub.unsubscribe(registry_key(destination), shared_from_this(), id);
+      services_.metrics.error("forbidden_destination");
+      return "forbidden destination: " + refusal;
+    }
+  }
   if (since && services_.replay) {
     replays_[id] = Replay{*since, {}};
     auto done = [weak = weak_from_this(), id](std::vector<std::shared_ptr<const stomp::Message>> replayed) {

@@ -412,6 +412,32 @@ TEST(Routing, GraceExpiryRequeuesRoomsToTheHeadWithReason) {
   EXPECT_EQ(taken.reason, "agent_grace_expired");
 }
 
+TEST(Routing, GraceExpiredRoomIsServedBeforeOlderRequestsBehindIt) {
+  RoutingOptions o = options();
+  o.max_rooms_per_agent = 1;
+  Routing routing(o);
+  routing.agent_login(agent("a1"), kT0);
+  const auto r1 = opened(routing.request(customer("c1"), {}, kT0));
+  routing.accept("a1", r1, kT0 + 1);
+  // w1 waits past its offer window: the only agent is at capacity.
+  const auto w1 = opened(routing.request(customer("w1"), {}, kT0 + 2));
+  EXPECT_TRUE(all<Assigned>(routing.on_timer(kT0 + 10'002)).empty());
+
+  routing.agent_disconnected("a1", kT0 + 20'000);
+  auto expired = routing.on_timer(kT0 + 80'000);
+  EXPECT_EQ(one<Requeued>(expired).request_id, r1);
+  EXPECT_EQ(position_of(routing, r1), 1);
+  EXPECT_EQ(position_of(routing, w1), 2);
+  // Its customer has waited out the grace period: no new offer window, and the next agent gets
+  // the head of the queue, not the older request behind it.
+  auto login = routing.agent_login(agent("a2"), kT0 + 80'001);
+  const auto assigned = one<Assigned>(login);
+  EXPECT_EQ(assigned.request_id, r1);
+  EXPECT_EQ(assigned.mode, AssignMode::kAuto);
+  EXPECT_EQ(assigned.previous_agent_id, "a1");
+  EXPECT_EQ(position_of(routing, w1), 1);
+}
+
 TEST(Routing, AgentBackWithinGraceKeepsRooms) {
   Routing routing(options(RoutingMode::kManual));
   routing.agent_login(agent("a1"), kT0);
