@@ -1,4 +1,5 @@
 #include "center/bot_gateway.hpp"
+#include "center/service_util.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -7,15 +8,6 @@
 #include "chat/bot_rules.hpp"
 
 namespace aicc::center {
-namespace {
-
-chat::Millis now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 BotGateway::BotGateway(const config::BotConfig& config, net::Metrics& metrics)
     : config_(config),
       metrics_(metrics),

@@ -1,4 +1,5 @@
 #include "center/contact_center.hpp"
+#include "center/service_util.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -27,21 +28,6 @@ namespace json = boost::json;
 constexpr std::size_t kMaxClientIdBytes = 128;
 constexpr std::int64_t kDefaultHistoryLimit = 50;
 constexpr std::int64_t kMaxHistoryLimit = 500;
-
-chat::Millis now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string timestamp_of(chat::Millis ms) {
-  return util::rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-}
-
-Answer json_answer(unsigned status, json::object body) { return Answer{status, json::serialize(body)}; }
-
-Answer error_answer(unsigned status, std::string_view code, std::string_view message) {
-  return json_answer(status, json::object{{"error", code}, {"message", message}});
-}
 
 // {message, clientMessageId?} of /app/bot.message and POST /api/bot/message; a reason when bad.
 struct BotMessageBody {
@@ -83,11 +69,6 @@ json::object message_json(const chat::MessageRecord& message) {
   if (!message.client_message_id.empty()) out["clientMessageId"] = message.client_message_id;
   if (!message.reply_to.empty()) out["replyTo"] = message.reply_to;
   return out;
-}
-
-bool parse_int(std::string_view text, std::int64_t& out) {
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc{} && end == text.data() + text.size();
 }
 
 chat::RoutingOptions routing_options(const config::Config& config) {

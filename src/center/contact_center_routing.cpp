@@ -9,6 +9,7 @@
 
 #include "broker/domain_error.hpp"
 #include "center/contact_center.hpp"
+#include "center/service_util.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"
@@ -22,44 +23,6 @@ namespace json = boost::json;
 constexpr std::string_view kRoomPrefix = "/topic/room/";
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr std::size_t kHistoryInAssignment = 100;  // last bot-conversation messages an agent gets
-
-chat::Millis now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string timestamp_of(chat::Millis ms) {
-  return util::rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-}
-
-// A copy of the headers a domain error refers to (receipt, request-id), to outlive the frame.
-stomp::Frame cause_of(const stomp::Frame& frame) {
-  stomp::Frame cause;
-  if (const std::string* receipt = frame.find("receipt")) cause.add("receipt", *receipt);
-  if (const std::string* request = frame.find("request-id")) cause.add("request-id", *request);
-  return cause;
-}
-
-// The body as a JSON object; nullopt when it is not one.
-std::optional<json::object> object_of(std::string_view body) {
-  if (body.empty()) return json::object{};
-  boost::system::error_code error;
-  json::parse_options options;
-  options.max_depth = 8;
-  json::value value = json::parse(body, error, {}, options);
-  if (error || !value.is_object()) return std::nullopt;
-  return std::move(value.as_object());
-}
-
-// A string field of at most `limit` bytes: the value, "" when absent, nullopt when malformed.
-std::optional<std::string> text_field(const json::object& object, std::string_view name, std::size_t limit) {
-  const json::value* value = object.if_contains(name);
-  if (value == nullptr || value->is_null()) return std::string();
-  if (!value->is_string() || value->as_string().size() > limit) return std::nullopt;
-  std::string text(value->as_string());
-  if (!util::is_valid_utf8(text)) return std::nullopt;
-  return text;
-}
 
 json::object message_event(const chat::MessageRecord& message) {
   json::object out{{"roomId", message.stream_id},

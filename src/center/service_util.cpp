@@ -1,0 +1,62 @@
+#include "center/service_util.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <chrono>
+
+#include "util/time.hpp"
+#include "util/utf8.hpp"
+
+namespace aicc::center {
+
+namespace json = boost::json;
+
+chat::Millis now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string timestamp_of(chat::Millis ms) {
+  return util::rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
+Answer json_answer(unsigned status, const json::value& body) { return Answer{status, json::serialize(body)}; }
+
+Answer error_answer(unsigned status, std::string_view code, std::string_view message) {
+  return json_answer(status, json::object{{"error", code}, {"message", message}});
+}
+
+std::optional<json::object> object_of(std::string_view body) {
+  if (body.empty()) return json::object{};
+  boost::system::error_code error;
+  json::parse_options options;
+  options.max_depth = 8;
+  json::value value = json::parse(body, error, {}, options);
+  if (error || !value.is_object()) return std::nullopt;
+  return std::move(value.as_object());
+}
+
+std::optional<std::string> text_field(const json::object& object, std::string_view name, std::size_t limit) {
+  const json::value* value = object.if_contains(name);
+  if (value == nullptr || value->is_null()) return std::string();
+  if (!value->is_string() || value->as_string().size() > limit) return std::nullopt;
+  std::string text(value->as_string());
+  if (!util::is_valid_utf8(text)) return std::nullopt;
+  return text;
+}
+
+bool parse_int(std::string_view text, std::int64_t& out) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc{} && end == text.data() + text.size();
+}
+
+stomp::Frame cause_of(const stomp::Frame& frame) {
+  stomp::Frame cause;
+  if (const std::string* receipt = frame.find("receipt")) cause.add("receipt", *receipt);
+  if (const std::string* request = frame.find("request-id")) cause.add("request-id", *request);
+  return cause;
+}
+
+}  // namespace aicc::center

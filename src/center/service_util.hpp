@@ -1,0 +1,35 @@
+// Small helpers the contact center's files share: clocks, JSON answers and request-body fields.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "center/contact_center.hpp"
+#include "chat/routing.hpp"
+#include "stomp/frame.hpp"
+
+namespace aicc::center {
+
+chat::Millis now_ms();                       // unix milliseconds
+std::string timestamp_of(chat::Millis ms);   // RFC 3339, UTC, milliseconds
+
+Answer json_answer(unsigned status, const boost::json::value& body);
+Answer error_answer(unsigned status, std::string_view code, std::string_view message);
+
+// A request body as a JSON object (an empty body is an empty object); nullopt when it is anything
+// else or nested too deeply.
+std::optional<boost::json::object> object_of(std::string_view body);
+// A string field of at most `limit` bytes of UTF-8: "" when absent or null, nullopt when malformed.
+std::optional<std::string> text_field(const boost::json::object& object, std::string_view name, std::size_t limit);
+bool parse_int(std::string_view text, std::int64_t& out);
+
+// The headers a domain error refers back to (receipt, request-id), copied to outlive the frame.
+stomp::Frame cause_of(const stomp::Frame& frame);
+
+}  // namespace aicc::center
