@@ -27,12 +27,15 @@ import {
   subscribeRoom,
   waitForSeq,
 } from './lib/contact-center.mjs';
+import { WEBHOOK_SECRET, settle, startExampleBot, startWebhookRelay } from './lib/bot.mjs';
 import { RawStomp } from './lib/raw-stomp.mjs';
-import { delay } from './lib/util.mjs';
+import { delay, waitUntil } from './lib/util.mjs';
 
 const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const PER_SIDE = 200;
 const TOTAL = PER_SIDE * 2;
+// The example bot's answer to a payment error (examples/bot-server/server.js).
+const EXAMPLE_PAYMENT_TEXT = '결제 오류는 상담사가 도와드리겠습니다. 잠시만 기다려 주세요.';
 
 describe('contact center journey', () => {
   it('bot → consult request → accept race → 400 messages → reload with since-seq → close', { timeout: 60000 }, async (t) => {
@@ -221,6 +224,117 @@ describe('contact center journey', () => {
     const next = await requestConsult(reloaded, {});
     assert.equal(next.status, 'waiting');
     assert.notEqual(next.requestId, requestId);
+  });
+
+  it('example external bot (HTTP and webhook) → consult request → accept race → 40 messages → close', { timeout: 15000 }, async (t) => {
+    // The example bot answers over HTTP and also through the signed webhook (BOT_WEBHOOK=1); the
+    // webhook goes through a relay because the chat server's port is known only once it runs.
+    const relay = await startWebhookRelay();
+    t.after(() => relay.close());
+    const bot = await startExampleBot({
+      BOT_WEBHOOK: '1',
+      BOT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      BOT_WEBHOOK_DELAY_MS: '100',
+      CHAT_SERVER_URL: relay.url,
+    });
+    t.after(async () => {
+      assert.equal(await bot.stop(), 0, `example bot exit code; stderr:\n${bot.stderr()}`);
+    });
+    const server = await startCenter(t, {
+      settings: {
+        'routing.auto-assign-after': '30',
+        'bot.url': `http://127.0.0.1:${bot.port}`,
+        'bot.webhook-secret': WEBHOOK_SECRET,
+        'bot.timeout-ms': '1000',
+      },
+    });
+    relay.target = server.httpUrl;
+
+    const agents = [
+      await newAgent(t, server, { name: 'Park Agent' }),
+      await newAgent(t, server, { name: 'Choi Agent' }),
+    ];
+    const customer = await newCustomer(t, server, { displayName: 'Bot Journey Customer' });
+
+    // One answer, from the example bot, saying a human is needed; nothing more, not even once the
+    // webhook came and the bot timeout passed.
+    await send(customer, '/app/bot.message', { message: '결제오류', clientMessageId: 'external-bot-1' });
+    const answer = (await customer.bot.next(() => true, 5000, 'the bot answer')).json;
+    assert.equal(answer.needHuman, true);
+    assert.equal(answer.category, 'payment_error');
+    assert.equal(answer.botMessage, EXAMPLE_PAYMENT_TEXT);
+    assert.equal(typeof answer.conversationId, 'string');
+    await waitUntil(() => relay.calls.length >= 1, { what: 'the webhook call' });
+    await delay(1000);
+    assert.equal((await settle(customer.bot, 200)).length, 0, 'a second bot answer arrived');
+    assert.equal(relay.calls.length, 1);
+    assert.equal(relay.calls[0].status, 200, JSON.stringify(relay.calls[0].answer));
+    assert.equal(relay.calls[0].json.customerId, customer.id);
+
+    // Asking for a human: waiting, first in the queue; both consoles see the offer.
+    const waiting = await requestConsult(customer, { category: answer.category, reason: 'payment failed' });
+    assert.equal(waiting.status, 'waiting');
+    assert.equal(waiting.position, 1);
+    const { requestId } = waiting;
+    for (const agent of agents) {
+      const offer = await nextJson(agent.offers, { requestId });
+      assert.equal(offer.customerId, customer.id);
+      assert.equal(offer.category, 'payment_error');
+      assert.equal(offer.lastBotMessage, EXAMPLE_PAYMENT_TEXT);
+    }
+
+    // The race: both accept in the same tick; one wins, the other is told it is taken.
+    for (const agent of agents) agent.session.publish('/app/agent.accept', { requestId });
+    const updates = await Promise.all(agents.map((agent) => nextJson(agent.updates, { requestId, status: 'assigned' })));
+    assert.equal(updates[0].agentId, updates[1].agentId, 'both consoles name the same winner');
+    const winner = agents.find((agent) => agent.id === updates[0].agentId);
+    const loser = agents.find((agent) => agent.id !== updates[0].agentId);
+    assert.ok(winner && loser, `winner ${updates[0].agentId} is one of the two agents`);
+    assert.equal((await nextJson(loser.errors, { requestId })).code, 'already_assigned');
+    const assignment = await nextJson(winner.assignments, { requestId });
+    assert.equal(assignment.conversationId, answer.conversationId);
+    const said = assignment.history.map((m) => m.text);
+    assert.ok(said.includes('결제오류'), JSON.stringify(said));
+    assert.ok(said.includes(EXAMPLE_PAYMENT_TEXT), JSON.stringify(said));
+    const connected = await nextStatus(customer, { requestId, status: 'connected' });
+    assert.equal(connected.agentId, winner.id);
+    const { roomId } = assignment;
+    assert.equal(connected.roomId, roomId);
+    assert.equal((await quiet(loser.assignments, 200)).length, 0, 'the losing agent got an assignment');
+    assert.equal(winner.errors.all.length, 0, 'the winner got an error');
+
+    // 20 messages each way, both sides writing at once.
+    const agentRoom = await subscribeRoom(winner, roomId);
+    const customerRoom = await subscribeRoom(customer, roomId);
+    const count = 20;
+    for (let i = 0; i < count; i += 1) {
+      customer.session.publish('/app/room.send', { roomId, text: `customer ${i}`, clientMessageId: `c-${i}` });
+      winner.session.publish('/app/room.send', { roomId, text: `agent ${i}`, clientMessageId: `a-${i}` });
+    }
+    await waitForSeq(agentRoom, count * 2, 5000);
+    await waitForSeq(customerRoom, count * 2, 5000);
+    const agentSaw = chatMessages(agentRoom);
+    const customerSaw = chatMessages(customerRoom);
+    assertSeqRange(agentSaw, 1, count * 2, 'the agent');
+    assertSeqRange(customerSaw, 1, count * 2, 'the customer');
+    assert.deepEqual(customerSaw.map((m) => m.messageId), agentSaw.map((m) => m.messageId));
+    for (const [who, seen] of [['agent', agentSaw], ['customer', customerSaw]]) {
+      const fromCustomer = seen.filter((m) => m.senderRole === 'CUSTOMER');
+      const fromAgent = seen.filter((m) => m.senderRole === 'AGENT');
+      assert.deepEqual(fromCustomer.map((m) => m.text), Array.from({ length: count }, (_, i) => `customer ${i}`), who);
+      assert.deepEqual(fromAgent.map((m) => m.text), Array.from({ length: count }, (_, i) => `agent ${i}`), who);
+      assert.ok(fromCustomer.every((m) => m.senderId === customer.id), who);
+      assert.ok(fromAgent.every((m) => m.senderId === winner.id), who);
+    }
+
+    // The agent closes the room: both sides hear it, the customer's request is closed.
+    await send(winner, '/app/room.close', { roomId });
+    assert.equal((await nextJson(agentRoom, { type: 'closed' })).roomId, roomId);
+    assert.equal((await nextJson(customerRoom, { type: 'closed' })).roomId, roomId);
+    assert.equal((await nextStatus(customer, { requestId, status: 'closed' })).roomId, roomId);
+    // Still the one bot answer, and the bot had nothing to complain about.
+    assert.equal(customer.bot.all.length, 1);
+    assert.equal(bot.stderr(), '', 'the bot logged a failed webhook call');
   });
 
   it('a repeated accept by the winner, and an accept of an unknown request, are refused without closing', { timeout: 15000 }, async (t) => {
