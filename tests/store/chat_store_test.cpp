@@ -18,6 +18,7 @@
 
 #include "chat/routing.hpp"
 #include "store/sqlite/database.hpp"
+#include "temp_file.hpp"
 #include "store/sqlite/sqlite_chat_store.hpp"
 #include "store/sqlite/sqlite_user_store.hpp"
 #include "util/random.hpp"
@@ -47,26 +48,7 @@ constexpr Millis kNow = 1'700'000'000'000;  // unix ms
 // A text as large as a whole STOMP frame may be.
 constexpr std::size_t k64KiB = std::size_t{64} * 1024;
 
-// A database file in the temp directory, deleted with its WAL and shared-memory files.
-class TempFile {
- public:
-  TempFile()
-      : path_((std::filesystem::temp_directory_path() /
-               ("aicc-chat-store-test-" + util::random_hex(8) + ".db"))
-                  .string()) {}
-  ~TempFile() {
-    std::error_code ignored;  // a file never created is fine
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(path_ + suffix, ignored);
-    }
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempFile;
 
 // Contract backends: open() gives a fresh store on first call and the same data on later calls
 // when kPersistent.

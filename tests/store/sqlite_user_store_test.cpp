@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "store/sqlite/database.hpp"
+#include "temp_file.hpp"
 #include "util/random.hpp"
 
 namespace aicc::store::sqlite {
@@ -32,26 +33,7 @@ constexpr std::int64_t kNow = 1700000000;
 constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kGrace = 10;
 
-// A database file in the temp directory, deleted with its WAL and shared-memory files.
-class TempFile {
- public:
-  TempFile()
-      : path_((std::filesystem::temp_directory_path() /
-               ("aicc-store-test-" + util::random_hex(8) + ".db"))
-                  .string()) {}
-  ~TempFile() {
-    std::error_code ignored;  // a file never created is fine
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(path_ + suffix, ignored);
-    }
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempFile;
 
 // Contract backends: open() gives a fresh store on first call and the same data on later calls
 // when kPersistent.
