@@ -79,6 +79,18 @@ async function assertOneAnswerEach(server, customer, conversationId, expectedCus
   return messages;
 }
 
+// The example bot answering through a webhook relay, and a chat server that calls it. The relay
+// is needed because the bot must know where to send webhooks before the server's port exists.
+async function startBotWithWebhook(botEnv) {
+  const relay = await startWebhookRelay();
+  const bot = await startExampleBot({ BOT_WEBHOOK_SECRET: WEBHOOK_SECRET, CHAT_SERVER_URL: relay.url, ...botEnv });
+  const server = await startServer({
+    settings: { 'bot.url': bot.url, 'bot.webhook-secret': WEBHOOK_SECRET, 'bot.timeout-ms': '1000' },
+  });
+  relay.target = server.httpUrl;
+  return { relay, bot, server };
+}
+
 describe('example bot answering over HTTP', () => {
   let bot;
   let server;
@@ -133,17 +145,7 @@ describe('example bot answering by signed webhook only (BOT_WEBHOOK=only)', () =
   let bot;
   let server;
   before(async () => {
-    relay = await startWebhookRelay();
-    bot = await startExampleBot({
-      BOT_WEBHOOK: 'only',
-      BOT_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      BOT_WEBHOOK_DELAY_MS: '50',
-      CHAT_SERVER_URL: relay.url,
-    });
-    server = await startServer({
-      settings: { 'bot.url': bot.url, 'bot.webhook-secret': WEBHOOK_SECRET, 'bot.timeout-ms': '1000' },
-    });
-    relay.target = server.httpUrl;
+    ({ relay, bot, server } = await startBotWithWebhook({ BOT_WEBHOOK: 'only', BOT_WEBHOOK_DELAY_MS: '50' }));
   });
   after(async () => {
     await stopAndCheck(server);
@@ -189,18 +191,8 @@ describe('example bot answering both ways (BOT_WEBHOOK=1)', () => {
   let bot;
   let server;
   before(async () => {
-    relay = await startWebhookRelay();
-    bot = await startExampleBot({
-      BOT_WEBHOOK: '1',
-      BOT_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      // No delay: the webhook races the HTTP reply.
-      BOT_WEBHOOK_DELAY_MS: '0',
-      CHAT_SERVER_URL: relay.url,
-    });
-    server = await startServer({
-      settings: { 'bot.url': bot.url, 'bot.webhook-secret': WEBHOOK_SECRET, 'bot.timeout-ms': '1000' },
-    });
-    relay.target = server.httpUrl;
+    // No delay: the webhook races the HTTP reply.
+    ({ relay, bot, server } = await startBotWithWebhook({ BOT_WEBHOOK: '1', BOT_WEBHOOK_DELAY_MS: '0' }));
   });
   after(async () => {
     await stopAndCheck(server);
