@@ -19,6 +19,8 @@ void create_demo_users(auth::UserStore& store, std::int64_t now) {
       Demo{"user1", "user1", auth::Role::kCustomer},
       Demo{"agent1", "agent1", auth::Role::kAgent},
       Demo{"agent2", "agent2", auth::Role::kAgent},
+      // For the supervisor page and the admin API.
+      Demo{"admin", "admin", auth::Role::kAdmin},
   };
   for (const Demo& demo : kDemoUsers) {
     if (store.find_user_by_username(demo.username)) continue;

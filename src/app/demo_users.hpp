@@ -1,4 +1,5 @@
-// Demo mode's users: user1 (customer), agent1 and agent2 (agents), all with password 1234.
+// Demo mode's users: user1 (customer), agent1 and agent2 (agents) and admin (ADMIN), all with
+// password 1234.
 #pragma once
 
 #include <cstdint>

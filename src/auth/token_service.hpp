@@ -4,8 +4,9 @@
 // The token model:
 // - Access token: an HS256 JWT (sub, role, name, iat, exp, jti, iss), 1 h by default, kept in the
 //   browser's memory only and sent on STOMP CONNECT. Revoked by jti until it would expire.
-// - Refresh token: 256 random bits in an HttpOnly cookie (Path=/api/auth), 30 days by default and
-//   sliding: every use rotates it. Only its SHA-256 is stored. Presenting a rotated token again
+// - Refresh token: 256 random bits in an HttpOnly cookie (Path=/api/auth), or in the JSON body for
+//   a widget in a cross-site iframe (http/auth_routes.hpp), 30 days by default and sliding: every
+//   use rotates it. Only its SHA-256 is stored. Presenting a rotated token again
 //   means a copy was stolen: the whole family (that login's chain) is revoked and the event logged.
 // - WebSocket ticket: 128 random bits, single use, 30 s, for clients that cannot send headers on a
 //   WebSocket handshake (?ticket=). Access tokens themselves are never accepted in URLs.

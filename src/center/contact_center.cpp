@@ -106,13 +106,6 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
 
 ContactCenter::~ContactCenter() = default;
 
-template <class Work>
-asio::awaitable<Answer> ContactCenter::on_service(Work&& work) {
-  // Not a coroutine itself: it hands a named task to co_spawn and returns what co_spawn returns.
-  auto task = [work = std::forward<Work>(work)]() mutable -> asio::awaitable<Answer> { co_return work(); };
-  return asio::co_spawn(executor_, std::move(task), asio::use_awaitable);
-}
-
 void ContactCenter::add_handlers(broker::AppRouter& router) {
   add_routing_handlers(router);
   add_offline_handlers(router);
@@ -150,8 +143,10 @@ util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_messa
   if (!stored.stored()) return util::unexpected(std::string("the conversation refused the message"));
   // A retry of a message already stored was already answered, or is being answered.
   if (stored.duplicate()) return Accepted{stored.message.message_id, conversation.id, true};
+  figures_.message(now);
   // While a human has the customer's room, the bot is silent.
   if (!human_has_conversation(conversation.id)) {
+    figures_.bot_asked(now);
     // Awaited from now on: the bot's webhook may come before its HTTP reply.
     pending_[stored.message.message_id] =
         PendingAnswer{.conversation_id = conversation.id, .customer_id = caller.user_id, .seq = stored.message.seq};
@@ -184,7 +179,8 @@ asio::awaitable<void> ContactCenter::ask_bot(std::string conversation_id, std::s
   if (pending == pending_.end()) co_return;  // the webhook answered while the bot was being asked
   if (outcome.answer) {
     pending_.erase(pending);
-    deliver_bot_answer(conversation_id, customer_id, message_id, *outcome.answer);
+    const bool delivered = deliver_bot_answer(conversation_id, customer_id, message_id, *outcome.answer);
+    if (delivered && outcome.failed) figures_.bot_failed(now_ms());
     co_return;
   }
   // The bot promised a webhook; if it does not come within the bot timeout, apologise.
@@ -194,7 +190,9 @@ asio::awaitable<void> ContactCenter::ask_bot(std::string conversation_id, std::s
   if (error || !pending_.contains(message_id)) co_return;  // the webhook answered first
   pending_.erase(message_id);
   metrics_.error("bot_webhook_timeout");
-  deliver_bot_answer(conversation_id, customer_id, message_id, chat::bot_unavailable_answer());
+  if (deliver_bot_answer(conversation_id, customer_id, message_id, chat::bot_unavailable_answer())) {
+    figures_.bot_failed(now_ms());
+  }
 }
 
 bool ContactCenter::deliver_bot_answer(const std::string& conversation_id, const std::string& customer_id,
@@ -209,6 +207,7 @@ bool ContactCenter::deliver_bot_answer(const std::string& conversation_id, const
   record.reply_to = reply_to;
   const chat::AppendResult stored = store_.append_message(record);
   if (stored.status != chat::AppendStatus::kStored) return false;  // already answered: one answer only
+  figures_.message(stored.message.created_at);
   json::object body{{"conversationId", conversation_id},
                     {"messageId", stored.message.message_id},
                     {"replyTo", reply_to},

@@ -10,7 +10,9 @@
 // by the bot's HTTP reply or its webhook, whichever comes first, or by the apology when the bot
 // fails. contact_center_routing.cpp holds consult requests, agents and 1:1 rooms: the pure
 // chat::Routing engine decides, this class stores and announces what it decided, and arms one timer
-// at its next deadline.
+// at its next deadline. contact_center_views.cpp answers the pages' read-only questions (current
+// consult, queue, an agent's rooms, agents, live figures) from the same executor, and
+// contact_center_canned.cpp keeps the agents' canned responses.
 //
 // Who may read a room is asked on every SUBSCRIBE from I/O threads, so the room members are also
 // kept in a small map behind a mutex (the only lock here).
@@ -36,6 +38,7 @@
 #include "broker/publisher.hpp"
 #include "center/bot_gateway.hpp"
 #include "chat/chat_store.hpp"
+#include "chat/live_figures.hpp"
 #include "chat/routing.hpp"
 #include "chat/webhook_signature.hpp"
 #include "config/config.hpp"
@@ -91,6 +94,24 @@ class ContactCenter {
   boost::asio::awaitable<Answer> audit(Caller caller, std::map<std::string, std::string> query);
   // GET /api/consult/offline (agents, admins): messages customers left instead of waiting.
   boost::asio::awaitable<Answer> offline_requests(Caller caller, bool include_handled);
+
+  // Read-only views for the pages (contact_center_views.cpp); each reads the routing state on the
+  // service executor, changes nothing, and answers 403 to the roles it is not for.
+  // GET /api/consult/current (customers): their bot conversation id and open request, if any.
+  boost::asio::awaitable<Answer> current_consult(Caller caller);
+  // GET /api/consult/queue (agents, admins): the waiting requests, in queue order.
+  boost::asio::awaitable<Answer> consult_queue(Caller caller);
+  // GET /api/agent/rooms (agents): the caller's open rooms, so a reloaded console restores them.
+  boost::asio::awaitable<Answer> agent_rooms(Caller caller);
+  // GET /api/agents (agents, admins): every agent seen since start, e.g. to pick a transfer target.
+  boost::asio::awaitable<Answer> agent_list(Caller caller);
+  // GET /api/admin/stats (admins): the supervisor page's live figures.
+  boost::asio::awaitable<Answer> stats(Caller caller);
+
+  // The caller's canned responses (agents; contact_center_canned.cpp): GET reads the list, PUT
+  // replaces it whole with the entries of `body` (chat/canned_responses.hpp has the limits).
+  boost::asio::awaitable<Answer> canned_responses(Caller caller);
+  boost::asio::awaitable<Answer> replace_canned_responses(Caller caller, std::string body);
 
  private:
   struct Accepted {
@@ -154,6 +175,7 @@ class ContactCenter {
 
   chat::Routing routing_;
   boost::asio::steady_timer routing_timer_;
+  chat::LiveFigures figures_;  // for GET /api/admin/stats; fed and read on the service executor
   mutable std::mutex rooms_mutex_;  // guards rooms_
   std::unordered_map<std::string, RoomMembers> rooms_;  // open rooms
 };

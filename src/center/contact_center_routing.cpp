@@ -10,6 +10,7 @@
 #include "broker/domain_error.hpp"
 #include "center/contact_center.hpp"
 #include "center/service_util.hpp"
+#include "center/wire_json.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"
@@ -141,9 +142,18 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
     return {};
   });
 
-  router.add("/app/agent.login", [this](const broker::AppMessage& message) -> std::string {
-    asio::post(executor_, [this, agent = chat::AgentRef{message.sender.user_id, message.sender.name}] {
-      apply(routing_.agent_login(agent, now_ms()));
+  router.add("/app/agent.login", [this, bad_request](const broker::AppMessage& message) -> std::string {
+    // `{}` (or no body) logs in available; `{"status":"away"}` logs in away in the same step, so a
+    // console that was away before a reconnect is never auto-assigned a request in between.
+    auto body = object_of(message.body);
+    if (!body) return bad_request(message, "body must be a JSON object");
+    std::optional<chat::AgentStatus> status = chat::AgentStatus::kAvailable;
+    if (const json::value* given = body->if_contains("status"); given != nullptr && !given->is_null()) {
+      status = given->is_string() ? chat::parse_agent_status(given->as_string()) : std::nullopt;
+    }
+    if (!status) return bad_request(message, "status, when given, must be \"available\" or \"away\"");
+    asio::post(executor_, [this, agent = chat::AgentRef{message.sender.user_id, message.sender.name}, status = *status] {
+      apply(routing_.agent_login(agent, now_ms(), status));
     });
     return {};
   });
@@ -282,6 +292,7 @@ void ContactCenter::room_send(const Caller& caller, std::string room_id, std::st
   }
   // A retry of a stored message was delivered the first time: stored and delivered once.
   if (stored.status != chat::AppendStatus::kStored) return;
+  figures_.message(stored.message.created_at);
   const std::string destination = std::string(kRoomPrefix) + room_id;
   publisher_.publish_in_stream(destination, "application/json", json::serialize(message_event(stored.message)),
                                static_cast<std::uint64_t>(stored.message.seq));
@@ -304,13 +315,8 @@ void ContactCenter::apply(chat::Effects effects) {
           } else if constexpr (std::is_same_v<E, chat::Audit>) {
             store_.append_audit(e);
           } else if constexpr (std::is_same_v<E, chat::CustomerStatus>) {
-            json::object body{{"requestId", e.request_id}, {"status", chat::to_string(e.status)}};
-            if (e.position) body["position"] = *e.position;
-            if (!e.agent_id.empty()) body["agentId"] = e.agent_id;
-            if (!e.agent_name.empty()) body["agentName"] = e.agent_name;
-            if (!e.room_id.empty()) body["roomId"] = e.room_id;
-            if (!e.reason.empty()) body["reason"] = e.reason;
-            publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json", json::serialize(body));
+            publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json",
+                                    json::serialize(consult_status_json(e)));
           } else if constexpr (std::is_same_v<E, chat::OfferRequest>) {
             json::object body{{"requestId", e.request_id},
                               {"customerId", e.customer.id},
@@ -320,6 +326,9 @@ void ContactCenter::apply(chat::Effects effects) {
                               {"lastBotMessage", e.details.last_bot_message},
                               {"waitingSince", timestamp_of(e.waiting_since)}};
             if (!e.reason.empty()) body["requeueReason"] = e.reason;
+            // So a console can read the bot conversation (GET /api/conversations/{id}/messages).
+            const auto conversation = store_.conversation_of_customer(e.customer.id);
+            body["conversationId"] = conversation ? json::value(conversation->id) : json::value(nullptr);
             publisher_.publish("/topic/consult/request", "application/json", json::serialize(body));
           } else if constexpr (std::is_same_v<E, chat::RequestUpdate>) {
             json::object body{{"requestId", e.request_id}, {"status", chat::to_string(e.status)}};
@@ -404,6 +413,7 @@ void ContactCenter::apply(chat::Effects effects) {
         },
         effect);
   }
+  figures_.queue_length(routing_.waiting_count(), now);
   arm_routing_timer();
 }
 

@@ -1,6 +1,9 @@
-// Small helpers the contact center's files share: clocks, JSON answers and request-body fields.
+// Small helpers the contact center's files share: clocks, JSON answers, request-body fields, and
+// on_service (the hand-over of HTTP work to the service executor).
 #pragma once
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -31,5 +34,13 @@ bool parse_int(std::string_view text, std::int64_t& out);
 
 // The headers a domain error refers back to (receipt, request-id), copied to outlive the frame.
 stomp::Frame cause_of(const stomp::Frame& frame);
+
+// Defined here so that every file of the service can hand work to its executor.
+template <class Work>
+boost::asio::awaitable<Answer> ContactCenter::on_service(Work&& work) {
+  // Not a coroutine itself: it hands a named task to co_spawn and returns what co_spawn returns.
+  auto task = [work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<Answer> { co_return work(); };
+  return boost::asio::co_spawn(executor_, std::move(task), boost::asio::use_awaitable);
+}
 
 }  // namespace aicc::center

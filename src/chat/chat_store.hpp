@@ -1,5 +1,6 @@
 // The storage port of the contact-center domain: conversations, their messages, consult rooms,
-// the routing engine's open requests, the audit log, left messages and satisfaction ratings.
+// the routing engine's open requests, the audit log, left messages, satisfaction ratings and the
+// agents' canned responses.
 //
 // Everything a restart must not lose lives here: every message is stored before it is delivered,
 // waiting requests are still waiting afterwards and open rooms are still open. Adapters
@@ -19,7 +20,8 @@
 // made collided with one in use.
 //
 // Table of contents: messages and their streams; conversations; rooms; routing records; the audit
-// log; left messages; ratings; the `ChatStore` port.
+// log; left messages; ratings; (canned responses: chat/canned_responses.hpp); the `ChatStore`
+// port.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chat/canned_responses.hpp"
 #include "chat/routing.hpp"
 
 namespace aicc::chat {
@@ -183,6 +186,12 @@ struct RatingRecord {
   Millis created_at = 0;      // unix ms
 };
 
+// Ratings given in a time window, for the supervisor's satisfaction figure.
+struct RatingSummary {
+  std::int64_t count = 0;  // ratings given
+  double average = 0.0;    // mean score, 1 to 5; 0 when count is 0
+};
+
 enum class RatingOutcome {
   kStored,        // the rating is stored
   kAlreadyRated,  // the room has a rating: nothing changed
@@ -275,6 +284,19 @@ class ChatStore {
   virtual RatingOutcome rate_room(const std::string& room_id, const std::string& customer_id,
                                   int score, const std::string& comment, Millis now) = 0;
   virtual std::optional<RatingRecord> find_rating(const std::string& room_id) = 0;
+  // The ratings given at or after `since` (unix ms).
+  virtual RatingSummary rating_summary(Millis since) = 0;
+
+  // Canned responses: each agent's own list. The caller checks the limits
+  // (parse_canned_responses) and makes the ids.
+
+  // The agent's list in the order it was saved; empty when they have none.
+  virtual std::vector<CannedResponse> canned_responses(const std::string& agent_id) = 0;
+  // Replaces the agent's whole list at once (an empty one deletes it); other agents' lists are
+  // untouched. A shortcut repeated within the list, or an id that is already another entry's,
+  // throws std::runtime_error and changes nothing, like every id collision here.
+  virtual void replace_canned_responses(const std::string& agent_id,
+                                        const std::vector<CannedResponse>& responses) = 0;
 };
 
 }  // namespace aicc::chat

@@ -52,6 +52,13 @@ std::string_view to_string(ConsultStatus status) {
   return "waiting";
 }
 
+std::string_view presence_of(const AgentView& agent) {
+  if (agent.grace_until) return "reconnecting";
+  // Logged in without a connection and no grace running (agent_grace 0): gone, for all purposes.
+  if (!agent.online || !agent.connected) return "offline";
+  return agent.status == AgentStatus::kAway ? "away" : "available";
+}
+
 std::string_view to_string(AssignMode mode) {
   return mode == AssignMode::kAuto ? "auto" : "manual";
 }
@@ -208,13 +215,13 @@ Effects Routing::cancel(std::string_view customer_id, std::string_view request_i
 
 // Agents.
 
-Effects Routing::agent_login(const AgentRef& agent, Millis now) {
+Effects Routing::agent_login(const AgentRef& agent, Millis now, AgentStatus initial) {
   Effects out;
   Agent& a = agents_[agent.id];
   a.ref = agent;
   if (!a.online) a.idle_since = now;
   a.online = true;
-  a.status = AgentStatus::kAvailable;
+  a.status = initial;
   if (!a.connected) reconnect(a, out);
   // Assign what is due first, so the agent is not shown offers that are taken at once.
   drain(now, out);
@@ -421,6 +428,7 @@ Effects Routing::transfer(std::string_view room_id, std::string_view by_agent_id
   from.rooms.erase(request->record.room_id);
   to->rooms.insert(request->record.room_id);
   to->idle_since = now;
+  request->assigned_at = now;
   request->record.agent = to->ref;
   request->record.mode = AssignMode::kManual;
   const RequestRecord& r = request->record;
@@ -559,6 +567,8 @@ std::vector<WaitingView> Routing::waiting() const {
     const Request& request = requests_.at(id);
     result.push_back(WaitingView{.request_id = id,
                                  .customer_id = request.record.customer.id,
+                                 .customer_name = request.record.customer.display_name,
+                                 .details = request.record.details,
                                  .position = ++position,
                                  .waiting_since = request.queued_since,
                                  .requeued = key.lane == 0,
@@ -594,7 +604,15 @@ std::optional<RoomView> Routing::room(std::string_view room_id) const {
   return RoomView{.room_id = it->first,
                   .request_id = request.record.id,
                   .customer = request.record.customer,
-                  .agent = request.record.agent};
+                  .agent = request.record.agent,
+                  .details = request.record.details,
+                  .assigned_at = request.waiting() ? std::nullopt : request.assigned_at};
+}
+
+std::optional<CustomerStatus> Routing::customer_status(std::string_view customer_id) const {
+  auto it = by_customer_.find(customer_id);
+  if (it == by_customer_.end()) return std::nullopt;
+  return current_status(requests_.at(it->second));
 }
 
 // Internals.
@@ -779,6 +797,7 @@ void Routing::assign(Request& request, Agent& agent, AssignMode mode, std::strin
   r.requeued_at.reset();
   agent.rooms.insert(r.room_id);
   agent.idle_since = now;
+  request.assigned_at = now;
   out.emplace_back(
       Audit{.event = mode == AssignMode::kAuto ? AuditEvent::kAutoAssign : AuditEvent::kAccept,
             .at = now,
@@ -887,6 +906,8 @@ CustomerStatus Routing::current_status(const Request& request) const {
         r.mode == AssignMode::kAuto ? ConsultStatus::kAutoAssigned : ConsultStatus::kConnected;
     status.agent_id = r.agent.id;
     status.agent_name = r.agent.display_name;
+    auto agent = agents_.find(r.agent.id);
+    status.agent_reconnecting = agent != agents_.end() && agent->second.grace_until.has_value();
   }
   return status;
 }

@@ -113,6 +113,8 @@ struct CustomerStatus {
   std::string agent_name{};  // idem
   std::string room_id{};     // once the request has a room
   std::string reason{};  // why this status came now: "transferred", "agent_grace_expired"; or empty
+  bool agent_reconnecting = false;  // with kConnected/kAutoAssigned: the agent's connections all
+                                    // dropped and agent_grace is running
 };
 
 // A request put up for agents: to `/topic/consult/request`, delivered to `recipients` only
@@ -272,9 +274,11 @@ using Effects = std::vector<Effect>;
 struct WaitingView {
   std::string request_id{};
   std::string customer_id{};
-  int position = 0;          // 1-based
-  Millis waiting_since = 0;  // when it (re)entered the queue
-  bool requeued = false;     // in the head lane after a requeue
+  std::string customer_name{};  // as the customer's token named them
+  RequestDetails details{};     // as asked, what the agents' consoles show
+  int position = 0;             // 1-based
+  Millis waiting_since = 0;     // when it (re)entered the queue
+  bool requeued = false;        // in the head lane after a requeue
   std::size_t rejections = 0;
 };
 
@@ -288,11 +292,19 @@ struct AgentView {
   std::optional<Millis> grace_until{};  // set while disconnected with rooms or logged in
 };
 
+// How a console or the supervisor page shows an agent, first match wins: "reconnecting" (their
+// connections dropped and agent_grace is running), "offline" (not logged in), "away", "available".
+std::string_view presence_of(const AgentView& agent);
+
 struct RoomView {
   std::string room_id{};
   std::string request_id{};
   CustomerRef customer{};
-  AgentRef agent{};  // id empty while the room waits in the queue after a requeue
+  AgentRef agent{};          // id empty while the room waits in the queue after a requeue
+  RequestDetails details{};  // of the request the room serves
+  std::optional<Millis> assigned_at{};  // when `agent` got it (accept, auto-assignment, transfer);
+                                        // empty while waiting, and for rooms restored after a
+                                        // restart (the store does not keep it)
 };
 
 class Routing {
@@ -304,9 +316,11 @@ class Routing {
   // Withdraws a waiting request of this customer (kNotWaiting once it has an agent).
   Effects cancel(std::string_view customer_id, std::string_view request_id, Millis now);
 
-  // Online and available, connected; receives the waiting offers. Rooms kept through a grace
+  // Online with status `initial` (available unless the console says it stays away), connected;
+  // receives the waiting offers. The status is set before anything is assigned, so an agent who
+  // logs in away is never auto-assigned a due request in between. Rooms kept through a grace
   // period are kept for good.
-  Effects agent_login(const AgentRef& agent, Millis now);
+  Effects agent_login(const AgentRef& agent, Millis now, AgentStatus initial = AgentStatus::kAvailable);
   // Offline: no more offers or assignments. The agent keeps the rooms they have.
   Effects agent_logout(std::string_view agent_id, Millis now);
   // Away agents get offers but no auto-assignment. Refused (kAgentOffline) before login.
@@ -343,6 +357,11 @@ class Routing {
   std::vector<AgentView> agents() const;     // every agent seen since start, by id
   std::vector<RoomView> rooms() const;       // by room id
   std::optional<RoomView> room(std::string_view room_id) const;
+  std::size_t waiting_count() const { return queue_.size(); }
+  // Where the customer's open request stands, as `/user/queue/consult/status` would say it now
+  // (waiting with its position, or connected / auto_assigned with agent and room, and whether that
+  // agent is reconnecting); nullopt when they have no open request. Changes nothing.
+  std::optional<CustomerStatus> customer_status(std::string_view customer_id) const;
   const RoutingOptions& options() const { return options_; }
 
  private:
@@ -365,8 +384,9 @@ class Routing {
     int sent_position = 0;           // last position told to the customer; 0: none this stay
     std::string pending_reason{};    // put on the next waiting status, then cleared
     std::string requeue_reason{};    // why it waits again; cleared on assignment
-    std::string previous_agent_id{};  // who had the room before the requeue
-    QueueKey key;                     // valid while waiting
+    std::string previous_agent_id{};      // who had the room before the requeue
+    std::optional<Millis> assigned_at{};  // when the current agent got it; not stored
+    QueueKey key;                         // valid while waiting
     bool waiting() const { return record.agent.id.empty(); }
   };
 

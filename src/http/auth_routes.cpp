@@ -63,8 +63,10 @@ std::string refresh_cookie(std::string_view value, std::int64_t max_age, bool se
   return cookie;
 }
 
+// The answer of login, guest and refresh: the access token and the user, and the refresh token
+// in the cookie or (RefreshTokenIn::kBody) in the body.
 Response session_response(const Request& request, const auth::IssuedSession& session, std::int64_t now,
-                          bool secure_cookie) {
+                          bool secure_cookie, RefreshTokenIn where) {
   const auth::User& user = session.user;
   json::object body{
       {"accessToken", session.access_token},
@@ -77,15 +79,34 @@ Response session_response(const Request& request, const auth::IssuedSession& ses
         {"role", auth::to_string(user.role)},
         {"guest", user.guest}}},
   };
+  if (where == RefreshTokenIn::kBody) {
+    body["refreshToken"] = session.refresh_token;
+    body["refreshExpiresIn"] = session.refresh_expires_at - now;
+  }
   Response response = make_response(request, bhttp::status::ok, json::serialize(body), "application/json");
-  response.set(bhttp::field::set_cookie,
-               refresh_cookie(session.refresh_token, session.refresh_expires_at - now, secure_cookie));
+  if (where == RefreshTokenIn::kCookie) {
+    response.set(bhttp::field::set_cookie,
+                 refresh_cookie(session.refresh_token, session.refresh_expires_at - now, secure_cookie));
+  }
   return response;
 }
 
-Response with_cleared_cookie(Response response, bool secure_cookie) {
-  response.set(bhttp::field::set_cookie, refresh_cookie("", 0, secure_cookie));
+// A refused refresh or guest resume also drops the cookie, unless the client keeps its token in
+// the body: then the client never had a cookie of ours to drop.
+Response with_cleared_cookie(Response response, bool secure_cookie, RefreshTokenIn where = RefreshTokenIn::kCookie) {
+  if (where == RefreshTokenIn::kCookie) response.set(bhttp::field::set_cookie, refresh_cookie("", 0, secure_cookie));
   return response;
+}
+
+// refresh_token_in(), with its refusal as a 400 response.
+std::optional<RefreshTokenIn> token_place(const json::object& body, const Request& request,
+                                          std::optional<Response>& refusal) {
+  auto where = refresh_token_in(body);
+  if (!where) {
+    refusal = error_response(request, bhttp::status::bad_request, "bad_request", where.error());
+    return std::nullopt;
+  }
+  return where.value();
 }
 
 Response auth_error(const Request& request, auth::AuthError error) {
@@ -125,6 +146,13 @@ std::optional<auth::Principal> bearer_principal(const Request& request, auth::To
 
 }  // namespace
 
+util::Result<RefreshTokenIn, std::string> refresh_token_in(const json::object& body) {
+  const json::value* field = body.if_contains("refreshTokenIn");
+  if (field == nullptr || field->is_null()) return RefreshTokenIn::kCookie;
+  if (field->is_string() && field->as_string() == "body") return RefreshTokenIn::kBody;
+  return util::unexpected(std::string("\"refreshTokenIn\" may only be \"body\" (or absent, for the cookie)"));
+}
+
 std::string_view cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const std::size_t semicolon = header.find(';');
@@ -153,6 +181,8 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     auto username = string_field(*body, "username", request, refusal);
     auto password = string_field(*body, "password", request, refusal);
     if (refusal) co_return std::move(*refusal);
+    const auto where = token_place(*body, request, refusal);
+    if (!where) co_return std::move(*refusal);
     if (!username || !password) {
       co_return error_response(request, bhttp::status::bad_request, "bad_request",
                                "\"username\" and \"password\" are required");
@@ -177,7 +207,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     deps.throttle.record_success(*username);
     spdlog::info("login user={} role={} remote={}", session->user.id, auth::to_string(session->user.role),
                  info.remote_address);
-    co_return session_response(request, *session, now, secure_cookie(info));
+    co_return session_response(request, *session, now, secure_cookie(info), *where);
   });
 
   router.add_async(bhttp::verb::post, "/api/auth/guest",
@@ -186,8 +216,13 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     auto body = body_object(request, refusal);
     if (!body) co_return std::move(*refusal);
     auto display_name = string_field(*body, "displayName", request, refusal);
+    auto from_body = string_field(*body, "refreshToken", request, refusal);
     if (refusal) co_return std::move(*refusal);
-    const std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+    const auto where = token_place(*body, request, refusal);
+    if (!where) co_return std::move(*refusal);
+    // The guest to resume: the cookie's, else the one the body names (an embedded widget's).
+    std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+    if (cookie.empty() && from_body) cookie = *from_body;
     // Only the creation of new customers is limited; a returning one always gets back in.
     if (cookie.empty() && !deps.guest_limiter.allow(info.remote_address, std::chrono::steady_clock::now())) {
       deps.metrics.error("guest_rate_limited");
@@ -209,9 +244,9 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
                      info.remote_address);
         deps.metrics.error("refresh_token_reuse");
       }
-      co_return with_cleared_cookie(auth_error(request, session.error()), secure_cookie(info));
+      co_return with_cleared_cookie(auth_error(request, session.error()), secure_cookie(info), *where);
     }
-    co_return session_response(request, *session, now, secure_cookie(info));
+    co_return session_response(request, *session, now, secure_cookie(info), *where);
   });
 
   router.add_async(bhttp::verb::post, "/api/auth/refresh",
@@ -221,6 +256,8 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     if (!body) co_return std::move(*refusal);
     auto from_body = string_field(*body, "refreshToken", request, refusal);
     if (refusal) co_return std::move(*refusal);
+    const auto where = token_place(*body, request, refusal);
+    if (!where) co_return std::move(*refusal);
     std::string token(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
     if (token.empty() && from_body) token = *from_body;
     if (token.empty()) {
@@ -236,9 +273,9 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         spdlog::warn("security: refresh token reused remote={}; its family was revoked", info.remote_address);
         deps.metrics.error("refresh_token_reuse");
       }
-      co_return with_cleared_cookie(auth_error(request, session.error()), secure_cookie(info));
+      co_return with_cleared_cookie(auth_error(request, session.error()), secure_cookie(info), *where);
     }
-    co_return session_response(request, *session, now, secure_cookie(info));
+    co_return session_response(request, *session, now, secure_cookie(info), *where);
   });
 
   router.add_async(bhttp::verb::post, "/api/auth/logout",
@@ -246,7 +283,16 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     std::optional<Response> refusal;
     auto principal = bearer_principal(request, deps.tokens, refusal);
     if (!principal) co_return std::move(*refusal);
-    const std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+    std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+    // A client that keeps its refresh token in the body (refreshTokenIn) names it there, so its
+    // login's family is revoked too. Any other body is ignored, as it always was.
+    if (cookie.empty()) {
+      std::optional<Response> ignored;
+      if (auto body = body_object(request, ignored)) {
+        const json::value* token = body->if_contains("refreshToken");
+        if (token != nullptr && token->is_string()) cookie = std::string(token->as_string());
+      }
+    }
     const std::int64_t now = unix_now();
     auto work = [&deps, &principal, &cookie, now] {
       std::optional<std::string_view> presented;

@@ -1,9 +1,18 @@
 // POST /api/auth/login, /guest, /refresh, /logout, /ws-ticket (PROTOCOL.md "HTTP API").
 //
-// The refresh token travels only in the `aicc_refresh` cookie (HttpOnly; SameSite=Strict;
-// Path=/api/auth; Secure over TLS or with auth.cookie-secure), or in a JSON body for clients that
-// have no cookie jar. Store and password work runs on the blocking pool, never on I/O threads.
+// The refresh token travels in the `aicc_refresh` cookie (HttpOnly; SameSite=Strict;
+// Path=/api/auth; Secure over TLS or with auth.cookie-secure). A client that gets no such cookie
+// (the widget in a cross-site iframe) asks for it in the body instead with
+// `"refreshTokenIn": "body"` on login, guest and refresh: the answer then carries `refreshToken`
+// and `refreshExpiresIn` and sets no cookie, and the client sends the token back as
+// `{"refreshToken": ...}` (guest resumes with it, like with the cookie; the cookie wins when both
+// come). Rotation and reuse detection are the same either way. Store and password work runs on
+// the blocking pool, never on I/O threads.
 #pragma once
+
+#include <boost/json/object.hpp>
+
+#include <string>
 
 #include "auth/login_throttle.hpp"
 #include "auth/token_service.hpp"
@@ -13,6 +22,7 @@
 #include "net/handshake_guard.hpp"
 #include "net/hub.hpp"
 #include "net/metrics.hpp"
+#include "util/result.hpp"
 
 namespace aicc::http {
 
@@ -32,5 +42,15 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps);
 
 // The value of cookie `name` in a Cookie header; empty when absent.
 std::string_view cookie_value(std::string_view cookie_header, std::string_view name);
+
+// Where a session answer puts the refresh token.
+enum class RefreshTokenIn {
+  kCookie,  // the aicc_refresh cookie (the default)
+  kBody,    // `refreshToken` and `refreshExpiresIn` in the JSON answer, no Set-Cookie
+};
+
+// The body's `refreshTokenIn`: absent or null is the cookie, "body" the body; any other value
+// is refused with the reason.
+util::Result<RefreshTokenIn, std::string> refresh_token_in(const boost::json::object& body);
 
 }  // namespace aicc::http

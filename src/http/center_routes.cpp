@@ -34,9 +34,39 @@ std::optional<center::Caller> caller_of(const Request& request, auth::TokenServi
   return center::Caller{principal->user_id, principal->role, principal->name};
 }
 
+// A GET of a read-only view: the bearer's caller, handed to `view`, which checks the role.
+using View = asio::awaitable<center::Answer> (center::ContactCenter::*)(center::Caller);
+void add_view(Router& router, std::string path, center::ContactCenter& center, auth::TokenService& tokens,
+              View view) {
+  router.add_async(bhttp::verb::get, std::move(path),
+                   [&center, &tokens, view](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto caller = caller_of(request, tokens, refusal);
+    if (!caller) co_return std::move(*refusal);
+    const center::Answer answer = co_await (center.*view)(std::move(*caller));
+    co_return to_response(request, answer);
+  });
+}
+
 }  // namespace
 
 void add_center_routes(Router& router, center::ContactCenter& center, auth::TokenService& tokens) {
+  add_view(router, "/api/consult/current", center, tokens, &center::ContactCenter::current_consult);
+  add_view(router, "/api/consult/queue", center, tokens, &center::ContactCenter::consult_queue);
+  add_view(router, "/api/agent/rooms", center, tokens, &center::ContactCenter::agent_rooms);
+  add_view(router, "/api/agents", center, tokens, &center::ContactCenter::agent_list);
+  add_view(router, "/api/admin/stats", center, tokens, &center::ContactCenter::stats);
+  add_view(router, "/api/agent/canned-responses", center, tokens, &center::ContactCenter::canned_responses);
+
+  router.add_async(bhttp::verb::put, "/api/agent/canned-responses",
+                   [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+    std::optional<Response> refusal;
+    auto caller = caller_of(request, tokens, refusal);
+    if (!caller) co_return std::move(*refusal);
+    const center::Answer answer = co_await center.replace_canned_responses(std::move(*caller), request.body());
+    co_return to_response(request, answer);
+  });
+
   router.add_async(bhttp::verb::post, "/api/bot/message",
                    [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
     std::optional<Response> refusal;

@@ -1,5 +1,8 @@
-// HTTP routes of the contact center: POST /api/bot/message, POST /api/bot/webhook and
-// GET /api/conversations/{id}/messages (PROTOCOL.md "HTTP API").
+// HTTP routes of the contact center: POST /api/bot/message, POST /api/bot/webhook,
+// GET /api/conversations/{id}/messages (PROTOCOL.md "HTTP API"), the admins' audit and the offline
+// requests, and the views the pages read (PROTOCOL.md "Additions beyond the base contract"):
+// GET /api/consult/current, /api/consult/queue, /api/agent/rooms, /api/agents, /api/admin/stats,
+// and GET/PUT /api/agent/canned-responses.
 #pragma once
 
 #include "auth/token_service.hpp"

@@ -292,6 +292,42 @@ TEST(Routing, AwayAgentsAreSkippedByAutoAssignmentButMayAccept) {
   EXPECT_EQ(one<Assigned>(available).request_id, first);
 }
 
+TEST(Routing, AgentLoggingInAwayIsNotAutoAssignedADueRequest) {
+  Routing routing(options());
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  routing.on_timer(kT0 + 10'000);  // due, nobody to take it
+
+  // A console that was away before its reconnect logs in away in one step: nothing is assigned
+  // between the login and its status, yet the agent still sees the offer and may accept it.
+  auto login = routing.agent_login(agent("a1"), kT0 + 20'000, AgentStatus::kAway);
+  EXPECT_TRUE(all<Assigned>(login).empty());
+  EXPECT_EQ(one<OfferRequest>(login).request_id, id);
+  EXPECT_EQ(routing.agents().at(0).status, AgentStatus::kAway);
+  EXPECT_EQ(presence_of(routing.agents().at(0)), "away");
+  EXPECT_TRUE(all<Assigned>(routing.on_timer(kT0 + 30'000)).empty());
+  EXPECT_EQ(position_of(routing, id), 1);
+
+  // Logging in again without a status is available, as before: the due request goes at once.
+  auto again = routing.agent_login(agent("a1"), kT0 + 31'000);
+  EXPECT_EQ(one<Assigned>(again).request_id, id);
+}
+
+TEST(Routing, AgentLoggingInAwayLeavesTheDueRequestToAnAvailableAgent) {
+  Routing routing(options());
+  routing.agent_login(agent("a2"), kT0);
+  routing.agent_status("a2", AgentStatus::kAway, kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1));
+  routing.on_timer(kT0 + 10'001);
+  // Every agent logging in while the request is due: the away one is skipped, the available one
+  // gets it.
+  auto away = routing.agent_login(agent("a1"), kT0 + 10'002, AgentStatus::kAway);
+  EXPECT_TRUE(all<Assigned>(away).empty());
+  auto available = routing.agent_login(agent("a3"), kT0 + 10'003, AgentStatus::kAvailable);
+  const auto assigned = one<Assigned>(available);
+  EXPECT_EQ(assigned.request_id, id);
+  EXPECT_EQ(assigned.agent.id, "a3");
+}
+
 TEST(Routing, CapacityLimitsAutoAssignmentAndManualAccept) {
   RoutingOptions o = options();
   o.max_rooms_per_agent = 2;
@@ -878,6 +914,145 @@ TEST(Routing, IdGeneratorsComeFromTheOptions) {
   const auto assigned = one<Assigned>(routing.request(customer("c1"), {}, kT0));
   EXPECT_EQ(assigned.request_id, "R1");
   EXPECT_EQ(assigned.room_id, "ROOM2");
+}
+
+// customer_status: what GET /api/consult/current answers; a read that changes nothing.
+
+TEST(Routing, CustomerStatusIsEmptyWithoutAnOpenRequest) {
+  Routing routing(options());
+  EXPECT_FALSE(routing.customer_status("c1"));
+  EXPECT_FALSE(routing.customer_status(""));
+  EXPECT_TRUE(routing.waiting().empty());  // asking created nothing
+  EXPECT_FALSE(routing.next_deadline());
+}
+
+TEST(Routing, CustomerStatusGivesThePositionWhileWaiting) {
+  Routing routing(options(RoutingMode::kManual));
+  const auto first = opened(routing.request(customer("c0"), {}, kT0));
+  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1));
+  auto status = routing.customer_status("c1");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->request_id, id);
+  EXPECT_EQ(status->customer_id, "c1");
+  EXPECT_EQ(status->status, ConsultStatus::kWaiting);
+  EXPECT_EQ(status->position, 2);
+  EXPECT_TRUE(status->agent_id.empty());
+  EXPECT_FALSE(status->agent_reconnecting);
+
+  routing.cancel("c0", first, kT0 + 2);
+  EXPECT_EQ(routing.customer_status("c1")->position, 1);
+  EXPECT_FALSE(routing.customer_status("c0"));
+  EXPECT_EQ(routing.waiting_count(), 1u);
+}
+
+TEST(Routing, CustomerStatusNamesTheAgentAndTheModeOnceAssigned) {
+  Routing routing(options());
+  routing.agent_login(agent("a1"), kT0);
+  const auto manual = opened(routing.request(customer("c1"), {}, kT0));
+  const auto assigned = one<Assigned>(routing.accept("a1", manual, kT0 + 1));
+  auto status = routing.customer_status("c1");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, ConsultStatus::kConnected);
+  EXPECT_EQ(status->agent_id, "a1");
+  EXPECT_EQ(status->agent_name, "Agent a1");
+  EXPECT_EQ(status->room_id, assigned.room_id);
+  EXPECT_FALSE(status->position);
+
+  routing.request(customer("c2"), {}, kT0 + 2);
+  routing.on_timer(kT0 + 20'000);  // past the offer window: auto-assigned
+  EXPECT_EQ(routing.customer_status("c2")->status, ConsultStatus::kAutoAssigned);
+}
+
+TEST(Routing, CustomerStatusSaysWhenTheAgentIsReconnecting) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0));
+  routing.accept("a1", id, kT0 + 1);
+  routing.agent_disconnected("a1", kT0 + 1000);
+  EXPECT_TRUE(routing.customer_status("c1")->agent_reconnecting);
+  EXPECT_EQ(routing.customer_status("c1")->status, ConsultStatus::kConnected);
+  // Asking again says the same.
+  EXPECT_TRUE(
+      one<CustomerStatus>(routing.request(customer("c1"), {}, kT0 + 2000)).agent_reconnecting);
+
+  routing.agent_reconnected("a1", kT0 + 3000);
+  EXPECT_FALSE(routing.customer_status("c1")->agent_reconnecting);
+
+  // Grace expiry: the room waits again at the head of the queue.
+  routing.agent_disconnected("a1", kT0 + 4000);
+  routing.on_timer(kT0 + 4000 + 60'000);
+  auto status = routing.customer_status("c1");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, ConsultStatus::kWaiting);
+  EXPECT_EQ(status->position, 1);
+  EXPECT_FALSE(status->agent_reconnecting);
+  EXPECT_FALSE(status->room_id.empty());
+}
+
+TEST(Routing, CustomerStatusOfRestoredRoomsSaysTheAgentIsReconnecting) {
+  Routing routing(options());
+  RequestRecord record;
+  record.id = "q1";
+  record.customer = customer("c1");
+  record.requested_at = kT0;
+  record.room_id = "r1";
+  record.agent = agent("a1");
+  routing.restore({record}, kT0 + 5);
+  auto status = routing.customer_status("c1");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->room_id, "r1");
+  EXPECT_TRUE(status->agent_reconnecting);
+  // The store does not keep when the agent got the room.
+  EXPECT_FALSE(routing.room("r1")->assigned_at);
+}
+
+TEST(Routing, ViewsCarryTheDetailsConsolesShow) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  routing.agent_login(agent("a2"), kT0);
+  const auto id =
+      opened(routing.request(customer("c1"), {"billing", "double charge", "Sorry"}, kT0 + 5));
+  const auto waiting = routing.waiting().at(0);
+  EXPECT_EQ(waiting.customer_name, "Customer c1");
+  EXPECT_EQ(waiting.details.category, "billing");
+  EXPECT_EQ(waiting.details.reason, "double charge");
+  EXPECT_EQ(waiting.details.last_bot_message, "Sorry");
+
+  const auto room_id = one<Assigned>(routing.accept("a1", id, kT0 + 100)).room_id;
+  auto room = routing.room(room_id);
+  ASSERT_TRUE(room);
+  EXPECT_EQ(room->details.category, "billing");
+  EXPECT_EQ(room->assigned_at, kT0 + 100);
+  // A transfer gives the room a new assignment time.
+  routing.transfer(room_id, "a1", std::string_view("a2"), kT0 + 900);
+  EXPECT_EQ(routing.room(room_id)->agent.id, "a2");
+  EXPECT_EQ(routing.room(room_id)->assigned_at, kT0 + 900);
+  // Back in the queue it has none.
+  routing.transfer(room_id, "a2", std::nullopt, kT0 + 1000);
+  EXPECT_FALSE(routing.room(room_id)->assigned_at);
+}
+
+TEST(Routing, AgentPresenceNamesWhatConsolesShow) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0);
+  routing.agent_login(agent("a2"), kT0);
+  routing.agent_login(agent("a3"), kT0);
+  routing.agent_status("a2", AgentStatus::kAway, kT0 + 1);
+  routing.agent_logout("a3", kT0 + 2);
+  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 3));
+  routing.accept("a1", id, kT0 + 4);
+  std::map<std::string, std::string_view> shown;
+  for (const auto& view : routing.agents()) shown[view.agent.id] = presence_of(view);
+  EXPECT_EQ(shown["a1"], "available");
+  EXPECT_EQ(shown["a2"], "away");
+  EXPECT_EQ(shown["a3"], "offline");
+
+  routing.agent_disconnected("a1", kT0 + 5);
+  EXPECT_EQ(presence_of(routing.agents().at(0)), "reconnecting");
+  EXPECT_EQ(routing.agents().at(0).active_rooms, 1);
+  routing.on_timer(kT0 + 5 + 60'000);  // grace over: logged out, rooms requeued
+  EXPECT_EQ(presence_of(routing.agents().at(0)), "offline");
+  EXPECT_EQ(routing.agents().at(0).active_rooms, 0);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "http/auth_routes.hpp"
 #include "http/router.hpp"
 
@@ -25,6 +27,35 @@ TEST(QueryParam, ReadsRawValues) {
   EXPECT_EQ(query_param("/ws?xticket=abc", "ticket"), "");
   EXPECT_EQ(query_param("/ws", "ticket"), "");
   EXPECT_EQ(query_param("/ws?ticket", "ticket"), "");
+}
+
+boost::json::object object(std::string_view text) { return boost::json::parse(text).as_object(); }
+
+TEST(RefreshTokenIn, AbsentOrNullMeansTheCookie) {
+  EXPECT_EQ(refresh_token_in(object("{}")).value(), RefreshTokenIn::kCookie);
+  EXPECT_EQ(refresh_token_in(object(R"({"refreshTokenIn":null})")).value(),
+            RefreshTokenIn::kCookie);
+  EXPECT_EQ(refresh_token_in(object(R"({"username":"a","password":"b"})")).value(),
+            RefreshTokenIn::kCookie);
+}
+
+TEST(RefreshTokenIn, BodyMeansTheBody) {
+  EXPECT_EQ(refresh_token_in(object(R"({"refreshTokenIn":"body"})")).value(),
+            RefreshTokenIn::kBody);
+}
+
+TEST(RefreshTokenIn, AnyOtherValueIsRefused) {
+  for (const char* text :
+       {R"({"refreshTokenIn":"cookie"})", R"({"refreshTokenIn":"BODY"})",
+        R"({"refreshTokenIn":"body "})", R"({"refreshTokenIn":"body\u0000"})",
+        R"({"refreshTokenIn":""})", R"({"refreshTokenIn":true})", R"({"refreshTokenIn":1})",
+        R"({"refreshTokenIn":["body"]})", R"({"refreshTokenIn":{"in":"body"}})"}) {
+    auto where = refresh_token_in(object(text));
+    ASSERT_FALSE(where) << text;
+    EXPECT_NE(where.error().find("refreshTokenIn"), std::string::npos);
+  }
+  const std::string long_value = R"({"refreshTokenIn":")" + std::string(7000, 'b') + "\"}";
+  EXPECT_FALSE(refresh_token_in(object(long_value)));
 }
 
 }  // namespace aicc::http

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { apiRequest } from './lib/auth-http.mjs';
 import {
   acceptedRoom,
   agentLogin,
@@ -16,6 +17,7 @@ import {
   nextStatus,
   quiet,
   received,
+  reconnectAgent,
   requestConsult,
   send,
   startCenter,
@@ -195,6 +197,80 @@ describe('consult routing: no agent available', () => {
     assert.equal(received(agent.assignments).length, 0);
     // Back to available: the overdue request is assigned.
     await send(agent, '/app/agent.status', { status: 'available' });
+    assert.equal((await nextJson(agent.assignments, { requestId: waiting.requestId }, 3000)).mode, 'auto');
+  });
+});
+
+describe('consult routing: logging in away (agent.login {status})', () => {
+  async function ownEntry(server, agent) {
+    const answer = await apiRequest(server, '/api/agents', { method: 'GET', bearer: agent.token });
+    assert.equal(answer.status, 200, answer.text);
+    return answer.json.agents.find((a) => a.id === agent.id);
+  }
+
+  it('an agent logging in away gets the offer of a due request but never the request; an available one does', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t);
+    const customer = await newCustomer(t, server);
+    const waiting = await requestConsult(customer);
+    await delay(WINDOW_MS + 500);  // due: the first agent to log in available would get it at once
+
+    const away = await newAgent(t, server, { loginNow: false });
+    await send(away, '/app/agent.login', { status: 'away' });
+    await nextJson(away.offers, { requestId: waiting.requestId });
+    await delay(WINDOW_MS + 500);
+    assert.equal(received(away.assignments).length, 0, 'auto-assigned to an agent who logged in away');
+    assert.equal(received(customer.status, (s) => s.status !== 'waiting').length, 0);
+    assert.deepEqual(await ownEntry(server, away), { id: away.id, name: away.name, state: 'away', status: 'away', activeRooms: 0, maxRooms: 3 });
+
+    const available = await newAgent(t, server, { loginNow: false });
+    await send(available, '/app/agent.login', { status: 'available' });
+    assert.equal((await nextJson(available.assignments, { requestId: waiting.requestId }, 3000)).mode, 'auto');
+    assert.equal((await nextStatus(customer, { status: 'auto_assigned' })).agentId, available.id);
+    assert.equal(received(away.assignments).length, 0);
+  });
+
+  it('an away agent whose connection dropped (grace over) logs in again away: still no request; {} is available', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t);  // agent-grace 1 s
+    const agent = await newAgent(t, server);
+    await send(agent, '/app/agent.status', { status: 'away' });
+    const customer = await newCustomer(t, server);
+    const waiting = await requestConsult(customer);
+    await nextJson(agent.offers, { requestId: waiting.requestId });
+
+    agent.session.client.forceDisconnect();
+    await delay(WINDOW_MS + 1000);  // the request is due, the agent's grace is over: offline
+    const offline = await ownEntry(server, agent);
+    assert.equal(offline.state, 'offline');
+    assert.equal(offline.status, 'away', 'the chosen status outlives the connection');
+
+    await reconnectAgent(t, server, agent, { loginNow: false });
+    await send(agent, '/app/agent.login', { status: 'away' });
+    await nextJson(agent.offers, { requestId: waiting.requestId });
+    await delay(500);
+    assert.equal(received(agent.assignments).length, 0, 'auto-assigned between the login and the away status');
+    assert.equal((await ownEntry(server, agent)).state, 'away');
+
+    // The body of old: {} is available, and the due request comes at once.
+    await send(agent, '/app/agent.login', {});
+    assert.equal((await nextJson(agent.assignments, { requestId: waiting.requestId }, 3000)).mode, 'auto');
+  });
+
+  it('refuses a status that is neither available nor away, and does not log in', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t);
+    const customer = await newCustomer(t, server);
+    const waiting = await requestConsult(customer);
+    const agent = await newAgent(t, server, { loginNow: false });
+    for (const body of [{ status: 'asleep' }, { status: 42 }, { status: '' }, { status: 'AWAY' }]) {
+      await send(agent, '/app/agent.login', body);
+      const error = await nextJson(agent.errors, {});
+      assert.equal(error.code, 'bad_request', JSON.stringify(body));
+      assert.match(error.message, /available.*away/);
+    }
+    await delay(WINDOW_MS + 500);
+    assert.equal(received(agent.offers).length, 0, 'a refused login still logged in');
+    assert.equal(received(agent.assignments).length, 0);
+    // Still connected; a null status is the default.
+    await send(agent, '/app/agent.login', { status: null });
     assert.equal((await nextJson(agent.assignments, { requestId: waiting.requestId }, 3000)).mode, 'auto');
   });
 });

@@ -201,20 +201,21 @@ describe('restart on the same SQLite file', () => {
 });
 
 describe('demo mode', () => {
-  it('creates user1, agent1 and agent2 with password 1234, with a warning, once', { timeout: 30000 }, async (t) => {
+  it('creates user1, agent1, agent2 and admin with password 1234, with a warning, once', { timeout: 30000 }, async (t) => {
     const dir = await createServerDir();
     t.after(() => removeServerDir(dir));
     // No JWT secret: demo mode makes one up (and says so).
     const settings = { 'jwt.secret': '', 'auth.cookie-secure': 'true' };
     const demo = await startServer({ dir, args: ['--demo'], settings });
     t.after(() => demo.stop({ signal: 'SIGKILL' }));
-    await demo.waitForLog(/created demo user agent2/);
+    await demo.waitForLog(/created demo user admin/);
     assert.match(demo.stderr, /warn.*DEMO MODE/);
     assert.match(demo.stderr, /warn.*demo user user1 \(CUSTOMER\) with password 1234/);
     assert.match(demo.stderr, /warn.*demo user agent1 \(AGENT\) with password 1234/);
+    assert.match(demo.stderr, /warn.*demo user admin \(ADMIN\) with password 1234/);
     assert.match(demo.stderr, /warn.*jwt\.secret is a random value/);
 
-    const expected = { user1: 'CUSTOMER', agent1: 'AGENT', agent2: 'AGENT' };
+    const expected = { user1: 'CUSTOMER', agent1: 'AGENT', agent2: 'AGENT', admin: 'ADMIN' };
     for (const [username, role] of Object.entries(expected)) {
       const answer = await login(demo, username, '1234');
       assert.equal(answer.status, 200, `${username}: ${answer.text}`);
@@ -240,7 +241,7 @@ describe('demo mode', () => {
     assert.match(again.stderr, /DEMO MODE/);
     assert.doesNotMatch(again.stderr, /created demo user/);
     const list = await runUserCommand(dir, ['list']);
-    assert.equal(list.stdout.trim().split('\n').length, 1 + 3, `three users:\n${list.stdout}`);
+    assert.equal(list.stdout.trim().split('\n').length, 1 + 4, `four users:\n${list.stdout}`);
     const result = await again.stop();
     assert.equal(result.code, 0, `exit code; stderr:\n${result.stderr}`);
   });

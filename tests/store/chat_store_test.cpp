@@ -33,12 +33,14 @@ using chat::AuditEntry;
 using chat::AuditEvent;
 using chat::AuditQuery;
 using chat::CandidateVerdict;
+using chat::CannedResponse;
 using chat::ChatStore;
 using chat::ConversationRecord;
 using chat::LeftMessageRecord;
 using chat::MessageRecord;
 using chat::Millis;
 using chat::RatingOutcome;
+using chat::RatingSummary;
 using chat::RequestRecord;
 using chat::RoomRecord;
 using chat::SenderRole;
@@ -120,6 +122,26 @@ LeftMessageRecord make_left(std::string id, Millis at) {
   left.text = "please call me back";
   left.created_at = at;
   return left;
+}
+
+std::vector<CannedResponse> make_canned(const std::string& prefix, std::size_t count) {
+  std::vector<CannedResponse> responses;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string n = std::to_string(i);
+    responses.push_back(
+        {.id = prefix + "_id_" + n, .shortcut = prefix + n, .text = "text " + prefix + n});
+  }
+  return responses;
+}
+
+void expect_same_canned(const std::vector<CannedResponse>& actual,
+                        const std::vector<CannedResponse>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    EXPECT_EQ(actual[i].id, expected[i].id) << i;
+    EXPECT_EQ(actual[i].shortcut, expected[i].shortcut) << i;
+    EXPECT_EQ(actual[i].text, expected[i].text) << i;
+  }
 }
 
 void expect_same_message(const MessageRecord& actual, const MessageRecord& expected) {
@@ -900,6 +922,22 @@ TYPED_TEST_P(ChatStoreContract, ARoomIsRatedOnceFromOneToFive) {
   EXPECT_EQ(this->store().rate_room("r_3", "cust_1", 5, "", kNow), RatingOutcome::kStored);
 }
 
+TYPED_TEST_P(ChatStoreContract, SummarizesTheRatingsOfAWindow) {
+  EXPECT_EQ(this->store().rating_summary(0).count, 0);
+  EXPECT_EQ(this->store().rating_summary(0).average, 0.0);
+  for (const char* room : {"r_1", "r_2", "r_3"}) this->open_room(room);
+  ASSERT_EQ(this->store().rate_room("r_1", "cust_1", 2, "", kNow), RatingOutcome::kStored);
+  ASSERT_EQ(this->store().rate_room("r_2", "cust_1", 4, "", kNow + 10), RatingOutcome::kStored);
+  ASSERT_EQ(this->store().rate_room("r_3", "cust_1", 5, "", kNow + 20), RatingOutcome::kStored);
+  const RatingSummary all = this->store().rating_summary(kNow);
+  EXPECT_EQ(all.count, 3);
+  EXPECT_NEAR(all.average, 11.0 / 3.0, 1e-9);
+  const RatingSummary later = this->store().rating_summary(kNow + 10);  // from that moment on
+  EXPECT_EQ(later.count, 2);
+  EXPECT_NEAR(later.average, 4.5, 1e-9);
+  EXPECT_EQ(this->store().rating_summary(kNow + 21).count, 0);
+}
+
 // Strings and persistence
 
 TYPED_TEST_P(ChatStoreContract, HostileStringsAreStoredExactly) {
@@ -994,6 +1032,74 @@ TYPED_TEST_P(ChatStoreContract, HostileStringsAreStoredExactly) {
   EXPECT_EQ(this->store().find_rating(room_id)->comment, strings[5]);
 }
 
+// Canned responses
+
+TYPED_TEST_P(ChatStoreContract, CannedResponsesAreKeptPerAgentInTheOrderSaved) {
+  EXPECT_TRUE(this->store().canned_responses("agent_1").empty());
+  // Saved in an order that is not the ids' nor the shortcuts'.
+  std::vector<CannedResponse> first = {{.id = "cr_z", .shortcut = "zeta", .text = "last letter"},
+                                       {.id = "cr_a", .shortcut = "alpha", .text = "first letter"},
+                                       {.id = "cr_m", .shortcut = "mid", .text = "line 1\nline 2"}};
+  this->store().replace_canned_responses("agent_1", first);
+  const auto other = make_canned("b", 2);
+  this->store().replace_canned_responses("agent_2", other);
+  expect_same_canned(this->store().canned_responses("agent_1"), first);
+  expect_same_canned(this->store().canned_responses("agent_2"), other);
+
+  // A replacement drops what is not in the new list; the same shortcut may come back with a new
+  // id, and the other agent's list is untouched.
+  const std::vector<CannedResponse> second = {
+      {.id = "cr_n", .shortcut = "alpha", .text = "new text"}};
+  this->store().replace_canned_responses("agent_1", second);
+  expect_same_canned(this->store().canned_responses("agent_1"), second);
+  expect_same_canned(this->store().canned_responses("agent_2"), other);
+
+  this->store().replace_canned_responses("agent_1", {});
+  EXPECT_TRUE(this->store().canned_responses("agent_1").empty());
+  expect_same_canned(this->store().canned_responses("agent_2"), other);
+  // Two agents may use the same shortcut (ids stay unique).
+  std::vector<CannedResponse> same_shortcut = make_canned("b", 1);
+  same_shortcut[0].id = "cr_own";
+  this->store().replace_canned_responses("agent_1", same_shortcut);
+  expect_same_canned(this->store().canned_responses("agent_1"), same_shortcut);
+  expect_same_canned(this->store().canned_responses("agent_2"), other);
+}
+
+TYPED_TEST_P(ChatStoreContract, CannedResponsesAreReplacedWholeOrNotAtAll) {
+  const auto kept = make_canned("k", 3);
+  this->store().replace_canned_responses("agent_1", kept);
+  // A shortcut twice in one list.
+  std::vector<CannedResponse> twice = make_canned("n", 3);
+  twice[2].shortcut = twice[0].shortcut;
+  EXPECT_THROW(this->store().replace_canned_responses("agent_1", twice), std::runtime_error);
+  expect_same_canned(this->store().canned_responses("agent_1"), kept);
+  // An id that another agent's entry has.
+  this->store().replace_canned_responses("agent_2", make_canned("o", 1));
+  std::vector<CannedResponse> taken = make_canned("n", 2);
+  taken[1].id = "o_id_0";
+  EXPECT_THROW(this->store().replace_canned_responses("agent_1", taken), std::runtime_error);
+  expect_same_canned(this->store().canned_responses("agent_1"), kept);
+  // Both fixed: stored.
+  this->store().replace_canned_responses("agent_1", make_canned("n", 100));
+  EXPECT_EQ(this->store().canned_responses("agent_1").size(), 100u);
+}
+
+TYPED_TEST_P(ChatStoreContract, CannedResponsesKeepHostileStringsExactly) {
+  const std::string nul("a\0b", 3);
+  const std::vector<CannedResponse> hostile = {
+      {.id = "cr_1", .shortcut = nul, .text = std::string("text\0with NUL", 14)},
+      {.id = "cr_2",
+       .shortcut = "'; DROP TABLE canned_responses; --",
+       .text = std::string(1000, 'x')},
+      {.id = "cr_3", .shortcut = "한국어", .text = "🙂 \"quoted\" \\ back"},
+      {.id = "cr_4", .shortcut = "A", .text = "upper"},
+      {.id = "cr_5", .shortcut = "a", .text = "lower: shortcuts compare byte for byte"}};
+  const std::string agent = std::string("agent\0x", 7);
+  this->store().replace_canned_responses(agent, hostile);
+  expect_same_canned(this->store().canned_responses(agent), hostile);
+  EXPECT_TRUE(this->store().canned_responses("agent").empty());
+}
+
 TYPED_TEST_P(ChatStoreContract, EverythingSurvivesAReopen) {
   if constexpr (!TypeParam::kPersistent) {
     GTEST_SKIP() << "this backend does not persist";
@@ -1017,6 +1123,8 @@ TYPED_TEST_P(ChatStoreContract, EverythingSurvivesAReopen) {
     this->store().append_audit(make_audit(AuditEvent::kReject, kNow, "req_1", "agent_2"));
     ASSERT_TRUE(this->store().add_left_message(make_left("l_1", kNow)));
     ASSERT_EQ(this->store().rate_room("r_2", "cust_1", 5, "great", kNow), RatingOutcome::kStored);
+    const auto canned = make_canned("c", 3);
+    this->store().replace_canned_responses("agent_1", canned);
 
     this->reopen();
 
@@ -1040,6 +1148,7 @@ TYPED_TEST_P(ChatStoreContract, EverythingSurvivesAReopen) {
               (std::vector<std::string>{"l_1"}));
     EXPECT_EQ(this->store().rate_room("r_2", "cust_1", 1, "", kNow), RatingOutcome::kAlreadyRated);
     EXPECT_EQ(this->store().find_rating("r_2")->score, 5);
+    expect_same_canned(this->store().canned_responses("agent_1"), canned);
   }
 }
 
@@ -1053,8 +1162,10 @@ REGISTER_TYPED_TEST_SUITE_P(
     RoutingRecordsRoundTripIntoRestore, RoutingEffectsAppliedToTheStoreRestoreTheSameState,
     AuditEntriesKeepEveryFieldAndTheirCandidates, AuditQueryFiltersByTimeRequestAndAgentWithALimit,
     AuditPagesWithACursorInBothOrders, PurgeDropsOldAuditEntriesOnly,
-    LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
-    HostileStringsAreStoredExactly, EverythingSurvivesAReopen);
+    LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive, SummarizesTheRatingsOfAWindow,
+    HostileStringsAreStoredExactly, CannedResponsesAreKeptPerAgentInTheOrderSaved,
+    CannedResponsesAreReplacedWholeOrNotAtAll, CannedResponsesKeepHostileStringsExactly,
+    EverythingSurvivesAReopen);
 
 using SqliteBackends = ::testing::Types<SqliteInMemory, SqliteFile>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, ChatStoreContract, SqliteBackends);
@@ -1141,6 +1252,34 @@ TEST(SqliteChatStoreSchema, HotQueriesUseTheirIndexes) {
   expect_index("SELECT * FROM audit_log WHERE at >= 5 AND at < 9", "audit_log_at");
   expect_index("SELECT * FROM audit_log WHERE agent_id = 'a' OR from_agent_id = 'a' ORDER BY id",
                "audit_log_from_agent");
+  expect_index(
+      "SELECT id, shortcut, text FROM canned_responses WHERE agent_id = 'a' ORDER BY position",
+      "PRIMARY KEY (agent_id=?)");
+}
+
+// A database written by the first release (chat schema 1) gains the canned responses table on
+// the next start and keeps everything it had.
+TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
+  TempFile file;
+  {
+    SqliteChatStore store(file.path());
+    store.get_or_create_conversation("cust_1", "c_1", kNow);
+  }
+  {
+    // Back to what version 1 left: no table, no record of migration 2.
+    Database db(file.path());
+    db.execute(
+        "DROP TABLE canned_responses; DELETE FROM schema_migrations WHERE component = 'chat' AND "
+        "version = 2",
+        "pretend the database is at chat schema 1");
+    EXPECT_EQ(db.schema_version("chat"), 1);
+  }
+  SqliteChatStore store(file.path());
+  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 2);
+  EXPECT_TRUE(store.find_conversation("c_1").has_value());
+  store.replace_canned_responses("agent_1", make_canned("u", 2));
+  EXPECT_EQ(store.canned_responses("agent_1").size(), 2u);
 }
 
 // Two connections (two processes, or two stores on one file) appending to one stream: BEGIN

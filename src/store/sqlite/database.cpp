@@ -117,6 +117,8 @@ std::string Statement::column_text(int index) const {
 
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
 
+double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
+
 bool Statement::column_bool(int index) const { return column_int(index) != 0; }
 
 bool Statement::column_is_null(int index) const {

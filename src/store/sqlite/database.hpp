@@ -60,6 +60,7 @@ class Statement {
 
   std::string column_text(int index) const;  // NULL reads as ""
   std::int64_t column_int(int index) const;  // NULL reads as 0
+  double column_double(int index) const;     // NULL reads as 0
   bool column_bool(int index) const;
   bool column_is_null(int index) const;
 

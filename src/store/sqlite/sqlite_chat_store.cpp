@@ -17,11 +17,13 @@ using chat::AuditEntry;
 using chat::AuditEvent;
 using chat::AuditQuery;
 using chat::CandidateVerdict;
+using chat::CannedResponse;
 using chat::ConversationRecord;
 using chat::LeftMessageRecord;
 using chat::MessageRecord;
 using chat::Millis;
 using chat::RatingOutcome;
+using chat::RatingSummary;
 using chat::RatingRecord;
 using chat::RequestRecord;
 using chat::RoomRecord;
@@ -145,6 +147,17 @@ CREATE TABLE ratings (
   comment     TEXT NOT NULL,
   created_at  INTEGER NOT NULL
 ) STRICT;
+)sql"},
+    Migration{2, "canned responses of agents", R"sql(
+CREATE TABLE canned_responses (
+  agent_id TEXT NOT NULL,
+  position INTEGER NOT NULL,  -- 0, 1, 2, ... in the order the agent saved them
+  id       TEXT NOT NULL UNIQUE,
+  shortcut TEXT NOT NULL,
+  text     TEXT NOT NULL,
+  PRIMARY KEY (agent_id, position),
+  UNIQUE (agent_id, shortcut)
+) STRICT, WITHOUT ROWID;
 )sql"},
 };
 
@@ -810,6 +823,15 @@ RatingOutcome SqliteChatStore::rate_room(const std::string& room_id, const std::
   return RatingOutcome::kStored;
 }
 
+RatingSummary SqliteChatStore::rating_summary(Millis since) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare("SELECT COUNT(*), COALESCE(AVG(score), 0) FROM ratings WHERE created_at >= ?1",
+                            "summarize the ratings");
+  select.bind_int(1, since);
+  if (!select.step()) return {};
+  return RatingSummary{.count = select.column_int(0), .average = select.column_double(1)};
+}
+
 std::optional<RatingRecord> SqliteChatStore::find_rating(const std::string& room_id) {
   std::lock_guard lock(mutex_);
   auto select = db_.prepare(
@@ -824,6 +846,49 @@ std::optional<RatingRecord> SqliteChatStore::find_rating(const std::string& room
                       .score = static_cast<int>(select.column_int(3)),
                       .comment = select.column_text(4),
                       .created_at = select.column_int(5)};
+}
+
+// Canned responses
+
+std::vector<CannedResponse> SqliteChatStore::canned_responses(const std::string& agent_id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT id, shortcut, text FROM canned_responses WHERE agent_id = ?1 ORDER BY position",
+      "read the canned responses of an agent");
+  select.bind_text(1, agent_id);
+  std::vector<CannedResponse> responses;
+  while (select.step()) {
+    responses.push_back(CannedResponse{.id = select.column_text(0),
+                                       .shortcut = select.column_text(1),
+                                       .text = select.column_text(2)});
+  }
+  return responses;
+}
+
+void SqliteChatStore::replace_canned_responses(const std::string& agent_id,
+                                               const std::vector<CannedResponse>& responses) {
+  std::lock_guard lock(mutex_);
+  // One transaction: a reader sees the old list or the new one, and a refused entry (a repeated
+  // shortcut or a taken id throws) rolls the whole replacement back.
+  Transaction transaction(db_);
+  db_.prepare("DELETE FROM canned_responses WHERE agent_id = ?1",
+              "clear the canned responses of an agent")
+      .bind_text(1, agent_id)
+      .run();
+  std::int64_t position = 0;
+  for (const CannedResponse& response : responses) {
+    db_.prepare(
+           "INSERT INTO canned_responses (agent_id, position, id, shortcut, text) "
+           "VALUES (?1, ?2, ?3, ?4, ?5)",
+           "store a canned response")
+        .bind_text(1, agent_id)
+        .bind_int(2, position++)
+        .bind_text(3, response.id)
+        .bind_text(4, response.shortcut)
+        .bind_text(5, response.text)
+        .run();
+  }
+  transaction.commit();
 }
 
 }  // namespace aicc::store::sqlite

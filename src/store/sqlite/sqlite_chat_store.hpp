@@ -1,6 +1,6 @@
 // The chat::ChatStore port on SQLite: conversations, messages, rooms, routing records, the audit
-// log, left messages and ratings in one database file (or in memory, for tests). It may share the
-// file with the SqliteUserStore: each keeps its own schema component.
+// log, left messages, ratings and canned responses in one database file (or in memory, for tests).
+// It may share the file with the SqliteUserStore: each keeps its own schema component.
 //
 // Tables (schema "chat", see the migrations in the .cpp):
 //   streams             id PK, kind ('conversation' | 'room'): the one id space of both kinds
@@ -20,6 +20,8 @@
 //   left_messages       id PK, the LeftMessageRecord fields; indexed by (created_at, id)
 //   ratings             room_id PK -> rooms, customer_id, agent_id, score CHECK 1..5, comment,
 //                       created_at
+//   canned_responses    (agent_id, position) PK, id UNIQUE, shortcut, text; UNIQUE (agent_id,
+//                       shortcut) (migration 2)
 //
 // Contract details the port leaves open, which every adapter must share (the contract tests check
 // them):
@@ -90,6 +92,11 @@ class SqliteChatStore final : public chat::ChatStore {
   chat::RatingOutcome rate_room(const std::string& room_id, const std::string& customer_id,
                                 int score, const std::string& comment, chat::Millis now) override;
   std::optional<chat::RatingRecord> find_rating(const std::string& room_id) override;
+  chat::RatingSummary rating_summary(chat::Millis since) override;
+
+  std::vector<chat::CannedResponse> canned_responses(const std::string& agent_id) override;
+  void replace_canned_responses(const std::string& agent_id,
+                                const std::vector<chat::CannedResponse>& responses) override;
 
   // The schema version this program writes, and the one the database is at.
   static int latest_schema_version();

@@ -1,0 +1,26 @@
+#include "center/wire_json.hpp"
+
+namespace aicc::center {
+
+namespace json = boost::json;
+
+json::object consult_status_json(const chat::CustomerStatus& status) {
+  json::object body{{"requestId", status.request_id}, {"status", chat::to_string(status.status)}};
+  if (status.position) body["position"] = *status.position;
+  if (!status.agent_id.empty()) body["agentId"] = status.agent_id;
+  if (!status.agent_name.empty()) body["agentName"] = status.agent_name;
+  if (!status.room_id.empty()) body["roomId"] = status.room_id;
+  if (!status.reason.empty()) body["reason"] = status.reason;
+  if (status.agent_reconnecting) body["agentReconnecting"] = true;
+  return body;
+}
+
+json::object agent_json(const chat::AgentView& agent, int max_rooms) {
+  return json::object{{"id", agent.agent.id},
+                      {"name", agent.agent.display_name},
+                      {"state", chat::presence_of(agent)},
+                      {"activeRooms", agent.active_rooms},
+                      {"maxRooms", max_rooms}};
+}
+
+}  // namespace aicc::center
