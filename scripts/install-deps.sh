@@ -4,7 +4,7 @@
 # Safe to run again and again. Run as root, or as a user who may use sudo.
 #
 #   scripts/install-deps.sh          build and run dependencies
-#   scripts/install-deps.sh --test   also what `make test` needs (clang for the fuzzer, ...)
+#   scripts/install-deps.sh --test   also what `make test` needs (clang for the fuzzer, Chromium, ...)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -19,6 +19,7 @@ build_packages=(
 )
 test_packages=(
   clang libclang-rt-14-dev curl
+  chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
 )
 
 packages=("${build_packages[@]}")

@@ -3,6 +3,7 @@
 #   1. unit tests (GoogleTest, through ctest)
 #   2. a short fuzzing run of every parser (libFuzzer, clang), when clang is installed
 #   3. integration tests: the real binary on loopback ports, driven by npm clients
+#   4. browser tests: the built pages in headless Chromium (playwright-core)
 # Each suite runs even when an earlier one failed; the exit status is non-zero if any test failed.
 set -uo pipefail
 
@@ -39,18 +40,28 @@ else
   echo "clang++ not installed: fuzzing skipped (scripts/install-deps.sh --test installs it)"
 fi
 
+# A node --test run of `folder`, its output in $logs/<name>.log, its totals added to ours.
+run_node_suite() {
+  local name=$1 folder=$2
+  AICC_BINARY="$build/aicc-chat" AICC_WEB_ROOT="$build/web" AICC_SCREENSHOT_DIR="$build/screenshots" \
+    node --test --test-reporter=spec --test-concurrency=1 "$folder" 2>&1 | tee "$logs/$name.log"
+  local suite_passed suite_failed
+  suite_passed=$(grep -E "^ℹ pass [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
+  suite_failed=$(grep -E "^ℹ fail [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
+  if [[ -n "$suite_passed" && -n "$suite_failed" ]]; then
+    passed=$((passed + suite_passed))
+    failed=$((failed + suite_failed))
+  else
+    echo "run-tests: the $name runner printed no summary" >&2
+    failed=$((failed + 1))
+  fi
+}
+
 echo "== integration tests (real binary, npm clients)"
-AICC_BINARY="$build/aicc-chat" node --test --test-reporter=spec --test-concurrency=1 tests/integration/ 2>&1 |
-  tee "$logs/integration.log"
-int_passed=$(grep -E "^ℹ pass [0-9]+" "$logs/integration.log" | tail -1 | awk '{print $3}')
-int_failed=$(grep -E "^ℹ fail [0-9]+" "$logs/integration.log" | tail -1 | awk '{print $3}')
-if [[ -n "$int_passed" && -n "$int_failed" ]]; then
-  passed=$((passed + int_passed))
-  failed=$((failed + int_failed))
-else
-  echo "run-tests: the integration runner printed no summary" >&2
-  failed=$((failed + 1))
-fi
+run_node_suite integration tests/integration/
+
+echo "== browser tests (headless Chromium; screenshots in $build/screenshots)"
+run_node_suite browser tests/e2e/
 
 echo
 echo "== totals"

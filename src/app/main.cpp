@@ -157,10 +157,10 @@ aicc::auth::TokenSettings token_settings(const aicc::config::Config& config) {
   return settings;
 }
 
-// The web root: as configured, else "web" in the working directory, else beside the binary.
+// The web root: as configured, else the pages `make` built beside the binary (build/web), else
+// "web" in the working directory (the sources, without the bundled scripts).
 std::string find_web_root(const std::string& configured, const char* argv0) {
   if (!configured.empty()) return configured;
-  if (::access("web/index.html", R_OK) == 0) return "web";
   std::string binary(argv0);
   const std::size_t slash = binary.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : binary.substr(0, slash);
@@ -239,7 +239,10 @@ int main(int argc, char** argv) {
     aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip, config.ws.handshake_burst_per_ip);
     aicc::http::SockJsServer sockjs(services, limiter, {"/ws-chat", "/ws-stomp"});
     const std::string web_root = find_web_root(config.server.web_root, argv[0]);
-    aicc::http::Router router{aicc::http::StaticFiles(web_root)};
+    // The customer widget's frame may be shown by the sites allowed to open WebSockets.
+    std::vector<aicc::http::EmbeddablePage> embeddable{
+        {"/widget.html", aicc::http::frame_ancestors_for(config.ws.allowed_origins)}};
+    aicc::http::Router router{aicc::http::StaticFiles(web_root, std::move(embeddable))};
     const auto started = std::chrono::steady_clock::now();
     add_operational_routes(router, metrics, sockjs, started);
     aicc::auth::LoginThrottle throttle({static_cast<std::size_t>(config.auth.login_attempts_per_user),

@@ -91,8 +91,20 @@ std::string_view mime_type(std::string_view path) {
   return "application/octet-stream";
 }
 
-StaticFiles::StaticFiles(std::string root) : root_(std::move(root)) {
+StaticFiles::StaticFiles(std::string root, std::vector<EmbeddablePage> embeddable)
+    : root_(std::move(root)), embeddable_(std::move(embeddable)) {
   while (!root_.empty() && root_.back() == '/') root_.pop_back();
+}
+
+std::string frame_ancestors_for(const std::vector<std::string>& allowed_origins) {
+  std::string list = "'self'";
+  if (allowed_origins.empty()) return list + " http://localhost:* http://127.0.0.1:*";
+  for (const std::string& origin : allowed_origins) {
+    if (origin == "*") return "*";
+    list += ' ';
+    list += origin;
+  }
+  return list;
 }
 
 bhttp::message_generator StaticFiles::serve(const Request& request) const {
@@ -101,14 +113,24 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
   const auto file = resolve_static_path(root_, path);
   if (!file) return error_response(request, bhttp::status::bad_request, "bad_path", "malformed path");
 
+  std::string file_path = std::move(*file);
   struct stat info {};
-  if (::stat(file->c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
-    return error_response(request, bhttp::status::not_found, "not_found", "no such file");
+  bool found = ::stat(file_path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+  // "/agent" is the page agent.html: short addresses for the pages people type.
+  const std::size_t last_slash = path.rfind('/');
+  if (!found && path.find('.', last_slash) == std::string_view::npos && path.back() != '/') {
+    file_path += ".html";
+    found = ::stat(file_path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+  }
+  if (!found) return error_response(request, bhttp::status::not_found, "not_found", "no such file");
+  std::string_view frame_ancestors = "'self'";
+  for (const EmbeddablePage& page : embeddable_) {
+    if (file_path == root_ + page.file) frame_ancestors = page.frame_ancestors;
   }
   char etag[64];
   std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(info.st_size),
                 static_cast<unsigned long long>(info.st_mtime));
-  const std::string_view type = mime_type(*file);
+  const std::string_view type = mime_type(file_path);
   // Pages must be revalidated so a deployment shows at once; assets may be cached for an hour.
   const bool is_page = type.starts_with("text/html");
   auto set_headers = [&](auto& response) {
@@ -120,8 +142,9 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
     response.set(bhttp::field::cache_control, is_page ? "no-cache" : "public, max-age=3600");
     if (is_page) {
       response.set("Content-Security-Policy",
-                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                   "connect-src 'self' ws: wss:; frame-ancestors 'self'");
+                   std::string("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self' ws: wss:; frame-ancestors ") +
+                       std::string(frame_ancestors));
       response.set("Referrer-Policy", "same-origin");
     }
     response.keep_alive(request.keep_alive());
@@ -140,7 +163,7 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
   }
   boost::beast::error_code error;
   bhttp::file_body::value_type body;
-  body.open(file->c_str(), boost::beast::file_mode::scan, error);
+  body.open(file_path.c_str(), boost::beast::file_mode::scan, error);
   if (error) return error_response(request, bhttp::status::not_found, "not_found", "no such file");
   const auto size = body.size();
   bhttp::response<bhttp::file_body> response{std::piecewise_construct, std::make_tuple(std::move(body)),

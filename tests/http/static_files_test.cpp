@@ -30,4 +30,11 @@ TEST(MimeType, KnowsTheWebTypes) {
   EXPECT_EQ(mime_type("dir.v2/blob"), "application/octet-stream");
 }
 
+TEST(FrameAncestors, FollowsTheAllowedOrigins) {
+  EXPECT_EQ(frame_ancestors_for({}), "'self' http://localhost:* http://127.0.0.1:*");
+  EXPECT_EQ(frame_ancestors_for({"https://shop.example.com", "https://help.example.com"}),
+            "'self' https://shop.example.com https://help.example.com");
+  EXPECT_EQ(frame_ancestors_for({"https://shop.example.com", "*"}), "*");
+}
+
 }  // namespace aicc::http

@@ -2,6 +2,8 @@
 // operational endpoints (/health, /metrics), static files and path traversal, and SockJS /info.
 
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { rawHttpRequest } from './lib/http.mjs';
@@ -197,6 +199,35 @@ describe('static files', () => {
       assert.ok(!response.body.includes('root:'), '/etc/passwd must not be served');
     });
   }
+
+  it('serves /agent as agent.html, and every page with a CSP without inline scripts', { timeout: TEST_TIMEOUT }, async () => {
+    await writeFile(join(server.dir, 'web', 'agent.html'), '<!doctype html><title>agent page</title>');
+    const response = await fetch(`${server.httpUrl}/agent`);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /agent page/);
+    const csp = response.headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.match(csp, /frame-ancestors 'self'(;|$)/, 'ordinary pages may not be framed by other sites');
+    assert.equal((await fetch(`${server.httpUrl}/agent.js`)).status, 404, 'only extensionless paths become pages');
+    assert.equal((await fetch(`${server.httpUrl}/no-such-page`)).status, 404);
+  });
+
+  it('lets the allowed origins frame the widget page only', { timeout: TEST_TIMEOUT }, async () => {
+    await writeFile(join(server.dir, 'web', 'widget.html'), '<!doctype html><title>widget frame</title>');
+    const csp = (await fetch(`${server.httpUrl}/widget`)).headers.get('content-security-policy');
+    assert.match(csp, /frame-ancestors 'self' http:\/\/localhost:\* http:\/\/127\.0\.0\.1:\*/);
+    const shop = await startServer({ settings: { 'ws.allowed-origins': 'https://shop.example.com' } });
+    try {
+      await writeFile(join(shop.dir, 'web', 'widget.html'), '<!doctype html><title>widget frame</title>');
+      const shopCsp = (await fetch(`${shop.httpUrl}/widget`)).headers.get('content-security-policy');
+      assert.match(shopCsp, /frame-ancestors 'self' https:\/\/shop\.example\.com(;|$)/);
+      const index = (await fetch(`${shop.httpUrl}/`)).headers.get('content-security-policy');
+      assert.match(index, /frame-ancestors 'self'(;|$)/);
+    } finally {
+      await shop.stop();
+    }
+  });
 
   it('still serves the index after the traversal attempts', { timeout: TEST_TIMEOUT }, async () => {
     const response = await rawHttpRequest(server.port, '/');

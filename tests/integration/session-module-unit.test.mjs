@@ -15,7 +15,7 @@ const BASE = 'http://chat.test';
 // ---- fakes ---------------------------------------------------------------------------------------
 
 // The part of @stomp/stompjs's Client the module uses. Tests play the server with accept(),
-// serverError() and serverClose().
+// serverError(), serverClose() and receipt().
 function fakeStompLayer() {
   const instances = [];
   class FakeClient {
@@ -26,6 +26,8 @@ function fakeStompLayer() {
       this.connected = false;
       this.published = [];
       this.subscriptions = [];
+      this.receiptWatchers = new Map();  // receipt id -> callback, as the real StompHandler keeps them
+      this.watched = [];                 // every receipt id watched, in order
       this.deactivated = 0;
       instances.push(this);
     }
@@ -53,7 +55,17 @@ function fakeStompLayer() {
 
     publish(frame) {
       assert.equal(this.connected, true, 'SEND only on a connected client');
-      this.published.push(frame);
+      const receipt = frame.headers?.receipt;
+      // A RECEIPT may beat the next line of the page: the watcher must be there before the SEND.
+      this.published.push({ ...frame, watchedBeforeSend: receipt !== undefined && this.receiptWatchers.has(receipt) });
+    }
+
+    // Like Client.watchForReceipt: needs a connection (the real one throws without one).
+    watchForReceipt(receiptId, callback) {
+      assert.equal(this.connected, true, 'watchForReceipt only on a connected client');
+      assert.equal(typeof callback, 'function');
+      this.receiptWatchers.set(receiptId, callback);
+      this.watched.push(receiptId);
     }
 
     // Server side.
@@ -69,6 +81,16 @@ function fakeStompLayer() {
           subscription.callback({ headers: { destination }, body: typeof body === 'string' ? body : JSON.stringify(body) });
         }
       }
+    }
+
+    // The server's RECEIPT for `receiptId`: the watcher runs once and is forgotten. Returns
+    // whether anyone was watching (the real client hands the rest to onUnhandledReceipt).
+    receipt(receiptId) {
+      const callback = this.receiptWatchers.get(receiptId);
+      if (!callback) return false;
+      this.receiptWatchers.delete(receiptId);
+      callback({ command: 'RECEIPT', headers: { 'receipt-id': receiptId }, body: '' });
+      return true;
     }
 
     serverError(message) {
@@ -93,12 +115,15 @@ function jsonResponse(status, body) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-// /api/auth/* as the server answers it; `refreshStatus` and `down` change the answers.
+// /api/auth/* as the server answers it; `refreshStatus`, `guestStatus` and `down` change the
+// answers. A body with `refreshTokenIn: "body"` gets `refreshToken` (refresh-1, refresh-2, ...) in
+// the answer, as docs/PROTOCOL.md "Refresh token in the body" says; `body` of a call is its parsed JSON.
 function fakeAuthApi({ expiresIn = 3600, user = { id: 'u1', username: 'user1', displayName: 'User 1', role: 'CUSTOMER', guest: false } } = {}) {
-  const api = { calls: [], issued: 0, refreshStatus: 200, down: false, expiresIn };
+  const api = { calls: [], issued: 0, refreshStatus: 200, guestStatus: 200, down: false, expiresIn };
   api.fetch = async (url, init = {}) => {
     const { pathname } = new URL(url);
-    api.calls.push({ path: pathname, init });
+    const body = typeof init.body === 'string' && init.body ? JSON.parse(init.body) : undefined;
+    api.calls.push({ path: pathname, init, body });
     if (api.down) throw new TypeError('fetch failed');
     if (pathname === '/api/auth/logout') return new Response(null, { status: 204 });
     if (pathname === '/api/auth/login' && JSON.parse(init.body).password !== '1234') {
@@ -107,9 +132,14 @@ function fakeAuthApi({ expiresIn = 3600, user = { id: 'u1', username: 'user1', d
     if (pathname === '/api/auth/refresh' && api.refreshStatus !== 200) {
       return jsonResponse(api.refreshStatus, { error: 'invalid_token', message: 'no refresh token: sign in again' });
     }
+    if (pathname === '/api/auth/guest' && api.guestStatus !== 200) {
+      return jsonResponse(api.guestStatus, { error: 'token_reused', message: 'refresh token reused: sign in again' });
+    }
     if (pathname === '/api/auth/ws-ticket') return jsonResponse(200, { ticket: 't', expiresIn: 30, auth: init.headers.get('authorization') });
     api.issued += 1;
-    return jsonResponse(200, { accessToken: `token-${api.issued}`, tokenType: 'Bearer', expiresIn: api.expiresIn, user });
+    const answer = { accessToken: `token-${api.issued}`, tokenType: 'Bearer', expiresIn: api.expiresIn, user };
+    if (body?.refreshTokenIn === 'body') Object.assign(answer, { refreshToken: `refresh-${api.issued}`, refreshExpiresIn: 2592000 });
+    return jsonResponse(200, answer);
   };
   api.count = (path) => api.calls.filter((call) => call.path === path).length;
   return api;
@@ -506,6 +536,280 @@ describe('ChatSession connection (fake STOMP client)', () => {
   });
 });
 
+// ---- refresh token kept by the page (refreshTokenStore) ------------------------------------------
+
+// The caller's { get(), set(token) }: a plain object here; `sets` records every set() call.
+function memoryStore(initial = null) {
+  const store = {
+    token: initial,
+    sets: [],
+    get() {
+      return store.token;
+    },
+    set(token) {
+      store.sets.push(token);
+      store.token = token;
+    },
+  };
+  return store;
+}
+
+describe('ChatSession refreshTokenStore (refresh token in the body)', () => {
+  it('login asks for the refresh token in the body and stores the one returned', async () => {
+    const store = memoryStore();
+    const { session, api } = makeSession({ session: { refreshTokenStore: store } });
+    await session.login('user1', '1234');
+    assert.deepEqual(api.calls[0].body, { username: 'user1', password: '1234', refreshTokenIn: 'body' });
+    assert.equal(store.token, 'refresh-1');
+    assert.deepEqual(store.sets, ['refresh-1']);
+  });
+
+  it('guest sends the stored token (resuming that customer) and stores the rotated one', async () => {
+    const store = memoryStore('refresh-old');
+    const { session, api } = makeSession({ session: { refreshTokenStore: store } });
+    await session.guest('Kim');
+    assert.equal(api.calls[0].path, '/api/auth/guest');
+    assert.deepEqual(api.calls[0].body, { displayName: 'Kim', refreshTokenIn: 'body', refreshToken: 'refresh-old' });
+    assert.equal(store.token, 'refresh-1');
+  });
+
+  it('guest with nothing stored sends no refreshToken field (a new customer)', async () => {
+    const store = memoryStore();
+    const { session, api } = makeSession({ session: { refreshTokenStore: store } });
+    await session.guest();
+    assert.deepEqual(api.calls[0].body, { refreshTokenIn: 'body' });
+    assert.equal(store.token, 'refresh-1');
+  });
+
+  it('a refused guest resume drops the stored token, so the next guest() starts a new customer', async () => {
+    const store = memoryStore('refresh-reused');
+    const { session, api } = makeSession({ session: { refreshTokenStore: store } });
+    api.guestStatus = 401;
+    await assert.rejects(session.guest(), (error) => error.status === 401 && error.code === 'token_reused');
+    assert.equal(store.token, null);
+    api.guestStatus = 200;
+    await session.guest();
+    assert.equal('refreshToken' in api.calls[1].body, false);
+    assert.equal(store.token, 'refresh-1');
+  });
+
+  it('resume() refreshes with the stored token, in the body, and keeps the rotated one', async () => {
+    const store = memoryStore('refresh-old');
+    const { session, api } = makeSession({ session: { refreshTokenStore: store } });
+    assert.equal((await session.resume()).id, 'u1');
+    const call = api.calls.find((entry) => entry.path === '/api/auth/refresh');
+    assert.deepEqual(call.body, { refreshTokenIn: 'body', refreshToken: 'refresh-old' });
+    assert.equal(store.token, 'refresh-1');
+    await session.resume();
+    assert.equal(api.calls.at(-1).body.refreshToken, 'refresh-1', 'the rotated token is the one presented next');
+    assert.equal(store.token, 'refresh-2');
+  });
+
+  it('a refresh with nothing stored is a 401 without a request: resume() gives null', async () => {
+    const store = memoryStore();
+    const { session, api } = makeSession({ session: { refreshTokenStore: store } });
+    assert.equal(await session.resume(), null);
+    assert.equal(api.count('/api/auth/refresh'), 0);
+    assert.equal(session.status, 'signed-out');
+  });
+
+  it('a refresh with nothing stored while signed in rejects like a 401 and signs out', async () => {
+    const store = memoryStore();
+    const { session, api, statuses } = makeSession({ session: { refreshTokenStore: store, refreshBeforeConnectMs: 10 * 3600 * 1000 } });
+    await session.login('user1', '1234');
+    store.token = null;  // e.g. the page's storage was cleared meanwhile
+    // apiFetch refreshes first: the token ends within refreshBeforeConnectMs.
+    await assert.rejects(session.apiFetch('/api/consult/current'), (error) => {
+      assert.ok(error instanceof SessionError);
+      assert.equal(error.status, 401);
+      assert.equal(error.code, 'invalid_token');
+      return true;
+    });
+    assert.equal(api.count('/api/auth/refresh'), 0);
+    assert.equal(session.status, 'signed-out');
+    assert.equal(statuses.at(-1).reason, 'refresh refused');
+  });
+
+  it('a refused refresh clears the store', async () => {
+    const store = memoryStore('refresh-old');
+    const { session, api } = makeSession({ session: { refreshTokenStore: store } });
+    api.refreshStatus = 401;
+    assert.equal(await session.resume(), null);
+    assert.equal(store.token, null);
+    assert.deepEqual(store.sets, [null]);
+  });
+
+  it('logout names the stored token in its body (so the server revokes that family) and clears the store', async () => {
+    const store = memoryStore();
+    const { session, api } = makeSession({ session: { refreshTokenStore: store } });
+    await session.login('user1', '1234');
+    await session.logout();
+    const call = api.calls.find((entry) => entry.path === '/api/auth/logout');
+    assert.equal(call.init.headers.authorization, 'Bearer token-1');
+    assert.deepEqual(call.body, { refreshToken: 'refresh-1' });
+    assert.equal(store.token, null);
+    assert.deepEqual(store.sets, ['refresh-1', null]);
+  });
+
+  it('a token revoked on the STOMP connection signs out and clears the store', async () => {
+    const store = memoryStore();
+    const { session, stomp } = track(makeSession({ session: { refreshTokenStore: store } }));
+    await session.login('user1', '1234');
+    session.connect();
+    await waitUntil(() => stomp.instances.length === 1);
+    stomp.instances[0].accept();
+    stomp.instances[0].serverError('authentication failed: token revoked');
+    assert.equal(session.status, 'signed-out');
+    assert.equal(store.token, null);
+  });
+
+  it('the reconnect after "token expired" refreshes with the stored token', async () => {
+    const store = memoryStore();
+    const { session, stomp, api } = track(makeSession({ session: { refreshTokenStore: store } }));
+    await session.login('user1', '1234');
+    session.connect();
+    await waitUntil(() => stomp.instances.length === 1);
+    stomp.instances[0].accept();
+    stomp.instances[0].serverError('authentication failed: token expired');
+    await waitUntil(() => stomp.instances.length === 2, { what: 'the reconnect' });
+    const call = api.calls.find((entry) => entry.path === '/api/auth/refresh');
+    assert.deepEqual(call.body, { refreshTokenIn: 'body', refreshToken: 'refresh-1' });
+    assert.equal(store.token, 'refresh-2');
+    assert.equal(stomp.instances[1].config.connectHeaders.Authorization, 'Bearer token-2');
+  });
+
+  it('without a store nothing changes: no refreshTokenIn, no refreshToken in any body', async () => {
+    const { session, api } = makeSession();
+    await session.login('user1', '1234');
+    await session.guest('Kim');
+    await session.resume();
+    await session.logout();
+    for (const call of api.calls) {
+      assert.equal('refreshTokenIn' in (call.body ?? {}), false, call.path);
+      assert.equal('refreshToken' in (call.body ?? {}), false, call.path);
+    }
+  });
+});
+
+// ---- publish with onReceipt ---------------------------------------------------------------------
+
+describe('ChatSession publish with onReceipt', () => {
+  async function connected(options) {
+    const setup = track(makeSession(options));
+    await setup.session.login('user1', '1234');
+    setup.session.connect();
+    await waitUntil(() => setup.stomp.instances.length === 1);
+    setup.stomp.instances[0].accept();
+    return setup;
+  }
+
+  it('asks for a RECEIPT, watches for it before the SEND and calls onReceipt once when it comes', async () => {
+    const { session, stomp } = await connected();
+    const client = stomp.instances[0];
+    let confirmed = 0;
+    assert.equal(session.publish('/app/room.send', { roomId: 'r1', text: 'hi', clientMessageId: 'c1' }, {},
+      { onReceipt: () => { confirmed += 1; } }), true);
+    const [frame] = client.published;
+    assert.ok(frame.headers.receipt, 'a receipt header was made up');
+    assert.equal(frame.headers['content-type'], 'application/json');
+    assert.equal(frame.watchedBeforeSend, true);
+    assert.equal('onReceipt' in frame, false, 'the callback is not handed to the STOMP frame');
+    assert.deepEqual(client.watched, [frame.headers.receipt]);
+    assert.equal(confirmed, 0);
+    assert.equal(client.receipt(frame.headers.receipt), true);
+    assert.equal(confirmed, 1);
+    assert.equal(client.receipt(frame.headers.receipt), false, 'the watcher is gone');
+    assert.equal(confirmed, 1);
+  });
+
+  it('keeps a receipt header the caller gave and makes up distinct ones otherwise', async () => {
+    const { session, stomp } = await connected();
+    const client = stomp.instances[0];
+    const seen = [];
+    session.publish('/app/room.send', { text: 'a' }, { receipt: 'mine-1' }, { onReceipt: () => seen.push('a') });
+    session.publish('/app/room.send', { text: 'b' }, {}, { onReceipt: () => seen.push('b') });
+    session.publish('/app/room.send', { text: 'c' }, {}, { onReceipt: () => seen.push('c') });
+    const receipts = client.published.map((frame) => frame.headers.receipt);
+    assert.equal(receipts[0], 'mine-1');
+    assert.equal(new Set(receipts).size, 3);
+    client.receipt(receipts[2]);
+    client.receipt(receipts[0]);
+    assert.deepEqual(seen, ['c', 'a'], 'each callback is tied to its own receipt');
+  });
+
+  it('without onReceipt no receipt is asked for or watched', async () => {
+    const { session, stomp } = await connected();
+    const client = stomp.instances[0];
+    session.publish('/app/room.typing', { roomId: 'r1', typing: true });
+    assert.equal(client.published[0].headers.receipt, undefined);
+    assert.deepEqual(client.watched, []);
+  });
+
+  it('a frame queued while disconnected is watched on the new connection, before its SEND', async () => {
+    const { session, stomp } = track(makeSession());
+    await session.login('user1', '1234');
+    const seen = [];
+    session.publish('/app/room.send', { text: 'a' }, {}, { onReceipt: () => seen.push('a') });
+    session.publish('/app/room.typing', { typing: true });
+    session.publish('/app/room.send', { text: 'b' }, {}, { onReceipt: () => seen.push('b') });
+    session.connect();
+    await waitUntil(() => stomp.instances.length === 1);
+    const client = stomp.instances[0];
+    client.accept();
+    assert.deepEqual(client.published.map((frame) => JSON.parse(frame.body)), [{ text: 'a' }, { typing: true }, { text: 'b' }]);
+    const [a, typing, b] = client.published;
+    assert.equal(a.watchedBeforeSend, true);
+    assert.equal(b.watchedBeforeSend, true);
+    assert.equal(typing.headers.receipt, undefined);
+    assert.deepEqual(client.watched, [a.headers.receipt, b.headers.receipt]);
+    client.receipt(b.headers.receipt);
+    client.receipt(a.headers.receipt);
+    assert.deepEqual(seen, ['b', 'a']);
+  });
+
+  it('a frame queued after the connection dropped goes out with its receipt after the reconnect', async () => {
+    const { session, stomp } = await connected();
+    stomp.instances[0].serverClose();
+    assert.equal(session.status, 'reconnecting');
+    let confirmed = 0;
+    assert.equal(session.publish('/app/room.send', { text: 'late' }, {}, { onReceipt: () => { confirmed += 1; } }), true);
+    await waitUntil(() => stomp.instances.length === 2, { what: 'the reconnect' });
+    const client = stomp.instances[1];
+    client.accept();
+    assert.equal(client.published.length, 1);
+    assert.equal(client.published[0].watchedBeforeSend, true);
+    client.receipt(client.published[0].headers.receipt);
+    assert.equal(confirmed, 1);
+  });
+
+  it('a frame lost with its connection gets no receipt and is not sent again by the session', async () => {
+    const { session, stomp } = await connected();
+    let confirmed = 0;
+    session.publish('/app/room.send', { text: 'lost' }, {}, { onReceipt: () => { confirmed += 1; } });
+    stomp.instances[0].serverClose();  // before the RECEIPT
+    await waitUntil(() => stomp.instances.length === 2, { what: 'the reconnect' });
+    stomp.instances[1].accept();
+    assert.equal(stomp.instances[1].published.length, 0, 'resending is the caller\'s (Outbox) job');
+    assert.equal(confirmed, 0);
+  });
+
+  it('a frame queued because the connection\'s token has expired is watched on the next connection', async () => {
+    let clock = 1_000_000;
+    const { session, stomp } = await connected({ session: { now: () => clock } });
+    clock += 3600 * 1000;
+    let confirmed = 0;
+    session.publish('/app/room.send', { text: 'late' }, {}, { onReceipt: () => { confirmed += 1; } });
+    assert.equal(stomp.instances[0].published.length, 0);
+    assert.deepEqual(stomp.instances[0].watched, [], 'nothing watched on the connection that was not used');
+    await waitUntil(() => stomp.instances.length === 2, { what: 'a reconnect' });
+    stomp.instances[1].accept();
+    const [frame] = stomp.instances[1].published;
+    assert.equal(frame.watchedBeforeSend, true);
+    stomp.instances[1].receipt(frame.headers.receipt);
+    assert.equal(confirmed, 1);
+  });
+});
+
 // ---- token stays in memory -----------------------------------------------------------------------
 
 describe('ChatSession storage', () => {
@@ -555,6 +859,27 @@ describe('ChatSession storage', () => {
     assert.ok(!JSON.stringify(session.user).includes(token));
 
     await session.logout();
+    assert.deepEqual(touched, []);
+  });
+
+  it('with a refreshTokenStore it still touches no storage: the store is the caller\'s object', async () => {
+    let kept = null;
+    const store = { get: () => kept, set: (token) => { kept = token; } };
+    const { session, stomp, api } = track(makeSession({ api: { expiresIn: 2 }, session: { refreshBeforeConnectMs: 0, refreshTokenStore: store } }));
+    await session.guest('Kim');
+    assert.equal(kept, 'refresh-1');
+    await session.resume();
+    assert.equal(kept, 'refresh-2');
+    session.connect();
+    await waitUntil(() => stomp.instances.length === 1);
+    stomp.instances[0].accept();
+    session.publish('/app/room.send', { text: 'hello', clientMessageId: 'c1' }, {}, { onReceipt: () => {} });
+    await waitUntil(() => api.count('/api/auth/refresh') >= 2, { timeoutMs: 2000, what: 'the proactive refresh' });
+    assert.equal(kept, `refresh-${api.issued}`);
+    const visible = JSON.stringify(session) + JSON.stringify(Object.getOwnPropertyNames(session).map((key) => session[key]));
+    assert.ok(!visible.includes('refresh-'), visible);
+    await session.logout();
+    assert.equal(kept, null);
     assert.deepEqual(touched, []);
   });
 });

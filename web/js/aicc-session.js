@@ -26,12 +26,13 @@ const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
 // 'queue_full', 'stomp_error', 'handler', the server's `error` field, or `http_<status>`) and,
 // for HTTP answers, the `status`.
 export class SessionError extends Error {
-  constructor(message, { code = 'error', status, cause, frame } = {}) {
+  constructor(message, { code = 'error', status, cause, frame, destination } = {}) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'SessionError';
     this.code = code;
     if (status !== undefined) this.status = status;
     if (frame !== undefined) this.frame = frame;
+    if (destination !== undefined) this.destination = destination;
   }
 }
 
@@ -83,6 +84,7 @@ export class ChatSession {
   #refreshMarginMs;
   #stableMs;
   #maxQueue;
+  #refreshStore;
 
   // Sign-in.
   #status = 'signed-out';
@@ -110,6 +112,7 @@ export class ChatSession {
   #subscriptions = new Map();
   #nextSubscription = 1;
   #queue = [];
+  #nextReceipt = 1;
   #waiters = [];
 
   #onlineListener = () => this.#wentOnline();
@@ -142,6 +145,7 @@ export class ChatSession {
       refreshBeforeConnectMs = 60000,
       stableMs = 5000,
       maxQueue = 100,
+      refreshTokenStore = null,
     } = options;
     this.#baseUrl = String(baseUrl).replace(/\/+$/, '');
     this.#endpoint = endpoint;
@@ -174,6 +178,9 @@ export class ChatSession {
     this.#refreshMarginMs = refreshBeforeConnectMs;
     this.#stableMs = stableMs;
     this.#maxQueue = maxQueue;
+    // { get(): string|null, set(token|null) }: keep the refresh token there instead of in the
+    // HttpOnly cookie. Only for a page in a cross-site iframe, which never gets the cookie.
+    this.#refreshStore = refreshTokenStore;
   }
 
   // 'signed-out' | 'disconnected' (signed in, no connection wanted) | 'connecting' | 'connected' |
@@ -201,7 +208,7 @@ export class ChatSession {
   // 'network', ...) and leaves the current state alone when it fails.
   async login(username, password) {
     const requestedAt = this.#now();
-    const data = await this.#post('/api/auth/login', { username, password });
+    const data = await this.#post('/api/auth/login', this.#withRefreshMode({ username, password }));
     return this.#adopt(data, requestedAt);
   }
 
@@ -209,8 +216,20 @@ export class ChatSession {
   // creates one.
   async guest(displayName) {
     const requestedAt = this.#now();
-    const body = displayName ? { displayName } : {};
-    const data = await this.#post('/api/auth/guest', body);
+    const body = this.#withRefreshMode(displayName ? { displayName } : {});
+    const stored = this.#refreshStore?.get();
+    if (stored) body.refreshToken = stored;
+    let data;
+    try {
+      data = await this.#post('/api/auth/guest', body);
+    } catch (error) {
+      // A refused resume (a reused or disabled token) clears the cookie on the server; the stored
+      // token is as dead, and sending it again would refuse every later guest() too.
+      if (stored && (error.status === 401 || error.status === 403) && this.#refreshStore.get() === stored) {
+        this.#refreshStore.set(null);
+      }
+      throw error;
+    }
     return this.#adopt(data, requestedAt);
   }
 
@@ -238,7 +257,9 @@ export class ChatSession {
       try {
         // The server needs a valid bearer to find and revoke the refresh family.
         if (this.#expiresWithin(5000)) await this.#refreshToken();
-        if (this.#token) await this.#post('/api/auth/logout', {}, this.#token);
+        // Without the cookie the server learns the refresh family from the body.
+        const stored = this.#refreshStore?.get();
+        if (this.#token) await this.#post('/api/auth/logout', stored ? { refreshToken: stored } : {}, this.#token);
       } catch (error) {
         if (error.status !== 401) failure = error;
       }
@@ -316,10 +337,11 @@ export class ChatSession {
   // Registers a subscription that lives across reconnects. `handler(data, message)` gets the body
   // parsed as JSON (the raw string when it is not JSON) and the STOMP message. `headers` is an
   // object or a function called at every (re)subscribe, e.g. () => ({ 'since-seq': String(lastSeq) }).
-  // Returns the function that ends the subscription.
-  subscribe(destination, handler, { headers = {} } = {}) {
+  // When the server refuses it (ERROR "forbidden destination ...") the subscription is dropped and
+  // `onRefused(message)` is called. Returns the function that ends the subscription.
+  subscribe(destination, handler, { headers = {}, onRefused } = {}) {
     const id = `sub-${this.#nextSubscription++}`;
-    const entry = { id, destination, handler, headers, live: null, liveClient: null };
+    const entry = { id, destination, handler, headers, onRefused, live: null, liveClient: null };
     this.#subscriptions.set(id, entry);
     if (this.#client && this.#connectedAt !== null) this.#subscribeLive(this.#client, entry);
     return () => {
@@ -339,15 +361,21 @@ export class ChatSession {
   // SENDs `body` as JSON. When not connected the frame waits in a queue (at most `maxQueue`) and
   // goes out after the next CONNECTED, in order. Returns true when sent or queued, false when
   // refused (nobody signed in, or the queue is full; onError says which).
-  publish(destination, body, headers = {}) {
+  // With `onReceipt`, the frame asks for a RECEIPT (header `receipt`, made up when not given) and
+  // onReceipt() runs when the server has it; a frame lost with its connection gets none.
+  publish(destination, body, headers = {}, { onReceipt } = {}) {
     if (!this.#token) {
       this.#reportError(new SessionError(`not signed in: ${destination} not sent`, { code: 'signed_out' }));
       return false;
     }
     const frame = { destination, body: JSON.stringify(body), headers: { ...JSON_HEADERS, ...headers } };
+    if (onReceipt) {
+      frame.headers.receipt ??= `rcpt-${this.#nextReceipt++}`;
+      frame.onReceipt = onReceipt;
+    }
     if (this.#client && this.#connectedAt !== null) {
       if (this.#now() < this.#clientExpiresAt - this.#expiryMarginMs()) {
-        this.#client.publish(frame);
+        this.#send(this.#client, frame);
         return true;
       }
       // The server would refuse this frame with "token expired" and close (the refresh timer was
@@ -361,6 +389,12 @@ export class ChatSession {
     }
     this.#queue.push(frame);
     return true;
+  }
+
+  #send(client, frame) {
+    const { onReceipt, ...stompFrame } = frame;
+    if (onReceipt) client.watchForReceipt(frame.headers.receipt, () => onReceipt());
+    client.publish(stompFrame);
   }
 
   // ---- internals: HTTP -----------------------------------------------------------------------
@@ -381,7 +415,9 @@ export class ChatSession {
         method: 'POST',
         headers,
         body: JSON.stringify(body ?? {}),
-        credentials: this.#credentials,
+        // With the refresh token in a store, a cookie of this site (maybe another user's) must
+        // not take part: the server would rotate the cookie's token instead.
+        credentials: this.#refreshStore ? 'omit' : this.#credentials,
         signal: controller?.signal,
       });
       if (response.status !== 204) {
@@ -408,6 +444,7 @@ export class ChatSession {
       throw new SessionError('unexpected answer from the server', { code: 'bad_response' });
     }
     const previous = this.#user;
+    if (this.#refreshStore && typeof data.refreshToken === 'string') this.#refreshStore.set(data.refreshToken);
     this.#token = data.accessToken;
     // The server counts whole seconds (exp = its time, rounded down, + expiresIn): the token may
     // end up to a second sooner than expiresIn says.
@@ -436,14 +473,32 @@ export class ChatSession {
     return this.#now() >= this.#expiresAt - ms;
   }
 
+  // Asks for the refresh token in the answer's body when it is kept in a refreshTokenStore.
+  #withRefreshMode(body) {
+    return this.#refreshStore ? { ...body, refreshTokenIn: 'body' } : body;
+  }
+
   // POST /api/auth/refresh with the cookie; one at a time. A 401/403 answer signs out.
   #refreshToken() {
     if (!this.#refreshing) {
       const epoch = this.#epoch;
       const requestedAt = this.#now();
-      this.#refreshing = this.#post('/api/auth/refresh', {})
+      const body = this.#withRefreshMode({});
+      const stored = this.#refreshStore?.get();
+      if (stored) body.refreshToken = stored;
+      // Nothing stored is what a missing cookie is: a 401, which signs out like one.
+      const request = this.#refreshStore && !stored
+        ? Promise.reject(new SessionError('no refresh token: sign in again', { code: 'invalid_token', status: 401 }))
+        : this.#post('/api/auth/refresh', body);
+      this.#refreshing = request
         .then((data) => {
           if (epoch !== this.#epoch) throw new SessionError('signed out meanwhile', { code: 'signed_out' });
+          // Another page of this site signed someone else in on the shared cookie: this page's
+          // subscriptions and state belong to the old user, so it signs out instead of switching.
+          if (this.#user && data?.user?.id && data.user.id !== this.#user.id) {
+            this.#signOut('another user signed in');
+            throw new SessionError('another user signed in on this browser', { code: 'signed_out', status: 401 });
+          }
           return this.#adopt(data, requestedAt);
         }, (error) => {
           if ((error.status === 401 || error.status === 403) && epoch === this.#epoch) {
@@ -596,7 +651,7 @@ export class ChatSession {
     if (client !== this.#client) return;
     for (const entry of this.#subscriptions.values()) this.#subscribeLive(client, entry);
     while (this.#queue.length > 0 && client === this.#client && client.connected !== false) {
-      client.publish(this.#queue.shift());
+      this.#send(client, this.#queue.shift());
     }
     this.#setStatus('connected', { server: frame?.headers?.server });
     const waiters = this.#waiters.splice(0);
@@ -643,11 +698,31 @@ export class ChatSession {
       // "token expired", or a token the server no longer accepts (a restart with another key):
       // a fresh one from the refresh cookie, then reconnect. A refused refresh signs out.
       this.#forceRefresh = true;
+    } else if (message.startsWith('forbidden destination') && this.#dropRefusedSubscription(frame)) {
+      // Reported by #dropRefusedSubscription; subscribing again would only be refused again.
     } else {
       this.#reportError(new SessionError(`server error: ${message || 'ERROR frame'}`, { code: 'stomp_error', frame }));
     }
     // The server closes after ERROR; do not wait for it.
     client.forceDisconnect();
+  }
+
+  // A SUBSCRIBE the server refuses (e.g. a room that closed while we were away) names its
+  // destination at the end of the ERROR body: forget that subscription, so the reconnect that
+  // follows does not ask again and loop. True when one was dropped.
+  #dropRefusedSubscription(frame) {
+    const body = String(frame?.body ?? '');
+    for (const [id, entry] of this.#subscriptions) {
+      if (!body.endsWith(`: ${entry.destination}`)) continue;
+      this.#subscriptions.delete(id);
+      entry.live = null;
+      entry.liveClient = null;
+      this.#reportError(new SessionError(`subscription refused: ${entry.destination}`,
+        { code: 'subscription_refused', frame, destination: entry.destination }));
+      entry.onRefused?.(frame?.headers?.message ?? '');
+      return true;
+    }
+    return false;
   }
 
   #socketClosed(client, event) {
@@ -739,6 +814,7 @@ export class ChatSession {
     this.#expiresAt = 0;
     this.#lifetimeMs = 0;
     this.#user = null;
+    this.#refreshStore?.set(null);
     this.#clientToken = null;
     this.#forceRefresh = false;
     this.#clearTimers();

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Copies the README's screenshots from the last browser test run (build/screenshots, made by
+# `make test`) to docs/screenshots. Look at them before committing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+from=${1:-build/screenshots}
+mkdir -p docs/screenshots
+# test screenshot -> README name
+while read -r source target; do
+  cp "$from/$source.png" "docs/screenshots/$target.png"
+  echo "docs/screenshots/$target.png <- $from/$source.png"
+done <<'LIST'
+widget-chat-1280 widget-1280
+widget-chat-360 widget-360
+agent-chat-1280 agent-1280
+agent-chat-360 agent-360
+admin-1280 admin-1280
+admin-360 admin-360
+LIST

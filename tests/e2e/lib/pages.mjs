@@ -1,0 +1,59 @@
+// What a person does on each page, as small steps the browser tests share.
+
+import assert from 'node:assert/strict';
+
+export const WIDGET_FRAME = 'iframe[data-aicc-widget]';
+
+// The customer widget on a page that embeds it with /widget.js: opens the bubble and waits until
+// the widget signed in and read the conversation so far.
+export async function openWidget(page) {
+  const frame = page.frameLocator(WIDGET_FRAME);
+  await frame.locator('#bubble').click();
+  await frame.locator('body[data-ready=true]').waitFor();
+  return frame;
+}
+
+export async function customerSays(widget, text) {
+  await widget.locator('#input').fill(text);
+  await widget.locator('#input').press('Enter');
+}
+
+// The texts of the messages shown, in order ("notice" lines included).
+export async function messageTexts(container) {
+  return container.locator('.msg .msg-text').allTextContents();
+}
+
+export async function waitForMessage(container, text, { role, timeout = 10000 } = {}) {
+  const selector = role ? `.msg--${role} .msg-text` : '.msg .msg-text';
+  await container.locator(selector, { hasText: text }).first().waitFor({ timeout });
+}
+
+// Signs in on /agent and waits for the workspace to be connected.
+export async function agentSignIn(page, username, password = '1234') {
+  await page.locator('#login-username').fill(username);
+  await page.locator('#login-password').fill(password);
+  await page.locator('#login-form button[type=submit]').click();
+  await page.locator('body[data-ready=true]').waitFor();
+  await page.locator('#connection[data-state=connected]').waitFor();
+}
+
+export function activeRoom(page) {
+  return page.locator('.room-panel:not([hidden])');
+}
+
+export async function agentSays(page, text) {
+  const input = activeRoom(page).locator('textarea');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+export function count(texts, text) {
+  return texts.filter((t) => t === text).length;
+}
+
+export function assertNoPageProblems(page) {
+  // A 401 from the sign-in probe of a console (no refresh cookie yet) is expected; nothing else.
+  const problems = page.problems.filter((p) => p !== 'HTTP 401 /api/auth/refresh');
+  assert.deepEqual(problems, [], 'no script errors on the page');
+  assert.deepEqual(page.dialogs, [], 'no alert/confirm dialogs');
+}

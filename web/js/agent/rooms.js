@@ -1,0 +1,431 @@
+// The agent's open chats: a vertical tab list with unread counts, and one panel per room with the
+// bot conversation the customer had, the room's messages (replayed from since-seq after every
+// reconnect, each shown once), typing and read indicators, canned responses, transfer and close.
+//
+// A room is subscribed only while it is this agent's and the connection is up: a room that ends
+// (closed, or transferred away) is unsubscribed at once, every subscription is dropped when the
+// connection is, and after a reconnect only the rooms GET /api/agent/rooms still lists are
+// subscribed again (the server refuses, with ERROR and a close, a SUBSCRIBE to a room that is not
+// ours any more). A room that comes back (a transfer back) is subscribed again from its last seq.
+// Messages go through the Outbox: kept (also across a reload) until the server has them, sent again
+// after every reconnect with the same clientMessageId.
+import { apiJson, el, randomId } from '../common/dom.js';
+import { Timeline } from '../common/timeline.js';
+import { attachPicker } from './canned.js';
+
+export class Rooms {
+  constructor({ tabs, panels, noRoom, empty, count, i18n, session, me, canned, notifier, toast }) {
+    Object.assign(this, { tabs, panels, noRoom, empty, count, i18n, session, me, canned, notifier, toast });
+    this.rooms = new Map();  // roomId -> room
+    this.active = null;
+    this.outbox = null;  // web/js/common/outbox.js, stored per agent: set once the agent is known
+    this.stamp = 0;  // counts changes of rooms between live and ended (see mark() and sync())
+    document.addEventListener('visibilitychange', () => this.#readActive());
+  }
+
+  has(roomId) {
+    return this.rooms.has(roomId);
+  }
+
+  // info: { roomId, requestId, customer:{id, displayName}, category, conversationId, history? }
+  open(info, { focus = false } = {}) {
+    let room = this.rooms.get(info.roomId);
+    if (!room) {
+      room = this.#create(info);
+      this.rooms.set(info.roomId, room);
+      if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true });
+      else if (info.conversationId) this.#loadConversation(room, info.conversationId);
+      this.#showPending(room);
+      room.stamp = ++this.stamp;
+      this.#attach(room);
+    } else {
+      // What was said meanwhile (an assignment brings the room's messages so far).
+      if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true });
+      if (room.ended) {
+        // The room came back (a transfer back to this agent): live again, read from its last seq.
+        room.timeline.notice(this.i18n.t('room_back'));
+        this.#setEnded(room, false);
+      } else {
+        this.#attach(room);
+      }
+    }
+    this.#renderCount();
+    if (focus || !this.active) this.select(info.roomId);
+    return room;
+  }
+
+  // Taken before asking GET /api/agent/rooms; sync() then knows which rooms changed meanwhile.
+  mark() {
+    return this.stamp;
+  }
+
+  // After a (re)connect: `list` is GET /api/agent/rooms, asked when mark() said `mark`. Its rooms
+  // are shown and subscribed (from their last seq); a room shown live that it leaves out ended
+  // while the connection was down. Rooms that ended or came since the question keep their state.
+  sync(list, mark) {
+    const listed = new Set();
+    for (const info of list) {
+      if (!info?.roomId) continue;
+      listed.add(info.roomId);
+      const room = this.rooms.get(info.roomId);
+      if (room?.ended && room.stamp > mark) continue;  // ended after the question: the event is newer
+      this.open(info);
+    }
+    for (const room of this.rooms.values()) {
+      if (room.ended || listed.has(room.roomId) || room.stamp > mark) continue;
+      room.timeline.notice(this.i18n.t('room_ended_offline'));
+      this.#setEnded(room, true);
+      this.#catchUp(room);
+    }
+    this.#readActive();
+  }
+
+  // The rooms could not be asked for: subscribe the live ones again anyway (one that ended
+  // meanwhile costs a reconnect, after which the question is asked again).
+  attachLive() {
+    for (const room of this.rooms.values()) this.#attach(room);
+  }
+
+  // The connection is down: no subscription survives it (see sync()).
+  connectionLost() {
+    for (const room of this.rooms.values()) this.#detach(room);
+  }
+
+  select(roomId) {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    this.active = roomId;
+    for (const other of this.rooms.values()) {
+      const selected = other === room;
+      other.tab.setAttribute('aria-selected', String(selected));
+      other.tab.tabIndex = selected ? 0 : -1;
+      other.panel.hidden = !selected;
+    }
+    room.unread = 0;
+    this.#renderTab(room);
+    this.noRoom.hidden = true;
+    room.timeline.scrollToEnd();
+    this.#readActive();
+    room.input.focus();
+  }
+
+  refresh() {
+    for (const room of this.rooms.values()) {
+      room.timeline.refresh();
+      this.#renderTab(room);
+    }
+  }
+
+  // ---- building a room ----------------------------------------------------------------------
+
+  #create(info) {
+    const { t } = this.i18n;
+    const roomId = info.roomId;
+    const name = info.customer?.displayName || info.customer?.id || t('customer');
+    const tab = el('button', {
+      type: 'button', role: 'tab', id: `tab-${roomId}`, class: 'room-tab', 'aria-controls': `panel-${roomId}`,
+      'aria-selected': 'false', tabindex: -1, dataset: { roomId },
+    });
+    tab.addEventListener('click', () => this.select(roomId));
+    tab.addEventListener('keydown', (event) => this.#tabKeys(event, roomId));
+
+    const list = el('ol', { class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': name });
+    const typing = el('p', { class: 'typing', 'aria-live': 'polite', hidden: true });
+    const input = el('textarea', { id: `input-${roomId}`, rows: 2, maxlength: 2000, placeholder: t('input_placeholder'), class: 'room-input' });
+    const popup = el('div', { class: 'canned-popup', hidden: true });
+    const form = el('form', { class: 'composer room-composer' },
+      popup,
+      el('label', { for: `input-${roomId}`, class: 'sr-only', text: t('input_label') }),
+      input,
+      el('button', { type: 'submit', class: 'primary', text: t('send') }));
+    const target = el('select', { id: `transfer-${roomId}`, class: 'transfer-target' });
+    const transfer = el('button', { type: 'button', class: 'secondary small', text: t('transfer') });
+    const close = el('button', { type: 'button', class: 'danger small close-room', text: t('close_room') });
+    const dismiss = el('button', { type: 'button', class: 'secondary small dismiss-room', text: t('dismiss_room'), hidden: true });
+    const panel = el('div', { class: 'room-panel', role: 'tabpanel', id: `panel-${roomId}`, 'aria-labelledby': `tab-${roomId}`, hidden: true, dataset: { roomId } },
+      el('header', { class: 'room-header' },
+        el('div', { class: 'room-heading' },
+          el('h2', { text: name }),
+          el('span', { class: 'chip', text: info.category || t('no_category') })),
+        el('div', { class: 'room-actions' },
+          el('label', { for: `transfer-${roomId}`, class: 'sr-only', text: t('transfer_to') }),
+          target, transfer, close, dismiss)),
+      list, typing, form);
+    this.tabs.append(tab);
+    this.panels.append(panel);
+
+    const room = {
+      roomId, requestId: info.requestId, name, tab, panel, input, typing, target, close, dismiss, form,
+      customerId: info.customer?.id,
+      timeline: new Timeline(list, {
+        lang: () => this.i18n.lang,
+        texts: () => ({ sending: this.i18n.t('sending'), read: this.i18n.t('read'), failed: this.i18n.t('not_sent') }),
+      }),
+      seq: 0, unread: 0, ended: false, readSent: 0, typingSentAt: 0, typingTimer: null, typingShown: null,
+      unsubscribe: null, stamp: 0,
+    };
+    attachPicker(input, popup, this.canned);  // before the Enter-to-send handler: Enter picks first
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    input.addEventListener('input', () => this.#typed(room));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.#send(room);
+    });
+    target.addEventListener('focus', () => this.#loadAgents(room));
+    transfer.addEventListener('click', () => {
+      const toAgentId = target.value;
+      this.session.publish('/app/room.transfer', toAgentId ? { roomId, toAgentId } : { roomId });
+    });
+    close.addEventListener('click', () => this.session.publish('/app/room.close', { roomId }));
+    dismiss.addEventListener('click', () => this.#dismiss(room));
+    this.#fillAgents(room, []);
+    this.#renderTab(room);
+    return room;
+  }
+
+  #renderTab(room) {
+    const { t } = this.i18n;
+    room.tab.replaceChildren(...[
+      el('span', { class: 'room-tab-name', text: room.name }),
+      room.ended ? el('span', { class: 'chip', text: t('room_closed') }) : null,
+      // The number is for the eyes; a screen reader reads the words (a label on a span is not read).
+      room.unread > 0 ? el('span', { class: 'badge', 'aria-hidden': 'true', text: String(room.unread) }) : null,
+      room.unread > 0 ? el('span', { class: 'sr-only', text: t('unread', { count: room.unread }) }) : null,
+    ].filter(Boolean));
+  }
+
+  #renderCount() {
+    const live = [...this.rooms.values()].filter((room) => !room.ended).length;
+    this.count.textContent = String(live);
+    this.empty.hidden = this.rooms.size > 0;
+    if (this.rooms.size === 0) this.noRoom.hidden = false;
+  }
+
+  #tabKeys(event, roomId) {
+    const ids = [...this.rooms.keys()];
+    const at = ids.indexOf(roomId);
+    const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: ids.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const id = ids[(next + ids.length) % ids.length];
+    this.select(id);
+    this.rooms.get(id).tab.focus();
+  }
+
+  // ---- messages -----------------------------------------------------------------------------
+
+  async #loadConversation(room, conversationId) {
+    try {
+      const data = await apiJson(this.session,
+        `/api/conversations/${encodeURIComponent(conversationId)}/messages?after=0&limit=100`);
+      for (const message of data.messages ?? []) this.#showMessage(room, message, { replay: true });
+    } catch (error) {
+      room.timeline.notice(this.i18n.t('error', { message: error.message }));
+    }
+  }
+
+  #showMessage(room, message, { replay = false } = {}) {
+    const { t } = this.i18n;
+    const mine = message.senderId === this.me().id;
+    const role = mine ? 'agent' : String(message.senderRole ?? '').toLowerCase();  // CUSTOMER, AGENT, BOT
+    const name = mine ? t('sender_me') : role === 'bot' ? t('sender_bot') : role === 'customer' ? room.name : message.senderRole;
+    if (message.roomId === room.roomId) room.seq = Math.max(room.seq, message.seq ?? 0);
+    const fresh = room.timeline.upsert({
+      key: `m:${message.messageId}`, clientMessageId: message.clientMessageId, mine, role, name, text: message.text,
+      timestamp: message.timestamp, seq: message.seq, stream: message.roomId, pending: false,
+    });
+    if (fresh && !replay && role === 'customer' && message.roomId === room.roomId) {
+      this.#showTyping(room, false);
+      if (this.active === room.roomId && document.visibilityState === 'visible') this.#readActive();
+      else {
+        room.unread += 1;
+        this.#renderTab(room);
+        this.notifier.notify();
+      }
+    }
+  }
+
+  #onEvent(room, data) {
+    if (!data || data.roomId !== room.roomId) return;
+    const { t } = this.i18n;
+    const fromCustomer = data.userId && data.userId !== this.me().id;
+    switch (data.type) {
+      case undefined:
+        this.#showMessage(room, data);
+        return;
+      case 'typing':
+        if (fromCustomer) this.#showTyping(room, Boolean(data.typing));
+        return;
+      case 'read':
+        if (fromCustomer) room.timeline.markRead(room.roomId, data.seq);
+        return;
+      case 'closed':
+        if (room.ended) return;
+        room.timeline.notice(t('room_closed'));
+        this.#setEnded(room, true);
+        return;
+      case 'transferred':
+      case 'left':
+        if (room.ended) return;
+        if (data.agentId === this.me().id || data.fromAgentId === this.me().id) {
+          room.timeline.notice(t('room_transferred'));
+          this.#setEnded(room, true);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  #setEnded(room, ended) {
+    room.ended = ended;
+    room.stamp = ++this.stamp;
+    room.form.querySelectorAll('textarea, button').forEach((node) => { node.disabled = ended; });
+    room.close.hidden = ended;
+    room.dismiss.hidden = !ended;
+    room.target.disabled = ended;
+    if (ended) {
+      // Not ours any more: the server dropped our registration, and a SUBSCRIBE after a reconnect
+      // would be refused. What was not sent yet never will be.
+      this.#detach(room);
+      this.outbox?.discard((item) => item.body?.roomId === room.roomId);
+      room.timeline.markFailed(room.roomId);
+      this.#showTyping(room, false);
+    } else {
+      this.#attach(room);
+    }
+    this.#renderTab(room);
+    this.#renderCount();
+  }
+
+  // Subscribes a live room, from the last seq seen, while connected (after a reconnect, sync()
+  // does it for the rooms the server still gives us).
+  #attach(room) {
+    if (room.unsubscribe || room.ended || !this.session.connected) return;
+    room.unsubscribe = this.session.subscribe(`/topic/room/${room.roomId}`, (data) => this.#onEvent(room, data),
+      { headers: () => ({ 'since-seq': String(room.seq) }) });
+  }
+
+  #detach(room) {
+    const unsubscribe = room.unsubscribe;
+    room.unsubscribe = null;
+    unsubscribe?.();
+  }
+
+  // A room found ended after a reconnect: what was said in it since our last seq (our own
+  // messages whose echo the dropped connection lost among them), read over HTTP.
+  async #catchUp(room) {
+    try {
+      const data = await apiJson(this.session,
+        `/api/conversations/${encodeURIComponent(room.roomId)}/messages?after=${room.seq}&limit=500`);
+      for (const message of data.messages ?? []) this.#showMessage(room, { ...message, roomId: room.roomId }, { replay: true });
+    } catch {
+      // The notice says the room ended; its last lines are in the conversation history.
+    }
+  }
+
+  // Messages written before a reload and not confirmed yet, shown as "sending" until their echo.
+  #showPending(room) {
+    for (const item of this.outbox?.pending() ?? []) {
+      const body = item.body ?? {};
+      if (item.destination !== '/app/room.send' || body.roomId !== room.roomId) continue;
+      room.timeline.upsert({
+        key: `c:${body.clientMessageId}`, clientMessageId: body.clientMessageId, mine: true, role: 'agent',
+        name: this.i18n.t('sender_me'), text: body.text, timestamp: item.writtenAt, pending: true, stream: room.roomId,
+      });
+    }
+  }
+
+  #dismiss(room) {
+    this.#detach(room);
+    room.tab.remove();
+    room.panel.remove();
+    this.rooms.delete(room.roomId);
+    if (this.active === room.roomId) {
+      this.active = null;
+      const next = this.rooms.keys().next();
+      if (!next.done) this.select(next.value);
+    }
+    this.#renderCount();
+  }
+
+  #send(room) {
+    const text = room.input.value.trim();
+    if (!text || room.ended) return;
+    room.input.value = '';
+    const clientMessageId = randomId();
+    clearTimeout(room.typingTimer);
+    room.typingSentAt = 0;
+    if (this.session.connected) this.session.publish('/app/room.typing', { roomId: room.roomId, typing: false });
+    room.timeline.upsert({
+      key: `c:${clientMessageId}`, clientMessageId, mine: true, role: 'agent', name: this.i18n.t('sender_me'), text,
+      timestamp: new Date().toISOString(), pending: true, stream: room.roomId,
+    });
+    // Kept until the server has it (a RECEIPT), sent again after a reconnect; the echo on the
+    // room topic (same clientMessageId) takes the place of the "sending" line.
+    this.outbox.send('/app/room.send', { roomId: room.roomId, text, clientMessageId });
+  }
+
+  #typed(room) {
+    if (room.ended || !this.session.connected) return;
+    const now = Date.now();
+    if (now - room.typingSentAt > 3000) {
+      room.typingSentAt = now;
+      this.session.publish('/app/room.typing', { roomId: room.roomId, typing: true });
+    }
+    clearTimeout(room.typingTimer);
+    room.typingTimer = setTimeout(() => {
+      room.typingSentAt = 0;
+      if (!room.ended && this.session.connected) this.session.publish('/app/room.typing', { roomId: room.roomId, typing: false });
+    }, 4000);
+  }
+
+  #showTyping(room, typing) {
+    clearTimeout(room.typingShown);
+    room.typing.hidden = !typing;
+    room.typing.textContent = typing ? this.i18n.t('typing_customer') : '';
+    if (typing) room.typingShown = setTimeout(() => this.#showTyping(room, false), 8000);
+  }
+
+  // Read receipt for the active room's customer messages, when the agent can see them.
+  #readActive() {
+    const room = this.rooms.get(this.active);
+    if (!room || room.ended || !this.session.connected || document.visibilityState !== 'visible') return;
+    const seq = room.timeline.lastSeq(room.roomId, 'customer');
+    if (seq > room.readSent) {
+      room.readSent = seq;
+      this.session.publish('/app/room.read', { roomId: room.roomId, seq });
+    }
+  }
+
+  // ---- transfer targets ---------------------------------------------------------------------
+
+  async #loadAgents(room) {
+    try {
+      const data = await apiJson(this.session, '/api/agents');
+      this.#fillAgents(room, (data.agents ?? []).filter((agent) => agent.id !== this.me().id));
+    } catch {
+      // Keep the list as it is; the queue option always works.
+    }
+  }
+
+  #fillAgents(room, agents) {
+    const { t } = this.i18n;
+    const chosen = room.target.value;
+    room.target.replaceChildren(el('option', { value: '', text: t('transfer_queue') }),
+      ...agents.map((agent) => el('option', {
+        value: agent.id,
+        text: t('agent_option', {
+          name: agent.name || agent.id,
+          state: t(`state_${agent.state}`),
+          load: `${agent.activeRooms ?? 0}/${agent.maxRooms ?? '-'}`,
+        }),
+      })));
+    room.target.value = [...room.target.options].some((o) => o.value === chosen) ? chosen : '';
+  }
+}

@@ -1,0 +1,581 @@
+// The customer chat widget (the /widget page, shown on a company's site in an iframe by
+// /widget.js, or opened directly). A guest (or a signed-in customer) talks to the bot, asks for an
+// agent, waits with a queue position, chats 1:1, ends the chat and rates it. A reload or a dropped
+// network loses and repeats nothing: the token comes back from the refresh token, the room is
+// replayed from since-seq, and unconfirmed messages are sent again with their clientMessageId.
+import SockJS from 'sockjs-client';
+
+import { ChatSession } from '../aicc-session.js';
+import { apiJson, el, randomId } from '../common/dom.js';
+import { createI18n } from '../common/i18n.js';
+import { Outbox } from '../common/outbox.js';
+import { Timeline } from '../common/timeline.js';
+import { showLeaveMessage, showRating, showSignIn } from './forms.js';
+import { embeddingOrigin, hostTokenStore, inCrossOriginFrame } from './host-token.js';
+import { MESSAGES } from './messages.js';
+
+const params = new URLSearchParams(location.search);
+const embedded = window.parent !== window;
+const i18n = createI18n(MESSAGES, { storageKey: 'aicc.widget.lang', initial: params.get('lang') });
+const { t } = i18n;
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  bubble: $('bubble'),
+  badge: $('bubble-badge'),
+  panel: $('panel'),
+  connection: $('connection'),
+  connectionText: $('connection-text'),
+  account: $('account'),
+  langToggle: $('lang-toggle'),
+  minimize: $('minimize'),
+  banner: $('consult-banner'),
+  bannerText: $('banner-text'),
+  cancel: $('cancel-request'),
+  messages: $('messages'),
+  typing: $('typing'),
+  sideForm: $('side-form'),
+  requestAgent: $('request-agent'),
+  endChat: $('end-chat'),
+  composer: $('composer'),
+  input: $('input'),
+};
+
+const state = {
+  user: null,
+  conversationId: null,
+  request: null,          // the open consult request: { requestId, status, position?, agentName?, roomId? }
+  banner: null,           // { key, vars } of the consult banner
+  roomId: null,           // the room whose topic we read
+  roomSeq: 0,             // last room seq seen: since-seq of the next (re)subscribe
+  roomUnsubscribe: null,
+  agentName: '',
+  lastCategory: '',
+  lastQuestion: '',
+  open: !embedded,
+  unread: 0,
+  typingSentAt: 0,
+  typingTimer: null,
+  typingShownTimer: null,
+  readSent: 0,           // last room seq we told the agent we read
+  conversationSeq: 0,     // last bot-conversation seq shown
+  liveStatuses: 0,        // consult statuses received live: a snapshot older than one is stale
+  leftMessage: false,     // the customer left a message instead of waiting
+  started: false,
+  everConnected: false,
+};
+
+// Framed by another site: the refresh token lives with that page (see host-token.js).
+const hostOrigin = inCrossOriginFrame() ? embeddingOrigin() : null;
+const tokenStore = hostOrigin ? hostTokenStore(hostOrigin) : null;
+
+const session = new ChatSession({
+  useSockJS: params.get('transport') === 'sockjs',
+  SockJS,
+  refreshTokenStore: tokenStore,
+  onStatus: (status) => {
+    renderConnection(status);
+    if (status === 'connected') connected();
+    // Signed out by the server (token revoked or refused): start again as a (new) guest.
+    if (status === 'signed-out' && state.started) location.reload();
+  },
+  onError: (error) => console.warn('aicc-chat:', error.code, error.message),
+});
+
+const timeline = new Timeline(ui.messages, { lang: () => i18n.lang, texts: () => ({ sending: t('sending'), read: t('read') }) });
+// Made once we know who we are: unsent messages belong to one user.
+let outbox = null;
+
+function makeOutbox(userId) {
+  return new Outbox(session, {
+    storageKey: `aicc.widget.outbox.${userId}`,
+    onConfirmed: (item) => {
+      // A room message is confirmed by its echo on the room topic; a question to the bot by this.
+      if (item.destination === '/app/bot.message') {
+        timeline.upsert({ key: `c:${item.body.clientMessageId}`, clientMessageId: item.body.clientMessageId, pending: false });
+      }
+    },
+  });
+}
+
+// Every CONNECTED: unconfirmed messages go (again); after a reconnect, what was said while we
+// were away (statuses and bot answers are not replayed by the server) is read back.
+function connected() {
+  outbox?.flush();
+  if (state.everConnected) syncState();
+  state.everConnected = true;
+}
+
+// ---- rendering -------------------------------------------------------------------------------
+
+function renderConnection(status) {
+  const key = {
+    connected: 'status_connected',
+    connecting: 'status_connecting',
+    reconnecting: 'status_reconnecting',
+    offline: 'status_offline',
+  }[status] ?? 'status_signed_out';
+  ui.connection.dataset.state = status;
+  ui.connectionText.textContent = t(key);
+}
+
+// Guests may sign in as members; members see their name and may sign out.
+function renderAccount() {
+  const user = state.user;
+  // Not in a frame of another site: a member's 30-day token would be kept by that site's page.
+  ui.account.hidden = !user || (user.guest && inCrossOriginFrame());
+  if (!user) return;
+  ui.account.textContent = user.guest ? t('sign_in') : t('sign_out');
+  ui.account.title = user.guest ? '' : t('signed_in_as', { name: user.displayName || user.username });
+}
+
+async function accountClicked() {
+  if (!state.user?.guest) {
+    await session.logout().catch(() => {});
+    location.reload();  // a new guest
+    return;
+  }
+  ui.account.setAttribute('aria-expanded', 'true');
+  showSignIn(ui.sideForm, {
+    t,
+    signIn: async (username, password) => {
+      const user = await session.login(username, password);
+      if (user.role !== 'CUSTOMER') {
+        await session.logout().catch(() => {});
+        throw new Error(t('sign_in_failed', { message: user.role }));
+      }
+    },
+    done: (signedIn) => {
+      ui.account.setAttribute('aria-expanded', 'false');
+      ui.sideForm.hidden = true;
+      // The member's own conversation, rooms and history: start again as them.
+      if (signedIn) location.reload();
+      else ui.account.focus();
+    },
+  });
+}
+
+function setBanner(key, vars = {}) {
+  state.banner = key ? { key, vars } : null;
+  renderBanner();
+}
+
+function renderBanner() {
+  ui.banner.hidden = !state.banner;
+  if (state.banner) ui.bannerText.textContent = t(state.banner.key, state.banner.vars);
+  ui.cancel.hidden = state.request?.status !== 'waiting';
+  // The bot's "talk to an agent?" buttons are moot while a request is open.
+  document.body.dataset.consult = state.request ? 'open' : 'none';
+  ui.requestAgent.hidden = Boolean(state.request);
+  ui.endChat.hidden = !state.roomId || !state.request || state.request.status === 'waiting';
+}
+
+function renderOpen() {
+  ui.panel.hidden = !state.open;
+  ui.bubble.hidden = state.open || !embedded;
+  ui.bubble.setAttribute('aria-expanded', String(state.open));
+  ui.badge.hidden = state.unread === 0;
+  ui.badge.textContent = state.unread > 99 ? '99+' : String(state.unread);
+  if (embedded) window.parent.postMessage({ type: 'aicc:widget', open: state.open, unread: state.unread }, '*');
+}
+
+function setOpen(open) {
+  state.open = open;
+  if (open) state.unread = 0;
+  renderOpen();
+  if (open) {
+    ui.input.focus();
+    sendRead();
+    timeline.scrollToEnd();
+  } else {
+    ui.bubble.focus();
+  }
+}
+
+function countUnread() {
+  if (state.open && document.visibilityState === 'visible') return;
+  state.unread += 1;
+  renderOpen();
+}
+
+function applyTexts() {
+  i18n.translate();
+  renderConnection(session.status);
+  renderBanner();
+  renderAccount();
+  if (timeline.has('welcome')) timeline.upsert({ key: 'welcome', text: t('welcome') });
+  timeline.refresh();
+}
+
+// ---- the bot conversation -----------------------------------------------------------------
+
+function botItem({ messageId, seq, botMessage, needHuman, category, timestamp }) {
+  let action = null;
+  if (needHuman) {
+    state.lastCategory = category || state.lastCategory;
+    action = el('div', { class: 'msg-action' },
+      el('span', { text: t('need_human_hint') }),
+      el('button', { type: 'button', class: 'primary small', text: t('request_agent'), onclick: requestAgent }));
+  }
+  return { key: `m:${messageId}`, role: 'bot', name: t('sender_bot'), text: botMessage, timestamp, seq, stream: state.conversationId, action };
+}
+
+function storedItem(message) {
+  const mine = message.senderId === state.user?.id;
+  const sender = String(message.senderRole ?? '').toLowerCase();  // CUSTOMER, AGENT, BOT, SYSTEM
+  const role = mine ? 'customer' : sender;
+  let name = mine ? t('sender_me') : t('sender_bot');
+  if (role === 'agent') name = t('sender_agent', { name: state.agentName || '' });
+  return {
+    key: `m:${message.messageId}`,
+    clientMessageId: message.clientMessageId,
+    mine,
+    role,
+    name,
+    text: message.text,
+    timestamp: message.timestamp,
+    seq: message.seq,
+    stream: message.roomId,
+    pending: false,
+  };
+}
+
+async function loadConversation(conversationId) {
+  let after = state.conversationSeq;
+  for (let page = 0; page < 50; page += 1) {
+    const data = await apiJson(session, `/api/conversations/${encodeURIComponent(conversationId)}/messages?after=${after}&limit=200`);
+    for (const message of data.messages ?? []) {
+      timeline.upsert(storedItem(message));
+      state.conversationSeq = Math.max(state.conversationSeq, message.seq ?? 0);
+    }
+    if (!data.nextAfter || (data.messages ?? []).length === 0) break;
+    after = data.nextAfter;
+  }
+}
+
+function onBotResponse(data) {
+  state.conversationId = data.conversationId || state.conversationId;
+  state.conversationSeq = Math.max(state.conversationSeq, data.seq ?? 0);
+  if (timeline.upsert(botItem(data))) countUnread();
+}
+
+// ---- consult request and room ---------------------------------------------------------------
+
+function requestAgent() {
+  if (state.request) return;
+  state.leftMessage = false;
+  // Waiting from the customer's point of view at once; the server's status (or a refusal on
+  // /user/queue/errors, or the next snapshot) replaces this.
+  state.request = { status: 'waiting', pending: true };
+  setBanner('waiting');
+  session.publish('/app/consult.request', { category: state.lastCategory, reason: state.lastQuestion });
+}
+
+// A consult status: live from /user/queue/consult/status, or the snapshot of /api/consult/current.
+function onConsultStatus(status) {
+  state.liveStatuses += 1;
+  applyStatus(status);
+}
+
+function applyStatus(status) {
+  if (!status) return;
+  switch (status.status) {
+    case 'waiting': {
+      // The leave-a-message offer carries no position: keep what we knew of the same request.
+      const same = state.request && (!state.request.requestId || state.request.requestId === status.requestId);
+      state.request = same ? { ...state.request, ...status, pending: false } : { ...status };
+      const position = state.request.position;
+      setBanner(position ? 'waiting_position' : 'waiting', { position });
+      if (status.roomId) enterRoom(status.roomId);
+      if (status.offerLeaveMessage) offerLeaveMessage(status.requestId);
+      break;
+    }
+    case 'connected':
+    case 'auto_assigned':
+      state.request = { ...status };
+      state.agentName = status.agentName || state.agentName;
+      setBanner(status.agentReconnecting ? 'agent_reconnecting' : 'connected', { name: state.agentName });
+      enterRoom(status.roomId);
+      ui.sideForm.hidden = true;
+      break;
+    case 'canceled':
+      if (state.request && !state.leftMessage) timeline.notice(t('request_canceled'));
+      state.leftMessage = false;
+      state.request = null;
+      leaveRoom();
+      setBanner(null);
+      break;
+    case 'closed':
+      endRoom(status.roomId ?? state.roomId);
+      break;
+    default:
+      break;
+  }
+}
+
+function enterRoom(roomId) {
+  if (!roomId || state.roomId === roomId) return;
+  leaveRoom();
+  state.roomId = roomId;
+  state.roomSeq = 0;
+  state.readSent = 0;
+  state.roomUnsubscribe = session.subscribe(`/topic/room/${roomId}`, onRoomEvent, {
+    headers: () => ({ 'since-seq': String(state.roomSeq) }),
+    // The room closed while we were away: the snapshot after the reconnect tells the rest.
+    onRefused: () => {
+      if (state.roomId !== roomId) return;
+      state.roomUnsubscribe = null;
+      endRoom(roomId);
+    },
+  });
+  renderBanner();
+}
+
+function leaveRoom() {
+  state.roomUnsubscribe?.();
+  state.roomUnsubscribe = null;
+  state.roomId = null;
+  showTyping(false);
+  renderBanner();
+}
+
+function endRoom(roomId) {
+  if (!state.request && !state.roomId) return;
+  const rated = roomId ?? state.roomId;
+  state.request = null;
+  leaveRoom();
+  setBanner(null);
+  timeline.notice(t('chat_closed'));
+  outbox?.discard((item) => item.body.roomId === rated);
+  if (rated) {
+    showRating(ui.sideForm, {
+      t,
+      send: ({ score, comment }) => session.publish('/app/room.rate', { roomId: rated, score, comment }),
+      done: (sent) => {
+        // publish() refuses only when signed out or its queue is full: then there is no "thanks".
+        ui.sideForm.hidden = true;
+        if (sent) timeline.notice(t('rating_thanks'));
+        ui.input.focus();
+      },
+    });
+  }
+}
+
+function offerLeaveMessage(requestId) {
+  showLeaveMessage(ui.sideForm, {
+    t,
+    send: ({ text, contact }) => {
+      state.leftMessage = true;
+      session.publish('/app/consult.leave', { requestId, text, contact });
+    },
+    done: () => {
+      ui.sideForm.hidden = true;
+      timeline.notice(t('leave_done'));
+    },
+  });
+}
+
+function onRoomEvent(data) {
+  if (!data || data.roomId !== state.roomId) return;
+  const fromOther = data.userId && data.userId !== state.user?.id;
+  switch (data.type) {
+    case undefined:
+      state.roomSeq = Math.max(state.roomSeq, data.seq ?? 0);
+      if (timeline.upsert(storedItem(data)) && data.senderId !== state.user?.id) {
+        showTyping(false);
+        countUnread();
+        sendRead();
+      }
+      return;
+    case 'typing':
+      if (fromOther) showTyping(Boolean(data.typing));
+      return;
+    case 'read':
+      if (fromOther) timeline.markRead(state.roomId, data.seq);
+      return;
+    case 'joined':
+      state.agentName = data.agentName || state.agentName;
+      setBanner('connected', { name: state.agentName });
+      return;
+    case 'agent_reconnecting':
+      setBanner('agent_reconnecting');
+      return;
+    case 'agent_reconnected':
+      setBanner('connected', { name: state.agentName });
+      timeline.notice(t('agent_back'));
+      return;
+    case 'left':
+      timeline.notice(t('agent_left'));
+      return;
+    case 'transferred':
+      timeline.notice(t('transferred'));
+      return;
+    case 'closed':
+      endRoom(data.roomId);
+      return;
+    default:
+      return;
+  }
+}
+
+function showTyping(typing) {
+  clearTimeout(state.typingShownTimer);
+  ui.typing.hidden = !typing;
+  ui.typing.textContent = typing ? t('typing_agent') : '';
+  // A lost "stopped typing" must not leave the line up for ever.
+  if (typing) state.typingShownTimer = setTimeout(() => showTyping(false), 8000);
+}
+
+function sendRead() {
+  if (!state.roomId || !state.open || document.visibilityState !== 'visible') return;
+  const seq = timeline.lastSeq(state.roomId, 'agent');
+  if (seq > state.readSent) {
+    state.readSent = seq;
+    session.publish('/app/room.read', { roomId: state.roomId, seq });
+  }
+}
+
+function sendTyping(typing) {
+  if (!state.roomId || !session.connected) return;
+  session.publish('/app/room.typing', { roomId: state.roomId, typing });
+}
+
+// ---- composer -----------------------------------------------------------------------------
+
+function submit(event) {
+  event.preventDefault();
+  const text = ui.input.value.trim();
+  if (!text || !outbox) return;  // (before sign-in finished: the text stays in the box)
+  ui.input.value = '';
+  const clientMessageId = randomId();
+  const timestamp = new Date().toISOString();
+  const inRoom = state.roomId && state.request && state.request.status !== 'waiting';
+  if (inRoom) {
+    clearTimeout(state.typingTimer);
+    state.typingSentAt = 0;
+    sendTyping(false);
+    outbox.send('/app/room.send', { roomId: state.roomId, text, clientMessageId });
+  } else {
+    state.lastQuestion = text;
+    outbox.send('/app/bot.message', { message: text, clientMessageId });
+  }
+  timeline.upsert({
+    key: `c:${clientMessageId}`, clientMessageId, mine: true, role: 'customer', name: t('sender_me'), text, timestamp,
+    pending: true, stream: inRoom ? state.roomId : state.conversationId,
+  });
+}
+
+function typed() {
+  if (!state.roomId) return;
+  const now = Date.now();
+  if (now - state.typingSentAt > 3000) {
+    state.typingSentAt = now;
+    sendTyping(true);
+  }
+  clearTimeout(state.typingTimer);
+  state.typingTimer = setTimeout(() => {
+    state.typingSentAt = 0;
+    sendTyping(false);
+  }, 4000);
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+function bindUi() {
+  ui.bubble.addEventListener('click', () => setOpen(true));
+  ui.minimize.addEventListener('click', () => setOpen(false));
+  ui.minimize.hidden = !embedded;
+  ui.langToggle.addEventListener('click', () => i18n.setLang(i18n.lang === 'ko' ? 'en' : 'ko'));
+  ui.account.addEventListener('click', accountClicked);
+  i18n.onChange(applyTexts);
+  ui.requestAgent.addEventListener('click', requestAgent);
+  ui.cancel.addEventListener('click', () => {
+    if (state.request?.requestId) session.publish('/app/consult.cancel', { requestId: state.request.requestId });
+  });
+  ui.endChat.addEventListener('click', () => {
+    if (state.roomId) session.publish('/app/room.close', { roomId: state.roomId });
+  });
+  ui.composer.addEventListener('submit', submit);
+  ui.input.addEventListener('input', typed);
+  ui.input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ui.composer.requestSubmit();
+    }
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && embedded && state.open) setOpen(false);
+  });
+  document.addEventListener('visibilitychange', sendRead);
+  window.addEventListener('pagehide', () => session.disconnect());
+  // Back from the back/forward cache: the connection closed at pagehide comes back.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted && state.started) session.connect();
+  });
+}
+
+function onDomainError(error) {
+  timeline.notice(t('error', { message: error?.message ?? '' }));
+  // A refused consult request: the customer is not waiting after all.
+  if (state.request?.pending) {
+    state.request = null;
+    setBanner(null);
+  }
+}
+
+// Reads the conversation and the consult state as the server has them: at start and after every
+// reconnect. A live status that arrived while the snapshot was on its way is newer: it wins.
+async function syncState() {
+  const statusesBefore = state.liveStatuses;
+  try {
+    const current = await apiJson(session, '/api/consult/current');
+    state.conversationId = current.conversationId ?? state.conversationId;
+    if (current.request?.agentName) state.agentName = current.request.agentName;
+    if (state.liveStatuses === statusesBefore) {
+      if (current.request) applyStatus(current.request);
+      else if (state.request && !state.request.pending) applyStatus({ status: state.roomId ? 'closed' : 'canceled' });
+    }
+    if (state.conversationId) await loadConversation(state.conversationId);
+  } catch (error) {
+    timeline.notice(t('error', { message: error.message }));
+  }
+}
+
+async function start() {
+  bindUi();
+  applyTexts();
+  renderOpen();
+  timeline.notice(t('welcome'), 'welcome', '');
+  try {
+    await tokenStore?.load();
+    // With a valid refresh token the server resumes that customer (guest or member), else it
+    // makes a new guest. A refused token (reused, or not a customer's) is cleared by that answer:
+    // the second try is a new guest.
+    state.user = await session.guest().catch((error) => {
+      if (error.status === 401 || error.status === 403) return session.guest();
+      throw error;
+    });
+  } catch (error) {
+    timeline.notice(t('start_failed'));
+    renderConnection('signed-out');
+    return;
+  }
+  state.started = true;
+  document.body.dataset.userId = state.user.id;
+  renderAccount();
+  // What this user wrote and the server never confirmed (a reload while offline) goes out again.
+  outbox = makeOutbox(state.user.id);
+  for (const item of outbox.pending()) {
+    const text = item.body.text ?? item.body.message;
+    timeline.upsert({ key: `c:${item.body.clientMessageId}`, clientMessageId: item.body.clientMessageId, mine: true,
+      role: 'customer', name: t('sender_me'), text, timestamp: item.writtenAt, pending: true });
+  }
+  session.subscribe('/user/queue/bot/response', onBotResponse);
+  session.subscribe('/user/queue/consult/status', onConsultStatus);
+  session.subscribe('/user/queue/errors', onDomainError);
+  session.connect();
+  await syncState();
+  document.body.dataset.ready = 'true';
+}
+
+start();
