@@ -16,37 +16,9 @@ util::Unexpected<CannedError> refuse(std::string message) {
   return util::unexpected(CannedError{400, "bad_request", std::move(message)});
 }
 
-// Decodes valid UTF-8 (checked before) one code point at a time.
-char32_t next_code_point(std::string_view text, std::size_t& i) {
-  const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) {
-    i += 1;
-    return lead;
-  }
-  const int length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-  char32_t cp = lead & (0x7F >> length);
-  for (int k = 1; k < length; ++k) cp = (cp << 6) | (byte(i + k) & 0x3F);
-  i += length;
-  return cp;
-}
-
-// Unicode White_Space, and the C0/C1 controls: characters a shortcut typed after "/" cannot hold.
+// White space (any kind) and the C0/C1 controls: characters a shortcut typed after "/" cannot hold.
 bool blank_or_control(char32_t cp) {
-  if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return true;
-  switch (cp) {
-    case 0x20:
-    case 0xA0:
-    case 0x1680:
-    case 0x2028:
-    case 0x2029:
-    case 0x202F:
-    case 0x205F:
-    case 0x3000:
-      return true;
-    default:
-      return cp >= 0x2000 && cp <= 0x200A;
-  }
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || util::is_space(cp);
 }
 
 }  // namespace
@@ -55,7 +27,7 @@ bool valid_shortcut(std::string_view shortcut) {
   if (shortcut.empty() || !util::is_valid_utf8(shortcut)) return false;
   std::size_t chars = 0;
   for (std::size_t i = 0; i < shortcut.size();) {
-    if (blank_or_control(next_code_point(shortcut, i))) return false;
+    if (blank_or_control(util::next_code_point(shortcut, i))) return false;
     if (++chars > kMaxShortcutChars) return false;
   }
   return true;
