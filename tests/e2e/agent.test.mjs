@@ -524,3 +524,39 @@ test('the notification sound: the audio is started by the first click or key, an
   assert.equal(after.tones, 2, 'two notes of one tone');
   assertNoPageProblems(agent);
 });
+
+test('a customer tired of waiting leaves a message; the console shows it until an agent takes it up', { timeout: 90000 }, async (t) => {
+  const server = await startWebServer(t, { settings: { 'routing.mode': 'manual', 'routing.max-wait': '2' } });
+  const agent = await openPage(t, browser, `${server.httpUrl}/agent`);
+  await agentSignIn(agent, 'agent1');
+  assert.equal(await agent.locator('#left-messages .left-message').count(), 0);
+
+  const page = await openPage(t, browser, `${server.httpUrl}/widget`);
+  await page.locator('body[data-ready=true]').waitFor();
+  await page.locator('#request-agent').click();
+  await agent.locator('#queue .request').waitFor();
+  // Nobody accepts: after routing.max-wait the widget offers to leave a message.
+  await page.locator('.leave-form').waitFor({ timeout: 15000 });
+  await page.locator('#leave-text').fill('환불 건으로 연락 부탁드립니다 <b>x</b>');
+  await page.locator('#leave-contact').fill('010-1234-5678');
+  await page.locator('.leave-form button[type=submit]').click();
+  await waitForMessage(page, '메시지를 남겼습니다');
+  assert.equal(await page.locator('.msg--notice', { hasText: '대기를 취소' }).count(), 0);
+
+  const card = agent.locator('#left-messages .left-message');
+  await card.waitFor();
+  assert.equal(await card.locator('.left-text').textContent(), '환불 건으로 연락 부탁드립니다 <b>x</b>');
+  assert.match(await card.innerText(), /010-1234-5678/);
+  await agent.locator('#queue .request').waitFor({ state: 'detached' });
+  await card.locator('.handle').click();
+  await card.waitFor({ state: 'detached' });
+  await agent.locator('.toast', { hasText: '남긴 메시지를 처리했습니다' }).waitFor();
+
+  // Taken up for good: a reload does not bring it back.
+  await agent.reload();
+  await agent.locator('#connection[data-state=connected]').waitFor();
+  await agent.waitForTimeout(500);
+  assert.equal(await agent.locator('#left-messages .left-message').count(), 0);
+  assertNoPageProblems(agent);
+  assertNoPageProblems(page);
+});

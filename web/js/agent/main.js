@@ -9,6 +9,7 @@ import { createI18n } from '../common/i18n.js';
 import { Notifier } from '../common/notify.js';
 import { Outbox } from '../common/outbox.js';
 import { attachManager, CannedResponses } from './canned.js';
+import { LeftMessages } from './left-messages.js';
 import { MESSAGES } from './messages.js';
 import { QueuePanel } from './queue.js';
 import { Rooms } from './rooms.js';
@@ -50,6 +51,10 @@ const queue = new QueuePanel({
     session.publish('/app/agent.reject', { requestId });
   },
 });
+const leftMessages = new LeftMessages({
+  list: $('left-messages'), empty: $('left-empty'), count: $('left-count'), i18n,
+  onHandle: (id) => session.publish('/app/agent.handleOffline', { id }),
+});
 const rooms = new Rooms({
   tabs: $('rooms'), panels: $('room-panels'), noRoom: $('no-room'), empty: $('rooms-empty'), count: $('rooms-count'),
   i18n, session, me: () => state.user, canned, notifier, toast,
@@ -82,10 +87,13 @@ async function onConnected() {
   session.publish('/app/agent.login', { status: state.away ? 'away' : 'available' });
   const mark = rooms.mark();
   try {
-    const [waiting, mine] = await Promise.all([apiJson(session, '/api/consult/queue'), apiJson(session, '/api/agent/rooms')]);
+    const [waiting, mine, left] = await Promise.all([
+      apiJson(session, '/api/consult/queue'), apiJson(session, '/api/agent/rooms'), apiJson(session, '/api/consult/offline'),
+    ]);
     // Lost (and maybe back) meanwhile: that connection asks again.
     if (connect !== state.connects || !session.connected) return;
     queue.replaceAll(waiting.requests ?? []);
+    leftMessages.replaceAll(left.messages ?? []);
     rooms.sync(mine.rooms ?? [], mark);
   } catch (error) {
     if (connect !== state.connects || !session.connected) return;
@@ -114,6 +122,16 @@ function onOffer(offer) {
 // A request taken (by anyone) or withdrawn leaves every console's queue at once.
 function onUpdate(update) {
   if (update?.requestId && (update.status === 'assigned' || update.status === 'canceled')) queue.remove(update.requestId);
+  if (update?.offlineId && update.status === 'handled') {
+    leftMessages.remove(update.offlineId);
+    if (update.agentId === state.user?.id) toast(t('left_handled'));
+  }
+}
+
+function onLeftMessage(message) {
+  if (!leftMessages.add(message)) return;
+  toast(t('left_new', { name: message.customerName || message.customerId || t('customer') }));
+  notifier.notify();
 }
 
 function onAssignment(assignment) {
@@ -157,6 +175,7 @@ async function enterWorkspace(user) {
   document.body.dataset.userId = user.id;
   session.subscribe('/topic/consult/request', onOffer);
   session.subscribe('/topic/consult/updates', onUpdate);
+  session.subscribe('/topic/consult/offline', onLeftMessage);
   session.subscribe('/user/queue/agent/assignment', onAssignment);
   session.subscribe('/user/queue/errors', onDomainError);
   session.connect();
@@ -170,6 +189,7 @@ function bindUi() {
     notifier.setBaseTitle(t('title'));
     renderConnection(session.status);
     queue.refresh();
+    leftMessages.render();
     rooms.refresh();
   });
   $('login-form').addEventListener('submit', async (event) => {

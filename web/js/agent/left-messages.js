@@ -1,0 +1,53 @@
+// Messages customers left instead of waiting (offered after routing.max-wait): read from
+// GET /api/consult/offline, new ones from /topic/consult/offline, gone from every console once an
+// agent takes one up (/app/agent.handleOffline; the update comes on /topic/consult/updates).
+import { clear, clockTime, el } from '../common/dom.js';
+
+export class LeftMessages {
+  constructor({ list, empty, count, i18n, onHandle }) {
+    Object.assign(this, { list, empty, count, i18n, onHandle });
+    this.items = new Map();  // id -> message
+  }
+
+  replaceAll(messages) {
+    this.items = new Map(messages.filter((m) => !m.handledAt).map((m) => [m.id, m]));
+    this.render();
+  }
+
+  // A new one; true when it was not known.
+  add(message) {
+    if (!message?.id || message.handledAt || this.items.has(message.id)) return false;
+    this.items.set(message.id, message);
+    this.render();
+    return true;
+  }
+
+  remove(id) {
+    if (this.items.delete(id)) this.render();
+  }
+
+  render() {
+    const { t } = this.i18n;
+    clear(this.list);
+    const newest = [...this.items.values()].sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
+    for (const message of newest) {
+      const name = message.customerName || message.customerId || t('customer');
+      this.list.append(el('li', { class: 'card left-message', dataset: { id: message.id } },
+        el('div', { class: 'request-head' },
+          el('strong', { class: 'customer-name', text: name }),
+          message.category ? el('span', { class: 'chip', text: message.category }) : null,
+          el('time', { class: 'wait', datetime: message.createdAt, text: clockTime(message.createdAt, this.i18n.lang) })),
+        el('p', { class: 'request-line left-text', text: message.text }),
+        message.contact
+          ? el('p', { class: 'request-line' }, el('span', { class: 'label', text: `${t('left_contact')}: ` }), message.contact)
+          : null,
+        el('div', { class: 'request-buttons' },
+          el('button', {
+            type: 'button', class: 'secondary small handle', text: t('left_handle'),
+            'aria-label': t('left_handle_for', { name }), onclick: () => this.onHandle(message.id),
+          }))));
+    }
+    this.count.textContent = String(this.items.size);
+    this.empty.hidden = this.items.size > 0;
+  }
+}
