@@ -560,3 +560,26 @@ test('a customer tired of waiting leaves a message; the console shows it until a
   assertNoPageProblems(agent);
   assertNoPageProblems(page);
 });
+
+test('a request offered while the console reads the queue is not dropped by that older answer', { timeout: 60000 }, async (t) => {
+  const server = await startWebServer(t, { settings: { 'routing.auto-assign-after': '600' } });
+  const agent = await openPage(t, browser, `${server.httpUrl}/agent`);
+  // The console's queue read is answered by the server at once (empty), but delivered late.
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  await agent.route('**/api/consult/queue', async (route) => {
+    const response = await route.fetch();
+    await gate;
+    await route.fulfill({ response });
+  });
+  await agentSignIn(agent, 'agent1');
+  const customer = await newCustomer(t, server, { displayName: '늦은답고객' });
+  await requestConsult(customer);
+  const card = agent.locator('#queue .request', { hasText: '늦은답고객' });
+  await card.waitFor();
+  release();
+  await agent.waitForResponse((response) => response.url().endsWith('/api/consult/queue'));
+  await agent.waitForTimeout(500);
+  assert.equal(await card.count(), 1, 'the live offer stays');
+  assertNoPageProblems(agent);
+});

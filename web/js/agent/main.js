@@ -86,13 +86,14 @@ async function onConnected() {
   const connect = ++state.connects;
   session.publish('/app/agent.login', { status: state.away ? 'away' : 'available' });
   const mark = rooms.mark();
+  const queueMark = queue.mark();
   try {
     const [waiting, mine, left] = await Promise.all([
       apiJson(session, '/api/consult/queue'), apiJson(session, '/api/agent/rooms'), apiJson(session, '/api/consult/offline'),
     ]);
     // Lost (and maybe back) meanwhile: that connection asks again.
     if (connect !== state.connects || !session.connected) return;
-    queue.replaceAll(waiting.requests ?? []);
+    queue.replaceAll(waiting.requests ?? [], queueMark);
     leftMessages.replaceAll(left.messages ?? []);
     rooms.sync(mine.rooms ?? [], mark);
   } catch (error) {

@@ -11,19 +11,46 @@ export class QueuePanel {
     this.rejected = new Set();  // requests this agent rejected: never shown again
     this.snapshots = 0;  // GET /api/consult/queue answers taken, to compare positions of one answer only
     this.arrivals = 0;
+    // Live news of a request (an offer, or its removal) at a moment of `clock`; a queue read
+    // started before that moment is older than the news and must not undo it.
+    this.clock = 0;
+    this.liveAt = new Map();  // requestId -> clock of its last live offer or removal
     setInterval(() => this.#tick(), 1000);
   }
 
-  // The whole queue as GET /api/consult/queue gives it (in queue order, with `position`).
-  replaceAll(requests) {
+  // Call before asking GET /api/consult/queue; pass the result to replaceAll with its answer.
+  mark() {
+    return this.clock;
+  }
+
+  // The whole queue as GET /api/consult/queue gave it (in queue order, with `position`) when asked
+  // at `mark`: what was offered or taken live since then stays as the live news said (a request
+  // offered while the answer was on its way is not dropped, one taken meanwhile does not return).
+  replaceAll(requests, mark = Infinity) {
+    const newer = (id) => (this.liveAt.get(id) ?? -1) > mark;
     const keep = new Set(requests.map((r) => r.requestId));
-    for (const id of [...this.requests.keys()]) if (!keep.has(id)) this.remove(id);
+    for (const id of [...this.requests.keys()]) if (!keep.has(id) && !newer(id)) this.#drop(id);
     const snapshot = ++this.snapshots;
-    for (const request of requests) this.offer({ ...request, snapshot });
+    for (const request of requests) {
+      if (newer(request.requestId) && !this.requests.has(request.requestId)) continue;
+      this.#add({ ...request, snapshot });
+    }
+  }
+
+  // A live offer (from /topic/consult/request); true when the request is new here.
+  offer(request) {
+    if (request?.requestId) this.liveAt.set(request.requestId, ++this.clock);
+    return this.#add(request);
+  }
+
+  // Taken, withdrawn or refused: gone from this console at once.
+  remove(requestId) {
+    this.liveAt.set(requestId, ++this.clock);
+    this.#drop(requestId);
   }
 
   // Adds or refreshes a request (an offer may come again: a re-delivery or a requeue).
-  offer(request) {
+  #add(request) {
     if (!request?.requestId || this.rejected.has(request.requestId)) return false;
     const known = this.requests.get(request.requestId);
     const merged = { ...known?.request, ...request };
@@ -44,7 +71,7 @@ export class QueuePanel {
     return !known;
   }
 
-  remove(requestId) {
+  #drop(requestId) {
     const known = this.requests.get(requestId);
     if (!known) return;
     known.node.remove();
