@@ -7,22 +7,37 @@ export class LeftMessages {
   constructor({ list, empty, count, i18n, onHandle }) {
     Object.assign(this, { list, empty, count, i18n, onHandle });
     this.items = new Map();  // id -> message
+    // As for the queue: live news after a read was asked for wins over that read's answer.
+    this.clock = 0;
+    this.liveAt = new Map();  // id -> clock of its last live arrival or removal
   }
 
-  replaceAll(messages) {
-    this.items = new Map(messages.filter((m) => !m.handledAt).map((m) => [m.id, m]));
+  // Call before GET /api/consult/offline; pass the result to replaceAll with its answer.
+  mark() {
+    return this.clock;
+  }
+
+  replaceAll(messages, mark = Infinity) {
+    const newer = (id) => (this.liveAt.get(id) ?? -1) > mark;
+    const listed = new Map(messages.filter((m) => !m.handledAt).map((m) => [m.id, m]));
+    for (const id of [...this.items.keys()]) if (!listed.has(id) && !newer(id)) this.items.delete(id);
+    for (const [id, message] of listed) if (!newer(id)) this.items.set(id, message);
     this.render();
   }
 
-  // A new one; true when it was not known.
+  // A new one, live; true when it was not known.
   add(message) {
-    if (!message?.id || message.handledAt || this.items.has(message.id)) return false;
+    if (!message?.id || message.handledAt) return false;
+    this.liveAt.set(message.id, ++this.clock);
+    if (this.items.has(message.id)) return false;
     this.items.set(message.id, message);
     this.render();
     return true;
   }
 
+  // Taken up by an agent, live.
   remove(id) {
+    this.liveAt.set(id, ++this.clock);
     if (this.items.delete(id)) this.render();
   }
 

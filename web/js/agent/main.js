@@ -87,6 +87,7 @@ async function onConnected() {
   session.publish('/app/agent.login', { status: state.away ? 'away' : 'available' });
   const mark = rooms.mark();
   const queueMark = queue.mark();
+  const leftMark = leftMessages.mark();
   try {
     const [waiting, mine, left] = await Promise.all([
       apiJson(session, '/api/consult/queue'), apiJson(session, '/api/agent/rooms'), apiJson(session, '/api/consult/offline'),
@@ -94,7 +95,7 @@ async function onConnected() {
     // Lost (and maybe back) meanwhile: that connection asks again.
     if (connect !== state.connects || !session.connected) return;
     queue.replaceAll(waiting.requests ?? [], queueMark);
-    leftMessages.replaceAll(left.messages ?? []);
+    leftMessages.replaceAll(left.messages ?? [], leftMark);
     rooms.sync(mine.rooms ?? [], mark);
   } catch (error) {
     if (connect !== state.connects || !session.connected) return;
