@@ -465,7 +465,7 @@ std::vector<Key> make_keys() {
                       10 * 60 * 1000, "a new connection must send CONNECT within this, ms"));
 
   k.push_back(list_key("ws.allowed-origins", KEY(ws.allowed_origins), origin,
-                       "allowed browser origins; empty: same origin and localhost; * allows any"));
+                       "browser origins allowed to connect and to frame the widget; empty: same origin and localhost; * allows any"));
   k.push_back(
       bool_key("ws.permessage-deflate", KEY(ws.permessage_deflate), "offer WebSocket compression"));
   k.push_back(real_key("ws.handshake-rate-per-ip", KEY(ws.handshake_rate_per_ip), 0.001, 1000000,
