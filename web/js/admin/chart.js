@@ -1,5 +1,5 @@
 // The queue over the last hour as an inline SVG step chart, built node by node with
-// createElementNS: no innerHTML (the CSP and the no-markup-from-data rule) and no chart library.
+// createElementNS: no markup parsed from strings (the CSP and the no-markup-from-data rule) and no chart library.
 // The SVG is drawn at the container's real pixel width (redrawn on resize) so its labels keep
 // their size on a phone instead of being scaled down with a viewBox.
 //

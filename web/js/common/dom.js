@@ -1,5 +1,5 @@
 // Small DOM helpers for the pages. Text from users or the bot only ever reaches the page through
-// textContent (never innerHTML), so a message like <img onerror=...> shows as text and runs nothing.
+// textContent (never parsed as markup), so a message like <img onerror=...> shows as text and runs nothing.
 
 // el('button', { class: 'send', type: 'button', text: 'Send', onclick: fn }, child, ...).
 // `text` sets textContent; `on<event>` adds a listener; `dataset` sets data-*; other props become
