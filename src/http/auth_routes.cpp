@@ -170,6 +170,30 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
+namespace {
+
+// The refresh token a request presents: the cookie's, else the one its body names (a client that
+// keeps it there, such as an embedded widget). Empty when neither.
+std::string presented_refresh_token(const Request& request, const std::optional<std::string>& from_body) {
+  std::string token(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+  if (token.empty() && from_body) token = *from_body;
+  return token;
+}
+
+// The answer to a refused guest resume or refresh. A reused (already rotated) token means the
+// client or an attacker holds a stolen copy: the family was revoked, which the log and the metrics
+// say; the refusal clears the cookie either way.
+Response refused_session(const Request& request, const RequestInfo& info, AuthRouteDeps& deps, auth::AuthError error,
+                         std::string_view route, bool secure_cookie, RefreshTokenIn where) {
+  if (error == auth::AuthError::kTokenReused) {
+    spdlog::warn("security: refresh token reused on {} remote={}; its family was revoked", route, info.remote_address);
+    deps.metrics.error("refresh_token_reuse");
+  }
+  return with_cleared_cookie(auth_error(request, error), secure_cookie, where);
+}
+
+}  // namespace
+
 void add_auth_routes(Router& router, AuthRouteDeps& deps) {
   auto secure_cookie = [&deps](const RequestInfo& info) { return info.secure || deps.config.auth.cookie_secure; };
 
@@ -220,9 +244,8 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     if (refusal) co_return std::move(*refusal);
     const auto where = token_place(*body, request, refusal);
     if (!where) co_return std::move(*refusal);
-    // The guest to resume: the cookie's, else the one the body names (an embedded widget's).
-    std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
-    if (cookie.empty() && from_body) cookie = *from_body;
+    // The guest to resume, if any.
+    const std::string cookie = presented_refresh_token(request, from_body);
     // Only the creation of new customers is limited; a returning one always gets back in.
     if (cookie.empty() && !deps.guest_limiter.allow(info.remote_address, std::chrono::steady_clock::now())) {
       deps.metrics.error("guest_rate_limited");
@@ -239,12 +262,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     };
     auto session = co_await deps.pool.run(std::move(work));
     if (!session) {
-      if (session.error() == auth::AuthError::kTokenReused) {
-        spdlog::warn("security: refresh token reused on /api/auth/guest remote={}; its family was revoked",
-                     info.remote_address);
-        deps.metrics.error("refresh_token_reuse");
-      }
-      co_return with_cleared_cookie(auth_error(request, session.error()), secure_cookie(info), *where);
+      co_return refused_session(request, info, deps, session.error(), "/api/auth/guest", secure_cookie(info), *where);
     }
     co_return session_response(request, *session, now, secure_cookie(info), *where);
   });
@@ -258,8 +276,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     if (refusal) co_return std::move(*refusal);
     const auto where = token_place(*body, request, refusal);
     if (!where) co_return std::move(*refusal);
-    std::string token(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
-    if (token.empty() && from_body) token = *from_body;
+    const std::string token = presented_refresh_token(request, from_body);
     if (token.empty()) {
       co_return error_response(request, bhttp::status::unauthorized, "invalid_token",
                                "no refresh token: sign in again");
@@ -268,12 +285,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
     auto work = [&deps, &token, now] { return deps.tokens.refresh(token, now); };
     auto session = co_await deps.pool.run(std::move(work));
     if (!session) {
-      if (session.error() == auth::AuthError::kTokenReused) {
-        // Either the client or an attacker holds a stolen copy; both lose the family.
-        spdlog::warn("security: refresh token reused remote={}; its family was revoked", info.remote_address);
-        deps.metrics.error("refresh_token_reuse");
-      }
-      co_return with_cleared_cookie(auth_error(request, session.error()), secure_cookie(info), *where);
+      co_return refused_session(request, info, deps, session.error(), "/api/auth/refresh", secure_cookie(info), *where);
     }
     co_return session_response(request, *session, now, secure_cookie(info), *where);
   });
