@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -12,6 +13,8 @@
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
 #include "net/ws_session.hpp"
+#include "net/ws_frame.hpp"
+#include "net/ws_transport.hpp"
 
 namespace aicc::http {
 namespace {
@@ -37,6 +40,21 @@ std::optional<Response> check_handshake(HttpContext& context, const Request& req
     context.services.metrics.error("origin_refused");
     return error_response(request, bhttp::status::forbidden, "origin_not_allowed",
                           "this Origin may not open WebSockets here (see ws.allowed-origins)");
+  }
+  // What RFC 6455 section 4.2.1 asks of an opening handshake.
+  if (request.method() != bhttp::verb::get || request.version() < 11) {
+    return error_response(request, bhttp::status::bad_request, "bad_request",
+                          "a WebSocket handshake is an HTTP/1.1 GET request");
+  }
+  if (request[bhttp::field::sec_websocket_version] != "13") {
+    Response refusal = error_response(request, bhttp::status::upgrade_required, "bad_request",
+                                      "unsupported WebSocket version: only 13 is spoken here");
+    refusal.set(bhttp::field::sec_websocket_version, "13");
+    return refusal;
+  }
+  if (net::websocket_accept_key(request[bhttp::field::sec_websocket_key]).empty()) {
+    return error_response(request, bhttp::status::bad_request, "bad_request",
+                          "Sec-WebSocket-Key must be the base64 of 16 bytes");
   }
   if (!context.handshake_limiter.allow(remote, std::chrono::steady_clock::now())) {
     context.services.metrics.error("handshake_rate_limited");
@@ -108,6 +126,22 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
         break;
       }
       std::string ticket(query_param(request.target(), "ticket"));
+      if (!context.services.config.ws.permessage_deflate) {
+        // Our own framing (net/ws_transport.hpp): this coroutine, its buffers and the request end
+        // here, so an idle WebSocket keeps none of them.
+        const std::string subprotocol =
+            *framing == net::WsFraming::kRawStomp
+                ? net::choose_stomp_subprotocol(request[bhttp::field::sec_websocket_protocol])
+                : std::string{};
+        const std::string answer =
+            net::websocket_upgrade_response(request[bhttp::field::sec_websocket_key], subprotocol);
+        auto [write_error, written] = co_await asio::async_write(stream.socket(), asio::buffer(answer), kAwait);
+        if (write_error) break;
+        const auto early = buffer.cdata();
+        net::serve_websocket(context.services, stream.release_socket(), *framing, remote, std::move(ticket),
+                             std::string_view(static_cast<const char*>(early.data()), early.size()));
+        co_return;
+      }
       co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing, remote,
                                   std::move(ticket));
       co_return;

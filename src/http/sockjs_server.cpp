@@ -115,8 +115,8 @@ class SockJsSessionState : public net::ConnectionTransport, public std::enable_s
       items.clear();
       connection->take_output(items, 64 * 1024);
       for (auto& item : items) {
-        std::string text = std::move(item.head);
-        if (item.shared) text.append(*item.shared);
+        std::string text(item.head());
+        if (item.shared()) text.append(*item.shared());
         if (!protocol.send(std::move(text))) {
           // Cannot happen while the STOMP queue limit is below this one; if it does, nothing more
           // can reach the client.

@@ -119,9 +119,12 @@ void StompConnection::shutdown_async(std::string reason) {
   });
 }
 
-std::size_t StompConnection::take_output(std::vector<stomp::Outbound>& into, std::size_t max_bytes) {
+std::size_t StompConnection::take_output(std::vector<stomp::Outbound>& into, std::size_t max_bytes,
+                                         std::size_t max_items) {
   std::size_t taken = 0;
-  while (!outbound_.empty() && (taken == 0 || taken + outbound_.front().size() <= max_bytes)) {
+  std::size_t items = 0;
+  while (!outbound_.empty() && (taken == 0 || (taken + outbound_.front().size() <= max_bytes && items < max_items))) {
+    ++items;
     taken += outbound_.front().size();
     into.push_back(std::move(outbound_.front()));
     outbound_.pop_front();
@@ -368,7 +371,7 @@ void StompConnection::write(stomp::Outbound out) {
 }
 
 void StompConnection::count_frame_out(const stomp::Outbound& out) {
-  const std::string_view head = out.head;
+  const std::string_view head = out.head();
   if (head.starts_with("MESSAGE\n")) {
     services_.metrics.frame_out(stomp::Command::kMessage);
     services_.metrics.delivered();
@@ -415,6 +418,8 @@ void StompConnection::on_timer() {
   } else {
     engine_.on_tick(now);
   }
+  // Idle: the queue's storage goes back, so a quiet connection costs as little as it can.
+  outbound_.release();
   schedule_timer();
 }
 

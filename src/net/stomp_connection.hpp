@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "net/metrics.hpp"
+#include "net/outbound_queue.hpp"
 #include "net/services.hpp"
 #include "stomp/engine.hpp"
 
@@ -57,9 +58,10 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   void on_data(std::string_view bytes);
   void on_transport_closed(std::string_view reason);
 
-  // Moves queued output into `into` (at least one item when any is queued, then up to `max_bytes`).
-  // Returns the number of bytes taken.
-  std::size_t take_output(std::vector<stomp::Outbound>& into, std::size_t max_bytes);
+  // Moves queued output into `into` (at least one item when any is queued, then up to `max_bytes`
+  // and `max_items`). Returns the number of bytes taken.
+  std::size_t take_output(std::vector<stomp::Outbound>& into, std::size_t max_bytes,
+                          std::size_t max_items = static_cast<std::size_t>(-1));
   bool has_output() const { return !outbound_.empty(); }
   // The engine asked to close and all of its output has been taken.
   bool should_close() const { return close_requested_ && outbound_.empty(); }
@@ -121,7 +123,7 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   };
   std::unordered_map<std::string, Replay> replays_;
 
-  std::deque<stomp::Outbound> outbound_;
+  OutboundQueue outbound_;
   std::size_t outbound_bytes_ = 0;      // sum of outbound_ sizes
   bool slow_ = false;                   // the queue overflowed; closing as a slow consumer
   bool bypass_limit_ = false;           // writing the final ERROR of a slow consumer

@@ -73,8 +73,8 @@ asio::awaitable<void> write_loop(std::shared_ptr<WsState> state, std::chrono::mi
       if (sockjs) {
         messages.clear();
         for (auto& item : items) {
-          std::string text = std::move(item.head);
-          if (item.shared) text.append(*item.shared);
+          std::string text(item.head());
+          if (item.shared()) text.append(*item.shared());
           messages.push_back(std::move(text));
         }
         frame.clear();
@@ -84,8 +84,8 @@ asio::awaitable<void> write_loop(std::shared_ptr<WsState> state, std::chrono::mi
       } else {
         buffers.clear();
         for (const auto& item : items) {
-          buffers.push_back(asio::buffer(item.head));
-          if (item.shared) buffers.push_back(asio::buffer(*item.shared));
+          buffers.push_back(asio::buffer(item.head().data(), item.head().size()));
+          if (item.shared()) buffers.push_back(asio::buffer(*item.shared()));
         }
         std::tie(error, std::ignore) = co_await state->ws.async_write(buffers, kAwait);
       }

@@ -1,5 +1,6 @@
 // A STOMP connection over one WebSocket (RFC 6455, Boost.Beast), after the HTTP upgrade request
-// has been read and accepted by the HTTP layer (origin and rate checks).
+// has been read and accepted by the HTTP layer (origin and rate checks). Used when
+// ws.permessage-deflate is on; otherwise ws_transport.hpp serves WebSockets with far less memory.
 //
 // Two framings share this code: raw STOMP (/ws, and SockJS's /websocket shortcut), where every
 // WebSocket message carries STOMP bytes, and SockJS-over-WebSocket, where the server sends "o",

@@ -373,10 +373,17 @@ void Engine::deliver(const std::string& subscription_id,
   const std::string message_id = std::to_string(next_message_id_++);
 
   Outbound out;
-  out.head.reserve(48 + subscription_id.size());
-  out.head.append("MESSAGE\nsubscription:");
-  append_escaped(out.head, subscription_id, version_);
-  out.head.append("\nmessage-id:").append(message_id).push_back('\n');
+  out.append_head("MESSAGE\nsubscription:");
+  if (is_escape_free(subscription_id)) {
+    out.append_head(subscription_id);
+  } else {
+    std::string escaped;
+    append_escaped(escaped, subscription_id, version_);
+    out.append_head(escaped);
+  }
+  out.append_head("\nmessage-id:");
+  out.append_head(message_id);
+  out.append_head("\n");
   if (subscription.mode != AckMode::kAuto) {
     if (subscription.unacked.size() >= options_.max_unacked) {
       // Closing releases the subscriptions first, so the broker cannot hand the message straight
@@ -387,10 +394,14 @@ void Engine::deliver(const std::string& subscription_id,
       ports_.returned(destination, message);
       return;
     }
-    if (version_ == Version::k12) out.head.append("ack:").append(message_id).push_back('\n');
+    if (version_ == Version::k12) {
+      out.append_head("ack:");
+      out.append_head(message_id);
+      out.append_head("\n");
+    }
     subscription.unacked.push_back(Pending{message_id, message});
   }
-  out.shared = std::shared_ptr<const std::string>(message, &message->tail_for(version_));
+  out.set_shared(std::shared_ptr<const std::string>(message, &message->tail_for(version_)));
   last_write_ = now;
   ports_.write(std::move(out));
 }

@@ -35,13 +35,40 @@ std::shared_ptr<const Message> make_message(std::string destination, std::string
                                             const std::vector<Header>& extra_headers = {},
                                             std::uint64_t seq = 0);
 
-// One unit of outbound bytes: `head`, then `*shared` if set. Heads are small and per delivery;
-// `shared` points into a Message used by many connections at once, never modified.
-struct Outbound {
-  std::string head;
-  std::shared_ptr<const std::string> shared;
+// One unit of outbound bytes: the head, then `*shared()` if set. Heads are small and per delivery;
+// `shared` points into a Message used by many connections at once, never modified. A MESSAGE head
+// is written into the object itself while it fits, so a delivery allocates nothing.
+class Outbound {
+ public:
+  static constexpr std::size_t kInlineHead = 88;
 
-  std::size_t size() const { return head.size() + (shared ? shared->size() : 0); }
+  Outbound() = default;
+  Outbound(std::string head, std::shared_ptr<const std::string> shared)
+      : heap_head_(std::move(head)), shared_(std::move(shared)) {}
+
+  // Appends to the head: in place while it fits, else on the heap.
+  void append_head(std::string_view text) {
+    if (heap_head_.empty() && inline_size_ + text.size() <= kInlineHead) {
+      text.copy(inline_ + inline_size_, text.size());
+      inline_size_ += static_cast<std::uint32_t>(text.size());
+      return;
+    }
+    if (heap_head_.empty()) heap_head_.assign(inline_, inline_size_);
+    heap_head_.append(text);
+  }
+  void set_shared(std::shared_ptr<const std::string> shared) { shared_ = std::move(shared); }
+
+  std::string_view head() const {
+    return heap_head_.empty() ? std::string_view(inline_, inline_size_) : std::string_view(heap_head_);
+  }
+  const std::shared_ptr<const std::string>& shared() const { return shared_; }
+  std::size_t size() const { return head().size() + (shared_ ? shared_->size() : 0); }
+
+ private:
+  std::string heap_head_;
+  std::shared_ptr<const std::string> shared_;
+  std::uint32_t inline_size_ = 0;
+  char inline_[kInlineHead];
 };
 
 }  // namespace aicc::stomp

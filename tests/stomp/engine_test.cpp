@@ -90,8 +90,8 @@ class FakePorts : public EnginePorts {
   }
   void received(Command command) override { received_commands.push_back(command); }
   void write(Outbound out) override {
-    written += out.head;
-    if (out.shared) written += *out.shared;
+    written += out.head();
+    if (out.shared()) written += *out.shared();
     writes.push_back(std::move(out));
   }
   void close(std::string_view reason) override {
@@ -399,8 +399,8 @@ TEST_F(EngineTest, TickSendsHeartBeatAtTheSendInterval) {
 
   engine->on_tick(t0 + milliseconds{10000});
   ASSERT_EQ(ports.writes.size(), writes + 1);
-  EXPECT_EQ(ports.writes.back().head, "\n");
-  EXPECT_EQ(ports.writes.back().shared, nullptr);
+  EXPECT_EQ(ports.writes.back().head(), "\n");
+  EXPECT_EQ(ports.writes.back().shared(), nullptr);
   EXPECT_EQ(engine->next_deadline(), t0 + milliseconds{20000});
 
   // Any other write counts as a sign of life too.
@@ -739,8 +739,8 @@ TEST_F(EngineTest, DeliverSharesTheMessageTail) {
   engine->deliver("0", message, t0);
   engine->deliver("1", message, t0);
   ASSERT_EQ(ports.writes.size(), 3u);
-  EXPECT_EQ(ports.writes[1].shared.get(), ports.writes[2].shared.get());
-  EXPECT_EQ(ports.writes[1].shared.get(), &message->tail_for(Version::k12));
+  EXPECT_EQ(ports.writes[1].shared().get(), ports.writes[2].shared().get());
+  EXPECT_EQ(ports.writes[1].shared().get(), &message->tail_for(Version::k12));
 }
 
 TEST_F(EngineTest, DeliverBeforeConnectOrToUnknownSubscriptionIsIgnored) {
