@@ -40,6 +40,7 @@
 #include "net/hub.hpp"
 #include "net/stomp_connection.hpp"
 #include "net/metrics.hpp"
+#include "net/tcp_listener.hpp"
 #include "util/random.hpp"
 
 namespace {
@@ -265,6 +266,14 @@ int main(int argc, char** argv) {
     }
     spdlog::info("aicc-chat {} listening on http://{}:{} threads={} web_root={}", kVersion, config.server.host, port,
                  threads, web_root);
+    // STOMP over plain TCP, only when a port is set.
+    std::optional<aicc::net::TcpStompListener> tcp_listener;
+    if (config.stomp.tcp_port != 0) {
+      tcp_listener.emplace(services, limiter, context_ptrs, listener.open_connections());
+      const std::uint16_t tcp_port = tcp_listener->listen(config.stomp.tcp_host, config.stomp.tcp_port);
+      tcp_listener->start();
+      spdlog::info("aicc-chat listening for STOMP on tcp://{}:{}", config.stomp.tcp_host, tcp_port);
+    }
 
     // Graceful shutdown: stop accepting, tell every STOMP client, let them flush, then stop.
     asio::io_context& main_context = *contexts.front();
@@ -310,6 +319,7 @@ int main(int argc, char** argv) {
       spdlog::info("shutdown: signal {} received; closing {} connections", signal_number, hub.connections().size());
       deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.server.shutdown_timeout_ms);
       listener.stop();
+      if (tcp_listener) tcp_listener->stop();
       for (const auto& connection : hub.connections()) connection->shutdown_async("server shutting down");
       check_drained();
     });

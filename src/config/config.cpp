@@ -463,13 +463,17 @@ std::vector<Key> make_keys() {
                       "unacknowledged messages per subscription in client ack modes"));
   k.push_back(int_key("stomp.connect-timeout-ms", KEY(stomp.connect_timeout_ms), 100,
                       10 * 60 * 1000, "a new connection must send CONNECT within this, ms"));
+  k.push_back(int_key("stomp.tcp-port", KEY(stomp.tcp_port), 0, 65535,
+                      "port of STOMP over plain TCP, for back-end clients and benchmarks; 0: off"));
+  k.push_back(text_key("stomp.tcp-host", KEY(stomp.tcp_host), host_name,
+                       "listen address of STOMP over TCP; loopback by default, as it has no TLS and no Origin check"));
 
   k.push_back(list_key("ws.allowed-origins", KEY(ws.allowed_origins), origin,
                        "browser origins allowed to connect and to frame the widget; empty: same origin and localhost; * allows any"));
   k.push_back(
       bool_key("ws.permessage-deflate", KEY(ws.permessage_deflate), "offer WebSocket compression"));
   k.push_back(real_key("ws.handshake-rate-per-ip", KEY(ws.handshake_rate_per_ip), 0.001, 1000000,
-                       "WebSocket handshakes per second per client address"));
+                       "WebSocket handshakes (and STOMP/TCP connections) per second per client address"));
   k.push_back(real_key("ws.handshake-burst-per-ip", KEY(ws.handshake_burst_per_ip), 1, 1000000,
                        "handshakes a client address may make at once"));
 

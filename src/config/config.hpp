@@ -55,6 +55,8 @@ struct StompConfig {
   std::size_t max_transaction_frames = 1000;       // buffered SEND/ACK/NACK per transaction
   std::size_t max_unacked = 1000;                  // per subscription in client ack modes
   int connect_timeout_ms = 10000;                  // a new connection must send CONNECT within this
+  std::uint16_t tcp_port = 0;                      // STOMP over plain TCP; 0: off
+  std::string tcp_host = "127.0.0.1";              // its listen address: loopback, no TLS there
 };
 
 struct WebSocketConfig {

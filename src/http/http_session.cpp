@@ -139,7 +139,8 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
         if (write_error) break;
         const auto early = buffer.cdata();
         net::serve_websocket(context.services, stream.release_socket(), *framing, remote, std::move(ticket),
-                             std::string_view(static_cast<const char*>(early.data()), early.size()));
+                             std::string_view(static_cast<const char*>(early.data()), early.size()),
+                             context.open_connections);
         co_return;
       }
       co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing, remote,

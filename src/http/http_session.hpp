@@ -2,6 +2,9 @@
 // the SockJS endpoints, or (on an Upgrade) to a WebSocket session.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -18,6 +21,9 @@ struct HttpContext {
   const Router& router;
   SockJsServer& sockjs;
   net::HandshakeRateLimiter& handshake_limiter;
+  // Connections being served (server.max-connections); set by the Listener. A WebSocket outlives
+  // its HTTP session and keeps its place in this count until it ends.
+  std::atomic<std::size_t>* open_connections = nullptr;
 };
 
 boost::asio::awaitable<void> run_http_session(HttpContext& context, boost::asio::ip::tcp::socket socket);

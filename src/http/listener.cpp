@@ -16,7 +16,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 Listener::Listener(HttpContext& context, std::vector<asio::io_context*> contexts)
-    : context_(context), contexts_(std::move(contexts)), acceptor_(*contexts_.front()) {}
+    : context_(context), contexts_(std::move(contexts)), acceptor_(*contexts_.front()) {
+  context_.open_connections = &open_;
+}
 
 std::uint16_t Listener::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code error;

@@ -24,6 +24,8 @@ class Listener {
   void start();
   // Stops accepting; connections already open carry on.
   void stop();
+  // TCP connections being served; other listeners count theirs here too (server.max-connections).
+  std::atomic<std::size_t>& open_connections() { return open_; }
 
  private:
   boost::asio::awaitable<void> accept_loop();

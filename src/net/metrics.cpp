@@ -16,6 +16,7 @@ std::string_view to_string(Transport transport) {
     case Transport::kSockJsEventSource: return "sockjs_eventsource";
     case Transport::kSockJsHtmlFile: return "sockjs_htmlfile";
     case Transport::kSockJsJsonp: return "sockjs_jsonp";
+    case Transport::kTcp: return "tcp";
   }
   return "unknown";
 }

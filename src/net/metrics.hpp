@@ -16,8 +16,8 @@
 
 namespace aicc::net {
 
-enum class Transport : std::uint8_t { kWebSocket, kSockJsWebSocket, kSockJsXhrStreaming, kSockJsXhrPolling, kSockJsEventSource, kSockJsHtmlFile, kSockJsJsonp };
-inline constexpr std::size_t kTransportCount = 7;
+enum class Transport : std::uint8_t { kWebSocket, kSockJsWebSocket, kSockJsXhrStreaming, kSockJsXhrPolling, kSockJsEventSource, kSockJsHtmlFile, kSockJsJsonp, kTcp };
+inline constexpr std::size_t kTransportCount = 8;
 std::string_view to_string(Transport transport);
 
 class Metrics {

@@ -32,6 +32,10 @@ constexpr int kReadsPerWakeup = 4;
 constexpr std::chrono::seconds kPingInterval{30};
 // How long a close handshake may take once the server has sent its close frame.
 constexpr std::chrono::seconds kCloseTimeout{5};
+// While more than this waits for the socket, the peer is not read from: what it sends may add to
+// the wait (a pong per ping, unbounded for a peer that sends pings and reads nothing), so TCP
+// flow control slows it down instead. Room for the rest of one batch (kMaxWriteBytes) and then some.
+constexpr std::size_t kMaxUnsentBytes = 2 * kMaxWriteBytes;
 
 // One set of work buffers per I/O thread, shared by every connection on it: an idle connection
 // holds none. Nothing here is kept across a suspension.
@@ -60,12 +64,18 @@ class WsTransport final : public ConnectionTransport,
                           public WsSink,
                           public std::enable_shared_from_this<WsTransport> {
  public:
-  WsTransport(Services& services, tcp::socket socket, WsFraming framing)
+  WsTransport(Services& services, tcp::socket socket, WsFraming framing, std::atomic<std::size_t>* open_count)
       : services_(services),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         reader_(services.config.stomp.max_frame_bytes * 4 + 4096),
-        framing_(framing) {}
+        open_count_(open_count),
+        framing_(framing) {
+    if (open_count_ != nullptr) open_count_->fetch_add(1, std::memory_order_relaxed);
+  }
+  ~WsTransport() override {
+    if (open_count_ != nullptr) open_count_->fetch_sub(1, std::memory_order_relaxed);
+  }
 
   void start(std::string remote_address, std::string ticket, std::string_view early_bytes) {
     boost::system::error_code ignored;
@@ -137,6 +147,10 @@ class WsTransport final : public ConnectionTransport,
  private:
   void arm_read() {
     if (closed_ || peer_closed_) return;
+    if (out_.size() > kMaxUnsentBytes) {
+      reads_paused_ = true;  // write_pending() reads again once out_ is written
+      return;
+    }
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code error) {
       self->on_readable(error);
     });
@@ -146,7 +160,7 @@ class WsTransport final : public ConnectionTransport,
     if (closed_) return;
     if (error) return finish(describe(error));
     auto& buffer = scratch().read;
-    for (int round = 0; round < kReadsPerWakeup; ++round) {
+    for (int round = 0; round < kReadsPerWakeup && out_.size() <= kMaxUnsentBytes; ++round) {
       const std::size_t n = socket_.read_some(asio::buffer(buffer), error);
       if (error == asio::error::would_block || error == asio::error::try_again) break;
       if (error) return finish(describe(error));
@@ -175,6 +189,10 @@ class WsTransport final : public ConnectionTransport,
       connection_->on_transport_closed(close_reason_.empty() ? "peer closed the WebSocket" : close_reason_);
     }
     flush();  // writes the close frame, then closes the socket
+    if (closed_) return;
+    // The socket did not take it all: a peer that no longer reads gets the close timeout too.
+    close_deadline_ = std::min(close_deadline_, Clock::now() + kCloseTimeout);
+    schedule_tick();
   }
 
   // Sends our close frame; the peer's answer (or the close timeout) ends the connection.
@@ -225,6 +243,10 @@ class WsTransport final : public ConnectionTransport,
     }
     if (out_.capacity() > 4096) std::string().swap(out_);  // give a burst's memory back
     else out_.clear();
+    if (reads_paused_) {
+      reads_paused_ = false;
+      arm_read();
+    }
     return true;
   }
 
@@ -340,6 +362,7 @@ class WsTransport final : public ConnectionTransport,
   asio::steady_timer timer_;  // pings, SockJS heartbeats and the close timeout
   WsReader reader_;
   std::shared_ptr<StompConnection> connection_;
+  std::atomic<std::size_t>* open_count_;
   std::string out_;           // bytes the socket has not taken yet; empty when idle
   std::string close_reason_;
   Clock::time_point close_deadline_ = Clock::time_point::max();
@@ -352,13 +375,15 @@ class WsTransport final : public ConnectionTransport,
   bool received_ = false;     // something was read since the last tick
   bool wrote_ = false;        // something was written since the last tick
   bool ping_sent_ = false;
+  bool reads_paused_ = false;  // out_ is over kMaxUnsentBytes: no read is armed until it is written
 };
 
 }  // namespace
 
 void serve_websocket(Services& services, tcp::socket socket, WsFraming framing, std::string remote_address,
-                     std::string handshake_ticket, std::string_view early_bytes) {
-  auto transport = std::make_shared<WsTransport>(services, std::move(socket), framing);
+                     std::string handshake_ticket, std::string_view early_bytes,
+                     std::atomic<std::size_t>* open_count) {
+  auto transport = std::make_shared<WsTransport>(services, std::move(socket), framing, open_count);
   transport->start(std::move(remote_address), std::move(handshake_ticket), early_bytes);
 }
 

@@ -127,6 +127,9 @@ void Engine::on_data(std::string_view bytes, Clock::time_point now) {
       return;
     }
   }
+  // Handled frames are not kept until the next read: an idle connection would hold its CONNECT
+  // frame (and the token in it) for as long as it lives.
+  decoded_.clear();
 }
 
 void Engine::handle(Frame& frame) {

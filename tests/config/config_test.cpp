@@ -317,6 +317,19 @@ TEST_F(ConfigTest, ChoicesAreCheckedAndLowerCased) {
   EXPECT_THAT(error_of("", {}, {"routing.mode=random"}), HasSubstr("hybrid, manual, auto"));
 }
 
+TEST_F(ConfigTest, StompOverTcpIsOffAndOnLoopbackByDefault) {
+  auto defaults = load_with("");
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->stomp.tcp_port, 0);
+  EXPECT_EQ(defaults->stomp.tcp_host, "127.0.0.1");
+  auto config = load_with("stomp:\n  tcp-host: 0.0.0.0\n", {{"AICC_STOMP_TCP_PORT", "61613"}});
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_EQ(config->stomp.tcp_port, 61613);
+  EXPECT_EQ(config->stomp.tcp_host, "0.0.0.0");
+  EXPECT_THAT(error_of("", {}, {"stomp.tcp-port=65536"}), StartsWith("stomp.tcp-port: 65536 is out of range 0..65535"));
+  EXPECT_THAT(error_of("", {}, {"stomp.tcp-host="}), StartsWith("stomp.tcp-host: must not be empty"));
+}
+
 TEST_F(ConfigTest, StringsAreChecked) {
   EXPECT_THAT(error_of("", {}, {"server.host="}), StartsWith("server.host: must not be empty"));
   EXPECT_THAT(error_of("", {}, {"bot.url=ftp://bot"}), HasSubstr("is neither \"builtin\" nor"));
