@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 #include "broker/destination.hpp"
 #include "net/metrics.hpp"
@@ -98,6 +99,17 @@ void Hub::deliver_to_one(const std::string& key, const std::shared_ptr<const sto
 void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
                           const std::shared_ptr<const stomp::Message>& message) {
   if (targets.empty()) return;
+  const void* first_context = targets.front().handle->context_key();
+  if (std::all_of(targets.begin(), targets.end(),
+                  [first_context](const auto& t) { return t.handle->context_key() == first_context; })) {
+    // All on one I/O thread (always so with one thread): one task, no sorting, no copy.
+    auto executor = targets.front().handle->executor();
+    boost::asio::post(executor, [group = std::move(targets), message]() {
+      const auto now = std::chrono::steady_clock::now();
+      for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message, now);
+    });
+    return;
+  }
   // One task per I/O thread rather than one per subscriber.
   std::sort(targets.begin(), targets.end(), [](const auto& a, const auto& b) {
     return std::less<>{}(a.handle->context_key(), b.handle->context_key());
@@ -112,7 +124,8 @@ void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
                                        std::make_move_iterator(targets.begin() + end));
     auto executor = group.front().handle->executor();
     boost::asio::post(executor, [group = std::move(group), message]() {
-      for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message);
+      const auto now = std::chrono::steady_clock::now();
+      for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message, now);
     });
     begin = end;
   }

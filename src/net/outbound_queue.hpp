@@ -26,7 +26,7 @@ class OutboundQueue {
   }
 
   void pop_front() {
-    slots_[head_] = stomp::Outbound{};  // drops the shared message part now
+    slots_[head_].reset();  // drops the shared message part now
     head_ = (head_ + 1) & (capacity_ - 1);
     --size_;
   }

@@ -103,6 +103,11 @@ void StompConnection::deliver_async(std::string subscription_id,
 
 void StompConnection::deliver(const std::string& subscription_id,
                               const std::shared_ptr<const stomp::Message>& message) {
+  deliver(subscription_id, message, SteadyClock::now());
+}
+
+void StompConnection::deliver(const std::string& subscription_id,
+                              const std::shared_ptr<const stomp::Message>& message, SteadyClock::time_point now) {
   if (transport_closed_) return;
   if (!replays_.empty()) {
     if (auto it = replays_.find(subscription_id); it != replays_.end()) {
@@ -110,7 +115,7 @@ void StompConnection::deliver(const std::string& subscription_id,
       return;
     }
   }
-  engine_.deliver(subscription_id, message, SteadyClock::now());
+  engine_.deliver(subscription_id, message, now);
 }
 
 void StompConnection::shutdown_async(std::string reason) {

@@ -72,6 +72,9 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
 
   // On the executor.
   void deliver(const std::string& subscription_id, const std::shared_ptr<const stomp::Message>& message);
+  // The same, with the time read once for a whole batch of deliveries.
+  void deliver(const std::string& subscription_id, const std::shared_ptr<const stomp::Message>& message,
+               std::chrono::steady_clock::time_point now);
 
   const boost::asio::any_io_executor& executor() const { return executor_; }
   // Identifies the I/O thread (io_context) the connection lives on, for grouping deliveries.
