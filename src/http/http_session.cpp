@@ -6,6 +6,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
@@ -45,6 +46,10 @@ std::optional<Response> check_handshake(HttpContext& context, const Request& req
   if (request.method() != bhttp::verb::get || request.version() < 11) {
     return error_response(request, bhttp::status::bad_request, "bad_request",
                           "a WebSocket handshake is an HTTP/1.1 GET request");
+  }
+  if (!beast::websocket::is_upgrade(request)) {
+    return error_response(request, bhttp::status::bad_request, "bad_request",
+                          "a WebSocket handshake needs Connection: Upgrade");
   }
   if (request[bhttp::field::sec_websocket_version] != "13") {
     Response refusal = error_response(request, bhttp::status::upgrade_required, "bad_request",
@@ -110,7 +115,9 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     Request request = parser.release();
     const std::string path(target_path(request.target()));
 
-    if (beast::websocket::is_upgrade(request)) {
+    // Any request asking for a WebSocket is answered as one, so a bad handshake (POST, HTTP/1.0,
+    // no Connection: Upgrade) gets a refusal that says why rather than a page-not-found.
+    if (bhttp::token_list{request[bhttp::field::upgrade]}.exists("websocket")) {
       std::optional<net::WsFraming> framing;
       if (path == "/ws") framing = net::WsFraming::kRawStomp;
       if (!framing) framing = context.sockjs.websocket_framing(path);
