@@ -329,7 +329,10 @@ void ContactCenter::apply(chat::Effects effects) {
             // So a console can read the bot conversation (GET /api/conversations/{id}/messages).
             const auto conversation = store_.conversation_of_customer(e.customer.id);
             body["conversationId"] = conversation ? json::value(conversation->id) : json::value(nullptr);
-            publisher_.publish("/topic/consult/request", "application/json", json::serialize(body));
+            // Only to the agents it names: a login's redelivery must not re-offer every waiting
+            // request to every console.
+            publisher_.publish_to_users("/topic/consult/request", e.recipients, "application/json",
+                                        json::serialize(body));
           } else if constexpr (std::is_same_v<E, chat::RequestUpdate>) {
             json::object body{{"requestId", e.request_id}, {"status", chat::to_string(e.status)}};
             if (!e.agent_id.empty()) body["agentId"] = e.agent_id;

@@ -60,6 +60,25 @@ void Hub::publish_in_stream(std::string_view destination, std::string_view conte
   deliver_to_all(key, stomp::make_message(key, content_type, body, {}, seq));
 }
 
+void Hub::publish_to_users(std::string_view destination, const std::vector<std::string>& user_ids,
+                           std::string_view content_type, std::string_view body) {
+  const std::string key(destination);
+  std::vector<Registry::Entry> targets;
+  {
+    std::lock_guard lock(mutex_);
+    std::unordered_set<const StompConnection*> wanted;
+    for (const std::string& user_id : user_ids) {
+      if (auto it = by_user_.find(user_id); it != by_user_.end()) wanted.insert(it->second.begin(), it->second.end());
+    }
+    if (wanted.empty()) return;
+    registry_.for_each(key, [&](const Registry::Entry& entry) {
+      if (wanted.contains(entry.handle.get())) targets.push_back(entry);
+    });
+  }
+  if (targets.empty()) return;
+  post_deliveries(targets, stomp::make_message(key, content_type, body));
+}
+
 void Hub::send_to_user(std::string_view user_id, std::string_view destination,
                        std::string_view content_type, std::string_view body) {
   // Subscribers see the destination they subscribed to: /user/queue/...

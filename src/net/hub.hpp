@@ -45,6 +45,8 @@ class Hub final : public broker::Publisher {
   // broker::Publisher
   void publish(std::string_view destination, std::string_view content_type,
                std::string_view body) override;
+  void publish_to_users(std::string_view destination, const std::vector<std::string>& user_ids,
+                        std::string_view content_type, std::string_view body) override;
   void send_to_user(std::string_view user_id, std::string_view destination,
                     std::string_view content_type, std::string_view body) override;
   void publish_in_stream(std::string_view destination, std::string_view content_type,

@@ -417,3 +417,34 @@ describe('consult routing: queue positions and cancellation', () => {
     assert.equal(waiting.status, 'waiting');
   });
 });
+
+describe('consult routing: offers reach the agents they name', () => {
+  it('re-offers waiting requests to an agent who logs in, and to nobody else', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t, { settings: { 'routing.auto-assign-after': '60' } });
+    const present = await newAgent(t, server, { name: 'Present' });
+    const customer = await newCustomer(t, server);
+    const waiting = await requestConsult(customer);
+    await nextJson(present.offers, { requestId: waiting.requestId });
+
+    // A second agent logs in: it gets the waiting request; the agent already offered it does not
+    // get it again (a login used to re-offer every waiting request to every console).
+    const late = await newAgent(t, server, { name: 'Late' });
+    await nextJson(late.offers, { requestId: waiting.requestId });
+    await quiet(present.offers);
+    assert.equal(received(present.offers, (o) => o.requestId === waiting.requestId).length, 1);
+  });
+
+  it('does not offer a request again to the agent who rejected it', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t, { settings: { 'routing.auto-assign-after': '60' } });
+    const rejecter = await newAgent(t, server, { name: 'Rejecter' });
+    const customer = await newCustomer(t, server);
+    const waiting = await requestConsult(customer);
+    await nextJson(rejecter.offers, { requestId: waiting.requestId });
+    await send(rejecter, '/app/agent.reject', { requestId: waiting.requestId });
+    // Another agent's login re-offers what is waiting; the rejecter is not among its recipients.
+    const other = await newAgent(t, server, { name: 'Other' });
+    await nextJson(other.offers, { requestId: waiting.requestId });
+    await quiet(rejecter.offers);
+    assert.equal(received(rejecter.offers, (o) => o.requestId === waiting.requestId).length, 1);
+  });
+});
