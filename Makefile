@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps configure build run test bench fuzz clean
+.PHONY: all deps test-deps bench-deps configure build run test bench bench-full fuzz clean
 
 all: build
 
@@ -14,6 +14,9 @@ deps:
 
 test-deps:
 	@scripts/install-deps.sh --test
+
+bench-deps:
+	@scripts/install-deps.sh --bench
 
 # Configure once; later runs reuse the build folder (and ccache, when present).
 $(BUILD_DIR)/build.ninja:
@@ -31,8 +34,15 @@ test: test-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@scripts/run-tests.sh $(BUILD_DIR)
 
-bench: build
-	@scripts/run-bench.sh $(BUILD_DIR)
+# The micro-benchmarks and a short side-by-side run against RabbitMQ and ActiveMQ (a few minutes,
+# report in build/bench-results); `make bench-full` is the long run docs/BENCHMARKS.md holds.
+bench: bench-deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@scripts/run-bench.sh $(BUILD_DIR) --short
+
+bench-full: bench-deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@scripts/run-bench.sh $(BUILD_DIR) --full
 
 fuzz: test-deps
 	@scripts/run-fuzz.sh 300

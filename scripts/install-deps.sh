@@ -5,6 +5,9 @@
 #
 #   scripts/install-deps.sh          build and run dependencies
 #   scripts/install-deps.sh --test   also what `make test` needs (clang for the fuzzer, Chromium, ...)
+#   scripts/install-deps.sh --bench  also the side-by-side benchmark's peers (RabbitMQ, ActiveMQ) and
+#                                    gnuplot, through bench/peers/install.sh (which keeps their
+#                                    system services off); flags may be combined
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,9 +26,14 @@ test_packages=(
 )
 
 packages=("${build_packages[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-  packages+=("${test_packages[@]}")
-fi
+bench=false
+for flag in "$@"; do
+  case "$flag" in
+    --test) packages+=("${test_packages[@]}") ;;
+    --bench) bench=true ;;
+    *) echo "install-deps: unknown flag $flag (--test, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do
@@ -64,4 +72,8 @@ if [[ ! -f "$stamp" ]] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 else
   echo "install-deps: npm packages already installed"
+fi
+
+if [[ "$bench" == true ]]; then
+  bench/peers/install.sh
 fi
