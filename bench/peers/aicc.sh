@@ -18,14 +18,7 @@ set -euo pipefail
 # shellcheck source=bench/peers/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-usage() {
-  echo "usage: $(basename "$0") start|stop|pid|restart DIR" >&2
-  exit 2
-}
-(($# == 2)) || usage
-action=$1
-mkdir -p "$2"
-dir=$(cd "$2" && pwd)
+read_peer_args "$@"
 repo=$(cd "$peers_dir/../.." && pwd)
 pid_file=$dir/aicc-chat.pid
 settings_file=$dir/settings  # what `start` chose, for `restart`

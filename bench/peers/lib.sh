@@ -8,6 +8,18 @@ die() {
   exit 1
 }
 
+# Every server script takes `start|stop|pid|restart DIR`: sets $action and $dir (made absolute).
+# shellcheck disable=SC2034  # action and dir are read by the scripts that source this file
+read_peer_args() {
+  if (($# != 2)); then
+    echo "usage: $(basename "$0") start|stop|pid|restart DIR" >&2
+    exit 2
+  fi
+  action=$1
+  mkdir -p "$2"
+  dir=$(cd "$2" && pwd)
+}
+
 # True when something accepts TCP connections on 127.0.0.1:$1.
 port_answers() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null

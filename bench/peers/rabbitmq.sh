@@ -18,14 +18,7 @@ set -euo pipefail
 # shellcheck source=bench/peers/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-usage() {
-  echo "usage: $(basename "$0") start|stop|pid|restart DIR" >&2
-  exit 2
-}
-(($# == 2)) || usage
-action=$1
-mkdir -p "$2"
-dir=$(cd "$2" && pwd)
+read_peer_args "$@"
 
 web_stomp_port=${RABBITMQ_WEB_STOMP_PORT:-15674}
 stomp_port=${RABBITMQ_STOMP_PORT:-61613}

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/socket_io.hpp"
 #include "net/stomp_connection.hpp"
 #include "stomp/encoder.hpp"
 
@@ -26,40 +27,9 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-constexpr std::size_t kReadChunk = 16 * 1024;
-// Several queued frames go out in one gathered write, up to this size.
-constexpr std::size_t kMaxWriteBytes = 64 * 1024;
-// Asio hands at most 64 buffers to one writev: two per frame.
-constexpr std::size_t kMaxFramesPerWrite = 32;
 // After our FIN, the peer's remaining bytes are read and dropped for this long before the close:
 // closing with unread input sends RST, which may destroy the ERROR frame on its way to the peer.
 constexpr std::chrono::seconds kLinger{2};
-
-// One set of work buffers per I/O thread, shared by every connection on it: an idle connection
-// holds none. Nothing here is kept across a suspension.
-struct Scratch {
-  std::array<char, kReadChunk> read;
-  std::vector<stomp::Outbound> items;
-  std::vector<asio::const_buffer> buffers;
-};
-
-Scratch& scratch() {
-  thread_local Scratch instance;
-  return instance;
-}
-
-bool would_block(const error_code& error) {
-  return error == asio::error::would_block || error == asio::error::try_again;
-}
-
-std::string describe(const error_code& error) {
-  if (error == asio::error::eof || error == asio::error::connection_reset ||
-      error == asio::error::broken_pipe) {
-    return "peer dropped the connection";
-  }
-  if (error == asio::error::operation_aborted) return "closed by the server";
-  return error.message();
-}
 
 // Heart-beats are the client's choice; one that chose none and vanished without a FIN would
 // otherwise hold its connection until a write fails. Keep-alive probes find it in about 90 s.
@@ -111,11 +81,11 @@ class TcpTransport final : public ConnectionTransport,
 
   void on_readable(error_code error) {
     if (closed_) return;
-    if (error) return finish(describe(error));
-    auto& buffer = scratch().read;
+    if (error) return finish(describe_socket_error(error));
+    auto& buffer = io_scratch().read;
     const std::size_t n = socket_.read_some(asio::buffer(buffer), error);
     if (would_block(error)) return arm_read();
-    if (error) return finish(describe(error));
+    if (error) return finish(describe_socket_error(error));
     connection_->on_data(std::string_view(buffer.data(), n));
     if (closed_) return;
     if (n < buffer.size()) return arm_read();  // drained: the reactor reports new data from here
@@ -134,26 +104,23 @@ class TcpTransport final : public ConnectionTransport,
 
   // Writes out_; false while some of it is still waiting for the socket.
   bool write_pending() {
-    if (out_.empty()) return true;
     error_code error;
-    const std::size_t n = socket_.write_some(asio::buffer(out_), error);
-    if (error && !would_block(error)) {
-      finish(describe(error));
+    const KeptWrite result = write_kept(socket_, out_, error);
+    if (result == KeptWrite::kFailed) {
+      finish(describe_socket_error(error));
       return false;
     }
-    if (n < out_.size()) {
-      out_.erase(0, n);
+    if (result == KeptWrite::kWaiting) {
       arm_write();
       return false;
     }
-    std::string().swap(out_);  // a burst's memory goes back
     return true;
   }
 
   // Writes a batch of queued frames; false when the socket did not take all of it (the rest is
   // kept in out_) or failed.
   bool write_output() {
-    Scratch& s = scratch();
+    IoScratch& s = io_scratch();
     s.items.clear();
     s.buffers.clear();
     connection_->take_output(s.items, kMaxWriteBytes, kMaxFramesPerWrite);
@@ -162,20 +129,10 @@ class TcpTransport final : public ConnectionTransport,
       if (item.shared()) s.buffers.push_back(asio::buffer(*item.shared()));
     }
     error_code error;
-    std::size_t written = socket_.write_some(s.buffers, error);
-    if (error && !would_block(error)) {
+    if (!write_now(socket_, s.buffers, out_, error)) {
       s.items.clear();
-      finish(describe(error));
+      finish(describe_socket_error(error));
       return false;
-    }
-    if (error) written = 0;
-    for (const auto& buffer : s.buffers) {
-      if (written >= buffer.size()) {
-        written -= buffer.size();
-        continue;
-      }
-      out_.append(static_cast<const char*>(buffer.data()) + written, buffer.size() - written);
-      written = 0;
     }
     s.items.clear();  // releases the shared message parts
     if (!out_.empty()) {
@@ -189,7 +146,7 @@ class TcpTransport final : public ConnectionTransport,
     write_waiting_ = true;
     socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](error_code error) {
       self->write_waiting_ = false;
-      if (error) return self->finish(describe(error));
+      if (error) return self->finish(describe_socket_error(error));
       self->flush();
     });
   }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/socket_io.hpp"
 #include "net/stomp_connection.hpp"
 #include "net/ws_frame.hpp"
 #include "sockjs/framing.hpp"
@@ -20,45 +21,17 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kReadChunk = 64 * 1024;
-// Several queued frames go out as one WebSocket message, up to this size.
-constexpr std::size_t kMaxWriteBytes = 64 * 1024;
-// Asio hands at most 64 buffers to one writev: a header and two per frame.
-constexpr std::size_t kMaxFramesPerWrite = 31;
 // Reads per readiness event before others get their turn.
 constexpr int kReadsPerWakeup = 4;
+// While more than this waits for the socket, the peer is not read from: what it sends may add to
+// the wait (a pong per ping, unbounded for a peer that sends pings and reads nothing), so TCP
+// flow control slows it down instead. Room for the rest of one batch (kMaxWriteBytes) and then some.
+constexpr std::size_t kMaxUnsentBytes = 2 * kMaxWriteBytes;
 // A peer silent this long gets a ping; silent for another interval, it is dropped (a peer that
 // vanished without a FIN, when STOMP heart-beats are off).
 constexpr std::chrono::seconds kPingInterval{30};
 // How long a close handshake may take once the server has sent its close frame.
 constexpr std::chrono::seconds kCloseTimeout{5};
-// While more than this waits for the socket, the peer is not read from: what it sends may add to
-// the wait (a pong per ping, unbounded for a peer that sends pings and reads nothing), so TCP
-// flow control slows it down instead. Room for the rest of one batch (kMaxWriteBytes) and then some.
-constexpr std::size_t kMaxUnsentBytes = 2 * kMaxWriteBytes;
-
-// One set of work buffers per I/O thread, shared by every connection on it: an idle connection
-// holds none. Nothing here is kept across a suspension.
-struct Scratch {
-  std::array<char, kReadChunk> read;
-  std::vector<stomp::Outbound> items;
-  std::vector<asio::const_buffer> buffers;
-  std::vector<std::string> messages;
-  std::string frame;
-};
-
-Scratch& scratch() {
-  thread_local Scratch instance;
-  return instance;
-}
-
-std::string describe(const boost::system::error_code& error) {
-  if (error == asio::error::eof || error == asio::error::connection_reset || error == asio::error::broken_pipe) {
-    return "peer dropped the connection";
-  }
-  if (error == asio::error::operation_aborted) return "closed by the server";
-  return error.message();
-}
 
 class WsTransport final : public ConnectionTransport,
                           public WsSink,
@@ -87,7 +60,7 @@ class WsTransport final : public ConnectionTransport,
     connection_->start(*this);
     if (framing_ == WsFraming::kSockJs) queue_text(sockjs::open_frame());
     if (!early_bytes.empty()) {
-      auto& buffer = scratch().read;
+      auto& buffer = io_scratch().read;
       early_bytes = early_bytes.substr(0, buffer.size());  // the HTTP layer reads far less
       std::copy(early_bytes.begin(), early_bytes.end(), buffer.begin());
       received_ = true;
@@ -158,12 +131,12 @@ class WsTransport final : public ConnectionTransport,
 
   void on_readable(boost::system::error_code error) {
     if (closed_) return;
-    if (error) return finish(describe(error));
-    auto& buffer = scratch().read;
+    if (error) return finish(describe_socket_error(error));
+    auto& buffer = io_scratch().read;
     for (int round = 0; round < kReadsPerWakeup && out_.size() <= kMaxUnsentBytes; ++round) {
       const std::size_t n = socket_.read_some(asio::buffer(buffer), error);
-      if (error == asio::error::would_block || error == asio::error::try_again) break;
-      if (error) return finish(describe(error));
+      if (would_block(error)) break;
+      if (error) return finish(describe_socket_error(error));
       received_ = true;
       if (!reader_.feed(buffer.data(), n, *this)) return reader_stopped();
       if (closed_) return;
@@ -230,19 +203,16 @@ class WsTransport final : public ConnectionTransport,
   bool write_pending() {
     if (out_.empty()) return true;
     boost::system::error_code error;
-    const std::size_t n = socket_.write_some(asio::buffer(out_), error);
-    if (error && error != asio::error::would_block && error != asio::error::try_again) {
-      finish(describe(error));
+    const KeptWrite result = write_kept(socket_, out_, error);
+    if (result == KeptWrite::kFailed) {
+      finish(describe_socket_error(error));
       return false;
     }
     wrote_ = true;
-    if (n < out_.size()) {
-      out_.erase(0, n);
+    if (result == KeptWrite::kWaiting) {
       arm_write();
       return false;
     }
-    if (out_.capacity() > 4096) std::string().swap(out_);  // give a burst's memory back
-    else out_.clear();
     if (reads_paused_) {
       reads_paused_ = false;
       arm_read();
@@ -253,7 +223,7 @@ class WsTransport final : public ConnectionTransport,
   // Takes a batch of queued frames and writes it as one WebSocket message; false when the socket
   // did not take all of it (the rest is kept in out_) or failed.
   bool write_output() {
-    Scratch& s = scratch();
+    IoScratch& s = io_scratch();
     s.items.clear();
     s.buffers.clear();
     connection_->take_output(s.items, kMaxWriteBytes, kMaxFramesPerWrite);
@@ -280,25 +250,12 @@ class WsTransport final : public ConnectionTransport,
       }
     }
     boost::system::error_code error;
-    std::size_t written = socket_.write_some(s.buffers, error);
-    if (error && error != asio::error::would_block && error != asio::error::try_again) {
+    if (!write_now(socket_, s.buffers, out_, error)) {
       s.items.clear();
-      finish(describe(error));
+      finish(describe_socket_error(error));
       return false;
     }
     wrote_ = true;
-    const std::size_t total = asio::buffer_size(s.buffers);
-    if (written < total) {
-      for (const auto& buffer : s.buffers) {
-        const auto* data = static_cast<const char*>(buffer.data());
-        if (written >= buffer.size()) {
-          written -= buffer.size();
-          continue;
-        }
-        out_.append(data + written, buffer.size() - written);
-        written = 0;
-      }
-    }
     s.items.clear();  // releases the shared message parts
     if (!out_.empty()) {
       arm_write();
@@ -311,7 +268,7 @@ class WsTransport final : public ConnectionTransport,
     write_waiting_ = true;
     socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](boost::system::error_code error) {
       self->write_waiting_ = false;
-      if (error) return self->finish(describe(error));
+      if (error) return self->finish(describe_socket_error(error));
       self->flush();
     });
   }
