@@ -82,40 +82,14 @@ export function encodeFrame(command, headers = {}, body = '') {
   return Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(body), Buffer.from([NUL])]);
 }
 
-export class RawStomp {
-  // Opens the WebSocket; rejects with `.statusCode` set when the server refuses the handshake.
-  static open(url, { protocols = STOMP_SUBPROTOCOLS, origin, timeoutMs = 5000, headers } = {}) {
-    return new Promise((resolve, reject) => {
-      const options = { handshakeTimeout: timeoutMs, headers };
-      if (origin) options.origin = origin;
-      const ws = new WebSocket(url, protocols, options);
-      const client = new RawStomp(ws);
-      ws.once('open', () => resolve(client));
-      ws.once('unexpected-response', (request, response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => {
-          body += chunk;
-        });
-        response.on('end', () => {
-          const error = new Error(`WebSocket handshake refused with HTTP ${response.statusCode}`);
-          error.statusCode = response.statusCode;
-          error.body = body;
-          error.headers = response.headers;
-          request.destroy();
-          reject(error);
-        });
-      });
-      ws.once('error', (error) => reject(error));
-    });
-  }
-
-  constructor(ws) {
-    this.ws = ws;
+// What a raw STOMP test client does whatever carries its bytes (WebSocket here, TCP in
+// tcp-stomp.mjs): parse frames into an inbox, count MESSAGEs, CONNECT, SUBSCRIBE. Subclasses
+// provide send(), sendRaw() and `closed`, and hand what arrives to receive().
+export class StompClient {
+  constructor() {
     this.frames = new Inbox('STOMP frame');
     this.heartbeats = 0;
     this.lastHeartbeatAt = 0;
-    this.closeInfo = null;
     this.parseError = null;
     this.messageCount = 0;     // MESSAGE frames received
     this.countWaiters = [];    // { count, resolve } for waitForMessages()
@@ -129,22 +103,14 @@ export class RawStomp {
         this.lastHeartbeatAt = Date.now();
       },
     );
-    ws.on('message', (data) => {
-      try {
-        this.parser.push(Buffer.isBuffer(data) ? data : Buffer.from(data));
-      } catch (error) {
-        this.parseError = error;
-      }
-    });
-    // Errors after open (a reset socket) show up as the close that follows.
-    ws.on('error', () => {});
-    this.closed = new Promise((resolve) => {
-      ws.once('close', (code, reason) => {
-        this.closeInfo = { code, reason: reason.toString() };
-        this.frames.fail(new Error(`connection closed (code ${code}) before the frame arrived`));
-        resolve(this.closeInfo);
-      });
-    });
+  }
+
+  receive(chunk) {
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      this.parseError = error;
+    }
   }
 
   #countMessage() {
@@ -173,6 +139,87 @@ export class RawStomp {
     });
   }
 
+  // The next frame matching `command` (a string) or `predicate` (a function).
+  nextFrame(match = () => true, timeoutMs = 5000) {
+    const predicate = typeof match === 'string' ? (frame) => frame.command === match : match;
+    const what = typeof match === 'string' ? `a ${match} frame` : 'a matching frame';
+    return this.frames.next(predicate, timeoutMs, what);
+  }
+
+  // CONNECT with a bearer token; resolves with CONNECTED, throws (with `.frame`) on ERROR.
+  async connect(token, { heartBeat = '0,0', acceptVersion = '1.2', headers = {}, timeoutMs = 5000 } = {}) {
+    const connectHeaders = { 'accept-version': acceptVersion, host: '127.0.0.1', 'heart-beat': heartBeat, ...headers };
+    if (token) connectHeaders.Authorization = `Bearer ${token}`;
+    await this.send('CONNECT', connectHeaders);
+    const frame = await this.nextFrame((f) => f.command === 'CONNECTED' || f.command === 'ERROR', timeoutMs);
+    if (frame.command === 'ERROR') {
+      const error = new Error(`CONNECT refused: ${frame.headers.message}`);
+      error.frame = frame;
+      throw error;
+    }
+    return frame;
+  }
+
+  // SUBSCRIBE and wait for its RECEIPT.
+  async subscribe(destination, id = destination, { timeoutMs = 5000, headers = {} } = {}) {
+    const receipt = `sub-${id}-${Math.random().toString(36).slice(2)}`;
+    await this.send('SUBSCRIBE', { id, destination, receipt, ...headers });
+    await this.nextFrame((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === receipt, timeoutMs);
+  }
+
+  waitClosed(timeoutMs = 5000) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`connection still open after ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([this.closed, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+export class RawStomp extends StompClient {
+  // Opens the WebSocket; rejects with `.statusCode` set when the server refuses the handshake.
+  static open(url, { protocols = STOMP_SUBPROTOCOLS, origin, timeoutMs = 5000, headers } = {}) {
+    return new Promise((resolve, reject) => {
+      const options = { handshakeTimeout: timeoutMs, headers };
+      if (origin) options.origin = origin;
+      const ws = new WebSocket(url, protocols, options);
+      const client = new RawStomp(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (request, response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          body += chunk;
+        });
+        response.on('end', () => {
+          const error = new Error(`WebSocket handshake refused with HTTP ${response.statusCode}`);
+          error.statusCode = response.statusCode;
+          error.body = body;
+          error.headers = response.headers;
+          request.destroy();
+          reject(error);
+        });
+      });
+      ws.once('error', (error) => reject(error));
+    });
+  }
+
+  constructor(ws) {
+    super();
+    this.ws = ws;
+    this.closeInfo = null;
+    ws.on('message', (data) => this.receive(Buffer.isBuffer(data) ? data : Buffer.from(data)));
+    // Errors after open (a reset socket) show up as the close that follows.
+    ws.on('error', () => {});
+    this.closed = new Promise((resolve) => {
+      ws.once('close', (code, reason) => {
+        this.closeInfo = { code, reason: reason.toString() };
+        this.frames.fail(new Error(`connection closed (code ${code}) before the frame arrived`));
+        resolve(this.closeInfo);
+      });
+    });
+  }
+
   get protocol() {
     return this.ws.protocol;
   }
@@ -187,42 +234,6 @@ export class RawStomp {
 
   send(command, headers = {}, body = '') {
     this.ws.send(encodeFrame(command, headers, body).toString('utf8'));
-  }
-
-  // The next frame matching `command` (a string) or `predicate` (a function).
-  nextFrame(match = () => true, timeoutMs = 5000) {
-    const predicate = typeof match === 'string' ? (frame) => frame.command === match : match;
-    const what = typeof match === 'string' ? `a ${match} frame` : 'a matching frame';
-    return this.frames.next(predicate, timeoutMs, what);
-  }
-
-  // CONNECT with a bearer token; resolves with CONNECTED, throws (with `.frame`) on ERROR.
-  async connect(token, { heartBeat = '0,0', acceptVersion = '1.2', headers = {}, timeoutMs = 5000 } = {}) {
-    const connectHeaders = { 'accept-version': acceptVersion, host: '127.0.0.1', 'heart-beat': heartBeat, ...headers };
-    if (token) connectHeaders.Authorization = `Bearer ${token}`;
-    this.send('CONNECT', connectHeaders);
-    const frame = await this.nextFrame((f) => f.command === 'CONNECTED' || f.command === 'ERROR', timeoutMs);
-    if (frame.command === 'ERROR') {
-      const error = new Error(`CONNECT refused: ${frame.headers.message}`);
-      error.frame = frame;
-      throw error;
-    }
-    return frame;
-  }
-
-  // SUBSCRIBE and wait for its RECEIPT.
-  async subscribe(destination, id = destination, { timeoutMs = 5000, headers = {} } = {}) {
-    const receipt = `sub-${id}-${Math.random().toString(36).slice(2)}`;
-    this.send('SUBSCRIBE', { id, destination, receipt, ...headers });
-    await this.nextFrame((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === receipt, timeoutMs);
-  }
-
-  waitClosed(timeoutMs = 5000) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`connection still open after ${timeoutMs} ms`)), timeoutMs);
-    });
-    return Promise.race([this.closed, timeout]).finally(() => clearTimeout(timer));
   }
 
   // Stop reading from the socket: the server's writes pile up in the kernel, then in its queue.
