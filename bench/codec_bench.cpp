@@ -18,7 +18,8 @@ std::string sample_send(std::size_t body_bytes) {
   frame.add("destination", "/app/room.send");
   frame.add("content-type", "application/json");
   frame.add("receipt", "r-42");
-  frame.body = "{\"roomId\":\"r1\",\"text\":\"" + std::string(body_bytes, 'x') + "\",\"clientMessageId\":\"m1\"}";
+  frame.body = "{\"roomId\":\"r1\",\"text\":\"" + std::string(body_bytes, 'x') +
+               "\",\"clientMessageId\":\"m1\"}";
   return encode(frame, Version::k12);
 }
 

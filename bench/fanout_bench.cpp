@@ -40,7 +40,8 @@ class CountingPorts final : public stomp::EnginePorts {
   util::Result<stomp::Identity, std::string> authenticate(const stomp::Frame&) override {
     return stomp::Identity{"bench", "CUSTOMER", "bench", 0};
   }
-  std::string subscribe(const std::string&, const std::string&, stomp::AckMode, const stomp::Frame&) override {
+  std::string subscribe(const std::string&, const std::string&, stomp::AckMode,
+                        const stomp::Frame&) override {
     return {};
   }
   void unsubscribe(const std::string&, const std::string&) override {}
@@ -63,9 +64,11 @@ void FanOut(benchmark::State& state) {
   broker::Registry<stomp::Engine*> registry;
   for (std::size_t i = 0; i < subscribers; ++i) {
     auto subscriber = std::make_unique<Subscriber>();
-    subscriber->engine = std::make_unique<stomp::Engine>(stomp::EngineOptions{}, subscriber->ports, "s", now);
+    subscriber->engine =
+        std::make_unique<stomp::Engine>(stomp::EngineOptions{}, subscriber->ports, "s", now);
     subscriber->engine->on_data(std::string("CONNECT\naccept-version:1.2\nhost:h\n\n") + '\0', now);
-    subscriber->engine->on_data(std::string("SUBSCRIBE\nid:0\ndestination:/topic/chat\n\n") + '\0', now);
+    subscriber->engine->on_data(std::string("SUBSCRIBE\nid:0\ndestination:/topic/chat\n\n") + '\0',
+                                now);
     registry.add("/topic/chat", subscriber->engine.get(), "0");
     connections.push_back(std::move(subscriber));
   }
@@ -90,7 +93,8 @@ void FanOut(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(deliveries));
-  state.counters["allocs_per_delivery"] = deliveries > 0 ? allocated / static_cast<double>(deliveries) : 0;
+  state.counters["allocs_per_delivery"] =
+      deliveries > 0 ? allocated / static_cast<double>(deliveries) : 0;
 }
 BENCHMARK(FanOut)->Arg(1)->Arg(100)->Arg(10000);
 

@@ -1,7 +1,6 @@
 #include "bench/loadgen/options.hpp"
 
 #include <boost/asio/ip/address.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -61,12 +60,14 @@ Exit status: 0 when every connection and message made it, 1 on failures, 2 on us
 )";
 
 template <typename Enum>
-Enum pick(const std::string& option, const std::string& value, const std::map<std::string, Enum>& names) {
+Enum pick(const std::string& option, const std::string& value,
+          const std::map<std::string, Enum>& names) {
   auto it = names.find(value);
   if (it == names.end()) {
     std::string known;
     for (const auto& [name, unused] : names) known += (known.empty() ? "" : "|") + name;
-    usage_error(option == "--scenario" ? "unknown scenario " + value : option + " must be one of " + known);
+    usage_error(option == "--scenario" ? "unknown scenario " + value
+                                       : option + " must be one of " + known);
   }
   return it->second;
 }
@@ -81,13 +82,16 @@ Endpoint endpoint_of(const std::string& url, TransportKind transport) {
   const std::size_t slash = rest.find('/');
   const std::string authority = rest.substr(0, slash);
   const std::size_t colon = authority.rfind(':');
-  if (colon == std::string::npos || colon + 1 == authority.size()) usage_error("--url needs a port");
+  if (colon == std::string::npos || colon + 1 == authority.size())
+    usage_error("--url needs a port");
   std::string host = authority.substr(0, colon);
   if (host == "localhost") host = "127.0.0.1";
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   boost::system::error_code error;
   const auto address = asio::ip::make_address(host, error);
-  if (error || !address.is_loopback()) usage_error("--url must name a loopback address (127.0.0.0/8 or ::1)");
+  if (error || !address.is_loopback())
+    usage_error("--url must name a loopback address (127.0.0.0/8 or ::1)");
   int port = 0;
   try {
     port = std::stoi(authority.substr(colon + 1));
@@ -110,28 +114,38 @@ void usage_error(const std::string& why) {
 
 const char* name_of(TargetKind target) {
   switch (target) {
-    case TargetKind::kAicc: return "aicc";
-    case TargetKind::kRabbitMq: return "rabbitmq";
-    case TargetKind::kActiveMq: return "activemq";
+    case TargetKind::kAicc:
+      return "aicc";
+    case TargetKind::kRabbitMq:
+      return "rabbitmq";
+    case TargetKind::kActiveMq:
+      return "activemq";
   }
   return "?";
 }
 
 const char* name_of(TransportKind transport) {
   switch (transport) {
-    case TransportKind::kWs: return "ws";
-    case TransportKind::kSockJs: return "sockjs";
-    case TransportKind::kTcp: return "tcp";
+    case TransportKind::kWs:
+      return "ws";
+    case TransportKind::kSockJs:
+      return "sockjs";
+    case TransportKind::kTcp:
+      return "tcp";
   }
   return "?";
 }
 
 const char* name_of(Scenario scenario) {
   switch (scenario) {
-    case Scenario::kIdle: return "idle";
-    case Scenario::kFanout: return "fanout";
-    case Scenario::kRooms: return "rooms";
-    case Scenario::kStorm: return "storm";
+    case Scenario::kIdle:
+      return "idle";
+    case Scenario::kFanout:
+      return "fanout";
+    case Scenario::kRooms:
+      return "rooms";
+    case Scenario::kStorm:
+      return "storm";
   }
   return "?";
 }
@@ -139,9 +153,9 @@ const char* name_of(Scenario scenario) {
 Options parse_options(int argc, char** argv) {
   Options o;
   std::map<std::string, std::string*> text{
-      {"--url", &o.url},           {"--jwt-secret", &o.secret}, {"--jwt-issuer", &o.issuer},
-      {"--json", &o.json},         {"--label", &o.label},       {"--restart-command", &o.restart_command},
-      {"--login", &o.login},       {"--passcode", &o.passcode}, {"--vhost", &o.vhost}};
+      {"--url", &o.url},     {"--jwt-secret", &o.secret}, {"--jwt-issuer", &o.issuer},
+      {"--json", &o.json},   {"--label", &o.label},       {"--restart-command", &o.restart_command},
+      {"--login", &o.login}, {"--passcode", &o.passcode}, {"--vhost", &o.vhost}};
   std::set<std::string> given;
   for (int i = 1; i < argc; ++i) {
     const std::string name = argv[i];
@@ -153,21 +167,46 @@ Options parse_options(int argc, char** argv) {
     const std::string value = argv[++i];
     given.insert(name);
     try {
-      if (auto it = text.find(name); it != text.end()) *it->second = value;
-      else if (name == "--target") o.target = pick<TargetKind>(name, value, {{"aicc", TargetKind::kAicc}, {"rabbitmq", TargetKind::kRabbitMq}, {"activemq", TargetKind::kActiveMq}});
-      else if (name == "--transport") o.transport = pick<TransportKind>(name, value, {{"ws", TransportKind::kWs}, {"sockjs", TransportKind::kSockJs}, {"tcp", TransportKind::kTcp}});
-      else if (name == "--scenario") o.scenario = pick<Scenario>(name, value, {{"idle", Scenario::kIdle}, {"fanout", Scenario::kFanout}, {"rooms", Scenario::kRooms}, {"storm", Scenario::kStorm}});
-      else if (name == "--connections") o.connections = std::stoull(value);
-      else if (name == "--ramp") o.ramp = std::stod(value);
-      else if (name == "--hold") o.hold_s = std::stod(value);
-      else if (name == "--messages") o.messages = std::stoull(value);
-      else if (name == "--rate") o.rate = std::stod(value);
-      else if (name == "--source-addresses") o.source_addresses = std::stoi(value);
-      else if (name == "--processes") o.processes = std::stoi(value);
-      else if (name == "--server-pid") o.server_pid = std::stoi(value);
-      else if (name == "--timeout") o.timeout_s = std::stod(value);
-      else if (name == "--heartbeat-ms") o.heartbeat_ms = std::stoi(value);
-      else usage_error("unknown option " + name);
+      if (auto it = text.find(name); it != text.end())
+        *it->second = value;
+      else if (name == "--target")
+        o.target = pick<TargetKind>(name, value,
+                                    {{"aicc", TargetKind::kAicc},
+                                     {"rabbitmq", TargetKind::kRabbitMq},
+                                     {"activemq", TargetKind::kActiveMq}});
+      else if (name == "--transport")
+        o.transport = pick<TransportKind>(name, value,
+                                          {{"ws", TransportKind::kWs},
+                                           {"sockjs", TransportKind::kSockJs},
+                                           {"tcp", TransportKind::kTcp}});
+      else if (name == "--scenario")
+        o.scenario = pick<Scenario>(name, value,
+                                    {{"idle", Scenario::kIdle},
+                                     {"fanout", Scenario::kFanout},
+                                     {"rooms", Scenario::kRooms},
+                                     {"storm", Scenario::kStorm}});
+      else if (name == "--connections")
+        o.connections = std::stoull(value);
+      else if (name == "--ramp")
+        o.ramp = std::stod(value);
+      else if (name == "--hold")
+        o.hold_s = std::stod(value);
+      else if (name == "--messages")
+        o.messages = std::stoull(value);
+      else if (name == "--rate")
+        o.rate = std::stod(value);
+      else if (name == "--source-addresses")
+        o.source_addresses = std::stoi(value);
+      else if (name == "--processes")
+        o.processes = std::stoi(value);
+      else if (name == "--server-pid")
+        o.server_pid = std::stoi(value);
+      else if (name == "--timeout")
+        o.timeout_s = std::stod(value);
+      else if (name == "--heartbeat-ms")
+        o.heartbeat_ms = std::stoi(value);
+      else
+        usage_error("unknown option " + name);
     } catch (const std::logic_error&) {  // std::stoi and friends
       usage_error("bad value for " + name + ": " + value);
     }
@@ -182,23 +221,32 @@ Options parse_options(int argc, char** argv) {
                                                     : "ws://127.0.0.1:8080/ws";
   }
 
-  if (o.target == TargetKind::kAicc && o.secret.empty()) usage_error("--jwt-secret is required (the server's jwt.secret)");
+  if (o.target == TargetKind::kAicc && o.secret.empty())
+    usage_error("--jwt-secret is required (the server's jwt.secret)");
   if (o.scenario == Scenario::kRooms && o.target != TargetKind::kAicc) {
-    usage_error(std::string("the rooms scenario needs the aicc contact center; ") + name_of(o.target) +
-                " has no consult requests, agents or rooms");
+    usage_error(std::string("the rooms scenario needs the aicc contact center; ") +
+                name_of(o.target) + " has no consult requests, agents or rooms");
   }
   if (o.scenario == Scenario::kRooms && (o.connections < 2 || o.connections % 2 != 0)) {
     usage_error("rooms needs an even --connections (half customers, half agents)");
   }
-  if (o.scenario == Scenario::kRooms && o.rate <= 0) usage_error("rooms needs --rate above 0 (messages/s per room side)");
-  if (!o.restart_command.empty() && o.scenario != Scenario::kStorm) usage_error("--restart-command is for the storm scenario");
-  if (o.source_addresses < 1 || o.source_addresses > 255) usage_error("--source-addresses must be 1 to 255");
+  if (o.scenario == Scenario::kRooms && o.rate <= 0)
+    usage_error("rooms needs --rate above 0 (messages/s per room side)");
+  if (!o.restart_command.empty() && o.scenario != Scenario::kStorm)
+    usage_error("--restart-command is for the storm scenario");
+  if (o.source_addresses < 1 || o.source_addresses > 255)
+    usage_error("--source-addresses must be 1 to 255");
   if (o.processes < 1 || o.processes > 64) usage_error("--processes must be 1 to 64");
-  if (o.connections < 1 || o.ramp < 0 || o.timeout_s <= 0 || o.hold_s < 0 || o.rate < 0 || o.heartbeat_ms < 0) {
-    usage_error("--connections and --timeout must be positive; --ramp, --hold, --rate and --heartbeat-ms not negative");
+  if (o.connections < 1 || o.ramp < 0 || o.timeout_s <= 0 || o.hold_s < 0 || o.rate < 0 ||
+      o.heartbeat_ms < 0) {
+    usage_error(
+        "--connections and --timeout must be positive; --ramp, --hold, --rate and --heartbeat-ms "
+        "not negative");
   }
-  if (static_cast<std::uint64_t>(o.processes) > o.connections) usage_error("more --processes than --connections");
-  if (o.scenario == Scenario::kRooms && static_cast<std::uint64_t>(o.processes) > o.connections / 2) {
+  if (static_cast<std::uint64_t>(o.processes) > o.connections)
+    usage_error("more --processes than --connections");
+  if (o.scenario == Scenario::kRooms &&
+      static_cast<std::uint64_t>(o.processes) > o.connections / 2) {
     usage_error("rooms needs at least one room per process");
   }
   o.endpoint = endpoint_of(o.url, o.transport);

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-
 #include <cstdint>
 #include <string>
 
@@ -27,23 +26,23 @@ struct Options {
   std::string url;
   Endpoint endpoint;
   std::string login, passcode, vhost;  // peers' CONNECT headers
-  std::string secret;                  // aicc: the server's jwt.secret, each client signs its own token
+  std::string secret;  // aicc: the server's jwt.secret, each client signs its own token
   std::string issuer = "aicc-chat";
   std::uint64_t connections = 100;
-  double ramp = 2000;                  // new connections per second over all processes; 0: no pacing
-  double hold_s = 5;                   // idle: hold once up; rooms: how long both sides send
-  std::uint64_t messages = 1000;       // fanout: messages to publish
-  double rate = 0;                     // fanout: publisher messages/s (0: as fast as it can write);
-                                       // rooms: messages/s per room side
-  int source_addresses = 1;            // spread over 127.0.0.1 .. 127.0.0.N
+  double ramp = 2000;             // new connections per second over all processes; 0: no pacing
+  double hold_s = 5;              // idle: hold once up; rooms: how long both sides send
+  std::uint64_t messages = 1000;  // fanout: messages to publish
+  double rate = 0;                // fanout: publisher messages/s (0: as fast as it can write);
+                                  // rooms: messages/s per room side
+  int source_addresses = 1;       // spread over 127.0.0.1 .. 127.0.0.N
   int processes = 1;
-  int server_pid = 0;                  // for RSS and CPU from /proc; 0: not measured
-  double timeout_s = 120;              // bound on the whole run
-  std::string json;                    // write the figures here
+  int server_pid = 0;      // for RSS and CPU from /proc; 0: not measured
+  double timeout_s = 120;  // bound on the whole run
+  std::string json;        // write the figures here
   std::string label;
-  std::string restart_command;         // storm: run once all are connected, then reconnect
+  std::string restart_command;  // storm: run once all are connected, then reconnect
   int heartbeat_ms = 10000;
-  std::string run_id;                  // not an option: made once per run, shared by the workers
+  std::string run_id;  // not an option: made once per run, shared by the workers
 };
 
 // Parses the command line; prints the usage and exits with 2 on any mistake.

@@ -18,7 +18,8 @@ ProcSample sample_process(int pid) {
     if (line.starts_with("VmRSS:")) out.rss_kib = std::stoull(line.substr(6));
   }
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  const std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const std::string content((std::istreambuf_iterator<char>(stat)),
+                            std::istreambuf_iterator<char>());
   // The fields after the ")" that ends the command name (which may hold spaces): utime is the
   // 12th, stime the 13th.
   const std::size_t close = content.rfind(')');

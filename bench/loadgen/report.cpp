@@ -1,9 +1,8 @@
 #include "bench/loadgen/report.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
-
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -11,7 +10,9 @@
 namespace aicc::loadgen {
 namespace {
 
-double seconds_between(double from_ns, double to_ns) { return to_ns > from_ns ? (to_ns - from_ns) / 1e9 : 0; }
+double seconds_between(double from_ns, double to_ns) {
+  return to_ns > from_ns ? (to_ns - from_ns) / 1e9 : 0;
+}
 
 double per_second(double count, double seconds) { return seconds > 0 ? count / seconds : 0; }
 
@@ -38,15 +39,19 @@ std::string number(double value) {
 Report report_of(const Options& o, const RunOutcome& run) {
   Report report;
   const Tally& t = run.tally;
-  auto add = [&report](std::string name, double value) { report.figures.emplace_back(std::move(name), value); };
+  auto add = [&report](std::string name, double value) {
+    report.figures.emplace_back(std::move(name), value);
+  };
   const bool measured = o.server_pid > 0;
   auto phase = [&run](std::size_t i) { return i < run.phases.size() ? run.phases[i] : PhaseEnd{}; };
 
   add("connections", static_cast<double>(o.connections));
   add("connected", t.sum("connected"));
   add("failed", t.sum("failed"));
-  add("rampSeconds", seconds_between(static_cast<double>(run.started_ns), static_cast<double>(phase(0).at_ns)));
-  if (t.sum("failed") > 0) report.problems.push_back(number(t.sum("failed")) + " connections failed");
+  add("rampSeconds",
+      seconds_between(static_cast<double>(run.started_ns), static_cast<double>(phase(0).at_ns)));
+  if (t.sum("failed") > 0)
+    report.problems.push_back(number(t.sum("failed")) + " connections failed");
 
   auto latencies = [&] {
     std::vector<std::int64_t> sorted = t.latencies_ns;
@@ -61,10 +66,12 @@ Report report_of(const Options& o, const RunOutcome& run) {
     case Scenario::kIdle:
       if (measured) {
         const ProcSample held = phase(1).server;
-        const double growth = static_cast<double>(held.rss_kib) - static_cast<double>(run.server_before.rss_kib);
+        const double growth =
+            static_cast<double>(held.rss_kib) - static_cast<double>(run.server_before.rss_kib);
         add("serverRssKiB", static_cast<double>(held.rss_kib));
         add("serverRssGrowthKiB", growth);
-        add("serverBytesPerConnection", t.sum("connected") > 0 ? 1024.0 * growth / t.sum("connected") : 0);
+        add("serverBytesPerConnection",
+            t.sum("connected") > 0 ? 1024.0 * growth / t.sum("connected") : 0);
         add("serverCpuSeconds", held.cpu_s - run.server_before.cpu_s);
       }
       break;
@@ -74,15 +81,19 @@ Report report_of(const Options& o, const RunOutcome& run) {
       add("published", t.sum("published"));
       add("expected", expected);
       add("delivered", t.sum("delivered"));
-      add("deliveredPerSecond", per_second(t.sum("delivered"), seconds_between(t.min("publishStartNs"), t.max("lastDeliveryNs"))));
+      add("deliveredPerSecond",
+          per_second(t.sum("delivered"),
+                     seconds_between(t.min("publishStartNs"), t.max("lastDeliveryNs"))));
       add("rate", o.rate);
       latencies();
       if (measured) {
         add("serverRssKiB", static_cast<double>(phase(2).server.rss_kib));
-        add("serverCpuSeconds", phase(2).server.cpu_s - phase(0).server.cpu_s);  // publishing and delivering
+        add("serverCpuSeconds",
+            phase(2).server.cpu_s - phase(0).server.cpu_s);  // publishing and delivering
       }
       if (t.sum("delivered") < expected) {
-        report.problems.push_back(number(expected - t.sum("delivered")) + " of " + number(expected) + " deliveries missing");
+        report.problems.push_back(number(expected - t.sum("delivered")) + " of " +
+                                  number(expected) + " deliveries missing");
       }
       break;
     }
@@ -91,41 +102,52 @@ Report report_of(const Options& o, const RunOutcome& run) {
       add("rooms", t.sum("rooms"));
       add("sent", t.sum("sent"));
       add("delivered", t.sum("delivered"));
-      add("deliveredPerSecond", per_second(t.sum("delivered"), seconds_between(t.min("sendStartNs"), t.max("lastDeliveryNs"))));
+      add("deliveredPerSecond",
+          per_second(t.sum("delivered"),
+                     seconds_between(t.min("sendStartNs"), t.max("lastDeliveryNs"))));
       add("rate", o.rate);
       latencies();
       if (measured) {
         add("serverRssKiB", static_cast<double>(phase(2).server.rss_kib));
-        add("serverCpuSeconds", phase(2).server.cpu_s - phase(1).server.cpu_s);  // the sending phase
+        add("serverCpuSeconds",
+            phase(2).server.cpu_s - phase(1).server.cpu_s);  // the sending phase
       }
-      if (t.sum("rooms") < wanted) report.problems.push_back(number(t.sum("rooms")) + " of " + number(wanted) + " rooms made");
+      if (t.sum("rooms") < wanted)
+        report.problems.push_back(number(t.sum("rooms")) + " of " + number(wanted) + " rooms made");
       if (t.sum("delivered") < t.sum("sent")) {
-        report.problems.push_back(number(t.sum("sent") - t.sum("delivered")) + " of " + number(t.sum("sent")) + " room messages missing");
+        report.problems.push_back(number(t.sum("sent") - t.sum("delivered")) + " of " +
+                                  number(t.sum("sent")) + " room messages missing");
       }
-      if (t.sum("domainErrors") > 0) report.problems.push_back(number(t.sum("domainErrors")) + " domain errors");
+      if (t.sum("domainErrors") > 0)
+        report.problems.push_back(number(t.sum("domainErrors")) + " domain errors");
       break;
     }
     case Scenario::kStorm:
-      add("connectionsPerSecond", per_second(t.sum("connected"), seconds_between(t.min("firstLaunchNs"), t.max("lastConnectedNs"))));
+      add("connectionsPerSecond",
+          per_second(t.sum("connected"),
+                     seconds_between(t.min("firstLaunchNs"), t.max("lastConnectedNs"))));
       if (!o.restart_command.empty()) {
         add("reconnected", t.sum("reconnected"));
-        add("reconnectSeconds", seconds_between(static_cast<double>(run.restart_returned_ns), t.max("lastReconnectedNs")));
+        add("reconnectSeconds", seconds_between(static_cast<double>(run.restart_returned_ns),
+                                                t.max("lastReconnectedNs")));
         if (t.sum("reconnected") < t.sum("connected")) {
-          report.problems.push_back(number(t.sum("connected") - t.sum("reconnected")) + " connections did not come back");
+          report.problems.push_back(number(t.sum("connected") - t.sum("reconnected")) +
+                                    " connections did not come back");
         }
       }
       if (measured) add("serverRssKiB", static_cast<double>(phase(0).server.rss_kib));
       break;
   }
-  if (t.max("timedOut") > 0) report.problems.push_back("the run hit --timeout (" + number(o.timeout_s) + " s)");
+  if (t.max("timedOut") > 0)
+    report.problems.push_back("the run hit --timeout (" + number(o.timeout_s) + " s)");
   if (run.trouble) report.problems.push_back("the run itself went wrong (see the first failure)");
   return report;
 }
 
 void print_report(const Options& o, const Report& report, const std::string& first_error) {
-  std::printf("scenario %s against %s over %s (%s), %d process%s%s%s\n", name_of(o.scenario), name_of(o.target),
-              name_of(o.transport), o.url.c_str(), o.processes, o.processes == 1 ? "" : "es",
-              o.label.empty() ? "" : ", label ", o.label.c_str());
+  std::printf("scenario %s against %s over %s (%s), %d process%s%s%s\n", name_of(o.scenario),
+              name_of(o.target), name_of(o.transport), o.url.c_str(), o.processes,
+              o.processes == 1 ? "" : "es", o.label.empty() ? "" : ", label ", o.label.c_str());
   for (const auto& [name, value] : report.figures) {
     std::printf("  %-26s %14s\n", name.c_str(), number(value).c_str());
   }
@@ -136,10 +158,14 @@ void print_report(const Options& o, const Report& report, const std::string& fir
 
 bool write_json(const Options& o, const Report& report) {
   std::ofstream out(o.json);
-  auto quoted = [](const std::string& text) { return boost::json::serialize(boost::json::string(text)); };
-  out << "{\"scenario\":" << quoted(name_of(o.scenario)) << ",\"target\":" << quoted(name_of(o.target))
+  auto quoted = [](const std::string& text) {
+    return boost::json::serialize(boost::json::string(text));
+  };
+  out << "{\"scenario\":" << quoted(name_of(o.scenario))
+      << ",\"target\":" << quoted(name_of(o.target))
       << ",\"transport\":" << quoted(name_of(o.transport)) << ",\"label\":" << quoted(o.label);
-  for (const auto& [name, value] : report.figures) out << "," << quoted(name) << ":" << number(value);
+  for (const auto& [name, value] : report.figures)
+    out << "," << quoted(name) << ":" << number(value);
   out << "}\n";
   return static_cast<bool>(out.flush());
 }

@@ -13,7 +13,7 @@ namespace aicc::loadgen {
 
 struct Report {
   std::vector<std::pair<std::string, double>> figures;  // in print order
-  std::vector<std::string> problems;                    // why the run counts as failed; empty: it did not
+  std::vector<std::string> problems;  // why the run counts as failed; empty: it did not
 };
 
 Report report_of(const Options& options, const RunOutcome& outcome);

@@ -6,7 +6,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
 #include <random>
 
 namespace aicc::loadgen {
@@ -85,8 +84,9 @@ void on_assignment(Rooms& rooms, int k, StompClient& client, const std::string& 
   if (!assignment) return;
   const std::string room_id = text_of(*assignment, "roomId");
   const json::value* customer = assignment->if_contains("customer");
-  const std::string customer_id =
-      customer != nullptr && customer->is_object() ? text_of(customer->as_object(), "id") : std::string();
+  const std::string customer_id = customer != nullptr && customer->is_object()
+                                      ? text_of(customer->as_object(), "id")
+                                      : std::string();
   if (!customer_id.starts_with(rooms.customer_prefix)) {
     client.send("/app/room.close", json::serialize(json::object{{"roomId", room_id}}));
     w.tally.add("leftoverRoomsClosed");
@@ -101,8 +101,9 @@ void on_assignment(Rooms& rooms, int k, StompClient& client, const std::string& 
   if (r >= w.first && r < w.first + w.count) {
     rooms.join(room_id, -1, k);
   } else {
-    w.tally.note("a room went to an agent of another process (an auto-assignment?): give the server a long "
-                 "routing.auto-assign-after for this scenario");
+    w.tally.note(
+        "a room went to an agent of another process (an auto-assignment?): give the server a long "
+        "routing.auto-assign-after for this scenario");
   }
 }
 
@@ -165,7 +166,7 @@ asio::awaitable<void> room_agent(std::shared_ptr<Rooms> shared, int k) {
   std::optional<stomp::Frame> error;
   bool logged_in = false;
   bool counted = false;  // in rooms.agents_in
-  std::string waiting;  // the request of our customer, offered before the login went out
+  std::string waiting;   // the request of our customer, offered before the login went out
   auto accept = [&client](const std::string& request_id) {
     client->send("/app/agent.accept", json::serialize(json::object{{"requestId", request_id}}));
   };
@@ -201,8 +202,9 @@ asio::awaitable<void> room_agent(std::shared_ptr<Rooms> shared, int k) {
 }
 
 // Starts at a random point of the first interval, so that rooms do not send in lockstep.
-asio::awaitable<void> room_sender(std::shared_ptr<Rooms> shared, std::shared_ptr<StompClient> client, std::string room_id,
-                             std::string tag) {
+asio::awaitable<void> room_sender(std::shared_ptr<Rooms> shared,
+                                  std::shared_ptr<StompClient> client, std::string room_id,
+                                  std::string tag) {
   Rooms& rooms = *shared;
   Worker& w = rooms.w;
   const Options& o = w.options;
@@ -210,17 +212,21 @@ asio::awaitable<void> room_sender(std::shared_ptr<Rooms> shared, std::shared_ptr
   const double interval_s = 1.0 / o.rate;
   const double offset_s = std::uniform_real_distribution<double>(0, interval_s)(random);
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.hold_s));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.hold_s));
   asio::steady_timer pace(w.io);
   for (std::uint64_t k = 0; !client->closed() && !w.expired(); ++k) {
-    const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(offset_s + static_cast<double>(k) * interval_s));
+    const auto due =
+        start + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(offset_s + static_cast<double>(k) * interval_s));
     if (due >= end) break;
     pace.expires_at(due);
     co_await pace.async_wait(kNoThrow);
     if (client->closed()) break;
-    const std::string body = json::serialize(json::object{
-        {"roomId", room_id}, {"text", std::to_string(now_ns())}, {"clientMessageId", tag + "-" + std::to_string(k)}});
+    const std::string body =
+        json::serialize(json::object{{"roomId", room_id},
+                                     {"text", std::to_string(now_ns())},
+                                     {"clientMessageId", tag + "-" + std::to_string(k)}});
     client->send("/app/room.send", body);
     w.tally.add("sent");
   }

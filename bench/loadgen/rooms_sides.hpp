@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -38,7 +37,7 @@ struct Rooms {
   std::uint64_t established = 0;          // rooms both sides know
   std::uint64_t room_receipts = 0;
   std::uint64_t closed = 0;
-  std::uint64_t senders = 0;              // sending coroutines still running
+  std::uint64_t senders = 0;  // sending coroutines still running
 
   void join(const std::string& room_id, int customer, int agent) {
     RoomEnds& ends = rooms[room_id];
@@ -54,8 +53,9 @@ struct Rooms {
 boost::asio::awaitable<void> room_customer(std::shared_ptr<Rooms> rooms, int k);
 boost::asio::awaitable<void> room_agent(std::shared_ptr<Rooms> rooms, int k);
 // One side of one room: --rate messages/s for --hold seconds, each text the send time.
-boost::asio::awaitable<void> room_sender(std::shared_ptr<Rooms> rooms, std::shared_ptr<StompClient> client,
-                                    std::string room_id, std::string tag);
+boost::asio::awaitable<void> room_sender(std::shared_ptr<Rooms> rooms,
+                                         std::shared_ptr<StompClient> client, std::string room_id,
+                                         std::string tag);
 
 inline constexpr std::string_view kRoomPrefix = "/topic/room/";
 

@@ -2,10 +2,10 @@
 // carrying its send time, at --rate. aicc: SEND /app/chat.send {"content":"<ns>"}, delivered as
 // {"sender":…,"content":"<ns>","timestamp":…}; peers: SEND /topic/chat with that body as is.
 // Phase 0: all subscribed; phase 1: the publisher is done; phase 2: deliveries are in.
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bench/loadgen/worker.hpp"
@@ -15,7 +15,8 @@ namespace {
 
 namespace asio = boost::asio;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxQueuedBytes = 64 * 1024;  // the publisher waits for the socket beyond this
+constexpr std::size_t kMaxQueuedBytes =
+    64 * 1024;  // the publisher waits for the socket beyond this
 
 asio::awaitable<void> subscriber(Worker& w, std::uint64_t i) {
   auto client = w.new_client();
@@ -36,7 +37,8 @@ asio::awaitable<void> subscriber(Worker& w, std::uint64_t i) {
       w.tally.add("delivered");
       const std::int64_t now = now_ns();
       w.tally.latest("lastDeliveryNs", static_cast<double>(now));
-      if (auto sent = number_in(frame->body, "content")) w.tally.latencies_ns.push_back(now - *sent);
+      if (auto sent = number_in(frame->body, "content"))
+        w.tally.latencies_ns.push_back(now - *sent);
     } else if (frame->command == stomp::Command::kReceipt && !ready) {
       ready = true;
       w.tally.add("subscribers");
@@ -102,7 +104,9 @@ asio::awaitable<void> run_fanout(Worker& w) {
 
   // Everything published is on its way: wait for it, or for a second without any delivery.
   const double expected = static_cast<double>(w.options.messages) * w.tally.sum("subscribers");
-  std::function<bool()> all_delivered = [&w, expected] { return w.tally.sum("delivered") >= expected; };
+  std::function<bool()> all_delivered = [&w, expected] {
+    return w.tally.sum("delivered") >= expected;
+  };
   std::function<double()> delivered = [&w] { return w.tally.sum("delivered"); };
   co_await w.until_quiet(std::move(all_delivered), std::move(delivered), std::chrono::seconds(1));
   co_await w.arrive();

@@ -28,7 +28,8 @@ asio::awaitable<void> run_idle(Worker& w) {
   std::function<bool()> all_settled = [&w] { return w.settled >= w.count; };
   co_await w.until(std::move(all_settled));
   co_await w.arrive();
-  co_await w.sleep_for(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(w.options.hold_s)));
+  co_await w.sleep_for(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(w.options.hold_s)));
   co_await w.arrive();
 }
 

@@ -39,7 +39,9 @@ asio::awaitable<void> run_rooms(Worker& w) {
     co_await w.pace(static_cast<std::uint64_t>(launched), start);
     asio::co_spawn(w.io, room_agent(shared, launched), asio::detached);
   }
-  std::function<bool()> agents_in = [&rooms, launched] { return rooms.agents_in >= static_cast<std::uint64_t>(launched); };
+  std::function<bool()> agents_in = [&rooms, launched] {
+    return rooms.agents_in >= static_cast<std::uint64_t>(launched);
+  };
   co_await w.until(std::move(agents_in));
   for (int k = 0; k < launched && !w.expired(); ++k) {
     co_await w.pace(static_cast<std::uint64_t>(n + k), start);
@@ -52,7 +54,8 @@ asio::awaitable<void> run_rooms(Worker& w) {
   std::function<double()> made = [&rooms] { return static_cast<double>(rooms.established); };
   co_await w.until_quiet(std::move(all_made), std::move(made), std::chrono::seconds(5));
   if (rooms.established < w.count) {
-    w.tally.note("only " + std::to_string(rooms.established) + " of " + std::to_string(w.count) + " rooms were made");
+    w.tally.note("only " + std::to_string(rooms.established) + " of " + std::to_string(w.count) +
+                 " rooms were made");
   }
   w.tally.add("rooms", static_cast<double>(rooms.established));
   co_await w.arrive();
@@ -62,12 +65,16 @@ asio::awaitable<void> run_rooms(Worker& w) {
   for (const auto& [room_id, ends] : rooms.rooms) {
     if (ends.customer < 0 || ends.agent < 0) continue;
     made_rooms.emplace_back(room_id, ends);
-    rooms.customers[ends.customer].client->subscribe(std::string(kRoomPrefix) + room_id, "room-" + room_id, "room");
-    rooms.agents[ends.agent].client->subscribe(std::string(kRoomPrefix) + room_id, "room-" + room_id, "room");
+    rooms.customers[ends.customer].client->subscribe(std::string(kRoomPrefix) + room_id,
+                                                     "room-" + room_id, "room");
+    rooms.agents[ends.agent].client->subscribe(std::string(kRoomPrefix) + room_id,
+                                               "room-" + room_id, "room");
   }
   const std::uint64_t receipts = 2 * made_rooms.size();
   std::function<bool()> subscribed = [&rooms, receipts] { return rooms.room_receipts >= receipts; };
-  std::function<double()> receipts_in = [&rooms] { return static_cast<double>(rooms.room_receipts); };
+  std::function<double()> receipts_in = [&rooms] {
+    return static_cast<double>(rooms.room_receipts);
+  };
   co_await w.until_quiet(std::move(subscribed), std::move(receipts_in), std::chrono::seconds(5));
   co_await w.arrive();
 
@@ -75,15 +82,19 @@ asio::awaitable<void> run_rooms(Worker& w) {
   w.tally.earliest("sendStartNs", static_cast<double>(now_ns()));
   for (const auto& [room_id, ends] : made_rooms) {
     rooms.senders += 2;
-    asio::co_spawn(w.io, room_sender(shared, rooms.customers[ends.customer].client, room_id, "c"), asio::detached);
-    asio::co_spawn(w.io, room_sender(shared, rooms.agents[ends.agent].client, room_id, "a"), asio::detached);
+    asio::co_spawn(w.io, room_sender(shared, rooms.customers[ends.customer].client, room_id, "c"),
+                   asio::detached);
+    asio::co_spawn(w.io, room_sender(shared, rooms.agents[ends.agent].client, room_id, "a"),
+                   asio::detached);
   }
   std::function<bool()> sent = [&rooms] { return rooms.senders == 0; };
   co_await w.until(std::move(sent));
   co_await w.arrive();
 
   // Phase 3: what was sent arrives (or a second passes without any delivery); the rooms close.
-  std::function<bool()> all_delivered = [&w] { return w.tally.sum("delivered") >= w.tally.sum("sent"); };
+  std::function<bool()> all_delivered = [&w] {
+    return w.tally.sum("delivered") >= w.tally.sum("sent");
+  };
   std::function<double()> delivered = [&w] { return w.tally.sum("delivered"); };
   co_await w.until_quiet(std::move(all_delivered), std::move(delivered), std::chrono::seconds(1));
   // Closing gets two seconds even past the timeout, so that a cut run leaves no rooms open.
@@ -94,9 +105,11 @@ asio::awaitable<void> run_rooms(Worker& w) {
   for (const Side& side : rooms.customers) {
     if (!side.client || side.client->closed() || side.request_id.empty()) continue;
     if (!side.room_id.empty()) {
-      side.client->send("/app/room.close", json::serialize(json::object{{"roomId", side.room_id}}), "closed");
+      side.client->send("/app/room.close", json::serialize(json::object{{"roomId", side.room_id}}),
+                        "closed");
     } else {
-      side.client->send("/app/consult.cancel", json::serialize(json::object{{"requestId", side.request_id}}), "closed");
+      side.client->send("/app/consult.cancel",
+                        json::serialize(json::object{{"requestId", side.request_id}}), "closed");
     }
     ++to_close;
   }

@@ -44,7 +44,8 @@ asio::awaitable<void> storm_client(Worker& w, std::uint64_t i) {
       co_await w.sleep_for(jittered(delay));
       client = w.new_client();
       std::string connect = w.connect_frame_for(identity);
-      back = co_await client->connect(w.options.endpoint, w.source_for(i), std::move(connect), w.options.heartbeat_ms);
+      back = co_await client->connect(w.options.endpoint, w.source_for(i), std::move(connect),
+                                      w.options.heartbeat_ms);
       why = client->error();
       delay = std::min<Clock::duration>(delay * 2, kMaxBackoff);
     }
@@ -72,7 +73,8 @@ asio::awaitable<void> run_storm(Worker& w) {
   co_await w.arrive();
   if (restart) {
     std::function<bool()> all_back = [&w, failed_before] {
-      return w.tally.sum("reconnected") + (w.tally.sum("failed") - failed_before) >= w.tally.sum("connected");
+      return w.tally.sum("reconnected") + (w.tally.sum("failed") - failed_before) >=
+             w.tally.sum("connected");
     };
     co_await w.until(std::move(all_back));
   }

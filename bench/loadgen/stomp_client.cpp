@@ -4,7 +4,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <chrono>
 
 namespace aicc::loadgen {
@@ -15,7 +14,8 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 stomp::DecoderLimits client_limits() {
   stomp::DecoderLimits limits;
-  limits.max_frame_bytes = 4 * 1024 * 1024;  // an agent's assignment carries the conversation so far
+  limits.max_frame_bytes =
+      4 * 1024 * 1024;  // an agent's assignment carries the conversation so far
   return limits;
 }
 
@@ -27,7 +27,8 @@ void ClientSet::close_all() {
 }
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -40,7 +41,8 @@ std::string connect_frame(std::string_view host, int heartbeat_ms, std::string_v
   return frame;
 }
 
-StompClient::StompClient(const asio::any_io_executor& executor, TransportKind transport, ClientSet& set)
+StompClient::StompClient(const asio::any_io_executor& executor, TransportKind transport,
+                         ClientSet& set)
     : executor_(executor),
       transport_(make_transport(transport, executor)),
       set_(set),
@@ -63,7 +65,8 @@ void StompClient::close() {
   drained_signal_.cancel();
 }
 
-asio::awaitable<bool> StompClient::connect(const Endpoint& endpoint, std::optional<asio::ip::address> source,
+asio::awaitable<bool> StompClient::connect(const Endpoint& endpoint,
+                                           std::optional<asio::ip::address> source,
                                            std::string connect, int heartbeat_ms) {
   std::string error = co_await transport_->open(endpoint, source);
   if (!error.empty()) {
@@ -86,7 +89,8 @@ asio::awaitable<bool> StompClient::connect(const Endpoint& endpoint, std::option
     close();
     co_return false;
   }
-  if (heartbeat_ms > 0) asio::co_spawn(executor_, heartbeat_loop(shared_from_this(), heartbeat_ms), asio::detached);
+  if (heartbeat_ms > 0)
+    asio::co_spawn(executor_, heartbeat_loop(shared_from_this(), heartbeat_ms), asio::detached);
   co_return true;
 }
 
@@ -129,7 +133,8 @@ void StompClient::send_raw(std::string frame) {
   }
 }
 
-void StompClient::send(std::string_view destination, std::string_view json_body, std::string_view receipt) {
+void StompClient::send(std::string_view destination, std::string_view json_body,
+                       std::string_view receipt) {
   std::string frame = "SEND\ndestination:";
   frame.append(destination).append("\ncontent-type:application/json\ncontent-length:");
   frame.append(std::to_string(json_body.size())).append("\n");
@@ -139,7 +144,8 @@ void StompClient::send(std::string_view destination, std::string_view json_body,
   send_raw(std::move(frame));
 }
 
-void StompClient::subscribe(std::string_view destination, std::string_view id, std::string_view receipt) {
+void StompClient::subscribe(std::string_view destination, std::string_view id,
+                            std::string_view receipt) {
   std::string frame = "SUBSCRIBE\nid:";
   frame.append(id).append("\ndestination:").append(destination).append("\n");
   if (!receipt.empty()) frame.append("receipt:").append(receipt).append("\n");

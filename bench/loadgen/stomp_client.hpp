@@ -6,7 +6,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -34,7 +33,8 @@ struct ClientSet {
 
 class StompClient : public std::enable_shared_from_this<StompClient> {
  public:
-  StompClient(const boost::asio::any_io_executor& executor, TransportKind transport, ClientSet& set);
+  StompClient(const boost::asio::any_io_executor& executor, TransportKind transport,
+              ClientSet& set);
   ~StompClient();
   StompClient(const StompClient&) = delete;
   StompClient& operator=(const StompClient&) = delete;
@@ -42,13 +42,15 @@ class StompClient : public std::enable_shared_from_this<StompClient> {
   // Opens the transport, sends `connect_frame` and waits for CONNECTED; then heart-beats every
   // `heartbeat_ms` (0: never). False on failure, with error() saying why (an ERROR frame's message
   // included).
-  boost::asio::awaitable<bool> connect(const Endpoint& endpoint, std::optional<boost::asio::ip::address> source,
+  boost::asio::awaitable<bool> connect(const Endpoint& endpoint,
+                                       std::optional<boost::asio::ip::address> source,
                                        std::string connect_frame, int heartbeat_ms);
   // The next frame from the server; nullopt once the connection has ended.
   boost::asio::awaitable<std::optional<stomp::Frame>> next();
 
   void send_raw(std::string frame);
-  void send(std::string_view destination, std::string_view json_body, std::string_view receipt = {});
+  void send(std::string_view destination, std::string_view json_body,
+            std::string_view receipt = {});
   void subscribe(std::string_view destination, std::string_view id, std::string_view receipt = {});
   // Bytes queued and not yet written; drained() resumes once none are left, the client closed, or
   // `deadline` passed.
@@ -61,7 +63,8 @@ class StompClient : public std::enable_shared_from_this<StompClient> {
 
  private:
   static boost::asio::awaitable<void> write_loop(std::shared_ptr<StompClient> self);
-  static boost::asio::awaitable<void> heartbeat_loop(std::shared_ptr<StompClient> self, int every_ms);
+  static boost::asio::awaitable<void> heartbeat_loop(std::shared_ptr<StompClient> self,
+                                                     int every_ms);
   void fail(std::string why);
 
   boost::asio::any_io_executor executor_;
@@ -70,10 +73,11 @@ class StompClient : public std::enable_shared_from_this<StompClient> {
   stomp::Decoder decoder_;
   std::vector<stomp::Frame> frames_;  // decoded, not yet taken by next()
   std::size_t next_frame_ = 0;
-  std::deque<std::string> queue_;     // frames waiting for the writer
+  std::deque<std::string> queue_;  // frames waiting for the writer
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
-  std::chrono::steady_clock::time_point last_write_;  // queued, in fact: close enough for heart-beats
+  std::chrono::steady_clock::time_point
+      last_write_;  // queued, in fact: close enough for heart-beats
   bool closed_ = false;
   std::string error_;
   boost::asio::steady_timer drained_signal_;

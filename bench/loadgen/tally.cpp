@@ -80,14 +80,18 @@ bool Tally::read(const std::string& path) {
       fields >> count;
       const std::size_t had = latencies_ns.size();
       latencies_ns.resize(had + count);
-      in.read(reinterpret_cast<char*>(latencies_ns.data() + had), static_cast<std::streamsize>(count * sizeof(std::int64_t)));
+      in.read(reinterpret_cast<char*>(latencies_ns.data() + had),
+              static_cast<std::streamsize>(count * sizeof(std::int64_t)));
       return static_cast<std::size_t>(in.gcount()) == count * sizeof(std::int64_t);
     }
     double value = 0;
     fields >> name >> value;
-    if (kind == "sum") add(name, value);
-    else if (kind == "min") earliest(name, value);
-    else if (kind == "max") latest(name, value);
+    if (kind == "sum")
+      add(name, value);
+    else if (kind == "min")
+      earliest(name, value);
+    else if (kind == "max")
+      latest(name, value);
   }
   return false;
 }

@@ -12,8 +12,8 @@ namespace aicc::loadgen {
 
 struct Tally {
   std::map<std::string, double> sums;
-  std::map<std::string, double> mins;  // e.g. the first launch, in steady-clock ns
-  std::map<std::string, double> maxes; // e.g. the last CONNECTED
+  std::map<std::string, double> mins;   // e.g. the first launch, in steady-clock ns
+  std::map<std::string, double> maxes;  // e.g. the last CONNECTED
   std::vector<std::int64_t> latencies_ns;
   std::string first_error;
 

@@ -2,13 +2,13 @@
 // every transport starts with.
 #include "bench/loadgen/transport.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
@@ -25,7 +25,8 @@ class TcpTransport final : public Transport {
  public:
   explicit TcpTransport(const asio::any_io_executor& executor) : socket_(executor) {}
 
-  asio::awaitable<std::string> open(const Endpoint& endpoint, std::optional<asio::ip::address> source) override {
+  asio::awaitable<std::string> open(const Endpoint& endpoint,
+                                    std::optional<asio::ip::address> source) override {
     std::string error = co_await connect_socket(socket_, endpoint.address, source);
     co_return error;
   }
@@ -39,7 +40,8 @@ class TcpTransport final : public Transport {
     // No buffer kept between reads: thousands of idle connections would each hold one.
     const std::size_t had = out.size();
     out.resize(had + 8192);
-    auto [error, read] = co_await socket_.async_read_some(asio::buffer(out.data() + had, 8192), kNoThrow);
+    auto [error, read] =
+        co_await socket_.async_read_some(asio::buffer(out.data() + had, 8192), kNoThrow);
     out.resize(had + read);
     if (error) {
       error_text = error == asio::error::eof ? "closed by the server" : "read: " + error.message();
@@ -80,7 +82,8 @@ asio::awaitable<std::string> connect_socket(tcp::socket& socket, const tcp::endp
   co_return std::string();
 }
 
-std::unique_ptr<Transport> make_transport(TransportKind kind, const asio::any_io_executor& executor) {
+std::unique_ptr<Transport> make_transport(TransportKind kind,
+                                          const asio::any_io_executor& executor) {
   if (kind == TransportKind::kTcp) return std::make_unique<TcpTransport>(executor);
   return make_websocket_transport(executor, kind == TransportKind::kSockJs);
 }

@@ -10,7 +10,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
 #include <random>
 
 #include "bench/loadgen/transport.hpp"
@@ -35,10 +34,13 @@ std::string sockjs_suffix() {
 
 class WsTransport final : public Transport {
  public:
-  WsTransport(const asio::any_io_executor& executor, bool sockjs) : ws_(executor), sockjs_(sockjs) {}
+  WsTransport(const asio::any_io_executor& executor, bool sockjs)
+      : ws_(executor), sockjs_(sockjs) {}
 
-  asio::awaitable<std::string> open(const Endpoint& endpoint, std::optional<asio::ip::address> source) override {
-    std::string error = co_await connect_socket(beast::get_lowest_layer(ws_).socket(), endpoint.address, source);
+  asio::awaitable<std::string> open(const Endpoint& endpoint,
+                                    std::optional<asio::ip::address> source) override {
+    std::string error =
+        co_await connect_socket(beast::get_lowest_layer(ws_).socket(), endpoint.address, source);
     if (!error.empty()) co_return error;
     if (!sockjs_) {
       ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
@@ -58,7 +60,8 @@ class WsTransport final : public Transport {
       if (read_error) co_return "SockJS open: " + read_error.message();
       const std::string first = beast::buffers_to_string(buffer_.cdata());
       buffer_.consume(buffer_.size());
-      if (first != "o") co_return "SockJS open: expected \"o\", got \"" + first.substr(0, 40) + "\"";
+      if (first != "o")
+        co_return "SockJS open: expected \"o\", got \"" + first.substr(0, 40) + "\"";
     }
     co_return std::string();
   }
@@ -66,15 +69,17 @@ class WsTransport final : public Transport {
   asio::awaitable<std::string> write(const std::string& frame) override {
     std::string wrapped;
     if (sockjs_) wrapped = json::serialize(json::array{json::string(frame)});
-    auto [error, written] = co_await ws_.async_write(asio::buffer(sockjs_ ? wrapped : frame), kNoThrow);
+    auto [error, written] =
+        co_await ws_.async_write(asio::buffer(sockjs_ ? wrapped : frame), kNoThrow);
     co_return error ? "write: " + error.message() : std::string();
   }
 
   asio::awaitable<bool> read(std::string& out, std::string& error_text) override {
     auto [error, read] = co_await ws_.async_read(buffer_, kNoThrow);
     if (error) {
-      error_text = error == websocket::error::closed || error == asio::error::eof ? "closed by the server"
-                                                                                    : "read: " + error.message();
+      error_text = error == websocket::error::closed || error == asio::error::eof
+                       ? "closed by the server"
+                       : "read: " + error.message();
       co_return false;
     }
     const auto data = buffer_.cdata();
@@ -121,7 +126,8 @@ class WsTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> make_websocket_transport(const asio::any_io_executor& executor, bool sockjs) {
+std::unique_ptr<Transport> make_websocket_transport(const asio::any_io_executor& executor,
+                                                    bool sockjs) {
   return std::make_unique<WsTransport>(executor, sockjs);
 }
 

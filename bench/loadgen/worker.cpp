@@ -1,15 +1,14 @@
 #include "bench/loadgen/worker.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <unistd.h>
-
-#include <algorithm>
 #include <charconv>
 
 #include "auth/jwt.hpp"
@@ -22,7 +21,8 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-Phases::Phases(const asio::any_io_executor& executor, int up_fd, int down_fd) : up_(up_fd), down_(executor, down_fd) {}
+Phases::Phases(const asio::any_io_executor& executor, int up_fd, int down_fd)
+    : up_(up_fd), down_(executor, down_fd) {}
 
 asio::awaitable<bool> Phases::arrive() {
   char byte = 1;
@@ -52,8 +52,8 @@ asio::awaitable<bool> Worker::until(std::function<bool()> done) {
   co_return true;
 }
 
-asio::awaitable<void> Worker::until_quiet(std::function<bool()> done, std::function<double()> progress,
-                                          Clock::duration quiet) {
+asio::awaitable<void> Worker::until_quiet(std::function<bool()> done,
+                                          std::function<double()> progress, Clock::duration quiet) {
   double seen = progress();
   auto changed = Clock::now();
   std::function<bool()> finished = [&] {
@@ -92,7 +92,8 @@ asio::awaitable<void> Worker::pace(std::uint64_t k, Clock::time_point start) {
 
 std::optional<asio::ip::address> Worker::source_for(std::uint64_t i) const {
   if (options.source_addresses <= 1) return std::nullopt;
-  return asio::ip::make_address_v4(0x7F000001u + static_cast<std::uint32_t>(i % options.source_addresses));
+  return asio::ip::make_address_v4(0x7F000001u +
+                                   static_cast<std::uint32_t>(i % options.source_addresses));
 }
 
 std::string Worker::connect_frame_for(const Identity& identity) const {
@@ -100,12 +101,14 @@ std::string Worker::connect_frame_for(const Identity& identity) const {
   if (options.target == TargetKind::kAicc) {
     static std::uint64_t tokens = 0;
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
     aicc::auth::Claims claims;
     claims.sub = identity.sub;
     claims.role = identity.role;
     claims.name = identity.name.empty() ? identity.sub : identity.name;
-    claims.jti = "lg-" + std::to_string(::getpid()) + "-" + std::to_string(now) + "-" + std::to_string(++tokens);
+    claims.jti = "lg-" + std::to_string(::getpid()) + "-" + std::to_string(now) + "-" +
+                 std::to_string(++tokens);
     claims.iss = options.issuer;
     claims.iat = now;
     claims.exp = now + 3600;
@@ -120,10 +123,13 @@ std::shared_ptr<StompClient> Worker::new_client() {
   return std::make_shared<StompClient>(io.get_executor(), options.transport, clients);
 }
 
-asio::awaitable<bool> Worker::connect(StompClient& client, std::uint64_t i, const Identity& identity) {
+asio::awaitable<bool> Worker::connect(StompClient& client, std::uint64_t i,
+                                      const Identity& identity) {
   std::string connect = connect_frame_for(identity);
-  const bool connected = co_await client.connect(options.endpoint, source_for(i), std::move(connect), options.heartbeat_ms);
-  if (!connected && !stopping) tally.fail(client.error().empty() ? "connection failed" : client.error());
+  const bool connected = co_await client.connect(options.endpoint, source_for(i),
+                                                 std::move(connect), options.heartbeat_ms);
+  if (!connected && !stopping)
+    tally.fail(client.error().empty() ? "connection failed" : client.error());
   co_return connected;
 }
 
@@ -148,7 +154,8 @@ void Worker::lost(const StompClient& client, const stomp::Frame* error) {
     const std::string* message = error->find("message");
     tally.fail("ERROR from the server: " + (message ? *message : std::string("(no message)")));
   } else {
-    tally.fail("connection lost: " + (client.error().empty() ? std::string("closed") : client.error()));
+    tally.fail("connection lost: " +
+               (client.error().empty() ? std::string("closed") : client.error()));
   }
 }
 

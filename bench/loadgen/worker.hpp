@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -43,24 +42,33 @@ struct Identity {
 };
 
 // Connection i of the idle, fanout and storm scenarios: customer loadgen-<i>.
-inline Identity loadgen_customer(std::uint64_t i) { return Identity{"loadgen-" + std::to_string(i), "CUSTOMER", {}}; }
+inline Identity loadgen_customer(std::uint64_t i) {
+  return Identity{"loadgen-" + std::to_string(i), "CUSTOMER", {}};
+}
 
 struct Worker {
-  Worker(const Options& options, int index, std::uint64_t first, std::uint64_t count, boost::asio::io_context& io,
-         Phases& phases, Clock::time_point deadline)
-      : options(options), index(index), first(first), count(count), io(io), phases(phases), deadline(deadline) {}
+  Worker(const Options& options, int index, std::uint64_t first, std::uint64_t count,
+         boost::asio::io_context& io, Phases& phases, Clock::time_point deadline)
+      : options(options),
+        index(index),
+        first(first),
+        count(count),
+        io(io),
+        phases(phases),
+        deadline(deadline) {}
 
   const Options& options;
-  int index;             // 0 .. processes-1
-  std::uint64_t first;   // its share: connections (rooms for the rooms scenario) first .. first+count
+  int index;  // 0 .. processes-1
+  std::uint64_t
+      first;  // its share: connections (rooms for the rooms scenario) first .. first+count
   std::uint64_t count;
   boost::asio::io_context& io;
   Phases& phases;
   Clock::time_point deadline;
   Tally tally;
   ClientSet clients;
-  bool stopping = false;  // the run is over: a closed connection is no failure
-  std::uint64_t settled = 0;  // clients through their start-up, up or failed
+  bool stopping = false;        // the run is over: a closed connection is no failure
+  std::uint64_t settled = 0;    // clients through their start-up, up or failed
   bool drops_expected = false;  // storm: the restart command is about to cut every connection
 
   bool expired() const { return Clock::now() >= deadline; }
@@ -71,11 +79,12 @@ struct Worker {
   // Polls `done` until it holds (true) or the deadline passes (false).
   boost::asio::awaitable<bool> until(std::function<bool()> done);
   // Polls `done` until it holds, or `progress` stood still for `quiet`, or the deadline passed.
-  boost::asio::awaitable<void> until_quiet(std::function<bool()> done, std::function<double()> progress,
-                                           Clock::duration quiet);
+  boost::asio::awaitable<void> until_quiet(std::function<bool()> done,
+                                           std::function<double()> progress, Clock::duration quiet);
   // Sleeps, but not past the deadline.
   boost::asio::awaitable<void> sleep_for(Clock::duration duration);
-  // Waits until the k-th launch of this worker is due under its share of --ramp (started at `start`).
+  // Waits until the k-th launch of this worker is due under its share of --ramp (started at
+  // `start`).
   boost::asio::awaitable<void> pace(std::uint64_t k, Clock::time_point start);
 
   // 127.0.0.(1 + i mod N) when spreading over N source addresses.
@@ -85,7 +94,8 @@ struct Worker {
   // A new client on this worker's io_context.
   std::shared_ptr<StompClient> new_client();
   // Opens and CONNECTs `client` as connection number `i`; counts a failure when it does not work.
-  boost::asio::awaitable<bool> connect(StompClient& client, std::uint64_t i, const Identity& identity);
+  boost::asio::awaitable<bool> connect(StompClient& client, std::uint64_t i,
+                                       const Identity& identity);
   // Starts client(*this, i) for i in [first, first + count) at this worker's share of --ramp;
   // resumes once all are started (not connected). Records firstLaunchNs.
   using ClientFn = boost::asio::awaitable<void> (*)(Worker&, std::uint64_t);

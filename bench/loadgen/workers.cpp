@@ -1,19 +1,18 @@
 #include "bench/loadgen/workers.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "bench/loadgen/stomp_client.hpp"
 #include "bench/loadgen/worker.hpp"
@@ -28,8 +27,8 @@ constexpr auto kKillGrace = std::chrono::seconds(20);
 
 struct Child {
   pid_t pid = -1;
-  int up = -1;     // the parent reads a byte per phase the worker finished
-  int down = -1;   // the parent writes a byte to let it go on
+  int up = -1;    // the parent reads a byte per phase the worker finished
+  int down = -1;  // the parent writes a byte to let it go on
   int arrived = 0;
   bool open = true;
   std::string result;
@@ -41,24 +40,28 @@ std::uint64_t units_of(const Options& o) {
 
 asio::awaitable<void> (*scenario_of(Scenario scenario))(Worker&) {
   switch (scenario) {
-    case Scenario::kIdle: return run_idle;
-    case Scenario::kFanout: return run_fanout;
-    case Scenario::kRooms: return run_rooms;
-    case Scenario::kStorm: return run_storm;
+    case Scenario::kIdle:
+      return run_idle;
+    case Scenario::kFanout:
+      return run_fanout;
+    case Scenario::kRooms:
+      return run_rooms;
+    case Scenario::kStorm:
+      return run_storm;
   }
   return run_idle;
 }
 
 // The worker process: runs the scenario on its own io_context, writes its tally, and exits.
-[[noreturn]] void worker_main(const Options& options, int index, int up, int down, const std::string& result,
-                              Clock::time_point deadline) {
+[[noreturn]] void worker_main(const Options& options, int index, int up, int down,
+                              const std::string& result, Clock::time_point deadline) {
   int code = 0;
   {
     asio::io_context io(1);
     Phases phases(io.get_executor(), up, down);
     const std::uint64_t units = units_of(options);
-    Worker w(options, index, share_first(units, options.processes, index), share_count(units, options.processes, index),
-             io, phases, deadline);
+    Worker w(options, index, share_first(units, options.processes, index),
+             share_count(units, options.processes, index), io, phases, deadline);
     bool done = false;
     auto finished = [&done, &w](std::exception_ptr error) {
       done = true;
@@ -128,7 +131,8 @@ RunOutcome run_workers(const Options& options) {
   outcome.server_before = sample_process(options.server_pid);
   outcome.started_ns = steady_ns();
   const auto started = Clock::now();
-  const auto deadline = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.timeout_s));
+  const auto deadline = started + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(options.timeout_s));
   const auto kill_at = deadline + kKillGrace;
 
   std::vector<Child> children(static_cast<std::size_t>(options.processes));
@@ -190,9 +194,11 @@ RunOutcome run_workers(const Options& options) {
         outcome.restart_returned_ns = steady_ns();
         if (status != 0) {
           outcome.trouble = true;
-          outcome.tally.note(!status                 ? std::string("the restart command was killed at the timeout")
-                             : WIFEXITED(*status) ? "the restart command exited with code " + std::to_string(WEXITSTATUS(*status))
-                                                  : std::string("the restart command died of a signal"));
+          outcome.tally.note(!status ? std::string("the restart command was killed at the timeout")
+                             : WIFEXITED(*status)
+                                 ? "the restart command exited with code " +
+                                       std::to_string(WEXITSTATUS(*status))
+                                 : std::string("the restart command died of a signal"));
         }
       }
       outcome.phases.push_back(end);
@@ -203,15 +209,19 @@ RunOutcome run_workers(const Options& options) {
       ++phase;
       continue;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(kill_at - Clock::now()).count();
-    const int ready = left > 0 ? ::poll(waiting.data(), waiting.size(), static_cast<int>(std::min<long long>(left, 1000))) : 0;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(kill_at - Clock::now()).count();
+    const int ready = left > 0 ? ::poll(waiting.data(), waiting.size(),
+                                        static_cast<int>(std::min<long long>(left, 1000)))
+                               : 0;
     if (ready == 0 && Clock::now() >= kill_at) {
       for (Child& child : children) {
         if (child.open) ::kill(child.pid, SIGKILL);  // our own worker, stuck past the timeout
         child.open = false;
       }
       outcome.trouble = true;
-      outcome.tally.note("workers still running " + std::to_string(kKillGrace.count()) + " s after the timeout were killed");
+      outcome.tally.note("workers still running " + std::to_string(kKillGrace.count()) +
+                         " s after the timeout were killed");
       break;
     }
     for (std::size_t k = 0; k < waiting.size(); ++k) {
@@ -234,10 +244,12 @@ RunOutcome run_workers(const Options& options) {
     Tally tally;
     if (!tally.read(child.result)) {
       outcome.trouble = true;
-      const std::uint64_t lost = share_count(units_of(options), options.processes, static_cast<int>(i)) *
-                                 (options.scenario == Scenario::kRooms ? 2 : 1);
+      const std::uint64_t lost =
+          share_count(units_of(options), options.processes, static_cast<int>(i)) *
+          (options.scenario == Scenario::kRooms ? 2 : 1);
       tally.add("failed", static_cast<double>(lost));
-      tally.note("worker " + std::to_string(i) + " left no figures (exit status " + std::to_string(status) + ")");
+      tally.note("worker " + std::to_string(i) + " left no figures (exit status " +
+                 std::to_string(status) + ")");
     }
     outcome.tally.merge(tally);
   }

@@ -20,12 +20,12 @@ struct PhaseEnd {
 };
 
 struct RunOutcome {
-  Tally tally;                      // every worker's, merged
+  Tally tally;  // every worker's, merged
   std::int64_t started_ns = 0;
   ProcSample server_before;
   std::vector<PhaseEnd> phases;
   std::int64_t restart_returned_ns = 0;  // storm: when --restart-command returned
-  bool trouble = false;                  // a worker died or was killed, or the restart command failed
+  bool trouble = false;  // a worker died or was killed, or the restart command failed
 };
 
 RunOutcome run_workers(const Options& options);

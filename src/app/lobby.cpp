@@ -17,11 +17,13 @@ void add_lobby_handlers(broker::AppRouter& router, broker::Publisher& publisher)
     const json::value body = json::parse(message.body, error);
     const json::string* content = nullptr;
     if (!error && body.is_object()) {
-      if (const json::value* field = body.as_object().if_contains("content")) content = field->if_string();
+      if (const json::value* field = body.as_object().if_contains("content"))
+        content = field->if_string();
     }
     if (content == nullptr) {
       broker::send_domain_error(publisher, message.sender.user_id, "bad_request",
-                                "body must be a JSON object with a string \"content\"", message.frame);
+                                "body must be a JSON object with a string \"content\"",
+                                message.frame);
       return {};
     }
     if (content->size() > kMaxLobbyMessageBytes) {
@@ -29,7 +31,8 @@ void add_lobby_handlers(broker::AppRouter& router, broker::Publisher& publisher)
                                 "content is longer than 4000 bytes", message.frame);
       return {};
     }
-    const std::string& sender = message.sender.name.empty() ? message.sender.user_id : message.sender.name;
+    const std::string& sender =
+        message.sender.name.empty() ? message.sender.user_id : message.sender.name;
     json::object out{{"sender", sender},
                      {"content", *content},
                      {"timestamp", util::rfc3339(std::chrono::system_clock::now())}};

@@ -1,5 +1,8 @@
 // aicc-chat: entry point. Reads the configuration, wires the concrete parts together, runs one
 // io_context per I/O thread, and shuts down gracefully on SIGINT/SIGTERM.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -7,8 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -17,7 +18,6 @@
 #include <memory>
 #include <optional>
 #include <thread>
-#include <unistd.h>
 
 #include "app/demo_users.hpp"
 #include "app/lobby.hpp"
@@ -26,8 +26,8 @@
 #include "auth/login_throttle.hpp"
 #include "auth/token_service.hpp"
 #include "broker/app_router.hpp"
-#include "config/config.hpp"
 #include "center/contact_center.hpp"
+#include "config/config.hpp"
 #include "http/auth_routes.hpp"
 #include "http/center_routes.hpp"
 #include "http/http_session.hpp"
@@ -38,8 +38,8 @@
 #include "net/blocking_pool.hpp"
 #include "net/handshake_guard.hpp"
 #include "net/hub.hpp"
-#include "net/stomp_connection.hpp"
 #include "net/metrics.hpp"
+#include "net/stomp_connection.hpp"
 #include "net/tcp_listener.hpp"
 #include "util/random.hpp"
 
@@ -72,7 +72,7 @@ as '_', e.g. AICC_JWT_SECRET for jwt.secret. Precedence: defaults < file < envir
 
 struct Arguments {
   aicc::config::LoadOptions load;
-  bool done = false;  // --help or --version answered
+  bool done = false;                                     // --help or --version answered
   std::optional<std::vector<std::string>> user_command;  // the words after "user"
   int exit_code = 0;
 };
@@ -114,7 +114,8 @@ Arguments parse_arguments(int argc, char** argv) {
       std::printf("aicc-chat %s\n", kVersion);
       args.done = true;
     } else {
-      std::fprintf(stderr, "aicc-chat: unknown argument \"%.*s\" (see --help)\n", int(arg.size()), arg.data());
+      std::fprintf(stderr, "aicc-chat: unknown argument \"%.*s\" (see --help)\n", int(arg.size()),
+                   arg.data());
       args.done = true;
       args.exit_code = 2;
     }
@@ -124,25 +125,28 @@ Arguments parse_arguments(int argc, char** argv) {
 }
 
 void add_operational_routes(aicc::http::Router& router, aicc::net::Metrics& metrics,
-                            aicc::http::SockJsServer& sockjs, std::chrono::steady_clock::time_point started) {
+                            aicc::http::SockJsServer& sockjs,
+                            std::chrono::steady_clock::time_point started) {
   router.add(bhttp::verb::get, "/health", [&metrics, &sockjs, started](const Request& request) {
-    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - started);
     boost::json::object body{{"status", "ok"},
                              {"version", kVersion},
                              {"uptimeSeconds", uptime.count()},
                              {"connections", metrics.open_connections()},
                              {"sockjsSessions", sockjs.session_count()}};
-    return bhttp::message_generator(
-        aicc::http::make_response(request, bhttp::status::ok, boost::json::serialize(body), "application/json"));
+    return bhttp::message_generator(aicc::http::make_response(
+        request, bhttp::status::ok, boost::json::serialize(body), "application/json"));
   });
   router.add(bhttp::verb::get, "/metrics", [&metrics](const Request& request) {
-    return bhttp::message_generator(aicc::http::make_response(request, bhttp::status::ok, metrics.render(),
-                                                              "text/plain; version=0.0.4; charset=utf-8"));
+    return bhttp::message_generator(aicc::http::make_response(
+        request, bhttp::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8"));
   });
 }
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -194,13 +198,15 @@ int main(int argc, char** argv) {
     spdlog::warn("==============================================================");
     if (config.jwt.secret.empty()) {
       config.jwt.secret = aicc::util::random_hex(32);
-      spdlog::warn("DEMO MODE: jwt.secret is a random value made at start-up; tokens die with this process");
+      spdlog::warn(
+          "DEMO MODE: jwt.secret is a random value made at start-up; tokens die with this process");
     }
   }
 
   try {
-    const int threads = config.server.threads > 0 ? config.server.threads
-                                                  : std::max(1u, std::thread::hardware_concurrency());
+    const int threads = config.server.threads > 0
+                            ? config.server.threads
+                            : std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::unique_ptr<asio::io_context>> contexts;
     std::vector<asio::io_context*> context_ptrs;
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -223,13 +229,16 @@ int main(int argc, char** argv) {
     std::unique_ptr<aicc::chat::ChatStore> chat_store = aicc::app::open_chat_store(config);
     asio::io_context center_context(1);
     auto center_guard = asio::make_work_guard(center_context);
-    aicc::center::ContactCenter center(config, *chat_store, hub, metrics, center_context.get_executor());
+    aicc::center::ContactCenter center(config, *chat_store, hub, metrics,
+                                       center_context.get_executor());
     center.add_handlers(app_router);
     center.start();
-    hub.set_agent_presence_listener(
-        [&center](const std::string& agent_id, bool connected) { center.agent_presence(agent_id, connected); });
+    hub.set_agent_presence_listener([&center](const std::string& agent_id, bool connected) {
+      center.agent_presence(agent_id, connected);
+    });
     aicc::net::Services services{config, hub, metrics, tokens, app_router};
-    services.subscription_guard = [&center](const std::string& user_id, std::string_view destination) {
+    services.subscription_guard = [&center](const std::string& user_id,
+                                            std::string_view destination) {
       return center.authorize_room(user_id, destination);
     };
     services.replay = [&center](std::string_view destination, std::uint64_t since,
@@ -237,7 +246,8 @@ int main(int argc, char** argv) {
       return center.replay_room(destination, since, std::move(done));
     };
 
-    aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip, config.ws.handshake_burst_per_ip);
+    aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip,
+                                            config.ws.handshake_burst_per_ip);
     aicc::http::SockJsServer sockjs(services, limiter, {"/ws-chat", "/ws-stomp"});
     const std::string web_root = find_web_root(config.server.web_root, argv[0]);
     // The customer widget's frame may be shown by the sites allowed to open WebSockets.
@@ -246,11 +256,13 @@ int main(int argc, char** argv) {
     aicc::http::Router router{aicc::http::StaticFiles(web_root, std::move(embeddable))};
     const auto started = std::chrono::steady_clock::now();
     add_operational_routes(router, metrics, sockjs, started);
-    aicc::auth::LoginThrottle throttle({static_cast<std::size_t>(config.auth.login_attempts_per_user),
-                                        static_cast<std::size_t>(config.auth.login_attempts_per_address),
-                                        config.auth.login_window});
+    aicc::auth::LoginThrottle throttle(
+        {static_cast<std::size_t>(config.auth.login_attempts_per_user),
+         static_cast<std::size_t>(config.auth.login_attempts_per_address),
+         config.auth.login_window});
     aicc::net::HandshakeRateLimiter guest_limiter(10, 30);
-    aicc::http::AuthRouteDeps auth_deps{config, tokens, throttle, guest_limiter, blocking_pool, hub, metrics};
+    aicc::http::AuthRouteDeps auth_deps{config,        tokens, throttle, guest_limiter,
+                                        blocking_pool, hub,    metrics};
     aicc::http::add_auth_routes(router, auth_deps);
     aicc::http::add_center_routes(router, center, tokens);
 
@@ -264,13 +276,14 @@ int main(int argc, char** argv) {
       std::ofstream(temporary) << port << '\n';
       std::rename(temporary.c_str(), config.server.port_file.c_str());
     }
-    spdlog::info("aicc-chat {} listening on http://{}:{} threads={} web_root={}", kVersion, config.server.host, port,
-                 threads, web_root);
+    spdlog::info("aicc-chat {} listening on http://{}:{} threads={} web_root={}", kVersion,
+                 config.server.host, port, threads, web_root);
     // STOMP over plain TCP, only when a port is set.
     std::optional<aicc::net::TcpStompListener> tcp_listener;
     if (config.stomp.tcp_port != 0) {
       tcp_listener.emplace(services, limiter, context_ptrs, listener.open_connections());
-      const std::uint16_t tcp_port = tcp_listener->listen(config.stomp.tcp_host, config.stomp.tcp_port);
+      const std::uint16_t tcp_port =
+          tcp_listener->listen(config.stomp.tcp_host, config.stomp.tcp_port);
       tcp_listener->start();
       spdlog::info("aicc-chat listening for STOMP on tcp://{}:{}", config.stomp.tcp_host, tcp_port);
     }
@@ -316,11 +329,14 @@ int main(int argc, char** argv) {
     };
     signals.async_wait([&](boost::system::error_code error, int signal_number) {
       if (error) return;
-      spdlog::info("shutdown: signal {} received; closing {} connections", signal_number, hub.connections().size());
-      deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.server.shutdown_timeout_ms);
+      spdlog::info("shutdown: signal {} received; closing {} connections", signal_number,
+                   hub.connections().size());
+      deadline = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(config.server.shutdown_timeout_ms);
       listener.stop();
       if (tcp_listener) tcp_listener->stop();
-      for (const auto& connection : hub.connections()) connection->shutdown_async("server shutting down");
+      for (const auto& connection : hub.connections())
+        connection->shutdown_async("server shutting down");
       check_drained();
     });
 

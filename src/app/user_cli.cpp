@@ -35,7 +35,9 @@ Passwords are asked for twice on a terminal, or read as one line from standard i
 constexpr std::size_t kMinPassword = 8;
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 bool valid_username(const std::string& name) {
@@ -81,7 +83,8 @@ std::optional<std::string> ask_password(bool from_stdin) {
     }
   }
   if (!password || password->size() < kMinPassword || password->size() > auth::kMaxPasswordBytes) {
-    std::fprintf(stderr, "aicc-chat: a password needs %zu to %zu characters\n", kMinPassword, auth::kMaxPasswordBytes);
+    std::fprintf(stderr, "aicc-chat: a password needs %zu to %zu characters\n", kMinPassword,
+                 auth::kMaxPasswordBytes);
     return std::nullopt;
   }
   return password;
@@ -130,23 +133,28 @@ int run_user_command(const config::Config& config, const std::vector<std::string
   if (command == "list") {
     std::printf("%-26s %-20s %-9s %-8s %s\n", "ID", "USERNAME", "ROLE", "STATE", "DISPLAY NAME");
     for (const auth::User& user : store->list_users(all)) {
-      std::printf("%-26s %-20s %-9s %-8s %s\n", user.id.c_str(), user.guest ? "(guest)" : user.username.c_str(),
-                  std::string(auth::to_string(user.role)).c_str(), user.disabled ? "disabled" : "active",
-                  user.display_name.c_str());
+      std::printf("%-26s %-20s %-9s %-8s %s\n", user.id.c_str(),
+                  user.guest ? "(guest)" : user.username.c_str(),
+                  std::string(auth::to_string(user.role)).c_str(),
+                  user.disabled ? "disabled" : "active", user.display_name.c_str());
     }
     return 0;
   }
-  if (positional.size() != 1) return fail(command + " needs exactly one USERNAME (see aicc-chat user --help)");
+  if (positional.size() != 1)
+    return fail(command + " needs exactly one USERNAME (see aicc-chat user --help)");
   const std::string& username = positional[0];
 
   if (command == "add") {
-    if (!valid_username(username)) return fail("a username has 1 to 64 letters, digits and . _ - @");
+    if (!valid_username(username))
+      return fail("a username has 1 to 64 letters, digits and . _ - @");
     std::string upper;
-    for (char c : role_text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char c : role_text)
+      upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const auto role = auth::parse_role(upper);
     if (!role) return fail("--role must be agent, admin or customer");
     if (display_name.empty()) display_name = username;
-    if (display_name.size() > 64 || !util::is_valid_utf8(display_name)) return fail("--name: at most 64 bytes of UTF-8");
+    if (display_name.size() > 64 || !util::is_valid_utf8(display_name))
+      return fail("--name: at most 64 bytes of UTF-8");
     if (store->find_user_by_username(username)) return fail("user " + username + " already exists");
     const auto password = ask_password(password_stdin);
     if (!password) return 1;
@@ -158,7 +166,8 @@ int run_user_command(const config::Config& config, const std::vector<std::string
     user.password_hash = auth::hash_password(*password);
     user.created_at = unix_now();
     if (!store->create_user(user)) return fail("user " + username + " already exists");
-    std::printf("added %s (%s, %s)\n", username.c_str(), std::string(auth::to_string(user.role)).c_str(), user.id.c_str());
+    std::printf("added %s (%s, %s)\n", username.c_str(),
+                std::string(auth::to_string(user.role)).c_str(), user.id.c_str());
     return 0;
   }
 
@@ -176,8 +185,10 @@ int run_user_command(const config::Config& config, const std::vector<std::string
     if (!password) return 1;
     store->set_password_hash(user->id, auth::hash_password(*password));
     store->revoke_all_refresh_tokens(user->id);
-    std::printf("password of %s changed; refresh tokens revoked, open sessions end with their access token\n",
-                username.c_str());
+    std::printf(
+        "password of %s changed; refresh tokens revoked, open sessions end with their access "
+        "token\n",
+        username.c_str());
     return 0;
   }
   return fail("unknown command " + command + " (see aicc-chat user --help)");

@@ -11,7 +11,8 @@ struct RoleSet {
   bool agent = false;
   bool admin = false;
   bool allows(Role role) const {
-    return (role == Role::kCustomer && customer) || (role == Role::kAgent && agent) || (role == Role::kAdmin && admin);
+    return (role == Role::kCustomer && customer) || (role == Role::kAgent && agent) ||
+           (role == Role::kAdmin && admin);
   }
 };
 
@@ -26,18 +27,14 @@ struct Rule {
 };
 
 constexpr std::array kSubscribeRules{
-    Rule{"/topic/consult/", kStaff},
-    Rule{"/topic/admin/", kAdmins},
-    Rule{"/user/queue/agent/", kAgents},
-    Rule{"/user/queue/bot/", kCustomers},
+    Rule{"/topic/consult/", kStaff},          Rule{"/topic/admin/", kAdmins},
+    Rule{"/user/queue/agent/", kAgents},      Rule{"/user/queue/bot/", kCustomers},
     Rule{"/user/queue/consult/", kCustomers},
 };
 
 constexpr std::array kSendRules{
-    Rule{"/app/agent.", kAgents},
-    Rule{"/app/room.transfer", kAgents},
-    Rule{"/app/bot.message", kCustomers},
-    Rule{"/app/consult.", kCustomers},
+    Rule{"/app/agent.", kAgents},         Rule{"/app/room.transfer", kAgents},
+    Rule{"/app/bot.message", kCustomers}, Rule{"/app/consult.", kCustomers},
     Rule{"/app/admin.", kAdmins},
 };
 
@@ -50,7 +47,8 @@ template <std::size_t N>
 bool allowed(const std::array<Rule, N>& rules, Role role, std::string_view destination) {
   const Rule* best = nullptr;
   for (const Rule& rule : rules) {
-    if (matches(rule.prefix, destination) && (best == nullptr || rule.prefix.size() > best->prefix.size())) {
+    if (matches(rule.prefix, destination) &&
+        (best == nullptr || rule.prefix.size() > best->prefix.size())) {
       best = &rule;
     }
   }
@@ -59,7 +57,11 @@ bool allowed(const std::array<Rule, N>& rules, Role role, std::string_view desti
 
 }  // namespace
 
-bool may_subscribe(Role role, std::string_view destination) { return allowed(kSubscribeRules, role, destination); }
-bool may_send(Role role, std::string_view destination) { return allowed(kSendRules, role, destination); }
+bool may_subscribe(Role role, std::string_view destination) {
+  return allowed(kSubscribeRules, role, destination);
+}
+bool may_send(Role role, std::string_view destination) {
+  return allowed(kSendRules, role, destination);
+}
 
 }  // namespace aicc::auth

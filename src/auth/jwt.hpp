@@ -25,13 +25,13 @@ struct Claims {
 };
 
 enum class JwtError {
-  kTooLarge,          // over kMaxTokenBytes
-  kMalformed,         // not three base64url parts of JSON objects
-  kBadAlgorithm,      // alg is not HS256
+  kTooLarge,      // over kMaxTokenBytes
+  kMalformed,     // not three base64url parts of JSON objects
+  kBadAlgorithm,  // alg is not HS256
   kBadSignature,
   kExpired,
-  kNotYetValid,       // nbf or iat in the future beyond the allowed skew
-  kMissingClaim,      // sub, role, exp, iat or jti absent or of the wrong type
+  kNotYetValid,   // nbf or iat in the future beyond the allowed skew
+  kMissingClaim,  // sub, role, exp, iat or jti absent or of the wrong type
   kWrongIssuer,
 };
 

@@ -4,14 +4,16 @@
 
 namespace aicc::auth {
 
-std::int64_t LoginThrottle::wait_for(Failures& failures, std::size_t limit, std::int64_t now) const {
+std::int64_t LoginThrottle::wait_for(Failures& failures, std::size_t limit,
+                                     std::int64_t now) const {
   while (!failures.empty() && failures.front() <= now - limits_.window) failures.pop_front();
   if (failures.size() < limit) return 0;
   // The oldest failure that still counts leaves the window at front + window.
   return std::max<std::int64_t>(1, failures[failures.size() - limit] + limits_.window - now);
 }
 
-std::int64_t LoginThrottle::retry_after(std::string_view username, std::string_view address, std::int64_t now) {
+std::int64_t LoginThrottle::retry_after(std::string_view username, std::string_view address,
+                                        std::int64_t now) {
   std::lock_guard lock(mutex_);
   sweep(now);
   std::int64_t wait = 0;
@@ -24,7 +26,8 @@ std::int64_t LoginThrottle::retry_after(std::string_view username, std::string_v
   return wait;
 }
 
-void LoginThrottle::record_failure(std::string_view username, std::string_view address, std::int64_t now) {
+void LoginThrottle::record_failure(std::string_view username, std::string_view address,
+                                   std::int64_t now) {
   std::lock_guard lock(mutex_);
   auto& user = by_user_[std::string(username)];
   auto& from = by_address_[std::string(address)];
@@ -43,7 +46,9 @@ void LoginThrottle::record_success(std::string_view username) {
 void LoginThrottle::sweep(std::int64_t now) {
   if (now - last_sweep_ < 60) return;
   last_sweep_ = now;
-  auto stale = [&](const auto& entry) { return entry.second.empty() || entry.second.back() <= now - limits_.window; };
+  auto stale = [&](const auto& entry) {
+    return entry.second.empty() || entry.second.back() <= now - limits_.window;
+  };
   std::erase_if(by_user_, stale);
   std::erase_if(by_address_, stale);
 }

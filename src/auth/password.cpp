@@ -30,7 +30,8 @@ std::string hash_password(std::string_view password) {
 
 bool verify_password(std::string_view password, std::string_view hash) {
   ensure_sodium();
-  if (password.size() > kMaxPasswordBytes || hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  if (password.size() > kMaxPasswordBytes || hash.empty() || hash.size() >= crypto_pwhash_STRBYTES)
+    return false;
   // libsodium reads the hash as a C string: a NUL inside would hide whatever follows it.
   if (hash.find('\0') != std::string_view::npos) return false;
   const std::string terminated(hash);

@@ -30,11 +30,16 @@ bool valid_display_name(std::string_view name) {
 
 std::string_view describe(AuthError error) {
   switch (error) {
-    case AuthError::kBadCredentials: return "wrong username or password";
-    case AuthError::kDisabled: return "account disabled";
-    case AuthError::kInvalidToken: return "invalid or expired refresh token";
-    case AuthError::kTokenReused: return "refresh token reused; all sessions of this login were signed out";
-    case AuthError::kInvalidInput: return "invalid input";
+    case AuthError::kBadCredentials:
+      return "wrong username or password";
+    case AuthError::kDisabled:
+      return "account disabled";
+    case AuthError::kInvalidToken:
+      return "invalid or expired refresh token";
+    case AuthError::kTokenReused:
+      return "refresh token reused; all sessions of this login were signed out";
+    case AuthError::kInvalidInput:
+      return "invalid input";
   }
   return "authentication error";
 }
@@ -73,10 +78,12 @@ void TokenService::load_revocations(std::int64_t now) {
   auto denied = store_.denied_access_tokens(now);
   std::lock_guard lock(mutex_);
   // Expiry is not needed to answer is_revoked(); the store keeps it, and a restart reloads.
-  for (auto& jti : denied) denied_.emplace(std::move(jti), now + settings_.access_validity + settings_.clock_skew);
+  for (auto& jti : denied)
+    denied_.emplace(std::move(jti), now + settings_.access_validity + settings_.clock_skew);
 }
 
-std::string TokenService::issue_access_token(const User& user, std::int64_t now, std::string_view login_id,
+std::string TokenService::issue_access_token(const User& user, std::int64_t now,
+                                             std::string_view login_id,
                                              std::string* jti_out) const {
   Claims claims;
   claims.sub = user.id;
@@ -109,7 +116,8 @@ IssuedSession TokenService::start_family(const User& user, std::int64_t now) {
   return session;
 }
 
-util::Result<IssuedSession, AuthError> TokenService::login(std::string_view username, std::string_view password,
+util::Result<IssuedSession, AuthError> TokenService::login(std::string_view username,
+                                                           std::string_view password,
                                                            std::int64_t now) {
   if (username.empty() || username.size() > 128 || password.size() > kMaxPasswordBytes) {
     verify_password_dummy(password.substr(0, kMaxPasswordBytes));
@@ -121,14 +129,15 @@ util::Result<IssuedSession, AuthError> TokenService::login(std::string_view user
     verify_password_dummy(password);
     return unexpected(AuthError::kBadCredentials);
   }
-  if (!verify_password(password, user->password_hash)) return unexpected(AuthError::kBadCredentials);
+  if (!verify_password(password, user->password_hash))
+    return unexpected(AuthError::kBadCredentials);
   if (user->disabled) return unexpected(AuthError::kDisabled);
   return start_family(*user, now);
 }
 
-util::Result<IssuedSession, AuthError> TokenService::guest(std::string_view display_name,
-                                                           std::optional<std::string_view> refresh_token,
-                                                           std::int64_t now) {
+util::Result<IssuedSession, AuthError> TokenService::guest(
+    std::string_view display_name, std::optional<std::string_view> refresh_token,
+    std::int64_t now) {
   if (!valid_display_name(display_name)) return unexpected(AuthError::kInvalidInput);
   if (refresh_token && !refresh_token->empty()) {
     auto resumed = rotate(*refresh_token, now, /*customers_only=*/true);
@@ -138,7 +147,8 @@ util::Result<IssuedSession, AuthError> TokenService::guest(std::string_view disp
   }
   User user;
   user.id = new_id("g_");
-  user.display_name = display_name.empty() ? "Guest " + user.id.substr(2, 4) : std::string(display_name);
+  user.display_name =
+      display_name.empty() ? "Guest " + user.id.substr(2, 4) : std::string(display_name);
   user.role = Role::kCustomer;
   user.guest = true;
   user.created_at = now;
@@ -146,13 +156,15 @@ util::Result<IssuedSession, AuthError> TokenService::guest(std::string_view disp
   return start_family(user, now);
 }
 
-util::Result<IssuedSession, AuthError> TokenService::refresh(std::string_view refresh_token, std::int64_t now) {
+util::Result<IssuedSession, AuthError> TokenService::refresh(std::string_view refresh_token,
+                                                             std::int64_t now) {
   return rotate(refresh_token, now, /*customers_only=*/false);
 }
 
-util::Result<IssuedSession, AuthError> TokenService::rotate(std::string_view refresh_token, std::int64_t now,
-                                                            bool customers_only) {
-  if (refresh_token.empty() || refresh_token.size() > kMaxTokenInput) return unexpected(AuthError::kInvalidToken);
+util::Result<IssuedSession, AuthError> TokenService::rotate(std::string_view refresh_token,
+                                                            std::int64_t now, bool customers_only) {
+  if (refresh_token.empty() || refresh_token.size() > kMaxTokenInput)
+    return unexpected(AuthError::kInvalidToken);
   const std::string old_hash = sha256_hex(refresh_token);
   auto old = store_.find_refresh_token(old_hash);
   if (!old) return unexpected(AuthError::kInvalidToken);
@@ -205,13 +217,15 @@ void TokenService::logout(const Principal& principal, std::optional<std::string_
     denied_[principal.jti] = principal.expires_at;
   }
   if (refresh_token && !refresh_token->empty() && refresh_token->size() <= kMaxTokenInput) {
-    if (auto token = store_.find_refresh_token(sha256_hex(*refresh_token)); token && token->user_id == principal.user_id) {
+    if (auto token = store_.find_refresh_token(sha256_hex(*refresh_token));
+        token && token->user_id == principal.user_id) {
       store_.revoke_family(token->family_id);
     }
   }
 }
 
-util::Result<Principal, std::string> TokenService::verify_access(std::string_view token, std::int64_t now) const {
+util::Result<Principal, std::string> TokenService::verify_access(std::string_view token,
+                                                                 std::int64_t now) const {
   auto claims = verifier_.verify(token, now);
   if (!claims) return unexpected(std::string(describe(claims.error())));
   const auto role = parse_role(claims->role);
@@ -248,7 +262,8 @@ void TokenService::prune(std::int64_t now) {
   if (now - last_prune_ < 60) return;
   last_prune_ = now;
   std::erase_if(tickets_, [now](const auto& entry) { return entry.second.expires_at < now; });
-  std::erase_if(denied_, [&](const auto& entry) { return entry.second + settings_.clock_skew < now; });
+  std::erase_if(denied_,
+                [&](const auto& entry) { return entry.second + settings_.clock_skew < now; });
 }
 
 }  // namespace aicc::auth

@@ -38,25 +38,25 @@ struct TokenSettings {
   std::int64_t refresh_validity = 2592000;  // seconds
   std::int64_t ticket_validity = 30;        // seconds
   std::int64_t clock_skew = 60;             // seconds
-  std::int64_t reuse_grace = 10;            // seconds a rotated refresh token may still be used once
-                                            // more (concurrent refreshes from two tabs)
+  std::int64_t reuse_grace = 10;  // seconds a rotated refresh token may still be used once
+                                  // more (concurrent refreshes from two tabs)
 };
 
 // What login, guest and refresh hand back.
 struct IssuedSession {
   User user;
   std::string access_token;
-  std::int64_t access_expires_in = 0;  // seconds
-  std::string refresh_token;           // raw; goes into the cookie, never stored
-  std::int64_t refresh_expires_at = 0; // unix seconds
+  std::int64_t access_expires_in = 0;   // seconds
+  std::string refresh_token;            // raw; goes into the cookie, never stored
+  std::int64_t refresh_expires_at = 0;  // unix seconds
 };
 
 enum class AuthError {
-  kBadCredentials,   // unknown user or wrong password (the same answer for both)
-  kDisabled,         // the account is disabled
-  kInvalidToken,     // unknown, expired or malformed refresh token
-  kTokenReused,      // a rotated refresh token came back: its family is now revoked
-  kInvalidInput,     // e.g. a display name that is too long or not UTF-8
+  kBadCredentials,  // unknown user or wrong password (the same answer for both)
+  kDisabled,        // the account is disabled
+  kInvalidToken,    // unknown, expired or malformed refresh token
+  kTokenReused,     // a rotated refresh token came back: its family is now revoked
+  kInvalidInput,    // e.g. a display name that is too long or not UTF-8
 };
 
 std::string_view describe(AuthError error);
@@ -68,7 +68,7 @@ struct Principal {
   std::string name;
   std::string jti;
   std::int64_t expires_at = 0;  // unix seconds
-  std::string login_id;         // the refresh-token family (sid claim); empty for tokens without one
+  std::string login_id;  // the refresh-token family (sid claim); empty for tokens without one
 };
 
 class TokenService {
@@ -83,13 +83,16 @@ class TokenService {
   // With a valid refresh token of a customer, resumes that customer (rotating the token); else
   // creates a new guest customer.
   util::Result<IssuedSession, AuthError> guest(std::string_view display_name,
-                                               std::optional<std::string_view> refresh_token, std::int64_t now);
+                                               std::optional<std::string_view> refresh_token,
+                                               std::int64_t now);
   util::Result<IssuedSession, AuthError> refresh(std::string_view refresh_token, std::int64_t now);
   // Denies the access token's jti until it expires and revokes the refresh token's family.
-  void logout(const Principal& principal, std::optional<std::string_view> refresh_token, std::int64_t now);
+  void logout(const Principal& principal, std::optional<std::string_view> refresh_token,
+              std::int64_t now);
 
   // Checks an access token: signature, claims, expiry, revocation and role.
-  util::Result<Principal, std::string> verify_access(std::string_view token, std::int64_t now) const;
+  util::Result<Principal, std::string> verify_access(std::string_view token,
+                                                     std::int64_t now) const;
   bool is_revoked(const std::string& jti) const;
 
   std::string issue_ticket(const Principal& principal, std::int64_t now);
@@ -116,7 +119,7 @@ class TokenService {
     Principal principal;
     std::int64_t expires_at = 0;
   };
-  mutable std::mutex mutex_;  // guards denied_ and tickets_
+  mutable std::mutex mutex_;                              // guards denied_ and tickets_
   std::unordered_map<std::string, std::int64_t> denied_;  // jti -> when its token expires
   std::unordered_map<std::string, Ticket> tickets_;
   std::int64_t last_prune_ = 0;

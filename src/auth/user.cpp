@@ -4,9 +4,12 @@ namespace aicc::auth {
 
 std::string_view to_string(Role role) {
   switch (role) {
-    case Role::kCustomer: return "CUSTOMER";
-    case Role::kAgent: return "AGENT";
-    case Role::kAdmin: return "ADMIN";
+    case Role::kCustomer:
+      return "CUSTOMER";
+    case Role::kAgent:
+      return "AGENT";
+    case Role::kAdmin:
+      return "ADMIN";
   }
   return "CUSTOMER";
 }

@@ -16,21 +16,21 @@ namespace aicc::auth {
 
 // One refresh token. Only its hash is stored; the token itself lives in the client's cookie.
 struct RefreshToken {
-  std::string token_hash;   // hex SHA-256 of the token
-  std::string family_id;    // every rotation of one login shares it
+  std::string token_hash;  // hex SHA-256 of the token
+  std::string family_id;   // every rotation of one login shares it
   std::string user_id;
   std::int64_t issued_at = 0;   // unix seconds
   std::int64_t expires_at = 0;  // unix seconds
-  bool rotated = false;     // already exchanged for a newer one: presenting it again is reuse
+  bool rotated = false;         // already exchanged for a newer one: presenting it again is reuse
   std::int64_t rotated_at = 0;  // unix seconds of the first rotation; 0 while unused
-  bool revoked = false;     // its family was revoked (logout, reuse, disabled user)
+  bool revoked = false;         // its family was revoked (logout, reuse, disabled user)
 };
 
 enum class RotateOutcome {
-  kRotated,   // the old token is now marked rotated and the new one stored
-  kUnknown,   // no such token
-  kReused,    // the old token had already been rotated: a stolen copy is in use
-  kRevoked,   // the family was revoked
+  kRotated,  // the old token is now marked rotated and the new one stored
+  kUnknown,  // no such token
+  kReused,   // the old token had already been rotated: a stolen copy is in use
+  kRevoked,  // the family was revoked
   kExpired,
 };
 

@@ -7,7 +7,9 @@ bool starts_with_segment(std::string_view destination, std::string_view prefix) 
   return destination.size() > prefix.size() && destination.substr(0, prefix.size()) == prefix;
 }
 
-Classified refuse(std::string error) { return Classified{false, DestinationKind::kTopic, std::move(error)}; }
+Classified refuse(std::string error) {
+  return Classified{false, DestinationKind::kTopic, std::move(error)};
+}
 
 }  // namespace
 
@@ -32,7 +34,8 @@ Classified classify(std::string_view destination) {
   }
   if (starts_with_segment(destination, "/topic/")) return {true, DestinationKind::kTopic, {}};
   if (starts_with_segment(destination, "/queue/")) return {true, DestinationKind::kQueue, {}};
-  if (starts_with_segment(destination, "/user/queue/")) return {true, DestinationKind::kUserQueue, {}};
+  if (starts_with_segment(destination, "/user/queue/"))
+    return {true, DestinationKind::kUserQueue, {}};
   if (starts_with_segment(destination, "/app/")) return {true, DestinationKind::kApp, {}};
   return refuse("unknown destination prefix (use /app/, /topic/, /queue/ or /user/queue/)");
 }

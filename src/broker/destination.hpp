@@ -1,8 +1,8 @@
 // Destination names and the rules for who may use which.
 //
 // Clients SEND only to /app/** (application handlers); they SUBSCRIBE to /topic/** (fan-out),
-// /queue/** (point-to-point) and /user/queue/** (their own queue: a message to a user reaches all of
-// that user's sessions and nobody else's). Anything else is refused with a reason.
+// /queue/** (point-to-point) and /user/queue/** (their own queue: a message to a user reaches all
+// of that user's sessions and nobody else's). Anything else is refused with a reason.
 #pragma once
 
 #include <cstddef>

@@ -10,7 +10,8 @@ void send_domain_error(Publisher& publisher, std::string_view user_id, std::stri
   boost::json::object error{{"code", code}, {"message", message}};
   if (const std::string* receipt = cause.find("receipt")) error["receiptId"] = *receipt;
   if (const std::string* request = cause.find("request-id")) error["requestId"] = *request;
-  publisher.send_to_user(user_id, "/queue/errors", "application/json", boost::json::serialize(error));
+  publisher.send_to_user(user_id, "/queue/errors", "application/json",
+                         boost::json::serialize(error));
 }
 
 }  // namespace aicc::broker

@@ -17,7 +17,8 @@ class Publisher {
                        std::string_view body) = 0;
   // Fan-out to those subscribers of a /topic/** destination whose session belongs to one of
   // `user_ids` (an offer goes to the agents it is meant for, not to every console listening).
-  virtual void publish_to_users(std::string_view destination, const std::vector<std::string>& user_ids,
+  virtual void publish_to_users(std::string_view destination,
+                                const std::vector<std::string>& user_ids,
                                 std::string_view content_type, std::string_view body) = 0;
   // Fan-out of one message of a sequenced stream (a room): `seq` lets a subscriber that is
   // catching up with since-seq drop what its replay already gave it.

@@ -1,10 +1,10 @@
 #include "center/bot_gateway.hpp"
-#include "center/service_util.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
+#include "center/service_util.hpp"
 #include "chat/bot_rules.hpp"
 
 namespace aicc::center {
@@ -12,7 +12,8 @@ BotGateway::BotGateway(const config::BotConfig& config, net::Metrics& metrics)
     : config_(config),
       metrics_(metrics),
       builtin_(config.url == "builtin"),
-      client_(net::HttpClientOptions{std::chrono::milliseconds(config.timeout_ms), 256, chat::kBotBodyLimit}) {
+      client_(net::HttpClientOptions{std::chrono::milliseconds(config.timeout_ms), 256,
+                                     chat::kBotBodyLimit}) {
   url_ = config.url;
   while (!url_.empty() && url_.back() == '/') url_.pop_back();
   url_ += "/api/chat";

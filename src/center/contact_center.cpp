@@ -1,5 +1,6 @@
 #include "center/contact_center.hpp"
-#include "center/service_util.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,12 +10,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
-
 #include <charconv>
 #include <chrono>
 
 #include "broker/domain_error.hpp"
+#include "center/service_util.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"
@@ -39,7 +39,8 @@ util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view bod
   json::parse_options options;
   options.max_depth = 8;
   const json::value value = json::parse(body, error, {}, options);
-  if (error || !value.is_object()) return util::unexpected(std::string("body must be a JSON object"));
+  if (error || !value.is_object())
+    return util::unexpected(std::string("body must be a JSON object"));
   const json::object& object = value.as_object();
   const json::value* message = object.if_contains("message");
   if (message == nullptr || !message->is_string()) {
@@ -47,12 +48,15 @@ util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view bod
   }
   BotMessageBody out;
   out.message = std::string(message->as_string());
-  if (const json::value* id = object.if_contains("clientMessageId"); id != nullptr && !id->is_null()) {
-    if (!id->is_string()) return util::unexpected(std::string("\"clientMessageId\" must be a string"));
+  if (const json::value* id = object.if_contains("clientMessageId");
+      id != nullptr && !id->is_null()) {
+    if (!id->is_string())
+      return util::unexpected(std::string("\"clientMessageId\" must be a string"));
     out.client_message_id = std::string(id->as_string());
   }
   if (out.message.empty()) return util::unexpected(std::string("\"message\" is empty"));
-  if (out.message.size() > kMaxMessageBytes) return util::unexpected(std::string("\"message\" is over 4000 bytes"));
+  if (out.message.size() > kMaxMessageBytes)
+    return util::unexpected(std::string("\"message\" is over 4000 bytes"));
   if (out.client_message_id.size() > kMaxClientIdBytes) {
     return util::unexpected(std::string("\"clientMessageId\" is over 128 bytes"));
   }
@@ -85,8 +89,9 @@ chat::RoutingOptions routing_options(const config::Config& config) {
 
 }  // namespace
 
-ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& store, broker::Publisher& publisher,
-                             net::Metrics& metrics, asio::any_io_executor executor)
+ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& store,
+                             broker::Publisher& publisher, net::Metrics& metrics,
+                             asio::any_io_executor executor)
     : config_(config),
       store_(store),
       publisher_(publisher),
@@ -96,11 +101,14 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       routing_(routing_options(config)),
       routing_timer_(executor_) {
   if (!config.bot.webhook_secret.empty()) {
-    webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(chat::WebhookVerifierOptions{config.bot.webhook_secret});
+    webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(
+        chat::WebhookVerifierOptions{config.bot.webhook_secret});
   }
   if (!config.bot.webhook_require_signature) {
-    spdlog::warn("bot.webhook-require-signature is false: anybody who can reach /api/bot/webhook can answer as the "
-                 "bot; for local trials only");
+    spdlog::warn(
+        "bot.webhook-require-signature is false: anybody who can reach /api/bot/webhook can answer "
+        "as the "
+        "bot; for local trials only");
   }
 }
 
@@ -112,21 +120,24 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
   router.add("/app/bot.message", [this](const broker::AppMessage& message) -> std::string {
     auto body = parse_bot_message(message.body);
     if (!body) {
-      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", body.error(), message.frame);
+      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", body.error(),
+                                message.frame);
       return {};
     }
     Caller caller{message.sender.user_id, auth::Role::kCustomer, message.sender.name};
-    asio::post(executor_, [this, caller = std::move(caller), body = std::move(body.value())]() mutable {
-      auto accepted = customer_message(caller, std::move(body.message), std::move(body.client_message_id));
-      if (!accepted) spdlog::warn("bot message of {} not stored: {}", caller.user_id, accepted.error());
-    });
+    asio::post(
+        executor_, [this, caller = std::move(caller), body = std::move(body.value())]() mutable {
+          auto accepted =
+              customer_message(caller, std::move(body.message), std::move(body.client_message_id));
+          if (!accepted)
+            spdlog::warn("bot message of {} not stored: {}", caller.user_id, accepted.error());
+        });
     return {};
   });
 }
 
-util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_message(const Caller& caller,
-                                                                                   std::string text,
-                                                                                   std::string client_message_id) {
+util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_message(
+    const Caller& caller, std::string text, std::string client_message_id) {
   if (!util::is_valid_utf8(text)) return util::unexpected(std::string("message is not UTF-8"));
   const chat::Millis now = now_ms();
   const chat::ConversationRecord conversation =
@@ -140,7 +151,8 @@ util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_messa
   record.text = text;
   record.created_at = now;
   const chat::AppendResult stored = store_.append_message(record);
-  if (!stored.stored()) return util::unexpected(std::string("the conversation refused the message"));
+  if (!stored.stored())
+    return util::unexpected(std::string("the conversation refused the message"));
   // A retry of a message already stored was already answered, or is being answered.
   if (stored.duplicate()) return Accepted{stored.message.message_id, conversation.id, true};
   figures_.message(now);
@@ -148,18 +160,20 @@ util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_messa
   if (!human_has_conversation(conversation.id)) {
     figures_.bot_asked(now);
     // Awaited from now on: the bot's webhook may come before its HTTP reply.
-    pending_[stored.message.message_id] =
-        PendingAnswer{.conversation_id = conversation.id, .customer_id = caller.user_id, .seq = stored.message.seq};
+    pending_[stored.message.message_id] = PendingAnswer{.conversation_id = conversation.id,
+                                                        .customer_id = caller.user_id,
+                                                        .seq = stored.message.seq};
     auto ask = ask_bot(conversation.id, caller.user_id, std::move(text), stored.message.message_id);
-    asio::co_spawn(executor_, std::move(ask), [this, message_id = stored.message.message_id](std::exception_ptr failure) {
-      pending_.erase(message_id);  // normally gone already
-      if (!failure) return;
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& e) {
-        spdlog::error("bot answer failed: {}", e.what());
-      }
-    });
+    asio::co_spawn(executor_, std::move(ask),
+                   [this, message_id = stored.message.message_id](std::exception_ptr failure) {
+                     pending_.erase(message_id);  // normally gone already
+                     if (!failure) return;
+                     try {
+                       std::rethrow_exception(failure);
+                     } catch (const std::exception& e) {
+                       spdlog::error("bot answer failed: {}", e.what());
+                     }
+                   });
   }
   return Accepted{stored.message.message_id, conversation.id, false};
 }
@@ -171,32 +185,36 @@ bool ContactCenter::human_has_conversation(const std::string& conversation_id) {
   return false;
 }
 
-asio::awaitable<void> ContactCenter::ask_bot(std::string conversation_id, std::string customer_id, std::string text,
-                                             std::string message_id) {
+asio::awaitable<void> ContactCenter::ask_bot(std::string conversation_id, std::string customer_id,
+                                             std::string text, std::string message_id) {
   chat::BotChatRequest request{conversation_id, customer_id, std::move(text), message_id};
   const BotOutcome outcome = co_await bot_.ask(request);
   const auto pending = pending_.find(message_id);
   if (pending == pending_.end()) co_return;  // the webhook answered while the bot was being asked
   if (outcome.answer) {
     pending_.erase(pending);
-    const bool delivered = deliver_bot_answer(conversation_id, customer_id, message_id, *outcome.answer);
+    const bool delivered =
+        deliver_bot_answer(conversation_id, customer_id, message_id, *outcome.answer);
     if (delivered && outcome.failed) figures_.bot_failed(now_ms());
     co_return;
   }
   // The bot promised a webhook; if it does not come within the bot timeout, apologise.
   auto& deadline = pending->second.deadline;
-  deadline = std::make_unique<asio::steady_timer>(executor_, std::chrono::milliseconds(config_.bot.timeout_ms));
+  deadline = std::make_unique<asio::steady_timer>(
+      executor_, std::chrono::milliseconds(config_.bot.timeout_ms));
   auto [error] = co_await deadline->async_wait(asio::as_tuple(asio::use_awaitable));
   if (error || !pending_.contains(message_id)) co_return;  // the webhook answered first
   pending_.erase(message_id);
   metrics_.error("bot_webhook_timeout");
-  if (deliver_bot_answer(conversation_id, customer_id, message_id, chat::bot_unavailable_answer())) {
+  if (deliver_bot_answer(conversation_id, customer_id, message_id,
+                         chat::bot_unavailable_answer())) {
     figures_.bot_failed(now_ms());
   }
 }
 
-bool ContactCenter::deliver_bot_answer(const std::string& conversation_id, const std::string& customer_id,
-                                       const std::string& reply_to, const chat::BotAnswer& answer) {
+bool ContactCenter::deliver_bot_answer(const std::string& conversation_id,
+                                       const std::string& customer_id, const std::string& reply_to,
+                                       const chat::BotAnswer& answer) {
   chat::MessageRecord record;
   record.stream_id = conversation_id;
   record.message_id = "m_" + util::random_hex(12);
@@ -206,7 +224,8 @@ bool ContactCenter::deliver_bot_answer(const std::string& conversation_id, const
   record.created_at = now_ms();
   record.reply_to = reply_to;
   const chat::AppendResult stored = store_.append_message(record);
-  if (stored.status != chat::AppendStatus::kStored) return false;  // already answered: one answer only
+  if (stored.status != chat::AppendStatus::kStored)
+    return false;  // already answered: one answer only
   figures_.message(stored.message.created_at);
   json::object body{{"conversationId", conversation_id},
                     {"messageId", stored.message.message_id},
@@ -216,16 +235,19 @@ bool ContactCenter::deliver_bot_answer(const std::string& conversation_id, const
                     {"needHuman", answer.need_human},
                     {"category", answer.category},
                     {"timestamp", timestamp_of(stored.message.created_at)}};
-  publisher_.send_to_user(customer_id, "/queue/bot/response", "application/json", json::serialize(body));
+  publisher_.send_to_user(customer_id, "/queue/bot/response", "application/json",
+                          json::serialize(body));
   return true;
 }
 
 asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::string body) {
-  if (caller.role != auth::Role::kCustomer) co_return error_answer(403, "forbidden", "only customers talk to the bot");
+  if (caller.role != auth::Role::kCustomer)
+    co_return error_answer(403, "forbidden", "only customers talk to the bot");
   auto parsed = parse_bot_message(body);
   if (!parsed) co_return error_answer(400, "bad_request", parsed.error());
   auto work = [this, caller = std::move(caller), parsed = std::move(parsed.value())]() mutable {
-    auto accepted = customer_message(caller, std::move(parsed.message), std::move(parsed.client_message_id));
+    auto accepted =
+        customer_message(caller, std::move(parsed.message), std::move(parsed.client_message_id));
     if (!accepted) return error_answer(400, "bad_request", accepted.error());
     return json_answer(202, json::object{{"messageId", accepted->message_id},
                                          {"conversationId", accepted->conversation_id},
@@ -234,29 +256,33 @@ asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::stri
   co_return co_await on_service(std::move(work));
 }
 
-asio::awaitable<Answer> ContactCenter::bot_webhook(std::string timestamp, std::string signature, std::string body) {
-  auto work = [this, timestamp = std::move(timestamp), signature = std::move(signature), body = std::move(body)] {
-    return webhook_now(timestamp, signature, body);
-  };
+asio::awaitable<Answer> ContactCenter::bot_webhook(std::string timestamp, std::string signature,
+                                                   std::string body) {
+  auto work = [this, timestamp = std::move(timestamp), signature = std::move(signature),
+               body = std::move(body)] { return webhook_now(timestamp, signature, body); };
   co_return co_await on_service(std::move(work));
 }
 
-Answer ContactCenter::webhook_now(std::string_view timestamp, std::string_view signature, std::string_view body) {
+Answer ContactCenter::webhook_now(std::string_view timestamp, std::string_view signature,
+                                  std::string_view body) {
   if (webhook_verifier_) {
     const auto verified = webhook_verifier_->verify(timestamp, signature, body, now_ms());
     if (!verified) {
       metrics_.error("webhook_refused");
       const bool replay = verified.error() == chat::WebhookError::kReplay;
-      return error_answer(replay ? 409 : 401, chat::to_string(verified.error()), chat::describe(verified.error()));
+      return error_answer(replay ? 409 : 401, chat::to_string(verified.error()),
+                          chat::describe(verified.error()));
     }
   } else if (config_.bot.webhook_require_signature) {
     metrics_.error("webhook_refused");
-    return error_answer(503, "webhook_disabled", "bot.webhook-secret is not configured, so webhooks cannot be verified");
+    return error_answer(503, "webhook_disabled",
+                        "bot.webhook-secret is not configured, so webhooks cannot be verified");
   }
   auto parsed = chat::parse_webhook_body(body);
   if (!parsed) {
     const bool too_large = parsed.error().code == chat::BotBodyError::kTooLarge;
-    return error_answer(too_large ? 413 : 400, chat::to_string(parsed.error().code), parsed.error().message);
+    return error_answer(too_large ? 413 : 400, chat::to_string(parsed.error().code),
+                        parsed.error().message);
   }
   const chat::BotWebhook& webhook = parsed.value();
   const auto conversation = store_.find_conversation(webhook.session_id);
@@ -269,30 +295,36 @@ Answer ContactCenter::webhook_now(std::string_view timestamp, std::string_view s
   std::string reply_to;
   if (webhook.reply.reply_to) {
     reply_to = *webhook.reply.reply_to;
-    bool belongs = pending_.contains(reply_to) && pending_.at(reply_to).conversation_id == conversation->id;
+    bool belongs =
+        pending_.contains(reply_to) && pending_.at(reply_to).conversation_id == conversation->id;
     if (!belongs) {
       for (const auto& message : store_.read_messages(conversation->id, 0, 100000)) {
-        if (message.message_id == reply_to && message.sender_role == chat::SenderRole::kCustomer) belongs = true;
+        if (message.message_id == reply_to && message.sender_role == chat::SenderRole::kCustomer)
+          belongs = true;
       }
     }
     if (!belongs) return error_answer(404, "not_found", "replyTo is not a message of this session");
   } else {
     const PendingAnswer* oldest = nullptr;
     for (const auto& [message_id, pending] : pending_) {
-      if (pending.conversation_id == conversation->id && (oldest == nullptr || pending.seq < oldest->seq)) {
+      if (pending.conversation_id == conversation->id &&
+          (oldest == nullptr || pending.seq < oldest->seq)) {
         reply_to = message_id;
         oldest = &pending;
       }
     }
     if (reply_to.empty()) {
-      const auto recent = store_.read_messages(conversation->id, std::max<std::int64_t>(0, store_.last_seq(conversation->id) - 50), 50);
+      const auto recent = store_.read_messages(
+          conversation->id, std::max<std::int64_t>(0, store_.last_seq(conversation->id) - 50), 50);
       for (auto it = recent.rbegin(); it != recent.rend() && reply_to.empty(); ++it) {
         if (it->sender_role == chat::SenderRole::kCustomer) reply_to = it->message_id;
       }
     }
-    if (reply_to.empty()) return error_answer(409, "nothing_to_answer", "the customer has sent nothing to answer");
+    if (reply_to.empty())
+      return error_answer(409, "nothing_to_answer", "the customer has sent nothing to answer");
   }
-  const bool delivered = deliver_bot_answer(conversation->id, conversation->customer_id, reply_to, webhook.reply.answer);
+  const bool delivered = deliver_bot_answer(conversation->id, conversation->customer_id, reply_to,
+                                            webhook.reply.answer);
   if (auto it = pending_.find(reply_to); it != pending_.end()) {
     if (it->second.deadline) it->second.deadline->cancel();
     pending_.erase(it);
@@ -300,26 +332,29 @@ Answer ContactCenter::webhook_now(std::string_view timestamp, std::string_view s
   return json_answer(200, json::object{{"ok", true}, {"delivered", delivered}});
 }
 
-asio::awaitable<Answer> ContactCenter::history(Caller caller, std::string stream_id, std::string after,
-                                               std::string limit) {
-  auto work = [this, caller = std::move(caller), stream_id = std::move(stream_id), after = std::move(after),
+asio::awaitable<Answer> ContactCenter::history(Caller caller, std::string stream_id,
+                                               std::string after, std::string limit) {
+  auto work = [this, caller = std::move(caller), stream_id = std::move(stream_id),
+               after = std::move(after),
                limit = std::move(limit)] { return history_now(caller, stream_id, after, limit); };
   co_return co_await on_service(std::move(work));
 }
 
-Answer ContactCenter::history_now(const Caller& caller, const std::string& stream_id, std::string_view after_text,
-                                  std::string_view limit_text) {
+Answer ContactCenter::history_now(const Caller& caller, const std::string& stream_id,
+                                  std::string_view after_text, std::string_view limit_text) {
   std::int64_t after = 0;
   std::int64_t limit = kDefaultHistoryLimit;
   if (!after_text.empty() && (!parse_int(after_text, after) || after < 0)) {
     return error_answer(400, "bad_request", "after must be a whole number >= 0");
   }
-  if (!limit_text.empty() && (!parse_int(limit_text, limit) || limit < 1 || limit > kMaxHistoryLimit)) {
+  if (!limit_text.empty() &&
+      (!parse_int(limit_text, limit) || limit < 1 || limit > kMaxHistoryLimit)) {
     return error_answer(400, "bad_request", "limit must be a whole number from 1 to 500");
   }
   const auto stream = store_.find_stream(stream_id);
   if (!stream) return error_answer(404, "not_found", "no such conversation");
-  const bool participant = caller.user_id == stream->customer_id || caller.user_id == stream->agent_id;
+  const bool participant =
+      caller.user_id == stream->customer_id || caller.user_id == stream->agent_id;
   if (!participant && caller.role == auth::Role::kCustomer) {
     return error_answer(403, "forbidden", "not a participant of this conversation");
   }
@@ -329,7 +364,8 @@ Answer ContactCenter::history_now(const Caller& caller, const std::string& strea
     messages.push_back(message_json(message));
     next_after = message.seq;
   }
-  return json_answer(200, json::object{{"messages", std::move(messages)}, {"nextAfter", next_after}});
+  return json_answer(200,
+                     json::object{{"messages", std::move(messages)}, {"nextAfter", next_after}});
 }
 
 }  // namespace aicc::center

@@ -3,8 +3,8 @@
 //
 // It lives on one executor of its own (a dedicated thread): store calls block, and doing every
 // change of conversations there, one after the other, keeps each stream's messages stored and
-// delivered in seq order with no lock. STOMP handlers and HTTP routes run on I/O threads; they check
-// the shape of a request there and hand the work over (post or co_spawn).
+// delivered in seq order with no lock. STOMP handlers and HTTP routes run on I/O threads; they
+// check the shape of a request there and hand the work over (post or co_spawn).
 //
 // contact_center.cpp holds the bot conversation: a customer message is stored, then answered once,
 // by the bot's HTTP reply or its webhook, whichever comes first, or by the apology when the bot
@@ -22,16 +22,15 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <functional>
-#include <vector>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/user.hpp"
 #include "broker/app_router.hpp"
@@ -87,8 +86,10 @@ class ContactCenter {
 
   // HTTP entry points, callable from any executor; the work runs on the service's.
   boost::asio::awaitable<Answer> post_bot_message(Caller caller, std::string body);
-  boost::asio::awaitable<Answer> bot_webhook(std::string timestamp, std::string signature, std::string body);
-  boost::asio::awaitable<Answer> history(Caller caller, std::string stream_id, std::string after, std::string limit);
+  boost::asio::awaitable<Answer> bot_webhook(std::string timestamp, std::string signature,
+                                             std::string body);
+  boost::asio::awaitable<Answer> history(Caller caller, std::string stream_id, std::string after,
+                                         std::string limit);
   // GET /api/admin/audit (admins): `query` holds requestId, agentId, from, to (unix ms), after
   // (paging cursor), limit, order (asc|desc).
   boost::asio::awaitable<Answer> audit(Caller caller, std::map<std::string, std::string> query);
@@ -123,8 +124,8 @@ class ContactCenter {
   // Stores a customer's message to the bot and starts the bot's answer. On the service executor.
   util::Result<Accepted, std::string> customer_message(const Caller& caller, std::string text,
                                                        std::string client_message_id);
-  boost::asio::awaitable<void> ask_bot(std::string conversation_id, std::string customer_id, std::string text,
-                                       std::string message_id);
+  boost::asio::awaitable<void> ask_bot(std::string conversation_id, std::string customer_id,
+                                       std::string text, std::string message_id);
   // Stores the answer to `reply_to` and sends it, unless that message already has one.
   bool deliver_bot_answer(const std::string& conversation_id, const std::string& customer_id,
                           const std::string& reply_to, const chat::BotAnswer& answer);
@@ -146,8 +147,8 @@ class ContactCenter {
   void arm_routing_timer();
   void publish_room_event(const std::string& room_id, boost::json::object event);
   std::string room_member_refusal(const std::string& room_id, const std::string& user_id) const;
-  void room_send(const Caller& caller, std::string room_id, std::string text, std::string client_message_id,
-                 const stomp::Frame& frame);
+  void room_send(const Caller& caller, std::string room_id, std::string text,
+                 std::string client_message_id, const stomp::Frame& frame);
 
   struct RoomMembers {
     std::string customer_id;
@@ -176,7 +177,7 @@ class ContactCenter {
   chat::Routing routing_;
   boost::asio::steady_timer routing_timer_;
   chat::LiveFigures figures_;  // for GET /api/admin/stats; fed and read on the service executor
-  mutable std::mutex rooms_mutex_;  // guards rooms_
+  mutable std::mutex rooms_mutex_;                      // guards rooms_
   std::unordered_map<std::string, RoomMembers> rooms_;  // open rooms
 };
 

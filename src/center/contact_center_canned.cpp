@@ -30,18 +30,22 @@ Answer list_answer(const std::vector<chat::CannedResponse>& responses) {
 
 asio::awaitable<Answer> ContactCenter::canned_responses(Caller caller) {
   if (caller.role != auth::Role::kAgent) co_return error_answer(403, "forbidden", "agents only");
-  auto work = [this, agent_id = std::move(caller.user_id)] { return list_answer(store_.canned_responses(agent_id)); };
+  auto work = [this, agent_id = std::move(caller.user_id)] {
+    return list_answer(store_.canned_responses(agent_id));
+  };
   co_return co_await on_service(std::move(work));
 }
 
 asio::awaitable<Answer> ContactCenter::replace_canned_responses(Caller caller, std::string body) {
   if (caller.role != auth::Role::kAgent) co_return error_answer(403, "forbidden", "agents only");
   auto parsed = chat::parse_canned_responses(body);
-  if (!parsed) co_return error_answer(parsed.error().status, parsed.error().code, parsed.error().message);
+  if (!parsed)
+    co_return error_answer(parsed.error().status, parsed.error().code, parsed.error().message);
   std::vector<chat::CannedResponse> responses;
   responses.reserve(parsed->size());
   for (chat::CannedInput& input : parsed.value()) {
-    responses.push_back({.id = "cr_" + util::random_hex(12), .shortcut = std::move(input.shortcut),
+    responses.push_back({.id = "cr_" + util::random_hex(12),
+                         .shortcut = std::move(input.shortcut),
                          .text = std::move(input.text)});
   }
   auto work = [this, agent_id = std::move(caller.user_id), responses = std::move(responses)] {

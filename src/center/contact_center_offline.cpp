@@ -5,7 +5,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
 #include <charconv>
 #include <chrono>
 
@@ -50,38 +49,45 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
     auto contact = body ? text_field(*body, "contact", 256) : std::nullopt;
     auto request_id = body ? text_field(*body, "requestId", 128) : std::nullopt;
     if (!text || text->empty() || !contact || !request_id) {
-      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
-                                "text (at most 4000 bytes) is required; contact and requestId are optional",
-                                message.frame);
+      broker::send_domain_error(
+          publisher_, message.sender.user_id, "bad_request",
+          "text (at most 4000 bytes) is required; contact and requestId are optional",
+          message.frame);
       return {};
     }
     stomp::Frame cause;
     if (const std::string* receipt = message.frame.find("receipt")) cause.add("receipt", *receipt);
-    asio::post(executor_, [this, customer_id = message.sender.user_id, customer_name = message.sender.name,
-                           text = *text, contact = *contact, request_id = *request_id, cause] {
-      const chat::Millis now = now_ms();
-      const auto conversation = store_.get_or_create_conversation(customer_id, "c_" + util::random_hex(12), now);
-      chat::LeftMessageRecord record;
-      record.id = "l_" + util::random_hex(12);
-      record.customer_id = customer_id;
-      record.customer_name = customer_name;
-      record.conversation_id = conversation.id;
-      record.contact = contact;
-      record.text = text;
-      record.created_at = now;
-      // The request the customer was waiting with, if still waiting, is withdrawn.
-      for (const auto& waiting : routing_.waiting()) {
-        if (waiting.customer_id == customer_id && (request_id.empty() || waiting.request_id == request_id)) {
-          record.request_id = waiting.request_id;
-        }
-      }
-      if (!store_.add_left_message(record)) {
-        broker::send_domain_error(publisher_, customer_id, "conflict", "the message could not be stored", cause);
-        return;
-      }
-      if (!record.request_id.empty()) apply(routing_.cancel(customer_id, record.request_id, now));
-      publisher_.publish("/topic/consult/offline", "application/json", json::serialize(left_message_json(record)));
-    });
+    asio::post(
+        executor_, [this, customer_id = message.sender.user_id, customer_name = message.sender.name,
+                    text = *text, contact = *contact, request_id = *request_id, cause] {
+          const chat::Millis now = now_ms();
+          const auto conversation =
+              store_.get_or_create_conversation(customer_id, "c_" + util::random_hex(12), now);
+          chat::LeftMessageRecord record;
+          record.id = "l_" + util::random_hex(12);
+          record.customer_id = customer_id;
+          record.customer_name = customer_name;
+          record.conversation_id = conversation.id;
+          record.contact = contact;
+          record.text = text;
+          record.created_at = now;
+          // The request the customer was waiting with, if still waiting, is withdrawn.
+          for (const auto& waiting : routing_.waiting()) {
+            if (waiting.customer_id == customer_id &&
+                (request_id.empty() || waiting.request_id == request_id)) {
+              record.request_id = waiting.request_id;
+            }
+          }
+          if (!store_.add_left_message(record)) {
+            broker::send_domain_error(publisher_, customer_id, "conflict",
+                                      "the message could not be stored", cause);
+            return;
+          }
+          if (!record.request_id.empty())
+            apply(routing_.cancel(customer_id, record.request_id, now));
+          publisher_.publish("/topic/consult/offline", "application/json",
+                             json::serialize(left_message_json(record)));
+        });
     return {};
   });
 
@@ -89,19 +95,21 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
     auto body = object_of(message.body);
     auto id = body ? text_field(*body, "id", 128) : std::nullopt;
     if (!id || id->empty()) {
-      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", "id is required", message.frame);
+      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", "id is required",
+                                message.frame);
       return {};
     }
     stomp::Frame cause;
     if (const std::string* receipt = message.frame.find("receipt")) cause.add("receipt", *receipt);
     asio::post(executor_, [this, agent = message.sender.user_id, id = *id, cause] {
       if (!store_.handle_left_message(id, agent, now_ms())) {
-        broker::send_domain_error(publisher_, agent, "already_handled", "another agent took it, or it does not exist",
-                                  cause);
+        broker::send_domain_error(publisher_, agent, "already_handled",
+                                  "another agent took it, or it does not exist", cause);
         return;
       }
       publisher_.publish("/topic/consult/updates", "application/json",
-                         json::serialize(json::object{{"offlineId", id}, {"status", "handled"}, {"agentId", agent}}));
+                         json::serialize(json::object{
+                             {"offlineId", id}, {"status", "handled"}, {"agentId", agent}}));
     });
     return {};
   });
@@ -113,30 +121,35 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
     auto comment = body ? text_field(*body, "comment", 1000) : std::nullopt;
     const json::value* score = body ? body->if_contains("score") : nullptr;
     if (!room_id || room_id->empty() || !comment || score == nullptr || !score->is_int64()) {
-      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
-                                "roomId and a whole score from 1 to 5 are required; comment at most 1000 bytes",
-                                message.frame);
+      broker::send_domain_error(
+          publisher_, message.sender.user_id, "bad_request",
+          "roomId and a whole score from 1 to 5 are required; comment at most 1000 bytes",
+          message.frame);
       return {};
     }
     stomp::Frame cause;
     if (const std::string* receipt = message.frame.find("receipt")) cause.add("receipt", *receipt);
-    asio::post(executor_, [this, customer = message.sender.user_id, room_id = *room_id, comment = *comment,
-                           value = score->as_int64(), cause] {
+    asio::post(executor_, [this, customer = message.sender.user_id, room_id = *room_id,
+                           comment = *comment, value = score->as_int64(), cause] {
       if (value < 1 || value > 5) {
-        broker::send_domain_error(publisher_, customer, "bad_request", "score must be 1 to 5", cause);
+        broker::send_domain_error(publisher_, customer, "bad_request", "score must be 1 to 5",
+                                  cause);
         return;
       }
       switch (store_.rate_room(room_id, customer, static_cast<int>(value), comment, now_ms())) {
         case chat::RatingOutcome::kStored:
           return;
         case chat::RatingOutcome::kAlreadyRated:
-          broker::send_domain_error(publisher_, customer, "already_rated", "this room was already rated", cause);
+          broker::send_domain_error(publisher_, customer, "already_rated",
+                                    "this room was already rated", cause);
           return;
         case chat::RatingOutcome::kInvalidScore:
-          broker::send_domain_error(publisher_, customer, "bad_request", "score must be 1 to 5", cause);
+          broker::send_domain_error(publisher_, customer, "bad_request", "score must be 1 to 5",
+                                    cause);
           return;
         case chat::RatingOutcome::kUnknownRoom:
-          broker::send_domain_error(publisher_, customer, "not_found", "no room of yours has this id", cause);
+          broker::send_domain_error(publisher_, customer, "not_found",
+                                    "no room of yours has this id", cause);
           return;
       }
     });
@@ -145,24 +158,28 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
 }
 
 asio::awaitable<Answer> ContactCenter::offline_requests(Caller caller, bool include_handled) {
-  if (caller.role == auth::Role::kCustomer) co_return error_answer(403, "forbidden", "agents and admins only");
+  if (caller.role == auth::Role::kCustomer)
+    co_return error_answer(403, "forbidden", "agents and admins only");
   auto work = [this, include_handled] {
     json::array items;
-    for (const auto& m : store_.list_left_messages(include_handled, 500)) items.push_back(left_message_json(m));
+    for (const auto& m : store_.list_left_messages(include_handled, 500))
+      items.push_back(left_message_json(m));
     return json_answer(200, json::object{{"messages", std::move(items)}});
   };
   auto task = [work = std::move(work)]() -> asio::awaitable<Answer> { co_return work(); };
   co_return co_await asio::co_spawn(executor_, std::move(task), asio::use_awaitable);
 }
 
-asio::awaitable<Answer> ContactCenter::audit(Caller caller, std::map<std::string, std::string> query) {
+asio::awaitable<Answer> ContactCenter::audit(Caller caller,
+                                             std::map<std::string, std::string> query) {
   if (caller.role != auth::Role::kAdmin) co_return error_answer(403, "forbidden", "admins only");
   chat::AuditQuery filter;
   filter.request_id = query["requestId"];
   filter.agent_id = query["agentId"];
   filter.newest_first = query["order"] != "asc";
   std::int64_t number = 0;
-  for (const auto& [key, target] : {std::pair<const char*, chat::Millis*>{"from", &filter.from}, {"to", &filter.to},
+  for (const auto& [key, target] : {std::pair<const char*, chat::Millis*>{"from", &filter.from},
+                                    {"to", &filter.to},
                                     {"after", &filter.after_id}}) {
     const std::string& text = query[key];
     if (text.empty()) continue;
@@ -185,8 +202,9 @@ asio::awaitable<Answer> ContactCenter::audit(Caller caller, std::map<std::string
       const chat::Audit& a = entry.audit;
       json::array candidates;
       for (const auto& c : a.candidates) {
-        candidates.push_back(json::object{
-            {"agentId", c.agent_id}, {"verdict", chat::to_string(c.verdict)}, {"activeRooms", c.active_rooms}});
+        candidates.push_back(json::object{{"agentId", c.agent_id},
+                                          {"verdict", chat::to_string(c.verdict)},
+                                          {"activeRooms", c.active_rooms}});
       }
       entries.push_back(json::object{{"id", entry.id},
                                      {"event", chat::to_string(a.event)},

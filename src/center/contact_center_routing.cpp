@@ -1,10 +1,10 @@
 // Consult requests, agents and 1:1 rooms (see contact_center.hpp).
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 
 #include "broker/domain_error.hpp"
@@ -43,35 +43,42 @@ void ContactCenter::start() {
   auto records = store_.load_requests();
   {
     std::lock_guard lock(rooms_mutex_);
-    for (const chat::RoomRecord& room : store_.open_rooms()) rooms_[room.id] = RoomMembers{room.customer_id, room.agent_id};
+    for (const chat::RoomRecord& room : store_.open_rooms())
+      rooms_[room.id] = RoomMembers{room.customer_id, room.agent_id};
   }
-  spdlog::info("contact center: {} open requests and {} open rooms restored", records.size(), rooms_.size());
+  spdlog::info("contact center: {} open requests and {} open rooms restored", records.size(),
+               rooms_.size());
   apply(routing_.restore(std::move(records), now_ms()));
 }
 
-std::string ContactCenter::authorize_room(const std::string& user_id, std::string_view destination) const {
+std::string ContactCenter::authorize_room(const std::string& user_id,
+                                          std::string_view destination) const {
   if (!destination.starts_with(kRoomPrefix)) return {};
   const std::string room_id(destination.substr(kRoomPrefix.size()));
   return room_member_refusal(room_id, user_id);
 }
 
-std::string ContactCenter::room_member_refusal(const std::string& room_id, const std::string& user_id) const {
+std::string ContactCenter::room_member_refusal(const std::string& room_id,
+                                               const std::string& user_id) const {
   std::lock_guard lock(rooms_mutex_);
   auto it = rooms_.find(room_id);
   if (it == rooms_.end()) return "no such open room";
-  if (it->second.customer_id != user_id && it->second.agent_id != user_id) return "not a participant of this room";
+  if (it->second.customer_id != user_id && it->second.agent_id != user_id)
+    return "not a participant of this room";
   return {};
 }
 
-bool ContactCenter::replay_room(std::string_view destination, std::uint64_t since, ReplayDone done) {
+bool ContactCenter::replay_room(std::string_view destination, std::uint64_t since,
+                                ReplayDone done) {
   if (!destination.starts_with(kRoomPrefix)) return false;
   std::string room_id(destination.substr(kRoomPrefix.size()));
-  asio::post(executor_, [this, room_id = std::move(room_id), destination = std::string(destination), since,
-                         done = std::move(done)] {
+  asio::post(executor_, [this, room_id = std::move(room_id), destination = std::string(destination),
+                         since, done = std::move(done)] {
     // Bounded: a client further behind than this reads the rest over HTTP history.
     constexpr std::size_t kMaxReplay = 10000;
     std::vector<std::shared_ptr<const stomp::Message>> replayed;
-    for (const auto& message : store_.read_messages(room_id, static_cast<std::int64_t>(since), kMaxReplay)) {
+    for (const auto& message :
+         store_.read_messages(room_id, static_cast<std::int64_t>(since), kMaxReplay)) {
       replayed.push_back(stomp::make_message(destination, "application/json",
                                              json::serialize(message_event(message)), {},
                                              static_cast<std::uint64_t>(message.seq)));
@@ -84,191 +91,229 @@ bool ContactCenter::replay_room(std::string_view destination, std::uint64_t sinc
 void ContactCenter::agent_presence(const std::string& agent_id, bool connected) {
   asio::post(executor_, [this, agent_id, connected] {
     const chat::Millis now = now_ms();
-    apply(connected ? routing_.agent_reconnected(agent_id, now) : routing_.agent_disconnected(agent_id, now));
+    apply(connected ? routing_.agent_reconnected(agent_id, now)
+                    : routing_.agent_disconnected(agent_id, now));
   });
 }
 
 void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
   // Every handler checks the body's shape on the I/O thread, then hands the work to the service.
   auto bad_request = [this](const broker::AppMessage& message, std::string_view why) {
-    broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", why, message.frame);
+    broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", why,
+                              message.frame);
     return std::string();
   };
 
-  router.add("/app/consult.request", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    auto body = object_of(message.body);
-    if (!body) return bad_request(message, "body must be a JSON object");
-    auto category = text_field(*body, "category", 128);
-    auto reason = text_field(*body, "reason", kMaxMessageBytes);
-    if (!category || !reason) return bad_request(message, "category and reason must be short strings");
-    chat::CustomerRef customer{message.sender.user_id, message.sender.name};
-    asio::post(executor_, [this, customer, category = *category, reason = *reason] {
-      chat::RequestDetails details{category, reason, {}};
-      // The agent sees the last thing the bot said, so the customer need not repeat themselves.
-      if (auto conversation = store_.conversation_of_customer(customer.id)) {
-        const auto last = store_.last_seq(conversation->id);
-        for (const auto& m : store_.read_messages(conversation->id, std::max<std::int64_t>(0, last - 10), 10)) {
-          if (m.sender_role == chat::SenderRole::kBot) details.last_bot_message = m.text;
-        }
-      }
-      apply(routing_.request(customer, details, now_ms()));
-    });
-    return {};
-  });
+  router.add("/app/consult.request",
+             [this, bad_request](const broker::AppMessage& message) -> std::string {
+               auto body = object_of(message.body);
+               if (!body) return bad_request(message, "body must be a JSON object");
+               auto category = text_field(*body, "category", 128);
+               auto reason = text_field(*body, "reason", kMaxMessageBytes);
+               if (!category || !reason)
+                 return bad_request(message, "category and reason must be short strings");
+               chat::CustomerRef customer{message.sender.user_id, message.sender.name};
+               asio::post(executor_, [this, customer, category = *category, reason = *reason] {
+                 chat::RequestDetails details{category, reason, {}};
+                 // The agent sees the last thing the bot said, so the customer need not repeat
+                 // themselves.
+                 if (auto conversation = store_.conversation_of_customer(customer.id)) {
+                   const auto last = store_.last_seq(conversation->id);
+                   for (const auto& m : store_.read_messages(
+                            conversation->id, std::max<std::int64_t>(0, last - 10), 10)) {
+                     if (m.sender_role == chat::SenderRole::kBot) details.last_bot_message = m.text;
+                   }
+                 }
+                 apply(routing_.request(customer, details, now_ms()));
+               });
+               return {};
+             });
 
-  router.add("/app/consult.cancel", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    auto body = object_of(message.body);
-    auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
-    if (!request_id || request_id->empty()) return bad_request(message, "requestId is required");
-    asio::post(executor_, [this, customer = message.sender.user_id, request_id = *request_id] {
-      const chat::Millis now = now_ms();
-      chat::Effects effects = routing_.cancel(customer, request_id, now);
-      // A request waiting again (transferred to the queue, or its agent never came back) has a
-      // room: withdrawing the request ends the room too.
-      std::string room_id;
-      for (const chat::Effect& effect : effects) {
-        const auto* status = std::get_if<chat::CustomerStatus>(&effect);
-        if (status != nullptr && status->status == chat::ConsultStatus::kCanceled) room_id = status->room_id;
-      }
-      apply(std::move(effects));
-      if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
-        {
-          std::lock_guard lock(rooms_mutex_);
-          rooms_.erase(room_id);
-        }
-        publish_room_event(room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer}});
-      }
-    });
-    return {};
-  });
+  router.add(
+      "/app/consult.cancel", [this, bad_request](const broker::AppMessage& message) -> std::string {
+        auto body = object_of(message.body);
+        auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
+        if (!request_id || request_id->empty())
+          return bad_request(message, "requestId is required");
+        asio::post(executor_, [this, customer = message.sender.user_id, request_id = *request_id] {
+          const chat::Millis now = now_ms();
+          chat::Effects effects = routing_.cancel(customer, request_id, now);
+          // A request waiting again (transferred to the queue, or its agent never came back) has a
+          // room: withdrawing the request ends the room too.
+          std::string room_id;
+          for (const chat::Effect& effect : effects) {
+            const auto* status = std::get_if<chat::CustomerStatus>(&effect);
+            if (status != nullptr && status->status == chat::ConsultStatus::kCanceled)
+              room_id = status->room_id;
+          }
+          apply(std::move(effects));
+          if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
+            {
+              std::lock_guard lock(rooms_mutex_);
+              rooms_.erase(room_id);
+            }
+            publish_room_event(
+                room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer}});
+          }
+        });
+        return {};
+      });
 
-  router.add("/app/agent.login", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    // `{}` (or no body) logs in available; `{"status":"away"}` logs in away in the same step, so a
-    // console that was away before a reconnect is never auto-assigned a request in between.
-    auto body = object_of(message.body);
-    if (!body) return bad_request(message, "body must be a JSON object");
-    std::optional<chat::AgentStatus> status = chat::AgentStatus::kAvailable;
-    if (const json::value* given = body->if_contains("status"); given != nullptr && !given->is_null()) {
-      status = given->is_string() ? chat::parse_agent_status(given->as_string()) : std::nullopt;
-    }
-    if (!status) return bad_request(message, "status, when given, must be \"available\" or \"away\"");
-    asio::post(executor_, [this, agent = chat::AgentRef{message.sender.user_id, message.sender.name}, status = *status] {
-      apply(routing_.agent_login(agent, now_ms(), status));
-    });
-    return {};
-  });
+  router.add(
+      "/app/agent.login", [this, bad_request](const broker::AppMessage& message) -> std::string {
+        // `{}` (or no body) logs in available; `{"status":"away"}` logs in away in the same step,
+        // so a console that was away before a reconnect is never auto-assigned a request in
+        // between.
+        auto body = object_of(message.body);
+        if (!body) return bad_request(message, "body must be a JSON object");
+        std::optional<chat::AgentStatus> status = chat::AgentStatus::kAvailable;
+        if (const json::value* given = body->if_contains("status");
+            given != nullptr && !given->is_null()) {
+          status = given->is_string() ? chat::parse_agent_status(given->as_string()) : std::nullopt;
+        }
+        if (!status)
+          return bad_request(message, "status, when given, must be \"available\" or \"away\"");
+        asio::post(executor_,
+                   [this, agent = chat::AgentRef{message.sender.user_id, message.sender.name},
+                    status = *status] { apply(routing_.agent_login(agent, now_ms(), status)); });
+        return {};
+      });
   router.add("/app/agent.logout", [this](const broker::AppMessage& message) -> std::string {
-    asio::post(executor_, [this, agent = message.sender.user_id] { apply(routing_.agent_logout(agent, now_ms())); });
-    return {};
-  });
-  router.add("/app/agent.status", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    auto body = object_of(message.body);
-    auto text = body ? text_field(*body, "status", 32) : std::nullopt;
-    const auto status = text ? chat::parse_agent_status(*text) : std::nullopt;
-    if (!status) return bad_request(message, "status must be \"available\" or \"away\"");
-    asio::post(executor_, [this, agent = message.sender.user_id, status = *status] {
-      apply(routing_.agent_status(agent, status, now_ms()));
+    asio::post(executor_, [this, agent = message.sender.user_id] {
+      apply(routing_.agent_logout(agent, now_ms()));
     });
     return {};
   });
+  router.add("/app/agent.status",
+             [this, bad_request](const broker::AppMessage& message) -> std::string {
+               auto body = object_of(message.body);
+               auto text = body ? text_field(*body, "status", 32) : std::nullopt;
+               const auto status = text ? chat::parse_agent_status(*text) : std::nullopt;
+               if (!status) return bad_request(message, "status must be \"available\" or \"away\"");
+               asio::post(executor_, [this, agent = message.sender.user_id, status = *status] {
+                 apply(routing_.agent_status(agent, status, now_ms()));
+               });
+               return {};
+             });
   for (const char* destination : {"/app/agent.accept", "/app/agent.reject"}) {
     const bool accept = std::string_view(destination) == "/app/agent.accept";
-    router.add(destination, [this, bad_request, accept](const broker::AppMessage& message) -> std::string {
-      auto body = object_of(message.body);
-      auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
-      if (!request_id || request_id->empty()) return bad_request(message, "requestId is required");
-      asio::post(executor_, [this, accept, agent = message.sender.user_id, request_id = *request_id] {
-        const chat::Millis now = now_ms();
-        apply(accept ? routing_.accept(agent, request_id, now) : routing_.reject(agent, request_id, now));
-      });
-      return {};
-    });
+    router.add(
+        destination, [this, bad_request, accept](const broker::AppMessage& message) -> std::string {
+          auto body = object_of(message.body);
+          auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
+          if (!request_id || request_id->empty())
+            return bad_request(message, "requestId is required");
+          asio::post(executor_,
+                     [this, accept, agent = message.sender.user_id, request_id = *request_id] {
+                       const chat::Millis now = now_ms();
+                       apply(accept ? routing_.accept(agent, request_id, now)
+                                    : routing_.reject(agent, request_id, now));
+                     });
+          return {};
+        });
   }
 
-  router.add("/app/room.send", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    auto body = object_of(message.body);
-    if (!body) return bad_request(message, "body must be a JSON object");
-    auto room_id = text_field(*body, "roomId", kMaxIdBytes);
-    auto text = text_field(*body, "text", kMaxMessageBytes);
-    auto client_message_id = text_field(*body, "clientMessageId", kMaxIdBytes);
-    if (!room_id || room_id->empty() || !text || text->empty() || !client_message_id) {
-      return bad_request(message, "roomId and text (at most 4000 bytes) are required; clientMessageId at most 128");
-    }
-    Caller caller{message.sender.user_id, auth::parse_role(message.sender.role).value_or(auth::Role::kCustomer),
-                  message.sender.name};
-    asio::post(executor_, [this, caller = std::move(caller), room_id = *room_id, text = *text,
-                           client_message_id = *client_message_id, cause = cause_of(message.frame)]() mutable {
-      room_send(caller, std::move(room_id), std::move(text), std::move(client_message_id), cause);
-    });
-    return {};
-  });
-
-  router.add("/app/room.typing", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    auto body = object_of(message.body);
-    auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
-    if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-    if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
-      return bad_request(message, "not a participant of an open room with this id");
-    }
-    const json::value* typing = body->if_contains("typing");
-    publish_room_event(*room_id, json::object{{"type", "typing"},
-                                              {"roomId", *room_id},
-                                              {"userId", message.sender.user_id},
-                                              {"typing", typing != nullptr && typing->is_bool() && typing->as_bool()}});
-    return {};
-  });
-
-  router.add("/app/room.read", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    auto body = object_of(message.body);
-    auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
-    const json::value* seq = body ? body->if_contains("seq") : nullptr;
-    if (!room_id || room_id->empty() || seq == nullptr || !seq->is_int64() || seq->as_int64() < 0) {
-      return bad_request(message, "roomId and a whole seq >= 0 are required");
-    }
-    if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
-      return bad_request(message, "not a participant of an open room with this id");
-    }
-    publish_room_event(*room_id, json::object{{"type", "read"},
-                                              {"roomId", *room_id},
-                                              {"userId", message.sender.user_id},
-                                              {"seq", seq->as_int64()}});
-    return {};
-  });
-
-  router.add("/app/room.close", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    auto body = object_of(message.body);
-    auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
-    if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-    asio::post(executor_, [this, user = message.sender.user_id, room_id = *room_id, cause = cause_of(message.frame)] {
-      if (std::string refusal = room_member_refusal(room_id, user); !refusal.empty()) {
-        broker::send_domain_error(publisher_, user, "not_participant", refusal, cause);
-        return;
-      }
-      const chat::Millis now = now_ms();
-      apply(routing_.room_closed(room_id, user, now));
-      if (store_.close_room(room_id, user, now)) {
-        {
-          std::lock_guard lock(rooms_mutex_);
-          rooms_.erase(room_id);
+  router.add(
+      "/app/room.send", [this, bad_request](const broker::AppMessage& message) -> std::string {
+        auto body = object_of(message.body);
+        if (!body) return bad_request(message, "body must be a JSON object");
+        auto room_id = text_field(*body, "roomId", kMaxIdBytes);
+        auto text = text_field(*body, "text", kMaxMessageBytes);
+        auto client_message_id = text_field(*body, "clientMessageId", kMaxIdBytes);
+        if (!room_id || room_id->empty() || !text || text->empty() || !client_message_id) {
+          return bad_request(
+              message,
+              "roomId and text (at most 4000 bytes) are required; clientMessageId at most 128");
         }
-        publish_room_event(room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
-      }
-    });
-    return {};
-  });
+        Caller caller{message.sender.user_id,
+                      auth::parse_role(message.sender.role).value_or(auth::Role::kCustomer),
+                      message.sender.name};
+        asio::post(executor_, [this, caller = std::move(caller), room_id = *room_id, text = *text,
+                               client_message_id = *client_message_id,
+                               cause = cause_of(message.frame)]() mutable {
+          room_send(caller, std::move(room_id), std::move(text), std::move(client_message_id),
+                    cause);
+        });
+        return {};
+      });
 
-  router.add("/app/room.transfer", [this, bad_request](const broker::AppMessage& message) -> std::string {
-    auto body = object_of(message.body);
-    auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
-    auto to_agent = body ? text_field(*body, "toAgentId", kMaxIdBytes) : std::nullopt;
-    if (!room_id || room_id->empty() || !to_agent) return bad_request(message, "roomId is required; toAgentId optional");
-    asio::post(executor_, [this, agent = message.sender.user_id, room_id = *room_id, to_agent = *to_agent] {
-      std::optional<std::string_view> target;
-      if (!to_agent.empty()) target = to_agent;
-      apply(routing_.transfer(room_id, agent, target, now_ms()));
-    });
-    return {};
-  });
+  router.add(
+      "/app/room.typing", [this, bad_request](const broker::AppMessage& message) -> std::string {
+        auto body = object_of(message.body);
+        auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+        if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
+        if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
+          return bad_request(message, "not a participant of an open room with this id");
+        }
+        const json::value* typing = body->if_contains("typing");
+        publish_room_event(
+            *room_id,
+            json::object{{"type", "typing"},
+                         {"roomId", *room_id},
+                         {"userId", message.sender.user_id},
+                         {"typing", typing != nullptr && typing->is_bool() && typing->as_bool()}});
+        return {};
+      });
+
+  router.add("/app/room.read",
+             [this, bad_request](const broker::AppMessage& message) -> std::string {
+               auto body = object_of(message.body);
+               auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+               const json::value* seq = body ? body->if_contains("seq") : nullptr;
+               if (!room_id || room_id->empty() || seq == nullptr || !seq->is_int64() ||
+                   seq->as_int64() < 0) {
+                 return bad_request(message, "roomId and a whole seq >= 0 are required");
+               }
+               if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
+                 return bad_request(message, "not a participant of an open room with this id");
+               }
+               publish_room_event(*room_id, json::object{{"type", "read"},
+                                                         {"roomId", *room_id},
+                                                         {"userId", message.sender.user_id},
+                                                         {"seq", seq->as_int64()}});
+               return {};
+             });
+
+  router.add(
+      "/app/room.close", [this, bad_request](const broker::AppMessage& message) -> std::string {
+        auto body = object_of(message.body);
+        auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+        if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
+        asio::post(executor_, [this, user = message.sender.user_id, room_id = *room_id,
+                               cause = cause_of(message.frame)] {
+          if (std::string refusal = room_member_refusal(room_id, user); !refusal.empty()) {
+            broker::send_domain_error(publisher_, user, "not_participant", refusal, cause);
+            return;
+          }
+          const chat::Millis now = now_ms();
+          apply(routing_.room_closed(room_id, user, now));
+          if (store_.close_room(room_id, user, now)) {
+            {
+              std::lock_guard lock(rooms_mutex_);
+              rooms_.erase(room_id);
+            }
+            publish_room_event(room_id,
+                               json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
+          }
+        });
+        return {};
+      });
+
+  router.add("/app/room.transfer",
+             [this, bad_request](const broker::AppMessage& message) -> std::string {
+               auto body = object_of(message.body);
+               auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+               auto to_agent = body ? text_field(*body, "toAgentId", kMaxIdBytes) : std::nullopt;
+               if (!room_id || room_id->empty() || !to_agent)
+                 return bad_request(message, "roomId is required; toAgentId optional");
+               asio::post(executor_, [this, agent = message.sender.user_id, room_id = *room_id,
+                                      to_agent = *to_agent] {
+                 std::optional<std::string_view> target;
+                 if (!to_agent.empty()) target = to_agent;
+                 apply(routing_.transfer(room_id, agent, target, now_ms()));
+               });
+               return {};
+             });
 }
 
 void ContactCenter::room_send(const Caller& caller, std::string room_id, std::string text,
@@ -282,24 +327,28 @@ void ContactCenter::room_send(const Caller& caller, std::string room_id, std::st
   record.message_id = "m_" + util::random_hex(12);
   record.client_message_id = std::move(client_message_id);
   record.sender_id = caller.user_id;
-  record.sender_role = caller.role == auth::Role::kCustomer ? chat::SenderRole::kCustomer : chat::SenderRole::kAgent;
+  record.sender_role =
+      caller.role == auth::Role::kCustomer ? chat::SenderRole::kCustomer : chat::SenderRole::kAgent;
   record.text = std::move(text);
   record.created_at = now_ms();
   const chat::AppendResult stored = store_.append_message(record);
   if (stored.status == chat::AppendStatus::kStreamClosed) {
-    broker::send_domain_error(publisher_, caller.user_id, "room_closed", "the room is closed", cause);
+    broker::send_domain_error(publisher_, caller.user_id, "room_closed", "the room is closed",
+                              cause);
     return;
   }
   // A retry of a stored message was delivered the first time: stored and delivered once.
   if (stored.status != chat::AppendStatus::kStored) return;
   figures_.message(stored.message.created_at);
   const std::string destination = std::string(kRoomPrefix) + room_id;
-  publisher_.publish_in_stream(destination, "application/json", json::serialize(message_event(stored.message)),
+  publisher_.publish_in_stream(destination, "application/json",
+                               json::serialize(message_event(stored.message)),
                                static_cast<std::uint64_t>(stored.message.seq));
 }
 
 void ContactCenter::publish_room_event(const std::string& room_id, json::object event) {
-  publisher_.publish(std::string(kRoomPrefix) + room_id, "application/json", json::serialize(event));
+  publisher_.publish(std::string(kRoomPrefix) + room_id, "application/json",
+                     json::serialize(event));
 }
 
 void ContactCenter::apply(chat::Effects effects) {
@@ -328,7 +377,8 @@ void ContactCenter::apply(chat::Effects effects) {
             if (!e.reason.empty()) body["requeueReason"] = e.reason;
             // So a console can read the bot conversation (GET /api/conversations/{id}/messages).
             const auto conversation = store_.conversation_of_customer(e.customer.id);
-            body["conversationId"] = conversation ? json::value(conversation->id) : json::value(nullptr);
+            body["conversationId"] =
+                conversation ? json::value(conversation->id) : json::value(nullptr);
             // Only to the agents it names: a login's redelivery must not re-offer every waiting
             // request to every console.
             publisher_.publish_to_users("/topic/consult/request", e.recipients, "application/json",
@@ -341,8 +391,14 @@ void ContactCenter::apply(chat::Effects effects) {
             const auto conversation =
                 store_.get_or_create_conversation(e.customer.id, "c_" + util::random_hex(12), now);
             if (!store_.find_room(e.room_id)) {
-              store_.create_room(chat::RoomRecord{e.room_id, conversation.id, e.request_id, e.customer.id,
-                                                  e.agent.id, now, std::nullopt, {}});
+              store_.create_room(chat::RoomRecord{e.room_id,
+                                                  conversation.id,
+                                                  e.request_id,
+                                                  e.customer.id,
+                                                  e.agent.id,
+                                                  now,
+                                                  std::nullopt,
+                                                  {}});
             } else {
               store_.set_room_agent(e.room_id, e.agent.id);
             }
@@ -354,22 +410,27 @@ void ContactCenter::apply(chat::Effects effects) {
             json::array history;
             const auto last = store_.last_seq(conversation.id);
             for (const auto& m : store_.read_messages(
-                     conversation.id, std::max<std::int64_t>(0, last - static_cast<std::int64_t>(kHistoryInAssignment)),
+                     conversation.id,
+                     std::max<std::int64_t>(0,
+                                            last - static_cast<std::int64_t>(kHistoryInAssignment)),
                      kHistoryInAssignment)) {
               history.push_back(message_event(m));
             }
-            for (const auto& m : store_.read_messages(e.room_id, 0, 1000)) history.push_back(message_event(m));
-            json::object body{{"requestId", e.request_id},
-                              {"roomId", e.room_id},
-                              {"conversationId", conversation.id},
-                              {"mode", chat::to_string(e.mode)},
-                              {"customer", {{"id", e.customer.id}, {"displayName", e.customer.display_name}}},
-                              {"category", e.details.category},
-                              {"reason", e.details.reason},
-                              {"history", std::move(history)}};
+            for (const auto& m : store_.read_messages(e.room_id, 0, 1000))
+              history.push_back(message_event(m));
+            json::object body{
+                {"requestId", e.request_id},
+                {"roomId", e.room_id},
+                {"conversationId", conversation.id},
+                {"mode", chat::to_string(e.mode)},
+                {"customer", {{"id", e.customer.id}, {"displayName", e.customer.display_name}}},
+                {"category", e.details.category},
+                {"reason", e.details.reason},
+                {"history", std::move(history)}};
             if (!e.previous_agent_id.empty()) body["previousAgentId"] = e.previous_agent_id;
             if (!e.reason.empty()) body["assignReason"] = e.reason;
-            publisher_.send_to_user(e.agent.id, "/queue/agent/assignment", "application/json", json::serialize(body));
+            publisher_.send_to_user(e.agent.id, "/queue/agent/assignment", "application/json",
+                                    json::serialize(body));
             if (!e.previous_agent_id.empty()) {
               publish_room_event(e.room_id, json::object{{"type", "transferred"},
                                                          {"roomId", e.room_id},
@@ -383,35 +444,42 @@ void ContactCenter::apply(chat::Effects effects) {
                                                        {"agentName", e.agent.display_name}});
             // The agent who had the room heard it go; the room is no longer theirs to read.
             if (!e.previous_agent_id.empty() && e.previous_agent_id != e.agent.id) {
-              publisher_.unsubscribe_user(e.previous_agent_id, std::string(kRoomPrefix) + e.room_id);
+              publisher_.unsubscribe_user(e.previous_agent_id,
+                                          std::string(kRoomPrefix) + e.room_id);
             }
           } else if constexpr (std::is_same_v<E, chat::Refusal>) {
             json::object body{{"code", chat::to_string(e.code)}, {"message", e.message}};
             if (!e.request_id.empty()) body["requestId"] = e.request_id;
             if (!e.room_id.empty()) body["roomId"] = e.room_id;
-            publisher_.send_to_user(e.user_id, "/queue/errors", "application/json", json::serialize(body));
+            publisher_.send_to_user(e.user_id, "/queue/errors", "application/json",
+                                    json::serialize(body));
           } else if constexpr (std::is_same_v<E, chat::AgentReconnecting>) {
             publish_room_event(e.room_id, json::object{{"type", "agent_reconnecting"},
                                                        {"roomId", e.room_id},
                                                        {"agentId", e.agent_id},
                                                        {"until", timestamp_of(e.until)}});
           } else if constexpr (std::is_same_v<E, chat::AgentReconnected>) {
-            publish_room_event(e.room_id,
-                               json::object{{"type", "agent_reconnected"}, {"roomId", e.room_id}, {"agentId", e.agent_id}});
+            publish_room_event(e.room_id, json::object{{"type", "agent_reconnected"},
+                                                       {"roomId", e.room_id},
+                                                       {"agentId", e.agent_id}});
           } else if constexpr (std::is_same_v<E, chat::Requeued>) {
             store_.set_room_agent(e.room_id, "");
             {
               std::lock_guard lock(rooms_mutex_);
               if (auto it = rooms_.find(e.room_id); it != rooms_.end()) it->second.agent_id.clear();
             }
-            publish_room_event(e.room_id, json::object{{"type", e.reason == "transferred" ? "transferred" : "left"},
-                                                       {"roomId", e.room_id},
-                                                       {"agentId", e.previous_agent_id},
-                                                       {"reason", e.reason}});
+            publish_room_event(
+                e.room_id,
+                json::object{{"type", e.reason == "transferred" ? "transferred" : "left"},
+                             {"roomId", e.room_id},
+                             {"agentId", e.previous_agent_id},
+                             {"reason", e.reason}});
             publisher_.unsubscribe_user(e.previous_agent_id, std::string(kRoomPrefix) + e.room_id);
           } else if constexpr (std::is_same_v<E, chat::OfferLeaveMessage>) {
-            json::object body{{"requestId", e.request_id}, {"status", "waiting"}, {"offerLeaveMessage", true}};
-            publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json", json::serialize(body));
+            json::object body{
+                {"requestId", e.request_id}, {"status", "waiting"}, {"offerLeaveMessage", true}};
+            publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json",
+                                    json::serialize(body));
           }
         },
         effect);

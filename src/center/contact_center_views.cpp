@@ -4,10 +4,9 @@
 // The routing engine's state belongs to the service executor, so every view is read there
 // (on_service) and serialised there; only the role check happens on the caller's thread. None of
 // them changes anything: GET /api/consult/current in particular never opens a request.
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
-
-#include <algorithm>
 
 #include "center/contact_center.hpp"
 #include "center/service_util.hpp"
@@ -30,25 +29,30 @@ json::value id_or_null(const std::optional<std::string>& id) {
 }  // namespace
 
 asio::awaitable<Answer> ContactCenter::current_consult(Caller caller) {
-  if (caller.role != auth::Role::kCustomer) co_return error_answer(403, "forbidden", "customers only");
+  if (caller.role != auth::Role::kCustomer)
+    co_return error_answer(403, "forbidden", "customers only");
   auto work = [this, customer_id = std::move(caller.user_id)] {
     std::optional<std::string> conversation_id;
-    if (auto conversation = store_.conversation_of_customer(customer_id)) conversation_id = conversation->id;
+    if (auto conversation = store_.conversation_of_customer(customer_id))
+      conversation_id = conversation->id;
     const auto status = routing_.customer_status(customer_id);
-    return json_answer(200, json::object{{"conversationId", id_or_null(conversation_id)},
-                                         {"request", status ? json::value(consult_status_json(*status))
-                                                            : json::value(nullptr)}});
+    return json_answer(200,
+                       json::object{{"conversationId", id_or_null(conversation_id)},
+                                    {"request", status ? json::value(consult_status_json(*status))
+                                                       : json::value(nullptr)}});
   };
   co_return co_await on_service(std::move(work));
 }
 
 asio::awaitable<Answer> ContactCenter::consult_queue(Caller caller) {
-  if (!is_agent_or_admin(caller)) co_return error_answer(403, "forbidden", "agents and admins only");
+  if (!is_agent_or_admin(caller))
+    co_return error_answer(403, "forbidden", "agents and admins only");
   auto work = [this] {
     json::array requests;
     for (const chat::WaitingView& w : routing_.waiting()) {
       std::optional<std::string> conversation_id;
-      if (auto conversation = store_.conversation_of_customer(w.customer_id)) conversation_id = conversation->id;
+      if (auto conversation = store_.conversation_of_customer(w.customer_id))
+        conversation_id = conversation->id;
       requests.push_back(json::object{{"requestId", w.request_id},
                                       {"customerId", w.customer_id},
                                       {"customerName", w.customer_name},
@@ -73,11 +77,12 @@ asio::awaitable<Answer> ContactCenter::agent_rooms(Caller caller) {
       if (room.agent.id != agent_id) continue;
       std::optional<std::string> conversation_id;
       if (auto stored = store_.find_room(room.room_id)) conversation_id = stored->conversation_id;
-      json::object item{{"roomId", room.room_id},
-                        {"requestId", room.request_id},
-                        {"customer", {{"id", room.customer.id}, {"displayName", room.customer.display_name}}},
-                        {"category", room.details.category},
-                        {"conversationId", id_or_null(conversation_id)}};
+      json::object item{
+          {"roomId", room.room_id},
+          {"requestId", room.request_id},
+          {"customer", {{"id", room.customer.id}, {"displayName", room.customer.display_name}}},
+          {"category", room.details.category},
+          {"conversationId", id_or_null(conversation_id)}};
       if (room.assigned_at) item["assignedAt"] = timestamp_of(*room.assigned_at);
       rooms.push_back(std::move(item));
     }
@@ -87,7 +92,8 @@ asio::awaitable<Answer> ContactCenter::agent_rooms(Caller caller) {
 }
 
 asio::awaitable<Answer> ContactCenter::agent_list(Caller caller) {
-  if (!is_agent_or_admin(caller)) co_return error_answer(403, "forbidden", "agents and admins only");
+  if (!is_agent_or_admin(caller))
+    co_return error_answer(403, "forbidden", "agents and admins only");
   auto work = [this] {
     json::array agents;
     const int max_rooms = routing_.options().max_rooms_per_agent;
@@ -132,22 +138,25 @@ asio::awaitable<Answer> ContactCenter::stats(Caller caller) {
     constexpr chat::Millis kSatisfactionWindow = 24 * 60 * 60'000;
     const chat::RatingSummary ratings = store_.rating_summary(now - kSatisfactionWindow);
     json::object satisfaction{{"count", ratings.count}, {"windowHours", 24}};
-    satisfaction["average"] = ratings.count > 0 ? json::value(ratings.average) : json::value(nullptr);
+    satisfaction["average"] =
+        ratings.count > 0 ? json::value(ratings.average) : json::value(nullptr);
     json::array history;
     for (const chat::QueueSample& sample : figures_.queue_history(now)) {
       history.push_back(json::object{{"t", timestamp_of(sample.at)}, {"waiting", sample.waiting}});
     }
-    return json_answer(200, json::object{
-                                {"now", timestamp_of(now)},
-                                {"waiting", {{"count", waiting.size()}, {"longestWaitMs", longest_wait}}},
-                                {"agents", std::move(agents)},
-                                {"rooms", {{"open", open_rooms}}},
-                                {"messagesPerMinute", figures_.messages_per_minute(now)},
-                                {"bot",
-                                 {{"asked", bot.asked}, {"failed", bot.failed}, {"failureRate", bot.failure_rate}}},
-                                {"queueHistory", std::move(history)},
-                                {"satisfaction", std::move(satisfaction)},
-                            });
+    return json_answer(
+        200,
+        json::object{
+            {"now", timestamp_of(now)},
+            {"waiting", {{"count", waiting.size()}, {"longestWaitMs", longest_wait}}},
+            {"agents", std::move(agents)},
+            {"rooms", {{"open", open_rooms}}},
+            {"messagesPerMinute", figures_.messages_per_minute(now)},
+            {"bot",
+             {{"asked", bot.asked}, {"failed", bot.failed}, {"failureRate", bot.failure_rate}}},
+            {"queueHistory", std::move(history)},
+            {"satisfaction", std::move(satisfaction)},
+        });
   };
   co_return co_await on_service(std::move(work));
 }

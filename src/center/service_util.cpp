@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <charconv>
 #include <chrono>
 
@@ -14,7 +13,8 @@ namespace aicc::center {
 namespace json = boost::json;
 
 chat::Millis now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -22,7 +22,9 @@ std::string timestamp_of(chat::Millis ms) {
   return util::rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
 
-Answer json_answer(unsigned status, const json::value& body) { return Answer{status, json::serialize(body)}; }
+Answer json_answer(unsigned status, const json::value& body) {
+  return Answer{status, json::serialize(body)};
+}
 
 Answer error_answer(unsigned status, std::string_view code, std::string_view message) {
   return json_answer(status, json::object{{"error", code}, {"message", message}});
@@ -38,7 +40,8 @@ std::optional<json::object> object_of(std::string_view body) {
   return std::move(value.as_object());
 }
 
-std::optional<std::string> text_field(const json::object& object, std::string_view name, std::size_t limit) {
+std::optional<std::string> text_field(const json::object& object, std::string_view name,
+                                      std::size_t limit) {
   const json::value* value = object.if_contains(name);
   if (value == nullptr || value->is_null()) return std::string();
   if (!value->is_string() || value->as_string().size() > limit) return std::nullopt;

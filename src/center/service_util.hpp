@@ -6,7 +6,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -19,8 +18,8 @@
 
 namespace aicc::center {
 
-chat::Millis now_ms();                       // unix milliseconds
-std::string timestamp_of(chat::Millis ms);   // RFC 3339, UTC, milliseconds
+chat::Millis now_ms();                      // unix milliseconds
+std::string timestamp_of(chat::Millis ms);  // RFC 3339, UTC, milliseconds
 
 Answer json_answer(unsigned status, const boost::json::value& body);
 Answer error_answer(unsigned status, std::string_view code, std::string_view message);
@@ -29,7 +28,8 @@ Answer error_answer(unsigned status, std::string_view code, std::string_view mes
 // else or nested too deeply.
 std::optional<boost::json::object> object_of(std::string_view body);
 // A string field of at most `limit` bytes of UTF-8: "" when absent or null, nullopt when malformed.
-std::optional<std::string> text_field(const boost::json::object& object, std::string_view name, std::size_t limit);
+std::optional<std::string> text_field(const boost::json::object& object, std::string_view name,
+                                      std::size_t limit);
 bool parse_int(std::string_view text, std::int64_t& out);
 
 // The headers a domain error refers back to (receipt, request-id), copied to outlive the frame.
@@ -39,7 +39,9 @@ stomp::Frame cause_of(const stomp::Frame& frame);
 template <class Work>
 boost::asio::awaitable<Answer> ContactCenter::on_service(Work&& work) {
   // Not a coroutine itself: it hands a named task to co_spawn and returns what co_spawn returns.
-  auto task = [work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<Answer> { co_return work(); };
+  auto task = [work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<Answer> {
+    co_return work();
+  };
   return boost::asio::co_spawn(executor_, std::move(task), boost::asio::use_awaitable);
 }
 

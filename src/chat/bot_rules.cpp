@@ -1,8 +1,8 @@
 #include "chat/bot_rules.hpp"
 
-#include "util/utf8.hpp"
-
 #include <initializer_list>
+
+#include "util/utf8.hpp"
 
 namespace aicc::chat {
 namespace {

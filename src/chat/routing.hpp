@@ -320,7 +320,8 @@ class Routing {
   // receives the waiting offers. The status is set before anything is assigned, so an agent who
   // logs in away is never auto-assigned a due request in between. Rooms kept through a grace
   // period are kept for good.
-  Effects agent_login(const AgentRef& agent, Millis now, AgentStatus initial = AgentStatus::kAvailable);
+  Effects agent_login(const AgentRef& agent, Millis now,
+                      AgentStatus initial = AgentStatus::kAvailable);
   // Offline: no more offers or assignments. The agent keeps the rooms they have.
   Effects agent_logout(std::string_view agent_id, Millis now);
   // Away agents get offers but no auto-assignment. Refused (kAgentOffline) before login.

@@ -414,21 +414,25 @@ std::vector<Key> make_keys() {
                       10 * 60 * 1000, "bound on a graceful shutdown, milliseconds"));
   k.push_back(int_key("server.max-connections", KEY(server.max_connections), 0, 10000000,
                       "open connections at most; 0: only the descriptor limit"));
-  k.push_back(bool_key("server.trust-proxy", KEY(server.trust_proxy),
-                       "behind a reverse proxy: client address and TLS from X-Forwarded-For/-Proto"));
+  k.push_back(
+      bool_key("server.trust-proxy", KEY(server.trust_proxy),
+               "behind a reverse proxy: client address and TLS from X-Forwarded-For/-Proto"));
 
-  k.push_back(bool_key("auth.cookie-secure", KEY(auth.cookie_secure),
-                       "mark the refresh cookie Secure even when the request did not come over TLS"));
+  k.push_back(
+      bool_key("auth.cookie-secure", KEY(auth.cookie_secure),
+               "mark the refresh cookie Secure even when the request did not come over TLS"));
   k.push_back(int_key("auth.login-attempts-per-user", KEY(auth.login_attempts_per_user), 1, 1000,
                       "failed logins of one username allowed in auth.login-window"));
-  k.push_back(int_key("auth.login-attempts-per-address", KEY(auth.login_attempts_per_address), 1, 100000,
+  k.push_back(int_key("auth.login-attempts-per-address", KEY(auth.login_attempts_per_address), 1,
+                      100000,
                       "failed logins from one client address allowed in auth.login-window"));
   k.push_back(int_key("auth.login-window", KEY(auth.login_window), 1, 86400,
                       "window of the failed-login limits, seconds"));
   k.push_back(int_key("auth.ws-ticket-validity", KEY(auth.ws_ticket_validity), 1, 300,
                       "seconds a WebSocket ticket may wait to be used"));
-  k.push_back(int_key("auth.refresh-reuse-grace", KEY(auth.refresh_reuse_grace), 0, 300,
-                      "seconds a rotated refresh token is still accepted (tabs refreshing at once)"));
+  k.push_back(
+      int_key("auth.refresh-reuse-grace", KEY(auth.refresh_reuse_grace), 0, 300,
+              "seconds a rotated refresh token is still accepted (tabs refreshing at once)"));
 
   k.push_back(text_key("jwt.secret", KEY(jwt.secret), any_text,
                        "HS256 key, at least 32 bytes; required outside demo mode", true));
@@ -466,14 +470,17 @@ std::vector<Key> make_keys() {
   k.push_back(int_key("stomp.tcp-port", KEY(stomp.tcp_port), 0, 65535,
                       "port of STOMP over plain TCP, for back-end clients and benchmarks; 0: off"));
   k.push_back(text_key("stomp.tcp-host", KEY(stomp.tcp_host), host_name,
-                       "listen address of STOMP over TCP; loopback by default, as it has no TLS and no Origin check"));
+                       "listen address of STOMP over TCP; loopback by default, as it has no TLS "
+                       "and no Origin check"));
 
   k.push_back(list_key("ws.allowed-origins", KEY(ws.allowed_origins), origin,
-                       "browser origins allowed to connect and to frame the widget; empty: same origin and localhost; * allows any"));
+                       "browser origins allowed to connect and to frame the widget; empty: same "
+                       "origin and localhost; * allows any"));
   k.push_back(
       bool_key("ws.permessage-deflate", KEY(ws.permessage_deflate), "offer WebSocket compression"));
-  k.push_back(real_key("ws.handshake-rate-per-ip", KEY(ws.handshake_rate_per_ip), 0.001, 1000000,
-                       "WebSocket handshakes (and STOMP/TCP connections) per second per client address"));
+  k.push_back(
+      real_key("ws.handshake-rate-per-ip", KEY(ws.handshake_rate_per_ip), 0.001, 1000000,
+               "WebSocket handshakes (and STOMP/TCP connections) per second per client address"));
   k.push_back(real_key("ws.handshake-burst-per-ip", KEY(ws.handshake_burst_per_ip), 1, 1000000,
                        "handshakes a client address may make at once"));
 
@@ -511,8 +518,9 @@ std::vector<Key> make_keys() {
                       "active rooms at which an agent gets no more auto-assignments"));
   k.push_back(int_key("routing.agent-grace", KEY(routing.agent_grace), 0, 86400,
                       "seconds a disconnected agent keeps their rooms"));
-  k.push_back(int_key("routing.max-wait", KEY(routing.max_wait), 0, 86400,
-                      "seconds in the queue before the customer may leave a message instead; 0: off"));
+  k.push_back(
+      int_key("routing.max-wait", KEY(routing.max_wait), 0, 86400,
+              "seconds in the queue before the customer may leave a message instead; 0: off"));
 
   k.push_back(text_key("bot.url", KEY(bot.url), bot_url,
                        "bot server base URL, or builtin for the demo bot"));
@@ -834,7 +842,8 @@ util::Result<Config, std::string> load(const LoadOptions& options) {
   if (Problem p = apply_overrides(config, options.overrides)) {
     return util::unexpected(std::move(*p));
   }
-  if (Problem p = check_rules(config, options.require_secret)) return util::unexpected(std::move(*p));
+  if (Problem p = check_rules(config, options.require_secret))
+    return util::unexpected(std::move(*p));
   return config;
 }
 

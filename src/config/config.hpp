@@ -23,7 +23,8 @@ struct ServerConfig {
   std::string port_file;            // when set, the bound port is written here after listen
   int shutdown_timeout_ms = 10000;  // bound on graceful shutdown
   std::size_t max_connections = 0;
-  bool trust_proxy = false;  // take the client address and TLS from X-Forwarded-For/-Proto  // 0: no limit but the descriptor limit
+  bool trust_proxy = false;  // take the client address and TLS from X-Forwarded-For/-Proto  // 0:
+                             // no limit but the descriptor limit
 };
 
 struct JwtConfig {
@@ -35,12 +36,12 @@ struct JwtConfig {
 };
 
 struct AuthConfig {
-  bool cookie_secure = false;          // Secure on the refresh cookie even without TLS
-  int login_attempts_per_user = 5;     // failed logins per username in login_window
-  int login_attempts_per_address = 20; // failed logins per client address in login_window
-  int login_window = 900;              // seconds
-  int ws_ticket_validity = 30;         // seconds a WebSocket ticket may wait to be used
-  int refresh_reuse_grace = 10;        // seconds a rotated refresh token is still accepted once
+  bool cookie_secure = false;           // Secure on the refresh cookie even without TLS
+  int login_attempts_per_user = 5;      // failed logins per username in login_window
+  int login_attempts_per_address = 20;  // failed logins per client address in login_window
+  int login_window = 900;               // seconds
+  int ws_ticket_validity = 30;          // seconds a WebSocket ticket may wait to be used
+  int refresh_reuse_grace = 10;         // seconds a rotated refresh token is still accepted once
 };
 
 struct StompConfig {

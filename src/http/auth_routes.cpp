@@ -1,10 +1,10 @@
 #include "http/auth_routes.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <optional>
 
@@ -18,7 +18,8 @@ using Generator = bhttp::message_generator;
 constexpr std::size_t kMaxAuthBody = 8 * 1024;
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -26,7 +27,8 @@ std::int64_t unix_now() {
 // response when it is anything else.
 std::optional<json::object> body_object(const Request& request, std::optional<Response>& refusal) {
   if (request.body().size() > kMaxAuthBody) {
-    refusal = error_response(request, bhttp::status::payload_too_large, "too_large", "request body over 8 KiB");
+    refusal = error_response(request, bhttp::status::payload_too_large, "too_large",
+                             "request body over 8 KiB");
     return std::nullopt;
   }
   if (request.body().empty()) return json::object{};
@@ -35,15 +37,16 @@ std::optional<json::object> body_object(const Request& request, std::optional<Re
   options.max_depth = 8;
   json::value value = json::parse(request.body(), error, {}, options);
   if (error || !value.is_object()) {
-    refusal = error_response(request, bhttp::status::bad_request, "bad_request", "body must be a JSON object");
+    refusal = error_response(request, bhttp::status::bad_request, "bad_request",
+                             "body must be a JSON object");
     return std::nullopt;
   }
   return std::move(value.as_object());
 }
 
 // A string field, absent as nullopt; a field of another type is a refusal.
-std::optional<std::string> string_field(const json::object& body, std::string_view name, const Request& request,
-                                        std::optional<Response>& refusal) {
+std::optional<std::string> string_field(const json::object& body, std::string_view name,
+                                        const Request& request, std::optional<Response>& refusal) {
   const json::value* field = body.if_contains(name);
   if (field == nullptr || field->is_null()) return std::nullopt;
   if (!field->is_string()) {
@@ -65,8 +68,8 @@ std::string refresh_cookie(std::string_view value, std::int64_t max_age, bool se
 
 // The answer of login, guest and refresh: the access token and the user, and the refresh token
 // in the cookie or (RefreshTokenIn::kBody) in the body.
-Response session_response(const Request& request, const auth::IssuedSession& session, std::int64_t now,
-                          bool secure_cookie, RefreshTokenIn where) {
+Response session_response(const Request& request, const auth::IssuedSession& session,
+                          std::int64_t now, bool secure_cookie, RefreshTokenIn where) {
   const auth::User& user = session.user;
   json::object body{
       {"accessToken", session.access_token},
@@ -83,18 +86,22 @@ Response session_response(const Request& request, const auth::IssuedSession& ses
     body["refreshToken"] = session.refresh_token;
     body["refreshExpiresIn"] = session.refresh_expires_at - now;
   }
-  Response response = make_response(request, bhttp::status::ok, json::serialize(body), "application/json");
+  Response response =
+      make_response(request, bhttp::status::ok, json::serialize(body), "application/json");
   if (where == RefreshTokenIn::kCookie) {
-    response.set(bhttp::field::set_cookie,
-                 refresh_cookie(session.refresh_token, session.refresh_expires_at - now, secure_cookie));
+    response.set(
+        bhttp::field::set_cookie,
+        refresh_cookie(session.refresh_token, session.refresh_expires_at - now, secure_cookie));
   }
   return response;
 }
 
 // A refused refresh or guest resume also drops the cookie, unless the client keeps its token in
 // the body: then the client never had a cookie of ours to drop.
-Response with_cleared_cookie(Response response, bool secure_cookie, RefreshTokenIn where = RefreshTokenIn::kCookie) {
-  if (where == RefreshTokenIn::kCookie) response.set(bhttp::field::set_cookie, refresh_cookie("", 0, secure_cookie));
+Response with_cleared_cookie(Response response, bool secure_cookie,
+                             RefreshTokenIn where = RefreshTokenIn::kCookie) {
+  if (where == RefreshTokenIn::kCookie)
+    response.set(bhttp::field::set_cookie, refresh_cookie("", 0, secure_cookie));
   return response;
 }
 
@@ -112,15 +119,20 @@ std::optional<RefreshTokenIn> token_place(const json::object& body, const Reques
 Response auth_error(const Request& request, auth::AuthError error) {
   switch (error) {
     case auth::AuthError::kBadCredentials:
-      return error_response(request, bhttp::status::unauthorized, "invalid_credentials", auth::describe(error));
+      return error_response(request, bhttp::status::unauthorized, "invalid_credentials",
+                            auth::describe(error));
     case auth::AuthError::kDisabled:
-      return error_response(request, bhttp::status::forbidden, "account_disabled", auth::describe(error));
+      return error_response(request, bhttp::status::forbidden, "account_disabled",
+                            auth::describe(error));
     case auth::AuthError::kInvalidToken:
-      return error_response(request, bhttp::status::unauthorized, "invalid_token", auth::describe(error));
+      return error_response(request, bhttp::status::unauthorized, "invalid_token",
+                            auth::describe(error));
     case auth::AuthError::kTokenReused:
-      return error_response(request, bhttp::status::unauthorized, "token_reused", auth::describe(error));
+      return error_response(request, bhttp::status::unauthorized, "token_reused",
+                            auth::describe(error));
     case auth::AuthError::kInvalidInput:
-      return error_response(request, bhttp::status::bad_request, "bad_request", auth::describe(error));
+      return error_response(request, bhttp::status::bad_request, "bad_request",
+                            auth::describe(error));
   }
   return error_response(request, bhttp::status::unauthorized, "unauthorized", "not authenticated");
 }
@@ -137,7 +149,8 @@ std::optional<auth::Principal> bearer_principal(const Request& request, auth::To
   }
   auto principal = tokens.verify_access(token, unix_now());
   if (!principal) {
-    refusal = error_response(request, bhttp::status::unauthorized, "invalid_token", principal.error());
+    refusal =
+        error_response(request, bhttp::status::unauthorized, "invalid_token", principal.error());
     refusal->set(bhttp::field::www_authenticate, "Bearer error=\"invalid_token\"");
     return std::nullopt;
   }
@@ -150,20 +163,23 @@ util::Result<RefreshTokenIn, std::string> refresh_token_in(const json::object& b
   const json::value* field = body.if_contains("refreshTokenIn");
   if (field == nullptr || field->is_null()) return RefreshTokenIn::kCookie;
   if (field->is_string() && field->as_string() == "body") return RefreshTokenIn::kBody;
-  return util::unexpected(std::string("\"refreshTokenIn\" may only be \"body\" (or absent, for the cookie)"));
+  return util::unexpected(
+      std::string("\"refreshTokenIn\" may only be \"body\" (or absent, for the cookie)"));
 }
 
 std::string_view cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const std::size_t semicolon = header.find(';');
     std::string_view pair = header.substr(0, semicolon);
-    header = semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
+    header =
+        semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
     const std::size_t eq = pair.find('=');
     if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
       std::string_view value = pair.substr(eq + 1);
       while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        value = value.substr(1, value.size() - 2);
       return value;
     }
   }
@@ -174,7 +190,8 @@ namespace {
 
 // The refresh token a request presents: the cookie's, else the one its body names (a client that
 // keeps it there, such as an embedded widget). Empty when neither.
-std::string presented_refresh_token(const Request& request, const std::optional<std::string>& from_body) {
+std::string presented_refresh_token(const Request& request,
+                                    const std::optional<std::string>& from_body) {
   std::string token(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
   if (token.empty() && from_body) token = *from_body;
   return token;
@@ -183,10 +200,12 @@ std::string presented_refresh_token(const Request& request, const std::optional<
 // The answer to a refused guest resume or refresh. A reused (already rotated) token means the
 // client or an attacker holds a stolen copy: the family was revoked, which the log and the metrics
 // say; the refusal clears the cookie either way.
-Response refused_session(const Request& request, const RequestInfo& info, AuthRouteDeps& deps, auth::AuthError error,
-                         std::string_view route, bool secure_cookie, RefreshTokenIn where) {
+Response refused_session(const Request& request, const RequestInfo& info, AuthRouteDeps& deps,
+                         auth::AuthError error, std::string_view route, bool secure_cookie,
+                         RefreshTokenIn where) {
   if (error == auth::AuthError::kTokenReused) {
-    spdlog::warn("security: refresh token reused on {} remote={}; its family was revoked", route, info.remote_address);
+    spdlog::warn("security: refresh token reused on {} remote={}; its family was revoked", route,
+                 info.remote_address);
     deps.metrics.error("refresh_token_reuse");
   }
   return with_cleared_cookie(auth_error(request, error), secure_cookie, where);
@@ -195,140 +214,163 @@ Response refused_session(const Request& request, const RequestInfo& info, AuthRo
 }  // namespace
 
 void add_auth_routes(Router& router, AuthRouteDeps& deps) {
-  auto secure_cookie = [&deps](const RequestInfo& info) { return info.secure || deps.config.auth.cookie_secure; };
+  auto secure_cookie = [&deps](const RequestInfo& info) {
+    return info.secure || deps.config.auth.cookie_secure;
+  };
 
-  router.add_async(bhttp::verb::post, "/api/auth/login",
-                   [&deps, secure_cookie](const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto body = body_object(request, refusal);
-    if (!body) co_return std::move(*refusal);
-    auto username = string_field(*body, "username", request, refusal);
-    auto password = string_field(*body, "password", request, refusal);
-    if (refusal) co_return std::move(*refusal);
-    const auto where = token_place(*body, request, refusal);
-    if (!where) co_return std::move(*refusal);
-    if (!username || !password) {
-      co_return error_response(request, bhttp::status::bad_request, "bad_request",
-                               "\"username\" and \"password\" are required");
-    }
-    const std::int64_t now = unix_now();
-    if (const std::int64_t wait = deps.throttle.retry_after(*username, info.remote_address, now); wait > 0) {
-      deps.metrics.error("login_throttled");
-      Response response = error_response(request, bhttp::status::too_many_requests, "rate_limited",
-                                         "too many failed logins; try again in " + std::to_string(wait) + " s");
-      response.set(bhttp::field::retry_after, std::to_string(wait));
-      co_return response;
-    }
-    auto work = [&deps, &username, &password, now] { return deps.tokens.login(*username, *password, now); };
-    auto session = co_await deps.pool.run(std::move(work));
-    if (!session) {
-      if (session.error() == auth::AuthError::kBadCredentials) {
-        deps.throttle.record_failure(*username, info.remote_address, now);
-        deps.metrics.error("login_failed");
-      }
-      co_return auth_error(request, session.error());
-    }
-    deps.throttle.record_success(*username);
-    spdlog::info("login user={} role={} remote={}", session->user.id, auth::to_string(session->user.role),
-                 info.remote_address);
-    co_return session_response(request, *session, now, secure_cookie(info), *where);
-  });
+  router.add_async(
+      bhttp::verb::post, "/api/auth/login",
+      [&deps, secure_cookie](const Request& request,
+                             const RequestInfo& info) -> asio::awaitable<Generator> {
+        std::optional<Response> refusal;
+        auto body = body_object(request, refusal);
+        if (!body) co_return std::move(*refusal);
+        auto username = string_field(*body, "username", request, refusal);
+        auto password = string_field(*body, "password", request, refusal);
+        if (refusal) co_return std::move(*refusal);
+        const auto where = token_place(*body, request, refusal);
+        if (!where) co_return std::move(*refusal);
+        if (!username || !password) {
+          co_return error_response(request, bhttp::status::bad_request, "bad_request",
+                                   "\"username\" and \"password\" are required");
+        }
+        const std::int64_t now = unix_now();
+        if (const std::int64_t wait =
+                deps.throttle.retry_after(*username, info.remote_address, now);
+            wait > 0) {
+          deps.metrics.error("login_throttled");
+          Response response =
+              error_response(request, bhttp::status::too_many_requests, "rate_limited",
+                             "too many failed logins; try again in " + std::to_string(wait) + " s");
+          response.set(bhttp::field::retry_after, std::to_string(wait));
+          co_return response;
+        }
+        auto work = [&deps, &username, &password, now] {
+          return deps.tokens.login(*username, *password, now);
+        };
+        auto session = co_await deps.pool.run(std::move(work));
+        if (!session) {
+          if (session.error() == auth::AuthError::kBadCredentials) {
+            deps.throttle.record_failure(*username, info.remote_address, now);
+            deps.metrics.error("login_failed");
+          }
+          co_return auth_error(request, session.error());
+        }
+        deps.throttle.record_success(*username);
+        spdlog::info("login user={} role={} remote={}", session->user.id,
+                     auth::to_string(session->user.role), info.remote_address);
+        co_return session_response(request, *session, now, secure_cookie(info), *where);
+      });
 
-  router.add_async(bhttp::verb::post, "/api/auth/guest",
-                   [&deps, secure_cookie](const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto body = body_object(request, refusal);
-    if (!body) co_return std::move(*refusal);
-    auto display_name = string_field(*body, "displayName", request, refusal);
-    auto from_body = string_field(*body, "refreshToken", request, refusal);
-    if (refusal) co_return std::move(*refusal);
-    const auto where = token_place(*body, request, refusal);
-    if (!where) co_return std::move(*refusal);
-    // The guest to resume, if any.
-    const std::string cookie = presented_refresh_token(request, from_body);
-    // Only the creation of new customers is limited; a returning one always gets back in.
-    if (cookie.empty() && !deps.guest_limiter.allow(info.remote_address, std::chrono::steady_clock::now())) {
-      deps.metrics.error("guest_rate_limited");
-      Response response = error_response(request, bhttp::status::too_many_requests, "rate_limited",
-                                         "too many new guests from this address; retry shortly");
-      response.set(bhttp::field::retry_after, "1");
-      co_return response;
-    }
-    const std::int64_t now = unix_now();
-    auto work = [&deps, &display_name, &cookie, now] {
-      std::optional<std::string_view> presented;
-      if (!cookie.empty()) presented = cookie;
-      return deps.tokens.guest(display_name.value_or(""), presented, now);
-    };
-    auto session = co_await deps.pool.run(std::move(work));
-    if (!session) {
-      co_return refused_session(request, info, deps, session.error(), "/api/auth/guest", secure_cookie(info), *where);
-    }
-    co_return session_response(request, *session, now, secure_cookie(info), *where);
-  });
+  router.add_async(
+      bhttp::verb::post, "/api/auth/guest",
+      [&deps, secure_cookie](const Request& request,
+                             const RequestInfo& info) -> asio::awaitable<Generator> {
+        std::optional<Response> refusal;
+        auto body = body_object(request, refusal);
+        if (!body) co_return std::move(*refusal);
+        auto display_name = string_field(*body, "displayName", request, refusal);
+        auto from_body = string_field(*body, "refreshToken", request, refusal);
+        if (refusal) co_return std::move(*refusal);
+        const auto where = token_place(*body, request, refusal);
+        if (!where) co_return std::move(*refusal);
+        // The guest to resume, if any.
+        const std::string cookie = presented_refresh_token(request, from_body);
+        // Only the creation of new customers is limited; a returning one always gets back in.
+        if (cookie.empty() &&
+            !deps.guest_limiter.allow(info.remote_address, std::chrono::steady_clock::now())) {
+          deps.metrics.error("guest_rate_limited");
+          Response response =
+              error_response(request, bhttp::status::too_many_requests, "rate_limited",
+                             "too many new guests from this address; retry shortly");
+          response.set(bhttp::field::retry_after, "1");
+          co_return response;
+        }
+        const std::int64_t now = unix_now();
+        auto work = [&deps, &display_name, &cookie, now] {
+          std::optional<std::string_view> presented;
+          if (!cookie.empty()) presented = cookie;
+          return deps.tokens.guest(display_name.value_or(""), presented, now);
+        };
+        auto session = co_await deps.pool.run(std::move(work));
+        if (!session) {
+          co_return refused_session(request, info, deps, session.error(), "/api/auth/guest",
+                                    secure_cookie(info), *where);
+        }
+        co_return session_response(request, *session, now, secure_cookie(info), *where);
+      });
 
   router.add_async(bhttp::verb::post, "/api/auth/refresh",
-                   [&deps, secure_cookie](const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto body = body_object(request, refusal);
-    if (!body) co_return std::move(*refusal);
-    auto from_body = string_field(*body, "refreshToken", request, refusal);
-    if (refusal) co_return std::move(*refusal);
-    const auto where = token_place(*body, request, refusal);
-    if (!where) co_return std::move(*refusal);
-    const std::string token = presented_refresh_token(request, from_body);
-    if (token.empty()) {
-      co_return error_response(request, bhttp::status::unauthorized, "invalid_token",
-                               "no refresh token: sign in again");
-    }
-    const std::int64_t now = unix_now();
-    auto work = [&deps, &token, now] { return deps.tokens.refresh(token, now); };
-    auto session = co_await deps.pool.run(std::move(work));
-    if (!session) {
-      co_return refused_session(request, info, deps, session.error(), "/api/auth/refresh", secure_cookie(info), *where);
-    }
-    co_return session_response(request, *session, now, secure_cookie(info), *where);
-  });
+                   [&deps, secure_cookie](const Request& request,
+                                          const RequestInfo& info) -> asio::awaitable<Generator> {
+                     std::optional<Response> refusal;
+                     auto body = body_object(request, refusal);
+                     if (!body) co_return std::move(*refusal);
+                     auto from_body = string_field(*body, "refreshToken", request, refusal);
+                     if (refusal) co_return std::move(*refusal);
+                     const auto where = token_place(*body, request, refusal);
+                     if (!where) co_return std::move(*refusal);
+                     const std::string token = presented_refresh_token(request, from_body);
+                     if (token.empty()) {
+                       co_return error_response(request, bhttp::status::unauthorized,
+                                                "invalid_token", "no refresh token: sign in again");
+                     }
+                     const std::int64_t now = unix_now();
+                     auto work = [&deps, &token, now] { return deps.tokens.refresh(token, now); };
+                     auto session = co_await deps.pool.run(std::move(work));
+                     if (!session) {
+                       co_return refused_session(request, info, deps, session.error(),
+                                                 "/api/auth/refresh", secure_cookie(info), *where);
+                     }
+                     co_return session_response(request, *session, now, secure_cookie(info),
+                                                *where);
+                   });
 
-  router.add_async(bhttp::verb::post, "/api/auth/logout",
-                   [&deps, secure_cookie](const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto principal = bearer_principal(request, deps.tokens, refusal);
-    if (!principal) co_return std::move(*refusal);
-    std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
-    // A client that keeps its refresh token in the body (refreshTokenIn) names it there, so its
-    // login's family is revoked too. Any other body is ignored, as it always was.
-    if (cookie.empty()) {
-      std::optional<Response> ignored;
-      if (auto body = body_object(request, ignored)) {
-        const json::value* token = body->if_contains("refreshToken");
-        if (token != nullptr && token->is_string()) cookie = std::string(token->as_string());
-      }
-    }
-    const std::int64_t now = unix_now();
-    auto work = [&deps, &principal, &cookie, now] {
-      std::optional<std::string_view> presented;
-      if (!cookie.empty()) presented = cookie;
-      deps.tokens.logout(*principal, presented, now);
-    };
-    co_await deps.pool.run(std::move(work));
-    // The sessions of this login end; the user's other devices keep theirs, as their refresh
-    // tokens stay valid too.
-    const std::size_t closed =
-        deps.hub.close_user_sessions(principal->user_id, "authentication failed: token revoked", principal->login_id);
-    spdlog::info("logout user={} remote={} stomp_sessions_closed={}", principal->user_id, info.remote_address, closed);
-    Response response = make_response(request, bhttp::status::no_content, "", "application/json");
-    co_return with_cleared_cookie(std::move(response), secure_cookie(info));
-  });
+  router.add_async(
+      bhttp::verb::post, "/api/auth/logout",
+      [&deps, secure_cookie](const Request& request,
+                             const RequestInfo& info) -> asio::awaitable<Generator> {
+        std::optional<Response> refusal;
+        auto principal = bearer_principal(request, deps.tokens, refusal);
+        if (!principal) co_return std::move(*refusal);
+        std::string cookie(cookie_value(request[bhttp::field::cookie], kRefreshCookie));
+        // A client that keeps its refresh token in the body (refreshTokenIn) names it there, so its
+        // login's family is revoked too. Any other body is ignored, as it always was.
+        if (cookie.empty()) {
+          std::optional<Response> ignored;
+          if (auto body = body_object(request, ignored)) {
+            const json::value* token = body->if_contains("refreshToken");
+            if (token != nullptr && token->is_string()) cookie = std::string(token->as_string());
+          }
+        }
+        const std::int64_t now = unix_now();
+        auto work = [&deps, &principal, &cookie, now] {
+          std::optional<std::string_view> presented;
+          if (!cookie.empty()) presented = cookie;
+          deps.tokens.logout(*principal, presented, now);
+        };
+        co_await deps.pool.run(std::move(work));
+        // The sessions of this login end; the user's other devices keep theirs, as their refresh
+        // tokens stay valid too.
+        const std::size_t closed = deps.hub.close_user_sessions(
+            principal->user_id, "authentication failed: token revoked", principal->login_id);
+        spdlog::info("logout user={} remote={} stomp_sessions_closed={}", principal->user_id,
+                     info.remote_address, closed);
+        Response response =
+            make_response(request, bhttp::status::no_content, "", "application/json");
+        co_return with_cleared_cookie(std::move(response), secure_cookie(info));
+      });
 
-  router.add(bhttp::verb::post, "/api/auth/ws-ticket", [&deps](const Request& request) -> Generator {
-    std::optional<Response> refusal;
-    auto principal = bearer_principal(request, deps.tokens, refusal);
-    if (!principal) return std::move(*refusal);
-    const std::string ticket = deps.tokens.issue_ticket(*principal, unix_now());
-    json::object body{{"ticket", ticket}, {"expiresIn", deps.tokens.settings().ticket_validity}};
-    return make_response(request, bhttp::status::ok, json::serialize(body), "application/json");
-  });
+  router.add(
+      bhttp::verb::post, "/api/auth/ws-ticket", [&deps](const Request& request) -> Generator {
+        std::optional<Response> refusal;
+        auto principal = bearer_principal(request, deps.tokens, refusal);
+        if (!principal) return std::move(*refusal);
+        const std::string ticket = deps.tokens.issue_ticket(*principal, unix_now());
+        json::object body{{"ticket", ticket},
+                          {"expiresIn", deps.tokens.settings().ticket_validity}};
+        return make_response(request, bhttp::status::ok, json::serialize(body), "application/json");
+      });
 }
 
 }  // namespace aicc::http

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <string>
 
 #include "auth/login_throttle.hpp"

@@ -11,23 +11,27 @@ namespace asio = boost::asio;
 using Generator = bhttp::message_generator;
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 Response to_response(const Request& request, const center::Answer& answer) {
-  return make_response(request, static_cast<bhttp::status>(answer.status), answer.body, "application/json");
+  return make_response(request, static_cast<bhttp::status>(answer.status), answer.body,
+                       "application/json");
 }
 
 // The caller of a bearer-authenticated request, or the 401 to answer.
 std::optional<center::Caller> caller_of(const Request& request, auth::TokenService& tokens,
                                         std::optional<Response>& refusal) {
   const std::string_view token = auth::bearer_token(request[bhttp::field::authorization]);
-  auto principal = token.empty() ? util::Result<auth::Principal, std::string>(util::unexpected(std::string("an Authorization: Bearer access token is required")))
-                                 : tokens.verify_access(token, unix_now());
+  auto principal = token.empty()
+                       ? util::Result<auth::Principal, std::string>(util::unexpected(
+                             std::string("an Authorization: Bearer access token is required")))
+                       : tokens.verify_access(token, unix_now());
   if (!principal) {
-    refusal = error_response(request, bhttp::status::unauthorized, token.empty() ? "unauthorized" : "invalid_token",
-                             principal.error());
+    refusal = error_response(request, bhttp::status::unauthorized,
+                             token.empty() ? "unauthorized" : "invalid_token", principal.error());
     refusal->set(bhttp::field::www_authenticate, "Bearer");
     return std::nullopt;
   }
@@ -36,16 +40,17 @@ std::optional<center::Caller> caller_of(const Request& request, auth::TokenServi
 
 // A GET of a read-only view: the bearer's caller, handed to `view`, which checks the role.
 using View = asio::awaitable<center::Answer> (center::ContactCenter::*)(center::Caller);
-void add_view(Router& router, std::string path, center::ContactCenter& center, auth::TokenService& tokens,
-              View view) {
+void add_view(Router& router, std::string path, center::ContactCenter& center,
+              auth::TokenService& tokens, View view) {
   router.add_async(bhttp::verb::get, std::move(path),
-                   [&center, &tokens, view](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto caller = caller_of(request, tokens, refusal);
-    if (!caller) co_return std::move(*refusal);
-    const center::Answer answer = co_await (center.*view)(std::move(*caller));
-    co_return to_response(request, answer);
-  });
+                   [&center, &tokens, view](const Request& request,
+                                            const RequestInfo&) -> asio::awaitable<Generator> {
+                     std::optional<Response> refusal;
+                     auto caller = caller_of(request, tokens, refusal);
+                     if (!caller) co_return std::move(*refusal);
+                     const center::Answer answer = co_await (center.*view)(std::move(*caller));
+                     co_return to_response(request, answer);
+                   });
 }
 
 }  // namespace
@@ -56,78 +61,92 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
   add_view(router, "/api/agent/rooms", center, tokens, &center::ContactCenter::agent_rooms);
   add_view(router, "/api/agents", center, tokens, &center::ContactCenter::agent_list);
   add_view(router, "/api/admin/stats", center, tokens, &center::ContactCenter::stats);
-  add_view(router, "/api/agent/canned-responses", center, tokens, &center::ContactCenter::canned_responses);
+  add_view(router, "/api/agent/canned-responses", center, tokens,
+           &center::ContactCenter::canned_responses);
 
-  router.add_async(bhttp::verb::put, "/api/agent/canned-responses",
-                   [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto caller = caller_of(request, tokens, refusal);
-    if (!caller) co_return std::move(*refusal);
-    const center::Answer answer = co_await center.replace_canned_responses(std::move(*caller), request.body());
-    co_return to_response(request, answer);
-  });
+  router.add_async(
+      bhttp::verb::put, "/api/agent/canned-responses",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        const center::Answer answer =
+            co_await center.replace_canned_responses(std::move(*caller), request.body());
+        co_return to_response(request, answer);
+      });
 
-  router.add_async(bhttp::verb::post, "/api/bot/message",
-                   [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto caller = caller_of(request, tokens, refusal);
-    if (!caller) co_return std::move(*refusal);
-    const center::Answer answer = co_await center.post_bot_message(std::move(*caller), request.body());
-    co_return to_response(request, answer);
-  });
+  router.add_async(
+      bhttp::verb::post, "/api/bot/message",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        const center::Answer answer =
+            co_await center.post_bot_message(std::move(*caller), request.body());
+        co_return to_response(request, answer);
+      });
 
-  router.add_async(bhttp::verb::post, "/api/bot/webhook",
-                   [&center](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-    const center::Answer answer = co_await center.bot_webhook(
-        std::string(request["X-Aicc-Timestamp"]), std::string(request["X-Aicc-Signature"]), request.body());
-    co_return to_response(request, answer);
-  });
+  router.add_async(
+      bhttp::verb::post, "/api/bot/webhook",
+      [&center](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        const center::Answer answer =
+            co_await center.bot_webhook(std::string(request["X-Aicc-Timestamp"]),
+                                        std::string(request["X-Aicc-Signature"]), request.body());
+        co_return to_response(request, answer);
+      });
 
-  router.add_async(bhttp::verb::get, "/api/admin/audit",
-                   [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto caller = caller_of(request, tokens, refusal);
-    if (!caller) co_return std::move(*refusal);
-    std::map<std::string, std::string> query;
-    for (const char* name : {"requestId", "agentId", "from", "to", "after", "limit", "order"}) {
-      query[name] = std::string(query_param(request.target(), name));
-    }
-    const center::Answer answer = co_await center.audit(std::move(*caller), std::move(query));
-    co_return to_response(request, answer);
-  });
+  router.add_async(
+      bhttp::verb::get, "/api/admin/audit",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        std::map<std::string, std::string> query;
+        for (const char* name : {"requestId", "agentId", "from", "to", "after", "limit", "order"}) {
+          query[name] = std::string(query_param(request.target(), name));
+        }
+        const center::Answer answer = co_await center.audit(std::move(*caller), std::move(query));
+        co_return to_response(request, answer);
+      });
 
-  router.add_async(bhttp::verb::get, "/api/consult/offline",
-                   [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-    std::optional<Response> refusal;
-    auto caller = caller_of(request, tokens, refusal);
-    if (!caller) co_return std::move(*refusal);
-    const bool all = query_param(request.target(), "all") == "1";
-    const center::Answer answer = co_await center.offline_requests(std::move(*caller), all);
-    co_return to_response(request, answer);
-  });
+  router.add_async(
+      bhttp::verb::get, "/api/consult/offline",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        const bool all = query_param(request.target(), "all") == "1";
+        const center::Answer answer = co_await center.offline_requests(std::move(*caller), all);
+        co_return to_response(request, answer);
+      });
 
-  router.add_prefix_async(bhttp::verb::get, "/api/conversations/",
-                          [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-    // /api/conversations/{id}/messages
-    constexpr std::string_view kPrefix = "/api/conversations/";
-    constexpr std::string_view kSuffix = "/messages";
-    const std::string_view path = target_path(request.target());
-    std::string_view id = path.substr(kPrefix.size());
-    if (!id.ends_with(kSuffix) || id.size() == kSuffix.size() || id.size() > 128 + kSuffix.size()) {
-      co_return error_response(request, bhttp::status::not_found, "not_found", "no such API endpoint");
-    }
-    id.remove_suffix(kSuffix.size());
-    if (id.find('/') != std::string_view::npos) {
-      co_return error_response(request, bhttp::status::not_found, "not_found", "no such API endpoint");
-    }
-    std::optional<Response> refusal;
-    auto caller = caller_of(request, tokens, refusal);
-    if (!caller) co_return std::move(*refusal);
-    const center::Answer answer =
-        co_await center.history(std::move(*caller), std::string(id), std::string(query_param(request.target(), "after")),
-                                std::string(query_param(request.target(), "limit")));
-    co_return to_response(request, answer);
-  });
+  router.add_prefix_async(
+      bhttp::verb::get, "/api/conversations/",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        // /api/conversations/{id}/messages
+        constexpr std::string_view kPrefix = "/api/conversations/";
+        constexpr std::string_view kSuffix = "/messages";
+        const std::string_view path = target_path(request.target());
+        std::string_view id = path.substr(kPrefix.size());
+        if (!id.ends_with(kSuffix) || id.size() == kSuffix.size() ||
+            id.size() > 128 + kSuffix.size()) {
+          co_return error_response(request, bhttp::status::not_found, "not_found",
+                                   "no such API endpoint");
+        }
+        id.remove_suffix(kSuffix.size());
+        if (id.find('/') != std::string_view::npos) {
+          co_return error_response(request, bhttp::status::not_found, "not_found",
+                                   "no such API endpoint");
+        }
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        const center::Answer answer =
+            co_await center.history(std::move(*caller), std::string(id),
+                                    std::string(query_param(request.target(), "after")),
+                                    std::string(query_param(request.target(), "limit")));
+        co_return to_response(request, answer);
+      });
 }
 
 }  // namespace aicc::http

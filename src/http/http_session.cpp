@@ -1,5 +1,7 @@
 #include "http/http_session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -9,12 +11,11 @@
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
-#include "net/ws_session.hpp"
 #include "net/ws_frame.hpp"
+#include "net/ws_session.hpp"
 #include "net/ws_transport.hpp"
 
 namespace aicc::http {
@@ -35,9 +36,11 @@ std::string remote_of(const beast::tcp_stream& stream) {
 }
 
 // Refuses a WebSocket handshake that fails the origin or rate checks; nullopt lets it through.
-std::optional<Response> check_handshake(HttpContext& context, const Request& request, const std::string& remote) {
+std::optional<Response> check_handshake(HttpContext& context, const Request& request,
+                                        const std::string& remote) {
   const auto& ws = context.services.config.ws;
-  if (!net::origin_allowed(request[bhttp::field::origin], request[bhttp::field::host], ws.allowed_origins)) {
+  if (!net::origin_allowed(request[bhttp::field::origin], request[bhttp::field::host],
+                           ws.allowed_origins)) {
     context.services.metrics.error("origin_refused");
     return error_response(request, bhttp::status::forbidden, "origin_not_allowed",
                           "this Origin may not open WebSockets here (see ws.allowed-origins)");
@@ -71,7 +74,8 @@ std::optional<Response> check_handshake(HttpContext& context, const Request& req
 
 // Behind a trusted reverse proxy the client is the first X-Forwarded-For hop and TLS is what
 // X-Forwarded-Proto says; otherwise the TCP peer, without TLS.
-RequestInfo request_info(const HttpContext& context, const Request& request, const std::string& remote) {
+RequestInfo request_info(const HttpContext& context, const Request& request,
+                         const std::string& remote) {
   RequestInfo info{remote, false};
   if (!context.services.config.server.trust_proxy) return info;
   std::string_view forwarded = request["X-Forwarded-For"];
@@ -102,11 +106,13 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     }
     if (read_error) {
       // Malformed or oversized request: say why, then close (the stream is out of sync).
-      const bool too_large = read_error == bhttp::error::body_limit || read_error == bhttp::error::header_limit;
+      const bool too_large =
+          read_error == bhttp::error::body_limit || read_error == bhttp::error::header_limit;
       Request blank;
       blank.version(11);
-      Response response = error_response(blank, too_large ? bhttp::status::payload_too_large : bhttp::status::bad_request,
-                                         too_large ? "too_large" : "bad_request", read_error.message());
+      Response response = error_response(
+          blank, too_large ? bhttp::status::payload_too_large : bhttp::status::bad_request,
+          too_large ? "too_large" : "bad_request", read_error.message());
       response.keep_alive(false);
       co_await bhttp::async_write(stream, response, kAwait);
       break;
@@ -123,9 +129,11 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
       if (!framing) framing = context.sockjs.websocket_framing(path);
       std::optional<Response> refusal;
       if (!framing) {
-        refusal = error_response(request, bhttp::status::not_found, "not_found", "no WebSocket endpoint here");
+        refusal = error_response(request, bhttp::status::not_found, "not_found",
+                                 "no WebSocket endpoint here");
       } else {
-        refusal = check_handshake(context, request, request_info(context, request, remote).remote_address);
+        refusal = check_handshake(context, request,
+                                  request_info(context, request, remote).remote_address);
       }
       if (refusal) {
         refusal->keep_alive(false);
@@ -142,16 +150,18 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
                 : std::string{};
         const std::string answer =
             net::websocket_upgrade_response(request[bhttp::field::sec_websocket_key], subprotocol);
-        auto [write_error, written] = co_await asio::async_write(stream.socket(), asio::buffer(answer), kAwait);
+        auto [write_error, written] =
+            co_await asio::async_write(stream.socket(), asio::buffer(answer), kAwait);
         if (write_error) break;
         const auto early = buffer.cdata();
-        net::serve_websocket(context.services, stream.release_socket(), *framing, remote, std::move(ticket),
+        net::serve_websocket(context.services, stream.release_socket(), *framing, remote,
+                             std::move(ticket),
                              std::string_view(static_cast<const char*>(early.data()), early.size()),
                              context.open_connections);
         co_return;
       }
-      co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing, remote,
-                                  std::move(ticket));
+      co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing,
+                                  remote, std::move(ticket));
       co_return;
     }
 
@@ -161,7 +171,8 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     } else {
       const RequestInfo info = request_info(context, request, remote);
       auto response = co_await context.router.handle(request, info);
-      auto [write_error, written] = co_await beast::async_write(stream, std::move(response), kAwait);
+      auto [write_error, written] =
+          co_await beast::async_write(stream, std::move(response), kAwait);
       if (write_error) break;
     }
     if (!keep_alive) break;

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <atomic>
-#include <cstddef>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cstddef>
 
 #include "net/handshake_guard.hpp"
 #include "net/services.hpp"
@@ -26,6 +25,7 @@ struct HttpContext {
   std::atomic<std::size_t>* open_connections = nullptr;
 };
 
-boost::asio::awaitable<void> run_http_session(HttpContext& context, boost::asio::ip::tcp::socket socket);
+boost::asio::awaitable<void> run_http_session(HttpContext& context,
+                                              boost::asio::ip::tcp::socket socket);
 
 }  // namespace aicc::http

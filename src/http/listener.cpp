@@ -1,13 +1,13 @@
 #include "http/listener.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
 #include <stdexcept>
 
 namespace aicc::http {
@@ -29,15 +29,14 @@ std::uint16_t Listener::listen(const std::string& host, std::uint16_t port) {
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint, error);
   if (error) {
-    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + error.message());
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                             error.message());
   }
   acceptor_.listen(asio::socket_base::max_listen_connections);
   return acceptor_.local_endpoint().port();
 }
 
-void Listener::start() {
-  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
-}
+void Listener::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
 
 void Listener::stop() {
   asio::post(acceptor_.get_executor(), [this] {
@@ -49,7 +48,8 @@ void Listener::stop() {
 asio::awaitable<void> Listener::accept_loop() {
   while (acceptor_.is_open()) {
     asio::io_context& target = *contexts_[next_++ % contexts_.size()];
-    auto [error, socket] = co_await acceptor_.async_accept(target, asio::as_tuple(asio::use_awaitable));
+    auto [error, socket] =
+        co_await acceptor_.async_accept(target, asio::as_tuple(asio::use_awaitable));
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) break;
     if (error) {
       // Out of descriptors or memory: say so, and back off instead of spinning.
@@ -69,15 +69,16 @@ asio::awaitable<void> Listener::accept_loop() {
     open_.fetch_add(1, std::memory_order_relaxed);
     socket.set_option(tcp::no_delay(true));
     // One bad session never takes the acceptor down: its exception is logged here.
-    asio::co_spawn(target, run_http_session(context_, std::move(socket)), [this](std::exception_ptr failure) {
-      open_.fetch_sub(1, std::memory_order_relaxed);
-      if (!failure) return;
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& e) {
-        spdlog::error("connection failed: {}", e.what());
-      }
-    });
+    asio::co_spawn(target, run_http_session(context_, std::move(socket)),
+                   [this](std::exception_ptr failure) {
+                     open_.fetch_sub(1, std::memory_order_relaxed);
+                     if (!failure) return;
+                     try {
+                       std::rethrow_exception(failure);
+                     } catch (const std::exception& e) {
+                       spdlog::error("connection failed: {}", e.what());
+                     }
+                   });
   }
 }
 

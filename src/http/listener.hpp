@@ -1,10 +1,9 @@
 // Accepts TCP connections and spreads them over the I/O threads, one io_context each.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>

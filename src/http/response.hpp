@@ -2,9 +2,8 @@
 #pragma once
 
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/message_generator.hpp>
-
+#include <boost/beast/http/string_body.hpp>
 #include <string>
 #include <string_view>
 

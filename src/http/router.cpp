@@ -14,7 +14,8 @@ std::string_view query_param(std::string_view target, std::string_view name) {
     const std::size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -22,9 +23,9 @@ std::string_view query_param(std::string_view target, std::string_view name) {
 }
 
 void Router::add(bhttp::verb method, std::string path, Handler handler) {
-  routes_[{std::move(path), method}] = [handler = std::move(handler)](
-                                           const Request& request,
-                                           const RequestInfo&) -> asio::awaitable<bhttp::message_generator> {
+  routes_[{std::move(path), method}] =
+      [handler = std::move(handler)](
+          const Request& request, const RequestInfo&) -> asio::awaitable<bhttp::message_generator> {
     co_return handler(request);
   };
 }
@@ -37,20 +38,25 @@ void Router::add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandl
   prefix_routes_.push_back({{std::move(prefix), method}, std::move(handler)});
 }
 
-asio::awaitable<bhttp::message_generator> Router::handle(const Request& request, const RequestInfo& info) const {
+asio::awaitable<bhttp::message_generator> Router::handle(const Request& request,
+                                                         const RequestInfo& info) const {
   const std::string path(target_path(request.target()));
-  const bhttp::verb method = request.method() == bhttp::verb::head ? bhttp::verb::get : request.method();
+  const bhttp::verb method =
+      request.method() == bhttp::verb::head ? bhttp::verb::get : request.method();
   if (auto it = routes_.find(std::make_pair(path, method)); it != routes_.end()) {
     co_return co_await it->second(request, info);
   }
   for (const auto& [key, handler] : prefix_routes_) {
-    if (key.second == method && path.starts_with(key.first)) co_return co_await handler(request, info);
+    if (key.second == method && path.starts_with(key.first))
+      co_return co_await handler(request, info);
   }
   co_return handle_unrouted(request, path);
 }
 
-bhttp::message_generator Router::handle_unrouted(const Request& request, const std::string& path) const {
-  const bhttp::verb method = request.method() == bhttp::verb::head ? bhttp::verb::get : request.method();
+bhttp::message_generator Router::handle_unrouted(const Request& request,
+                                                 const std::string& path) const {
+  const bhttp::verb method =
+      request.method() == bhttp::verb::head ? bhttp::verb::get : request.method();
   std::string allowed;
   for (const auto& [key, handler] : routes_) {
     if (key.first != path) continue;
@@ -58,8 +64,9 @@ bhttp::message_generator Router::handle_unrouted(const Request& request, const s
     allowed += std::string(bhttp::to_string(key.second));
   }
   if (!allowed.empty()) {
-    Response response = error_response(request, bhttp::status::method_not_allowed, "method_not_allowed",
-                                       "this path does not accept " + std::string(request.method_string()));
+    Response response =
+        error_response(request, bhttp::status::method_not_allowed, "method_not_allowed",
+                       "this path does not accept " + std::string(request.method_string()));
     response.set(bhttp::field::allow, allowed);
     return response;
   }
@@ -67,8 +74,9 @@ bhttp::message_generator Router::handle_unrouted(const Request& request, const s
     return error_response(request, bhttp::status::not_found, "not_found", "no such API endpoint");
   }
   if (method != bhttp::verb::get) {
-    Response response = error_response(request, bhttp::status::method_not_allowed, "method_not_allowed",
-                                       "static files accept GET and HEAD only");
+    Response response =
+        error_response(request, bhttp::status::method_not_allowed, "method_not_allowed",
+                       "static files accept GET and HEAD only");
     response.set(bhttp::field::allow, "GET, HEAD");
     return response;
   }

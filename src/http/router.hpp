@@ -5,7 +5,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message_generator.hpp>
-
 #include <functional>
 #include <map>
 #include <string>
@@ -27,8 +26,8 @@ struct RequestInfo {
 class Router {
  public:
   using Handler = std::function<bhttp::message_generator(const Request&)>;
-  using AsyncHandler =
-      std::function<boost::asio::awaitable<bhttp::message_generator>(const Request&, const RequestInfo&)>;
+  using AsyncHandler = std::function<boost::asio::awaitable<bhttp::message_generator>(
+      const Request&, const RequestInfo&)>;
 
   explicit Router(StaticFiles static_files) : static_files_(std::move(static_files)) {}
 
@@ -37,7 +36,8 @@ class Router {
   // Every path that starts with `prefix` (e.g. "/api/conversations/"), after the exact routes.
   void add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandler handler);
   // `request` must outlive the returned coroutine.
-  boost::asio::awaitable<bhttp::message_generator> handle(const Request& request, const RequestInfo& info) const;
+  boost::asio::awaitable<bhttp::message_generator> handle(const Request& request,
+                                                          const RequestInfo& info) const;
 
  private:
   bhttp::message_generator handle_unrouted(const Request& request, const std::string& path) const;

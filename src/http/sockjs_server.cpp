@@ -1,5 +1,7 @@
 #include "http/sockjs_server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,7 +11,6 @@
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/router.hpp"
 #include "net/stomp_connection.hpp"
@@ -26,7 +27,8 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-constexpr std::string_view kNoCache = "no-store, no-cache, no-transform, must-revalidate, max-age=0";
+constexpr std::string_view kNoCache =
+    "no-store, no-cache, no-transform, must-revalidate, max-age=0";
 constexpr std::string_view kSockJsClientUrl = "/vendor/sockjs.min.js";
 // A client that reads nothing for this long while a response is being written is gone.
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
@@ -44,11 +46,16 @@ std::optional<Receiver> receiver_of(std::string_view transport) {
 
 net::Transport metrics_kind(Receiver receiver) {
   switch (receiver) {
-    case Receiver::kXhr: return net::Transport::kSockJsXhrPolling;
-    case Receiver::kXhrStreaming: return net::Transport::kSockJsXhrStreaming;
-    case Receiver::kEventSource: return net::Transport::kSockJsEventSource;
-    case Receiver::kHtmlFile: return net::Transport::kSockJsHtmlFile;
-    case Receiver::kJsonp: return net::Transport::kSockJsJsonp;
+    case Receiver::kXhr:
+      return net::Transport::kSockJsXhrPolling;
+    case Receiver::kXhrStreaming:
+      return net::Transport::kSockJsXhrStreaming;
+    case Receiver::kEventSource:
+      return net::Transport::kSockJsEventSource;
+    case Receiver::kHtmlFile:
+      return net::Transport::kSockJsHtmlFile;
+    case Receiver::kJsonp:
+      return net::Transport::kSockJsJsonp;
   }
   return net::Transport::kSockJsXhrPolling;
 }
@@ -57,7 +64,8 @@ net::Transport metrics_kind(Receiver receiver) {
 template <class Message>
 void add_cors(Message& response, const Request& request) {
   const std::string_view origin = request[bhttp::field::origin];
-  response.set(bhttp::field::access_control_allow_origin, origin.empty() || origin == "null" ? "*" : origin);
+  response.set(bhttp::field::access_control_allow_origin,
+               origin.empty() || origin == "null" ? "*" : origin);
   response.set(bhttp::field::access_control_allow_credentials, "true");
   const std::string_view requested = request[bhttp::field::access_control_request_headers];
   if (!requested.empty()) response.set(bhttp::field::access_control_allow_headers, requested);
@@ -76,7 +84,8 @@ void add_session_cookie(Message& response, const Request& request, bool cookie_n
   response.set(bhttp::field::set_cookie, "JSESSIONID=" + value + "; Path=/");
 }
 
-Response sockjs_response(const Request& request, bhttp::status status, std::string body, std::string_view type) {
+Response sockjs_response(const Request& request, bhttp::status status, std::string body,
+                         std::string_view type) {
   Response response = make_response(request, status, std::move(body), type);
   response.set(bhttp::field::cache_control, kNoCache);
   add_cors(response, request);
@@ -84,7 +93,8 @@ Response sockjs_response(const Request& request, bhttp::status status, std::stri
 }
 
 Response preflight(const Request& request, std::string_view methods) {
-  Response response = make_response(request, bhttp::status::no_content, "", "text/plain; charset=UTF-8");
+  Response response =
+      make_response(request, bhttp::status::no_content, "", "text/plain; charset=UTF-8");
   response.set(bhttp::field::cache_control, "public, max-age=31536000");
   response.set(bhttp::field::access_control_allow_methods, methods);
   response.set(bhttp::field::access_control_max_age, "31536000");
@@ -96,11 +106,15 @@ Response preflight(const Request& request, std::string_view methods) {
 
 // One SockJS session over the HTTP transports: the protocol state (sockjs::Session) and the STOMP
 // connection it carries. Lives on `executor`; every member is used only there.
-class SockJsSessionState : public net::ConnectionTransport, public std::enable_shared_from_this<SockJsSessionState> {
+class SockJsSessionState : public net::ConnectionTransport,
+                           public std::enable_shared_from_this<SockJsSessionState> {
  public:
   SockJsSessionState(std::string id, asio::any_io_executor executor, sockjs::SessionOptions options)
-      : id(std::move(id)), executor(std::move(executor)), protocol(options, SteadyClock::now()),
-        signal(this->executor), reaper(this->executor) {}
+      : id(std::move(id)),
+        executor(std::move(executor)),
+        protocol(options, SteadyClock::now()),
+        signal(this->executor),
+        reaper(this->executor) {}
 
   // net::ConnectionTransport: output is waiting; the receiver, if any, pulls it (pump()).
   void wake() override { signal.cancel(); }
@@ -187,7 +201,8 @@ std::optional<SessionPath> split_session_path(std::string_view rest) {
     parts[i] = rest.substr(0, slash);
     rest = i < 2 ? rest.substr(slash + 1) : std::string_view{};
   }
-  if (!sockjs::is_valid_path_component(parts[0]) || !sockjs::is_valid_path_component(parts[1])) return std::nullopt;
+  if (!sockjs::is_valid_path_component(parts[0]) || !sockjs::is_valid_path_component(parts[1]))
+    return std::nullopt;
   return SessionPath{parts[0], parts[1], parts[2]};
 }
 
@@ -218,7 +233,8 @@ std::size_t SockJsServer::session_count() const {
   return sessions_.size();
 }
 
-asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request request, std::string remote) {
+asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request request,
+                                           std::string remote) {
   const std::string path(target_path(request.target()));
   const std::string_view rest = route(path)->rest;
   const bool cookie_needed = services_.config.sockjs.cookie_needed;
@@ -230,24 +246,30 @@ asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request re
 
   if (rest.empty() || rest == "/") {
     if (request.method() != bhttp::verb::get) {
-      co_return co_await send(error_response(request, bhttp::status::method_not_allowed, "method_not_allowed", "GET only"));
+      co_return co_await send(error_response(request, bhttp::status::method_not_allowed,
+                                             "method_not_allowed", "GET only"));
     }
-    Response response = make_response(request, bhttp::status::ok, "Welcome to SockJS!\n", "text/plain; charset=UTF-8");
+    Response response = make_response(request, bhttp::status::ok, "Welcome to SockJS!\n",
+                                      "text/plain; charset=UTF-8");
     response.set(bhttp::field::cache_control, "public, max-age=31536000");
     co_return co_await send(std::move(response));
   }
   if (rest == "/info") {
-    if (request.method() == bhttp::verb::options) co_return co_await send(preflight(request, "OPTIONS, GET"));
+    if (request.method() == bhttp::verb::options)
+      co_return co_await send(preflight(request, "OPTIONS, GET"));
     if (request.method() != bhttp::verb::get) {
-      co_return co_await send(error_response(request, bhttp::status::method_not_allowed, "method_not_allowed", "GET only"));
+      co_return co_await send(error_response(request, bhttp::status::method_not_allowed,
+                                             "method_not_allowed", "GET only"));
     }
     const std::vector<std::string> origins{"*:*"};
-    Response response = sockjs_response(
-        request, bhttp::status::ok,
-        sockjs::info_json(true, cookie_needed, origins, util::random_u32()), "application/json; charset=UTF-8");
+    Response response =
+        sockjs_response(request, bhttp::status::ok,
+                        sockjs::info_json(true, cookie_needed, origins, util::random_u32()),
+                        "application/json; charset=UTF-8");
     co_return co_await send(std::move(response));
   }
-  if (rest == "/iframe.html" || (rest.starts_with("/iframe") && rest.ends_with(".html") && rest.find('/', 1) == std::string_view::npos)) {
+  if (rest == "/iframe.html" || (rest.starts_with("/iframe") && rest.ends_with(".html") &&
+                                 rest.find('/', 1) == std::string_view::npos)) {
     const std::string page = sockjs::iframe_page(kSockJsClientUrl);
     const std::string etag = sockjs::etag_for(page);
     if (request[bhttp::field::if_none_match] == etag) {
@@ -267,35 +289,44 @@ asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request re
   }
 
   const auto parts = split_session_path(rest);
-  if (!parts) co_return co_await send(error_response(request, bhttp::status::not_found, "not_found", "no such SockJS path"));
+  if (!parts)
+    co_return co_await send(
+        error_response(request, bhttp::status::not_found, "not_found", "no such SockJS path"));
   if (parts->transport == "websocket") {
     co_return co_await send(error_response(request, bhttp::status::bad_request, "bad_request",
                                            "Can \"Upgrade\" only to \"WebSocket\"."));
   }
-  if (!net::origin_allowed(request[bhttp::field::origin], request[bhttp::field::host], services_.config.ws.allowed_origins)) {
+  if (!net::origin_allowed(request[bhttp::field::origin], request[bhttp::field::host],
+                           services_.config.ws.allowed_origins)) {
     services_.metrics.error("origin_refused");
-    co_return co_await send(error_response(request, bhttp::status::forbidden, "origin_not_allowed",
-                                           "this Origin may not open SockJS sessions here (see ws.allowed-origins)"));
+    co_return co_await send(
+        error_response(request, bhttp::status::forbidden, "origin_not_allowed",
+                       "this Origin may not open SockJS sessions here (see ws.allowed-origins)"));
   }
   const bool is_send = parts->transport == "xhr_send" || parts->transport == "jsonp_send";
   const auto receiver = receiver_of(parts->transport);
   if (!is_send && !receiver) {
-    co_return co_await send(error_response(request, bhttp::status::not_found, "not_found", "unknown SockJS transport"));
+    co_return co_await send(
+        error_response(request, bhttp::status::not_found, "not_found", "unknown SockJS transport"));
   }
   if (request.method() == bhttp::verb::options &&
-      (parts->transport == "xhr" || parts->transport == "xhr_send" || parts->transport == "xhr_streaming")) {
+      (parts->transport == "xhr" || parts->transport == "xhr_send" ||
+       parts->transport == "xhr_streaming")) {
     co_return co_await send(preflight(request, "OPTIONS, POST"));
   }
   if (is_send) {
     const bool jsonp = parts->transport == "jsonp_send";
     if (request.method() != bhttp::verb::post) {
-      co_return co_await send(error_response(request, bhttp::status::method_not_allowed, "method_not_allowed", "POST only"));
+      co_return co_await send(error_response(request, bhttp::status::method_not_allowed,
+                                             "method_not_allowed", "POST only"));
     }
     co_return co_await handle_send(stream, request, parts->session, jsonp);
   }
-  const bool polling_get = *receiver == Receiver::kEventSource || *receiver == Receiver::kHtmlFile || *receiver == Receiver::kJsonp;
+  const bool polling_get = *receiver == Receiver::kEventSource ||
+                           *receiver == Receiver::kHtmlFile || *receiver == Receiver::kJsonp;
   if (request.method() != (polling_get ? bhttp::verb::get : bhttp::verb::post)) {
-    co_return co_await send(error_response(request, bhttp::status::method_not_allowed, "method_not_allowed",
+    co_return co_await send(error_response(request, bhttp::status::method_not_allowed,
+                                           "method_not_allowed",
                                            polling_get ? "GET only" : "POST only"));
   }
   co_return co_await handle_receiver(stream, request, parts->session, parts->transport, remote);
@@ -309,21 +340,26 @@ asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const
     co_return !error && keep_alive;
   };
   auto session = find(session_id);
-  if (!session) co_return co_await write(sockjs_response(request, bhttp::status::not_found, "", "text/plain; charset=UTF-8"));
+  if (!session)
+    co_return co_await write(
+        sockjs_response(request, bhttp::status::not_found, "", "text/plain; charset=UTF-8"));
 
   std::string body = request.body();
-  if (jsonp && request[bhttp::field::content_type].starts_with("application/x-www-form-urlencoded")) {
+  if (jsonp &&
+      request[bhttp::field::content_type].starts_with("application/x-www-form-urlencoded")) {
     body = sockjs::parse_form_payload(body);
   }
   const std::size_t limit = services_.config.stomp.max_frame_bytes * 4 + 4096;
   auto messages = sockjs::parse_client_messages(body, limit);
   if (!messages) {
     co_return co_await write(sockjs_response(request, bhttp::status::internal_server_error,
-                                             std::string(sockjs::describe(messages.error())), "text/plain; charset=UTF-8"));
+                                             std::string(sockjs::describe(messages.error())),
+                                             "text/plain; charset=UTF-8"));
   }
   // Hand the messages to the STOMP connection on the session's own thread, in order. The task is
   // a named variable, not a temporary of the co_await expression: GCC 12 destroys a lambda
-  // temporary with captures there twice (once as an object it never built), which corrupts the heap.
+  // temporary with captures there twice (once as an object it never built), which corrupts the
+  // heap.
   auto deliver = [session, messages = std::move(*messages)]() -> asio::awaitable<void> {
     if (session->connection) {
       for (const std::string& message : messages) session->connection->on_data(message);
@@ -331,14 +367,19 @@ asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const
     co_return;
   };
   co_await asio::co_spawn(session->executor, std::move(deliver), asio::use_awaitable);
-  if (jsonp) co_return co_await write(sockjs_response(request, bhttp::status::ok, "ok", "text/plain; charset=UTF-8"));
-  Response response = sockjs_response(request, bhttp::status::no_content, "", "text/plain; charset=UTF-8");
+  if (jsonp)
+    co_return co_await write(
+        sockjs_response(request, bhttp::status::ok, "ok", "text/plain; charset=UTF-8"));
+  Response response =
+      sockjs_response(request, bhttp::status::no_content, "", "text/plain; charset=UTF-8");
   add_session_cookie(response, request, services_.config.sockjs.cookie_needed);
   co_return co_await write(std::move(response));
 }
 
-asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, const Request& request,
-                                                    std::string_view session_id, std::string_view transport,
+asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
+                                                    const Request& request,
+                                                    std::string_view session_id,
+                                                    std::string_view transport,
                                                     const std::string& remote) {
   const Receiver receiver = *receiver_of(transport);
   const std::string callback(query_param(request.target(), "c"));
@@ -346,9 +387,10 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
   const std::string ticket(query_param(request.target(), "ticket"));
   const bool needs_callback = receiver == Receiver::kHtmlFile || receiver == Receiver::kJsonp;
   if (needs_callback && (callback.empty() || !sockjs::is_valid_callback(callback))) {
-    Response response = sockjs_response(request, bhttp::status::internal_server_error,
-                                        callback.empty() ? "\"callback\" parameter required" : "invalid \"callback\" parameter",
-                                        "text/plain; charset=UTF-8");
+    Response response = sockjs_response(
+        request, bhttp::status::internal_server_error,
+        callback.empty() ? "\"callback\" parameter required" : "invalid \"callback\" parameter",
+        "text/plain; charset=UTF-8");
     auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
     co_return !error && request.keep_alive();
   }
@@ -391,129 +433,141 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream, c
   SockJsServer* self = this;
   // The whole exchange runs on the session's thread (see the header). It is named for the GCC 12
   // reason given in handle_send().
-  auto exchange =
-      [self, session, created, receiver, callback, ticket, &stream, &request, remote, cookie_needed,
-       keep_alive_after]() -> asio::awaitable<bool> {
-        auto& state = *session;
-        if (created) {
-          state.connection = std::make_shared<net::StompConnection>(
-              self->services_, state.executor, metrics_kind(receiver), remote, ticket);
-          state.connection->start(state);
-          state.reaper_started = true;
-          // Expiry: once nobody has polled for the disconnect delay, the client is gone.
-          asio::co_spawn(
-              state.executor,
-              [self, session]() -> asio::awaitable<void> {
-                auto& s = *session;
-                while (true) {
-                  const auto now = SteadyClock::now();
-                  if (s.protocol.expired(now)) break;
-                  s.reaper.expires_at(std::max(s.protocol.next_deadline(), now + std::chrono::milliseconds(50)));
-                  co_await s.reaper.async_wait(kAwait);
-                }
-                const auto& status = s.protocol.close_status();
-                s.end_connection(status ? status->reason : std::string("SockJS session timed out"));
-                self->forget(s.id);
-              },
-              asio::detached);
-        }
+  auto exchange = [self, session, created, receiver, callback, ticket, &stream, &request, remote,
+                   cookie_needed, keep_alive_after]() -> asio::awaitable<bool> {
+    auto& state = *session;
+    if (created) {
+      state.connection = std::make_shared<net::StompConnection>(
+          self->services_, state.executor, metrics_kind(receiver), remote, ticket);
+      state.connection->start(state);
+      state.reaper_started = true;
+      // Expiry: once nobody has polled for the disconnect delay, the client is gone.
+      asio::co_spawn(
+          state.executor,
+          [self, session]() -> asio::awaitable<void> {
+            auto& s = *session;
+            while (true) {
+              const auto now = SteadyClock::now();
+              if (s.protocol.expired(now)) break;
+              s.reaper.expires_at(
+                  std::max(s.protocol.next_deadline(), now + std::chrono::milliseconds(50)));
+              co_await s.reaper.async_wait(kAwait);
+            }
+            const auto& status = s.protocol.close_status();
+            s.end_connection(status ? status->reason : std::string("SockJS session timed out"));
+            self->forget(s.id);
+          },
+          asio::detached);
+    }
 
-        const bool streaming = receiver == Receiver::kXhrStreaming || receiver == Receiver::kEventSource ||
-                               receiver == Receiver::kHtmlFile;
-        state.pump();
-        auto emit = state.protocol.attach(streaming ? sockjs::ReceiverKind::kStreaming : sockjs::ReceiverKind::kPolling,
-                                          SteadyClock::now());
-        auto wrap = [&](const std::string& frame) {
-          switch (receiver) {
-            case Receiver::kXhr:
-            case Receiver::kXhrStreaming: return sockjs::wrap_xhr(frame);
-            case Receiver::kEventSource: return sockjs::wrap_eventsource(frame);
-            case Receiver::kHtmlFile: return sockjs::wrap_htmlfile(frame);
-            case Receiver::kJsonp: return sockjs::wrap_jsonp(callback, frame);
-          }
+    const bool streaming = receiver == Receiver::kXhrStreaming ||
+                           receiver == Receiver::kEventSource || receiver == Receiver::kHtmlFile;
+    state.pump();
+    auto emit = state.protocol.attach(
+        streaming ? sockjs::ReceiverKind::kStreaming : sockjs::ReceiverKind::kPolling,
+        SteadyClock::now());
+    auto wrap = [&](const std::string& frame) {
+      switch (receiver) {
+        case Receiver::kXhr:
+        case Receiver::kXhrStreaming:
           return sockjs::wrap_xhr(frame);
-        };
-        std::string_view content_type = "application/javascript; charset=UTF-8";
-        if (receiver == Receiver::kEventSource) content_type = "text/event-stream; charset=UTF-8";
-        if (receiver == Receiver::kHtmlFile) content_type = "text/html; charset=UTF-8";
+        case Receiver::kEventSource:
+          return sockjs::wrap_eventsource(frame);
+        case Receiver::kHtmlFile:
+          return sockjs::wrap_htmlfile(frame);
+        case Receiver::kJsonp:
+          return sockjs::wrap_jsonp(callback, frame);
+      }
+      return sockjs::wrap_xhr(frame);
+    };
+    std::string_view content_type = "application/javascript; charset=UTF-8";
+    if (receiver == Receiver::kEventSource) content_type = "text/event-stream; charset=UTF-8";
+    if (receiver == Receiver::kHtmlFile) content_type = "text/html; charset=UTF-8";
 
-        if (!streaming) {
-          // Polling: one complete response with the first frame that comes.
-          while (emit.frames.empty() && !emit.end) {
-            emit = state.pull(SteadyClock::now());
-            if (!emit.frames.empty() || emit.end) break;
-            state.signal.expires_at(state.protocol.next_deadline());
-            auto [wait_error] = co_await state.signal.async_wait(kAwait);
-            emit = wait_error ? state.pull(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
-          }
-          std::string body;
-          for (const auto& frame : emit.frames) body += wrap(frame);
-          Response response = sockjs_response(request, bhttp::status::ok, std::move(body), content_type);
-          add_session_cookie(response, request, cookie_needed);
-          stream.expires_after(kWriteTimeout);
-          auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
-          if (error && !emit.end) state.protocol.receiver_gone(SteadyClock::now());
-          state.protocol.detach(SteadyClock::now());
-          if (state.protocol.close_status() && emit.end) {
-            // The close frame reached the client (or it never will): the STOMP connection is over.
-            if (state.connection && state.connection->should_close()) state.end_connection("closed by the server");
-          }
-          co_return !error && keep_alive_after;
-        }
-
-        // Streaming: chunked response, prelude, then frames as they come.
-        bhttp::response<bhttp::empty_body> head{bhttp::status::ok, request.version()};
-        head.set(bhttp::field::server, "aicc-chat");
-        head.set(bhttp::field::content_type, content_type);
-        head.set(bhttp::field::cache_control, kNoCache);
-        add_cors(head, request);
-        add_session_cookie(head, request, cookie_needed);
-        head.chunked(true);
-        head.keep_alive(keep_alive_after);
-        bhttp::response_serializer<bhttp::empty_body> serializer{head};
-        stream.expires_after(kWriteTimeout);
-        auto [head_error, head_n] = co_await bhttp::async_write_header(stream, serializer, kAwait);
-        std::string prelude;
-        if (receiver == Receiver::kXhrStreaming) prelude = sockjs::xhr_streaming_prelude();
-        if (receiver == Receiver::kEventSource) prelude = sockjs::eventsource_prelude();
-        if (receiver == Receiver::kHtmlFile) prelude = sockjs::htmlfile_prelude(callback);
-        beast::error_code error = head_error;
-        if (!error) {
-          std::tie(error, std::ignore) = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(prelude)), kAwait);
-        }
-        while (!error) {
-          if (!emit.frames.empty()) {
-            std::string chunk;
-            for (const auto& frame : emit.frames) chunk += wrap(frame);
-            stream.expires_after(kWriteTimeout);
-            std::tie(error, std::ignore) = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(chunk)), kAwait);
-            if (error) break;
-          }
-          if (emit.end) break;
-          // Output queued while a chunk was being written: wake() found no wait to cancel then.
-          emit = state.pull(SteadyClock::now());
-          if (!emit.frames.empty() || emit.end) continue;
-          // A client that stops reading is cut by the write timeout, not while idle here.
-          stream.expires_never();
-          state.signal.expires_at(state.protocol.next_deadline());
-          auto [wait_error] = co_await state.signal.async_wait(kAwait);
-          emit = wait_error ? state.pull(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
-        }
-        if (error) {
-          if (!emit.end) state.protocol.receiver_gone(SteadyClock::now());
-          state.protocol.detach(SteadyClock::now());
-          state.reaper.cancel();
-          co_return false;
-        }
-        stream.expires_after(kWriteTimeout);
-        std::tie(error, std::ignore) = co_await asio::async_write(stream, bhttp::make_chunk_last(), kAwait);
-        state.protocol.detach(SteadyClock::now());
-        if (state.protocol.close_status() && state.connection && state.connection->should_close()) {
+    if (!streaming) {
+      // Polling: one complete response with the first frame that comes.
+      while (emit.frames.empty() && !emit.end) {
+        emit = state.pull(SteadyClock::now());
+        if (!emit.frames.empty() || emit.end) break;
+        state.signal.expires_at(state.protocol.next_deadline());
+        auto [wait_error] = co_await state.signal.async_wait(kAwait);
+        emit = wait_error ? state.pull(SteadyClock::now())
+                          : state.protocol.on_timer(SteadyClock::now());
+      }
+      std::string body;
+      for (const auto& frame : emit.frames) body += wrap(frame);
+      Response response =
+          sockjs_response(request, bhttp::status::ok, std::move(body), content_type);
+      add_session_cookie(response, request, cookie_needed);
+      stream.expires_after(kWriteTimeout);
+      auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+      if (error && !emit.end) state.protocol.receiver_gone(SteadyClock::now());
+      state.protocol.detach(SteadyClock::now());
+      if (state.protocol.close_status() && emit.end) {
+        // The close frame reached the client (or it never will): the STOMP connection is over.
+        if (state.connection && state.connection->should_close())
           state.end_connection("closed by the server");
-        }
-        state.reaper.cancel();
-        co_return !error && keep_alive_after;
-      };
+      }
+      co_return !error && keep_alive_after;
+    }
+
+    // Streaming: chunked response, prelude, then frames as they come.
+    bhttp::response<bhttp::empty_body> head{bhttp::status::ok, request.version()};
+    head.set(bhttp::field::server, "aicc-chat");
+    head.set(bhttp::field::content_type, content_type);
+    head.set(bhttp::field::cache_control, kNoCache);
+    add_cors(head, request);
+    add_session_cookie(head, request, cookie_needed);
+    head.chunked(true);
+    head.keep_alive(keep_alive_after);
+    bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    stream.expires_after(kWriteTimeout);
+    auto [head_error, head_n] = co_await bhttp::async_write_header(stream, serializer, kAwait);
+    std::string prelude;
+    if (receiver == Receiver::kXhrStreaming) prelude = sockjs::xhr_streaming_prelude();
+    if (receiver == Receiver::kEventSource) prelude = sockjs::eventsource_prelude();
+    if (receiver == Receiver::kHtmlFile) prelude = sockjs::htmlfile_prelude(callback);
+    beast::error_code error = head_error;
+    if (!error) {
+      std::tie(error, std::ignore) =
+          co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(prelude)), kAwait);
+    }
+    while (!error) {
+      if (!emit.frames.empty()) {
+        std::string chunk;
+        for (const auto& frame : emit.frames) chunk += wrap(frame);
+        stream.expires_after(kWriteTimeout);
+        std::tie(error, std::ignore) =
+            co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(chunk)), kAwait);
+        if (error) break;
+      }
+      if (emit.end) break;
+      // Output queued while a chunk was being written: wake() found no wait to cancel then.
+      emit = state.pull(SteadyClock::now());
+      if (!emit.frames.empty() || emit.end) continue;
+      // A client that stops reading is cut by the write timeout, not while idle here.
+      stream.expires_never();
+      state.signal.expires_at(state.protocol.next_deadline());
+      auto [wait_error] = co_await state.signal.async_wait(kAwait);
+      emit =
+          wait_error ? state.pull(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
+    }
+    if (error) {
+      if (!emit.end) state.protocol.receiver_gone(SteadyClock::now());
+      state.protocol.detach(SteadyClock::now());
+      state.reaper.cancel();
+      co_return false;
+    }
+    stream.expires_after(kWriteTimeout);
+    std::tie(error, std::ignore) =
+        co_await asio::async_write(stream, bhttp::make_chunk_last(), kAwait);
+    state.protocol.detach(SteadyClock::now());
+    if (state.protocol.close_status() && state.connection && state.connection->should_close()) {
+      state.end_connection("closed by the server");
+    }
+    state.reaper.cancel();
+    co_return !error && keep_alive_after;
+  };
   co_return co_await asio::co_spawn(session->executor, std::move(exchange), asio::use_awaitable);
 }
 

@@ -11,7 +11,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -31,7 +30,8 @@ class SockJsSessionState;
 
 class SockJsServer {
  public:
-  SockJsServer(net::Services& services, net::HandshakeRateLimiter& limiter, std::vector<std::string> prefixes);
+  SockJsServer(net::Services& services, net::HandshakeRateLimiter& limiter,
+               std::vector<std::string> prefixes);
   ~SockJsServer();
 
   // Is `path` under one of the SockJS prefixes?
@@ -41,7 +41,8 @@ class SockJsServer {
   std::optional<net::WsFraming> websocket_framing(std::string_view path) const;
 
   // Serves one HTTP request; returns whether the HTTP connection may serve another.
-  boost::asio::awaitable<bool> handle(boost::beast::tcp_stream& stream, Request request, std::string remote);
+  boost::asio::awaitable<bool> handle(boost::beast::tcp_stream& stream, Request request,
+                                      std::string remote);
 
   std::size_t session_count() const;
 
@@ -51,8 +52,9 @@ class SockJsServer {
   };
   std::optional<Route> route(std::string_view path) const;
 
-  boost::asio::awaitable<bool> handle_receiver(boost::beast::tcp_stream& stream, const Request& request,
-                                               std::string_view session_id, std::string_view transport,
+  boost::asio::awaitable<bool> handle_receiver(boost::beast::tcp_stream& stream,
+                                               const Request& request, std::string_view session_id,
+                                               std::string_view transport,
                                                const std::string& remote);
   boost::asio::awaitable<bool> handle_send(boost::beast::tcp_stream& stream, const Request& request,
                                            std::string_view session_id, bool jsonp);

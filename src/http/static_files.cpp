@@ -1,11 +1,10 @@
 #include "http/static_files.hpp"
 
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/file_body.hpp>
-
 #include <sys/stat.h>
 
 #include <array>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <cstdio>
 #include <ctime>
 
@@ -29,9 +28,11 @@ std::string http_date(std::time_t t) {
 
 }  // namespace
 
-std::optional<std::string> resolve_static_path(std::string_view root, std::string_view target_path) {
+std::optional<std::string> resolve_static_path(std::string_view root,
+                                               std::string_view target_path) {
   constexpr std::size_t kMaxPath = 1024;
-  if (target_path.empty() || target_path.front() != '/' || target_path.size() > kMaxPath) return std::nullopt;
+  if (target_path.empty() || target_path.front() != '/' || target_path.size() > kMaxPath)
+    return std::nullopt;
   std::string decoded;
   for (std::size_t i = 0; i < target_path.size(); ++i) {
     char c = target_path[i];
@@ -111,7 +112,8 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   const auto file = resolve_static_path(root_, path);
-  if (!file) return error_response(request, bhttp::status::bad_request, "bad_path", "malformed path");
+  if (!file)
+    return error_response(request, bhttp::status::bad_request, "bad_path", "malformed path");
 
   std::string file_path = std::move(*file);
   struct stat info {};
@@ -141,10 +143,12 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
     response.set(bhttp::field::last_modified, http_date(info.st_mtime));
     response.set(bhttp::field::cache_control, is_page ? "no-cache" : "public, max-age=3600");
     if (is_page) {
-      response.set("Content-Security-Policy",
-                   std::string("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "connect-src 'self' ws: wss:; frame-ancestors ") +
-                       std::string(frame_ancestors));
+      response.set(
+          "Content-Security-Policy",
+          std::string(
+              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self' ws: wss:; frame-ancestors ") +
+              std::string(frame_ancestors));
       response.set("Referrer-Policy", "same-origin");
     }
     response.keep_alive(request.keep_alive());
@@ -166,7 +170,8 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
   body.open(file_path.c_str(), boost::beast::file_mode::scan, error);
   if (error) return error_response(request, bhttp::status::not_found, "not_found", "no such file");
   const auto size = body.size();
-  bhttp::response<bhttp::file_body> response{std::piecewise_construct, std::make_tuple(std::move(body)),
+  bhttp::response<bhttp::file_body> response{std::piecewise_construct,
+                                             std::make_tuple(std::move(body)),
                                              std::make_tuple(bhttp::status::ok, request.version())};
   set_headers(response);
   response.content_length(size);

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <boost/beast/http/message_generator.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,8 +23,8 @@ std::string_view mime_type(std::string_view path);
 // A page other sites may show in an <iframe> (the customer widget): its CSP `frame-ancestors`
 // names the origins allowed to embed it, where every other page says 'self' only.
 struct EmbeddablePage {
-  std::string file;                  // path under the root, e.g. "/widget.html"
-  std::string frame_ancestors;       // CSP source list, e.g. "'self' https://shop.example.com"
+  std::string file;             // path under the root, e.g. "/widget.html"
+  std::string frame_ancestors;  // CSP source list, e.g. "'self' https://shop.example.com"
 };
 
 class StaticFiles {

@@ -8,7 +8,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <cstddef>
 #include <optional>
 #include <type_traits>
@@ -38,14 +37,16 @@ class BlockingPool {
         work();
         co_return;
       };
-      co_await boost::asio::co_spawn(pool_.get_executor(), std::move(task), boost::asio::use_awaitable);
+      co_await boost::asio::co_spawn(pool_.get_executor(), std::move(task),
+                                     boost::asio::use_awaitable);
     } else {
       // co_spawn needs a default-constructible result; optional makes any type one.
-      auto task = [work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<std::optional<Result>> {
+      auto task = [work = std::forward<Work>(
+                       work)]() mutable -> boost::asio::awaitable<std::optional<Result>> {
         co_return std::optional<Result>(work());
       };
-      auto result =
-          co_await boost::asio::co_spawn(pool_.get_executor(), std::move(task), boost::asio::use_awaitable);
+      auto result = co_await boost::asio::co_spawn(pool_.get_executor(), std::move(task),
+                                                   boost::asio::use_awaitable);
       co_return std::move(*result);
     }
   }

@@ -8,7 +8,8 @@ namespace {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -26,13 +27,15 @@ std::string_view origin_hostname(std::string_view origin) {
 
 }  // namespace
 
-bool origin_allowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed) {
+bool origin_allowed(std::string_view origin, std::string_view host,
+                    const std::vector<std::string>& allowed) {
   if (origin.empty()) return true;
   const std::string normalized = lower(origin);
   if (allowed.empty()) {
     const bool web_scheme = normalized.starts_with("http://") || normalized.starts_with("https://");
     if (!web_scheme) return false;
-    const std::string_view authority = std::string_view(normalized).substr(normalized.find("://") + 3);
+    const std::string_view authority =
+        std::string_view(normalized).substr(normalized.find("://") + 3);
     if (!host.empty() && authority == lower(host)) return true;
     const std::string_view hostname = origin_hostname(normalized);
     return hostname == "localhost" || hostname == "127.0.0.1" || hostname == "[::1]";

@@ -15,9 +15,12 @@ namespace aicc::net {
 
 // Is a handshake with this Origin header allowed? `host` is the request's Host header.
 // - No Origin (not a browser): allowed; browsers always send one on cross-origin WebSockets.
-// - `allowed` empty: the same origin as Host, or any http(s) origin on localhost / 127.0.0.1 / [::1].
-// - `allowed` has "*": any origin. Otherwise the origin must equal one entry ("https://shop.example").
-bool origin_allowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed);
+// - `allowed` empty: the same origin as Host, or any http(s) origin on localhost / 127.0.0.1 /
+// [::1].
+// - `allowed` has "*": any origin. Otherwise the origin must equal one entry
+// ("https://shop.example").
+bool origin_allowed(std::string_view origin, std::string_view host,
+                    const std::vector<std::string>& allowed);
 
 // Token bucket per client address: `rate` handshakes per second, bursts up to `burst`.
 class HandshakeRateLimiter {

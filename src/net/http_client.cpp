@@ -9,7 +9,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-
 #include <charconv>
 
 namespace aicc::net {
@@ -61,7 +60,8 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
     const std::string_view digits = authority.substr(1);
     unsigned port = 0;
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (error != std::errc{} || end != digits.data() + digits.size() || port == 0 || port > 65535) return std::nullopt;
+    if (error != std::errc{} || end != digits.data() + digits.size() || port == 0 || port > 65535)
+      return std::nullopt;
     out.port = static_cast<std::uint16_t>(port);
   }
   for (char c : out.target) {
@@ -71,10 +71,11 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
   return out;
 }
 
-asio::awaitable<HttpResult> HttpClient::post_json(std::string url, std::string body,
-                                                  std::vector<std::pair<std::string, std::string>> headers) {
+asio::awaitable<HttpResult> HttpClient::post_json(
+    std::string url, std::string body, std::vector<std::pair<std::string, std::string>> headers) {
   const auto parsed = parse_http_url(url);
-  if (!parsed) co_return failure(HttpResult::Failure::kBadUrl, "not an http:// URL: " + url.substr(0, 200));
+  if (!parsed)
+    co_return failure(HttpResult::Failure::kBadUrl, "not an http:// URL: " + url.substr(0, 200));
   if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= options_.max_in_flight) {
     in_flight_.fetch_sub(1, std::memory_order_relaxed);
     co_return failure(HttpResult::Failure::kBusy, "too many calls in flight");
@@ -88,14 +89,16 @@ asio::awaitable<HttpResult> HttpClient::post_json(std::string url, std::string b
   stream.expires_after(options_.timeout);
   auto [resolve_error, endpoints] =
       co_await resolver.async_resolve(parsed->host, std::to_string(parsed->port), kAwait);
-  if (resolve_error) co_return failure(HttpResult::Failure::kConnect, "cannot resolve " + parsed->host + ": " + resolve_error.message());
+  if (resolve_error)
+    co_return failure(HttpResult::Failure::kConnect,
+                      "cannot resolve " + parsed->host + ": " + resolve_error.message());
 
   auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kAwait);
   if (connect_error) {
     const bool timed_out = connect_error == beast::error::timeout;
     co_return failure(timed_out ? HttpResult::Failure::kTimeout : HttpResult::Failure::kConnect,
-                      "cannot connect to " + parsed->host + ":" + std::to_string(parsed->port) + ": " +
-                          connect_error.message());
+                      "cannot connect to " + parsed->host + ":" + std::to_string(parsed->port) +
+                          ": " + connect_error.message());
   }
 
   http::request<http::string_body> request{http::verb::post, parsed->target, 11};
@@ -109,7 +112,8 @@ asio::awaitable<HttpResult> HttpClient::post_json(std::string url, std::string b
   request.prepare_payload();
   auto [write_error, written] = co_await http::async_write(stream, request, kAwait);
   if (write_error) {
-    co_return failure(write_error == beast::error::timeout ? HttpResult::Failure::kTimeout : HttpResult::Failure::kProtocol,
+    co_return failure(write_error == beast::error::timeout ? HttpResult::Failure::kTimeout
+                                                           : HttpResult::Failure::kProtocol,
                       "sending the request failed: " + write_error.message());
   }
 
@@ -120,12 +124,15 @@ asio::awaitable<HttpResult> HttpClient::post_json(std::string url, std::string b
   auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kAwait);
   beast::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  if (read_error == beast::error::timeout) co_return failure(HttpResult::Failure::kTimeout, "no answer in time");
+  if (read_error == beast::error::timeout)
+    co_return failure(HttpResult::Failure::kTimeout, "no answer in time");
   if (read_error == http::error::body_limit) {
     co_return failure(HttpResult::Failure::kTooLarge,
                       "answer over " + std::to_string(options_.max_response_bytes) + " bytes");
   }
-  if (read_error) co_return failure(HttpResult::Failure::kProtocol, "reading the answer failed: " + read_error.message());
+  if (read_error)
+    co_return failure(HttpResult::Failure::kProtocol,
+                      "reading the answer failed: " + read_error.message());
 
   HttpResult result;
   result.status = parser.get().result_int();

@@ -7,10 +7,9 @@
 // in a sidecar or proxy if it is not).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -23,9 +22,9 @@
 namespace aicc::net {
 
 struct HttpClientOptions {
-  std::chrono::milliseconds timeout{5000};    // the whole call: resolve, connect, write, read
-  std::size_t max_in_flight = 256;            // calls at once; more fail at once with kBusy
-  std::size_t max_response_bytes = 64 * 1024; // larger answers are a failure
+  std::chrono::milliseconds timeout{5000};     // the whole call: resolve, connect, write, read
+  std::size_t max_in_flight = 256;             // calls at once; more fail at once with kBusy
+  std::size_t max_response_bytes = 64 * 1024;  // larger answers are a failure
 };
 
 // An absolute http:// URL split into its parts.
@@ -39,9 +38,9 @@ std::optional<HttpUrl> parse_http_url(std::string_view url);
 struct HttpResult {
   enum class Failure { kNone, kBadUrl, kBusy, kTimeout, kConnect, kProtocol, kTooLarge };
   Failure failure = Failure::kNone;
-  unsigned status = 0;   // HTTP status when failure == kNone
+  unsigned status = 0;  // HTTP status when failure == kNone
   std::string body;
-  std::string error;     // operator-readable reason when failure != kNone
+  std::string error;  // operator-readable reason when failure != kNone
 
   bool ok() const { return failure == Failure::kNone && status >= 200 && status < 300; }
 };
@@ -52,8 +51,9 @@ class HttpClient {
 
   // POSTs `body` as application/json to `url` with the extra `headers`. Never throws for network
   // trouble: it is reported in the result.
-  boost::asio::awaitable<HttpResult> post_json(std::string url, std::string body,
-                                               std::vector<std::pair<std::string, std::string>> headers = {});
+  boost::asio::awaitable<HttpResult> post_json(
+      std::string url, std::string body,
+      std::vector<std::pair<std::string, std::string>> headers = {});
 
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 

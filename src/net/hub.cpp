@@ -1,8 +1,7 @@
 #include "net/hub.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <chrono>
 
 #include "broker/destination.hpp"
@@ -68,7 +67,8 @@ void Hub::publish_to_users(std::string_view destination, const std::vector<std::
     std::lock_guard lock(mutex_);
     std::unordered_set<const StompConnection*> wanted;
     for (const std::string& user_id : user_ids) {
-      if (auto it = by_user_.find(user_id); it != by_user_.end()) wanted.insert(it->second.begin(), it->second.end());
+      if (auto it = by_user_.find(user_id); it != by_user_.end())
+        wanted.insert(it->second.begin(), it->second.end());
     }
     if (wanted.empty()) return;
     registry_.for_each(key, [&](const Registry::Entry& entry) {
@@ -86,7 +86,8 @@ void Hub::send_to_user(std::string_view user_id, std::string_view destination,
   deliver_to_all(broker::user_key(user_id, destination), message);
 }
 
-void Hub::deliver_to_all(const std::string& key, const std::shared_ptr<const stomp::Message>& message) {
+void Hub::deliver_to_all(const std::string& key,
+                         const std::shared_ptr<const stomp::Message>& message) {
   std::vector<Registry::Entry> targets;
   {
     std::lock_guard lock(mutex_);
@@ -96,7 +97,8 @@ void Hub::deliver_to_all(const std::string& key, const std::shared_ptr<const sto
   post_deliveries(targets, message);
 }
 
-void Hub::deliver_to_one(const std::string& key, const std::shared_ptr<const stomp::Message>& message) {
+void Hub::deliver_to_one(const std::string& key,
+                         const std::shared_ptr<const stomp::Message>& message) {
   std::optional<Registry::Entry> target;
   {
     std::lock_guard lock(mutex_);
@@ -119,8 +121,9 @@ void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
                           const std::shared_ptr<const stomp::Message>& message) {
   if (targets.empty()) return;
   const void* first_context = targets.front().handle->context_key();
-  if (std::all_of(targets.begin(), targets.end(),
-                  [first_context](const auto& t) { return t.handle->context_key() == first_context; })) {
+  if (std::all_of(targets.begin(), targets.end(), [first_context](const auto& t) {
+        return t.handle->context_key() == first_context;
+      })) {
     // All on one I/O thread (always so with one thread): one task, no sorting, no copy.
     auto executor = targets.front().handle->executor();
     boost::asio::post(executor, [group = std::move(targets), message]() {
@@ -136,7 +139,8 @@ void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
   std::size_t begin = 0;
   while (begin < targets.size()) {
     std::size_t end = begin + 1;
-    while (end < targets.size() && targets[end].handle->context_key() == targets[begin].handle->context_key()) {
+    while (end < targets.size() &&
+           targets[end].handle->context_key() == targets[begin].handle->context_key()) {
       ++end;
     }
     std::vector<Registry::Entry> group(std::make_move_iterator(targets.begin() + begin),

@@ -66,7 +66,8 @@ class Hub final : public broker::Publisher {
                  const ConnectionPtr& connection);
   // Told when an agent's first connection is bound and when their last one closes (presence).
   // Called outside the hub's lock, on whichever thread made the change. Set before serving.
-  void set_agent_presence_listener(std::function<void(const std::string& agent_id, bool connected)> listener);
+  void set_agent_presence_listener(
+      std::function<void(const std::string& agent_id, bool connected)> listener);
   // Ends the live STOMP sessions of a user with ERROR `reason`: those of one login (a logout on one
   // device leaves the user's other devices alone), or all of them when `login_id` is empty.
   std::size_t close_user_sessions(const std::string& user_id, const std::string& reason,

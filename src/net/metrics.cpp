@@ -9,14 +9,22 @@ namespace aicc::net {
 
 std::string_view to_string(Transport transport) {
   switch (transport) {
-    case Transport::kWebSocket: return "websocket";
-    case Transport::kSockJsWebSocket: return "sockjs_websocket";
-    case Transport::kSockJsXhrStreaming: return "sockjs_xhr_streaming";
-    case Transport::kSockJsXhrPolling: return "sockjs_xhr_polling";
-    case Transport::kSockJsEventSource: return "sockjs_eventsource";
-    case Transport::kSockJsHtmlFile: return "sockjs_htmlfile";
-    case Transport::kSockJsJsonp: return "sockjs_jsonp";
-    case Transport::kTcp: return "tcp";
+    case Transport::kWebSocket:
+      return "websocket";
+    case Transport::kSockJsWebSocket:
+      return "sockjs_websocket";
+    case Transport::kSockJsXhrStreaming:
+      return "sockjs_xhr_streaming";
+    case Transport::kSockJsXhrPolling:
+      return "sockjs_xhr_polling";
+    case Transport::kSockJsEventSource:
+      return "sockjs_eventsource";
+    case Transport::kSockJsHtmlFile:
+      return "sockjs_htmlfile";
+    case Transport::kSockJsJsonp:
+      return "sockjs_jsonp";
+    case Transport::kTcp:
+      return "tcp";
   }
   return "unknown";
 }
@@ -55,13 +63,15 @@ std::string Metrics::render() const {
   }
   out << "# HELP aicc_connections_opened_total STOMP connections opened since start.\n"
          "# TYPE aicc_connections_opened_total counter\n"
-      << "aicc_connections_opened_total " << connections_total_.load(std::memory_order_relaxed) << '\n';
+      << "aicc_connections_opened_total " << connections_total_.load(std::memory_order_relaxed)
+      << '\n';
   auto frames = [&](std::string_view name, std::string_view help, const auto& counters) {
     out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n";
     for (std::size_t i = 0; i < kCommandCount; ++i) {
       const auto value = counters[i].load(std::memory_order_relaxed);
       if (value == 0) continue;
-      out << name << "{command=\"" << stomp::to_string(stomp::Command(i)) << "\"} " << value << '\n';
+      out << name << "{command=\"" << stomp::to_string(stomp::Command(i)) << "\"} " << value
+          << '\n';
     }
   };
   frames("aicc_frames_in_total", "STOMP frames received, by command.", frames_in_);
@@ -81,7 +91,8 @@ std::string Metrics::render() const {
   out << "# HELP aicc_errors_total Errors by kind.\n# TYPE aicc_errors_total counter\n";
   {
     std::lock_guard lock(errors_mutex_);
-    for (const auto& [kind, count] : errors_) out << "aicc_errors_total{kind=\"" << kind << "\"} " << count << '\n';
+    for (const auto& [kind, count] : errors_)
+      out << "aicc_errors_total{kind=\"" << kind << "\"} " << count << '\n';
   }
   out << "# HELP aicc_process_resident_memory_bytes Resident memory of the server process.\n"
          "# TYPE aicc_process_resident_memory_bytes gauge\n"

@@ -16,7 +16,16 @@
 
 namespace aicc::net {
 
-enum class Transport : std::uint8_t { kWebSocket, kSockJsWebSocket, kSockJsXhrStreaming, kSockJsXhrPolling, kSockJsEventSource, kSockJsHtmlFile, kSockJsJsonp, kTcp };
+enum class Transport : std::uint8_t {
+  kWebSocket,
+  kSockJsWebSocket,
+  kSockJsXhrStreaming,
+  kSockJsXhrPolling,
+  kSockJsEventSource,
+  kSockJsHtmlFile,
+  kSockJsJsonp,
+  kTcp
+};
 inline constexpr std::size_t kTransportCount = 8;
 std::string_view to_string(Transport transport);
 
@@ -24,10 +33,19 @@ class Metrics {
  public:
   static constexpr std::size_t kCommandCount = 15;
 
-  void connection_opened(Transport t) { connections_[index(t)].fetch_add(1, std::memory_order_relaxed); connections_total_.fetch_add(1, std::memory_order_relaxed); }
-  void connection_closed(Transport t) { connections_[index(t)].fetch_sub(1, std::memory_order_relaxed); }
-  void frame_in(stomp::Command c) { frames_in_[std::size_t(c)].fetch_add(1, std::memory_order_relaxed); }
-  void frame_out(stomp::Command c) { frames_out_[std::size_t(c)].fetch_add(1, std::memory_order_relaxed); }
+  void connection_opened(Transport t) {
+    connections_[index(t)].fetch_add(1, std::memory_order_relaxed);
+    connections_total_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void connection_closed(Transport t) {
+    connections_[index(t)].fetch_sub(1, std::memory_order_relaxed);
+  }
+  void frame_in(stomp::Command c) {
+    frames_in_[std::size_t(c)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void frame_out(stomp::Command c) {
+    frames_out_[std::size_t(c)].fetch_add(1, std::memory_order_relaxed);
+  }
   void delivered(std::uint64_t n = 1) { delivered_.fetch_add(n, std::memory_order_relaxed); }
   void bytes_in(std::uint64_t n) { bytes_in_.fetch_add(n, std::memory_order_relaxed); }
   void bytes_out(std::uint64_t n) { bytes_out_.fetch_add(n, std::memory_order_relaxed); }

@@ -48,7 +48,8 @@ class OutboundQueue {
   void grow() {
     const std::size_t capacity = capacity_ == 0 ? 4 : capacity_ * 2;
     auto slots = std::make_unique<stomp::Outbound[]>(capacity);
-    for (std::size_t i = 0; i < size_; ++i) slots[i] = std::move(slots_[(head_ + i) & (capacity_ - 1)]);
+    for (std::size_t i = 0; i < size_; ++i)
+      slots[i] = std::move(slots_[(head_ + i) & (capacity_ - 1)]);
     slots_ = std::move(slots);
     capacity_ = capacity;
     head_ = 0;

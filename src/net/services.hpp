@@ -2,19 +2,18 @@
 // Built once in app/ and outliving every connection.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "auth/token_service.hpp"
 #include "broker/app_router.hpp"
 #include "config/config.hpp"
 #include "net/metrics.hpp"
-
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <vector>
-
 #include "stomp/message.hpp"
-#include <string>
-#include <string_view>
 
 namespace aicc::net {
 
@@ -27,11 +26,13 @@ struct Services {
   auth::TokenService& tokens;
   const broker::AppRouter& app;
   // Extra checks on SUBSCRIBE (rooms: participants only): empty allows, else the refusal.
-  std::function<std::string(const std::string& user_id, std::string_view destination)> subscription_guard = {};
+  std::function<std::string(const std::string& user_id, std::string_view destination)>
+      subscription_guard = {};
   // SUBSCRIBE with since-seq:N to a sequenced stream (rooms): reads what came after N and hands it
   // to `done` (on any thread), oldest first; nullptr when there is no such stream to replay.
   using ReplayDone = std::function<void(std::vector<std::shared_ptr<const stomp::Message>>)>;
-  std::function<bool(std::string_view destination, std::uint64_t since, ReplayDone done)> replay = {};
+  std::function<bool(std::string_view destination, std::uint64_t since, ReplayDone done)> replay =
+      {};
 };
 
 }  // namespace aicc::net

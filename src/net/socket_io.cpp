@@ -15,15 +15,16 @@ bool would_block(const error_code& error) {
 }
 
 std::string describe_socket_error(const error_code& error) {
-  if (error == asio::error::eof || error == asio::error::connection_reset || error == asio::error::broken_pipe) {
+  if (error == asio::error::eof || error == asio::error::connection_reset ||
+      error == asio::error::broken_pipe) {
     return "peer dropped the connection";
   }
   if (error == asio::error::operation_aborted) return "closed by the server";
   return error.message();
 }
 
-bool write_now(asio::ip::tcp::socket& socket, const std::vector<asio::const_buffer>& buffers, std::string& kept,
-               error_code& error) {
+bool write_now(asio::ip::tcp::socket& socket, const std::vector<asio::const_buffer>& buffers,
+               std::string& kept, error_code& error) {
   std::size_t written = socket.write_some(buffers, error);
   if (error && !would_block(error)) return false;
   if (error) written = 0;

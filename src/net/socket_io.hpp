@@ -3,10 +3,9 @@
 // socket error reads in the logs.
 #pragma once
 
+#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -36,12 +35,14 @@ std::string describe_socket_error(const boost::system::error_code& error);
 
 // Writes `buffers` without blocking and appends what the socket did not take to `kept`. False on
 // a real error (in `error`); a full socket is not one.
-bool write_now(boost::asio::ip::tcp::socket& socket, const std::vector<boost::asio::const_buffer>& buffers,
-               std::string& kept, boost::system::error_code& error);
+bool write_now(boost::asio::ip::tcp::socket& socket,
+               const std::vector<boost::asio::const_buffer>& buffers, std::string& kept,
+               boost::system::error_code& error);
 
 enum class KeptWrite { kDone, kWaiting, kFailed };
 // Writes what `kept` holds without blocking and drops what went out; once all is out, its memory
 // is given back (kDone). kWaiting: the socket is full; kFailed: `error` says why.
-KeptWrite write_kept(boost::asio::ip::tcp::socket& socket, std::string& kept, boost::system::error_code& error);
+KeptWrite write_kept(boost::asio::ip::tcp::socket& socket, std::string& kept,
+                     boost::system::error_code& error);
 
 }  // namespace aicc::net

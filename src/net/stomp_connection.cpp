@@ -1,20 +1,20 @@
 #include "net/stomp_connection.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <utility>
-#include <chrono>
 
 #include "auth/destination_policy.hpp"
 #include "broker/destination.hpp"
@@ -82,7 +82,8 @@ void StompConnection::start(ConnectionTransport& transport) {
   transport_ = &transport;
   services_.hub.attach(shared_from_this());
   services_.metrics.connection_opened(kind_);
-  spdlog::info("connection opened id={} transport={} remote={}", id_, to_string(kind_), remote_address_);
+  spdlog::info("connection opened id={} transport={} remote={}", id_, to_string(kind_),
+               remote_address_);
   schedule_timer();
 }
 
@@ -97,8 +98,9 @@ void StompConnection::on_data(std::string_view bytes) {
 
 void StompConnection::deliver_async(std::string subscription_id,
                                     std::shared_ptr<const stomp::Message> message) {
-  asio::post(executor_, [self = shared_from_this(), subscription_id = std::move(subscription_id),
-                         message = std::move(message)] { self->deliver(subscription_id, message); });
+  asio::post(executor_,
+             [self = shared_from_this(), subscription_id = std::move(subscription_id),
+              message = std::move(message)] { self->deliver(subscription_id, message); });
 }
 
 void StompConnection::deliver(const std::string& subscription_id,
@@ -107,7 +109,8 @@ void StompConnection::deliver(const std::string& subscription_id,
 }
 
 void StompConnection::deliver(const std::string& subscription_id,
-                              const std::shared_ptr<const stomp::Message>& message, SteadyClock::time_point now) {
+                              const std::shared_ptr<const stomp::Message>& message,
+                              SteadyClock::time_point now) {
   if (transport_closed_) return;
   if (!replays_.empty()) {
     if (auto it = replays_.find(subscription_id); it != replays_.end()) {
@@ -128,7 +131,8 @@ std::size_t StompConnection::take_output(std::vector<stomp::Outbound>& into, std
                                          std::size_t max_items) {
   std::size_t taken = 0;
   std::size_t items = 0;
-  while (!outbound_.empty() && (taken == 0 || (taken + outbound_.front().size() <= max_bytes && items < max_items))) {
+  while (!outbound_.empty() &&
+         (taken == 0 || (taken + outbound_.front().size() <= max_bytes && items < max_items))) {
     ++items;
     taken += outbound_.front().size();
     into.push_back(std::move(outbound_.front()));
@@ -150,12 +154,14 @@ void StompConnection::on_transport_closed(std::string_view reason) {
   services_.hub.detach(this);
   services_.metrics.connection_closed(kind_);
   const auto lifetime = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - opened_at_);
-  spdlog::info("connection closed id={} transport={} remote={} user={} reason=\"{}\" duration_ms={}", id_,
-               to_string(kind_), remote_address_, engine_.identity().user_id,
-               close_requested_ ? close_reason_ : std::string(reason), lifetime.count());
+  spdlog::info(
+      "connection closed id={} transport={} remote={} user={} reason=\"{}\" duration_ms={}", id_,
+      to_string(kind_), remote_address_, engine_.identity().user_id,
+      close_requested_ ? close_reason_ : std::string(reason), lifetime.count());
 }
 
-util::Result<stomp::Identity, std::string> StompConnection::authenticate(const stomp::Frame& connect) {
+util::Result<stomp::Identity, std::string> StompConnection::authenticate(
+    const stomp::Frame& connect) {
   // First match wins: Authorization header, passcode header, then the handshake URL's ticket.
   std::string_view token;
   const std::string* authorization = connect.find("Authorization");
@@ -187,11 +193,11 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(const s
     services_.metrics.error("auth");
     return util::unexpected(std::string("missing credentials"));
   }
-  services_.hub.bind_user(principal->user_id, principal->login_id, principal->role == auth::Role::kAgent,
-                          shared_from_this());
+  services_.hub.bind_user(principal->user_id, principal->login_id,
+                          principal->role == auth::Role::kAgent, shared_from_this());
   set_credential_deadline(principal->expires_at);
-  return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)), principal->name,
-                         principal->expires_at};
+  return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)),
+                         principal->name, principal->expires_at};
 }
 
 std::string StompConnection::check_credential() const {
@@ -216,9 +222,11 @@ std::string StompConnection::refresh_credential(const stomp::Frame& frame) {
                               "body must be a JSON object with a string \"accessToken\"", frame);
     return {};
   }
-  auto verified = services_.tokens.verify_access(std::string_view(token->data(), token->size()), unix_now());
+  auto verified =
+      services_.tokens.verify_access(std::string_view(token->data(), token->size()), unix_now());
   if (!verified) {
-    broker::send_domain_error(services_.hub, identity.user_id, "invalid_token", verified.error(), frame);
+    broker::send_domain_error(services_.hub, identity.user_id, "invalid_token", verified.error(),
+                              frame);
     return {};
   }
   if (verified->user_id != identity.user_id) {
@@ -226,7 +234,8 @@ std::string StompConnection::refresh_credential(const stomp::Frame& frame) {
                               "the token belongs to another user", frame);
     return {};
   }
-  engine_.replace_identity(stomp::Identity{verified->user_id, std::string(auth::to_string(verified->role)),
+  engine_.replace_identity(stomp::Identity{verified->user_id,
+                                           std::string(auth::to_string(verified->role)),
                                            verified->name, verified->expires_at});
   set_credential_deadline(verified->expires_at);
   schedule_timer();
@@ -254,7 +263,8 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
     return "forbidden destination: role " + engine_.identity().role + " may not subscribe here";
   }
   if (services_.subscription_guard) {
-    if (std::string refusal = services_.subscription_guard(engine_.identity().user_id, destination); !refusal.empty()) {
+    if (std::string refusal = services_.subscription_guard(engine_.identity().user_id, destination);
+        !refusal.empty()) {
       services_.metrics.error("forbidden_destination");
       return "forbidden destination: " + refusal;
     }
@@ -262,8 +272,10 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
   std::optional<std::uint64_t> since;
   if (const std::string* header = frame.find("since-seq")) {
     std::uint64_t value = 0;
-    const auto [end, error] = std::from_chars(header->data(), header->data() + header->size(), value);
-    if (error != std::errc{} || end != header->data() + header->size()) return "invalid since-seq header";
+    const auto [end, error] =
+        std::from_chars(header->data(), header->data() + header->size(), value);
+    if (error != std::errc{} || end != header->data() + header->size())
+      return "invalid since-seq header";
     since = value;
   }
   // Registered before the replay is read, so nothing published in between can be missed; what
@@ -274,7 +286,8 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
     // Checked again once registered: a room handed to another agent between the first check and
     // the registration is refused here, or its owner's removal (which follows the change of
     // members) has already taken this registration away.
-    if (std::string refusal = services_.subscription_guard(engine_.identity().user_id, destination); !refusal.empty()) {
+    if (std::string refusal = services_.subscription_guard(engine_.identity().user_id, destination);
+        !refusal.empty()) {
       services_.hub.unsubscribe(registry_key(destination), shared_from_this(), id);
       services_.metrics.error("forbidden_destination");
       return "forbidden destination: " + refusal;
@@ -282,7 +295,8 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
   }
   if (since && services_.replay) {
     replays_[id] = Replay{*since, {}};
-    auto done = [weak = weak_from_this(), id](std::vector<std::shared_ptr<const stomp::Message>> replayed) {
+    auto done = [weak = weak_from_this(),
+                 id](std::vector<std::shared_ptr<const stomp::Message>> replayed) {
       auto self = weak.lock();
       if (!self) return;
       asio::post(self->executor_, [self, id, replayed = std::move(replayed)]() mutable {
@@ -338,8 +352,8 @@ std::string StompConnection::send(const stomp::Frame& frame) {
     services_.metrics.error("unknown_destination");
     return "unknown destination";
   }
-  return (*handler)(broker::AppMessage{engine_.identity(), id_, destination, frame.get("content-type"),
-                                       frame.body, frame});
+  return (*handler)(broker::AppMessage{engine_.identity(), id_, destination,
+                                       frame.get("content-type"), frame.body, frame});
 }
 
 void StompConnection::returned(const std::string& destination,
@@ -355,7 +369,8 @@ void StompConnection::received(stomp::Command command) { services_.metrics.frame
 
 void StompConnection::write(stomp::Outbound out) {
   if (transport_closed_ || (slow_ && !bypass_limit_)) return;
-  if (!bypass_limit_ && outbound_bytes_ + out.size() > services_.config.stomp.outbound_queue_bytes) {
+  if (!bypass_limit_ &&
+      outbound_bytes_ + out.size() > services_.config.stomp.outbound_queue_bytes) {
     // The client reads slower than it is sent to. What is queued will never be read in time; it
     // is dropped with the connection, and the client is told why.
     slow_ = true;
@@ -384,7 +399,8 @@ void StompConnection::count_frame_out(const stomp::Outbound& out) {
   }
   const std::size_t eol = head.find('\n');
   if (eol == 0 || eol == std::string_view::npos) return;  // a heart-beat
-  if (auto command = stomp::parse_command(head.substr(0, eol))) services_.metrics.frame_out(*command);
+  if (auto command = stomp::parse_command(head.substr(0, eol)))
+    services_.metrics.frame_out(*command);
 }
 
 void StompConnection::close(std::string_view reason) {
@@ -419,7 +435,8 @@ void StompConnection::on_timer() {
     credential_deadline_ = SteadyClock::time_point::max();
     services_.metrics.error("auth");
     engine_.fail("authentication failed: token expired",
-                 "refresh the access token and reconnect, or send a new one on /app/auth.refresh before it expires");
+                 "refresh the access token and reconnect, or send a new one on /app/auth.refresh "
+                 "before it expires");
   } else {
     engine_.on_tick(now);
   }

@@ -12,7 +12,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -71,9 +70,11 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   void shutdown_async(std::string reason);
 
   // On the executor.
-  void deliver(const std::string& subscription_id, const std::shared_ptr<const stomp::Message>& message);
+  void deliver(const std::string& subscription_id,
+               const std::shared_ptr<const stomp::Message>& message);
   // The same, with the time read once for a whole batch of deliveries.
-  void deliver(const std::string& subscription_id, const std::shared_ptr<const stomp::Message>& message,
+  void deliver(const std::string& subscription_id,
+               const std::shared_ptr<const stomp::Message>& message,
                std::chrono::steady_clock::time_point now);
 
   const boost::asio::any_io_executor& executor() const { return executor_; }
@@ -89,7 +90,8 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
                         const stomp::Frame& frame) override;
   void unsubscribe(const std::string& id, const std::string& destination) override;
   std::string send(const stomp::Frame& frame) override;
-  void returned(const std::string& destination, std::shared_ptr<const stomp::Message> message) override;
+  void returned(const std::string& destination,
+                std::shared_ptr<const stomp::Message> message) override;
   void received(stomp::Command command) override;
   void write(stomp::Outbound out) override;
   void close(std::string_view reason) override;
@@ -104,7 +106,8 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   // /app/auth.refresh: a fresh access token of the same user replaces the session's.
   std::string refresh_credential(const stomp::Frame& frame);
   // A since-seq replay came back: deliver it, then what arrived live meanwhile, without repeats.
-  void finish_replay(const std::string& subscription_id, std::vector<std::shared_ptr<const stomp::Message>> replayed);
+  void finish_replay(const std::string& subscription_id,
+                     std::vector<std::shared_ptr<const stomp::Message>> replayed);
   void count_frame_out(const stomp::Outbound& out);
 
   Services& services_;
@@ -127,12 +130,14 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   std::unordered_map<std::string, Replay> replays_;
 
   OutboundQueue outbound_;
-  std::size_t outbound_bytes_ = 0;      // sum of outbound_ sizes
-  bool slow_ = false;                   // the queue overflowed; closing as a slow consumer
-  bool bypass_limit_ = false;           // writing the final ERROR of a slow consumer
+  std::size_t outbound_bytes_ = 0;  // sum of outbound_ sizes
+  bool slow_ = false;               // the queue overflowed; closing as a slow consumer
+  bool bypass_limit_ = false;       // writing the final ERROR of a slow consumer
   bool close_requested_ = false;
-  std::chrono::steady_clock::time_point close_deadline_ = std::chrono::steady_clock::time_point::max();
-  std::chrono::steady_clock::time_point credential_deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point close_deadline_ =
+      std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point credential_deadline_ =
+      std::chrono::steady_clock::time_point::max();
   std::string close_reason_;
   bool transport_closed_ = false;
 };

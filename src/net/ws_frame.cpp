@@ -56,7 +56,8 @@ std::size_t WsReader::parse(char* data, std::size_t size, WsSink& sink) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(data + pos);
     const std::size_t available = size - pos;
     const bool fin = (bytes[0] & 0x80) != 0;
-    if ((bytes[0] & 0x70) != 0) return fail(kCloseProtocolError, "reserved bits set without an extension"), kStop;
+    if ((bytes[0] & 0x70) != 0)
+      return fail(kCloseProtocolError, "reserved bits set without an extension"), kStop;
     const auto opcode = static_cast<WsOpcode>(bytes[0] & 0x0F);
     const bool masked = (bytes[1] & 0x80) != 0;
     std::uint64_t length = bytes[1] & 0x7F;
@@ -65,14 +66,16 @@ std::size_t WsReader::parse(char* data, std::size_t size, WsSink& sink) {
       if (available < 4) break;
       length = (std::uint64_t{bytes[2]} << 8) | bytes[3];
       header = 4;
-      if (length < 126) return fail(kCloseProtocolError, "frame length not in its shortest form"), kStop;
+      if (length < 126)
+        return fail(kCloseProtocolError, "frame length not in its shortest form"), kStop;
     } else if (length == 127) {
       if (available < 10) break;
       length = 0;
       for (int i = 2; i < 10; ++i) length = (length << 8) | bytes[i];
       header = 10;
       if ((length >> 63) != 0) return fail(kCloseProtocolError, "frame length over 2^63"), kStop;
-      if (length < 65536) return fail(kCloseProtocolError, "frame length not in its shortest form"), kStop;
+      if (length < 65536)
+        return fail(kCloseProtocolError, "frame length not in its shortest form"), kStop;
     }
     if (!masked) return fail(kCloseProtocolError, "client frames must be masked"), kStop;
     switch (opcode) {
@@ -113,25 +116,29 @@ bool WsReader::frame(WsOpcode opcode, bool fin, char* payload, std::size_t lengt
   switch (opcode) {
     case WsOpcode::kText:
     case WsOpcode::kBinary: {
-      if (message_opcode_ != 0) return fail(kCloseProtocolError, "a new message began inside a fragmented one");
+      if (message_opcode_ != 0)
+        return fail(kCloseProtocolError, "a new message began inside a fragmented one");
       const bool text = opcode == WsOpcode::kText;
       if (!fin) {
         message_opcode_ = static_cast<std::uint8_t>(opcode);
         message_.assign(bytes);
         return true;
       }
-      if (text && !util::is_valid_utf8(bytes)) return fail(kCloseInvalidPayload, "text message is not valid UTF-8");
+      if (text && !util::is_valid_utf8(bytes))
+        return fail(kCloseInvalidPayload, "text message is not valid UTF-8");
       return stop(sink.on_message(bytes, text));
     }
     case WsOpcode::kContinuation: {
-      if (message_opcode_ == 0) return fail(kCloseProtocolError, "continuation frame without a message");
+      if (message_opcode_ == 0)
+        return fail(kCloseProtocolError, "continuation frame without a message");
       message_.append(bytes);
       if (!fin) return true;
       std::string whole;
       whole.swap(message_);
       const bool text = message_opcode_ == static_cast<std::uint8_t>(WsOpcode::kText);
       message_opcode_ = 0;
-      if (text && !util::is_valid_utf8(whole)) return fail(kCloseInvalidPayload, "text message is not valid UTF-8");
+      if (text && !util::is_valid_utf8(whole))
+        return fail(kCloseInvalidPayload, "text message is not valid UTF-8");
       return stop(sink.on_message(whole, text));
     }
     case WsOpcode::kClose: {
@@ -143,7 +150,8 @@ bool WsReader::frame(WsOpcode opcode, bool fin, char* payload, std::size_t lengt
                                           static_cast<unsigned char>(payload[1]));
         if (!valid_close_code(code)) return fail(kCloseProtocolError, "invalid close code");
         reason = bytes.substr(2);
-        if (!util::is_valid_utf8(reason)) return fail(kCloseInvalidPayload, "close reason is not valid UTF-8");
+        if (!util::is_valid_utf8(reason))
+          return fail(kCloseInvalidPayload, "close reason is not valid UTF-8");
       }
       sink.on_close(code, reason);
       return stop(false);  // nothing after a close frame is read
@@ -170,7 +178,8 @@ std::size_t write_frame_header(char* out, WsOpcode opcode, std::uint64_t payload
     return 4;
   }
   bytes[1] = 127;
-  for (int i = 0; i < 8; ++i) bytes[2 + i] = static_cast<unsigned char>(payload_length >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    bytes[2 + i] = static_cast<unsigned char>(payload_length >> (56 - 8 * i));
   return 10;
 }
 
@@ -198,7 +207,8 @@ std::string websocket_accept_key(std::string_view client_key) {
   // base64 of 16 bytes: 22 characters of the alphabet, then "==".
   if (client_key.size() != 24 || !client_key.ends_with("==")) return {};
   for (char c : client_key.substr(0, 22)) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '+' || c == '/';
     if (!ok) return {};
   }
   static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -206,7 +216,8 @@ std::string websocket_accept_key(std::string_view client_key) {
   input.append(kGuid);
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  return util::base64_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  return util::base64_encode(
+      std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 }  // namespace aicc::net

@@ -67,12 +67,12 @@ class WsReader {
   bool fail(std::uint16_t code, std::string_view why);
 
   std::size_t max_message_;
-  std::string pending_;           // an incomplete frame
-  std::string message_;           // fragments of an incomplete message
+  std::string pending_;              // an incomplete frame
+  std::string message_;              // fragments of an incomplete message
   std::uint8_t message_opcode_ = 0;  // kText or kBinary while a fragmented message is open
   std::uint16_t error_code_ = 0;
-  std::string_view error_;        // static text
-  bool stopped_ = false;          // a close frame came, or a sink said stop
+  std::string_view error_;  // static text
+  bool stopped_ = false;    // a close frame came, or a sink said stop
 };
 
 // Writes the header of an unmasked server frame with FIN set into `out` (at least 10 bytes);

@@ -1,5 +1,7 @@
 #include "net/ws_session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,8 +9,6 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <spdlog/spdlog.h>
-
 #include <memory>
 #include <vector>
 
@@ -37,7 +37,7 @@ struct WsState : ConnectionTransport {
   void abort() override { beast::get_lowest_layer(ws).close(); }
 
   websocket::stream<beast::tcp_stream> ws;
-  asio::steady_timer wakeup;   // the writer waits on it; wake() cancels the wait
+  asio::steady_timer wakeup;  // the writer waits on it; wake() cancels the wait
   WsFraming framing;
   std::shared_ptr<StompConnection> connection;
   bool reader_done = false;
@@ -46,7 +46,8 @@ struct WsState : ConnectionTransport {
 
 // Drains the connection's output onto the WebSocket, until the connection closes or the socket
 // fails. In SockJS framing it also sends the "h" heartbeat when nothing else was sent for a while.
-asio::awaitable<void> write_loop(std::shared_ptr<WsState> state, std::chrono::milliseconds sockjs_heartbeat) {
+asio::awaitable<void> write_loop(std::shared_ptr<WsState> state,
+                                 std::chrono::milliseconds sockjs_heartbeat) {
   auto& connection = *state->connection;
   std::vector<stomp::Outbound> items;
   std::vector<asio::const_buffer> buffers;
@@ -107,7 +108,8 @@ asio::awaitable<void> write_loop(std::shared_ptr<WsState> state, std::chrono::mi
 
 std::string describe_close(const beast::error_code& error) {
   if (error == websocket::error::closed) return "peer closed the WebSocket";
-  if (error == asio::error::eof || error == asio::error::connection_reset) return "peer dropped the connection";
+  if (error == asio::error::eof || error == asio::error::connection_reset)
+    return "peer dropped the connection";
   if (error == asio::error::operation_aborted) return "closed by the server";
   if (error == beast::error::timeout) return "idle timeout";
   return error.message();
@@ -124,7 +126,10 @@ std::string choose_stomp_subprotocol(std::string_view offered) {
     offered = comma == std::string_view::npos ? std::string_view{} : offered.substr(comma + 1);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    const int rank = item == "v12.stomp" ? 3 : item == "v11.stomp" ? 2 : item == "v10.stomp" ? 1 : 0;
+    const int rank = item == "v12.stomp"   ? 3
+                     : item == "v11.stomp" ? 2
+                     : item == "v10.stomp" ? 1
+                                           : 0;
     if (rank > best_rank) {
       best_rank = rank;
       best = std::string(item);
@@ -142,7 +147,8 @@ asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream
   beast::get_lowest_layer(ws).expires_never();  // the WebSocket's own timeouts take over
 
   // Peers that vanish without a FIN are found by WebSocket pings when STOMP heart-beats are off.
-  websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  websocket::stream_base::timeout timeouts =
+      websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.handshake_timeout = std::chrono::seconds(10);
   timeouts.idle_timeout = std::chrono::seconds(60);
   timeouts.keep_alive_pings = true;
@@ -156,20 +162,25 @@ asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream
   ws.auto_fragment(false);
 
   const std::string subprotocol =
-      framing == WsFraming::kRawStomp ? choose_stomp_subprotocol(request[http::field::sec_websocket_protocol]) : std::string{};
-  ws.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& response) {
-    response.set(http::field::server, "aicc-chat");
-    if (!subprotocol.empty()) response.set(http::field::sec_websocket_protocol, subprotocol);
-  }));
+      framing == WsFraming::kRawStomp
+          ? choose_stomp_subprotocol(request[http::field::sec_websocket_protocol])
+          : std::string{};
+  ws.set_option(
+      websocket::stream_base::decorator([subprotocol](websocket::response_type& response) {
+        response.set(http::field::server, "aicc-chat");
+        if (!subprotocol.empty()) response.set(http::field::sec_websocket_protocol, subprotocol);
+      }));
 
   auto [accept_error] = co_await ws.async_accept(request, kAwait);
   if (accept_error) {
-    spdlog::debug("websocket handshake failed remote={} error={}", remote_address, accept_error.message());
+    spdlog::debug("websocket handshake failed remote={} error={}", remote_address,
+                  accept_error.message());
     co_return;
   }
   ws.text(true);
 
-  const Transport kind = framing == WsFraming::kRawStomp ? Transport::kWebSocket : Transport::kSockJsWebSocket;
+  const Transport kind =
+      framing == WsFraming::kRawStomp ? Transport::kWebSocket : Transport::kSockJsWebSocket;
   auto executor = co_await asio::this_coro::executor;
   state->connection = std::make_shared<StompConnection>(services, executor, kind, remote_address,
                                                         std::move(handshake_ticket));

@@ -11,7 +11,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <string>
 
 #include "net/metrics.hpp"
@@ -21,10 +20,10 @@ namespace aicc::net {
 
 enum class WsFraming { kRawStomp, kSockJs };
 
-boost::asio::awaitable<void> run_websocket(Services& services, boost::beast::tcp_stream stream,
-                                           boost::beast::http::request<boost::beast::http::string_body> request,
-                                           WsFraming framing, std::string remote_address,
-                                           std::string handshake_ticket = {});
+boost::asio::awaitable<void> run_websocket(
+    Services& services, boost::beast::tcp_stream stream,
+    boost::beast::http::request<boost::beast::http::string_body> request, WsFraming framing,
+    std::string remote_address, std::string handshake_ticket = {});
 
 // The subprotocol to answer for a Sec-WebSocket-Protocol offer ("v10.stomp, v12.stomp" gives
 // "v12.stomp"); empty when none is one of ours.

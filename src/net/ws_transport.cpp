@@ -1,10 +1,10 @@
 #include "net/ws_transport.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -25,7 +25,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int kReadsPerWakeup = 4;
 // While more than this waits for the socket, the peer is not read from: what it sends may add to
 // the wait (a pong per ping, unbounded for a peer that sends pings and reads nothing), so TCP
-// flow control slows it down instead. Room for the rest of one batch (kMaxWriteBytes) and then some.
+// flow control slows it down instead. Room for the rest of one batch (kMaxWriteBytes) and then
+// some.
 constexpr std::size_t kMaxUnsentBytes = 2 * kMaxWriteBytes;
 // A peer silent this long gets a ping; silent for another interval, it is dropped (a peer that
 // vanished without a FIN, when STOMP heart-beats are off).
@@ -37,7 +38,8 @@ class WsTransport final : public ConnectionTransport,
                           public WsSink,
                           public std::enable_shared_from_this<WsTransport> {
  public:
-  WsTransport(Services& services, tcp::socket socket, WsFraming framing, std::atomic<std::size_t>* open_count)
+  WsTransport(Services& services, tcp::socket socket, WsFraming framing,
+              std::atomic<std::size_t>* open_count)
       : services_(services),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
@@ -54,7 +56,8 @@ class WsTransport final : public ConnectionTransport,
     boost::system::error_code ignored;
     socket_.non_blocking(true, ignored);
     socket_.set_option(tcp::no_delay(true), ignored);
-    const Transport kind = framing_ == WsFraming::kRawStomp ? Transport::kWebSocket : Transport::kSockJsWebSocket;
+    const Transport kind =
+        framing_ == WsFraming::kRawStomp ? Transport::kWebSocket : Transport::kSockJsWebSocket;
     connection_ = std::make_shared<StompConnection>(services_, socket_.get_executor(), kind,
                                                     std::move(remote_address), std::move(ticket));
     connection_->start(*this);
@@ -87,7 +90,8 @@ class WsTransport final : public ConnectionTransport,
     if (framing_ == WsFraming::kRawStomp) {
       connection_->on_data(payload);
     } else if (!payload.empty()) {  // SockJS: empty messages are skipped
-      auto messages = sockjs::parse_client_messages(payload, services_.config.stomp.max_frame_bytes * 4 + 4096);
+      auto messages =
+          sockjs::parse_client_messages(payload, services_.config.stomp.max_frame_bytes * 4 + 4096);
       if (!messages) {
         // Broken SockJS framing is a transport fault: there is no STOMP frame to answer.
         connection_->on_transport_closed(std::string("invalid SockJS message: ") +
@@ -124,9 +128,9 @@ class WsTransport final : public ConnectionTransport,
       reads_paused_ = true;  // write_pending() reads again once out_ is written
       return;
     }
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code error) {
-      self->on_readable(error);
-    });
+    socket_.async_wait(
+        tcp::socket::wait_read,
+        [self = shared_from_this()](boost::system::error_code error) { self->on_readable(error); });
   }
 
   void on_readable(boost::system::error_code error) {
@@ -159,7 +163,8 @@ class WsTransport final : public ConnectionTransport,
         close_sent_ = true;
       }
     } else {
-      connection_->on_transport_closed(close_reason_.empty() ? "peer closed the WebSocket" : close_reason_);
+      connection_->on_transport_closed(close_reason_.empty() ? "peer closed the WebSocket"
+                                                             : close_reason_);
     }
     flush();  // writes the close frame, then closes the socket
     if (closed_) return;
@@ -239,11 +244,13 @@ class WsTransport final : public ConnectionTransport,
       s.frame.clear();
       sockjs::append_message_frame(s.frame, s.messages);
       payload = s.frame.size();
-      s.buffers.push_back(asio::buffer(header, write_frame_header(header, WsOpcode::kText, payload)));
+      s.buffers.push_back(
+          asio::buffer(header, write_frame_header(header, WsOpcode::kText, payload)));
       s.buffers.push_back(asio::buffer(s.frame));
     } else {
       for (const auto& item : s.items) payload += item.size();
-      s.buffers.push_back(asio::buffer(header, write_frame_header(header, WsOpcode::kText, payload)));
+      s.buffers.push_back(
+          asio::buffer(header, write_frame_header(header, WsOpcode::kText, payload)));
       for (const auto& item : s.items) {
         s.buffers.push_back(asio::buffer(item.head().data(), item.head().size()));
         if (item.shared()) s.buffers.push_back(asio::buffer(*item.shared()));
@@ -266,21 +273,24 @@ class WsTransport final : public ConnectionTransport,
 
   void arm_write() {
     write_waiting_ = true;
-    socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](boost::system::error_code error) {
-      self->write_waiting_ = false;
-      if (error) return self->finish(describe_socket_error(error));
-      self->flush();
-    });
+    socket_.async_wait(tcp::socket::wait_write,
+                       [self = shared_from_this()](boost::system::error_code error) {
+                         self->write_waiting_ = false;
+                         if (error) return self->finish(describe_socket_error(error));
+                         self->flush();
+                       });
   }
 
   void schedule_tick() {
     if (closed_) return;
     auto interval = std::chrono::duration_cast<Clock::duration>(kPingInterval);
     if (framing_ == WsFraming::kSockJs) {
-      interval = std::min(interval, std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::milliseconds(services_.config.sockjs.heartbeat_ms)));
+      interval =
+          std::min(interval, std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::milliseconds(services_.config.sockjs.heartbeat_ms)));
     }
-    if (close_sent_) interval = std::min(interval, std::chrono::duration_cast<Clock::duration>(kCloseTimeout));
+    if (close_sent_)
+      interval = std::min(interval, std::chrono::duration_cast<Clock::duration>(kCloseTimeout));
     timer_.expires_after(interval);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
       if (!error) self->on_tick();
@@ -289,7 +299,8 @@ class WsTransport final : public ConnectionTransport,
 
   void on_tick() {
     if (closed_) return;
-    if (close_sent_ && Clock::now() >= close_deadline_) return finish(close_reason_.empty() ? "closed by the server" : close_reason_);
+    if (close_sent_ && Clock::now() >= close_deadline_)
+      return finish(close_reason_.empty() ? "closed by the server" : close_reason_);
     if (!received_ && !close_sent_) {
       if (ping_sent_) return finish("idle timeout");
       out_.append(control_frame(WsOpcode::kPing, {}));
@@ -298,7 +309,8 @@ class WsTransport final : public ConnectionTransport,
       ping_sent_ = false;
     }
     received_ = false;
-    if (framing_ == WsFraming::kSockJs && !wrote_ && !close_sent_) queue_text(sockjs::heartbeat_frame());
+    if (framing_ == WsFraming::kSockJs && !wrote_ && !close_sent_)
+      queue_text(sockjs::heartbeat_frame());
     wrote_ = false;
     wake();
     schedule_tick();
@@ -320,7 +332,7 @@ class WsTransport final : public ConnectionTransport,
   WsReader reader_;
   std::shared_ptr<StompConnection> connection_;
   std::atomic<std::size_t>* open_count_;
-  std::string out_;           // bytes the socket has not taken yet; empty when idle
+  std::string out_;  // bytes the socket has not taken yet; empty when idle
   std::string close_reason_;
   Clock::time_point close_deadline_ = Clock::time_point::max();
   WsFraming framing_;
@@ -329,17 +341,17 @@ class WsTransport final : public ConnectionTransport,
   bool close_sent_ = false;
   bool peer_closed_ = false;  // its close frame came, or it broke the protocol: read no more
   bool closed_ = false;
-  bool received_ = false;     // something was read since the last tick
-  bool wrote_ = false;        // something was written since the last tick
+  bool received_ = false;  // something was read since the last tick
+  bool wrote_ = false;     // something was written since the last tick
   bool ping_sent_ = false;
   bool reads_paused_ = false;  // out_ is over kMaxUnsentBytes: no read is armed until it is written
 };
 
 }  // namespace
 
-void serve_websocket(Services& services, tcp::socket socket, WsFraming framing, std::string remote_address,
-                     std::string handshake_ticket, std::string_view early_bytes,
-                     std::atomic<std::size_t>* open_count) {
+void serve_websocket(Services& services, tcp::socket socket, WsFraming framing,
+                     std::string remote_address, std::string handshake_ticket,
+                     std::string_view early_bytes, std::atomic<std::size_t>* open_count) {
   auto transport = std::make_shared<WsTransport>(services, std::move(socket), framing, open_count);
   transport->start(std::move(remote_address), std::move(handshake_ticket), early_bytes);
 }
@@ -354,7 +366,8 @@ std::string websocket_upgrade_response(std::string_view client_key, std::string_
       "Server: aicc-chat\r\n"
       "Sec-WebSocket-Accept: ";
   response.append(accept).append("\r\n");
-  if (!subprotocol.empty()) response.append("Sec-WebSocket-Protocol: ").append(subprotocol).append("\r\n");
+  if (!subprotocol.empty())
+    response.append("Sec-WebSocket-Protocol: ").append(subprotocol).append("\r\n");
   response.append("\r\n");
   return response;
 }

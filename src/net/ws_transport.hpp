@@ -7,9 +7,8 @@
 // Both framings of ws_session.hpp are served: raw STOMP and SockJS-over-WebSocket.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
-
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -23,8 +22,8 @@ namespace aicc::net {
 // read by the HTTP layer. `open_count` (may be null) is incremented here and decremented when the
 // WebSocket ends, so it keeps counting towards server.max-connections.
 void serve_websocket(Services& services, boost::asio::ip::tcp::socket socket, WsFraming framing,
-                     std::string remote_address, std::string handshake_ticket, std::string_view early_bytes,
-                     std::atomic<std::size_t>* open_count = nullptr);
+                     std::string remote_address, std::string handshake_ticket,
+                     std::string_view early_bytes, std::atomic<std::size_t>* open_count = nullptr);
 
 // The 101 answer to a valid upgrade request, or empty when `client_key` is not a valid
 // Sec-WebSocket-Key. `subprotocol` may be empty.

@@ -5,7 +5,8 @@
 namespace aicc::stomp {
 namespace {
 
-void append_header(std::string& out, std::string_view name, std::string_view value, Version version) {
+void append_header(std::string& out, std::string_view name, std::string_view value,
+                   Version version) {
   append_escaped(out, name, version);
   out.push_back(':');
   append_escaped(out, value, version);

@@ -59,14 +59,17 @@ class Outbound {
   void set_shared(std::shared_ptr<const std::string> shared) { shared_ = std::move(shared); }
   // Empty again, without touching the inline bytes.
   void reset() {
-    if (heap_head_.capacity() > 15) std::string().swap(heap_head_);
-    else heap_head_.clear();
+    if (heap_head_.capacity() > 15)
+      std::string().swap(heap_head_);
+    else
+      heap_head_.clear();
     shared_.reset();
     inline_size_ = 0;
   }
 
   std::string_view head() const {
-    return heap_head_.empty() ? std::string_view(inline_, inline_size_) : std::string_view(heap_head_);
+    return heap_head_.empty() ? std::string_view(inline_, inline_size_)
+                              : std::string_view(heap_head_);
   }
   const std::shared_ptr<const std::string>& shared() const { return shared_; }
   std::size_t size() const { return head().size() + (shared_ ? shared_->size() : 0); }

@@ -29,7 +29,8 @@ std::string random_hex(std::size_t count) {
 
 std::uint32_t random_u32() {
   const std::string bytes = random_bytes(4);
-  return (std::uint32_t(std::uint8_t(bytes[0])) << 24) | (std::uint32_t(std::uint8_t(bytes[1])) << 16) |
+  return (std::uint32_t(std::uint8_t(bytes[0])) << 24) |
+         (std::uint32_t(std::uint8_t(bytes[1])) << 16) |
          (std::uint32_t(std::uint8_t(bytes[2])) << 8) | std::uint32_t(std::uint8_t(bytes[3]));
 }
 

@@ -12,7 +12,8 @@ TEST(DestinationPolicy, CustomersCannotSeeTheConsultQueue) {
 }
 
 TEST(DestinationPolicy, CustomersCannotActAsAgents) {
-  for (const char* destination : {"/app/agent.login", "/app/agent.accept", "/app/agent.status", "/app/room.transfer"}) {
+  for (const char* destination :
+       {"/app/agent.login", "/app/agent.accept", "/app/agent.status", "/app/room.transfer"}) {
     EXPECT_FALSE(may_send(Role::kCustomer, destination)) << destination;
     EXPECT_TRUE(may_send(Role::kAgent, destination)) << destination;
   }

@@ -11,8 +11,9 @@ TEST(LoginThrottle, LocksAUsernameAfterItsLimitThenReleases) {
     EXPECT_EQ(throttle.retry_after("kim", "1.1.1.1", t0 + i), 0);
     throttle.record_failure("kim", "1.1.1.1", t0 + i);
   }
-  EXPECT_EQ(throttle.retry_after("kim", "2.2.2.2", t0 + 3), 57);  // the first failure ages out at t0+60
-  EXPECT_EQ(throttle.retry_after("lee", "1.1.1.1", t0 + 3), 0);   // other users are not locked
+  EXPECT_EQ(throttle.retry_after("kim", "2.2.2.2", t0 + 3),
+            57);  // the first failure ages out at t0+60
+  EXPECT_EQ(throttle.retry_after("lee", "1.1.1.1", t0 + 3), 0);  // other users are not locked
   EXPECT_EQ(throttle.retry_after("kim", "2.2.2.2", t0 + 60), 0);
 }
 

@@ -326,8 +326,10 @@ TEST_F(ConfigTest, StompOverTcpIsOffAndOnLoopbackByDefault) {
   ASSERT_TRUE(config) << config.error();
   EXPECT_EQ(config->stomp.tcp_port, 61613);
   EXPECT_EQ(config->stomp.tcp_host, "0.0.0.0");
-  EXPECT_THAT(error_of("", {}, {"stomp.tcp-port=65536"}), StartsWith("stomp.tcp-port: 65536 is out of range 0..65535"));
-  EXPECT_THAT(error_of("", {}, {"stomp.tcp-host="}), StartsWith("stomp.tcp-host: must not be empty"));
+  EXPECT_THAT(error_of("", {}, {"stomp.tcp-port=65536"}),
+              StartsWith("stomp.tcp-port: 65536 is out of range 0..65535"));
+  EXPECT_THAT(error_of("", {}, {"stomp.tcp-host="}),
+              StartsWith("stomp.tcp-host: must not be empty"));
 }
 
 TEST_F(ConfigTest, StringsAreChecked) {

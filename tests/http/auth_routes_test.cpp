@@ -1,8 +1,9 @@
+#include "http/auth_routes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
-#include "http/auth_routes.hpp"
 #include "http/router.hpp"
 
 namespace aicc::http {

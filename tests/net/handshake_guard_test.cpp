@@ -4,7 +4,9 @@
 
 namespace aicc::net {
 
-TEST(OriginAllowed, NonBrowserClientsHaveNoOrigin) { EXPECT_TRUE(origin_allowed("", "example.com", {})); }
+TEST(OriginAllowed, NonBrowserClientsHaveNoOrigin) {
+  EXPECT_TRUE(origin_allowed("", "example.com", {}));
+}
 
 TEST(OriginAllowed, DefaultAcceptsSameOriginAndLocalhost) {
   EXPECT_TRUE(origin_allowed("https://chat.example.com", "chat.example.com", {}));

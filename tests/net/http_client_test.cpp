@@ -1,5 +1,7 @@
 #include "net/http_client.hpp"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,8 +13,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <gtest/gtest.h>
-
 #include <functional>
 
 namespace aicc::net {
@@ -25,13 +25,16 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 // A one-shot HTTP server on a loopback port: reads one request, then lets `respond` answer.
 struct TestServer {
-  using Respond = std::function<asio::awaitable<void>(tcp::socket&, const http::request<http::string_body>&)>;
+  using Respond =
+      std::function<asio::awaitable<void>(tcp::socket&, const http::request<http::string_body>&)>;
 
-  TestServer(asio::io_context& io, Respond respond) : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+  TestServer(asio::io_context& io, Respond respond)
+      : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
     asio::co_spawn(io, serve(std::move(respond)), asio::detached);
   }
   std::string url(std::string_view path = "/api/chat") const {
-    return "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + std::string(path);
+    return "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) +
+           std::string(path);
   }
   asio::awaitable<void> serve(Respond respond) {
     auto [error, socket] = co_await acceptor.async_accept(kAwait);
@@ -56,7 +59,8 @@ asio::awaitable<void> answer(tcp::socket& socket, unsigned status, std::string b
   co_await http::async_write(socket, response, kAwait);
 }
 
-HttpResult call(asio::io_context& io, HttpClient& client, std::string url, std::string body = "{}") {
+HttpResult call(asio::io_context& io, HttpClient& client, std::string url,
+                std::string body = "{}") {
   HttpResult result;
   asio::co_spawn(io, client.post_json(std::move(url), std::move(body), {{"X-Test", "1"}}),
                  [&](std::exception_ptr, HttpResult r) { result = std::move(r); });
@@ -66,7 +70,8 @@ HttpResult call(asio::io_context& io, HttpClient& client, std::string url, std::
 
 TEST(HttpClient, PostsJsonAndReadsTheAnswer) {
   asio::io_context io;
-  TestServer server(io, [](tcp::socket& s, const auto&) { return answer(s, 200, R"({"botMessage":"hi"})"); });
+  TestServer server(
+      io, [](tcp::socket& s, const auto&) { return answer(s, 200, R"({"botMessage":"hi"})"); });
   HttpClient client({});
   const HttpResult result = call(io, client, server.url(), R"({"message":"안녕"})");
   ASSERT_TRUE(result.ok()) << result.error;
@@ -104,7 +109,8 @@ TEST(HttpClient, TimesOutOnASilentPeer) {
 
 TEST(HttpClient, RefusesAnAnswerOverTheSizeLimit) {
   asio::io_context io;
-  TestServer server(io, [](tcp::socket& s, const auto&) { return answer(s, 200, std::string(4096, 'x')); });
+  TestServer server(
+      io, [](tcp::socket& s, const auto&) { return answer(s, 200, std::string(4096, 'x')); });
   HttpClient client({std::chrono::milliseconds(2000), 4, 1024});
   EXPECT_EQ(call(io, client, server.url()).failure, HttpResult::Failure::kTooLarge);
 }
@@ -115,7 +121,8 @@ TEST(HttpClient, ReportsAClosedPort) {
   const auto port = probe.local_endpoint().port();
   probe.close();
   HttpClient client({});
-  EXPECT_EQ(call(io, client, "http://127.0.0.1:" + std::to_string(port) + "/").failure, HttpResult::Failure::kConnect);
+  EXPECT_EQ(call(io, client, "http://127.0.0.1:" + std::to_string(port) + "/").failure,
+            HttpResult::Failure::kConnect);
 }
 
 TEST(HttpClient, RefusesMoreCallsThanItsLimit) {
@@ -136,8 +143,9 @@ TEST(ParseHttpUrl, SplitsHostPortAndTarget) {
 }
 
 TEST(ParseHttpUrl, RefusesWhatItCannotCall) {
-  for (const char* bad : {"https://bot/", "ftp://bot/", "http://", "http://:80/", "http://bot:0/", "http://bot:70000/",
-                          "http://bot:80x/", "http://user:pw@bot/", "http://bot/a b", "http://[::1/", "bot/api"}) {
+  for (const char* bad : {"https://bot/", "ftp://bot/", "http://", "http://:80/", "http://bot:0/",
+                          "http://bot:70000/", "http://bot:80x/", "http://user:pw@bot/",
+                          "http://bot/a b", "http://[::1/", "bot/api"}) {
     EXPECT_FALSE(parse_http_url(bad).has_value()) << bad;
   }
 }

@@ -120,10 +120,14 @@ struct FrameSpec {
 // The header of a client frame (including the masking key when masked).
 std::string client_header(const FrameSpec& spec, std::uint64_t length) {
   std::string out;
-  out.push_back(static_cast<char>((spec.fin ? 0x80 : 0) | ((spec.rsv & 7) << 4) | (spec.opcode & 0x0F)));
+  out.push_back(
+      static_cast<char>((spec.fin ? 0x80 : 0) | ((spec.rsv & 7) << 4) | (spec.opcode & 0x0F)));
   const unsigned char mask_bit = spec.masked ? 0x80 : 0;
   LengthForm form = spec.form;
-  if (form == LengthForm::kShortest) form = length < 126 ? LengthForm::kShortest : length < 65536 ? LengthForm::k16 : LengthForm::k64;
+  if (form == LengthForm::kShortest)
+    form = length < 126     ? LengthForm::kShortest
+           : length < 65536 ? LengthForm::k16
+                            : LengthForm::k64;
   if (form == LengthForm::kShortest) {
     out.push_back(static_cast<char>(mask_bit | length));
   } else if (form == LengthForm::k16) {
@@ -146,8 +150,12 @@ std::string client_frame(const FrameSpec& spec, std::string_view payload) {
   return out;
 }
 
-std::string text(std::string_view payload, bool fin = true) { return client_frame({.opcode = 0x1, .fin = fin}, payload); }
-std::string binary(std::string_view payload, bool fin = true) { return client_frame({.opcode = 0x2, .fin = fin}, payload); }
+std::string text(std::string_view payload, bool fin = true) {
+  return client_frame({.opcode = 0x1, .fin = fin}, payload);
+}
+std::string binary(std::string_view payload, bool fin = true) {
+  return client_frame({.opcode = 0x2, .fin = fin}, payload);
+}
 std::string continuation(std::string_view payload, bool fin = true) {
   return client_frame({.opcode = 0x0, .fin = fin}, payload);
 }
@@ -233,16 +241,16 @@ TEST(WsAcceptKey, AcceptsAnyBase64Of16Bytes) {
 TEST(WsAcceptKey, RefusesWhatIsNotTheBase64Of16Bytes) {
   for (std::string_view key : {
            "",
-           "dGhlIHNhbXBsZSBub25jZQ",       // no padding
-           "dGhlIHNhbXBsZSBub25jZQ=",      // 23 characters
-           "dGhlIHNhbXBsZSBub25jZQ===",    // 25 characters
-           "dGhlIHNhbXBsZSBub25jZSE=",     // 17 bytes
-           "dGhlIHNhbXBsZSBub25j",         // 15 bytes
-           "dGhlIHNhbXBsZSBub25jZ!==",     // not the base64 alphabet
-           "dGhlIHNhbXBsZSBub25jZ-==",     // base64url is not base64
-           "dGhlIHNhbXBsZSBub25jZQ=A",     // padding in the wrong place
-           "dGhlIHNhbX Bsb25jZQAAAA==",    // a space inside
-           " dGhlIHNhbXBsZSBub25jZQ==",    // 25 with a leading space
+           "dGhlIHNhbXBsZSBub25jZQ",     // no padding
+           "dGhlIHNhbXBsZSBub25jZQ=",    // 23 characters
+           "dGhlIHNhbXBsZSBub25jZQ===",  // 25 characters
+           "dGhlIHNhbXBsZSBub25jZSE=",   // 17 bytes
+           "dGhlIHNhbXBsZSBub25j",       // 15 bytes
+           "dGhlIHNhbXBsZSBub25jZ!==",   // not the base64 alphabet
+           "dGhlIHNhbXBsZSBub25jZ-==",   // base64url is not base64
+           "dGhlIHNhbXBsZSBub25jZQ=A",   // padding in the wrong place
+           "dGhlIHNhbX Bsb25jZQAAAA==",  // a space inside
+           " dGhlIHNhbXBsZSBub25jZQ==",  // 25 with a leading space
            "dGhlIHNhbXBsZSBub25jZQ==dGhlIHNhbXBsZSBub25jZQ==",
        }) {
     EXPECT_EQ(websocket_accept_key(key), "") << key;
@@ -259,7 +267,8 @@ TEST(WsReader, ReadsTheMaskedTextFrameOfRfc6455) {
   const unsigned char bytes[] = {0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58};
   WsReader reader(1024);
   Recorder sink;
-  EXPECT_TRUE(feed(reader, std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes), sink));
+  EXPECT_TRUE(
+      feed(reader, std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes), sink));
   ASSERT_EQ(sink.events.size(), 1u);
   EXPECT_EQ(sink.events[0], "text:Hello");
   EXPECT_TRUE(reader.idle());
@@ -307,8 +316,9 @@ TEST(WsReader, AcceptsAMessageOfExactlyTheLimit) {
   WsReader reader(300);
   Recorder sink;
   EXPECT_TRUE(feed(reader, text(repeat('x', 300)), sink));
-  EXPECT_TRUE(feed(reader, text(repeat('y', 100), false) + continuation(repeat('y', 150), false) +
-                               continuation(repeat('y', 50)),
+  EXPECT_TRUE(feed(reader,
+                   text(repeat('y', 100), false) + continuation(repeat('y', 150), false) +
+                       continuation(repeat('y', 50)),
                    sink));
   ASSERT_EQ(sink.events.size(), 2u);
   EXPECT_EQ(sink.events[1], "text:" + repeat('y', 300));
@@ -355,10 +365,11 @@ TEST(WsReader, ReadsFramesFedOneByteAtATime) {
 TEST(WsReader, ReadsFramesSplitAtEveryBoundary) {
   // A shorter stream (the 70000-byte frame would make this quadratic), split in two at every
   // byte, and in three at every pair of bytes a prime distance apart.
-  const std::string stream = text("Hello") + ping("p!") + text("ab", false) + continuation("c", false) +
-                             continuation("d") + binary(repeat('z', 200)) + close(1001);
-  const std::vector<std::string> expected = {"text:Hello", "ping:p!", "text:abcd", "binary:" + repeat('z', 200),
-                                             "close:1001:"};
+  const std::string stream = text("Hello") + ping("p!") + text("ab", false) +
+                             continuation("c", false) + continuation("d") +
+                             binary(repeat('z', 200)) + close(1001);
+  const std::vector<std::string> expected = {"text:Hello", "ping:p!", "text:abcd",
+                                             "binary:" + repeat('z', 200), "close:1001:"};
   for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
     WsReader reader(1 << 20);
     Recorder sink;
@@ -406,12 +417,14 @@ TEST(WsReader, IgnoresPongs) {
 }
 
 TEST(WsReader, ReportsCloseCodesAndReasons) {
-  for (std::uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}) {
+  for (std::uint16_t code :
+       {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}) {
     WsReader reader(1024);
     Recorder sink;
     EXPECT_FALSE(feed(reader, close(code, "r\xC3\xA9"), sink));
     EXPECT_FALSE(reader.failed()) << code;
-    EXPECT_EQ(sink.events, std::vector<std::string>{"close:" + std::to_string(code) + ":r\xC3\xA9"});
+    EXPECT_EQ(sink.events,
+              std::vector<std::string>{"close:" + std::to_string(code) + ":r\xC3\xA9"});
   }
   WsReader reader(1024);
   Recorder sink;
@@ -492,9 +505,11 @@ TEST(WsReader, GivesBackTheMemoryOfALargeFrame) {
 TEST(WsReaderHostile, RefusesUnmaskedFrames) {
   expect_failure(client_frame({.opcode = 0x1, .masked = false}, "Hello"), kCloseProtocolError);
   expect_failure(client_frame({.opcode = 0x9, .masked = false}, ""), kCloseProtocolError);
-  expect_failure(client_frame({.opcode = 0x8, .masked = false}, close_payload(1000)), kCloseProtocolError);
+  expect_failure(client_frame({.opcode = 0x8, .masked = false}, close_payload(1000)),
+                 kCloseProtocolError);
   // Refused from the first two bytes: the rest is not waited for.
-  expect_failure(client_frame({.opcode = 0x1, .masked = false}, "Hello").substr(0, 2), kCloseProtocolError);
+  expect_failure(client_frame({.opcode = 0x1, .masked = false}, "Hello").substr(0, 2),
+                 kCloseProtocolError);
 }
 
 TEST(WsReaderHostile, RefusesReservedBits) {
@@ -550,17 +565,23 @@ TEST(WsReaderHostile, RefusesANewMessageInsideAFragmentedOne) {
 
 TEST(WsReaderHostile, RefusesLengthsNotInTheirShortestForm) {
   expect_failure(client_frame({.opcode = 0x1, .form = LengthForm::k16}, ""), kCloseProtocolError);
-  expect_failure(client_frame({.opcode = 0x1, .form = LengthForm::k16}, repeat('a', 125)), kCloseProtocolError);
+  expect_failure(client_frame({.opcode = 0x1, .form = LengthForm::k16}, repeat('a', 125)),
+                 kCloseProtocolError);
   expect_failure(client_frame({.opcode = 0x1, .form = LengthForm::k64}, ""), kCloseProtocolError);
-  expect_failure(client_frame({.opcode = 0x1, .form = LengthForm::k64}, repeat('a', 126)), kCloseProtocolError);
-  expect_failure(client_frame({.opcode = 0x2, .form = LengthForm::k64}, repeat('a', 65535)), kCloseProtocolError);
+  expect_failure(client_frame({.opcode = 0x1, .form = LengthForm::k64}, repeat('a', 126)),
+                 kCloseProtocolError);
+  expect_failure(client_frame({.opcode = 0x2, .form = LengthForm::k64}, repeat('a', 65535)),
+                 kCloseProtocolError);
   expect_failure(client_frame({.opcode = 0x9, .form = LengthForm::k16}, "p"), kCloseProtocolError);
 }
 
 TEST(WsReaderHostile, RefusesA64BitLengthWithTheTopBitSet) {
-  for (std::uint64_t length : {std::uint64_t{1} << 63, ~std::uint64_t{0}, (std::uint64_t{1} << 63) + 5}) {
-    expect_failure(client_header({.opcode = 0x2, .form = LengthForm::k64}, length), kCloseProtocolError);
-    expect_failure(client_header({.opcode = 0x2, .form = LengthForm::k64}, length) + "abc", kCloseProtocolError);
+  for (std::uint64_t length :
+       {std::uint64_t{1} << 63, ~std::uint64_t{0}, (std::uint64_t{1} << 63) + 5}) {
+    expect_failure(client_header({.opcode = 0x2, .form = LengthForm::k64}, length),
+                   kCloseProtocolError);
+    expect_failure(client_header({.opcode = 0x2, .form = LengthForm::k64}, length) + "abc",
+                   kCloseProtocolError);
   }
 }
 
@@ -590,8 +611,10 @@ TEST(WsReaderHostile, RefusesAMessageOverTheLimitFromItsHeaderAlone) {
 
 TEST(WsReaderHostile, RefusesFragmentsAddingUpOverTheLimit) {
   constexpr std::size_t kLimit = 100;
-  expect_failure(text(repeat('a', 60), false) + continuation(repeat('b', 41)), kCloseTooBig, kLimit);
-  expect_failure(binary(repeat('a', 100), false) + continuation("", false) + continuation("x"), kCloseTooBig, kLimit);
+  expect_failure(text(repeat('a', 60), false) + continuation(repeat('b', 41)), kCloseTooBig,
+                 kLimit);
+  expect_failure(binary(repeat('a', 100), false) + continuation("", false) + continuation("x"),
+                 kCloseTooBig, kLimit);
   // Refused on the header of the fragment that crosses the limit, without its payload.
   WsReader reader(kLimit);
   Recorder sink;
@@ -611,8 +634,8 @@ TEST(WsReaderHostile, RefusesTextThatIsNotUtf8) {
            std::string_view("\xF4\x90\x80\x80"),      // past U+10FFFF
            std::string_view("\xF8\x88\x80\x80\x80"),  // 5-byte form
            std::string_view("\xFF"),
-           std::string_view("abc\xE2\x82"),           // truncated at the end
-           std::string_view("\x80"),                  // stray continuation
+           std::string_view("abc\xE2\x82"),  // truncated at the end
+           std::string_view("\x80"),         // stray continuation
        }) {
     expect_failure(text(bad), kCloseInvalidPayload);
     expect_failure(text("ok", false) + continuation(bad), kCloseInvalidPayload);
@@ -623,7 +646,8 @@ TEST(WsReaderHostile, ChecksUtf8AcrossFragments) {
   // A valid sequence split between fragments is fine...
   WsReader reader(1024);
   Recorder sink;
-  EXPECT_TRUE(feed(reader, text("\xE2", false) + continuation("\x82", false) + continuation("\xAC"), sink));
+  EXPECT_TRUE(
+      feed(reader, text("\xE2", false) + continuation("\x82", false) + continuation("\xAC"), sink));
   EXPECT_TRUE(feed(reader, text("\xF0\x9F", false) + continuation("\x98\x80"), sink));
   EXPECT_EQ(sink.events, (std::vector<std::string>{"text:\xE2\x82\xAC", "text:\xF0\x9F\x98\x80"}));
   // ...an invalid one is not, nor one left unfinished by the last fragment.
@@ -637,7 +661,8 @@ TEST(WsReaderHostile, LetsBinaryMessagesCarryAnyBytes) {
   Recorder sink;
   EXPECT_TRUE(feed(reader, binary("\xC3\x28\xFF\xED\xA0\x80"), sink));
   EXPECT_TRUE(feed(reader, binary("\xE2\x82", false) + continuation("\x28"), sink));
-  EXPECT_EQ(sink.events, (std::vector<std::string>{"binary:\xC3\x28\xFF\xED\xA0\x80", "binary:\xE2\x82\x28"}));
+  EXPECT_EQ(sink.events,
+            (std::vector<std::string>{"binary:\xC3\x28\xFF\xED\xA0\x80", "binary:\xE2\x82\x28"}));
 }
 
 TEST(WsReaderHostile, RefusesACloseFrameWithAOneBytePayload) {
@@ -645,7 +670,8 @@ TEST(WsReaderHostile, RefusesACloseFrameWithAOneBytePayload) {
 }
 
 TEST(WsReaderHostile, RefusesInvalidCloseCodes) {
-  for (std::uint16_t code : {0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
+  for (std::uint16_t code :
+       {0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
     SCOPED_TRACE(code);
     expect_failure(close(code), kCloseProtocolError);
     expect_failure(close(code, "why"), kCloseProtocolError);
@@ -661,8 +687,9 @@ TEST(WsReaderHostile, RefusesACloseReasonThatIsNotUtf8) {
 TEST(WsReaderHostile, DeliversWhatCameBeforeTheFault) {
   WsReader reader(1024);
   Recorder sink;
-  EXPECT_FALSE(feed(reader, text("fine") + ping("fine too") + client_frame({.opcode = 0x1, .masked = false}, "bad") +
-                                text("never"),
+  EXPECT_FALSE(feed(reader,
+                    text("fine") + ping("fine too") +
+                        client_frame({.opcode = 0x1, .masked = false}, "bad") + text("never"),
                     sink));
   EXPECT_EQ(sink.events, (std::vector<std::string>{"text:fine", "ping:fine too"}));
   EXPECT_EQ(reader.error_code(), kCloseProtocolError);
@@ -683,7 +710,8 @@ TEST(WsWriter, WritesHeadersInTheShortestForm) {
   EXPECT_EQ(header_of(WsOpcode::kText, 125), std::string("\x81\x7D", 2));
   EXPECT_EQ(header_of(WsOpcode::kText, 126), std::string("\x81\x7E\x00\x7E", 4));
   EXPECT_EQ(header_of(WsOpcode::kText, 65535), std::string("\x81\x7E\xFF\xFF", 4));
-  EXPECT_EQ(header_of(WsOpcode::kText, 65536), std::string("\x81\x7F\x00\x00\x00\x00\x00\x01\x00\x00", 10));
+  EXPECT_EQ(header_of(WsOpcode::kText, 65536),
+            std::string("\x81\x7F\x00\x00\x00\x00\x00\x01\x00\x00", 10));
   EXPECT_EQ(header_of(WsOpcode::kBinary, 0x0102030405060708ULL),
             std::string("\x82\x7F\x01\x02\x03\x04\x05\x06\x07\x08", 10));
   EXPECT_EQ(header_of(WsOpcode::kClose, 2), std::string("\x88\x02", 2));
@@ -735,7 +763,8 @@ TEST(WsWriter, CutsLongCloseReasonsBetweenCharacters) {
       const std::string_view cut = std::string_view(payload).substr(2);
       EXPECT_LE(cut.size(), 123u);
       EXPECT_GT(cut.size(), 123u - character.size());
-      EXPECT_TRUE(util::is_valid_utf8(cut)) << "prefix " << prefix << ", character of " << character.size();
+      EXPECT_TRUE(util::is_valid_utf8(cut))
+          << "prefix " << prefix << ", character of " << character.size();
       EXPECT_EQ(reason.substr(0, cut.size()), cut);
     }
   }
@@ -746,7 +775,8 @@ TEST(WsWriter, CloseFramesReadBackThroughTheReader) {
   const std::string reason = "fin de la conversation \xE2\x80\x94 merci";
   const std::string frame = close_frame(1000, reason);
   std::string masked = client_header({.opcode = 0x8}, frame.size() - 2);
-  for (std::size_t i = 2; i < frame.size(); ++i) masked.push_back(static_cast<char>(frame[i] ^ kMask[(i - 2) & 3]));
+  for (std::size_t i = 2; i < frame.size(); ++i)
+    masked.push_back(static_cast<char>(frame[i] ^ kMask[(i - 2) & 3]));
   WsReader reader(1024);
   Recorder sink;
   EXPECT_FALSE(feed(reader, masked, sink));
@@ -760,7 +790,8 @@ TEST(WsWriter, CloseFramesReadBackThroughTheReader) {
 // A plausible frame with random choices in it: mostly well-formed, sometimes not.
 std::string random_frame(std::mt19937& random, std::size_t limit) {
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
-  static constexpr std::uint8_t kOpcodes[] = {0x0, 0x1, 0x2, 0x8, 0x9, 0xA, 0x0, 0x1, 0x2, 0x9, 0x3, 0xB, 0xF};
+  static constexpr std::uint8_t kOpcodes[] = {0x0, 0x1, 0x2, 0x8, 0x9, 0xA, 0x0,
+                                              0x1, 0x2, 0x9, 0x3, 0xB, 0xF};
   FrameSpec spec;
   spec.opcode = kOpcodes[pick(sizeof kOpcodes)];
   spec.fin = pick(3) != 0;
@@ -770,22 +801,34 @@ std::string random_frame(std::mt19937& random, std::size_t limit) {
   spec.form = form < 7 ? LengthForm::kShortest : form < 9 ? LengthForm::k16 : LengthForm::k64;
   std::size_t length;
   switch (pick(6)) {
-    case 0: length = 0; break;
-    case 1: length = static_cast<std::size_t>(pick(126)); break;
-    case 2: length = static_cast<std::size_t>(pick(static_cast<int>(limit) + 2)); break;
-    case 3: length = limit + static_cast<std::size_t>(pick(3)); break;
-    default: length = static_cast<std::size_t>(pick(40)); break;
+    case 0:
+      length = 0;
+      break;
+    case 1:
+      length = static_cast<std::size_t>(pick(126));
+      break;
+    case 2:
+      length = static_cast<std::size_t>(pick(static_cast<int>(limit) + 2));
+      break;
+    case 3:
+      length = limit + static_cast<std::size_t>(pick(3));
+      break;
+    default:
+      length = static_cast<std::size_t>(pick(40));
+      break;
   }
   if (pick(30) == 0) spec.announced = (std::uint64_t{random()} << 32) | random();
   std::string payload(length, '\0');
   const bool utf8 = pick(2) == 0;
-  for (auto& c : payload) c = utf8 ? static_cast<char>('a' + pick(26)) : static_cast<char>(random());
+  for (auto& c : payload)
+    c = utf8 ? static_cast<char>('a' + pick(26)) : static_cast<char>(random());
   if (spec.opcode == 0x8 && pick(2) == 0 && payload.size() >= 2) {
     payload[0] = static_cast<char>(0x03);
     payload[1] = static_cast<char>(0xE8);
   }
   std::string frame = client_frame(spec, payload);
-  if (pick(10) == 0) frame.resize(static_cast<std::size_t>(pick(static_cast<int>(frame.size()) + 1)));
+  if (pick(10) == 0)
+    frame.resize(static_cast<std::size_t>(pick(static_cast<int>(frame.size()) + 1)));
   return frame;
 }
 
@@ -848,7 +891,8 @@ TEST(WsReaderFuzz, NeverCrashesNorBuffersMoreThanTheLimit) {
     if (reader.failed()) {
       ++failures;
       const auto code = reader.error_code();
-      ASSERT_TRUE(code == kCloseProtocolError || code == kCloseInvalidPayload || code == kCloseTooBig)
+      ASSERT_TRUE(code == kCloseProtocolError || code == kCloseInvalidPayload ||
+                  code == kCloseTooBig)
           << "iteration " << iteration << ": " << code;
     }
     for (const auto& event : sink.events) {
@@ -862,7 +906,8 @@ TEST(WsReaderFuzz, NeverCrashesNorBuffersMoreThanTheLimit) {
     // A partial frame (header + at most the limit) and the chunk after it, plus the fragments
     // of one message (at most the limit), with string growth: never in proportion to what a
     // header announces.
-    const std::int64_t bound = static_cast<std::int64_t>(2 * (limit + 14 + largest_chunk) + 2 * limit + 512);
+    const std::int64_t bound =
+        static_cast<std::int64_t>(2 * (limit + 14 + largest_chunk) + 2 * limit + 512);
     ASSERT_LE(worst, bound) << "iteration " << iteration << ", limit " << limit;
   }
   // The generator reaches all three outcomes.

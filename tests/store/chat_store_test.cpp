@@ -18,9 +18,9 @@
 
 #include "chat/routing.hpp"
 #include "store/sqlite/database.hpp"
-#include "temp_file.hpp"
 #include "store/sqlite/sqlite_chat_store.hpp"
 #include "store/sqlite/sqlite_user_store.hpp"
+#include "temp_file.hpp"
 #include "util/random.hpp"
 
 namespace aicc::store::sqlite {
@@ -1162,10 +1162,10 @@ REGISTER_TYPED_TEST_SUITE_P(
     RoutingRecordsRoundTripIntoRestore, RoutingEffectsAppliedToTheStoreRestoreTheSameState,
     AuditEntriesKeepEveryFieldAndTheirCandidates, AuditQueryFiltersByTimeRequestAndAgentWithALimit,
     AuditPagesWithACursorInBothOrders, PurgeDropsOldAuditEntriesOnly,
-    LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive, SummarizesTheRatingsOfAWindow,
-    HostileStringsAreStoredExactly, CannedResponsesAreKeptPerAgentInTheOrderSaved,
-    CannedResponsesAreReplacedWholeOrNotAtAll, CannedResponsesKeepHostileStringsExactly,
-    EverythingSurvivesAReopen);
+    LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
+    SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
+    CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
+    CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen);
 
 using SqliteBackends = ::testing::Types<SqliteInMemory, SqliteFile>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, ChatStoreContract, SqliteBackends);

@@ -13,10 +13,13 @@ namespace aicc::store::testing {
 class TempFile {
  public:
   TempFile()
-      : path_((std::filesystem::temp_directory_path() / ("aicc-store-test-" + util::random_hex(8) + ".db")).string()) {}
+      : path_((std::filesystem::temp_directory_path() /
+               ("aicc-store-test-" + util::random_hex(8) + ".db"))
+                  .string()) {}
   ~TempFile() {
     std::error_code ignored;  // a file never created is fine
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path_ + suffix, ignored);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(path_ + suffix, ignored);
   }
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;

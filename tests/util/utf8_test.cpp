@@ -23,7 +23,8 @@ TEST(Utf8, RejectsOverlongsSurrogatesAndTruncation) {
 namespace aicc::util {
 
 TEST(Utf8, DecodesOneCodePointAtATimeAndReplacesBadBytes) {
-  const std::string text = "a\xED\x95\x9C\xF0\x9F\x98\x80\xC0\xAF\xE2\x82";  // a, 한, 😀, overlong, truncated
+  const std::string text =
+      "a\xED\x95\x9C\xF0\x9F\x98\x80\xC0\xAF\xE2\x82";  // a, 한, 😀, overlong, truncated
   std::size_t pos = 0;
   EXPECT_EQ(next_code_point(text, pos), U'a');
   EXPECT_EQ(next_code_point(text, pos), U'\uD55C');
@@ -39,7 +40,8 @@ TEST(Utf8, KnowsWhiteSpaceAndInvisibleSeparators) {
   for (char32_t cp : {U' ', U'\t', U'\n', U'\u00A0', U'\u3000', U'\u200B', U'\u2060', U'\uFEFF'}) {
     EXPECT_TRUE(is_space(cp)) << static_cast<unsigned>(cp);
   }
-  for (char32_t cp : {U'a', U'\uD55C', U'_', U'/', U'\U0001F600'}) EXPECT_FALSE(is_space(cp)) << static_cast<unsigned>(cp);
+  for (char32_t cp : {U'a', U'\uD55C', U'_', U'/', U'\U0001F600'})
+    EXPECT_FALSE(is_space(cp)) << static_cast<unsigned>(cp);
 }
 
 }  // namespace aicc::util

@@ -23,8 +23,8 @@ using chat::LeftMessageRecord;
 using chat::MessageRecord;
 using chat::Millis;
 using chat::RatingOutcome;
-using chat::RatingSummary;
 using chat::RatingRecord;
+using chat::RatingSummary;
 using chat::RequestRecord;
 using chat::RoomRecord;
 using chat::StreamInfo;
@@ -825,8 +825,9 @@ RatingOutcome SqliteChatStore::rate_room(const std::string& room_id, const std::
 
 RatingSummary SqliteChatStore::rating_summary(Millis since) {
   std::lock_guard lock(mutex_);
-  auto select = db_.prepare("SELECT COUNT(*), COALESCE(AVG(score), 0) FROM ratings WHERE created_at >= ?1",
-                            "summarize the ratings");
+  auto select =
+      db_.prepare("SELECT COUNT(*), COALESCE(AVG(score), 0) FROM ratings WHERE created_at >= ?1",
+                  "summarize the ratings");
   select.bind_int(1, since);
   if (!select.step()) return {};
   return RatingSummary{.count = select.column_int(0), .average = select.column_double(1)};
