@@ -45,7 +45,7 @@ class CountingPorts final : public stomp::EnginePorts {
     return {};
   }
   void unsubscribe(const std::string&, const std::string&) override {}
-  std::string send(const stomp::Frame&) override { return {}; }
+  stomp::SendResult send(const stomp::Frame&, std::uint64_t) override { return {}; }
   void returned(const std::string&, std::shared_ptr<const stomp::Message>) override {}
   void write(stomp::Outbound out) override { bytes += out.size(); }
   void close(std::string_view) override {}

@@ -175,6 +175,22 @@ std::string find_web_root(const std::string& configured, const char* argv0) {
   return "web";
 }
 
+// Runs `context` until it stops. A handler that throws (a store that fails where no request
+// barrier caught it, a bug) is logged and the loop goes on: one failed task must not take every
+// connection of the process down with std::terminate.
+void run_with_barrier(asio::io_context& context, std::string_view name) {
+  for (;;) {
+    try {
+      context.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("{}: a task failed and was dropped: {}", name, e.what());
+    } catch (...) {
+      spdlog::error("{}: a task failed and was dropped (unknown exception)", name);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -224,6 +240,8 @@ int main(int argc, char** argv) {
     tokens.load_revocations(unix_now());
     if (config.demo) aicc::app::create_demo_users(*user_store, unix_now());
     aicc::broker::AppRouter app_router;
+    // Every user's refusals (see broker/domain_error.hpp).
+    app_router.add_subscription("/user/queue/errors", aicc::auth::kEveryone);
     aicc::app::add_lobby_handlers(app_router, hub);
     // The contact center runs on a thread of its own (its store calls block; see center/).
     std::unique_ptr<aicc::chat::ChatStore> chat_store = aicc::app::open_chat_store(config);
@@ -236,11 +254,8 @@ int main(int argc, char** argv) {
     hub.set_agent_presence_listener([&center](const std::string& agent_id, bool connected) {
       center.agent_presence(agent_id, connected);
     });
-    aicc::net::Services services{config, hub, metrics, tokens, app_router};
-    services.subscription_guard = [&center](const std::string& user_id,
-                                            std::string_view destination) {
-      return center.authorize_room(user_id, destination);
-    };
+    aicc::net::UserSendLimits user_send_limits(config.limits);
+    aicc::net::Services services{config, hub, metrics, tokens, app_router, &user_send_limits};
     services.replay = [&center](std::string_view destination, std::uint64_t since,
                                 aicc::net::Services::ReplayDone done) {
       return center.replay_room(destination, since, std::move(done));
@@ -341,11 +356,12 @@ int main(int argc, char** argv) {
     });
 
     std::vector<std::thread> workers;
-    workers.emplace_back([&center_context] { center_context.run(); });
+    workers.emplace_back([&center_context] { run_with_barrier(center_context, "contact center"); });
     for (std::size_t i = 1; i < contexts.size(); ++i) {
-      workers.emplace_back([context = contexts[i].get()] { context->run(); });
+      workers.emplace_back(
+          [context = contexts[i].get()] { run_with_barrier(*context, "I/O thread"); });
     }
-    main_context.run();
+    run_with_barrier(main_context, "I/O thread");
     for (auto& worker : workers) worker.join();
     spdlog::info("aicc-chat stopped");
     return 0;

@@ -117,23 +117,35 @@ ContactCenter::~ContactCenter() = default;
 void ContactCenter::add_handlers(broker::AppRouter& router) {
   add_routing_handlers(router);
   add_offline_handlers(router);
-  router.add("/app/bot.message", [this](const broker::AppMessage& message) -> std::string {
-    auto body = parse_bot_message(message.body);
-    if (!body) {
-      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", body.error(),
-                                message.frame);
-      return {};
-    }
-    Caller caller{message.sender.user_id, auth::Role::kCustomer, message.sender.name};
-    asio::post(
-        executor_, [this, caller = std::move(caller), body = std::move(body.value())]() mutable {
-          auto accepted =
-              customer_message(caller, std::move(body.message), std::move(body.client_message_id));
-          if (!accepted)
-            spdlog::warn("bot message of {} not stored: {}", caller.user_id, accepted.error());
-        });
-    return {};
-  });
+  // What the service publishes, and to whom. A room only to its participants.
+  router.add_subscription("/topic/room/", auth::kRoomMembers,
+                          [this](const std::string& user_id, std::string_view destination) {
+                            return authorize_room(user_id, destination);
+                          });
+  router.add_subscription("/topic/consult/request", auth::kStaff);
+  router.add_subscription("/topic/consult/updates", auth::kStaff);
+  router.add_subscription("/topic/consult/offline", auth::kStaff);
+  router.add_subscription("/user/queue/agent/assignment", auth::kAgents);
+  router.add_subscription("/user/queue/bot/response", auth::kCustomers);
+  router.add_subscription("/user/queue/consult/status", auth::kCustomers);
+  router.add("/app/bot.message", auth::kCustomers,
+             [this](const broker::AppMessage& message) -> broker::AppResult {
+               auto body = parse_bot_message(message.body);
+               if (!body) {
+                 broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
+                                           body.error(), message.frame);
+                 return broker::AppResult::refused();
+               }
+               Caller caller{message.sender.user_id, auth::Role::kCustomer, message.sender.name};
+               return on_request(message, "bot message",
+                                 [this, caller = std::move(caller),
+                                  body = std::move(body.value())](Request& request) mutable {
+                                   auto accepted =
+                                       customer_message(caller, std::move(body.message),
+                                                        std::move(body.client_message_id));
+                                   if (!accepted) refuse(request, "bad_request", accepted.error());
+                                 });
+             });
 }
 
 util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_message(

@@ -23,6 +23,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -65,7 +66,8 @@ class ContactCenter {
                 net::Metrics& metrics, boost::asio::any_io_executor executor);
   ~ContactCenter();
 
-  // /app/bot.message and the other destinations of the service.
+  // /app/bot.message and the other destinations of the service, and what its clients may
+  // subscribe to.
   void add_handlers(broker::AppRouter& router);
 
   // Restores waiting requests and open rooms from the store and arms the routing timer. Call once,
@@ -135,20 +137,42 @@ class ContactCenter {
   bool human_has_conversation(const std::string& conversation_id);
 
   // Runs `work` (returning Answer) on the service executor; awaiting the result resumes the
-  // caller on its own. Pass a named callable: see net/blocking_pool.hpp on GCC 12.
+  // caller on its own. Pass a named callable: see net/blocking_pool.hpp on GCC 12. A store failure
+  // is answered 503 store_unavailable.
   template <class Work>
   boost::asio::awaitable<Answer> on_service(Work&& work);
+
+  // A client's SEND being handled on the service executor (see on_request).
+  struct Request {
+    std::string user_id;
+    stomp::Frame cause;  // receipt and request-id, for the answer
+    broker::SendCompletion completion;
+    bool refused = false;
+  };
+  // Hands `work(Request&)` to the service executor behind a barrier. The SEND's RECEIPT goes once
+  // `work` has returned (what it stored is committed); a refusal made with refuse() goes instead
+  // of it; an exception (the store failed) is logged with `what` and answered with
+  // store_unavailable, and the service carries on. Call on the I/O thread, from a handler.
+  template <class Work>
+  broker::AppResult on_request(const broker::AppMessage& message, std::string_view what, Work work);
+  // Refuses the request on the sender's /user/queue/errors (with its receipt-id): no RECEIPT.
+  void refuse(Request& request, std::string_view code, std::string_view message);
+  // The barrier's answer to a request whose work threw.
+  void request_failed(Request& request, std::string_view what, const std::exception& error);
 
   void add_routing_handlers(broker::AppRouter& router);
   // contact_center_offline.cpp: left messages (routing.max-wait) and satisfaction ratings.
   void add_offline_handlers(broker::AppRouter& router);
   // Applies what the routing engine decided, then re-arms its timer. On the service executor.
-  void apply(chat::Effects effects);
+  // `request`: the client request these effects answer, if any; a refusal for its sender
+  // answers it (receipt id, no RECEIPT).
+  void apply(chat::Effects effects, Request* request = nullptr);
+  void apply_one(chat::Effect& effect, chat::Millis now, Request* request);
   void arm_routing_timer();
   void publish_room_event(const std::string& room_id, boost::json::object event);
   std::string room_member_refusal(const std::string& room_id, const std::string& user_id) const;
   void room_send(const Caller& caller, std::string room_id, std::string text,
-                 std::string client_message_id, const stomp::Frame& frame);
+                 std::string client_message_id, Request& request);
 
   struct RoomMembers {
     std::string customer_id;

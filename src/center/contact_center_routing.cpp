@@ -91,8 +91,12 @@ bool ContactCenter::replay_room(std::string_view destination, std::uint64_t sinc
 void ContactCenter::agent_presence(const std::string& agent_id, bool connected) {
   asio::post(executor_, [this, agent_id, connected] {
     const chat::Millis now = now_ms();
-    apply(connected ? routing_.agent_reconnected(agent_id, now)
-                    : routing_.agent_disconnected(agent_id, now));
+    try {
+      apply(connected ? routing_.agent_reconnected(agent_id, now)
+                      : routing_.agent_disconnected(agent_id, now));
+    } catch (const std::exception& e) {
+      metrics_.error("store_unavailable");  // logged per effect by apply()
+    }
   });
 }
 
@@ -101,11 +105,11 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
   auto bad_request = [this](const broker::AppMessage& message, std::string_view why) {
     broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", why,
                               message.frame);
-    return std::string();
+    return broker::AppResult::refused();
   };
 
-  router.add("/app/consult.request",
-             [this, bad_request](const broker::AppMessage& message) -> std::string {
+  router.add("/app/consult.request", auth::kCustomers,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                if (!body) return bad_request(message, "body must be a JSON object");
                auto category = text_field(*body, "category", 128);
@@ -113,54 +117,60 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                if (!category || !reason)
                  return bad_request(message, "category and reason must be short strings");
                chat::CustomerRef customer{message.sender.user_id, message.sender.name};
-               asio::post(executor_, [this, customer, category = *category, reason = *reason] {
-                 chat::RequestDetails details{category, reason, {}};
-                 // The agent sees the last thing the bot said, so the customer need not repeat
-                 // themselves.
-                 if (auto conversation = store_.conversation_of_customer(customer.id)) {
-                   const auto last = store_.last_seq(conversation->id);
-                   for (const auto& m : store_.read_messages(
-                            conversation->id, std::max<std::int64_t>(0, last - 10), 10)) {
-                     if (m.sender_role == chat::SenderRole::kBot) details.last_bot_message = m.text;
-                   }
-                 }
-                 apply(routing_.request(customer, details, now_ms()));
-               });
-               return {};
+               return on_request(
+                   message, "consult request",
+                   [this, customer, category = *category, reason = *reason](Request& request) {
+                     chat::RequestDetails details{category, reason, {}};
+                     // The agent sees the last thing the bot said, so the customer need not repeat
+                     // themselves.
+                     if (auto conversation = store_.conversation_of_customer(customer.id)) {
+                       const auto last = store_.last_seq(conversation->id);
+                       for (const auto& m : store_.read_messages(
+                                conversation->id, std::max<std::int64_t>(0, last - 10), 10)) {
+                         if (m.sender_role == chat::SenderRole::kBot)
+                           details.last_bot_message = m.text;
+                       }
+                     }
+                     apply(routing_.request(customer, details, now_ms()), &request);
+                   });
              });
 
   router.add(
-      "/app/consult.cancel", [this, bad_request](const broker::AppMessage& message) -> std::string {
+      "/app/consult.cancel", auth::kCustomers,
+      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
         auto body = object_of(message.body);
         auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
         if (!request_id || request_id->empty())
           return bad_request(message, "requestId is required");
-        asio::post(executor_, [this, customer = message.sender.user_id, request_id = *request_id] {
-          const chat::Millis now = now_ms();
-          chat::Effects effects = routing_.cancel(customer, request_id, now);
-          // A request waiting again (transferred to the queue, or its agent never came back) has a
-          // room: withdrawing the request ends the room too.
-          std::string room_id;
-          for (const chat::Effect& effect : effects) {
-            const auto* status = std::get_if<chat::CustomerStatus>(&effect);
-            if (status != nullptr && status->status == chat::ConsultStatus::kCanceled)
-              room_id = status->room_id;
-          }
-          apply(std::move(effects));
-          if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
-            {
-              std::lock_guard lock(rooms_mutex_);
-              rooms_.erase(room_id);
-            }
-            publish_room_event(
-                room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer}});
-          }
-        });
-        return {};
+        return on_request(
+            message, "consult cancel",
+            [this, customer = message.sender.user_id, request_id = *request_id](Request& request) {
+              const chat::Millis now = now_ms();
+              chat::Effects effects = routing_.cancel(customer, request_id, now);
+              // A request waiting again (transferred to the queue, or its agent never came back)
+              // has a room: withdrawing the request ends the room too.
+              std::string room_id;
+              for (const chat::Effect& effect : effects) {
+                const auto* status = std::get_if<chat::CustomerStatus>(&effect);
+                if (status != nullptr && status->status == chat::ConsultStatus::kCanceled)
+                  room_id = status->room_id;
+              }
+              apply(std::move(effects), &request);
+              if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
+                {
+                  std::lock_guard lock(rooms_mutex_);
+                  rooms_.erase(room_id);
+                }
+                publish_room_event(
+                    room_id,
+                    json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer}});
+              }
+            });
       });
 
   router.add(
-      "/app/agent.login", [this, bad_request](const broker::AppMessage& message) -> std::string {
+      "/app/agent.login", auth::kAgents,
+      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
         // `{}` (or no body) logs in available; `{"status":"away"}` logs in away in the same step,
         // so a console that was away before a reconnect is never auto-assigned a request in
         // between.
@@ -173,48 +183,55 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
         }
         if (!status)
           return bad_request(message, "status, when given, must be \"available\" or \"away\"");
-        asio::post(executor_,
-                   [this, agent = chat::AgentRef{message.sender.user_id, message.sender.name},
-                    status = *status] { apply(routing_.agent_login(agent, now_ms(), status)); });
-        return {};
+        return on_request(
+            message, "agent login",
+            [this, agent = chat::AgentRef{message.sender.user_id, message.sender.name},
+             status = *status](Request& request) {
+              apply(routing_.agent_login(agent, now_ms(), status), &request);
+            });
       });
-  router.add("/app/agent.logout", [this](const broker::AppMessage& message) -> std::string {
-    asio::post(executor_, [this, agent = message.sender.user_id] {
-      apply(routing_.agent_logout(agent, now_ms()));
-    });
-    return {};
-  });
-  router.add("/app/agent.status",
-             [this, bad_request](const broker::AppMessage& message) -> std::string {
+  router.add("/app/agent.logout", auth::kAgents,
+             [this](const broker::AppMessage& message) -> broker::AppResult {
+               return on_request(message, "agent logout",
+                                 [this, agent = message.sender.user_id](Request& request) {
+                                   apply(routing_.agent_logout(agent, now_ms()), &request);
+                                 });
+             });
+  router.add("/app/agent.status", auth::kAgents,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto text = body ? text_field(*body, "status", 32) : std::nullopt;
                const auto status = text ? chat::parse_agent_status(*text) : std::nullopt;
                if (!status) return bad_request(message, "status must be \"available\" or \"away\"");
-               asio::post(executor_, [this, agent = message.sender.user_id, status = *status] {
-                 apply(routing_.agent_status(agent, status, now_ms()));
-               });
-               return {};
+               return on_request(
+                   message, "agent status",
+                   [this, agent = message.sender.user_id, status = *status](Request& request) {
+                     apply(routing_.agent_status(agent, status, now_ms()), &request);
+                   });
              });
   for (const char* destination : {"/app/agent.accept", "/app/agent.reject"}) {
     const bool accept = std::string_view(destination) == "/app/agent.accept";
-    router.add(
-        destination, [this, bad_request, accept](const broker::AppMessage& message) -> std::string {
-          auto body = object_of(message.body);
-          auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
-          if (!request_id || request_id->empty())
-            return bad_request(message, "requestId is required");
-          asio::post(executor_,
-                     [this, accept, agent = message.sender.user_id, request_id = *request_id] {
-                       const chat::Millis now = now_ms();
-                       apply(accept ? routing_.accept(agent, request_id, now)
-                                    : routing_.reject(agent, request_id, now));
-                     });
-          return {};
-        });
+    router.add(destination, auth::kAgents,
+               [this, bad_request, accept](const broker::AppMessage& message) -> broker::AppResult {
+                 auto body = object_of(message.body);
+                 auto request_id =
+                     body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
+                 if (!request_id || request_id->empty())
+                   return bad_request(message, "requestId is required");
+                 return on_request(message, accept ? "agent accept" : "agent reject",
+                                   [this, accept, agent = message.sender.user_id,
+                                    request_id = *request_id](Request& request) {
+                                     const chat::Millis now = now_ms();
+                                     apply(accept ? routing_.accept(agent, request_id, now)
+                                                  : routing_.reject(agent, request_id, now),
+                                           &request);
+                                   });
+               });
   }
 
   router.add(
-      "/app/room.send", [this, bad_request](const broker::AppMessage& message) -> std::string {
+      "/app/room.send", auth::kRoomMembers,
+      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
         auto body = object_of(message.body);
         if (!body) return bad_request(message, "body must be a JSON object");
         auto room_id = text_field(*body, "roomId", kMaxIdBytes);
@@ -228,35 +245,34 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
         Caller caller{message.sender.user_id,
                       auth::parse_role(message.sender.role).value_or(auth::Role::kCustomer),
                       message.sender.name};
-        asio::post(executor_, [this, caller = std::move(caller), room_id = *room_id, text = *text,
-                               client_message_id = *client_message_id,
-                               cause = cause_of(message.frame)]() mutable {
-          room_send(caller, std::move(room_id), std::move(text), std::move(client_message_id),
-                    cause);
-        });
-        return {};
+        return on_request(message, "room message",
+                          [this, caller = std::move(caller), room_id = *room_id, text = *text,
+                           client_message_id = *client_message_id](Request& request) mutable {
+                            room_send(caller, std::move(room_id), std::move(text),
+                                      std::move(client_message_id), request);
+                          });
       });
 
-  router.add(
-      "/app/room.typing", [this, bad_request](const broker::AppMessage& message) -> std::string {
-        auto body = object_of(message.body);
-        auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
-        if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-        if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
-          return bad_request(message, "not a participant of an open room with this id");
-        }
-        const json::value* typing = body->if_contains("typing");
-        publish_room_event(
-            *room_id,
-            json::object{{"type", "typing"},
-                         {"roomId", *room_id},
-                         {"userId", message.sender.user_id},
-                         {"typing", typing != nullptr && typing->is_bool() && typing->as_bool()}});
-        return {};
-      });
+  router.add("/app/room.typing", auth::kRoomMembers,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
+               auto body = object_of(message.body);
+               auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+               if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
+               if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
+                 return bad_request(message, "not a participant of an open room with this id");
+               }
+               const json::value* typing = body->if_contains("typing");
+               publish_room_event(*room_id,
+                                  json::object{{"type", "typing"},
+                                               {"roomId", *room_id},
+                                               {"userId", message.sender.user_id},
+                                               {"typing", typing != nullptr && typing->is_bool() &&
+                                                              typing->as_bool()}});
+               return broker::AppResult::done();
+             });
 
-  router.add("/app/room.read",
-             [this, bad_request](const broker::AppMessage& message) -> std::string {
+  router.add("/app/room.read", auth::kRoomMembers,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
                const json::value* seq = body ? body->if_contains("seq") : nullptr;
@@ -271,56 +287,56 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                                                          {"roomId", *room_id},
                                                          {"userId", message.sender.user_id},
                                                          {"seq", seq->as_int64()}});
-               return {};
+               return broker::AppResult::done();
              });
 
   router.add(
-      "/app/room.close", [this, bad_request](const broker::AppMessage& message) -> std::string {
+      "/app/room.close", auth::kRoomMembers,
+      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
         auto body = object_of(message.body);
         auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
         if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-        asio::post(executor_, [this, user = message.sender.user_id, room_id = *room_id,
-                               cause = cause_of(message.frame)] {
-          if (std::string refusal = room_member_refusal(room_id, user); !refusal.empty()) {
-            broker::send_domain_error(publisher_, user, "not_participant", refusal, cause);
-            return;
-          }
-          const chat::Millis now = now_ms();
-          apply(routing_.room_closed(room_id, user, now));
-          if (store_.close_room(room_id, user, now)) {
-            {
-              std::lock_guard lock(rooms_mutex_);
-              rooms_.erase(room_id);
-            }
-            publish_room_event(room_id,
-                               json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
-          }
-        });
-        return {};
+        return on_request(
+            message, "room close",
+            [this, user = message.sender.user_id, room_id = *room_id](Request& request) {
+              if (std::string refusal = room_member_refusal(room_id, user); !refusal.empty()) {
+                return refuse(request, "not_participant", refusal);
+              }
+              const chat::Millis now = now_ms();
+              apply(routing_.room_closed(room_id, user, now), &request);
+              if (store_.close_room(room_id, user, now)) {
+                {
+                  std::lock_guard lock(rooms_mutex_);
+                  rooms_.erase(room_id);
+                }
+                publish_room_event(
+                    room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
+              }
+            });
       });
 
-  router.add("/app/room.transfer",
-             [this, bad_request](const broker::AppMessage& message) -> std::string {
+  router.add("/app/room.transfer", auth::kAgents,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
                auto to_agent = body ? text_field(*body, "toAgentId", kMaxIdBytes) : std::nullopt;
                if (!room_id || room_id->empty() || !to_agent)
                  return bad_request(message, "roomId is required; toAgentId optional");
-               asio::post(executor_, [this, agent = message.sender.user_id, room_id = *room_id,
-                                      to_agent = *to_agent] {
-                 std::optional<std::string_view> target;
-                 if (!to_agent.empty()) target = to_agent;
-                 apply(routing_.transfer(room_id, agent, target, now_ms()));
-               });
-               return {};
+               return on_request(message, "room transfer",
+                                 [this, agent = message.sender.user_id, room_id = *room_id,
+                                  to_agent = *to_agent](Request& request) {
+                                   std::optional<std::string_view> target;
+                                   if (!to_agent.empty()) target = to_agent;
+                                   apply(routing_.transfer(room_id, agent, target, now_ms()),
+                                         &request);
+                                 });
              });
 }
 
 void ContactCenter::room_send(const Caller& caller, std::string room_id, std::string text,
-                              std::string client_message_id, const stomp::Frame& cause) {
+                              std::string client_message_id, Request& request) {
   if (std::string refusal = room_member_refusal(room_id, caller.user_id); !refusal.empty()) {
-    broker::send_domain_error(publisher_, caller.user_id, "not_participant", refusal, cause);
-    return;
+    return refuse(request, "not_participant", refusal);
   }
   chat::MessageRecord record;
   record.stream_id = room_id;
@@ -333,9 +349,7 @@ void ContactCenter::room_send(const Caller& caller, std::string room_id, std::st
   record.created_at = now_ms();
   const chat::AppendResult stored = store_.append_message(record);
   if (stored.status == chat::AppendStatus::kStreamClosed) {
-    broker::send_domain_error(publisher_, caller.user_id, "room_closed", "the room is closed",
-                              cause);
-    return;
+    return refuse(request, "room_closed", "the room is closed");
   }
   // A retry of a stored message was delivered the first time: stored and delivered once.
   if (stored.status != chat::AppendStatus::kStored) return;
@@ -351,9 +365,27 @@ void ContactCenter::publish_room_event(const std::string& room_id, json::object 
                      json::serialize(event));
 }
 
-void ContactCenter::apply(chat::Effects effects) {
+void ContactCenter::apply(chat::Effects effects, Request* request) {
   const chat::Millis now = now_ms();
+  // The routing engine has decided; every effect is carried out even when one fails (a store
+  // write), so that the others are still announced and the timer is re-armed. The first failure
+  // is rethrown at the end for the caller's barrier to answer.
+  std::exception_ptr first_failure;
   for (chat::Effect& effect : effects) {
+    try {
+      apply_one(effect, now, request);
+    } catch (const std::exception& e) {
+      spdlog::error("routing effect {} failed: {}", effect.index(), e.what());
+      if (!first_failure) first_failure = std::current_exception();
+    }
+  }
+  figures_.queue_length(routing_.waiting_count(), now);
+  arm_routing_timer();
+  if (first_failure) std::rethrow_exception(first_failure);
+}
+
+void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* request) {
+  {
     std::visit(
         [&](auto& e) {
           using E = std::decay_t<decltype(e)>;
@@ -451,6 +483,13 @@ void ContactCenter::apply(chat::Effects effects) {
             json::object body{{"code", chat::to_string(e.code)}, {"message", e.message}};
             if (!e.request_id.empty()) body["requestId"] = e.request_id;
             if (!e.room_id.empty()) body["roomId"] = e.room_id;
+            // The refusal of the client's own SEND answers it: its receipt id, and no RECEIPT.
+            if (request != nullptr && e.user_id == request->user_id) {
+              request->refused = true;
+              if (const std::string* receipt = request->cause.find("receipt")) {
+                body["receiptId"] = *receipt;
+              }
+            }
             publisher_.send_to_user(e.user_id, "/queue/errors", "application/json",
                                     json::serialize(body));
           } else if constexpr (std::is_same_v<E, chat::AgentReconnecting>) {
@@ -484,8 +523,6 @@ void ContactCenter::apply(chat::Effects effects) {
         },
         effect);
   }
-  figures_.queue_length(routing_.waiting_count(), now);
-  arm_routing_timer();
 }
 
 void ContactCenter::arm_routing_timer() {
@@ -498,7 +535,12 @@ void ContactCenter::arm_routing_timer() {
   routing_timer_.expires_after(wait);
   routing_timer_.async_wait([this](boost::system::error_code error) {
     if (error) return;
-    apply(routing_.on_timer(now_ms()));
+    try {
+      apply(routing_.on_timer(now_ms()));
+    } catch (const std::exception& e) {
+      // Logged per effect by apply(), which has re-armed the timer.
+      metrics_.error("store_unavailable");
+    }
   });
 }
 

@@ -1,10 +1,13 @@
 #include "center/service_util.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <chrono>
 
+#include "broker/domain_error.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"
 
@@ -53,6 +56,32 @@ std::optional<std::string> text_field(const json::object& object, std::string_vi
 bool parse_int(std::string_view text, std::int64_t& out) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
   return error == std::errc{} && end == text.data() + text.size();
+}
+
+Answer failed_answer(std::string_view what, const std::exception& error) {
+  spdlog::error("{} failed: {}", what, error.what());
+  return error_answer(503, "store_unavailable",
+                      "the service could not read or write its data; try again shortly");
+}
+
+void ContactCenter::refuse(Request& request, std::string_view code, std::string_view message) {
+  request.refused = true;
+  broker::send_domain_error(publisher_, request.user_id, code, message, request.cause);
+}
+
+void ContactCenter::request_failed(Request& request, std::string_view what,
+                                   const std::exception& error) {
+  spdlog::error("{} of user {} failed: {}", what, request.user_id, error.what());
+  metrics_.error("store_unavailable");
+  try {
+    request.refused = true;
+    broker::send_domain_error(publisher_, request.user_id, "store_unavailable",
+                              "not saved: the service could not store it; send it again shortly",
+                              request.cause);
+  } catch (const std::exception& e) {
+    spdlog::error("could not answer the failed {}: {}", what, e.what());
+  }
+  request.completion.refused();
 }
 
 stomp::Frame cause_of(const stomp::Frame& frame) {

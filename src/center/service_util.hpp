@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -35,14 +36,37 @@ bool parse_int(std::string_view text, std::int64_t& out);
 // The headers a domain error refers back to (receipt, request-id), copied to outlive the frame.
 stomp::Frame cause_of(const stomp::Frame& frame);
 
+// The answer of an HTTP request whose work threw (the store failed), logged with `what`.
+Answer failed_answer(std::string_view what, const std::exception& error);
+
 // Defined here so that every file of the service can hand work to its executor.
 template <class Work>
 boost::asio::awaitable<Answer> ContactCenter::on_service(Work&& work) {
   // Not a coroutine itself: it hands a named task to co_spawn and returns what co_spawn returns.
   auto task = [work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<Answer> {
-    co_return work();
+    try {
+      co_return work();
+    } catch (const std::exception& e) {
+      co_return failed_answer("HTTP request", e);
+    }
   };
   return boost::asio::co_spawn(executor_, std::move(task), boost::asio::use_awaitable);
+}
+
+template <class Work>
+broker::AppResult ContactCenter::on_request(const broker::AppMessage& message,
+                                            std::string_view what, Work work) {
+  Request request{message.sender.user_id, cause_of(message.frame), message.defer(), false};
+  boost::asio::post(executor_,
+                    [this, request = std::move(request), work = std::move(work), what]() mutable {
+                      try {
+                        work(request);
+                        if (!request.refused) request.completion.stored();
+                      } catch (const std::exception& e) {
+                        request_failed(request, what, e);
+                      }
+                    });
+  return broker::AppResult::done();
 }
 
 }  // namespace aicc::center

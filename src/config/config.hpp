@@ -22,9 +22,8 @@ struct ServerConfig {
   std::string web_root;             // static files; empty: "web" beside the binary's build tree
   std::string port_file;            // when set, the bound port is written here after listen
   int shutdown_timeout_ms = 10000;  // bound on graceful shutdown
-  std::size_t max_connections = 0;
-  bool trust_proxy = false;  // take the client address and TLS from X-Forwarded-For/-Proto  // 0:
-                             // no limit but the descriptor limit
+  std::size_t max_connections = 100000;  // open connections at most; 0: the descriptor limit
+  bool trust_proxy = false;  // take the client address and TLS from X-Forwarded-For/-Proto
 };
 
 struct JwtConfig {
@@ -42,6 +41,25 @@ struct AuthConfig {
   int login_window = 900;               // seconds
   int ws_ticket_validity = 30;          // seconds a WebSocket ticket may wait to be used
   int refresh_reuse_grace = 10;         // seconds a rotated refresh token is still accepted once
+};
+
+// A rate limit on SEND frames: frames and their bytes, each a token bucket.
+struct SendRateConfig {
+  int sends_per_second = 10;
+  int send_burst = 30;
+  std::size_t bytes_per_second = 64 * 1024;
+  std::size_t bytes_burst = 256 * 1024;
+};
+
+// What clients may send, how fast, and how many sessions one user may hold.
+struct LimitsConfig {
+  // Every SEND of one connection, whatever its destination.
+  SendRateConfig connection{50, 100, 256 * 1024, 1024 * 1024};
+  // Per user (all of their connections together), by the destination's rate class.
+  SendRateConfig chat{10, 30, 64 * 1024, 256 * 1024};  // conversations: people typing
+  SendRateConfig lobby{1, 5, 4 * 1024, 16 * 1024};     // the open lobby, fanned out to everybody
+  int abuse_refusals = 30;     // rate refusals in a row before the connection is closed
+  int sessions_per_user = 20;  // STOMP sessions one user may hold at once
 };
 
 struct StompConfig {
@@ -124,6 +142,7 @@ struct Config {
   JwtConfig jwt;
   AuthConfig auth;
   StompConfig stomp;
+  LimitsConfig limits;
   WebSocketConfig ws;
   SockJsConfig sockjs;
   LogConfig log;

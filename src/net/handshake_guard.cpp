@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace aicc::net {
 namespace {
@@ -49,23 +50,16 @@ bool origin_allowed(std::string_view origin, std::string_view host,
 bool HandshakeRateLimiter::allow(const std::string& address, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   sweep(now);
-  auto [it, inserted] = buckets_.try_emplace(address, Bucket{burst_, now});
-  Bucket& bucket = it->second;
-  const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
-  bucket.tokens = std::min(burst_, bucket.tokens + elapsed * rate_);
-  bucket.updated = now;
-  if (bucket.tokens < 1.0) return false;
-  bucket.tokens -= 1.0;
-  return true;
+  auto [it, inserted] = buckets_.try_emplace(address, rate_, burst_, now);
+  return it->second.try_take(1.0, now);
 }
 
 void HandshakeRateLimiter::sweep(Clock::time_point now) {
   if (now - last_sweep_ < std::chrono::seconds(60)) return;
   last_sweep_ = now;
-  const double refill_seconds = rate_ > 0 ? burst_ / rate_ : 0;
-  std::erase_if(buckets_, [&](const auto& entry) {
-    return std::chrono::duration<double>(now - entry.second.updated).count() > refill_seconds;
-  });
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    it = it->second.full(now) ? buckets_.erase(it) : std::next(it);
+  }
 }
 
 }  // namespace aicc::net

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "util/token_bucket.hpp"
+
 namespace aicc::net {
 
 // Is a handshake with this Origin header allowed? `host` is the request's Host header.
@@ -31,17 +33,13 @@ class HandshakeRateLimiter {
   bool allow(const std::string& address, Clock::time_point now);
 
  private:
-  struct Bucket {
-    double tokens;
-    Clock::time_point updated;
-  };
   // Buckets of addresses idle long enough to be full again are dropped now and then.
   void sweep(Clock::time_point now);
 
   double rate_;
   double burst_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, util::TokenBucket> buckets_;
   Clock::time_point last_sweep_{};
 };
 

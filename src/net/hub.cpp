@@ -182,18 +182,23 @@ void Hub::set_agent_presence_listener(std::function<void(const std::string&, boo
   agent_presence_ = std::move(listener);
 }
 
-void Hub::bind_user(const std::string& user_id, const std::string& login_id, bool agent,
-                    const ConnectionPtr& connection) {
+bool Hub::bind_user(const std::string& user_id, const std::string& login_id, bool agent,
+                    const ConnectionPtr& connection, std::size_t max_sessions) {
   bool first = false;
   {
     std::lock_guard lock(mutex_);
-    if (!connections_.contains(connection.get())) return;  // already gone
-    user_of_[connection.get()] = Owner{user_id, login_id, agent};
+    if (!connections_.contains(connection.get())) return true;  // already gone
     auto& sessions = by_user_[user_id];
+    if (sessions.size() >= max_sessions && !sessions.contains(connection.get())) {
+      if (sessions.empty()) by_user_.erase(user_id);
+      return false;
+    }
+    user_of_[connection.get()] = Owner{user_id, login_id, agent};
     first = sessions.empty();
     sessions.insert(connection.get());
   }
   if (first && agent && agent_presence_) agent_presence_(user_id, true);
+  return true;
 }
 
 std::size_t Hub::close_user_sessions(const std::string& user_id, const std::string& reason,

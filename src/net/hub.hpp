@@ -62,8 +62,9 @@ class Hub final : public broker::Publisher {
   void attach(const ConnectionPtr& connection);
   void detach(const StompConnection* connection);
   // Records whose connection this is, and under which login, once CONNECT has authenticated it.
-  void bind_user(const std::string& user_id, const std::string& login_id, bool agent,
-                 const ConnectionPtr& connection);
+  // False (and nothing recorded) when the user already holds `max_sessions` sessions.
+  bool bind_user(const std::string& user_id, const std::string& login_id, bool agent,
+                 const ConnectionPtr& connection, std::size_t max_sessions);
   // Told when an agent's first connection is bound and when their last one closes (presence).
   // Called outside the hub's lock, on whichever thread made the change. Set before serving.
   void set_agent_presence_listener(

@@ -18,6 +18,7 @@
 namespace aicc::net {
 
 class Hub;
+class UserSendLimits;
 
 struct Services {
   const config::Config& config;
@@ -25,9 +26,8 @@ struct Services {
   Metrics& metrics;
   auth::TokenService& tokens;
   const broker::AppRouter& app;
-  // Extra checks on SUBSCRIBE (rooms: participants only): empty allows, else the refusal.
-  std::function<std::string(const std::string& user_id, std::string_view destination)>
-      subscription_guard = {};
+  // Per-user SEND rate limits, shared by every connection; none when null (tests of one part).
+  UserSendLimits* user_limits = nullptr;
   // SUBSCRIBE with since-seq:N to a sequenced stream (rooms): reads what came after N and hands it
   // to `done` (on any thread), oldest first; nullptr when there is no such stream to replay.
   using ReplayDone = std::function<void(std::vector<std::shared_ptr<const stomp::Message>>)>;

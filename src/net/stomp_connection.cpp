@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "auth/destination_policy.hpp"
+#include "broker/app_router.hpp"
 #include "broker/destination.hpp"
 #include "broker/domain_error.hpp"
 #include "broker/registry.hpp"
@@ -73,6 +74,7 @@ StompConnection::StompConnection(Services& services, asio::any_io_executor execu
       handshake_ticket_(std::move(handshake_ticket)),
       id_(next_connection_id()),
       engine_(engine_options(services.config), *this, id_, SteadyClock::now()),
+      send_allowance_(services.config.limits.connection, SteadyClock::now()),
       timer_(executor_),
       opened_at_(SteadyClock::now()) {}
 
@@ -193,8 +195,14 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(
     services_.metrics.error("auth");
     return util::unexpected(std::string("missing credentials"));
   }
-  services_.hub.bind_user(principal->user_id, principal->login_id,
-                          principal->role == auth::Role::kAgent, shared_from_this());
+  const auto max_sessions = static_cast<std::size_t>(services_.config.limits.sessions_per_user);
+  if (!services_.hub.bind_user(principal->user_id, principal->login_id,
+                               principal->role == auth::Role::kAgent, shared_from_this(),
+                               max_sessions)) {
+    services_.metrics.error("too_many_sessions");
+    return util::unexpected("too many sessions: this user already holds " +
+                            std::to_string(max_sessions) + " (limits.sessions-per-user)");
+  }
   set_credential_deadline(principal->expires_at);
   return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)),
                          principal->name, principal->expires_at};
@@ -257,13 +265,19 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
     services_.metrics.error("forbidden_destination");
     return "invalid destination: " + checked.error;
   }
+  // Fail-closed: only what a feature registered can be subscribed to, by the roles it named.
+  const broker::SubscribeRoute* route = services_.app.find_subscription(destination);
+  if (route == nullptr) {
+    services_.metrics.error("unknown_destination");
+    return "unknown destination: nothing is published here";
+  }
   const auto role = auth::parse_role(engine_.identity().role);
-  if (!role || !auth::may_subscribe(*role, destination)) {
+  if (!role || !route->roles.allows(*role)) {
     services_.metrics.error("forbidden_destination");
     return "forbidden destination: role " + engine_.identity().role + " may not subscribe here";
   }
-  if (services_.subscription_guard) {
-    if (std::string refusal = services_.subscription_guard(engine_.identity().user_id, destination);
+  if (route->guard) {
+    if (std::string refusal = route->guard(engine_.identity().user_id, destination);
         !refusal.empty()) {
       services_.metrics.error("forbidden_destination");
       return "forbidden destination: " + refusal;
@@ -282,11 +296,11 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
   // both the replay and the live stream carry is dropped by seq in finish_replay().
   services_.hub.subscribe(registry_key(destination), shared_from_this(), id,
                           checked.kind == broker::DestinationKind::kQueue);
-  if (services_.subscription_guard) {
+  if (route->guard) {
     // Checked again once registered: a room handed to another agent between the first check and
     // the registration is refused here, or its owner's removal (which follows the change of
     // members) has already taken this registration away.
-    if (std::string refusal = services_.subscription_guard(engine_.identity().user_id, destination);
+    if (std::string refusal = route->guard(engine_.identity().user_id, destination);
         !refusal.empty()) {
       services_.hub.unsubscribe(registry_key(destination), shared_from_this(), id);
       services_.metrics.error("forbidden_destination");
@@ -333,27 +347,91 @@ void StompConnection::unsubscribe(const std::string& id, const std::string& dest
   services_.hub.unsubscribe(registry_key(destination), shared_from_this(), id);
 }
 
-std::string StompConnection::send(const stomp::Frame& frame) {
+stomp::SendResult StompConnection::send(const stomp::Frame& frame, std::uint64_t ticket) {
+  using stomp::SendResult;
   const std::string_view destination = frame.get("destination");
-  if (std::string refusal = check_credential(); !refusal.empty()) return refusal;
+  if (std::string refusal = check_credential(); !refusal.empty()) return SendResult::fault(refusal);
+  const auto now = SteadyClock::now();
+  if (const auto wait = send_allowance_.admit(frame.body.size(), now); wait.count() > 0) {
+    return rate_limited(frame, wait);
+  }
   const broker::Classified checked = broker::check_send(destination);
   if (!checked.ok) {
     services_.metrics.error("forbidden_destination");
-    return "invalid destination: " + checked.error;
+    return SendResult::fault("invalid destination: " + checked.error);
   }
-  if (destination == "/app/auth.refresh") return refresh_credential(frame);
-  const auto role = auth::parse_role(engine_.identity().role);
-  if (!role || !auth::may_send(*role, destination)) {
-    services_.metrics.error("forbidden_destination");
-    return "forbidden destination: role " + engine_.identity().role + " may not send here";
+  // Answered by the connection itself (it replaces the connection's credential); every role.
+  if (destination == "/app/auth.refresh") {
+    refresh_credential(frame);
+    return SendResult::done();
   }
-  const broker::AppHandler* handler = services_.app.find(destination);
-  if (handler == nullptr) {
+  const broker::SendRoute* route = services_.app.find(destination);
+  if (route == nullptr) {
+    // Not a protocol fault: clients written for other servers announce themselves on
+    // destinations this one lacks, and closing would end their whole session.
     services_.metrics.error("unknown_destination");
-    return "unknown destination";
+    broker::send_domain_error(services_.hub, engine_.identity().user_id, "unknown_destination",
+                              "no handler for " + std::string(destination), frame);
+    return SendResult::refused();
   }
-  return (*handler)(broker::AppMessage{engine_.identity(), id_, destination,
-                                       frame.get("content-type"), frame.body, frame});
+  const auto role = auth::parse_role(engine_.identity().role);
+  if (!role || !route->roles.allows(*role)) {
+    services_.metrics.error("forbidden_destination");
+    return SendResult::fault("forbidden destination: role " + engine_.identity().role +
+                             " may not send here");
+  }
+  if (services_.user_limits != nullptr) {
+    if (const auto wait = services_.user_limits->admit(engine_.identity().user_id, route->rate,
+                                                       frame.body.size(), now);
+        wait.count() > 0) {
+      return rate_limited(frame, wait);
+    }
+  }
+  rate_refusals_ = 0;
+  bool deferred = false;
+  auto defer = [this, &deferred, ticket] {
+    deferred = true;
+    return broker::SendCompletion(
+        [weak = weak_from_this(), executor = executor_, ticket](bool stored) {
+          asio::post(executor, [weak, ticket, stored] {
+            if (auto self = weak.lock()) self->settle_send(ticket, stored);
+          });
+        });
+  };
+  const broker::AppResult result = route->handler(broker::AppMessage{
+      engine_.identity(), id_, destination, frame.get("content-type"), frame.body, frame, defer});
+  switch (result.kind) {
+    case broker::AppResult::Kind::kFault:
+      return SendResult::fault(result.reason);
+    case broker::AppResult::Kind::kRefused:
+      return SendResult::refused();
+    case broker::AppResult::Kind::kDone:
+      break;
+  }
+  return deferred ? SendResult::pending() : SendResult::done();
+}
+
+stomp::SendResult StompConnection::rate_limited(const stomp::Frame& frame,
+                                                std::chrono::milliseconds wait) {
+  services_.metrics.error("rate_limited");
+  if (++rate_refusals_ >= services_.config.limits.abuse_refusals) {
+    spdlog::warn("connection {} of user {} closed: {} SENDs in a row over the rate limit", id_,
+                 engine_.identity().user_id, rate_refusals_);
+    return stomp::SendResult::fault(
+        "rate limit exceeded repeatedly: too many SENDs were refused; slow down and reconnect");
+  }
+  broker::send_domain_error(
+      services_.hub, engine_.identity().user_id, "rate_limited",
+      "too many messages; send again in " + std::to_string(wait.count()) + " ms", frame,
+      wait.count());
+  return stomp::SendResult::refused();
+}
+
+void StompConnection::settle_send(std::uint64_t ticket, bool stored) {
+  if (transport_closed_) return;
+  const bool was_connected = engine_.connected();
+  engine_.send_settled(ticket, stored, SteadyClock::now());
+  if (was_connected != engine_.connected()) schedule_timer();
 }
 
 void StompConnection::returned(const std::string& destination,

@@ -23,6 +23,7 @@
 
 #include "net/metrics.hpp"
 #include "net/outbound_queue.hpp"
+#include "net/send_limits.hpp"
 #include "net/services.hpp"
 #include "stomp/engine.hpp"
 
@@ -89,7 +90,12 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   std::string subscribe(const std::string& id, const std::string& destination, stomp::AckMode mode,
                         const stomp::Frame& frame) override;
   void unsubscribe(const std::string& id, const std::string& destination) override;
-  std::string send(const stomp::Frame& frame) override;
+  stomp::SendResult send(const stomp::Frame& frame, std::uint64_t ticket) override;
+  // A deferred SEND's completion came back (posted here from the thread that settled it).
+  void settle_send(std::uint64_t ticket, bool stored);
+  // Refuses a SEND over a rate limit (rate_limited with retryAfterMs); closes the connection
+  // after limits.abuse-refusals of them in a row.
+  stomp::SendResult rate_limited(const stomp::Frame& frame, std::chrono::milliseconds wait);
   void returned(const std::string& destination,
                 std::shared_ptr<const stomp::Message> message) override;
   void received(stomp::Command command) override;
@@ -118,6 +124,8 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   std::string handshake_ticket_;  // single use; cleared once tried
   std::string id_;
   stomp::Engine engine_;
+  SendAllowance send_allowance_;              // every SEND of this connection (limits.connection-*)
+  int rate_refusals_ = 0;                     // SENDs refused for rate in a row
   ConnectionTransport* transport_ = nullptr;  // null once the transport is gone
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point opened_at_;

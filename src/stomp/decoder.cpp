@@ -90,6 +90,8 @@ std::string_view describe(DecodeError error) {
       return "missing NUL after body";
     case DecodeError::kInvalidUtf8:
       return "invalid UTF-8 in command or header";
+    case DecodeError::kBareCarriageReturn:
+      return "carriage return inside a header (escape it as \\r)";
   }
   return "unknown decode error";
 }
@@ -290,6 +292,9 @@ DecodeError Decoder::on_header_line(std::string_view line) {
     return DecodeError::kNone;
   }
   if (frame_.headers.size() >= limits_.max_headers) return DecodeError::kTooManyHeaders;
+  // Only the CR of a CRLF ends a line (removed above); one left inside would split the header in
+  // any line-based parser behind us, so it is refused rather than kept or dropped.
+  if (line.find('\r') != std::string_view::npos) return DecodeError::kBareCarriageReturn;
 
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return DecodeError::kMalformedHeader;

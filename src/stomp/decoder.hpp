@@ -25,15 +25,16 @@ struct DecoderLimits {
 
 enum class DecodeError {
   kNone,
-  kFrameTooLarge,     // frame or declared content-length over max_frame_bytes
-  kTooManyHeaders,    // more than max_headers header lines
-  kHeaderTooLong,     // one header line over max_header_bytes
-  kUnknownCommand,    // command line is not a STOMP command
-  kMalformedHeader,   // header line without ':' or with an empty name
-  kBadEscape,         // undefined escape sequence such as "\t" (STOMP 1.1+)
-  kBadContentLength,  // content-length is not a decimal number
-  kMissingNul,        // the content-length body is not followed by NUL
-  kInvalidUtf8,       // command or header is not valid UTF-8
+  kFrameTooLarge,       // frame or declared content-length over max_frame_bytes
+  kTooManyHeaders,      // more than max_headers header lines
+  kHeaderTooLong,       // one header line over max_header_bytes
+  kUnknownCommand,      // command line is not a STOMP command
+  kMalformedHeader,     // header line without ':' or with an empty name
+  kBadEscape,           // undefined escape sequence such as "\t" (STOMP 1.1+)
+  kBadContentLength,    // content-length is not a decimal number
+  kMissingNul,          // the content-length body is not followed by NUL
+  kInvalidUtf8,         // command or header is not valid UTF-8
+  kBareCarriageReturn,  // a CR inside a header line that does not end it (1.2 escapes it as \r)
 };
 
 // A short operator-readable reason, used as the ERROR frame's `message` header.

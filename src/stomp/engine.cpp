@@ -134,6 +134,8 @@ void Engine::on_data(std::string_view bytes, Clock::time_point now) {
 
 void Engine::handle(Frame& frame) {
   ports_.received(frame.command);
+  // After DISCONNECT only its receipt is still to come (once the SENDs before it settle).
+  if (disconnect_receipt_) return;
   if (state_ == State::kAwaitingConnect) {
     if (frame.command == Command::kConnect || frame.command == Command::kStomp) {
       handle_connect(frame);
@@ -152,6 +154,12 @@ void Engine::handle(Frame& frame) {
     case Command::kNack:
       if (frame.command == Command::kSend && frame.find("destination") == nullptr) {
         protocol_error(&frame, "missing destination header");
+        return;
+      }
+      if ((frame.command == Command::kAck || frame.command == Command::kNack) &&
+          version_ == Version::k11 && frame.find("subscription") == nullptr) {
+        // STOMP 1.1 names the subscription on ACK and NACK; without it the message is ambiguous.
+        protocol_error(&frame, "missing subscription header");
         return;
       }
       if (!buffer_in_transaction(frame)) apply(frame);
@@ -192,6 +200,8 @@ void Engine::handle_connect(const Frame& frame) {
     close_now("unsupported STOMP version");
     return;
   }
+  // A refusal of this CONNECT is written with the escaping of the version it asked for.
+  reply_version_ = *version;
   milliseconds client_can_send{0};
   milliseconds client_wants{0};
   if (!parse_heartbeat(frame.find("heart-beat"), client_can_send, client_wants)) {
@@ -268,18 +278,70 @@ void Engine::handle_unsubscribe(const Frame& frame) {
   send_receipt_if_asked(frame);
 }
 
-void Engine::apply(const Frame& frame) {
+void Engine::apply(const Frame& frame, std::uint64_t commit) {
   if (frame.command == Command::kSend) {
-    handle_send(frame);
+    handle_send(frame, commit);
   } else {
     handle_ack(frame, frame.command == Command::kAck);
   }
 }
 
-void Engine::handle_send(const Frame& frame) {
-  const std::string refusal = ports_.send(frame);
-  if (!refusal.empty()) return protocol_error(&frame, refusal, frame.get("destination"));
-  send_receipt_if_asked(frame);
+void Engine::handle_send(const Frame& frame, std::uint64_t commit) {
+  const std::uint64_t ticket = next_ticket_++;
+  SendResult result = ports_.send(frame, ticket);
+  switch (result.status) {
+    case SendResult::Status::kDone:
+      send_receipt_if_asked(frame);
+      return;
+    case SendResult::Status::kRefused:
+      return;
+    case SendResult::Status::kFault:
+      return protocol_error(&frame, result.reason, frame.get("destination"));
+    case SendResult::Status::kPending:
+      if (state_ == State::kClosed) return;
+      pending_sends_.emplace(ticket, PendingSend{std::string(frame.get("receipt")), commit});
+      if (commit != 0) ++pending_commits_[commit].outstanding;
+      return;
+  }
+}
+
+void Engine::send_settled(std::uint64_t ticket, bool stored, Clock::time_point now) {
+  auto it = pending_sends_.find(ticket);
+  if (it == pending_sends_.end() || state_ == State::kClosed) return;
+  now_ = now;
+  PendingSend pending = std::move(it->second);
+  pending_sends_.erase(it);
+  if (stored && !pending.receipt.empty()) {
+    Frame out;
+    out.command = Command::kReceipt;
+    out.add("receipt-id", std::move(pending.receipt));
+    write_frame(out);
+  }
+  if (pending.commit != 0) settle_commit(pending.commit);
+  finish_disconnect_if_settled();
+}
+
+void Engine::settle_commit(std::uint64_t commit) {
+  auto it = pending_commits_.find(commit);
+  if (it == pending_commits_.end() || --it->second.outstanding > 0) return;
+  std::string receipt = std::move(it->second.receipt);
+  pending_commits_.erase(it);
+  if (receipt.empty() || state_ == State::kClosed) return;
+  Frame out;
+  out.command = Command::kReceipt;
+  out.add("receipt-id", std::move(receipt));
+  write_frame(out);
+}
+
+void Engine::finish_disconnect_if_settled() {
+  if (!disconnect_receipt_ || !pending_sends_.empty() || state_ == State::kClosed) return;
+  if (!disconnect_receipt_->empty()) {
+    Frame out;
+    out.command = Command::kReceipt;
+    out.add("receipt-id", *disconnect_receipt_);
+    write_frame(out);
+  }
+  close_now("client disconnected");
 }
 
 void Engine::handle_ack(const Frame& frame, bool positive) {
@@ -324,8 +386,9 @@ bool Engine::buffer_in_transaction(Frame& frame) {
     protocol_error(&frame, "transaction too large");
     return true;
   }
-  Frame& kept = it->second.emplace_back(std::move(frame));
-  send_receipt_if_asked(kept);
+  // Its receipt comes when the COMMIT has applied it (and, for a SEND, its effect is durable): a
+  // receipt now would confirm a frame that an ABORT or a refusal at COMMIT may yet undo.
+  it->second.emplace_back(std::move(frame));
   return true;
 }
 
@@ -347,23 +410,25 @@ void Engine::handle_transaction(const Frame& frame) {
   std::vector<Frame> frames = std::move(it->second);
   transactions_.erase(it);
   if (frame.command == Command::kCommit) {
+    // The COMMIT's receipt waits for every SEND of the transaction to be durable.
+    const std::uint64_t commit = next_commit_++;
+    pending_commits_[commit] = PendingCommit{std::string(frame.get("receipt")), 1};
     for (const Frame& kept : frames) {
       if (state_ == State::kClosed) return;
-      // Receipts of the kept frames were sent when they arrived; applying must not repeat them.
-      Frame copy = kept;
-      copy.headers.erase(std::remove_if(copy.headers.begin(), copy.headers.end(),
-                                        [](const Header& h) { return h.name == "receipt"; }),
-                         copy.headers.end());
-      apply(copy);
+      apply(kept, commit);
     }
     if (state_ == State::kClosed) return;
+    settle_commit(commit);  // the hold taken above
+    return;
   }
+  // ABORT: the kept frames are dropped unapplied, and none of them had a receipt.
   send_receipt_if_asked(frame);
 }
 
 void Engine::handle_disconnect(const Frame& frame) {
-  send_receipt_if_asked(frame);
-  close_now("client disconnected");
+  // The receipt promises that every frame before it was handled, so it waits for pending SENDs.
+  disconnect_receipt_ = std::string(frame.get("receipt"));
+  finish_disconnect_if_settled();
 }
 
 void Engine::deliver(const std::string& subscription_id,
@@ -448,6 +513,8 @@ void Engine::fail(std::string_view message, std::string_view detail) {
 
 void Engine::on_transport_closed() {
   state_ = State::kClosed;
+  pending_sends_.clear();
+  pending_commits_.clear();
   release_subscriptions();
 }
 
@@ -492,8 +559,9 @@ void Engine::protocol_error(const Frame* cause, std::string_view message, std::s
 }
 
 void Engine::write_frame(const Frame& frame) {
-  // Before CONNECTED the client has not learnt the version, so nothing is escaped (1.0 rules).
-  const Version version = state_ == State::kConnected ? version_ : Version::k10;
+  // Before CONNECTED, a refusal of CONNECT uses the escaping of the version the client asked for
+  // (1.1 and 1.2 clients unescape every ERROR header); with no version agreed, 1.0 rules.
+  const Version version = state_ == State::kConnected ? version_ : reply_version_;
   write_raw(encode(frame, version));
 }
 
@@ -504,6 +572,8 @@ void Engine::write_raw(std::string bytes) {
 
 void Engine::close_now(std::string_view reason) {
   state_ = State::kClosed;
+  pending_sends_.clear();
+  pending_commits_.clear();
   ports_.close(reason);
   // Nothing more is written, and no ACK will be read: the subscriptions are given up now rather
   // than when the transport is gone, which may be seconds later while the last frames are flushed.

@@ -18,6 +18,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,23 @@ struct Identity {
 };
 
 enum class AckMode { kAuto, kClient, kClientIndividual };
+
+// What became of a SEND handed to the world (EnginePorts::send).
+struct SendResult {
+  enum class Status {
+    kDone,     // its effect is complete (durable where it stores): the RECEIPT goes now
+    kPending,  // the world settles it later with Engine::send_settled(ticket, ...)
+    kRefused,  // refused without closing; the refusal (with the receipt-id) was already sent
+    kFault,    // a protocol fault: ERROR + close with `reason`
+  };
+  Status status = Status::kDone;
+  std::string reason;
+
+  static SendResult done() { return {}; }
+  static SendResult pending() { return {Status::kPending, {}}; }
+  static SendResult refused() { return {Status::kRefused, {}}; }
+  static SendResult fault(std::string reason) { return {Status::kFault, std::move(reason)}; }
+};
 
 struct EngineOptions {
   DecoderLimits limits;
@@ -67,8 +85,9 @@ class EnginePorts {
   virtual std::string subscribe(const std::string& id, const std::string& destination, AckMode mode,
                                 const Frame& frame) = 0;
   virtual void unsubscribe(const std::string& id, const std::string& destination) = 0;
-  // A SEND (outside a transaction, or at COMMIT); a non-empty result refuses it (ERROR + close).
-  virtual std::string send(const Frame& frame) = 0;
+  // A SEND (outside a transaction, or at COMMIT). `ticket` names it if the result is kPending:
+  // its RECEIPT waits until Engine::send_settled(ticket, ...) says its effect is durable.
+  virtual SendResult send(const Frame& frame, std::uint64_t ticket) = 0;
   // A message delivered in a client ack mode was NACKed or never acknowledged before the
   // connection ended: the broker may hand it to another subscriber.
   virtual void returned(const std::string& destination, std::shared_ptr<const Message> message) = 0;
@@ -91,6 +110,13 @@ class Engine {
   // subscription is gone, which is the normal race with UNSUBSCRIBE).
   void deliver(const std::string& subscription_id, const std::shared_ptr<const Message>& message,
                Clock::time_point now);
+
+  // A SEND answered kPending is settled: `stored` sends its RECEIPT (if it asked for one); false
+  // means it was refused and the refusal already told the client. Unknown tickets are ignored
+  // (the connection closed meanwhile). Receipts of a COMMIT and of a DISCONNECT wait for every
+  // SEND before them to settle.
+  void send_settled(std::uint64_t ticket, bool stored, Clock::time_point now);
+  std::size_t pending_sends() const { return pending_sends_.size(); }
 
   // Timers: heart-beats, the connect timeout and silent peers. Call at next_deadline() or later.
   void on_tick(Clock::time_point now);
@@ -133,13 +159,16 @@ class Engine {
   void handle_connect(const Frame& frame);
   void handle_subscribe(const Frame& frame);
   void handle_unsubscribe(const Frame& frame);
-  void handle_send(const Frame& frame);
+  void handle_send(const Frame& frame, std::uint64_t commit);
   void handle_ack(const Frame& frame, bool positive);
   void handle_transaction(const Frame& frame);
   void handle_disconnect(const Frame& frame);
   // Applies SEND/ACK/NACK now, or keeps it for COMMIT when it names a transaction.
   bool buffer_in_transaction(Frame& frame);
-  void apply(const Frame& frame);
+  // `commit`: the COMMIT this frame is applied for (0: none); its receipt waits for the frame.
+  void apply(const Frame& frame, std::uint64_t commit = 0);
+  void settle_commit(std::uint64_t commit);
+  void finish_disconnect_if_settled();
 
   void send_receipt_if_asked(const Frame& frame);
   void protocol_error(const Frame* cause, std::string_view message, std::string_view detail = {});
@@ -155,6 +184,7 @@ class Engine {
   std::string session_id_;
   State state_ = State::kAwaitingConnect;
   Version version_ = Version::k12;
+  Version reply_version_ = Version::k10;  // escaping of frames written before CONNECTED
   Identity identity_;
 
   Clock::time_point connect_deadline_;
@@ -167,6 +197,24 @@ class Engine {
   std::map<std::string, Subscription, std::less<>> subscriptions_;
   std::map<std::string, std::vector<Frame>, std::less<>> transactions_;
   std::uint64_t next_message_id_ = 1;
+
+  // SENDs whose effect is not yet durable, by ticket: the receipt they asked for (may be empty) and
+  // the COMMIT they belong to (0: none).
+  struct PendingSend {
+    std::string receipt;
+    std::uint64_t commit = 0;
+  };
+  std::map<std::uint64_t, PendingSend> pending_sends_;
+  std::uint64_t next_ticket_ = 1;
+  // COMMITs whose frames are not all settled: their receipt and how many frames are left.
+  struct PendingCommit {
+    std::string receipt;
+    std::size_t outstanding = 0;
+  };
+  std::map<std::uint64_t, PendingCommit> pending_commits_;
+  std::uint64_t next_commit_ = 1;
+  // DISCONNECT arrived while SENDs were pending: its receipt (may be empty) waits for them.
+  std::optional<std::string> disconnect_receipt_;
   std::vector<Frame> decoded_;  // reused buffer for on_data
 };
 

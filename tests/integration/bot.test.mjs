@@ -201,8 +201,7 @@ describe('built-in bot', () => {
     });
     assert.equal(notJson.status, 400);
 
-    await session.publishWithReceipt('/app/bot.message', '{"message":');
-    const refusal = (await errors.next()).json;
+    const refusal = (await session.publishRefused('/app/bot.message', '{"message":', errors)).json;
     assert.equal(refusal.code, 'bad_request');
     await session.publishWithReceipt('/app/bot.message', { message: REFUND });
     assertRefund((await answers.next()).json);

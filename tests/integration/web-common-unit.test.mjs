@@ -83,7 +83,7 @@ afterEach(() => {
 // ---- Outbox --------------------------------------------------------------------------------------
 
 describe('Outbox', () => {
-  it('send() publishes at once when connected, with an onReceipt callback and no extra headers', () => {
+  it('send() publishes at once when connected, with an onReceipt callback and its own receipt id', () => {
     const session = fakeSession();
     const outbox = new Outbox(session, { storageKey: KEY });
     outbox.send('/app/room.send', message('c1', 'hello'));
@@ -91,7 +91,7 @@ describe('Outbox', () => {
     const [sent] = session.published;
     assert.equal(sent.destination, '/app/room.send');
     assert.deepEqual(sent.body, message('c1', 'hello'));
-    assert.deepEqual(sent.headers, {});
+    assert.match(sent.headers.receipt, /^outbox-\d+$/);
     assert.equal(typeof sent.onReceipt, 'function');
     assert.deepEqual(outbox.pending().map((item) => item.body.clientMessageId), ['c1']);
   });
@@ -218,5 +218,36 @@ describe('Outbox', () => {
     bare.connected = true;
     memoryOnly.flush();
     assert.deepEqual(bare.texts(), ['c2']);
+  });
+
+  it('a refusal that says "later" sends the same message again after retryAfterMs', async () => {
+    const session = fakeSession();
+    const outbox = new Outbox(session, { storageKey: KEY });
+    outbox.send('/app/room.send', message('c1', 'hello'));
+    const receipt = session.published[0].headers.receipt;
+    assert.equal(outbox.refused({ code: 'rate_limited', receiptId: receipt, retryAfterMs: 20 }), true);
+    assert.equal(session.published.length, 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(session.published.length, 2);
+    assert.deepEqual(session.published[1].body, message('c1', 'hello'));
+    assert.notEqual(session.published[1].headers.receipt, receipt);
+    assert.deepEqual(outbox.pending().map((item) => item.body.clientMessageId), ['c1']);
+    session.receipt(1);
+    assert.deepEqual(outbox.pending(), []);
+  });
+
+  it('any other refusal drops the message and reports it; refusals of other sends are not ours', () => {
+    const session = fakeSession();
+    const refused = [];
+    const outbox = new Outbox(session, { storageKey: KEY, onRefused: (item, error) => refused.push([item, error]) });
+    outbox.send('/app/room.send', message('c1'));
+    outbox.send('/app/room.send', message('c2'));
+    assert.equal(outbox.refused({ code: 'room_closed', receiptId: 'someone-else' }), false);
+    assert.equal(outbox.refused({ code: 'room_closed', receiptId: session.published[0].headers.receipt }), true);
+    assert.deepEqual(outbox.pending().map((item) => item.body.clientMessageId), ['c2']);
+    assert.deepEqual(stored(storage).map((item) => item.body.clientMessageId), ['c2']);
+    assert.equal(refused.length, 1);
+    assert.equal(refused[0][0].body.clientMessageId, 'c1');
+    assert.equal(refused[0][1].code, 'room_closed');
   });
 });

@@ -617,5 +617,24 @@ TEST(Decoder, DescribesEveryError) {
   EXPECT_EQ(describe(DecodeError::kInvalidUtf8), "invalid UTF-8 in command or header");
 }
 
+TEST(DecoderHostile, BareCarriageReturnInsideAHeaderIsRefused) {
+  // Only CRLF ends a line; a CR left inside a value would split it for a line-based reader
+  // behind us (header injection), so the frame is refused, in every version.
+  for (const Version version : {Version::k10, Version::k11, Version::k12}) {
+    Decoder decoder;
+    decoder.set_version(version);
+    std::vector<Frame> frames;
+    EXPECT_EQ(decoder.feed("SEND\ndestination:/app/a\rinjected:1\n\n\0"s, frames),
+              DecodeError::kBareCarriageReturn);
+    EXPECT_TRUE(frames.empty());
+  }
+  // A CRLF line ending is still fine, and so is 1.2's escaped \r.
+  Decoder decoder;
+  std::vector<Frame> frames;
+  EXPECT_EQ(decoder.feed("SEND\r\ndestination:/app/a\\rb\r\n\r\n\0"s, frames), DecodeError::kNone);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].get("destination"), "/app/a\rb");
+}
+
 }  // namespace
 }  // namespace aicc::stomp

@@ -47,8 +47,11 @@ class FakePorts : public EnginePorts {
   // What authenticate() answers; a value by default.
   std::optional<std::string> auth_failure;
   Identity identity{"alice", "agent", "Alice", 0};
-  std::string subscribe_refusal;  // non-empty: subscribe() refuses with it
-  std::string send_refusal;       // non-empty: send() refuses with it
+  std::string subscribe_refusal;       // non-empty: subscribe() refuses with it
+  std::string send_refusal;            // non-empty: send() refuses with it
+  bool defer_sends = false;            // send() answers kPending (settled by the test)
+  bool refuse_sends = false;           // send() answers kRefused
+  std::vector<std::uint64_t> tickets;  // given to send(), in order
 
   std::vector<std::string>
       calls;  // "subscribe <id> <destination> <mode>", "send <destination> <body>", …
@@ -75,10 +78,14 @@ class FakePorts : public EnginePorts {
   void unsubscribe(const std::string& id, const std::string& destination) override {
     calls.push_back("unsubscribe " + id + " " + destination);
   }
-  std::string send(const Frame& frame) override {
+  SendResult send(const Frame& frame, std::uint64_t ticket) override {
     calls.push_back("send " + std::string(frame.get("destination")) + " " + frame.body);
     sends.push_back(frame);
-    return send_refusal;
+    tickets.push_back(ticket);
+    if (!send_refusal.empty()) return SendResult::fault(send_refusal);
+    if (defer_sends) return SendResult::pending();
+    if (refuse_sends) return SendResult::refused();
+    return SendResult::done();
   }
   void returned(const std::string& destination, std::shared_ptr<const Message> message) override {
     // The message's body is the last part of its shared tail: "...\n\n<body>\0".
@@ -303,14 +310,32 @@ TEST_F(EngineTest, AuthenticationFailureSendsErrorThenClosesAndHandlesNothingAft
   EXPECT_EQ(ports.close_count, 1);
 }
 
-TEST_F(EngineTest, ErrorBeforeConnectedIsNotEscaped) {
-  // The client has not learnt the version yet; a 1.0 reader must see the reason as it is.
+TEST_F(EngineTest, RefusalOfA12ConnectIsEscapedFor12) {
+  // The client asked for 1.2, and a 1.2 reader unescapes every ERROR header: a raw ':' in the
+  // reason would be read fine, but a "\\" would not; the refusal uses the version's escaping.
   ports.auth_failure = "token expired";
   feed(wire("CONNECT\naccept-version:1.2\n"));
+  EXPECT_NE(ports.written.find("\nmessage:authentication failed\\c token expired\n"),
+            std::string::npos)
+      << ports.written;
+  EXPECT_EQ(first_error(ports.frames(Version::k12))->get("message"),
+            "authentication failed: token expired");
+}
+
+TEST_F(EngineTest, RefusalOfA11ConnectIsEscapedFor11) {
+  ports.auth_failure = "bad\\token";
+  feed(wire("CONNECT\naccept-version:1.1\n"));
+  EXPECT_EQ(first_error(ports.frames(Version::k11))->get("message"),
+            "authentication failed: bad\\token");
+}
+
+TEST_F(EngineTest, RefusalOfA10ConnectIsNotEscaped) {
+  // No accept-version: a 1.0 client, which reads headers as they are.
+  ports.auth_failure = "token expired";
+  feed(wire("CONNECT\n"));
   EXPECT_NE(ports.written.find("\nmessage:authentication failed: token expired\n"),
             std::string::npos)
       << ports.written;
-  EXPECT_EQ(ports.written.find('\\'), std::string::npos) << ports.written;
   EXPECT_EQ(first_error(ports.frames(Version::k10))->get("message"),
             "authentication failed: token expired");
 }
@@ -812,11 +837,27 @@ TEST_F(AckTest, AckIn11UsesMessageIdAndSubscription) {
   // The wrong subscription matches nothing.
   feed(wire("ACK\nsubscription:other\nmessage-id:" + ids[0] + "\n"));
   feed(wire("ACK\nsubscription:0\nmessage-id:" + ids[1] + "\n"));
-  feed(wire("ACK\nid:" + ids[2] + "\nreceipt:r\n"));  // a 1.2 ACK: no message-id
+  feed(wire("ACK\nsubscription:0\nid:" + ids[2] + "\nreceipt:r\n"));  // 1.2 style: no message-id
   expect_error_and_close("missing message-id header");
   EXPECT_EQ(first_error(frames())->get("receipt-id"), "r");
   engine->on_transport_closed();
   EXPECT_EQ(ports.returned_bodies, (std::vector<std::string>{"m1", "m3"}));
+}
+
+TEST_F(AckTest, AckIn11WithoutSubscriptionIsRefused) {
+  // STOMP 1.1 requires `subscription` on ACK and NACK; accepting one without it would guess.
+  connect("accept-version:1.1\n");
+  const auto ids = deliver_three("client-individual");
+  feed(wire("ACK\nmessage-id:" + ids[0] + "\nreceipt:r\n"));
+  expect_error_and_close("missing subscription header");
+  EXPECT_EQ(first_error(ports.frames(Version::k11))->get("receipt-id"), "r");
+}
+
+TEST_F(AckTest, NackIn11WithoutSubscriptionIsRefused) {
+  connect("accept-version:1.1\n");
+  const auto ids = deliver_three("client");
+  feed(wire("NACK\nmessage-id:" + ids[0] + "\n"));
+  expect_error_and_close("missing subscription header");
 }
 
 TEST_F(AckTest, AckIn12RequiresId) {
@@ -1016,16 +1057,103 @@ TEST_F(EngineTest, TooManyFramesInTransactionIsRefused) {
   EXPECT_TRUE(ports.sends.empty());
 }
 
-TEST_F(EngineTest, ReceiptsOfBufferedFramesAreSentOnce) {
+TEST_F(EngineTest, ReceiptsOfBufferedFramesComeAtCommit) {
+  // A receipt for a frame still held in a transaction would confirm what an ABORT or a refusal at
+  // COMMIT may yet undo: they come when COMMIT applies the frames.
   connect();
   feed(wire("BEGIN\ntransaction:t\nreceipt:b\n") +
        wire("SEND\ndestination:/app/a\ntransaction:t\nreceipt:s1\n") +
        wire("SEND\ndestination:/app/a\ntransaction:t\nreceipt:s2\n"));
-  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"b", "s1", "s2"}));
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"b"}));
   EXPECT_TRUE(ports.sends.empty());
   feed(wire("COMMIT\ntransaction:t\nreceipt:c\n"));
   EXPECT_EQ(ports.sends.size(), 2u);
   EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"b", "s1", "s2", "c"}));
+}
+
+TEST_F(EngineTest, AbortedFramesNeverGetReceipts) {
+  connect();
+  feed(wire("BEGIN\ntransaction:t\n") +
+       wire("SEND\ndestination:/app/a\ntransaction:t\nreceipt:s1\n") +
+       wire("ABORT\ntransaction:t\nreceipt:a\n"));
+  EXPECT_TRUE(ports.sends.empty());
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"a"}));
+}
+
+TEST_F(EngineTest, CommitReceiptWaitsForItsSendsToBeStored) {
+  connect();
+  ports.defer_sends = true;
+  feed(wire("BEGIN\ntransaction:t\n") +
+       wire("SEND\ndestination:/app/a\ntransaction:t\nreceipt:s1\n") +
+       wire("SEND\ndestination:/app/a\ntransaction:t\nreceipt:s2\n") +
+       wire("COMMIT\ntransaction:t\nreceipt:c\n"));
+  ASSERT_EQ(ports.tickets.size(), 2u);
+  EXPECT_TRUE(receipt_ids(frames()).empty());
+  engine->send_settled(ports.tickets[1], true, t0);
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"s2"}));
+  engine->send_settled(ports.tickets[0], true, t0);
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"s2", "s1", "c"}));
+}
+
+TEST_F(EngineTest, CommitWithARefusedSendStillAnswersTheCommit) {
+  // The refused SEND got its refusal (with its receipt-id) from the world; the COMMIT itself was
+  // carried out, so its receipt comes, and the stored SEND's too.
+  connect();
+  ports.defer_sends = true;
+  feed(wire("BEGIN\ntransaction:t\n") +
+       wire("SEND\ndestination:/app/a\ntransaction:t\nreceipt:s1\n") +
+       wire("SEND\ndestination:/app/a\ntransaction:t\nreceipt:s2\n") +
+       wire("COMMIT\ntransaction:t\nreceipt:c\n"));
+  engine->send_settled(ports.tickets[0], false, t0);
+  engine->send_settled(ports.tickets[1], true, t0);
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"s2", "c"}));
+}
+
+TEST_F(EngineTest, DeferredSendGetsItsReceiptOnlyWhenStored) {
+  connect();
+  ports.defer_sends = true;
+  feed(wire("SEND\ndestination:/app/a\nreceipt:r1\n") +
+       wire("SEND\ndestination:/app/a\nreceipt:r2\n"));
+  EXPECT_TRUE(receipt_ids(frames()).empty());
+  EXPECT_EQ(engine->pending_sends(), 2u);
+  engine->send_settled(ports.tickets[0], false, t0);  // refused: no receipt
+  engine->send_settled(ports.tickets[1], true, t0);
+  engine->send_settled(ports.tickets[1], true, t0);  // settling twice is harmless
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"r2"}));
+  EXPECT_EQ(engine->pending_sends(), 0u);
+  EXPECT_TRUE(engine->connected());
+}
+
+TEST_F(EngineTest, RefusedSendKeepsTheConnectionWithoutReceipt) {
+  connect();
+  ports.refuse_sends = true;
+  feed(wire("SEND\ndestination:/app/a\nreceipt:r1\n"));
+  EXPECT_TRUE(receipt_ids(frames()).empty());
+  EXPECT_TRUE(engine->connected());
+  EXPECT_EQ(ports.close_count, 0);
+}
+
+TEST_F(EngineTest, DisconnectReceiptWaitsForPendingSends) {
+  // The DISCONNECT receipt says every frame before it was handled; a pending SEND is not yet.
+  connect();
+  ports.defer_sends = true;
+  feed(wire("SEND\ndestination:/app/a\nreceipt:r1\n") + wire("DISCONNECT\nreceipt:d\n") +
+       wire("SEND\ndestination:/app/a\nreceipt:late\n"));
+  EXPECT_EQ(ports.sends.size(), 1u);  // nothing after DISCONNECT is handled
+  EXPECT_EQ(ports.close_count, 0);
+  engine->send_settled(ports.tickets[0], true, t0);
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"r1", "d"}));
+  EXPECT_EQ(ports.close_count, 1);
+}
+
+TEST_F(EngineTest, SettlingAfterCloseWritesNothing) {
+  connect();
+  ports.defer_sends = true;
+  feed(wire("SEND\ndestination:/app/a\nreceipt:r1\n"));
+  engine->fail("slow consumer");
+  const std::string before = ports.written;
+  engine->send_settled(ports.tickets[0], true, t0);
+  EXPECT_EQ(ports.written, before);
 }
 
 TEST_F(EngineTest, SendRefusedAtCommitFailsAndStopsTheCommit) {

@@ -88,6 +88,43 @@ export class StompJsSession {
     return done;
   }
 
+  // SEND with a receipt header; resolves once the server answered it: { receipt } when it was
+  // done (stored), or { refusal } when `errors` (the Inbox of /user/queue/errors) got a refusal
+  // carrying its receipt id. The refusal is not claimed: later next() calls still see it.
+  async publishAnswered(destination, body, errors, { headers = {}, timeoutMs = 5000 } = {}) {
+    const receipt = nextReceiptId('send');
+    const answered = new Promise((resolve, reject) => {
+      const refusal = () => errors?.find((m) => m.json?.receiptId === receipt);
+      const poll = setInterval(() => {
+        const found = refusal();
+        if (found) finish({ refusal: found });
+      }, 10);
+      const timer = setTimeout(() => {
+        clearInterval(poll);
+        reject(new Error(`SEND ${receipt} to ${destination}: no RECEIPT and no refusal within ${timeoutMs} ms`));
+      }, timeoutMs);
+      let done = false;
+      function finish(outcome) {
+        if (done) return;
+        done = true;
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(outcome);
+      }
+      this.client.watchForReceipt(receipt, (frame) => finish({ receipt: frame }));
+    });
+    this.publish(destination, body, { ...headers, receipt });
+    return answered;
+  }
+
+  // SEND that the server must refuse: resolves with the refusal on `errors` that carries the
+  // SEND's receipt id; fails when a RECEIPT comes instead.
+  async publishRefused(destination, body, errors, options = {}) {
+    const outcome = await this.publishAnswered(destination, body, errors, options);
+    if (!outcome.refusal) throw new Error(`SEND to ${destination} was receipted, not refused`);
+    return outcome.refusal;
+  }
+
   // DISCONNECT and close, bounded; a connection the server already closed is fine.
   async close(timeoutMs = 3000) {
     const client = this.client;

@@ -29,8 +29,8 @@ export const FAST_ROUTING = {
 
 // Starts a server with FAST_ROUTING plus `settings`; stops it when test `t` ends and checks that
 // it exited cleanly (code 0).
-export async function startCenter(t, { settings = {}, dir, secret } = {}) {
-  const server = await startServer({ settings: { ...FAST_ROUTING, ...settings }, dir, secret });
+export async function startCenter(t, { settings = {}, dir, secret, limits } = {}) {
+  const server = await startServer({ settings: { ...FAST_ROUTING, ...settings }, dir, secret, limits });
   t.after(async () => {
     const result = await server.stop();
     // A server killed by the test itself (SIGKILL) has no exit code to check.
@@ -121,9 +121,10 @@ export function agentLogin(agent) {
   return agent.session.publishWithReceipt('/app/agent.login', {});
 }
 
-// SEND with a receipt (so a later step happens after this one reached the server).
+// SEND with a receipt, resolved once the server answered it (so a later step happens after this
+// one was handled): { receipt } when done, { refusal } when refused on the party's errors.
 export function send(party, destination, body) {
-  return party.session.publishWithReceipt(destination, body);
+  return party.session.publishAnswered(destination, body, party.errors);
 }
 
 // Asks for a human and resolves with the first status of that request (waiting, or at once

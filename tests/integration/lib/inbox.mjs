@@ -36,6 +36,11 @@ export class Inbox {
     });
   }
 
+  // Whether an item matching `predicate` has arrived (claimed or not); does not claim it.
+  find(predicate) {
+    return this.all.find(predicate);
+  }
+
   // Resolves with all items once at least `count` have arrived.
   async waitForCount(count, timeoutMs = 5000) {
     const deadline = Date.now() + timeoutMs;

@@ -148,8 +148,27 @@ function childEnvironment(dir) {
 // Starts a server. `settings` become --set key=value arguments and override the defaults here;
 // `args` are further command-line arguments (e.g. '--demo'). With `dir` (from createServerDir) the
 // server uses that folder and its SQLite file, and stop() leaves them for the next start; `secret`
-// keeps the JWT secret of an earlier start.
-export async function startServer({ settings = {}, args: extraArgs = [], dir, secret, startTimeoutMs = 15000 } = {}) {
+// keeps the JWT secret of an earlier start. `limits`: 'unlimited' (see UNLIMITED_SENDS) or 'default'.
+// Most suites drive the server far faster than people type (hundreds of SENDs a second from one
+// user, many sessions of one user), so they start it with the send-rate limits out of the way;
+// rate-limits.test.mjs checks the limits at their defaults by passing `limits: 'default'`.
+export const UNLIMITED_SENDS = {
+  'limits.connection-sends-per-second': '1000000',
+  'limits.connection-send-burst': '1000000',
+  'limits.connection-bytes-per-second': '1073741824',
+  'limits.connection-bytes-burst': '1073741824',
+  'limits.chat-sends-per-second': '1000000',
+  'limits.chat-send-burst': '1000000',
+  'limits.chat-bytes-per-second': '1073741824',
+  'limits.chat-bytes-burst': '1073741824',
+  'limits.lobby-sends-per-second': '1000000',
+  'limits.lobby-send-burst': '1000000',
+  'limits.lobby-bytes-per-second': '1073741824',
+  'limits.lobby-bytes-burst': '1073741824',
+  'limits.sessions-per-user': '100000',
+};
+
+export async function startServer({ settings = {}, args: extraArgs = [], dir, secret, startTimeoutMs = 15000, limits = 'unlimited' } = {}) {
   if (!existsSync(binaryPath)) {
     throw new Error(`server binary not found at ${binaryPath}; build it or set AICC_BINARY`);
   }
@@ -168,6 +187,7 @@ export async function startServer({ settings = {}, args: extraArgs = [], dir, se
     'server.web-root': webRoot,
     'store.sqlite.path': sqlitePathIn(dir),
     'jwt.secret': secret,
+    ...(limits === 'default' ? {} : UNLIMITED_SENDS),
     ...settings,
   };
   const args = [];

@@ -149,6 +149,9 @@ function onAssignment(assignment) {
 }
 
 function onDomainError(error) {
+  // A refusal of one of our messages: the outbox sends it again later when the server said so.
+  const ours = state.outbox?.refused(error);
+  if (ours && (error.code === 'rate_limited' || error.code === 'store_unavailable')) return;
   if (error?.code === 'already_assigned' && error.requestId) {
     queue.remove(error.requestId);
     toast(t('taken'), 'warn');

@@ -85,6 +85,7 @@ const session = new ChatSession({
 const timeline = new Timeline(ui.messages, { lang: () => i18n.lang, texts: () => ({ sending: t('sending'), read: t('read') }) });
 // Made once we know who we are: unsent messages belong to one user.
 let outbox = null;
+const isRetryable = (error) => error?.code === 'rate_limited' || error?.code === 'store_unavailable';
 
 function makeOutbox(userId) {
   return new Outbox(session, {
@@ -515,6 +516,9 @@ function bindUi() {
 }
 
 function onDomainError(error) {
+  // A refusal of one of our messages: the outbox sends it again later when the server said so
+  // (rate_limited, store_unavailable); that needs no notice.
+  if (outbox?.refused(error) && isRetryable(error)) return;
   timeline.notice(t('error', { message: error?.message ?? '' }));
   // A refused consult request: the customer is not waiting after all.
   if (state.request?.pending) {
