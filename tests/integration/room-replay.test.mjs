@@ -21,6 +21,7 @@ import {
 } from './lib/contact-center.mjs';
 import { readHistory } from './lib/bot.mjs';
 import { sqlitePathIn } from './lib/server.mjs';
+import { TcpStomp, freeTcpPort } from './lib/tcp-stomp.mjs';
 import { delay } from './lib/util.mjs';
 
 const TEST_TIMEOUT = 120000;
@@ -100,6 +101,45 @@ describe('since-seq replay of a long room', () => {
       assert.equal(reloaded.errors.all.length, 0, `ERROR frames: ${JSON.stringify(reloaded.errors.all)}`);
     });
   }
+});
+
+describe('since-seq replay of a long room over STOMP/TCP', () => {
+  it(`a raw client gets ${STORED} stored messages, then the live ones, each once and in order`, { timeout: TEST_TIMEOUT }, async (t) => {
+    const tcpPort = await freeTcpPort();
+    const server = await startCenter(t, {
+      settings: {
+        'stomp.outbound-queue-bytes': String(QUEUE_BYTES),
+        'routing.auto-assign-after': '30',
+        'stomp.tcp-port': String(tcpPort),
+      },
+    });
+    const agent = await newAgent(t, server, { name: 'Back-end reader' });
+    const customer = await newCustomer(t, server);
+    const { roomId } = await acceptedRoom(customer, agent);
+    await fillRoom(server, customer, roomId, STORED);
+
+    const client = await TcpStomp.open(tcpPort);
+    t.after(() => client.close());
+    await client.connect(agent.token);
+    await client.subscribe(roomTopic(roomId), 'room', { headers: { 'since-seq': '0' } });
+    for (let i = 1; i <= LIVE; i += 1) {
+      customer.session.publish('/app/room.send', { roomId, text: `live ${i}`, clientMessageId: `live-${i}` });
+    }
+    const messages = () => client.frames.all.filter((f) => f.command === 'MESSAGE').map((f) => JSON.parse(f.body));
+    const reached = async (seq, timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      while ((messages().at(-1)?.seq ?? 0) < seq) {
+        const error = client.frames.all.find((f) => f.command === 'ERROR');
+        if (error) assert.fail(`ERROR ${error.headers.message} after ${messages().length} messages`);
+        assert.ok(Date.now() < deadline, `seq ${seq} not reached; last ${messages().at(-1)?.seq}`);
+        await delay(20);
+      }
+    };
+    await reached(STORED + LIVE, 60000);
+    await roomSend(customer, roomId, 'after the catch-up', 'after');
+    await reached(STORED + LIVE + 1, 5000);
+    assertSeqRange(messages(), 1, STORED + LIVE + 1, 'the TCP client');
+  });
 });
 
 describe('since-seq replay when the store fails', () => {
