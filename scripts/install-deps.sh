@@ -22,6 +22,7 @@ build_packages=(
 )
 test_packages=(
   clang libclang-rt-14-dev curl
+  sqlite3  # integration tests change a running server's database to make the store fail
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
 )
 

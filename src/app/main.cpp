@@ -256,9 +256,9 @@ int main(int argc, char** argv) {
     });
     aicc::net::UserSendLimits user_send_limits(config.limits);
     aicc::net::Services services{config, hub, metrics, tokens, app_router, &user_send_limits};
-    services.replay = [&center](std::string_view destination, std::uint64_t since,
-                                aicc::net::Services::ReplayDone done) {
-      return center.replay_room(destination, since, std::move(done));
+    services.replay = [&center](std::string_view destination, std::uint64_t after_seq,
+                                std::size_t max_count, aicc::net::Services::ReplayDone done) {
+      return center.replay_room(destination, after_seq, max_count, std::move(done));
     };
 
     aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip,

@@ -78,10 +78,13 @@ class ContactCenter {
   // else the reason. Any thread.
   std::string authorize_room(const std::string& user_id, std::string_view destination) const;
 
-  // SUBSCRIBE /topic/room/{id} with since-seq: hands the room's messages after `since` to `done`,
-  // from the service executor. False for other destinations. Any thread.
-  using ReplayDone = std::function<void(std::vector<std::shared_ptr<const stomp::Message>>)>;
-  bool replay_room(std::string_view destination, std::uint64_t since, ReplayDone done);
+  // SUBSCRIBE /topic/room/{id} with since-seq: reads one page of the room, up to `max_count`
+  // messages after `after_seq`, on the service executor and hands it to `done` (ok false, and the
+  // reason logged, when the store failed). False for other destinations. Any thread.
+  using ReplayDone =
+      std::function<void(std::vector<std::shared_ptr<const stomp::Message>> page, bool ok)>;
+  bool replay_room(std::string_view destination, std::uint64_t after_seq, std::size_t max_count,
+                   ReplayDone done);
 
   // An agent's first connection opened, or their last one closed. Any thread.
   void agent_presence(const std::string& agent_id, bool connected);

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <exception>
 
 #include "broker/domain_error.hpp"
 #include "center/contact_center.hpp"
@@ -68,22 +69,28 @@ std::string ContactCenter::room_member_refusal(const std::string& room_id,
   return {};
 }
 
-bool ContactCenter::replay_room(std::string_view destination, std::uint64_t since,
-                                ReplayDone done) {
+bool ContactCenter::replay_room(std::string_view destination, std::uint64_t after_seq,
+                                std::size_t max_count, ReplayDone done) {
   if (!destination.starts_with(kRoomPrefix)) return false;
   std::string room_id(destination.substr(kRoomPrefix.size()));
   asio::post(executor_, [this, room_id = std::move(room_id), destination = std::string(destination),
-                         since, done = std::move(done)] {
-    // Bounded: a client further behind than this reads the rest over HTTP history.
-    constexpr std::size_t kMaxReplay = 10000;
-    std::vector<std::shared_ptr<const stomp::Message>> replayed;
-    for (const auto& message :
-         store_.read_messages(room_id, static_cast<std::int64_t>(since), kMaxReplay)) {
-      replayed.push_back(stomp::make_message(destination, "application/json",
-                                             json::serialize(message_event(message)), {},
-                                             static_cast<std::uint64_t>(message.seq)));
+                         after_seq, max_count, done = std::move(done)] {
+    std::vector<std::shared_ptr<const stomp::Message>> page;
+    try {
+      for (const auto& message :
+           store_.read_messages(room_id, static_cast<std::int64_t>(after_seq), max_count)) {
+        page.push_back(stomp::make_message(destination, "application/json",
+                                           json::serialize(message_event(message)), {},
+                                           static_cast<std::uint64_t>(message.seq)));
+      }
+    } catch (const std::exception& error) {
+      // The subscriber is told the replay failed and resumes with since-seq once it reconnects.
+      spdlog::error("room replay: reading room={} after seq {} failed: {}", room_id, after_seq,
+                    error.what());
+      done({}, false);
+      return;
     }
-    done(std::move(replayed));
+    done(std::move(page), true);
   });
   return true;
 }

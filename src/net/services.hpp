@@ -2,6 +2,7 @@
 // Built once in app/ and outliving every connection.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,11 +29,16 @@ struct Services {
   const broker::AppRouter& app;
   // Per-user SEND rate limits, shared by every connection; none when null (tests of one part).
   UserSendLimits* user_limits = nullptr;
-  // SUBSCRIBE with since-seq:N to a sequenced stream (rooms): reads what came after N and hands it
-  // to `done` (on any thread), oldest first; nullptr when there is no such stream to replay.
-  using ReplayDone = std::function<void(std::vector<std::shared_ptr<const stomp::Message>>)>;
-  std::function<bool(std::string_view destination, std::uint64_t since, ReplayDone done)> replay =
-      {};
+  // SUBSCRIBE with since-seq:N to a sequenced stream (rooms) reads it one page at a time: up to
+  // `max_count` messages with seq > `after_seq`, oldest first, handed to `done` (on any thread)
+  // with `ok` true; fewer than asked means the stream's end. `ok` false: the read failed (the
+  // reason is logged where it happened). Returns false, calling nothing, when the destination is
+  // not a stream that can be replayed; nullptr when there is none at all.
+  using ReplayDone =
+      std::function<void(std::vector<std::shared_ptr<const stomp::Message>> page, bool ok)>;
+  std::function<bool(std::string_view destination, std::uint64_t after_seq, std::size_t max_count,
+                     ReplayDone done)>
+      replay = {};
 };
 
 }  // namespace aicc::net

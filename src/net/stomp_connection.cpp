@@ -116,7 +116,7 @@ void StompConnection::deliver(const std::string& subscription_id,
   if (transport_closed_) return;
   if (!replays_.empty()) {
     if (auto it = replays_.find(subscription_id); it != replays_.end()) {
-      it->second.held.push_back(message);
+      it->second.cursor.on_live(message);
       return;
     }
   }
@@ -142,6 +142,7 @@ std::size_t StompConnection::take_output(std::vector<stomp::Outbound>& into, std
   }
   outbound_bytes_ -= taken;
   services_.metrics.bytes_out(taken);
+  if (taken > 0 && !replays_.empty()) schedule_replay_pump();
   return taken;
 }
 
@@ -308,38 +309,100 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
     }
   }
   if (since && services_.replay) {
-    replays_[id] = Replay{*since, {}};
-    auto done = [weak = weak_from_this(),
-                 id](std::vector<std::shared_ptr<const stomp::Message>> replayed) {
-      auto self = weak.lock();
-      if (!self) return;
-      asio::post(self->executor_, [self, id, replayed = std::move(replayed)]() mutable {
-        self->finish_replay(id, std::move(replayed));
-      });
-    };
-    if (!services_.replay(destination, *since, std::move(done))) replays_.erase(id);
+    replays_.insert_or_assign(id, Replay{++next_replay_serial_, destination,
+                                         ReplayCursor(*since, ReplayCursor::Limits{})});
+    // Not a sequenced stream: since-seq means nothing there, the subscription is live at once.
+    if (!read_replay_page(id)) replays_.erase(id);
   }
   return {};
 }
 
-void StompConnection::finish_replay(const std::string& subscription_id,
-                                    std::vector<std::shared_ptr<const stomp::Message>> replayed) {
+bool StompConnection::read_replay_page(const std::string& subscription_id) {
   auto it = replays_.find(subscription_id);
-  if (it == replays_.end() || transport_closed_) return;
-  Replay replay = std::move(it->second);
-  replays_.erase(it);
-  std::uint64_t last = replay.since;
+  if (it == replays_.end()) return true;
+  Replay& replay = it->second;
+  const std::optional<std::uint64_t> after = replay.cursor.start_read();
+  if (!after) return true;
+  auto done = [weak = weak_from_this(), subscription_id, serial = replay.serial](
+                  std::vector<std::shared_ptr<const stomp::Message>> page, bool ok) {
+    auto self = weak.lock();
+    if (!self) return;
+    asio::post(self->executor_,
+               [self, subscription_id, serial, page = std::move(page), ok]() mutable {
+                 self->on_replay_page(subscription_id, serial, std::move(page), ok);
+               });
+  };
+  return services_.replay(replay.destination, *after, replay.cursor.limits().page_size,
+                          std::move(done));
+}
+
+void StompConnection::on_replay_page(const std::string& subscription_id, std::uint64_t serial,
+                                     std::vector<std::shared_ptr<const stomp::Message>> page,
+                                     bool ok) {
+  auto it = replays_.find(subscription_id);
+  // The subscription ended, or was made again with the same id, while the page was read.
+  if (transport_closed_ || it == replays_.end() || it->second.serial != serial) return;
+  it->second.cursor.on_page(std::move(page), ok);
+  pump_replay(subscription_id);
+}
+
+void StompConnection::schedule_replay_pump() {
+  if (replay_pump_posted_) return;
+  replay_pump_posted_ = true;
+  // Posted, not run in take_output(): a transport that drains in a loop (SockJS moves everything
+  // into its own queue) would otherwise take the whole replay at once.
+  asio::post(executor_, [self = shared_from_this()] {
+    self->replay_pump_posted_ = false;
+    if (self->transport_closed_) return;
+    std::vector<std::string> ids;
+    ids.reserve(self->replays_.size());
+    for (const auto& [id, replay] : self->replays_) ids.push_back(id);
+    for (const std::string& id : ids) self->pump_replay(id);
+  });
+}
+
+void StompConnection::pump_replay(const std::string& subscription_id) {
+  auto it = replays_.find(subscription_id);
+  if (it == replays_.end()) return;
+  const std::uint64_t serial = it->second.serial;
+  // Replayed messages fill the queue to half its bound at most: the other half is for live
+  // traffic (other subscriptions, receipts), and the rest of the replay waits in the store.
+  const std::size_t low_water = services_.config.stomp.outbound_queue_bytes / 2;
   const auto now = SteadyClock::now();
-  for (const auto& message : replayed) {
-    if (message->seq <= last) continue;
+  while (!transport_closed_ && !slow_ && !close_requested_) {
+    const std::shared_ptr<const stomp::Message> message = it->second.cursor.peek();
+    if (!message) break;
+    // A MESSAGE head (subscription, message-id, ack) is far below 128 bytes.
+    const std::size_t size = message->tails[0].size() + 128;
+    if (outbound_bytes_ > 0 && outbound_bytes_ + size > low_water) return;  // take_output() resumes
+    it->second.cursor.pop();
     engine_.deliver(subscription_id, message, now);
-    last = message->seq;
+    // Delivering can end the subscription or the connection (too many unacknowledged messages).
+    it = replays_.find(subscription_id);
+    if (it == replays_.end() || it->second.serial != serial) return;
   }
-  for (const auto& message : replay.held) {
-    if (message->seq != 0 && message->seq <= last) continue;  // already in the replay
-    engine_.deliver(subscription_id, message, now);
-    if (message->seq != 0) last = message->seq;
+  if (transport_closed_ || slow_ || close_requested_) return;
+  ReplayCursor& cursor = it->second.cursor;
+  if (cursor.finished()) {
+    if (cursor.dropped_events() > 0) {
+      spdlog::info("replay id={} destination={}: {} live events dropped while catching up", id_,
+                   it->second.destination, cursor.dropped_events());
+    }
+    replays_.erase(it);  // live from here on
+    return;
   }
+  std::string_view failure = cursor.failure();
+  if (failure.empty() && !read_replay_page(subscription_id))
+    failure = "the destination can no longer be read";
+  if (failure.empty()) return;
+  // Going live now would leave a gap: the connection ends, and the client resumes with since-seq.
+  spdlog::warn("replay failed id={} user={} destination={} after seq {}: {}", id_,
+               engine_.identity().user_id, it->second.destination, cursor.last_seq(), failure);
+  services_.metrics.error("replay_failed");
+  replays_.erase(it);
+  engine_.fail("replay failed",
+               "the stream's history could not be read; reconnect and SUBSCRIBE again with "
+               "since-seq");
 }
 
 void StompConnection::unsubscribe(const std::string& id, const std::string& destination) {

@@ -7,7 +7,9 @@
 //
 // Back-pressure: the outbound queue is bounded in bytes (stomp.outbound-queue-bytes). A client
 // that lets it fill is not keeping up; it gets ERROR "slow consumer" and is closed, so one slow
-// reader costs bounded memory and never delays anybody else.
+// reader costs bounded memory and never delays anybody else. A since-seq replay is the exception
+// that waits for the client instead: it is read from the store page by page and queued only while
+// the queue is below half its bound, so a replay of any length never overflows it.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,6 +25,7 @@
 
 #include "net/metrics.hpp"
 #include "net/outbound_queue.hpp"
+#include "net/replay_cursor.hpp"
 #include "net/send_limits.hpp"
 #include "net/services.hpp"
 #include "stomp/engine.hpp"
@@ -111,9 +114,16 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   std::string check_credential() const;
   // /app/auth.refresh: a fresh access token of the same user replaces the session's.
   std::string refresh_credential(const stomp::Frame& frame);
-  // A since-seq replay came back: deliver it, then what arrived live meanwhile, without repeats.
-  void finish_replay(const std::string& subscription_id,
-                     std::vector<std::shared_ptr<const stomp::Message>> replayed);
+  // since-seq replays (see net/replay_cursor.hpp). Delivers what is ready while the outbound
+  // queue is below its low-water mark, then starts the next page read if one is due; the
+  // subscription goes live when its cursor is finished, the connection ends when it failed.
+  void pump_replay(const std::string& subscription_id);
+  // Runs pump_replay() for every replay once the transport has taken output (posted, once).
+  void schedule_replay_pump();
+  // Asks the store for the page the cursor wants, if any; false when the port refused.
+  bool read_replay_page(const std::string& subscription_id);
+  void on_replay_page(const std::string& subscription_id, std::uint64_t serial,
+                      std::vector<std::shared_ptr<const stomp::Message>> page, bool ok);
   void count_frame_out(const stomp::Outbound& out);
 
   Services& services_;
@@ -130,12 +140,16 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point opened_at_;
 
-  // Subscriptions catching up with since-seq: live messages wait here until the replay is in.
+  // Subscriptions catching up with since-seq, by subscription id: their live messages go to the
+  // cursor until it is finished.
   struct Replay {
-    std::uint64_t since = 0;
-    std::vector<std::shared_ptr<const stomp::Message>> held;
+    std::uint64_t serial;     // tells a page of this replay from a late one of an earlier
+    std::string destination;  // what the pages are read from
+    ReplayCursor cursor;
   };
   std::unordered_map<std::string, Replay> replays_;
+  std::uint64_t next_replay_serial_ = 0;
+  bool replay_pump_posted_ = false;  // a pump after take_output() is posted and has not run
 
   OutboundQueue outbound_;
   std::size_t outbound_bytes_ = 0;  // sum of outbound_ sizes
