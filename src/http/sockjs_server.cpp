@@ -1,6 +1,7 @@
 #include "http/sockjs_server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 
 #include "http/router.hpp"
 #include "net/stomp_connection.hpp"
@@ -102,6 +104,18 @@ Response preflight(const Request& request, std::string_view methods) {
   return response;
 }
 
+// Whether the client at the other end of the socket `fd` is still there: false once it has closed
+// or reset the connection. Reads nothing: a byte the client sent stays for the HTTP parser.
+// A receiving request expects no answer from its client, so EOF while it waits means the client
+// dropped it (sockjs-client aborting a poll, a closed tab, a proxy giving up).
+bool peer_alive(int fd) {
+  char byte = 0;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return true;
+  if (n == 0) return false;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
 }  // namespace
 
 // One SockJS session over the HTTP transports: the protocol state (sockjs::Session) and the STOMP
@@ -152,6 +166,27 @@ class SockJsSessionState : public net::ConnectionTransport,
     signal.cancel();
   }
 
+  // The attached receiver's client has gone (or the frames of an ended response were lost): the
+  // session ends with 1002 "Connection interrupted" and so does its STOMP connection, at once.
+  void interrupted(bool receiver_attached, SteadyClock::time_point now) {
+    if (receiver_attached) {
+      protocol.receiver_gone(now);
+      attached = 0;
+      attached_fd = -1;
+    } else {
+      protocol.frames_lost(now);
+    }
+    end_connection("Connection interrupted");
+    signal.cancel();
+  }
+  // Before a new receiver attaches: is the attached one still there? A client that dropped its
+  // request and opened another must learn that the session was interrupted, not that another
+  // connection is still open.
+  void check_attached(SteadyClock::time_point now) {
+    if (protocol.has_receiver() && attached_fd >= 0 && !peer_alive(attached_fd))
+      interrupted(true, now);
+  }
+
   void end_connection(std::string_view reason) {
     if (connection) {
       auto kept = connection;  // on_transport_closed may release the last other reference
@@ -166,6 +201,9 @@ class SockJsSessionState : public net::ConnectionTransport,
   asio::steady_timer reaper;  // expiry of the session
   std::shared_ptr<net::StompConnection> connection;
   bool reaper_started = false;
+  std::uint64_t receivers = 0;  // requests that have attached so far, to number them
+  std::uint64_t attached = 0;   // number of the attached receiver's request; 0 when none
+  int attached_fd = -1;         // its socket, to see whether its client is still there
 };
 
 SockJsServer::SockJsServer(net::Services& services, net::HandshakeRateLimiter& limiter,
@@ -462,10 +500,33 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
 
     const bool streaming = receiver == Receiver::kXhrStreaming ||
                            receiver == Receiver::kEventSource || receiver == Receiver::kHtmlFile;
+    state.check_attached(SteadyClock::now());
     state.pump();
     auto emit = state.protocol.attach(
         streaming ? sockjs::ReceiverKind::kStreaming : sockjs::ReceiverKind::kPolling,
         SteadyClock::now());
+    // While attached, this request is the session's receiver; frames are pulled for it only
+    // after checking that its client is still there, since pulled frames count as delivered.
+    const std::uint64_t me = ++state.receivers;
+    const int fd = stream.socket().native_handle();
+    if (!emit.end) {
+      state.attached = me;
+      state.attached_fd = fd;
+    }
+    auto still_attached = [&] { return state.attached == me && state.protocol.has_receiver(); };
+    auto let_go = [&] {
+      if (state.attached == me) {
+        state.attached = 0;
+        state.attached_fd = -1;
+      }
+    };
+    // Called on every wake-up before frames are pulled. False: stop without writing anything.
+    auto client_still_there = [&] {
+      if (!still_attached()) return false;
+      if (peer_alive(fd)) return true;
+      state.interrupted(true, SteadyClock::now());
+      return false;
+    };
     auto wrap = [&](const std::string& frame) {
       switch (receiver) {
         case Receiver::kXhr:
@@ -491,9 +552,14 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
         if (!emit.frames.empty() || emit.end) break;
         state.signal.expires_at(state.protocol.next_deadline());
         auto [wait_error] = co_await state.signal.async_wait(kAwait);
+        if (!client_still_there()) {
+          let_go();
+          co_return false;
+        }
         emit = wait_error ? state.pull(SteadyClock::now())
                           : state.protocol.on_timer(SteadyClock::now());
       }
+      let_go();
       std::string body;
       for (const auto& frame : emit.frames) body += wrap(frame);
       Response response =
@@ -501,7 +567,9 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
       add_session_cookie(response, request, cookie_needed);
       stream.expires_after(kWriteTimeout);
       auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
-      if (error && !emit.end) state.protocol.receiver_gone(SteadyClock::now());
+      // The response has ended, so its frames were taken as delivered: losing them ends the
+      // session, or the client would carry on without the messages they held.
+      if (error && !emit.rejected) state.interrupted(false, SteadyClock::now());
       state.protocol.detach(SteadyClock::now());
       if (state.protocol.close_status() && emit.end) {
         // The close frame reached the client (or it never will): the STOMP connection is over.
@@ -549,15 +617,23 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
       stream.expires_never();
       state.signal.expires_at(state.protocol.next_deadline());
       auto [wait_error] = co_await state.signal.async_wait(kAwait);
+      if (!client_still_there()) {
+        let_go();
+        state.reaper.cancel();
+        co_return false;
+      }
       emit =
           wait_error ? state.pull(SteadyClock::now()) : state.protocol.on_timer(SteadyClock::now());
     }
     if (error) {
-      if (!emit.end) state.protocol.receiver_gone(SteadyClock::now());
+      // Frames written to a dead response were lost, whether or not the response had ended.
+      if (!emit.rejected) state.interrupted(still_attached(), SteadyClock::now());
+      let_go();
       state.protocol.detach(SteadyClock::now());
       state.reaper.cancel();
       co_return false;
     }
+    let_go();
     stream.expires_after(kWriteTimeout);
     std::tie(error, std::ignore) =
         co_await asio::async_write(stream, bhttp::make_chunk_last(), kAwait);
