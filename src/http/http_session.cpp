@@ -167,7 +167,9 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
 
     bool keep_alive = request.keep_alive();
     if (context.sockjs.matches(path)) {
-      keep_alive = co_await context.sockjs.handle(stream, std::move(request), remote);
+      RequestInfo info = request_info(context, request, remote);
+      keep_alive =
+          co_await context.sockjs.handle(stream, std::move(request), remote, std::move(info));
     } else {
       const RequestInfo info = request_info(context, request, remote);
       auto response = co_await context.router.handle(request, info);

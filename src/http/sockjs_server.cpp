@@ -16,6 +16,7 @@
 
 #include "http/router.hpp"
 #include "net/stomp_connection.hpp"
+#include "sockjs/binding.hpp"
 #include "sockjs/framing.hpp"
 #include "sockjs/session.hpp"
 #include "util/random.hpp"
@@ -83,12 +84,21 @@ void add_session_cookie(Message& response, const Request& request, bool cookie_n
     const std::string_view rest = cookie.substr(at + 11);
     value = std::string(rest.substr(0, rest.find(';')));
   }
-  response.set(bhttp::field::set_cookie, "JSESSIONID=" + value + "; Path=/");
+  response.insert(bhttp::field::set_cookie, "JSESSIONID=" + value + "; Path=/");
 }
 
 Response sockjs_response(const Request& request, bhttp::status status, std::string body,
                          std::string_view type) {
   Response response = make_response(request, status, std::move(body), type);
+  response.set(bhttp::field::cache_control, kNoCache);
+  add_cors(response, request);
+  return response;
+}
+
+// The answer to a request for a session that belongs to another client (sockjs/binding.hpp).
+Response binding_refusal(const Request& request, sockjs::BindingVerdict verdict) {
+  Response response = error_response(request, bhttp::status::forbidden, "sockjs_session_not_yours",
+                                     std::string(sockjs::describe(verdict)));
   response.set(bhttp::field::cache_control, kNoCache);
   add_cors(response, request);
   return response;
@@ -200,6 +210,7 @@ class SockJsSessionState : public net::ConnectionTransport,
   asio::steady_timer signal;  // the attached receiver waits on it; wake() cancels
   asio::steady_timer reaper;  // expiry of the session
   std::shared_ptr<net::StompConnection> connection;
+  std::optional<sockjs::Binding> binding;  // who may use the session; set when it is created
   bool reaper_started = false;
   std::uint64_t receivers = 0;  // requests that have attached so far, to number them
   std::uint64_t attached = 0;   // number of the attached receiver's request; 0 when none
@@ -272,7 +283,7 @@ std::size_t SockJsServer::session_count() const {
 }
 
 asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request request,
-                                           std::string remote) {
+                                           std::string remote, RequestInfo info) {
   const std::string path(target_path(request.target()));
   const std::string_view rest = route(path)->rest;
   const bool cookie_needed = services_.config.sockjs.cookie_needed;
@@ -358,7 +369,7 @@ asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request re
       co_return co_await send(error_response(request, bhttp::status::method_not_allowed,
                                              "method_not_allowed", "POST only"));
     }
-    co_return co_await handle_send(stream, request, parts->session, jsonp);
+    co_return co_await handle_send(stream, request, parts->session, jsonp, info);
   }
   const bool polling_get = *receiver == Receiver::kEventSource ||
                            *receiver == Receiver::kHtmlFile || *receiver == Receiver::kJsonp;
@@ -367,11 +378,16 @@ asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request re
                                            "method_not_allowed",
                                            polling_get ? "GET only" : "POST only"));
   }
-  co_return co_await handle_receiver(stream, request, parts->session, parts->transport, remote);
+  // The session's own path ("/ws-chat/000/abc"), the scope of its binding cookie.
+  const std::string_view session_path =
+      std::string_view(path).substr(0, path.size() - parts->transport.size() - 1);
+  co_return co_await handle_receiver(stream, request, parts->session, session_path,
+                                     parts->transport, remote, info);
 }
 
 asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const Request& request,
-                                                std::string_view session_id, bool jsonp) {
+                                                std::string_view session_id, bool jsonp,
+                                                const RequestInfo& info) {
   auto write = [&](Response response) -> asio::awaitable<bool> {
     const bool keep_alive = response.keep_alive();
     auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
@@ -398,13 +414,23 @@ asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const
   // a named variable, not a temporary of the co_await expression: GCC 12 destroys a lambda
   // temporary with captures there twice (once as an object it never built), which corrupts the
   // heap.
-  auto deliver = [session, messages = std::move(*messages)]() -> asio::awaitable<void> {
+  // The binding is checked there too: it is session state.
+  auto deliver = [session, messages = std::move(*messages), address = info.remote_address,
+                  cookie = std::string(
+                      request[bhttp::field::cookie])]() -> asio::awaitable<sockjs::BindingVerdict> {
+    const auto verdict = session->binding->check(address, cookie);
+    if (verdict != sockjs::BindingVerdict::kAllowed) co_return verdict;
     if (session->connection) {
       for (const std::string& message : messages) session->connection->on_data(message);
     }
-    co_return;
+    co_return verdict;
   };
-  co_await asio::co_spawn(session->executor, std::move(deliver), asio::use_awaitable);
+  const auto verdict =
+      co_await asio::co_spawn(session->executor, std::move(deliver), asio::use_awaitable);
+  if (verdict != sockjs::BindingVerdict::kAllowed) {
+    refused(verdict, info);
+    co_return co_await write(binding_refusal(request, verdict));
+  }
   if (jsonp)
     co_return co_await write(
         sockjs_response(request, bhttp::status::ok, "ok", "text/plain; charset=UTF-8"));
@@ -414,11 +440,16 @@ asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const
   co_return co_await write(std::move(response));
 }
 
-asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
-                                                    const Request& request,
-                                                    std::string_view session_id,
-                                                    std::string_view transport,
-                                                    const std::string& remote) {
+void SockJsServer::refused(sockjs::BindingVerdict verdict, const RequestInfo& info) {
+  services_.metrics.error("sockjs_session_not_yours");
+  spdlog::warn("SockJS request refused remote={} reason=\"{}\"", info.remote_address,
+               sockjs::describe(verdict));
+}
+
+asio::awaitable<bool> SockJsServer::handle_receiver(
+    beast::tcp_stream& stream, const Request& request, std::string_view session_id,
+    std::string_view session_path, std::string_view transport, const std::string& remote,
+    const RequestInfo& info) {
   const Receiver receiver = *receiver_of(transport);
   const std::string callback(query_param(request.target(), "c"));
   // sockjs-client repeats the base URL's query on every request, so a ?ticket= reaches here too.
@@ -460,6 +491,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
     options.max_pending_bytes = services_.config.stomp.outbound_queue_bytes * 2 + 64 * 1024;
     auto executor = co_await asio::this_coro::executor;
     auto fresh = std::make_shared<SockJsSessionState>(std::string(session_id), executor, options);
+    fresh->binding.emplace(info.remote_address, util::random_hex(16));
     std::lock_guard lock(mutex_);
     auto [it, inserted] = sessions_.try_emplace(fresh->id, fresh);
     session = it->second;
@@ -469,11 +501,31 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
   const bool cookie_needed = services_.config.sockjs.cookie_needed;
   const bool keep_alive_after = request.keep_alive();
   SockJsServer* self = this;
+  // The opening answer hands the client the session's binding secret.
+  std::optional<std::string> binding_cookie;
+  if (created) {
+    binding_cookie = sockjs::binding_set_cookie(session_path, session->binding->secret(),
+                                                info.secure || services_.config.auth.cookie_secure);
+  }
+  auto add_cookies = [&](auto& response) {
+    if (binding_cookie) response.insert(bhttp::field::set_cookie, *binding_cookie);
+    add_session_cookie(response, request, cookie_needed);
+  };
   // The whole exchange runs on the session's thread (see the header). It is named for the GCC 12
   // reason given in handle_send().
   auto exchange = [self, session, created, receiver, callback, ticket, &stream, &request, remote,
-                   cookie_needed, keep_alive_after]() -> asio::awaitable<bool> {
+                   &info, &add_cookies, keep_alive_after]() -> asio::awaitable<bool> {
     auto& state = *session;
+    if (!created) {
+      const auto verdict = state.binding->check(info.remote_address, request[bhttp::field::cookie]);
+      if (verdict != sockjs::BindingVerdict::kAllowed) {
+        // Refused before it touches the session: the owner's receiver and queue stay as they are.
+        self->refused(verdict, info);
+        Response refusal = binding_refusal(request, verdict);
+        auto [error, n] = co_await bhttp::async_write(stream, refusal, kAwait);
+        co_return !error && keep_alive_after;
+      }
+    }
     if (created) {
       state.connection = std::make_shared<net::StompConnection>(
           self->services_, state.executor, metrics_kind(receiver), remote, ticket);
@@ -564,7 +616,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
       for (const auto& frame : emit.frames) body += wrap(frame);
       Response response =
           sockjs_response(request, bhttp::status::ok, std::move(body), content_type);
-      add_session_cookie(response, request, cookie_needed);
+      add_cookies(response);
       stream.expires_after(kWriteTimeout);
       auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
       // The response has ended, so its frames were taken as delivered: losing them ends the
@@ -585,7 +637,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(beast::tcp_stream& stream,
     head.set(bhttp::field::content_type, content_type);
     head.set(bhttp::field::cache_control, kNoCache);
     add_cors(head, request);
-    add_session_cookie(head, request, cookie_needed);
+    add_cookies(head);
     head.chunked(true);
     head.keep_alive(keep_alive_after);
     bhttp::response_serializer<bhttp::empty_body> serializer{head};

@@ -20,9 +20,11 @@
 #include <vector>
 
 #include "http/response.hpp"
+#include "http/router.hpp"
 #include "net/handshake_guard.hpp"
 #include "net/services.hpp"
 #include "net/ws_session.hpp"
+#include "sockjs/binding.hpp"
 
 namespace aicc::http {
 
@@ -40,9 +42,11 @@ class SockJsServer {
   // for <prefix>/<server>/<session>/websocket; nullopt for anything else.
   std::optional<net::WsFraming> websocket_framing(std::string_view path) const;
 
-  // Serves one HTTP request; returns whether the HTTP connection may serve another.
+  // Serves one HTTP request; returns whether the HTTP connection may serve another. `remote` is
+  // the TCP peer; `info` the client as far as the server can tell (behind a trusted proxy, the
+  // forwarded address), which a session is bound to.
   boost::asio::awaitable<bool> handle(boost::beast::tcp_stream& stream, Request request,
-                                      std::string remote);
+                                      std::string remote, RequestInfo info);
 
   std::size_t session_count() const;
 
@@ -54,11 +58,15 @@ class SockJsServer {
 
   boost::asio::awaitable<bool> handle_receiver(boost::beast::tcp_stream& stream,
                                                const Request& request, std::string_view session_id,
+                                               std::string_view session_path,
                                                std::string_view transport,
-                                               const std::string& remote);
+                                               const std::string& remote, const RequestInfo& info);
   boost::asio::awaitable<bool> handle_send(boost::beast::tcp_stream& stream, const Request& request,
-                                           std::string_view session_id, bool jsonp);
+                                           std::string_view session_id, bool jsonp,
+                                           const RequestInfo& info);
 
+  // Counts and logs a request refused by a session's binding.
+  void refused(sockjs::BindingVerdict verdict, const RequestInfo& info);
   std::shared_ptr<SockJsSessionState> find(std::string_view session_id) const;
   void forget(const std::string& session_id);
 
