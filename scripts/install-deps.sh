@@ -23,6 +23,7 @@ build_packages=(
 test_packages=(
   clang libclang-rt-14-dev curl
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
+  python3 python3-websocket  # the SockJS protocol reference suite (tests/sockjs-protocol/)
 )
 
 packages=("${build_packages[@]}")
