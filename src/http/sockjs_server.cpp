@@ -470,7 +470,7 @@ asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const
   auto deliver = [session, messages = std::move(*messages), address = info.remote_address,
                   cookie = std::string(
                       request[bhttp::field::cookie])]() -> asio::awaitable<sockjs::BindingVerdict> {
-    const auto verdict = session->binding->check(address, cookie);
+    const auto verdict = session->binding->check(address, cookie, SteadyClock::now());
     if (verdict != sockjs::BindingVerdict::kAllowed) co_return verdict;
     if (session->connection) {
       for (const std::string& message : messages) session->connection->on_data(message);
@@ -579,7 +579,8 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
                    &info, &add_cookies, application, keep_alive_after]() -> asio::awaitable<bool> {
     auto& state = *session;
     if (!created) {
-      const auto verdict = state.binding->check(info.remote_address, request[bhttp::field::cookie]);
+      const auto verdict = state.binding->check(info.remote_address, request[bhttp::field::cookie],
+                                                SteadyClock::now());
       if (verdict != sockjs::BindingVerdict::kAllowed) {
         // Refused before it touches the session: the owner's receiver and queue stay as they are.
         self->refused(verdict, info);

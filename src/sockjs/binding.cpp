@@ -39,7 +39,8 @@ std::string_view describe(BindingVerdict verdict) {
 Binding::Binding(std::string address, std::string secret)
     : address_(std::move(address)), secret_(std::move(secret)) {}
 
-BindingVerdict Binding::check(std::string_view address, std::string_view cookie_header) {
+BindingVerdict Binding::check(std::string_view address, std::string_view cookie_header,
+                              std::chrono::steady_clock::time_point now) {
   if (address != address_) return BindingVerdict::kWrongAddress;
   bool shown = false;
   bool matches = false;
@@ -50,11 +51,11 @@ BindingVerdict Binding::check(std::string_view address, std::string_view cookie_
   // A stale cookie of an older session on the same path may come along: one matching value is
   // enough, and only cookies that all differ are a refusal.
   if (matches) {
-    cookie_required_ = true;
+    if (!cookie_shown_at_) cookie_shown_at_ = now;
     return BindingVerdict::kAllowed;
   }
   if (shown) return BindingVerdict::kWrongCookie;
-  return cookie_required_ ? BindingVerdict::kMissingCookie : BindingVerdict::kAllowed;
+  return cookie_required(now) ? BindingVerdict::kMissingCookie : BindingVerdict::kAllowed;
 }
 
 std::optional<std::string> binding_set_cookie(std::string_view session_path,

@@ -9,13 +9,18 @@
 //   with server.trust-proxy); every later request must come from the same address;
 // - a secret of 128 random bits that the opening response sets as the cookie `aicc_sockjs`,
 //   HttpOnly, with the session's own path (so tabs and sessions never share one). A client that
-//   once shows the cookie has proved it keeps cookies, and from then on every request must show
-//   it. A client that never does (a non-browser client, or a browser that refuses cookies in a
-//   cross-site frame) stays bound to its address alone.
+//   once shows the cookie has proved it keeps cookies, and from then on (after kCookieGrace) every
+//   request must show it. A client that never does (a non-browser client, or a browser that
+//   refuses cookies in a cross-site frame) stays bound to its address alone.
+//
+// The grace exists because a browser stores a cookie a little after it reads the response that
+// set it: a request sent in between goes without it, and may reach the server after a later one
+// that had it. Refusing it would lose the messages it carries.
 //
 // A request that fails the binding is refused without touching the session.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +28,8 @@
 namespace aicc::sockjs {
 
 inline constexpr std::string_view kBindingCookie = "aicc_sockjs";
+// How long after the owner first showed the cookie a request without it is still let through.
+inline constexpr std::chrono::seconds kCookieGrace{3};
 
 enum class BindingVerdict {
   kAllowed,
@@ -40,16 +47,21 @@ class Binding {
   Binding(std::string address, std::string secret);
 
   // Checks one request: its client address and every aicc_sockjs value in its Cookie header.
-  // An allowed request that shows the right cookie makes the cookie required from then on.
-  BindingVerdict check(std::string_view address, std::string_view cookie_header);
+  // An allowed request that shows the right cookie makes the cookie required kCookieGrace later.
+  BindingVerdict check(std::string_view address, std::string_view cookie_header,
+                       std::chrono::steady_clock::time_point now);
 
   const std::string& secret() const { return secret_; }
-  bool cookie_required() const { return cookie_required_; }
+  // Whether a request without the cookie is refused at `now`.
+  bool cookie_required(std::chrono::steady_clock::time_point now) const {
+    return cookie_shown_at_ && now - *cookie_shown_at_ >= kCookieGrace;
+  }
 
  private:
-  std::string address_;           // client address of the opening request
-  std::string secret_;            // value of the aicc_sockjs cookie
-  bool cookie_required_ = false;  // the owner has shown the cookie once
+  std::string address_;  // client address of the opening request
+  std::string secret_;   // value of the aicc_sockjs cookie
+  // When the owner first showed the cookie.
+  std::optional<std::chrono::steady_clock::time_point> cookie_shown_at_;
 };
 
 // The Set-Cookie value that carries `secret` for the session whose URLs start with

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -9,40 +10,60 @@ namespace aicc::sockjs {
 namespace {
 
 const std::string kSecret = "0123456789abcdef0123456789abcdef";
+const auto kStart = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+
+std::chrono::steady_clock::time_point at(int ms) { return kStart + std::chrono::milliseconds(ms); }
 
 TEST(BindingTest, AllowsTheOpeningAddressWithoutCookie) {
   Binding binding("10.0.0.1", kSecret);
-  EXPECT_EQ(binding.check("10.0.0.1", ""), BindingVerdict::kAllowed);
-  EXPECT_EQ(binding.check("10.0.0.1", "other=1"), BindingVerdict::kAllowed);
-  EXPECT_FALSE(binding.cookie_required());
+  EXPECT_EQ(binding.check("10.0.0.1", "", at(0)), BindingVerdict::kAllowed);
+  EXPECT_EQ(binding.check("10.0.0.1", "other=1", at(0)), BindingVerdict::kAllowed);
+  EXPECT_FALSE(binding.cookie_required(at(10000)));
 }
 
 TEST(BindingTest, RefusesAnotherAddressEvenWithTheCookie) {
   Binding binding("10.0.0.1", kSecret);
-  EXPECT_EQ(binding.check("10.0.0.2", "aicc_sockjs=" + kSecret), BindingVerdict::kWrongAddress);
-  EXPECT_EQ(binding.check("10.0.0.2", ""), BindingVerdict::kWrongAddress);
+  EXPECT_EQ(binding.check("10.0.0.2", "aicc_sockjs=" + kSecret, at(0)),
+            BindingVerdict::kWrongAddress);
+  EXPECT_EQ(binding.check("10.0.0.2", "", at(0)), BindingVerdict::kWrongAddress);
 }
 
 TEST(BindingTest, RefusesAWrongCookie) {
   Binding binding("10.0.0.1", kSecret);
-  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=guess"), BindingVerdict::kWrongCookie);
-  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs="), BindingVerdict::kWrongCookie);
-  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=" + kSecret + "0"),
+  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=guess", at(0)), BindingVerdict::kWrongCookie);
+  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=", at(0)), BindingVerdict::kWrongCookie);
+  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=" + kSecret + "0", at(0)),
             BindingVerdict::kWrongCookie);
 }
 
-TEST(BindingTest, TheCookieOnceShownIsRequiredFromThenOn) {
+TEST(BindingTest, TheCookieOnceShownIsRequiredAfterTheGrace) {
   Binding binding("10.0.0.1", kSecret);
-  EXPECT_EQ(binding.check("10.0.0.1", "a=b; aicc_sockjs=" + kSecret + "; c=d"),
+  EXPECT_EQ(binding.check("10.0.0.1", "a=b; aicc_sockjs=" + kSecret + "; c=d", at(0)),
             BindingVerdict::kAllowed);
-  EXPECT_TRUE(binding.cookie_required());
-  EXPECT_EQ(binding.check("10.0.0.1", ""), BindingVerdict::kMissingCookie);
-  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=\"" + kSecret + "\""), BindingVerdict::kAllowed);
+  // A request the browser sent before it had stored the cookie may still come.
+  EXPECT_FALSE(binding.cookie_required(at(2999)));
+  EXPECT_EQ(binding.check("10.0.0.1", "", at(2999)), BindingVerdict::kAllowed);
+  EXPECT_TRUE(binding.cookie_required(at(3000)));
+  EXPECT_EQ(binding.check("10.0.0.1", "", at(3000)), BindingVerdict::kMissingCookie);
+  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=\"" + kSecret + "\"", at(4000)),
+            BindingVerdict::kAllowed);
+}
+
+TEST(BindingTest, TheGraceStartsWhenTheCookieIsFirstShown) {
+  Binding binding("10.0.0.1", kSecret);
+  EXPECT_EQ(binding.check("10.0.0.1", "", at(0)), BindingVerdict::kAllowed);
+  EXPECT_EQ(binding.check("10.0.0.1", "", at(60000)), BindingVerdict::kAllowed);
+  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=" + kSecret, at(61000)),
+            BindingVerdict::kAllowed);
+  EXPECT_EQ(binding.check("10.0.0.1", "aicc_sockjs=" + kSecret, at(62000)),
+            BindingVerdict::kAllowed);
+  EXPECT_EQ(binding.check("10.0.0.1", "", at(63999)), BindingVerdict::kAllowed);
+  EXPECT_EQ(binding.check("10.0.0.1", "", at(64000)), BindingVerdict::kMissingCookie);
 }
 
 TEST(BindingTest, OneMatchingValueAmongStaleOnesIsEnough) {
   Binding binding("::1", kSecret);
-  EXPECT_EQ(binding.check("::1", "aicc_sockjs=stale;aicc_sockjs=" + kSecret),
+  EXPECT_EQ(binding.check("::1", "aicc_sockjs=stale;aicc_sockjs=" + kSecret, at(0)),
             BindingVerdict::kAllowed);
 }
 
