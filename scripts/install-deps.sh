@@ -24,6 +24,7 @@ test_packages=(
   clang libclang-rt-14-dev curl
   sqlite3  # integration tests change a running server's database to make the store fail
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
+  python3 python3-websocket  # the SockJS protocol reference suite (tests/sockjs-protocol/)
 )
 
 packages=("${build_packages[@]}")

@@ -3,7 +3,8 @@
 #   1. unit tests (GoogleTest, through ctest)
 #   2. a short fuzzing run of every parser (libFuzzer, clang), when clang is installed
 #   3. integration tests: the real binary on loopback ports, driven by npm clients
-#   4. browser tests: the built pages in headless Chromium (playwright-core)
+#   4. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
+#   5. browser tests: the built pages in headless Chromium (playwright-core)
 # Each suite runs even when an earlier one failed; the exit status is non-zero if any test failed.
 set -uo pipefail
 
@@ -59,6 +60,17 @@ run_node_suite() {
 
 echo "== integration tests (real binary, npm clients)"
 run_node_suite integration tests/integration/
+
+echo "== SockJS protocol reference suite (sockjs-protocol.py against the test services)"
+scripts/run-sockjs-protocol.sh "$build" 2>&1 | tee "$logs/sockjs-protocol.log"
+summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed" "$logs/sockjs-protocol.log" | tail -1)
+if [[ -n "$summary" ]]; then
+  passed=$((passed + $(awk '{print $1}' <<<"$summary")))
+  failed=$((failed + $(awk '{print $3}' <<<"$summary")))
+else
+  echo "run-tests: the SockJS protocol suite printed no summary" >&2
+  failed=$((failed + 1))
+fi
 
 echo "== browser tests (headless Chromium; screenshots in $build/screenshots)"
 run_node_suite browser tests/e2e/

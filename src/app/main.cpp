@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
 
     aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip,
                                             config.ws.handshake_burst_per_ip);
-    aicc::http::SockJsServer sockjs(services, limiter, {"/ws-chat", "/ws-stomp"});
+    aicc::http::SockJsServer sockjs(services, limiter, aicc::http::sockjs_services(config));
     const std::string web_root = find_web_root(config.server.web_root, argv[0]);
     // The customer widget's frame may be shown by the sites allowed to open WebSockets.
     std::vector<aicc::http::EmbeddablePage> embeddable{

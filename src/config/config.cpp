@@ -521,6 +521,8 @@ std::vector<Key> make_keys() {
                       "bytes sent on one streaming response before it is renewed"));
   k.push_back(bool_key("sockjs.cookie-needed", KEY(sockjs.cookie_needed),
                        "cookie_needed in /info, for sticky load balancers"));
+  k.push_back(bool_key("sockjs.test-services", KEY(sockjs.test_services),
+                       "serve the SockJS protocol suite's test endpoints (/echo, /close, ...)"));
 
   k.push_back(choice_key("log.level", KEY(log.level), {"trace", "debug", "info", "warn", "error"},
                          "lowest level logged"));

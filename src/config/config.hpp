@@ -90,6 +90,7 @@ struct SockJsConfig {
   int disconnect_delay_ms = 5000;
   std::size_t streaming_bytes = 128 * 1024;  // xhr-streaming/eventsource response budget
   bool cookie_needed = false;
+  bool test_services = false;  // serve the SockJS protocol suite's /echo, /close, ... endpoints
 };
 
 struct LogConfig {

@@ -45,8 +45,10 @@ std::optional<Response> check_handshake(HttpContext& context, const Request& req
     return error_response(request, bhttp::status::forbidden, "origin_not_allowed",
                           "this Origin may not open WebSockets here (see ws.allowed-origins)");
   }
-  // What RFC 6455 section 4.2.1 asks of an opening handshake.
-  if (request.method() != bhttp::verb::get || request.version() < 11) {
+  // What RFC 6455 section 4.2.1 asks of an opening handshake. Another method is answered like
+  // any method a resource does not allow, which is what the SockJS protocol suite expects.
+  if (request.method() != bhttp::verb::get) return method_not_allowed(request, "GET");
+  if (request.version() < 11) {
     return error_response(request, bhttp::status::bad_request, "bad_request",
                           "a WebSocket handshake is an HTTP/1.1 GET request");
   }
@@ -124,9 +126,11 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     // Any request asking for a WebSocket is answered as one, so a bad handshake (POST, HTTP/1.0,
     // no Connection: Upgrade) gets a refusal that says why rather than a page-not-found.
     if (bhttp::token_list{request[bhttp::field::upgrade]}.exists("websocket")) {
-      std::optional<net::WsFraming> framing;
-      if (path == "/ws") framing = net::WsFraming::kRawStomp;
-      if (!framing) framing = context.sockjs.websocket_framing(path);
+      std::optional<SockJsWebSocket> endpoint;
+      if (path == "/ws")
+        endpoint = SockJsWebSocket{net::WsFraming::kRawStomp, net::Application::kStomp};
+      if (!endpoint) endpoint = context.sockjs.websocket_framing(path);
+      const auto* framing = endpoint ? &endpoint->framing : nullptr;
       std::optional<Response> refusal;
       if (!framing) {
         refusal = error_response(request, bhttp::status::not_found, "not_found",
@@ -145,7 +149,8 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
         // Our own framing (net/ws_transport.hpp): this coroutine, its buffers and the request end
         // here, so an idle WebSocket keeps none of them.
         const std::string subprotocol =
-            *framing == net::WsFraming::kRawStomp
+            *framing == net::WsFraming::kRawStomp &&
+                    endpoint->application == net::Application::kStomp
                 ? net::choose_stomp_subprotocol(request[bhttp::field::sec_websocket_protocol])
                 : std::string{};
         const std::string answer =
@@ -157,17 +162,19 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
         net::serve_websocket(context.services, stream.release_socket(), *framing, remote,
                              std::move(ticket),
                              std::string_view(static_cast<const char*>(early.data()), early.size()),
-                             context.open_connections);
+                             context.open_connections, endpoint->application);
         co_return;
       }
       co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing,
-                                  remote, std::move(ticket));
+                                  remote, std::move(ticket), endpoint->application);
       co_return;
     }
 
     bool keep_alive = request.keep_alive();
     if (context.sockjs.matches(path)) {
-      keep_alive = co_await context.sockjs.handle(stream, std::move(request), remote);
+      RequestInfo info = request_info(context, request, remote);
+      keep_alive =
+          co_await context.sockjs.handle(stream, std::move(request), remote, std::move(info));
     } else {
       const RequestInfo info = request_info(context, request, remote);
       auto response = co_await context.router.handle(request, info);

@@ -30,4 +30,13 @@ Response error_response(const Request& request, bhttp::status status, std::strin
   return make_response(request, status, boost::json::serialize(body), "application/json");
 }
 
+Response method_not_allowed(const Request& request, std::string_view allow) {
+  Response response{bhttp::status::method_not_allowed, request.version()};
+  add_common_headers(response);
+  response.set(bhttp::field::allow, allow);
+  response.keep_alive(request.keep_alive());
+  response.prepare_payload();
+  return response;
+}
+
 }  // namespace aicc::http

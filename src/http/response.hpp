@@ -19,6 +19,9 @@ Response make_response(const Request& request, bhttp::status status, std::string
 // `{"error": code, "message": message}` with `status`.
 Response error_response(const Request& request, bhttp::status status, std::string_view code,
                         std::string_view message);
+// 405 with `Allow: <allow>` and no body: the Allow header is the answer (RFC 9110 section
+// 15.5.6), and the SockJS protocol suite wants no body and no content type on its 405s.
+Response method_not_allowed(const Request& request, std::string_view allow);
 // Adds the headers every response carries (server name, nosniff).
 void add_common_headers(Response& response);
 

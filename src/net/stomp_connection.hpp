@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/connection.hpp"
 #include "net/metrics.hpp"
 #include "net/outbound_queue.hpp"
 #include "net/replay_cursor.hpp"
@@ -32,17 +33,8 @@
 
 namespace aicc::net {
 
-// Implemented by the transport that carries the connection.
-class ConnectionTransport {
- public:
-  virtual ~ConnectionTransport() = default;
-  // Output is waiting in the connection (take_output), or a close was requested.
-  virtual void wake() = 0;
-  // Close now without flushing (the peer did not read what was left within the close timeout).
-  virtual void abort() = 0;
-};
-
-class StompConnection : public std::enable_shared_from_this<StompConnection>,
+class StompConnection : public Connection,
+                        public std::enable_shared_from_this<StompConnection>,
                         private stomp::EnginePorts {
  public:
   // How long a closing connection may take to flush before it is cut.
@@ -55,19 +47,19 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   ~StompConnection() override;
 
   // Registers with the hub and starts the timers. Call once, on the executor.
-  void start(ConnectionTransport& transport);
+  void start(ConnectionTransport& transport) override;
 
   // From the transport, on the executor.
-  void on_data(std::string_view bytes);
-  void on_transport_closed(std::string_view reason);
+  void on_data(std::string_view bytes) override;
+  void on_transport_closed(std::string_view reason) override;
 
   // Moves queued output into `into` (at least one item when any is queued, then up to `max_bytes`
   // and `max_items`). Returns the number of bytes taken.
   std::size_t take_output(std::vector<stomp::Outbound>& into, std::size_t max_bytes,
-                          std::size_t max_items = static_cast<std::size_t>(-1));
-  bool has_output() const { return !outbound_.empty(); }
+                          std::size_t max_items = static_cast<std::size_t>(-1)) override;
+  bool has_output() const override { return !outbound_.empty(); }
   // The engine asked to close and all of its output has been taken.
-  bool should_close() const { return close_requested_ && outbound_.empty(); }
+  bool should_close() const override { return close_requested_ && outbound_.empty(); }
 
   // From any thread.
   void deliver_async(std::string subscription_id, std::shared_ptr<const stomp::Message> message);

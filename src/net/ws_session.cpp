@@ -39,7 +39,7 @@ struct WsState : ConnectionTransport {
   websocket::stream<beast::tcp_stream> ws;
   asio::steady_timer wakeup;  // the writer waits on it; wake() cancels the wait
   WsFraming framing;
-  std::shared_ptr<StompConnection> connection;
+  std::shared_ptr<Connection> connection;
   bool reader_done = false;
   bool writer_done = false;
 };
@@ -98,7 +98,14 @@ asio::awaitable<void> write_loop(std::shared_ptr<WsState> state,
       frame = sockjs::close_frame(3000, "Go away!");
       co_await state->ws.async_write(asio::buffer(frame), kAwait);
     }
-    co_await state->ws.async_close(websocket::close_code::normal, kAwait);
+    if (sockjs) {
+      co_await state->ws.async_close(websocket::close_code::normal, kAwait);
+    } else {
+      co_await state->ws.async_close(
+          websocket::close_reason(static_cast<websocket::close_code>(connection.close_code()),
+                                  connection.close_reason()),
+          kAwait);
+    }
     break;
   }
   state->writer_done = true;
@@ -140,7 +147,8 @@ std::string choose_stomp_subprotocol(std::string_view offered) {
 
 asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream,
                                     http::request<http::string_body> request, WsFraming framing,
-                                    std::string remote_address, std::string handshake_ticket) {
+                                    std::string remote_address, std::string handshake_ticket,
+                                    Application application) {
   const config::Config& config = services.config;
   auto state = std::make_shared<WsState>(std::move(stream), framing);
   auto& ws = state->ws;
@@ -182,8 +190,8 @@ asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream
   const Transport kind =
       framing == WsFraming::kRawStomp ? Transport::kWebSocket : Transport::kSockJsWebSocket;
   auto executor = co_await asio::this_coro::executor;
-  state->connection = std::make_shared<StompConnection>(services, executor, kind, remote_address,
-                                                        std::move(handshake_ticket));
+  state->connection = make_connection(application, services, executor, kind, remote_address,
+                                      std::move(handshake_ticket));
   auto& connection = *state->connection;
   connection.start(*state);
 

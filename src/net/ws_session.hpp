@@ -13,6 +13,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <string>
 
+#include "net/connection.hpp"
 #include "net/metrics.hpp"
 #include "net/services.hpp"
 
@@ -23,7 +24,8 @@ enum class WsFraming { kRawStomp, kSockJs };
 boost::asio::awaitable<void> run_websocket(
     Services& services, boost::beast::tcp_stream stream,
     boost::beast::http::request<boost::beast::http::string_body> request, WsFraming framing,
-    std::string remote_address, std::string handshake_ticket = {});
+    std::string remote_address, std::string handshake_ticket = {},
+    Application application = Application::kStomp);
 
 // The subprotocol to answer for a Sec-WebSocket-Protocol offer ("v10.stomp, v12.stomp" gives
 // "v12.stomp"); empty when none is one of ours.

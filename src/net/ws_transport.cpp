@@ -39,8 +39,9 @@ class WsTransport final : public ConnectionTransport,
                           public std::enable_shared_from_this<WsTransport> {
  public:
   WsTransport(Services& services, tcp::socket socket, WsFraming framing,
-              std::atomic<std::size_t>* open_count)
+              std::atomic<std::size_t>* open_count, Application application)
       : services_(services),
+        application_(application),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         reader_(services.config.stomp.max_frame_bytes * 4 + 4096),
@@ -58,8 +59,8 @@ class WsTransport final : public ConnectionTransport,
     socket_.set_option(tcp::no_delay(true), ignored);
     const Transport kind =
         framing_ == WsFraming::kRawStomp ? Transport::kWebSocket : Transport::kSockJsWebSocket;
-    connection_ = std::make_shared<StompConnection>(services_, socket_.get_executor(), kind,
-                                                    std::move(remote_address), std::move(ticket));
+    connection_ = make_connection(application_, services_, socket_.get_executor(), kind,
+                                  std::move(remote_address), std::move(ticket));
     connection_->start(*this);
     if (framing_ == WsFraming::kSockJs) queue_text(sockjs::open_frame());
     if (!early_bytes.empty()) {
@@ -196,8 +197,12 @@ class WsTransport final : public ConnectionTransport,
       if (!write_output()) return;
     }
     if (!close_sent_ && connection_->should_close()) {
-      if (framing_ == WsFraming::kSockJs) queue_text(sockjs::close_frame(3000, "Go away!"));
-      start_close(kCloseNormal, {});
+      if (framing_ == WsFraming::kSockJs) {
+        queue_text(sockjs::close_frame(3000, "Go away!"));
+        start_close(kCloseNormal, {});
+      } else {
+        start_close(connection_->close_code(), connection_->close_reason());
+      }
       if (!write_pending()) return;
     }
     // Our close frame is out after the peer's: the handshake is complete, the server closes TCP.
@@ -213,7 +218,6 @@ class WsTransport final : public ConnectionTransport,
       finish(describe_socket_error(error));
       return false;
     }
-    wrote_ = true;
     if (result == KeptWrite::kWaiting) {
       arm_write();
       return false;
@@ -327,10 +331,11 @@ class WsTransport final : public ConnectionTransport,
   }
 
   Services& services_;
+  Application application_;
   tcp::socket socket_;
   asio::steady_timer timer_;  // pings, SockJS heartbeats and the close timeout
   WsReader reader_;
-  std::shared_ptr<StompConnection> connection_;
+  std::shared_ptr<Connection> connection_;
   std::atomic<std::size_t>* open_count_;
   std::string out_;  // bytes the socket has not taken yet; empty when idle
   std::string close_reason_;
@@ -342,7 +347,10 @@ class WsTransport final : public ConnectionTransport,
   bool peer_closed_ = false;  // its close frame came, or it broke the protocol: read no more
   bool closed_ = false;
   bool received_ = false;  // something was read since the last tick
-  bool wrote_ = false;     // something was written since the last tick
+  // Messages were written since the last tick. Only write_output() sets it: the heartbeat itself
+  // (and the open frame, a pong, a ping) must not count, or an idle SockJS client would get "h"
+  // only every other interval.
+  bool wrote_ = false;
   bool ping_sent_ = false;
   bool reads_paused_ = false;  // out_ is over kMaxUnsentBytes: no read is armed until it is written
 };
@@ -351,8 +359,10 @@ class WsTransport final : public ConnectionTransport,
 
 void serve_websocket(Services& services, tcp::socket socket, WsFraming framing,
                      std::string remote_address, std::string handshake_ticket,
-                     std::string_view early_bytes, std::atomic<std::size_t>* open_count) {
-  auto transport = std::make_shared<WsTransport>(services, std::move(socket), framing, open_count);
+                     std::string_view early_bytes, std::atomic<std::size_t>* open_count,
+                     Application application) {
+  auto transport =
+      std::make_shared<WsTransport>(services, std::move(socket), framing, open_count, application);
   transport->start(std::move(remote_address), std::move(handshake_ticket), early_bytes);
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/connection.hpp"
 #include "net/services.hpp"
 #include "net/ws_session.hpp"
 
@@ -21,9 +22,11 @@ namespace aicc::net {
 // Takes over `socket`. `early_bytes`: what the client sent after its upgrade request, already
 // read by the HTTP layer. `open_count` (may be null) is incremented here and decremented when the
 // WebSocket ends, so it keeps counting towards server.max-connections.
+// `application`: what the connection runs (the STOMP server unless a SockJS test service).
 void serve_websocket(Services& services, boost::asio::ip::tcp::socket socket, WsFraming framing,
                      std::string remote_address, std::string handshake_ticket,
-                     std::string_view early_bytes, std::atomic<std::size_t>* open_count = nullptr);
+                     std::string_view early_bytes, std::atomic<std::size_t>* open_count = nullptr,
+                     Application application = Application::kStomp);
 
 // The 101 answer to a valid upgrade request, or empty when `client_key` is not a valid
 // Sec-WebSocket-Key. `subprotocol` may be empty.

@@ -212,6 +212,8 @@ std::string replace_lone_surrogates(std::string_view text) {
   return out;
 }
 
+}  // namespace
+
 std::string url_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -229,8 +231,6 @@ std::string url_decode(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string open_frame() { return "o"; }
 
@@ -330,22 +330,22 @@ std::string htmlfile_prelude(std::string_view callback) {
 }
 
 std::string iframe_page(std::string_view sockjs_client_url) {
-  // sockjs-client calls a global `_sockjs_onload` once it has loaded; the iframe transports
-  // then talk to the parent page through postMessage.
+  // The page of the protocol suite (IframePage.iframe_body): sockjs-client loads first, then the
+  // inline script starts the iframe side, which talks to the parent page through postMessage.
   std::string out =
       "<!DOCTYPE html>\n"
       "<html>\n"
       "<head>\n"
       "  <meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\" />\n"
       "  <meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />\n"
-      "  <script>\n"
-      "    document.domain = document.domain;\n"
-      "    _sockjs_onload = function(){SockJS.bootstrap_iframe();};\n"
-      "  </script>\n"
       "  <script src=\"";
   append_html_escaped(out, sockjs_client_url);
   out +=
       "\"></script>\n"
+      "  <script>\n"
+      "    document.domain = document.domain;\n"
+      "    SockJS.bootstrap_iframe();\n"
+      "  </script>\n"
       "</head>\n"
       "<body>\n"
       "  <h2>Don't panic!</h2>\n"

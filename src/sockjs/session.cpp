@@ -13,8 +13,8 @@ Emit Session::attach(ReceiverKind kind, Clock::time_point now) {
   if (receiver_) {
     // A closing session answers every newcomer with its close frame, not with 2010 (protocol
     // test HandlingClose.test_close_frame); the attached receiver is left alone either way.
-    if (close_status_) return Emit{{close_frame_}, true};
-    return Emit{{close_frame(2010, "Another connection still open")}, true};
+    if (close_status_) return Emit{{close_frame_}, true, true};
+    return Emit{{close_frame(2010, "Another connection still open")}, true, true};
   }
   receiver_ = kind;
   receiver_bytes_ = 0;
@@ -38,8 +38,17 @@ void Session::receiver_gone(Clock::time_point now) {
   if (!receiver_) return;
   receiver_.reset();
   idle_since_ = now;
-  interrupted_ = true;
-  // Messages may have been lost with the request; the session cannot go on.
+  interrupt();
+}
+
+void Session::frames_lost(Clock::time_point now) {
+  if (!receiver_ && now > idle_since_) idle_since_ = now;
+  interrupt();
+}
+
+void Session::interrupt() {
+  // Messages may have been lost with the request; the session cannot go on, and its close frame
+  // tells the client to start again.
   pending_.clear();
   pending_bytes_ = 0;
   if (!close_status_) close(1002, "Connection interrupted");
@@ -66,7 +75,6 @@ void Session::close(int code, std::string reason) {
 
 Clock::time_point Session::next_deadline() const {
   if (receiver_) return last_write_ + options_.heartbeat;
-  if (interrupted_) return idle_since_;
   return idle_since_ + options_.disconnect_delay;
 }
 
@@ -78,7 +86,6 @@ Emit Session::on_timer(Clock::time_point now) {
 
 bool Session::expired(Clock::time_point now) const {
   if (receiver_) return false;
-  if (interrupted_) return true;
   return now - idle_since_ >= options_.disconnect_delay;
 }
 

@@ -14,8 +14,11 @@
 //   the close frame. The closed session keeps answering with the close frame until nobody has
 //   asked for `disconnect_delay`, like sockjs-node, so a client that polls again learns it is
 //   closed instead of opening a new session.
-// - A receiver the client dropped early closes the session with 1002 "Connection interrupted";
-//   the session expires at once.
+// - A receiver the client dropped early, or frames written to a response that never reached
+//   the client, close the session with 1002 "Connection interrupted": nothing the client missed
+//   may vanish while the session carries on. Like any closed session it keeps answering the close
+//   frame until nobody has asked for `disconnect_delay`, so the client learns that it must open a
+//   new session and resume (STOMP since-seq).
 // - With no receiver for `disconnect_delay`, the session expires (the client went away).
 //
 // Calling contract for the HTTP layer:
@@ -26,7 +29,9 @@
 // - Call on_timer() at next_deadline(), and drop the session once expired() is true.
 // - When the final write of a response completes, call detach(now): it restarts the disconnect
 //   timer, and is harmless for any request. Call receiver_gone(now) only for the attached
-//   receiver, when its client disconnected before it saw end == true.
+//   receiver, when its client disconnected before it saw end == true (check that the client is
+//   still there before pulling frames for it, see flush()). Call frames_lost(now) when writing a
+//   response that had already ended failed.
 #pragma once
 
 #include <chrono>
@@ -55,6 +60,7 @@ struct SessionOptions {
 struct Emit {
   std::vector<std::string> frames;  // raw frames ("o", "a[...]", "h", "c[...]"), in order
   bool end = false;                 // finish this HTTP response after writing them
+  bool rejected = false;  // attach() did not attach the request: another receiver is attached
 };
 
 // Why the session ended, for the application.
@@ -73,11 +79,14 @@ class Session {
   void detach(Clock::time_point now);
   // The client dropped the attached request before its response ended.
   void receiver_gone(Clock::time_point now);
+  // The frames of a response that had already ended (end == true) did not reach the client.
+  void frames_lost(Clock::time_point now);
 
   // Queues an application message; false when the session is closed or the queue would go over
   // max_pending_bytes (the caller decides: drop the client, or slow the producer).
   bool send(std::string message);
-  // The frames the attached receiver should write now; none when it has no receiver.
+  // The frames the attached receiver should write now; none when it has no receiver. They count
+  // as delivered from here on, so the caller checks first that its client is still there.
   Emit flush(Clock::time_point now);
   // Server-initiated close; the first call wins. Delivered by flush() or the next attach().
   void close(int code, std::string reason);
@@ -86,7 +95,7 @@ class Session {
   Clock::time_point next_deadline() const;
   // Heartbeats to an idle attached receiver.
   Emit on_timer(Clock::time_point now);
-  // True when the session should be dropped: no receiver for disconnect_delay, or interrupted.
+  // True when the session should be dropped: no receiver for disconnect_delay.
   bool expired(Clock::time_point now) const;
 
   bool is_closed() const { return close_status_.has_value(); }
@@ -101,10 +110,11 @@ class Session {
   Emit deliver_pending(std::vector<std::string> frames, Clock::time_point now);
   // Accounts for frames written to the attached receiver and ends it when `end` or full.
   Emit deliver(std::vector<std::string> frames, bool end, Clock::time_point now);
+  // Drops what is pending and closes with 1002 "Connection interrupted" (unless already closed).
+  void interrupt();
 
   SessionOptions options_;
   bool opened_ = false;                   // "o" has been sent
-  bool interrupted_ = false;              // a receiver was dropped early: the session is dead
   std::optional<ReceiverKind> receiver_;  // the attached receiver, if any
   std::size_t receiver_bytes_ = 0;        // frame bytes written to the attached receiver
   Clock::time_point last_write_;          // last frame to the attached receiver (heartbeat base)

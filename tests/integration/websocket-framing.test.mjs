@@ -334,10 +334,11 @@ describe('WebSocket opening handshake', () => {
     }
   });
 
-  it('refuses an upgrade by POST with 400', { timeout: TEST_TIMEOUT }, async () => {
+  it('refuses an upgrade by POST with 405 and Allow: GET', { timeout: TEST_TIMEOUT }, async () => {
     const peer = await WsPeer.open({ method: 'POST', headers: { 'Content-Length': '0' } });
     try {
-      assert.equal(peer.http?.status, 400, `answer: ${JSON.stringify(peer.http)}`);
+      assert.equal(peer.http?.status, 405, `answer: ${JSON.stringify(peer.http)}`);
+      assert.equal(peer.http.headers.allow, 'GET');
       await peer.waitClosed();
     } finally {
       peer.destroy();

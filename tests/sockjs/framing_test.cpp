@@ -245,11 +245,11 @@ TEST(Pages, IframePageMatchesProtocolTemplate) {
       "<head>\n"
       "  <meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\" />\n"
       "  <meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />\n"
+      "  <script src=\"/js/sockjs.min.js\"></script>\n"
       "  <script>\n"
       "    document.domain = document.domain;\n"
-      "    _sockjs_onload = function(){SockJS.bootstrap_iframe();};\n"
+      "    SockJS.bootstrap_iframe();\n"
       "  </script>\n"
-      "  <script src=\"/js/sockjs.min.js\"></script>\n"
       "</head>\n"
       "<body>\n"
       "  <h2>Don't panic!</h2>\n"
@@ -292,6 +292,17 @@ TEST(Validation, AcceptsSockJsClientCallbacks) {
   EXPECT_TRUE(is_valid_callback("_jp.a1b2c3d"));
   EXPECT_TRUE(is_valid_callback("x"));
   EXPECT_TRUE(is_valid_callback(std::string(64, 'a')));
+}
+
+// Protocol HtmlFile/JsonPolling.test_transport: "c=%63allback" names the callback "callback", and
+// an escape cannot smuggle in what is_valid_callback() refuses ("abc%28" is "abc(").
+TEST(Validation, CallbackIsUrlDecodedBeforeItIsChecked) {
+  EXPECT_EQ(url_decode("%63allback"), "callback");
+  EXPECT_TRUE(is_valid_callback(url_decode("%63allback")));
+  EXPECT_FALSE(is_valid_callback(url_decode("abc%28")));
+  EXPECT_FALSE(is_valid_callback(url_decode("%20")));
+  EXPECT_EQ(url_decode("a+b%2"), "a b%2");
+  EXPECT_EQ(url_decode("%zz%4"), "%zz%4");
 }
 
 TEST(Validation, RejectsHostileCallbacks) {

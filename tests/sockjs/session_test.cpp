@@ -373,7 +373,7 @@ TEST_F(SessionTest, CloseBeforeFirstAttachStillOpensFirst) {
   EXPECT_TRUE(emit.end);
 }
 
-TEST_F(SessionTest, ReceiverGoneClosesWithConnectionInterruptedAndExpires) {
+TEST_F(SessionTest, ReceiverGoneClosesWithConnectionInterruptedUntilNobodyAsks) {
   Session session(options(), at(0));
   session.attach(kStreaming, at(0));
   ASSERT_TRUE(session.send("lost"));
@@ -383,16 +383,19 @@ TEST_F(SessionTest, ReceiverGoneClosesWithConnectionInterruptedAndExpires) {
   ASSERT_TRUE(session.close_status().has_value());
   EXPECT_EQ(session.close_status()->code, 1002);
   EXPECT_EQ(session.close_status()->reason, "Connection interrupted");
-  EXPECT_TRUE(session.expired(at(100)));
-  EXPECT_EQ(session.next_deadline(), at(100));
   EXPECT_EQ(session.pending_bytes(), 0u);
   EXPECT_FALSE(session.send("more"));
+  // The session stays to tell the client, like any closed one.
+  EXPECT_FALSE(session.expired(at(100)));
+  EXPECT_EQ(session.next_deadline(), at(5100));
 
   // Protocol HandlingClose.test_abort_xhr_streaming: a late request learns of the interruption.
   const Emit late = session.attach(kStreaming, at(200));
   EXPECT_EQ(late.frames, Frames{kInterrupted});
   EXPECT_TRUE(late.end);
-  EXPECT_TRUE(session.expired(at(200)));
+  session.detach(at(200));
+  EXPECT_FALSE(session.expired(at(5199)));
+  EXPECT_TRUE(session.expired(at(5200)));
 }
 
 TEST_F(SessionTest, PollingReceiverGoneAlsoInterrupts) {
@@ -400,7 +403,9 @@ TEST_F(SessionTest, PollingReceiverGoneAlsoInterrupts) {
   session.attach(kPolling, at(10));
   session.receiver_gone(at(20));
   EXPECT_EQ(session.close_status()->code, 1002);
-  EXPECT_TRUE(session.expired(at(20)));
+  const Emit next = session.attach(kPolling, at(30));
+  EXPECT_EQ(next.frames, Frames{kInterrupted});
+  EXPECT_TRUE(next.end);
 }
 
 TEST_F(SessionTest, ReceiverGoneKeepsServerCloseStatus) {
@@ -409,7 +414,61 @@ TEST_F(SessionTest, ReceiverGoneKeepsServerCloseStatus) {
   session.close(3001, "Shutting down");
   session.receiver_gone(at(1));
   EXPECT_EQ(session.close_status()->code, 3001);
-  EXPECT_TRUE(session.expired(at(1)));
+  EXPECT_FALSE(session.expired(at(4999)));
+  EXPECT_TRUE(session.expired(at(5001)));
+}
+
+// A poll took a message and ended, but its response never reached the client: the next poll
+// must not go on with later messages as if nothing had been missed.
+TEST_F(SessionTest, FramesLostOnAnEndedPollInterruptTheSession) {
+  Session session = opened_polling();
+  session.attach(kPolling, at(10));
+  ASSERT_TRUE(session.send("first"));
+  const Emit first = session.flush(at(20));
+  EXPECT_EQ(first.frames, Frames{R"(a["first"])"});
+  EXPECT_TRUE(first.end);
+  session.frames_lost(at(21));
+  EXPECT_FALSE(session.send("second"));
+  const Emit next = session.attach(kPolling, at(30));
+  EXPECT_EQ(next.frames, Frames{kInterrupted});
+  EXPECT_TRUE(next.end);
+}
+
+TEST_F(SessionTest, FramesLostWhileANewerReceiverWaitsTellIt) {
+  Session session = opened_polling();
+  session.attach(kPolling, at(10));
+  ASSERT_TRUE(session.send("first"));
+  EXPECT_TRUE(session.flush(at(20)).end);
+  EXPECT_TRUE(session.attach(kPolling, at(25)).frames.empty());
+  session.frames_lost(at(26));
+  const Emit newer = session.flush(at(27));
+  EXPECT_EQ(newer.frames, Frames{kInterrupted});
+  EXPECT_TRUE(newer.end);
+}
+
+TEST_F(SessionTest, OnlyARefusedNewcomerIsMarkedRejected) {
+  Session session = opened_polling();
+  const Emit waiting = session.attach(kPolling, at(10));
+  EXPECT_FALSE(waiting.rejected);
+  const Emit second = session.attach(kPolling, at(20));
+  EXPECT_EQ(second.frames, Frames{kAnotherConnection});
+  EXPECT_TRUE(second.rejected);
+  session.close(3000, "Go away!");
+  const Emit closing = session.attach(kPolling, at(30));
+  EXPECT_EQ(closing.frames, Frames{kGoAway});
+  EXPECT_TRUE(closing.rejected);
+  const Emit first = session.flush(at(40));
+  EXPECT_EQ(first.frames, Frames{kGoAway});
+  EXPECT_FALSE(first.rejected);
+}
+
+TEST_F(SessionTest, FramesLostAfterCloseKeepTheCloseStatus) {
+  Session session = opened_polling();
+  session.close(3000, "Go away!");
+  const Emit bye = session.attach(kPolling, at(10));
+  EXPECT_EQ(bye.frames, Frames{kGoAway});
+  session.frames_lost(at(11));
+  EXPECT_EQ(session.close_status()->code, 3000);
 }
 
 TEST_F(SessionTest, ReceiverGoneWithoutReceiverIsIgnored) {
