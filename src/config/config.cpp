@@ -433,6 +433,9 @@ std::vector<Key> make_keys() {
   k.push_back(
       int_key("auth.refresh-reuse-grace", KEY(auth.refresh_reuse_grace), 0, 300,
               "seconds a rotated refresh token is still accepted (tabs refreshing at once)"));
+  k.push_back(int_key("auth.revocation-sync-interval", KEY(auth.revocation_sync_interval), 1, 3600,
+                      "seconds between reads of the logins revoked by another process or node "
+                      "(aicc-chat user disable), whose live sessions then end"));
 
   k.push_back(text_key("jwt.secret", KEY(jwt.secret), any_text,
                        "HS256 key, at least 32 bytes; required outside demo mode", true));

@@ -42,6 +42,7 @@ struct AuthConfig {
   int login_window = 900;               // seconds
   int ws_ticket_validity = 30;          // seconds a WebSocket ticket may wait to be used
   int refresh_reuse_grace = 10;         // seconds a rotated refresh token is still accepted once
+  int revocation_sync_interval = 2;     // seconds between reads of revocations by other processes
 };
 
 struct StompConfig {

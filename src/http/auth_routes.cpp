@@ -350,12 +350,16 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           deps.tokens.logout(*principal, presented, now);
         };
         co_await deps.pool.run(std::move(work));
-        // The sessions of this login end; the user's other devices keep theirs, as their refresh
-        // tokens stay valid too.
-        const std::size_t closed = deps.hub.close_user_sessions(
-            principal->user_id, "authentication failed: token revoked", principal->login_id);
-        spdlog::info("logout user={} remote={} stomp_sessions_closed={}", principal->user_id,
-                     info.remote_address, closed);
+        // The login ends with its refresh tokens, access tokens and STOMP sessions (which the
+        // token service's revocation listener closes); the user's other devices keep theirs. A
+        // token of no login (no sid claim) ends all of the user's sessions instead.
+        std::size_t closed = 0;
+        if (principal->login_id.empty()) {
+          closed = deps.hub.close_user_sessions(
+              principal->user_id, "authentication failed: token revoked (signed out)");
+        }
+        spdlog::info("logout user={} login_revoked={} remote={} stomp_sessions_closed={}",
+                     principal->user_id, !principal->login_id.empty(), info.remote_address, closed);
         Response response =
             make_response(request, bhttp::status::no_content, "", "application/json");
         co_return with_cleared_cookie(std::move(response), secure_cookie(info));

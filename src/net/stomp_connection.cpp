@@ -195,6 +195,12 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(
   }
   services_.hub.bind_user(principal->user_id, principal->login_id,
                           principal->role == auth::Role::kAgent, shared_from_this());
+  login_id_ = principal->login_id;
+  // A login revoked between the check above and the binding found no session here to end.
+  if (services_.tokens.is_login_revoked(login_id_)) {
+    services_.metrics.error("auth");
+    return util::unexpected(std::string("token revoked"));
+  }
   set_credential_deadline(principal->expires_at);
   return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)),
                          principal->name, principal->expires_at};
@@ -205,6 +211,10 @@ std::string StompConnection::check_credential() const {
   if (expires_at != 0 && unix_now() >= expires_at + services_.config.jwt.clock_skew) {
     services_.metrics.error("auth");
     return "authentication failed: token expired";
+  }
+  if (services_.tokens.is_login_revoked(login_id_)) {
+    services_.metrics.error("auth");
+    return "authentication failed: token revoked";
   }
   return {};
 }
@@ -233,6 +243,11 @@ std::string StompConnection::refresh_credential(const stomp::Frame& frame) {
     broker::send_domain_error(services_.hub, identity.user_id, "invalid_token",
                               "the token belongs to another user", frame);
     return {};
+  }
+  if (verified->login_id != login_id_) {
+    services_.hub.bind_user(verified->user_id, verified->login_id,
+                            verified->role == auth::Role::kAgent, shared_from_this());
+    login_id_ = verified->login_id;
   }
   engine_.replace_identity(stomp::Identity{verified->user_id,
                                            std::string(auth::to_string(verified->role)),

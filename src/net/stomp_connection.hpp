@@ -101,7 +101,8 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   void set_credential_deadline(std::int64_t expires_at);
   void on_timer();
   std::string registry_key(const std::string& destination) const;
-  // A refusal when the session's access token has expired since CONNECT, else empty.
+  // A refusal when the session's access token has expired or its login was revoked since
+  // CONNECT, else empty.
   std::string check_credential() const;
   // /app/auth.refresh: a fresh access token of the same user replaces the session's.
   std::string refresh_credential(const stomp::Frame& frame);
@@ -116,6 +117,7 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   Transport kind_;
   std::string remote_address_;
   std::string handshake_ticket_;  // single use; cleared once tried
+  std::string login_id_;          // the login (refresh-token family) of the session's access token
   std::string id_;
   stomp::Engine engine_;
   ConnectionTransport* transport_ = nullptr;  // null once the transport is gone
