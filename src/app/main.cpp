@@ -219,6 +219,9 @@ int main(int argc, char** argv) {
     aicc::net::Metrics metrics;
     aicc::net::Hub hub(metrics);
     aicc::net::BlockingPool blocking_pool(2);
+    // Password checks (argon2id) have a bounded pool of their own: see http/auth_routes.hpp.
+    aicc::net::BlockingPool hash_pool(static_cast<std::size_t>(config.auth.hash_threads),
+                                      static_cast<std::size_t>(config.auth.hash_queue));
     std::unique_ptr<aicc::auth::UserStore> user_store = aicc::app::open_user_store(config);
     aicc::auth::TokenService tokens(token_settings(config), *user_store);
     // A revoked login ends every live STOMP session opened with its tokens, on any transport.
@@ -269,8 +272,8 @@ int main(int argc, char** argv) {
          static_cast<std::size_t>(config.auth.login_attempts_per_address),
          config.auth.login_window});
     aicc::net::HandshakeRateLimiter guest_limiter(10, 30);
-    aicc::http::AuthRouteDeps auth_deps{config,        tokens, throttle, guest_limiter,
-                                        blocking_pool, hub,    metrics};
+    aicc::http::AuthRouteDeps auth_deps{config,        tokens,    throttle, guest_limiter,
+                                        blocking_pool, hash_pool, hub,      metrics};
     aicc::http::add_auth_routes(router, auth_deps);
     aicc::http::add_center_routes(router, center, tokens);
 

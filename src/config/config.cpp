@@ -436,6 +436,10 @@ std::vector<Key> make_keys() {
   k.push_back(int_key("auth.revocation-sync-interval", KEY(auth.revocation_sync_interval), 1, 3600,
                       "seconds between reads of the logins revoked by another process or node "
                       "(aicc-chat user disable), whose live sessions then end"));
+  k.push_back(int_key("auth.hash-threads", KEY(auth.hash_threads), 1, 64,
+                      "threads that check passwords (argon2id), apart from all other work"));
+  k.push_back(int_key("auth.hash-queue", KEY(auth.hash_queue), 0, 100000,
+                      "logins that may wait for a password thread; more are refused with 503"));
 
   k.push_back(text_key("jwt.secret", KEY(jwt.secret), any_text,
                        "HS256 key, at least 32 bytes; required outside demo mode", true));

@@ -43,6 +43,8 @@ struct AuthConfig {
   int ws_ticket_validity = 30;          // seconds a WebSocket ticket may wait to be used
   int refresh_reuse_grace = 10;         // seconds a rotated refresh token is still accepted once
   int revocation_sync_interval = 2;     // seconds between reads of revocations by other processes
+  int hash_threads = 1;                 // threads of the password hashing pool
+  int hash_queue = 16;                  // logins waiting for a hashing thread; more get 503
 };
 
 struct StompConfig {

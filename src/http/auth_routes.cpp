@@ -248,7 +248,17 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         auto work = [&deps, &username, &password, now] {
           return deps.tokens.login(*username, *password, now);
         };
-        auto session = co_await deps.pool.run(std::move(work));
+        auto checked = co_await deps.hash_pool.try_run(std::move(work));
+        if (!checked) {
+          deps.metrics.error("login_busy");
+          Response response = error_response(
+              request, bhttp::status::service_unavailable, "busy",
+              "too many logins are checking passwords at the moment (auth.hash-queue is full); "
+              "retry in 1 s");
+          response.set(bhttp::field::retry_after, "1");
+          co_return response;
+        }
+        auto& session = *checked;
         if (!session) {
           if (session.error() == auth::AuthError::kBadCredentials) {
             deps.throttle.record_failure(*username, info.remote_address, now);
