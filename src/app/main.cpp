@@ -154,6 +154,7 @@ aicc::auth::TokenSettings token_settings(const aicc::config::Config& config) {
   aicc::auth::TokenSettings settings;
   settings.secret = config.jwt.secret;
   settings.issuer = config.jwt.issuer;
+  settings.audience = config.jwt.audience;
   settings.access_validity = config.jwt.access_token_validity;
   settings.refresh_validity = config.jwt.refresh_token_validity;
   settings.clock_skew = config.jwt.clock_skew;

@@ -73,7 +73,8 @@ std::string_view bearer_token(std::string_view header) {
 TokenService::TokenService(TokenSettings settings, UserStore& store)
     : settings_(std::move(settings)),
       store_(store),
-      verifier_(settings_.secret, settings_.issuer, settings_.clock_skew) {}
+      verifier_(settings_.secret, settings_.issuer, settings_.clock_skew, settings_.audience,
+                settings_.access_validity) {}
 
 void TokenService::load_revocations(std::int64_t now) { sync_revocations(now); }
 
@@ -128,6 +129,7 @@ std::string TokenService::issue_access_token(const User& user, std::int64_t now,
   claims.role = std::string(to_string(user.role));
   claims.name = user.display_name;
   claims.iss = settings_.issuer;
+  claims.aud = settings_.audience;
   claims.iat = now;
   claims.exp = now + settings_.access_validity;
   claims.jti = util::random_hex(16);

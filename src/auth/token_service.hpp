@@ -43,6 +43,7 @@ namespace aicc::auth {
 struct TokenSettings {
   std::string secret;
   std::string issuer = "aicc-chat";
+  std::string audience;  // aud of issued tokens, required on verification; empty: none
   std::int64_t access_validity = 3600;      // seconds
   std::int64_t refresh_validity = 2592000;  // seconds
   std::int64_t ticket_validity = 30;        // seconds

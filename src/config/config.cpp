@@ -451,6 +451,9 @@ std::vector<Key> make_keys() {
                       365 * 24 * 3600, "refresh token lifetime, seconds"));
   k.push_back(int_key("jwt.clock-skew", KEY(jwt.clock_skew), 0, 600,
                       "tolerance on exp, nbf and iat, seconds"));
+  k.push_back(text_key("jwt.audience", KEY(jwt.audience), any_text,
+                       "aud claim of issued tokens, then required on every token; empty: tokens "
+                       "that name an audience are refused"));
 
   k.push_back(int_key("stomp.max-frame-bytes", KEY(stomp.max_frame_bytes), kKiB, 64 * kMiB,
                       "largest STOMP frame, headers and body, bytes"));

@@ -33,6 +33,8 @@ struct JwtConfig {
   int access_token_validity = 3600;      // seconds
   int refresh_token_validity = 2592000;  // seconds (30 days)
   int clock_skew = 60;                   // seconds of tolerance on exp/nbf/iat
+  std::string audience;  // aud of issued tokens, required on verification; empty: none, and
+                         // a token that names one is refused
 };
 
 struct AuthConfig {

@@ -2,7 +2,8 @@
 // logout with the bearer token alone, and `aicc-chat user disable` each revoke the login's refresh
 // family, refuse every access token it issued (CONNECT, HTTP bearer, WebSocket tickets), and end
 // the live STOMP sessions opened with them on every transport (/ws, SockJS, plain TCP) with an
-// ERROR that says why. The user's other logins stay.
+// ERROR that says why. The user's other logins stay. Also: tokens naming a foreign audience or
+// living longer than the configured validity are refused.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,7 @@ import { openStompJs, socketFactory } from './lib/clients.mjs';
 import { RawStomp } from './lib/raw-stomp.mjs';
 import { runUserCommand, startServer } from './lib/server.mjs';
 import { TcpStomp, freeTcpPort } from './lib/tcp-stomp.mjs';
+import { mintToken } from './lib/tokens.mjs';
 import { waitUntil } from './lib/util.mjs';
 
 const TEST_TIMEOUT = 20000;
@@ -190,5 +192,29 @@ describe('revocation of a login', () => {
     assert.equal((await secondSession.nextFrame('ERROR', 5000)).headers.message, why);
     await expectConnectRefused(t, second.token);
     await expectAlive(onBystander);
+  });
+});
+
+describe('access tokens are held to what the server issues', () => {
+  it('refuses a token with a foreign audience or a lifetime longer than the configured validity', { timeout: TEST_TIMEOUT }, async (t) => {
+    const refusedWith = async (token, reason) => {
+      const client = await RawStomp.open(server.wsUrl);
+      t.after(() => client.close());
+      await assert.rejects(client.connect(token), (error) => {
+        assert.equal(error.frame?.headers.message, `authentication failed: ${reason}`);
+        return true;
+      });
+      const bearer = await wsTicket(server, token);
+      assert.equal(bearer.status, 401, bearer.text);
+      assert.equal(bearer.json.message, reason);
+    };
+    // Signed with the right key, so only these checks stand in the way.
+    await refusedWith(mintToken({ secret: server.secret, claims: { aud: 'another-service' } }), 'wrong audience');
+    await refusedWith(mintToken({ secret: server.secret, ttlSeconds: 10 * 365 * 24 * 3600 }),
+      'token lifetime longer than allowed');
+    // The same token with the configured lifetime is fine.
+    const fine = await RawStomp.open(server.wsUrl);
+    t.after(() => fine.close());
+    await fine.connect(mintToken({ secret: server.secret, ttlSeconds: 3600 }));
   });
 });
