@@ -212,10 +212,6 @@ std::string StompConnection::check_credential() const {
     services_.metrics.error("auth");
     return "authentication failed: token expired";
   }
-  if (services_.tokens.is_login_revoked(login_id_)) {
-    services_.metrics.error("auth");
-    return "authentication failed: token revoked";
-  }
   return {};
 }
 

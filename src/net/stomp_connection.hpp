@@ -101,8 +101,8 @@ class StompConnection : public std::enable_shared_from_this<StompConnection>,
   void set_credential_deadline(std::int64_t expires_at);
   void on_timer();
   std::string registry_key(const std::string& destination) const;
-  // A refusal when the session's access token has expired or its login was revoked since
-  // CONNECT, else empty.
+  // A refusal when the session's access token has expired since CONNECT, else empty. (A revoked
+  // login ends its sessions at once through the Hub, so no frame needs to ask.)
   std::string check_credential() const;
   // /app/auth.refresh: a fresh access token of the same user replaces the session's.
   std::string refresh_credential(const stomp::Frame& frame);
