@@ -154,6 +154,7 @@ aicc::auth::TokenSettings token_settings(const aicc::config::Config& config) {
   aicc::auth::TokenSettings settings;
   settings.secret = config.jwt.secret;
   settings.issuer = config.jwt.issuer;
+  settings.audience = config.jwt.audience;
   settings.access_validity = config.jwt.access_token_validity;
   settings.refresh_validity = config.jwt.refresh_token_validity;
   settings.clock_skew = config.jwt.clock_skew;
@@ -235,8 +236,19 @@ int main(int argc, char** argv) {
     aicc::net::Metrics metrics;
     aicc::net::Hub hub(metrics);
     aicc::net::BlockingPool blocking_pool(2);
+    // Password checks (argon2id) have a bounded pool of their own: see http/auth_routes.hpp.
+    aicc::net::BlockingPool hash_pool(static_cast<std::size_t>(config.auth.hash_threads),
+                                      static_cast<std::size_t>(config.auth.hash_queue));
     std::unique_ptr<aicc::auth::UserStore> user_store = aicc::app::open_user_store(config);
     aicc::auth::TokenService tokens(token_settings(config), *user_store);
+    // A revoked login ends every live STOMP session opened with its tokens, on any transport.
+    tokens.set_revocation_listener([&hub](const std::string& family_id, const std::string& reason) {
+      const std::size_t closed = hub.close_login_sessions(
+          family_id, "authentication failed: token revoked (" + reason + ")");
+      if (closed > 0) {
+        spdlog::info("login revoked ({}): {} stomp sessions closed", reason, closed);
+      }
+    });
     tokens.load_revocations(unix_now());
     if (config.demo) aicc::app::create_demo_users(*user_store, unix_now());
     aicc::broker::AppRouter app_router;
@@ -276,8 +288,8 @@ int main(int argc, char** argv) {
          static_cast<std::size_t>(config.auth.login_attempts_per_address),
          config.auth.login_window});
     aicc::net::HandshakeRateLimiter guest_limiter(10, 30);
-    aicc::http::AuthRouteDeps auth_deps{config,        tokens, throttle, guest_limiter,
-                                        blocking_pool, hub,    metrics};
+    aicc::http::AuthRouteDeps auth_deps{config,        tokens,    throttle, guest_limiter,
+                                        blocking_pool, hash_pool, hub,      metrics};
     aicc::http::add_auth_routes(router, auth_deps);
     aicc::http::add_center_routes(router, center, tokens);
 
@@ -320,9 +332,44 @@ int main(int argc, char** argv) {
           }
         });
         schedule_purge();
+        // Logins revoked by another process sharing the store (aicc-chat user disable/passwd).
+        asio::steady_timer revocation_timer(main_context);
+        std::function<void()> schedule_revocation_sync = [&] {
+          revocation_timer.expires_after(
+              std::chrono::seconds(config.auth.revocation_sync_interval));
+          revocation_timer.async_wait([&](boost::system::error_code error) {
+            if (error) return;
+            asio::post(blocking_pool.executor(), [&] {
+              try {
+                tokens.sync_revocations(unix_now());
+              } catch (const std::exception& e) {
+                spdlog::error("reading revoked logins failed: {}", e.what());
+              }
+            });
+            schedule_revocation_sync();
+          });
+        };
+        schedule_revocation_sync();
       });
     };
     schedule_purge();
+    // Logins revoked by another process sharing the store (aicc-chat user disable/passwd).
+    asio::steady_timer revocation_timer(main_context);
+    std::function<void()> schedule_revocation_sync = [&] {
+      revocation_timer.expires_after(std::chrono::seconds(config.auth.revocation_sync_interval));
+      revocation_timer.async_wait([&](boost::system::error_code error) {
+        if (error) return;
+        asio::post(blocking_pool.executor(), [&] {
+          try {
+            tokens.sync_revocations(unix_now());
+          } catch (const std::exception& e) {
+            spdlog::error("reading revoked logins failed: {}", e.what());
+          }
+        });
+        schedule_revocation_sync();
+      });
+    };
+    schedule_revocation_sync();
 
     asio::signal_set signals(main_context, SIGINT, SIGTERM);
     asio::steady_timer drain_timer(main_context);
@@ -333,6 +380,7 @@ int main(int argc, char** argv) {
           spdlog::warn("shutdown: {} connections did not close in time", hub.connections().size());
         }
         purge_timer.cancel();
+        revocation_timer.cancel();
         for (auto& guard : guards) guard.reset();
         center_guard.reset();
         center_context.stop();

@@ -25,8 +25,9 @@ commands:
   enable USERNAME
   passwd USERNAME [--password-stdin]   set a new password and revoke every refresh token
 
-Disabling a user or changing a password revokes their refresh tokens at once; sessions already
-open end when their access token expires (jwt.access-token-validity, one hour by default).
+Disabling a user or changing a password revokes every login of theirs at once: refresh tokens,
+access tokens, and the sessions open on a running server sharing the database (within
+auth.revocation-sync-interval seconds).
 
 Passwords are asked for twice on a terminal, or read as one line from standard input with
 --password-stdin (for scripts). They need at least 8 characters.
@@ -173,22 +174,33 @@ int run_user_command(const config::Config& config, const std::vector<std::string
 
   const auto user = store->find_user_by_username(username);
   if (!user) return fail("no user " + username);
+  // Every login of the user ends: its refresh tokens, the access tokens it issued (refused until
+  // the last of them would expire) and, within auth.revocation-sync-interval, the live sessions of
+  // a running server, which reads the revocations from the store.
+  auto revoke_logins = [&](const std::string& reason) {
+    const std::int64_t until =
+        unix_now() + config.jwt.access_token_validity + config.jwt.clock_skew;
+    return store->deny_families_of_user(user->id, until, reason);
+  };
   if (command == "disable" || command == "enable") {
     const bool disable = command == "disable";
     store->set_disabled(user->id, disable);
-    if (disable) store->revoke_all_refresh_tokens(user->id);
-    std::printf("%s %s\n", disable ? "disabled" : "enabled", username.c_str());
+    if (!disable) {
+      std::printf("enabled %s\n", username.c_str());
+      return 0;
+    }
+    const std::size_t logins = revoke_logins("account disabled");
+    std::printf("disabled %s; %zu logins revoked, their open sessions end\n", username.c_str(),
+                logins);
     return 0;
   }
   if (command == "passwd") {
     const auto password = ask_password(password_stdin);
     if (!password) return 1;
     store->set_password_hash(user->id, auth::hash_password(*password));
-    store->revoke_all_refresh_tokens(user->id);
-    std::printf(
-        "password of %s changed; refresh tokens revoked, open sessions end with their access "
-        "token\n",
-        username.c_str());
+    const std::size_t logins = revoke_logins("password changed");
+    std::printf("password of %s changed; %zu logins revoked, their open sessions end\n",
+                username.c_str(), logins);
     return 0;
   }
   return fail("unknown command " + command + " (see aicc-chat user --help)");

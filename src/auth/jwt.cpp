@@ -104,14 +104,21 @@ std::string_view describe(JwtError error) {
       return "missing claim";
     case JwtError::kWrongIssuer:
       return "wrong issuer";
+    case JwtError::kWrongAudience:
+      return "wrong audience";
+    case JwtError::kBadLifetime:
+      return "token lifetime longer than allowed";
   }
   return "invalid token";
 }
 
-JwtVerifier::JwtVerifier(std::string secret, std::string issuer, std::int64_t clock_skew_seconds)
+JwtVerifier::JwtVerifier(std::string secret, std::string issuer, std::int64_t clock_skew_seconds,
+                         std::string audience, std::int64_t max_lifetime_seconds)
     : secret_(std::move(secret)),
       issuer_(std::move(issuer)),
-      skew_(clock_skew_seconds < 0 ? 0 : clock_skew_seconds) {}
+      skew_(clock_skew_seconds < 0 ? 0 : clock_skew_seconds),
+      audience_(std::move(audience)),
+      max_lifetime_(max_lifetime_seconds < 0 ? 0 : max_lifetime_seconds) {}
 
 util::Result<Claims, JwtError> JwtVerifier::verify(std::string_view token,
                                                    std::int64_t now_unix) const {
@@ -179,6 +186,40 @@ util::Result<Claims, JwtError> JwtVerifier::verify(std::string_view token,
     return unexpected(JwtError::kNotYetValid);
   }
   if (!issuer_.empty() && claims.iss != issuer_) return unexpected(JwtError::kWrongIssuer);
+
+  // RFC 7519 section 4.1.3: a recipient that is not named in a present "aud" must refuse the
+  // token, and a configured audience must be named.
+  const json::value* aud = payload->if_contains("aud");
+  if (aud == nullptr) {
+    if (!audience_.empty()) return unexpected(JwtError::kWrongAudience);
+  } else {
+    bool named = false;
+    bool well_formed = true;
+    if (aud->is_string()) {
+      named = aud->get_string() == audience_;
+    } else if (aud->is_array()) {
+      for (const json::value& entry : aud->get_array()) {
+        if (!entry.is_string())
+          well_formed = false;
+        else if (entry.get_string() == audience_)
+          named = true;
+      }
+    } else {
+      well_formed = false;
+    }
+    if (!well_formed) return unexpected(JwtError::kMalformed);
+    if (audience_.empty() || !named) return unexpected(JwtError::kWrongAudience);
+    claims.aud = audience_;
+  }
+
+  // A lifetime longer than this server ever issues means a token minted elsewhere or by hand.
+  if (max_lifetime_ > 0) {
+    std::int64_t lifetime = 0;
+    if (__builtin_sub_overflow(claims.exp, claims.iat, &lifetime) || lifetime < 0 ||
+        lifetime > max_lifetime_) {
+      return unexpected(JwtError::kBadLifetime);
+    }
+  }
   return claims;
 }
 
@@ -195,6 +236,7 @@ std::string sign_hs256(const Claims& claims, std::string_view secret) {
   if (claims.nbf != 0) payload["nbf"] = claims.nbf;
   payload["jti"] = claims.jti;
   if (!claims.sid.empty()) payload["sid"] = claims.sid;
+  if (!claims.aud.empty()) payload["aud"] = claims.aud;
 
   std::string token = util::base64url_encode(header);
   token += '.';

@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "auth/password.hpp"
@@ -72,14 +73,52 @@ std::string_view bearer_token(std::string_view header) {
 TokenService::TokenService(TokenSettings settings, UserStore& store)
     : settings_(std::move(settings)),
       store_(store),
-      verifier_(settings_.secret, settings_.issuer, settings_.clock_skew) {}
+      verifier_(settings_.secret, settings_.issuer, settings_.clock_skew, settings_.audience,
+                settings_.access_validity) {}
 
-void TokenService::load_revocations(std::int64_t now) {
-  auto denied = store_.denied_access_tokens(now);
-  std::lock_guard lock(mutex_);
+void TokenService::load_revocations(std::int64_t now) { sync_revocations(now); }
+
+std::size_t TokenService::sync_revocations(std::int64_t now) {
+  auto jtis = store_.denied_access_tokens(now);
+  auto families = store_.denied_families(now);
   // Expiry is not needed to answer is_revoked(); the store keeps it, and a restart reloads.
-  for (auto& jti : denied)
-    denied_.emplace(std::move(jti), now + settings_.access_validity + settings_.clock_skew);
+  const std::int64_t until = family_deny_until(now);
+  std::vector<RevokedLogin> fresh;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& jti : jtis) denied_.try_emplace(std::move(jti), until);
+    for (auto& family : families) {
+      if (denied_families_.try_emplace(family.family_id, until).second)
+        fresh.push_back(std::move(family));
+    }
+  }
+  if (listener_) {
+    for (const auto& family : fresh) listener_(family.family_id, family.reason);
+  }
+  return fresh.size();
+}
+
+std::int64_t TokenService::family_deny_until(std::int64_t now) const {
+  return now + settings_.access_validity + settings_.clock_skew;
+}
+
+void TokenService::revoke_login(const std::string& family_id, const std::string& reason,
+                                std::int64_t now) {
+  if (family_id.empty()) return;
+  const std::int64_t until = family_deny_until(now);
+  bool fresh = false;
+  {
+    // Refused in memory first, so that no verification lets one of its tokens through meanwhile.
+    std::lock_guard lock(mutex_);
+    prune(now);
+    auto [entry, inserted] = denied_families_.try_emplace(family_id, until);
+    entry->second = std::max(entry->second, until);
+    fresh = inserted;
+  }
+  store_.revoke_family(family_id);
+  store_.deny_family(family_id, until, reason);
+  // Sessions are ended once, by whoever denied the login first.
+  if (fresh && listener_) listener_(family_id, reason);
 }
 
 std::string TokenService::issue_access_token(const User& user, std::int64_t now,
@@ -90,6 +129,7 @@ std::string TokenService::issue_access_token(const User& user, std::int64_t now,
   claims.role = std::string(to_string(user.role));
   claims.name = user.display_name;
   claims.iss = settings_.issuer;
+  claims.aud = settings_.audience;
   claims.iat = now;
   claims.exp = now + settings_.access_validity;
   claims.jti = util::random_hex(16);
@@ -171,7 +211,7 @@ util::Result<IssuedSession, AuthError> TokenService::rotate(std::string_view ref
   auto user = store_.find_user(old->user_id);
   if (!user) return unexpected(AuthError::kInvalidToken);
   if (user->disabled) {
-    store_.revoke_family(old->family_id);
+    revoke_login(old->family_id, "account disabled", now);
     return unexpected(AuthError::kDisabled);
   }
   if (customers_only && user->role != Role::kCustomer) return unexpected(AuthError::kInvalidToken);
@@ -196,7 +236,7 @@ util::Result<IssuedSession, AuthError> TokenService::rotate(std::string_view ref
     case RotateOutcome::kRotated:
       return session;
     case RotateOutcome::kReused:
-      store_.revoke_family(old->family_id);
+      revoke_login(old->family_id, "refresh token reused", now);
       return unexpected(AuthError::kTokenReused);
     case RotateOutcome::kUnknown:
     case RotateOutcome::kRevoked:
@@ -216,10 +256,13 @@ void TokenService::logout(const Principal& principal, std::optional<std::string_
     prune(now);
     denied_[principal.jti] = principal.expires_at;
   }
+  revoke_login(principal.login_id, "signed out", now);
+  // The refresh token presented with the logout belongs to the same login unless the client mixed
+  // two logins up; another login of the same user ends too, nobody else's.
   if (refresh_token && !refresh_token->empty() && refresh_token->size() <= kMaxTokenInput) {
     if (auto token = store_.find_refresh_token(sha256_hex(*refresh_token));
-        token && token->user_id == principal.user_id) {
-      store_.revoke_family(token->family_id);
+        token && token->user_id == principal.user_id && token->family_id != principal.login_id) {
+      revoke_login(token->family_id, "signed out", now);
     }
   }
 }
@@ -230,13 +273,20 @@ util::Result<Principal, std::string> TokenService::verify_access(std::string_vie
   if (!claims) return unexpected(std::string(describe(claims.error())));
   const auto role = parse_role(claims->role);
   if (!role) return unexpected(std::string("unknown role"));
-  if (is_revoked(claims->jti)) return unexpected(std::string("token revoked"));
+  if (is_revoked(claims->jti) || is_login_revoked(claims->sid))
+    return unexpected(std::string("token revoked"));
   return Principal{claims->sub, *role, claims->name, claims->jti, claims->exp, claims->sid};
 }
 
 bool TokenService::is_revoked(const std::string& jti) const {
   std::lock_guard lock(mutex_);
   return denied_.contains(jti);
+}
+
+bool TokenService::is_login_revoked(const std::string& family_id) const {
+  if (family_id.empty()) return false;
+  std::lock_guard lock(mutex_);
+  return denied_families_.contains(family_id);
 }
 
 std::string TokenService::issue_ticket(const Principal& principal, std::int64_t now) {
@@ -254,7 +304,10 @@ std::optional<Principal> TokenService::redeem_ticket(std::string_view ticket, st
   if (it == tickets_.end()) return std::nullopt;
   Ticket found = std::move(it->second);
   tickets_.erase(it);
-  if (found.expires_at < now || denied_.contains(found.principal.jti)) return std::nullopt;
+  if (found.expires_at < now || denied_.contains(found.principal.jti) ||
+      (!found.principal.login_id.empty() && denied_families_.contains(found.principal.login_id))) {
+    return std::nullopt;
+  }
   return found.principal;
 }
 
@@ -264,6 +317,7 @@ void TokenService::prune(std::int64_t now) {
   std::erase_if(tickets_, [now](const auto& entry) { return entry.second.expires_at < now; });
   std::erase_if(denied_,
                 [&](const auto& entry) { return entry.second + settings_.clock_skew < now; });
+  std::erase_if(denied_families_, [now](const auto& entry) { return entry.second < now; });
 }
 
 }  // namespace aicc::auth

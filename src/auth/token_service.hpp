@@ -2,8 +2,11 @@
 // WebSocket tickets.
 //
 // The token model:
-// - Access token: an HS256 JWT (sub, role, name, iat, exp, jti, iss), 1 h by default, kept in the
-//   browser's memory only and sent on STOMP CONNECT. Revoked by jti until it would expire.
+// - Access token: an HS256 JWT (sub, role, name, iat, exp, jti, iss, sid), 1 h by default, kept in
+//   the browser's memory only and sent on STOMP CONNECT. `sid` names the login (refresh-token
+//   family) it was issued under. Revoked alone by jti (logout of that token), or with every other
+//   token of its login by sid (logout, refresh-token reuse, a disabled user, a changed password),
+//   each until the tokens would expire anyway.
 // - Refresh token: 256 random bits in an HttpOnly cookie (Path=/api/auth), or in the JSON body for
 //   a widget in a cross-site iframe (http/auth_routes.hpp), 30 days by default and sliding: every
 //   use rotates it. Only its SHA-256 is stored. Presenting a rotated token again
@@ -11,11 +14,16 @@
 // - WebSocket ticket: 128 random bits, single use, 30 s, for clients that cannot send headers on a
 //   WebSocket handshake (?ticket=). Access tokens themselves are never accepted in URLs.
 //
+// Revoking a login also tells the revocation listener, which ends the live STOMP sessions opened
+// with the login's tokens. Another process (aicc-chat user disable) or node writes its revocations
+// to the store only; sync_revocations() picks them up.
+//
 // Every call that touches the store blocks; call them from the blocking worker pool. The ticket and
-// deny-list caches are in memory behind one mutex (both are small and hot).
+// deny-list caches are in memory behind one mutex (all are small and hot).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +31,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "auth/jwt.hpp"
 #include "auth/user.hpp"
@@ -34,6 +43,7 @@ namespace aicc::auth {
 struct TokenSettings {
   std::string secret;
   std::string issuer = "aicc-chat";
+  std::string audience;  // aud of issued tokens, required on verification; empty: none
   std::int64_t access_validity = 3600;      // seconds
   std::int64_t refresh_validity = 2592000;  // seconds
   std::int64_t ticket_validity = 30;        // seconds
@@ -59,6 +69,11 @@ enum class AuthError {
   kInvalidInput,    // e.g. a display name that is too long or not UTF-8
 };
 
+// Told that a login was revoked, with why ("refresh token reused", "signed out", ...): from the
+// thread that revoked it, never under the service's lock.
+using RevocationListener =
+    std::function<void(const std::string& family_id, const std::string& reason)>;
+
 std::string_view describe(AuthError error);
 
 // A verified access token, as the server sees it on each use.
@@ -75,8 +90,13 @@ class TokenService {
  public:
   TokenService(TokenSettings settings, UserStore& store);
 
-  // Loads the deny-list from the store (call once at start-up).
+  // Loads the deny-lists from the store (call once at start-up).
   void load_revocations(std::int64_t now);
+  // Reads the deny-lists again and tells the listener of each login revoked meanwhile by another
+  // process or node; returns how many there were.
+  std::size_t sync_revocations(std::int64_t now);
+  // Set before serving.
+  void set_revocation_listener(RevocationListener listener) { listener_ = std::move(listener); }
 
   util::Result<IssuedSession, AuthError> login(std::string_view username, std::string_view password,
                                                std::int64_t now);
@@ -86,14 +106,20 @@ class TokenService {
                                                std::optional<std::string_view> refresh_token,
                                                std::int64_t now);
   util::Result<IssuedSession, AuthError> refresh(std::string_view refresh_token, std::int64_t now);
-  // Denies the access token's jti until it expires and revokes the refresh token's family.
+  // Ends the principal's login: denies its access token (jti) and revokes its family (sid), and
+  // the family of `refresh_token` too when that is another login of the same user.
   void logout(const Principal& principal, std::optional<std::string_view> refresh_token,
               std::int64_t now);
+  // Revokes a login: its refresh tokens, every access token it issued, and (through the listener)
+  // the live sessions opened with them.
+  void revoke_login(const std::string& family_id, const std::string& reason, std::int64_t now);
 
   // Checks an access token: signature, claims, expiry, revocation and role.
   util::Result<Principal, std::string> verify_access(std::string_view token,
                                                      std::int64_t now) const;
   bool is_revoked(const std::string& jti) const;
+  // Whether the login `family_id` was revoked; false for an empty id.
+  bool is_login_revoked(const std::string& family_id) const;
 
   std::string issue_ticket(const Principal& principal, std::int64_t now);
   // Single use: a ticket redeemed once is gone. nullopt when unknown or expired.
@@ -110,6 +136,8 @@ class TokenService {
   util::Result<IssuedSession, AuthError> rotate(std::string_view refresh_token, std::int64_t now,
                                                 bool customers_only);
   void prune(std::int64_t now);
+  // Until when a login revoked now must stay denied: its last access token's expiry plus skew.
+  std::int64_t family_deny_until(std::int64_t now) const;
 
   TokenSettings settings_;
   UserStore& store_;
@@ -119,8 +147,11 @@ class TokenService {
     Principal principal;
     std::int64_t expires_at = 0;
   };
-  mutable std::mutex mutex_;                              // guards denied_ and tickets_
+  RevocationListener listener_;
+  mutable std::mutex mutex_;  // guards denied_, denied_families_ and tickets_
   std::unordered_map<std::string, std::int64_t> denied_;  // jti -> when its token expires
+  // family id -> until when its access tokens are refused
+  std::unordered_map<std::string, std::int64_t> denied_families_;
   std::unordered_map<std::string, Ticket> tickets_;
   std::int64_t last_prune_ = 0;
 };

@@ -1,4 +1,4 @@
-// The storage port of identity: users, refresh tokens and revoked access tokens.
+// The storage port of identity: users, refresh tokens, revoked access tokens and revoked logins.
 //
 // Adapters (store/sqlite, later store/postgres) implement it with the same contract tests. Calls
 // block (disk, network): the server makes them from its blocking worker pool, never from an I/O
@@ -24,6 +24,12 @@ struct RefreshToken {
   bool rotated = false;         // already exchanged for a newer one: presenting it again is reuse
   std::int64_t rotated_at = 0;  // unix seconds of the first rotation; 0 while unused
   bool revoked = false;         // its family was revoked (logout, reuse, disabled user)
+};
+
+// A revoked login: every access token issued under the family is refused.
+struct RevokedLogin {
+  std::string family_id;
+  std::string reason;  // why, for the ERROR that ends its sessions ("account disabled", ...)
 };
 
 enum class RotateOutcome {
@@ -62,6 +68,16 @@ class UserStore {
   // Revoked access tokens, by jti, kept until the token would have expired anyway.
   virtual void deny_access_token(const std::string& jti, std::int64_t expires_at) = 0;
   virtual std::vector<std::string> denied_access_tokens(std::int64_t now) = 0;
+
+  // Revoked logins (refresh-token families): every access token issued under one (its `sid`) is
+  // refused until `expires_at`, when the last of them expires anyway.
+  virtual void deny_family(const std::string& family_id, std::int64_t expires_at,
+                           const std::string& reason) = 0;
+  // Revokes every refresh token of the user and denies all of their families until `expires_at`
+  // (a disabled user, a changed password), in one transaction; returns how many families.
+  virtual std::size_t deny_families_of_user(const std::string& user_id, std::int64_t expires_at,
+                                            const std::string& reason) = 0;
+  virtual std::vector<RevokedLogin> denied_families(std::int64_t now) = 0;
 
   // Drops expired refresh tokens and deny-list entries; returns how many rows went.
   virtual std::size_t purge_expired(std::int64_t now) = 0;

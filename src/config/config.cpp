@@ -433,6 +433,13 @@ std::vector<Key> make_keys() {
   k.push_back(
       int_key("auth.refresh-reuse-grace", KEY(auth.refresh_reuse_grace), 0, 300,
               "seconds a rotated refresh token is still accepted (tabs refreshing at once)"));
+  k.push_back(int_key("auth.revocation-sync-interval", KEY(auth.revocation_sync_interval), 1, 3600,
+                      "seconds between reads of the logins revoked by another process or node "
+                      "(aicc-chat user disable), whose live sessions then end"));
+  k.push_back(int_key("auth.hash-threads", KEY(auth.hash_threads), 1, 64,
+                      "threads that check passwords (argon2id), apart from all other work"));
+  k.push_back(int_key("auth.hash-queue", KEY(auth.hash_queue), 0, 100000,
+                      "logins that may wait for a password thread; more are refused with 503"));
 
   k.push_back(text_key("jwt.secret", KEY(jwt.secret), any_text,
                        "HS256 key, at least 32 bytes; required outside demo mode", true));
@@ -444,6 +451,9 @@ std::vector<Key> make_keys() {
                       365 * 24 * 3600, "refresh token lifetime, seconds"));
   k.push_back(int_key("jwt.clock-skew", KEY(jwt.clock_skew), 0, 600,
                       "tolerance on exp, nbf and iat, seconds"));
+  k.push_back(text_key("jwt.audience", KEY(jwt.audience), any_text,
+                       "aud claim of issued tokens, then required on every token; empty: tokens "
+                       "that name an audience are refused"));
 
   k.push_back(int_key("stomp.max-frame-bytes", KEY(stomp.max_frame_bytes), kKiB, 64 * kMiB,
                       "largest STOMP frame, headers and body, bytes"));

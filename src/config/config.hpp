@@ -32,6 +32,8 @@ struct JwtConfig {
   int access_token_validity = 3600;      // seconds
   int refresh_token_validity = 2592000;  // seconds (30 days)
   int clock_skew = 60;                   // seconds of tolerance on exp/nbf/iat
+  std::string audience;  // aud of issued tokens, required on verification; empty: none, and
+                         // a token that names one is refused
 };
 
 struct AuthConfig {
@@ -41,6 +43,9 @@ struct AuthConfig {
   int login_window = 900;               // seconds
   int ws_ticket_validity = 30;          // seconds a WebSocket ticket may wait to be used
   int refresh_reuse_grace = 10;         // seconds a rotated refresh token is still accepted once
+  int revocation_sync_interval = 2;     // seconds between reads of revocations by other processes
+  int hash_threads = 1;                 // threads of the password hashing pool
+  int hash_queue = 16;                  // logins waiting for a hashing thread; more get 503
 };
 
 // A rate limit on SEND frames: frames and their bytes, each a token bucket.

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <optional>
 
+#include "http/request_checks.hpp"
+
 namespace aicc::http {
 namespace {
 
@@ -24,11 +26,15 @@ std::int64_t unix_now() {
 }
 
 // The request body as a JSON object; an empty body is an empty object. nullopt + an error
-// response when it is anything else.
+// response when it is anything else, or not sent as application/json (415).
 std::optional<json::object> body_object(const Request& request, std::optional<Response>& refusal) {
   if (request.body().size() > kMaxAuthBody) {
     refusal = error_response(request, bhttp::status::payload_too_large, "too_large",
                              "request body over 8 KiB");
+    return std::nullopt;
+  }
+  if (auto not_json = refuse_non_json(request)) {
+    refusal = std::move(not_json);
     return std::nullopt;
   }
   if (request.body().empty()) return json::object{};
@@ -211,6 +217,16 @@ Response refused_session(const Request& request, const RequestInfo& info, AuthRo
   return with_cleared_cookie(auth_error(request, error), secure_cookie, where);
 }
 
+// A cookie route refused to another site: counted and logged (a page trying to use our cookie,
+// or a site missing from ws.allowed-origins), with the refusal's reason.
+Response cross_site_refusal(Response refusal, const RequestInfo& info, AuthRouteDeps& deps,
+                            std::string_view route) {
+  deps.metrics.error("cross_site_refused");
+  spdlog::warn("security: cross-site request refused on {} remote={}: {}", route,
+               info.remote_address, refusal.body());
+  return refusal;
+}
+
 }  // namespace
 
 void add_auth_routes(Router& router, AuthRouteDeps& deps) {
@@ -248,7 +264,17 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         auto work = [&deps, &username, &password, now] {
           return deps.tokens.login(*username, *password, now);
         };
-        auto session = co_await deps.pool.run(std::move(work));
+        auto checked = co_await deps.hash_pool.try_run(std::move(work));
+        if (!checked) {
+          deps.metrics.error("login_busy");
+          Response response = error_response(
+              request, bhttp::status::service_unavailable, "busy",
+              "too many logins are checking passwords at the moment (auth.hash-queue is full); "
+              "retry in 1 s");
+          response.set(bhttp::field::retry_after, "1");
+          co_return response;
+        }
+        auto& session = *checked;
         if (!session) {
           if (session.error() == auth::AuthError::kBadCredentials) {
             deps.throttle.record_failure(*username, info.remote_address, now);
@@ -266,6 +292,9 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
       bhttp::verb::post, "/api/auth/guest",
       [&deps, secure_cookie](const Request& request,
                              const RequestInfo& info) -> asio::awaitable<Generator> {
+        if (auto foreign = refuse_cross_site(request, deps.config.ws.allowed_origins)) {
+          co_return cross_site_refusal(std::move(*foreign), info, deps, "/api/auth/guest");
+        }
         std::optional<Response> refusal;
         auto body = body_object(request, refusal);
         if (!body) co_return std::move(*refusal);
@@ -300,36 +329,43 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         co_return session_response(request, *session, now, secure_cookie(info), *where);
       });
 
-  router.add_async(bhttp::verb::post, "/api/auth/refresh",
-                   [&deps, secure_cookie](const Request& request,
-                                          const RequestInfo& info) -> asio::awaitable<Generator> {
-                     std::optional<Response> refusal;
-                     auto body = body_object(request, refusal);
-                     if (!body) co_return std::move(*refusal);
-                     auto from_body = string_field(*body, "refreshToken", request, refusal);
-                     if (refusal) co_return std::move(*refusal);
-                     const auto where = token_place(*body, request, refusal);
-                     if (!where) co_return std::move(*refusal);
-                     const std::string token = presented_refresh_token(request, from_body);
-                     if (token.empty()) {
-                       co_return error_response(request, bhttp::status::unauthorized,
-                                                "invalid_token", "no refresh token: sign in again");
-                     }
-                     const std::int64_t now = unix_now();
-                     auto work = [&deps, &token, now] { return deps.tokens.refresh(token, now); };
-                     auto session = co_await deps.pool.run(std::move(work));
-                     if (!session) {
-                       co_return refused_session(request, info, deps, session.error(),
-                                                 "/api/auth/refresh", secure_cookie(info), *where);
-                     }
-                     co_return session_response(request, *session, now, secure_cookie(info),
-                                                *where);
-                   });
+  router.add_async(
+      bhttp::verb::post, "/api/auth/refresh",
+      [&deps, secure_cookie](const Request& request,
+                             const RequestInfo& info) -> asio::awaitable<Generator> {
+        if (auto foreign = refuse_cross_site(request, deps.config.ws.allowed_origins)) {
+          co_return cross_site_refusal(std::move(*foreign), info, deps, "/api/auth/refresh");
+        }
+        std::optional<Response> refusal;
+        auto body = body_object(request, refusal);
+        if (!body) co_return std::move(*refusal);
+        auto from_body = string_field(*body, "refreshToken", request, refusal);
+        if (refusal) co_return std::move(*refusal);
+        const auto where = token_place(*body, request, refusal);
+        if (!where) co_return std::move(*refusal);
+        const std::string token = presented_refresh_token(request, from_body);
+        if (token.empty()) {
+          co_return error_response(request, bhttp::status::unauthorized, "invalid_token",
+                                   "no refresh token: sign in again");
+        }
+        const std::int64_t now = unix_now();
+        auto work = [&deps, &token, now] { return deps.tokens.refresh(token, now); };
+        auto session = co_await deps.pool.run(std::move(work));
+        if (!session) {
+          co_return refused_session(request, info, deps, session.error(), "/api/auth/refresh",
+                                    secure_cookie(info), *where);
+        }
+        co_return session_response(request, *session, now, secure_cookie(info), *where);
+      });
 
   router.add_async(
       bhttp::verb::post, "/api/auth/logout",
       [&deps, secure_cookie](const Request& request,
                              const RequestInfo& info) -> asio::awaitable<Generator> {
+        if (auto foreign = refuse_cross_site(request, deps.config.ws.allowed_origins)) {
+          co_return cross_site_refusal(std::move(*foreign), info, deps, "/api/auth/logout");
+        }
+        if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
         std::optional<Response> refusal;
         auto principal = bearer_principal(request, deps.tokens, refusal);
         if (!principal) co_return std::move(*refusal);
@@ -350,12 +386,16 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           deps.tokens.logout(*principal, presented, now);
         };
         co_await deps.pool.run(std::move(work));
-        // The sessions of this login end; the user's other devices keep theirs, as their refresh
-        // tokens stay valid too.
-        const std::size_t closed = deps.hub.close_user_sessions(
-            principal->user_id, "authentication failed: token revoked", principal->login_id);
-        spdlog::info("logout user={} remote={} stomp_sessions_closed={}", principal->user_id,
-                     info.remote_address, closed);
+        // The login ends with its refresh tokens, access tokens and STOMP sessions (which the
+        // token service's revocation listener closes); the user's other devices keep theirs. A
+        // token of no login (no sid claim) ends all of the user's sessions instead.
+        std::size_t closed = 0;
+        if (principal->login_id.empty()) {
+          closed = deps.hub.close_user_sessions(
+              principal->user_id, "authentication failed: token revoked (signed out)");
+        }
+        spdlog::info("logout user={} login_revoked={} remote={} stomp_sessions_closed={}",
+                     principal->user_id, !principal->login_id.empty(), info.remote_address, closed);
         Response response =
             make_response(request, bhttp::status::no_content, "", "application/json");
         co_return with_cleared_cookie(std::move(response), secure_cookie(info));

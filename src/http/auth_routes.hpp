@@ -6,8 +6,10 @@
 // `"refreshTokenIn": "body"` on login, guest and refresh: the answer then carries `refreshToken`
 // and `refreshExpiresIn` and sets no cookie, and the client sends the token back as
 // `{"refreshToken": ...}` (guest resumes with it, like with the cookie; the cookie wins when both
-// come). Rotation and reuse detection are the same either way. Store and password work runs on
-// the blocking pool, never on I/O threads.
+// come). Rotation and reuse detection are the same either way. Store work runs on the blocking
+// pool, never on I/O threads; logins, whose argon2id check costs tens of milliseconds of CPU, run
+// on a bounded pool of their own, so a crowd logging in never slows refresh, guest or logout: a
+// login that finds that pool and its queue full is refused at once with 503 and Retry-After.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -30,7 +32,8 @@ struct AuthRouteDeps {
   auth::TokenService& tokens;
   auth::LoginThrottle& throttle;
   net::HandshakeRateLimiter& guest_limiter;  // new guests per client address
-  net::BlockingPool& pool;
+  net::BlockingPool& pool;                   // store work of guest, refresh and logout
+  net::BlockingPool& hash_pool;  // logins (argon2id), bounded: when full, 503 + Retry-After
   net::Hub& hub;
   net::Metrics& metrics;
 };

@@ -1,8 +1,17 @@
 #include "http/center_routes.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
+
+#include "http/request_checks.hpp"
+#include "log/rate_limited.hpp"
+#include "util/random.hpp"
 
 namespace aicc::http {
 namespace {
@@ -38,6 +47,34 @@ std::optional<center::Caller> caller_of(const Request& request, auth::TokenServi
   return center::Caller{principal->user_id, principal->role, principal->name};
 }
 
+// A refused webhook is the bot's problem more often than an attack (a wrong secret, a skewed
+// clock, a proxy that alters the body), and the customers only see apologies meanwhile: the
+// operator gets a warning with the reason, at most one per reason every 10 s, and the refusal
+// carries a correlation id that the log line repeats, so the bot's side can find it.
+center::Answer logged_webhook_refusal(center::Answer answer, const RequestInfo& info,
+                                      log::RateLimitedLog& limiter) {
+  boost::system::error_code error;
+  boost::json::value body = boost::json::parse(answer.body, error);
+  if (error || !body.is_object()) return answer;
+  boost::json::object& object = body.as_object();
+  const std::string id = util::random_hex(8);
+  object["correlationId"] = id;
+  const auto text = [&](std::string_view name) -> std::string {
+    const boost::json::value* field = object.if_contains(name);
+    return field != nullptr && field->is_string() ? std::string(field->get_string()) : "";
+  };
+  const std::string code = text("error");
+  if (const auto left_out = limiter.admit(code, std::chrono::steady_clock::now())) {
+    spdlog::warn("security: bot webhook refused: {} ({}) status={} remote={} correlation={}{}",
+                 code, text("message"), answer.status, info.remote_address, id,
+                 *left_out > 0
+                     ? fmt::format(" ({} more refusals of this kind not logged)", *left_out)
+                     : std::string());
+  }
+  answer.body = boost::json::serialize(body);
+  return answer;
+}
+
 // A GET of a read-only view: the bearer's caller, handed to `view`, which checks the role.
 using View = asio::awaitable<center::Answer> (center::ContactCenter::*)(center::Caller);
 void add_view(Router& router, std::string path, center::ContactCenter& center,
@@ -70,6 +107,7 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         std::optional<Response> refusal;
         auto caller = caller_of(request, tokens, refusal);
         if (!caller) co_return std::move(*refusal);
+        if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
         const center::Answer answer =
             co_await center.replace_canned_responses(std::move(*caller), request.body());
         co_return to_response(request, answer);
@@ -81,17 +119,27 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         std::optional<Response> refusal;
         auto caller = caller_of(request, tokens, refusal);
         if (!caller) co_return std::move(*refusal);
+        if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
         const center::Answer answer =
             co_await center.post_bot_message(std::move(*caller), request.body());
         co_return to_response(request, answer);
       });
 
+  auto webhook_refusals = std::make_shared<log::RateLimitedLog>(std::chrono::seconds(10));
   router.add_async(
       bhttp::verb::post, "/api/bot/webhook",
-      [&center](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-        const center::Answer answer =
+      [&center, webhook_refusals](const Request& request,
+                                  const RequestInfo& info) -> asio::awaitable<Generator> {
+        if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
+        center::Answer answer =
             co_await center.bot_webhook(std::string(request["X-Aicc-Timestamp"]),
                                         std::string(request["X-Aicc-Signature"]), request.body());
+        // Refusals of the caller (signature, timestamp, replay, ownership, no secret set); an
+        // unknown session or a bad body is the bot's answer to a conversation, not its credentials.
+        if (answer.status == 401 || answer.status == 403 || answer.status == 409 ||
+            answer.status == 503) {
+          answer = logged_webhook_refusal(std::move(answer), info, *webhook_refusals);
+        }
         co_return to_response(request, answer);
       });
 

@@ -217,6 +217,19 @@ std::size_t Hub::close_user_sessions(const std::string& user_id, const std::stri
   return sessions.size();
 }
 
+std::size_t Hub::close_login_sessions(const std::string& login_id, const std::string& reason) {
+  if (login_id.empty()) return 0;
+  std::vector<ConnectionPtr> sessions;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [raw, owner] : user_of_) {
+      if (owner.login_id == login_id) sessions.push_back(connections_.at(raw));
+    }
+  }
+  for (const auto& connection : sessions) connection->shutdown_async(reason);
+  return sessions.size();
+}
+
 std::vector<ConnectionPtr> Hub::connections() const {
   std::lock_guard lock(mutex_);
   std::vector<ConnectionPtr> out;

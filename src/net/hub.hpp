@@ -61,8 +61,9 @@ class Hub final : public broker::Publisher {
   // Live connections, for shutdown and for actions on all of a user's sessions.
   void attach(const ConnectionPtr& connection);
   void detach(const StompConnection* connection);
-  // Records whose connection this is, and under which login, once CONNECT has authenticated it.
-  // False (and nothing recorded) when the user already holds `max_sessions` sessions.
+  // Records whose connection this is, and under which login, once CONNECT has authenticated it,
+  // and again when /app/auth.refresh gives it a token of another login. False (and nothing
+  // recorded) when the user already holds `max_sessions` other sessions.
   bool bind_user(const std::string& user_id, const std::string& login_id, bool agent,
                  const ConnectionPtr& connection, std::size_t max_sessions);
   // Told when an agent's first connection is bound and when their last one closes (presence).
@@ -73,6 +74,9 @@ class Hub final : public broker::Publisher {
   // device leaves the user's other devices alone), or all of them when `login_id` is empty.
   std::size_t close_user_sessions(const std::string& user_id, const std::string& reason,
                                   const std::string& login_id = {});
+  // Ends the live STOMP sessions opened under one login (refresh-token family), whoever's, with
+  // ERROR `reason`; the login was revoked.
+  std::size_t close_login_sessions(const std::string& login_id, const std::string& reason);
   std::vector<ConnectionPtr> connections() const;
   std::size_t subscription_count() const;
 

@@ -204,6 +204,12 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(
     return util::unexpected("too many sessions: this user already holds " +
                             std::to_string(max_sessions) + " (limits.sessions-per-user)");
   }
+  login_id_ = principal->login_id;
+  // A login revoked between the check above and the binding found no session here to end.
+  if (services_.tokens.is_login_revoked(login_id_)) {
+    services_.metrics.error("auth");
+    return util::unexpected(std::string("token revoked"));
+  }
   set_credential_deadline(principal->expires_at);
   return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)),
                          principal->name, principal->expires_at};
@@ -218,7 +224,7 @@ std::string StompConnection::check_credential() const {
   return {};
 }
 
-std::string StompConnection::refresh_credential(const stomp::Frame& frame) {
+bool StompConnection::refresh_credential(const stomp::Frame& frame) {
   const auto& identity = engine_.identity();
   boost::system::error_code error;
   const boost::json::value body = boost::json::parse(frame.body, error);
@@ -229,26 +235,33 @@ std::string StompConnection::refresh_credential(const stomp::Frame& frame) {
   if (token == nullptr) {
     broker::send_domain_error(services_.hub, identity.user_id, "bad_request",
                               "body must be a JSON object with a string \"accessToken\"", frame);
-    return {};
+    return false;
   }
   auto verified =
       services_.tokens.verify_access(std::string_view(token->data(), token->size()), unix_now());
   if (!verified) {
     broker::send_domain_error(services_.hub, identity.user_id, "invalid_token", verified.error(),
                               frame);
-    return {};
+    return false;
   }
   if (verified->user_id != identity.user_id) {
     broker::send_domain_error(services_.hub, identity.user_id, "invalid_token",
                               "the token belongs to another user", frame);
-    return {};
+    return false;
+  }
+  if (verified->login_id != login_id_) {
+    // Already one of the user's sessions: a new login of the same user is never over the cap.
+    services_.hub.bind_user(verified->user_id, verified->login_id,
+                            verified->role == auth::Role::kAgent, shared_from_this(),
+                            static_cast<std::size_t>(services_.config.limits.sessions_per_user));
+    login_id_ = verified->login_id;
   }
   engine_.replace_identity(stomp::Identity{verified->user_id,
                                            std::string(auth::to_string(verified->role)),
                                            verified->name, verified->expires_at});
   set_credential_deadline(verified->expires_at);
   schedule_timer();
-  return {};
+  return true;
 }
 
 std::string StompConnection::registry_key(const std::string& destination) const {
@@ -425,8 +438,7 @@ stomp::SendResult StompConnection::send(const stomp::Frame& frame, std::uint64_t
   }
   // Answered by the connection itself (it replaces the connection's credential); every role.
   if (destination == "/app/auth.refresh") {
-    refresh_credential(frame);
-    return SendResult::done();
+    return refresh_credential(frame) ? SendResult::done() : SendResult::refused();
   }
   const broker::SendRoute* route = services_.app.find(destination);
   if (route == nullptr) {

@@ -102,10 +102,12 @@ class StompConnection : public Connection,
   void set_credential_deadline(std::int64_t expires_at);
   void on_timer();
   std::string registry_key(const std::string& destination) const;
-  // A refusal when the session's access token has expired since CONNECT, else empty.
+  // A refusal when the session's access token has expired since CONNECT, else empty. (A revoked
+  // login ends its sessions at once through the Hub, so no frame needs to ask.)
   std::string check_credential() const;
   // /app/auth.refresh: a fresh access token of the same user replaces the session's.
-  std::string refresh_credential(const stomp::Frame& frame);
+  // False when refused (the refusal went to /user/queue/errors).
+  bool refresh_credential(const stomp::Frame& frame);
   // since-seq replays (see net/replay_cursor.hpp). Delivers what is ready while the outbound
   // queue is below its low-water mark, then starts the next page read if one is due; the
   // subscription goes live when its cursor is finished, the connection ends when it failed.
@@ -124,6 +126,7 @@ class StompConnection : public Connection,
   Transport kind_;
   std::string remote_address_;
   std::string handshake_ticket_;  // single use; cleared once tried
+  std::string login_id_;          // the login (refresh-token family) of the session's access token
   std::string id_;
   stomp::Engine engine_;
   SendAllowance send_allowance_;              // every SEND of this connection (limits.connection-*)

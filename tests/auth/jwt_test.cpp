@@ -449,3 +449,73 @@ TEST(Jwt, DescribesEveryError) {
 
 }  // namespace
 }  // namespace aicc::auth
+
+namespace aicc::auth {
+namespace {
+
+// Audience and lifetime: a token is held to what this server issues.
+
+TEST(JwtAudience, WithoutAConfiguredAudienceATokenThatNamesOneIsRefused) {
+  EXPECT_EQ(error_of(make_token(kHeader, payload_with(R"("aud":"another-service")"))),
+            JwtError::kWrongAudience);
+  EXPECT_EQ(error_of(make_token(kHeader, payload_with(R"("aud":["another-service"])"))),
+            JwtError::kWrongAudience);
+  expect_accepted(make_token(kHeader, payload_with()));
+}
+
+TEST(JwtAudience, AConfiguredAudienceMustBeNamed) {
+  const JwtVerifier chat(kSecret, "aicc-chat", kSkew, "aicc-chat-api");
+  auto named = chat.verify(make_token(kHeader, payload_with(R"("aud":"aicc-chat-api")")), kNow);
+  ASSERT_TRUE(named) << describe(named.error());
+  EXPECT_EQ(named->aud, "aicc-chat-api");
+  EXPECT_TRUE(
+      chat.verify(make_token(kHeader, payload_with(R"("aud":["billing","aicc-chat-api"])")), kNow));
+
+  EXPECT_EQ(error_of(make_token(kHeader, payload_with(R"("aud":"billing")")), kNow, chat),
+            JwtError::kWrongAudience);
+  EXPECT_EQ(error_of(make_token(kHeader, payload_with(R"("aud":["billing"])")), kNow, chat),
+            JwtError::kWrongAudience);
+  EXPECT_EQ(error_of(make_token(kHeader, payload_with()), kNow, chat), JwtError::kWrongAudience);
+  EXPECT_EQ(error_of(make_token(kHeader, payload_with(R"("aud":"AICC-CHAT-API")")), kNow, chat),
+            JwtError::kWrongAudience);
+  EXPECT_EQ(error_of(make_token(kHeader, payload_with(R"("aud":42)")), kNow, chat),
+            JwtError::kMalformed);
+  EXPECT_EQ(error_of(make_token(kHeader, payload_with(R"("aud":["aicc-chat-api",7])")), kNow, chat),
+            JwtError::kMalformed);
+}
+
+TEST(JwtAudience, SignedTokensCarryTheirAudience) {
+  Claims claims = sample_claims();
+  claims.aud = "aicc-chat-api";
+  const JwtVerifier chat(kSecret, "aicc-chat", kSkew, "aicc-chat-api");
+  EXPECT_TRUE(chat.verify(sign_hs256(claims, kSecret), kNow));
+  EXPECT_EQ(error_of(sign_hs256(claims, kSecret)), JwtError::kWrongAudience);
+}
+
+TEST(JwtLifetime, ExpMayNotLieFurtherFromIatThanTheValidity) {
+  const JwtVerifier hour(kSecret, "aicc-chat", kSkew, "", 3600);
+  // payload_with() lives exactly 3600 s.
+  EXPECT_TRUE(hour.verify(make_token(kHeader, payload_with()), kNow));
+  const std::string absurd =
+      R"({"sub":"u-1","role":"CUSTOMER","iat":1700000000,"exp":4102444800,"jti":"t-1",)"
+      R"("iss":"aicc-chat"})";
+  EXPECT_EQ(error_of(make_token(kHeader, absurd), kNow, hour), JwtError::kBadLifetime);
+  const std::string one_second_too_long =
+      R"({"sub":"u-1","role":"CUSTOMER","iat":1700000000,"exp":1700003601,"jti":"t-1",)"
+      R"("iss":"aicc-chat"})";
+  EXPECT_EQ(error_of(make_token(kHeader, one_second_too_long), kNow, hour), JwtError::kBadLifetime);
+  // An exp before iat is no lifetime at all, and iat far in the past cannot overflow the check.
+  const std::string backwards =
+      R"({"sub":"u-1","role":"CUSTOMER","iat":1700000000,"exp":1699999990,"jti":"t-1",)"
+      R"("iss":"aicc-chat"})";
+  EXPECT_EQ(error_of(make_token(kHeader, backwards), kNow, hour), JwtError::kBadLifetime);
+  const std::string overflow =
+      R"({"sub":"u-1","role":"CUSTOMER","iat":-9223372036854775807,"exp":1700003600,)"
+      R"("jti":"t-1","iss":"aicc-chat"})";
+  EXPECT_EQ(error_of(make_token(kHeader, overflow), kNow, hour), JwtError::kBadLifetime);
+  // Unbounded when no validity is given.
+  EXPECT_TRUE(verifier().verify(make_token(kHeader, absurd), kNow));
+}
+
+}  // namespace
+}  // namespace aicc::auth

@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "auth/password.hpp"
 #include "store/sqlite/sqlite_user_store.hpp"
@@ -380,6 +381,123 @@ TEST_F(TokenServiceTest, AccessTokensNameTheirLoginAcrossRefreshes) {
   auto refreshed = service_.refresh(first.refresh_token, kNow + 60);
   ASSERT_TRUE(refreshed);
   EXPECT_EQ(principal_of(*refreshed, kNow + 60).login_id, a.login_id);
+}
+
+}  // namespace
+}  // namespace aicc::auth
+
+namespace aicc::auth {
+namespace {
+
+// Revocation of a whole login: the refresh family, every access token it issued, the tickets
+// redeemed for them, and (through the listener) the live sessions.
+
+struct Revoked {
+  std::string family_id;
+  std::string reason;
+};
+
+class LoginRevocationTest : public TokenServiceTest {
+ protected:
+  LoginRevocationTest() {
+    service_.set_revocation_listener([this](const std::string& family, const std::string& reason) {
+      revoked_.push_back({family, reason});
+    });
+  }
+  std::vector<Revoked> revoked_;
+};
+
+TEST_F(LoginRevocationTest, ReuseOfARotatedTokenDeniesEveryAccessTokenOfItsLogin) {
+  const IssuedSession first = login("carol");
+  const IssuedSession other_login = login("carol");
+  const std::string family = principal_of(first).login_id;
+  auto second = service_.refresh(first.refresh_token, kNow + 100);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(service_.verify_access(second->access_token, kNow + 101));
+
+  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kNow + 101 + kGrace)),
+            AuthError::kTokenReused);
+  for (const std::string& token : {first.access_token, second->access_token}) {
+    auto verified = service_.verify_access(token, kNow + 102 + kGrace);
+    ASSERT_FALSE(verified);
+    EXPECT_EQ(verified.error(), "token revoked");
+  }
+  ASSERT_EQ(revoked_.size(), 1u);
+  EXPECT_EQ(revoked_[0].family_id, family);
+  EXPECT_EQ(revoked_[0].reason, "refresh token reused");
+  // The user's other login keeps working.
+  EXPECT_TRUE(service_.verify_access(other_login.access_token, kNow + 102 + kGrace));
+}
+
+TEST_F(LoginRevocationTest, LogoutWithTheBearerAloneEndsItsLogin) {
+  const IssuedSession session = login("alice");
+  auto refreshed = service_.refresh(session.refresh_token, kNow + 10);
+  ASSERT_TRUE(refreshed);
+  // The logout names neither refresh token: the bearer's sid is enough.
+  service_.logout(principal_of(session, kNow + 20), std::nullopt, kNow + 20);
+
+  EXPECT_EQ(error_of(service_.refresh(refreshed->refresh_token, kNow + 21)),
+            AuthError::kInvalidToken);
+  auto verified = service_.verify_access(refreshed->access_token, kNow + 21);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error(), "token revoked");
+  ASSERT_EQ(revoked_.size(), 1u);
+  EXPECT_EQ(revoked_[0].reason, "signed out");
+}
+
+TEST_F(LoginRevocationTest, LogoutAlsoEndsTheLoginOfThePresentedRefreshToken) {
+  const IssuedSession bearer = login("alice");
+  const IssuedSession presented = login("alice");
+  const IssuedSession untouched = login("alice");
+  service_.logout(principal_of(bearer), presented.refresh_token, kNow + 1);
+  EXPECT_FALSE(service_.verify_access(bearer.access_token, kNow + 2));
+  EXPECT_FALSE(service_.verify_access(presented.access_token, kNow + 2));
+  EXPECT_TRUE(service_.verify_access(untouched.access_token, kNow + 2));
+  EXPECT_EQ(revoked_.size(), 2u);
+}
+
+TEST_F(LoginRevocationTest, TicketsOfARevokedLoginAreRefused) {
+  const IssuedSession session = login("alice");
+  const Principal principal = principal_of(session);
+  const std::string ticket = service_.issue_ticket(principal, kNow);
+  service_.revoke_login(principal.login_id, "signed out", kNow + 1);
+  EXPECT_FALSE(service_.redeem_ticket(ticket, kNow + 2));
+}
+
+TEST_F(LoginRevocationTest, RevokedLoginsSurviveARestart) {
+  const IssuedSession session = login("alice");
+  service_.revoke_login(principal_of(session).login_id, "refresh token reused", kNow + 1);
+  TokenService restarted(settings(), store_);
+  restarted.load_revocations(kNow + 2);
+  auto verified = restarted.verify_access(session.access_token, kNow + 2);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error(), "token revoked");
+  // Kept until the last access token the login could have issued is dead, then purged.
+  const std::int64_t dead = kNow + 1 + 3600 + settings().clock_skew;
+  EXPECT_EQ(store_.denied_families(dead - 1).size(), 1u);
+  EXPECT_TRUE(store_.denied_families(dead).empty());
+}
+
+TEST_F(LoginRevocationTest, SyncPicksUpLoginsRevokedByAnotherProcess) {
+  const IssuedSession first = login("alice");
+  const IssuedSession second = login("alice");
+  const IssuedSession carol = login("carol");
+  // What "aicc-chat user disable" does in its own process, on the shared store.
+  ASSERT_TRUE(store_.set_disabled("u_alice", true));
+  EXPECT_EQ(store_.deny_families_of_user("u_alice", kNow + 4000, "account disabled"), 2u);
+  // Not known here until read.
+  EXPECT_TRUE(service_.verify_access(first.access_token, kNow + 1));
+
+  EXPECT_EQ(service_.sync_revocations(kNow + 2), 2u);
+  EXPECT_FALSE(service_.verify_access(first.access_token, kNow + 3));
+  EXPECT_FALSE(service_.verify_access(second.access_token, kNow + 3));
+  EXPECT_TRUE(service_.verify_access(carol.access_token, kNow + 3));
+  ASSERT_EQ(revoked_.size(), 2u);
+  EXPECT_EQ(revoked_[0].reason, "account disabled");
+  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kNow + 3)), AuthError::kDisabled);
+  // Each revocation is told once.
+  EXPECT_EQ(service_.sync_revocations(kNow + 4), 0u);
+  EXPECT_EQ(revoked_.size(), 2u);
 }
 
 }  // namespace

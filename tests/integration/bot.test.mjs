@@ -197,9 +197,14 @@ describe('built-in bot', () => {
       assert.equal(answer.json.error, 'bad_request');
     }
     const notJson = await apiRequest(server, '/api/bot/message', {
-      bearer: customer.token, body: 'message=hi', headers: { 'content-type': 'text/plain' },
+      bearer: customer.token, body: 'message=hi', headers: { 'content-type': 'application/json' },
     });
     assert.equal(notJson.status, 400);
+    // Not even sent as JSON.
+    const asText = await apiRequest(server, '/api/bot/message', {
+      bearer: customer.token, body: 'message=hi', headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(asText.status, 415);
 
     const refusal = (await session.publishRefused('/app/bot.message', '{"message":', errors)).json;
     assert.equal(refusal.code, 'bad_request');
@@ -356,6 +361,52 @@ describe('bot webhook verification', () => {
     assertRefused(await sendWebhook(server, big), 413, 'too_large');
     // Still serving.
     assert.equal((await sendWebhook(server, reply())).status, 200);
+  });
+});
+
+describe('bot webhook refusals in the log', () => {
+  it('logs a refusal with its reason and the correlation id of the answer, once per reason and interval', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startServer({ settings: { 'bot.webhook-secret': WEBHOOK_SECRET } });
+    t.after(() => stopAndCheck(server));
+    const customer = await newGuest(server);
+    const posted = await postBotMessage(server, customer.token, { message: REFUND });
+    const body = (n) => ({ sessionId: posted.json.conversationId, customerId: customer.id, botMessage: `answer ${n}` });
+
+    const first = await sendWebhook(server, body(1), { secret: `${WEBHOOK_SECRET}x` });
+    assert.equal(first.status, 401, first.text);
+    assert.equal(first.json.error, 'bad_signature');
+    assert.match(first.json.correlationId, /^[0-9a-f]{16}$/);
+    await server.waitForLog(new RegExp(`warn.*bot webhook refused: bad_signature \\(.+\\) status=401 .*correlation=${first.json.correlationId}`));
+
+    // The same reason again at once is answered the same way but not logged again; another
+    // reason is.
+    const second = await sendWebhook(server, body(2), { secret: `${WEBHOOK_SECRET}x` });
+    assert.equal(second.status, 401, second.text);
+    assert.notEqual(second.json.correlationId, first.json.correlationId);
+    const stale = await sendWebhook(server, body(3), { timestamp: unixNow() - 600 });
+    assert.equal(stale.json.error, 'stale_timestamp');
+    await server.waitForLog(new RegExp(`bot webhook refused: stale_timestamp .*correlation=${stale.json.correlationId}`));
+    assert.doesNotMatch(server.stderr, new RegExp(second.json.correlationId));
+  });
+
+  it('refuses JSON routes a body of another type with 415', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startServer({ settings: { 'bot.webhook-secret': WEBHOOK_SECRET } });
+    t.after(() => stopAndCheck(server));
+    const customer = await newGuest(server);
+    const asText = { 'content-type': 'text/plain' };
+    const message = await apiRequest(server, '/api/bot/message', {
+      bearer: customer.token, body: JSON.stringify({ message: REFUND }), headers: asText,
+    });
+    assert.equal(message.status, 415, message.text);
+    assert.equal(message.json.error, 'unsupported_media_type');
+    const webhook = await apiRequest(server, '/api/bot/webhook', { body: JSON.stringify({}), headers: asText });
+    assert.equal(webhook.status, 415, webhook.text);
+    const canned = await apiRequest(server, '/api/agent/canned-responses', {
+      method: 'PUT', bearer: mintToken({ secret: server.secret, role: 'AGENT' }), body: '{"responses":[]}', headers: asText,
+    });
+    assert.equal(canned.status, 415, canned.text);
+    // As JSON it is taken.
+    assert.equal((await postBotMessage(server, customer.token, { message: REFUND })).status, 202);
   });
 });
 

@@ -461,10 +461,10 @@ describe('logout', () => {
     assert.equal(out.text, '');
     assert.equal(desk.jar.get(REFRESH_COOKIE), undefined, 'the cookie is cleared');
 
-    const rawError = await expectStompError(raw, /^authentication failed: token revoked$/);
-    assert.equal(rawError.headers.message, 'authentication failed: token revoked');
+    const rawError = await expectStompError(raw, /^authentication failed: token revoked/);
+    assert.equal(rawError.headers.message, 'authentication failed: token revoked (signed out)');
     const sockjsError = await sockjs.errors.next(() => true, 5000, 'ERROR over SockJS');
-    assert.equal(sockjsError.headers.message, 'authentication failed: token revoked');
+    assert.equal(sockjsError.headers.message, 'authentication failed: token revoked (signed out)');
     await waitUntil(() => !sockjs.client.connected, { timeoutMs: 5000, what: 'the SockJS session to close' });
 
     // Somebody else's session, and the same user's other device, are untouched.
@@ -728,6 +728,49 @@ describe('hostile input on the auth endpoints', () => {
     }
   });
 
+  it('refuses a body that is not sent as application/json with 415, before reading it', { timeout: TEST_TIMEOUT }, async () => {
+    const agent = await addUser(server, 'agent');
+    const credentials = JSON.stringify({ username: agent.username, password: agent.password });
+    // What a cross-site form or a "simple" fetch can send without asking the server first.
+    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', null]) {
+      for (const path of ENDPOINTS) {
+        const answer = await apiRequest(server, path, {
+          body: type === null ? Buffer.from(credentials) : credentials,
+          headers: type === null ? {} : { 'content-type': type },
+        });
+        assertError(answer, 415, 'unsupported_media_type');
+        assert.deepEqual(answer.setCookies, [], `${path} with ${type}: no cookie`);
+      }
+    }
+    // The same body as JSON logs in (with a charset parameter too).
+    const ok = await apiRequest(server, '/api/auth/login', { body: credentials, headers: { 'content-type': 'application/json; charset=utf-8' } });
+    assert.equal(ok.status, 200, ok.text);
+  });
+
+  it('refuses the cookie routes to another site: Origin or Sec-Fetch-Site, with 403', { timeout: TEST_TIMEOUT }, async () => {
+    const customer = await signIn(server, await addUser(server, 'customer'));
+    const stolenRide = [
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of stolenRide) {
+      for (const path of ['/api/auth/refresh', '/api/auth/guest']) {
+        const answer = await apiRequest(server, path, { json: {}, jar: customer.jar.clone(), headers });
+        assertError(answer, 403, 'forbidden_origin');
+        assert.deepEqual(answer.setCookies, [], 'the cookie is neither rotated nor cleared');
+      }
+      assertError(await logout(server, customer.token, { jar: customer.jar.clone(), headers }), 403, 'forbidden_origin');
+    }
+    // Nothing was used: the cookie still refreshes from our own page, and from a client that is not
+    // a browser.
+    const own = await refresh(server, { jar: customer.jar, headers: { origin: server.httpUrl, 'sec-fetch-site': 'same-origin' } });
+    assert.equal(own.status, 200, own.text);
+    assert.equal((await refresh(server, { jar: customer.jar })).status, 200);
+    await server.waitForLog(/cross-site request refused on \/api\/auth\/refresh/);
+  });
+
   it('refuses a 10 KB body with 413', { timeout: TEST_TIMEOUT }, async () => {
     const big = JSON.stringify({ username: 'x'.repeat(10 * 1024), password: 'y' });
     for (const path of ENDPOINTS) assertError(await apiRequest(server, path, { body: big }), 413);
@@ -774,7 +817,7 @@ describe('hostile input on the auth endpoints', () => {
     }
     // Bad UTF-8 in the body.
     const badUtf8 = Buffer.concat([Buffer.from('{"username":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('","password":"x"}')]);
-    const answer = await apiRequest(server, '/api/auth/login', { body: badUtf8 });
+    const answer = await apiRequest(server, '/api/auth/login', { body: badUtf8, headers: { 'content-type': 'application/json' } });
     assert.ok(answer.status === 400 || answer.status === 401, `bad UTF-8: ${answer.status}`);
     // The agent is not locked out by others' garbage and still logs in.
     await signIn(server, agent);

@@ -47,6 +47,13 @@ CREATE TABLE revoked_jtis (
   expires_at INTEGER NOT NULL  -- when the access token expires anyway
 ) STRICT;
 )sql"},
+    Migration{2, "revoked logins (refresh-token families) for the access tokens they issued", R"sql(
+CREATE TABLE revoked_families (
+  family_id  TEXT NOT NULL PRIMARY KEY,
+  expires_at INTEGER NOT NULL,  -- when the last access token the family issued expires anyway
+  reason     TEXT NOT NULL     -- why, as its sessions are told ("account disabled", ...)
+) STRICT;
+)sql"},
 };
 
 // read_user() reads the columns in this order.
@@ -283,6 +290,58 @@ std::vector<std::string> SqliteUserStore::denied_access_tokens(std::int64_t now)
   return jtis;
 }
 
+void SqliteUserStore::deny_family(const std::string& family_id, std::int64_t expires_at,
+                                  const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  insert_denied_family(family_id, expires_at, reason);
+}
+
+std::size_t SqliteUserStore::deny_families_of_user(const std::string& user_id,
+                                                   std::int64_t expires_at,
+                                                   const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  std::vector<std::string> families;
+  {
+    auto select = db_.prepare(
+        "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?1 ORDER BY family_id",
+        "read the logins of a user");
+    select.bind_text(1, user_id);
+    while (select.step()) families.push_back(select.column_text(0));
+  }
+  for (const std::string& family : families) insert_denied_family(family, expires_at, reason);
+  db_.prepare("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?1",
+              "revoke every refresh token of a user")
+      .bind_text(1, user_id)
+      .run();
+  transaction.commit();
+  return families.size();
+}
+
+void SqliteUserStore::insert_denied_family(const std::string& family_id, std::int64_t expires_at,
+                                           const std::string& reason) {
+  // Denying twice keeps the later expiry and the first reason.
+  db_.prepare(
+         "INSERT INTO revoked_families (family_id, expires_at, reason) VALUES (?1, ?2, ?3) ON "
+         "CONFLICT (family_id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+         "deny the access tokens of a login")
+      .bind_text(1, family_id)
+      .bind_int(2, expires_at)
+      .bind_text(3, reason)
+      .run();
+}
+
+std::vector<auth::RevokedLogin> SqliteUserStore::denied_families(std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT family_id, reason FROM revoked_families WHERE expires_at > ?1 ORDER BY family_id",
+      "read the revoked logins");
+  select.bind_int(1, now);
+  std::vector<auth::RevokedLogin> families;
+  while (select.step()) families.push_back({select.column_text(0), select.column_text(1)});
+  return families;
+}
+
 std::size_t SqliteUserStore::purge_expired(std::int64_t now) {
   std::lock_guard lock(mutex_);
   Transaction transaction(db_);
@@ -292,6 +351,11 @@ std::size_t SqliteUserStore::purge_expired(std::int64_t now) {
       .run();
   removed += db_.changes();
   db_.prepare("DELETE FROM revoked_jtis WHERE expires_at <= ?1", "delete expired deny-list entries")
+      .bind_int(1, now)
+      .run();
+  removed += db_.changes();
+  db_.prepare("DELETE FROM revoked_families WHERE expires_at <= ?1",
+              "delete expired revoked logins")
       .bind_int(1, now)
       .run();
   removed += db_.changes();

@@ -7,6 +7,7 @@
 //   refresh_tokens  token_hash PK, family_id, user_id -> users, issued_at, expires_at, rotated,
 //                   rotated_at, revoked; indexed by family_id, user_id and expires_at
 //   revoked_jtis    jti PK, expires_at
+//   revoked_families family_id PK, expires_at, reason (the access tokens of a revoked login)
 //
 // Contract details the port leaves open, which every adapter must share (the contract tests check
 // them):
@@ -58,6 +59,11 @@ class SqliteUserStore final : public auth::UserStore {
 
   void deny_access_token(const std::string& jti, std::int64_t expires_at) override;
   std::vector<std::string> denied_access_tokens(std::int64_t now) override;
+  void deny_family(const std::string& family_id, std::int64_t expires_at,
+                   const std::string& reason) override;
+  std::size_t deny_families_of_user(const std::string& user_id, std::int64_t expires_at,
+                                    const std::string& reason) override;
+  std::vector<auth::RevokedLogin> denied_families(std::int64_t now) override;
 
   std::size_t purge_expired(std::int64_t now) override;
 
@@ -67,6 +73,8 @@ class SqliteUserStore final : public auth::UserStore {
 
  private:
   void insert_token(const auth::RefreshToken& token);  // the caller holds mutex_
+  void insert_denied_family(const std::string& family_id, std::int64_t expires_at,
+                            const std::string& reason);  // the caller holds mutex_
 
   std::mutex mutex_;  // one caller at a time on db_
   Database db_;
