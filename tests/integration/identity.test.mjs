@@ -640,13 +640,16 @@ describe('access tokens on a live STOMP session', () => {
     for (const { body, code } of cases) {
       const receipt = `refresh-${shortId()}`;
       client.send('SEND', { destination: '/app/auth.refresh', receipt }, JSON.stringify(body));
+      // The refusal answers the SEND instead of a RECEIPT: it carries the receipt id.
       const error = await client.nextFrame((f) => f.command === 'MESSAGE' && f.headers.destination === '/user/queue/errors');
       assert.equal(JSON.parse(error.body).code, code, `for ${JSON.stringify(body).slice(0, 60)}`);
-      await client.nextFrame((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === receipt);
+      assert.equal(JSON.parse(error.body).receiptId, receipt);
     }
     // Still Alice, still connected.
     const content = `alice ${randomUUID()}`;
     assert.equal((await sendAndWait(client, '/app/chat.send', { content })).command, 'RECEIPT');
+    assert.ok(!client.frames.all.some((f) => f.command === 'RECEIPT' && f.headers['receipt-id']?.startsWith('refresh-')),
+      'no refused refresh was receipted');
     const message = await client.nextFrame((f) => f.command === 'MESSAGE' && f.body.includes(content));
     assert.equal(JSON.parse(message.body).sender, 'Alice');
     assert.ok(client.isOpen);

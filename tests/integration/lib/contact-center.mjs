@@ -29,8 +29,8 @@ export const FAST_ROUTING = {
 
 // Starts a server with FAST_ROUTING plus `settings`; stops it when test `t` ends and checks that
 // it exited cleanly (code 0).
-export async function startCenter(t, { settings = {}, dir, secret, limits } = {}) {
-  const server = await startServer({ settings: { ...FAST_ROUTING, ...settings }, dir, secret, limits });
+export async function startCenter(t, { settings = {}, ...options } = {}) {
+  const server = await startServer({ settings: { ...FAST_ROUTING, ...settings }, ...options });
   t.after(async () => {
     const result = await server.stop();
     // A server killed by the test itself (SIGKILL) has no exit code to check.

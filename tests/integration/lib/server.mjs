@@ -149,6 +149,7 @@ function childEnvironment(dir) {
 // `args` are further command-line arguments (e.g. '--demo'). With `dir` (from createServerDir) the
 // server uses that folder and its SQLite file, and stop() leaves them for the next start; `secret`
 // keeps the JWT secret of an earlier start. `limits`: 'unlimited' (see UNLIMITED_SENDS) or 'default'.
+// `fileSizeLimitBytes`: see below.
 // Most suites drive the server far faster than people type (hundreds of SENDs a second from one
 // user, many sessions of one user), so they start it with the send-rate limits out of the way;
 // rate-limits.test.mjs checks the limits at their defaults by passing `limits: 'default'`.
@@ -168,7 +169,7 @@ export const UNLIMITED_SENDS = {
   'limits.sessions-per-user': '100000',
 };
 
-export async function startServer({ settings = {}, args: extraArgs = [], dir, secret, startTimeoutMs = 15000, limits = 'unlimited' } = {}) {
+export async function startServer({ settings = {}, args: extraArgs = [], dir, secret, startTimeoutMs = 15000, limits = 'unlimited', fileSizeLimitBytes } = {}) {
   if (!existsSync(binaryPath)) {
     throw new Error(`server binary not found at ${binaryPath}; build it or set AICC_BINARY`);
   }
@@ -194,7 +195,12 @@ export async function startServer({ settings = {}, args: extraArgs = [], dir, se
   for (const [key, value] of Object.entries(merged)) args.push('--set', `${key}=${value}`);
   args.push(...extraArgs);
 
-  const child = spawn(binaryPath, args, { cwd: dir, env: childEnvironment(dir), stdio: ['ignore', 'ignore', 'pipe'] });
+  // `fileSizeLimitBytes`: no file the server writes may grow past it (RLIMIT_FSIZE), as on a full
+  // disk: writes fail (SIGXFSZ ignored) instead of the process being killed.
+  const command = fileSizeLimitBytes === undefined
+    ? [binaryPath, args]
+    : ['/bin/sh', ['-c', `trap '' XFSZ; exec prlimit --fsize=${fileSizeLimitBytes} -- "$0" "$@"`, binaryPath, ...args]];
+  const child = spawn(command[0], command[1], { cwd: dir, env: childEnvironment(dir), stdio: ['ignore', 'ignore', 'pipe'] });
   liveServers.add(child);
   const handle = new ServerHandle({ child, dir, ownsDir, port: 0, secret: merged['jwt.secret'] });
   child.stderr.setEncoding('utf8');
