@@ -332,24 +332,6 @@ int main(int argc, char** argv) {
           }
         });
         schedule_purge();
-        // Logins revoked by another process sharing the store (aicc-chat user disable/passwd).
-        asio::steady_timer revocation_timer(main_context);
-        std::function<void()> schedule_revocation_sync = [&] {
-          revocation_timer.expires_after(
-              std::chrono::seconds(config.auth.revocation_sync_interval));
-          revocation_timer.async_wait([&](boost::system::error_code error) {
-            if (error) return;
-            asio::post(blocking_pool.executor(), [&] {
-              try {
-                tokens.sync_revocations(unix_now());
-              } catch (const std::exception& e) {
-                spdlog::error("reading revoked logins failed: {}", e.what());
-              }
-            });
-            schedule_revocation_sync();
-          });
-        };
-        schedule_revocation_sync();
       });
     };
     schedule_purge();
