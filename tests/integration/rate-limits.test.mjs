@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 
 import { acceptedRoom, connect, fullHistory, newAgent, newCustomer, startCenter } from './lib/contact-center.mjs';
 import { attemptStompJs, socketFactory } from './lib/clients.mjs';
+import { RawStomp } from './lib/raw-stomp.mjs';
 
 const TEST_TIMEOUT = 30000;
 
@@ -107,5 +108,21 @@ describe('unknown /app destinations', () => {
     const run = randomUUID();
     await customer.session.publishWithReceipt('/app/chat.send', { content: run });
     await lobby.next((m) => m.json?.content === run);
+  });
+
+  it('a SUBSCRIBE to a destination nothing publishes on is refused, whatever the role', { timeout: TEST_TIMEOUT }, async (t) => {
+    // Fail-closed: no rule means no access, not access for everybody.
+    const server = await startCenter(t);
+    const customer = await newCustomer(t, server);
+    for (const destination of ['/topic/anything', '/queue/x', '/user/queue/secret', '/topic/admin/stats']) {
+      const client = await RawStomp.open(server.wsUrl);
+      t.after(() => client.close());
+      await client.connect(customer.token);
+      client.send('SUBSCRIBE', { id: 's1', destination, receipt: 'sub' });
+      const frame = await client.nextFrame('ERROR', 5000);
+      assert.match(frame.headers.message, /unknown destination/, destination);
+      assert.equal(frame.headers['receipt-id'], 'sub');
+      await client.waitClosed(5000);
+    }
   });
 });
