@@ -74,7 +74,17 @@ case "$action" in
       --set store.sqlite.path="$dir/aicc-chat.sqlite"
       --set bus.kind=local
       --set routing.auto-assign-after=3600
+      # The load generator publishes far faster than people type, from few users, over more
+      # connections than the default cap: the send-rate, session and connection limits are lifted
+      # so that they measure the server, not its guards.
+      --set server.max-connections=0
+      --set limits.sessions-per-user=100000
+      --set limits.abuse-refusals=1000000
     )
+    for class in connection chat lobby; do
+      settings+=(--set "limits.$class-sends-per-second=1000000" --set "limits.$class-send-burst=10000000"
+        --set "limits.$class-bytes-per-second=1073741824" --set "limits.$class-bytes-burst=1073741824")
+    done
     if [[ -n "$tcp_port" ]]; then settings+=(--set stomp.tcp-port="$tcp_port"); fi
 
     prepare_launch
