@@ -747,9 +747,13 @@ class YamlWalker {
   std::size_t nodes_ = 0;
 };
 
-Problem apply_yaml(Config& config, const std::string& file) {
-  auto text = read_file(file);
+Problem apply_yaml(Config& config, const std::string& file,
+                   const std::optional<std::string>& file_text) {
+  auto text = file_text ? util::Result<std::string, std::string>(*file_text) : read_file(file);
   if (!text) return text.error();
+  if (text->size() > kMaxFileBytes) {
+    return "configuration file " + quote(file) + " is larger than 1 MiB";
+  }
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(*text);
@@ -833,8 +837,10 @@ Problem check_rules(const Config& config, bool require_secret) {
 
 util::Result<Config, std::string> load(const LoadOptions& options) {
   Config config;
-  if (!options.file.empty()) {
-    if (Problem p = apply_yaml(config, options.file)) return util::unexpected(std::move(*p));
+  if (!options.file.empty() || options.file_text) {
+    if (Problem p = apply_yaml(config, options.file, options.file_text)) {
+      return util::unexpected(std::move(*p));
+    }
   }
   if (Problem p = apply_environment(config, options.environment)) {
     return util::unexpected(std::move(*p));
