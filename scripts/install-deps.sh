@@ -21,7 +21,7 @@ build_packages=(
   nodejs npm
 )
 test_packages=(
-  clang libclang-rt-14-dev curl
+  clang libclang-rt-14-dev clang-format clang-tidy curl  # sanitizers, fuzzers, format check, lint
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
 )
 
