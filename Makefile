@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps bench-deps configure build run test bench bench-full fuzz clean
+.PHONY: all deps test-deps bench-deps configure build run test bench bench-full fuzz lint format clean
 
 all: build
 
@@ -44,8 +44,18 @@ bench-full: bench-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@scripts/run-bench.sh $(BUILD_DIR) --full
 
+# Every fuzzer for 10 minutes in the sanitizer tree (build-sanitize/), then each one's execs/s and
+# findings.
 fuzz: test-deps
-	@scripts/run-fuzz.sh 300
+	@scripts/run-fuzz.sh 600
+
+# clang-tidy with the checks of .clang-tidy over src/ and fuzz/ (a few minutes).
+lint: test-deps
+	@scripts/lint.sh
+
+# Formats every C++ file in place (make test checks it).
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) build-sanitize

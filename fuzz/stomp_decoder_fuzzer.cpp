@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "stomp/decoder.hpp"
 #include "stomp/encoder.hpp"
 
@@ -30,14 +31,6 @@ using aicc::stomp::Decoder;
 using aicc::stomp::DecoderLimits;
 using aicc::stomp::Frame;
 using aicc::stomp::Version;
-
-#define FUZZ_CHECK(condition)                                                     \
-  do {                                                                            \
-    if (!(condition)) {                                                           \
-      std::fprintf(stderr, "check failed: %s (line %d)\n", #condition, __LINE__); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (false)
 
 struct Outcome {
   std::vector<Frame> frames;
@@ -141,9 +134,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Outcome whole = decode({input}, version, limits);
 
   // FNV-1a over the stream, so every split position is reachable.
-  std::uint32_t hash = 2166136261u;
-  for (const char c : input) hash = (hash ^ static_cast<std::uint8_t>(c)) * 16777619u;
-  const std::size_t cut = hash % (input.size() + 1);
+  const std::size_t cut = aicc::fuzz::hash_of(input) % (input.size() + 1);
   const Outcome split = decode({input.substr(0, cut), input.substr(cut)}, version, limits);
   FUZZ_CHECK(same_outcome(whole, split));
 

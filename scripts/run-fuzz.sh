@@ -1,28 +1,55 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (in build-fuzz/) and runs each for the given number of
-# seconds on a scratch copy of its committed corpus. Exits non-zero when a fuzzer finds a crash;
-# the reproducer is left in build-fuzz/ (commit it as a regression case once fixed).
+# Builds the libFuzzer targets in the sanitizer tree (scripts/build-sanitize.sh) and runs each for
+# the given number of seconds on a scratch copy of its committed corpus, then prints each one's
+# executions per second and findings. Exits non-zero when any fuzzer found something; the
+# reproducers are left in build-sanitize/fuzz-findings/ (fix the bug, then commit the input as a
+# regression case: see fuzz/README.md).
+#   scripts/run-fuzz.sh [seconds per target, default 60]
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-if [[ ! -f build-fuzz/build.ninja ]]; then
-  CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DAICC_BUILD_FUZZ=ON -DAICC_BUILD_TESTS=OFF -DAICC_BUILD_BENCH=OFF >/dev/null
-fi
-cmake --build build-fuzz -j "$(nproc)" >/dev/null
+build=build-sanitize
+fuzzers=()
+for source in fuzz/*_fuzzer.cpp; do fuzzers+=("$(basename "$source" .cpp)"); done
+scripts/build-sanitize.sh "$build" "${fuzzers[@]}" >/dev/null
 
-rm -f build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-*
-for fuzzer in build-fuzz/fuzz/*_fuzzer; do
-  name=$(basename "$fuzzer" _fuzzer)
-  scratch="build-fuzz/corpus-$name"
+findings_dir="$build/fuzz-findings"
+rm -rf "$findings_dir"
+mkdir -p "$findings_dir"
+report=()
+total_findings=0
+for fuzzer in "${fuzzers[@]}"; do
+  name=${fuzzer%_fuzzer}
+  scratch="$build/fuzz-corpus/$name"
   mkdir -p "$scratch"
+  log="$findings_dir/$name.log"
   echo "fuzzing $name for ${seconds}s"
-  "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix=build-fuzz/ \
-    "$scratch" "fuzz/corpus/$name" 2>&1 | grep -E "^(Done [0-9]+ runs|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
-  # libFuzzer exits non-zero on a finding; the pipe above hides it, so check for an artifact.
-  if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* >/dev/null 2>&1; then
-    echo "fuzzer $name found a problem: $(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* 2>/dev/null)"
-    exit 1
+  # -fork would keep going after a finding; one process keeps the figures comparable and a
+  # finding ends the run with its reproducer written.
+  "$build/fuzz/$fuzzer" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
+    -rss_limit_mb=2048 -artifact_prefix="$findings_dir/$name-" "$scratch" "fuzz/corpus/$name" \
+    >"$log" 2>&1 || true
+  runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
+  time=$(sed -nE 's/^Done [0-9]+ runs in ([0-9]+) second.*/\1/p' "$log" | tail -1)
+  found=$(find "$findings_dir" -maxdepth 1 -name "$name-*" -type f | wc -l)
+  rate="-"
+  if [[ -n "$runs" && -n "$time" && "$time" -gt 0 ]]; then
+    rate=$((runs / time))
+  elif [[ -n "$runs" ]]; then
+    rate="$runs runs"
   fi
+  if ((found > 0)); then
+    grep -E "^(==[0-9]+==|SUMMARY|check failed|.*runtime error)" "$log" | head -5 || true
+  fi
+  report+=("$(printf '%-14s %10s %6s' "$name" "$rate" "$found")")
+  total_findings=$((total_findings + found))
 done
+
+echo
+printf '%-14s %10s %6s\n' fuzzer "execs/s" findings
+printf '%s\n' "${report[@]}"
+if ((total_findings > 0)); then
+  echo "fuzzers found $total_findings problem(s); reproducers in $findings_dir/"
+  exit 1
+fi

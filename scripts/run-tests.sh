@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test suite against an already built tree and prints the totals:
 #   1. unit tests (GoogleTest, through ctest)
-#   2. a short fuzzing run of every parser (libFuzzer, clang), when clang is installed
-#   3. integration tests: the real binary on loopback ports, driven by npm clients
-#   4. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
-#   5. browser tests: the built pages in headless Chromium (playwright-core)
+#   2. the formatting of every C++ file (clang-format), counted as one test
+#   3. when clang is installed: the unit tests again under ASan + UBSan (build-sanitize/), and a
+#      short run of every fuzzer, each counted as one test (AICC_FUZZ_SECONDS, default 10)
+#   4. integration tests: the real binary on loopback ports, driven by npm clients
+#   5. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
+#   6. browser tests: the built pages in headless Chromium (playwright-core)
 # Each suite runs even when an earlier one failed; the exit status is non-zero if any test failed.
 set -uo pipefail
 
@@ -15,30 +17,54 @@ mkdir -p "$logs"
 passed=0
 failed=0
 
-echo "== unit tests (ctest)"
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)" --timeout 300 2>&1 | tee "$logs/ctest.log"
-summary=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$logs/ctest.log" | tail -1)
-if [[ -n "$summary" ]]; then
-  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$summary")
-  unit_failed=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$summary")
-  passed=$((passed + total - unit_failed))
-  failed=$((failed + unit_failed))
-else
-  echo "run-tests: ctest printed no summary" >&2
-  failed=$((failed + 1))
-fi
-
-echo "== fuzzing smoke run"
-if command -v clang++ >/dev/null 2>&1; then
-  if scripts/run-fuzz.sh 20 >"$logs/fuzz.log" 2>&1; then
-    passed=$((passed + 1))
-    tail -3 "$logs/fuzz.log"
+# A ctest run in `dir`, its output in $logs/<name>.log, its totals added to ours.
+run_ctest() {
+  local name=$1 dir=$2
+  ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 300 2>&1 | tee "$logs/$name.log"
+  local summary
+  summary=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$logs/$name.log" | tail -1)
+  if [[ -n "$summary" ]]; then
+    local total suite_failed
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$summary")
+    suite_failed=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$summary")
+    passed=$((passed + total - suite_failed))
+    failed=$((failed + suite_failed))
   else
+    echo "run-tests: ctest printed no summary for $name" >&2
     failed=$((failed + 1))
-    tail -40 "$logs/fuzz.log"
+  fi
+}
+
+echo "== unit tests (ctest)"
+run_ctest ctest "$build"
+
+echo "== formatting (clang-format)"
+if scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+if command -v clang++ >/dev/null 2>&1; then
+  echo "== sanitizer build (clang, ASan + UBSan: libraries, unit tests, fuzzers)"
+  if scripts/build-sanitize.sh build-sanitize >"$logs/sanitize-build.log" 2>&1; then
+    echo "== unit tests under ASan + UBSan"
+    run_ctest ctest-sanitize build-sanitize
+    echo "== fuzzing smoke run (each fuzzer ${AICC_FUZZ_SECONDS:-10}s)"
+    # One test per fuzzer: failed when it found something.
+    scripts/run-fuzz.sh "${AICC_FUZZ_SECONDS:-10}" 2>&1 | tee "$logs/fuzz.log"
+    fuzzers_seen=0
+    while read -r _ _ found; do
+      fuzzers_seen=$((fuzzers_seen + 1))
+      if [[ "$found" == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    done < <(sed -n '/^fuzzer .*findings$/,$p' "$logs/fuzz.log" | sed 1d | grep -E '^[a-z_]+ ')
+    if ((fuzzers_seen == 0)); then
+      echo "run-tests: the fuzzers printed no report" >&2
+      failed=$((failed + 1))
+    fi
+  else
+    tail -40 "$logs/sanitize-build.log"
+    echo "run-tests: the sanitizer build failed" >&2
+    failed=$((failed + 1))
   fi
 else
-  echo "clang++ not installed: fuzzing skipped (scripts/install-deps.sh --test installs it)"
+  echo "clang++ not installed: sanitizer tests and fuzzing skipped (scripts/install-deps.sh --test)"
 fi
 
 # A node --test run of `folder`, its output in $logs/<name>.log, its totals added to ours.

@@ -25,43 +25,8 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-constexpr std::size_t kMaxClientIdBytes = 128;
 constexpr std::int64_t kDefaultHistoryLimit = 50;
 constexpr std::int64_t kMaxHistoryLimit = 500;
-
-// {message, clientMessageId?} of /app/bot.message and POST /api/bot/message; a reason when bad.
-struct BotMessageBody {
-  std::string message;
-  std::string client_message_id;
-};
-util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view body) {
-  boost::system::error_code error;
-  json::parse_options options;
-  options.max_depth = 8;
-  const json::value value = json::parse(body, error, {}, options);
-  if (error || !value.is_object())
-    return util::unexpected(std::string("body must be a JSON object"));
-  const json::object& object = value.as_object();
-  const json::value* message = object.if_contains("message");
-  if (message == nullptr || !message->is_string()) {
-    return util::unexpected(std::string("\"message\" must be a string"));
-  }
-  BotMessageBody out;
-  out.message = std::string(message->as_string());
-  if (const json::value* id = object.if_contains("clientMessageId");
-      id != nullptr && !id->is_null()) {
-    if (!id->is_string())
-      return util::unexpected(std::string("\"clientMessageId\" must be a string"));
-    out.client_message_id = std::string(id->as_string());
-  }
-  if (out.message.empty()) return util::unexpected(std::string("\"message\" is empty"));
-  if (out.message.size() > kMaxMessageBytes)
-    return util::unexpected(std::string("\"message\" is over 4000 bytes"));
-  if (out.client_message_id.size() > kMaxClientIdBytes) {
-    return util::unexpected(std::string("\"clientMessageId\" is over 128 bytes"));
-  }
-  return out;
-}
 
 json::object message_json(const chat::MessageRecord& message) {
   json::object out{{"seq", message.seq},

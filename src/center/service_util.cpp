@@ -53,6 +53,35 @@ std::optional<std::string> text_field(const json::object& object, std::string_vi
   return text;
 }
 
+util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view body) {
+  boost::system::error_code error;
+  json::parse_options options;
+  options.max_depth = 8;
+  const json::value value = json::parse(body, error, {}, options);
+  if (error || !value.is_object())
+    return util::unexpected(std::string("body must be a JSON object"));
+  const json::object& object = value.as_object();
+  const json::value* message = object.if_contains("message");
+  if (message == nullptr || !message->is_string()) {
+    return util::unexpected(std::string("\"message\" must be a string"));
+  }
+  BotMessageBody out;
+  out.message = std::string(message->as_string());
+  if (const json::value* id = object.if_contains("clientMessageId");
+      id != nullptr && !id->is_null()) {
+    if (!id->is_string())
+      return util::unexpected(std::string("\"clientMessageId\" must be a string"));
+    out.client_message_id = std::string(id->as_string());
+  }
+  if (out.message.empty()) return util::unexpected(std::string("\"message\" is empty"));
+  if (out.message.size() > kMaxMessageBytes)
+    return util::unexpected(std::string("\"message\" is over 4000 bytes"));
+  if (out.client_message_id.size() > kMaxClientIdBytes) {
+    return util::unexpected(std::string("\"clientMessageId\" is over 128 bytes"));
+  }
+  return out;
+}
+
 bool parse_int(std::string_view text, std::int64_t& out) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
   return error == std::errc{} && end == text.data() + text.size();

@@ -16,6 +16,7 @@
 #include "center/contact_center.hpp"
 #include "chat/routing.hpp"
 #include "stomp/frame.hpp"
+#include "util/result.hpp"
 
 namespace aicc::center {
 
@@ -32,6 +33,17 @@ std::optional<boost::json::object> object_of(std::string_view body);
 std::optional<std::string> text_field(const boost::json::object& object, std::string_view name,
                                       std::size_t limit);
 bool parse_int(std::string_view text, std::int64_t& out);
+
+inline constexpr std::size_t kMaxClientIdBytes = 128;  // a clientMessageId, bytes
+
+// {message, clientMessageId?} of /app/bot.message and POST /api/bot/message: a message of 1 to
+// kMaxMessageBytes bytes and an id of at most kMaxClientIdBytes ("" when absent or null).
+struct BotMessageBody {
+  std::string message;
+  std::string client_message_id;
+};
+// The body checked, or a reason for people naming the field.
+util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view body);
 
 // The headers a domain error refers back to (receipt, request-id), copied to outlive the frame.
 stomp::Frame cause_of(const stomp::Frame& frame);

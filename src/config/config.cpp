@@ -19,6 +19,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "util/utf8.hpp"
+
 extern char** environ;
 
 namespace aicc::config {
@@ -693,6 +695,27 @@ util::Result<std::string, std::string> read_file(const std::string& path) {
   return text;
 }
 
+// YAML is Unicode text without control characters other than tab and line breaks (YAML 1.2
+// section 5.1). Anything else is refused before yaml-cpp sees it: its scanner can spend seconds
+// and gigabytes on a few hundred such bytes.
+Problem check_text(const std::string& file, std::string_view text) {
+  for (std::size_t line = 1; !text.empty(); ++line) {
+    const std::size_t end = std::min(text.find('\n'), text.size());
+    const std::string_view content = text.substr(0, end);
+    for (const char ch : content) {
+      const auto c = static_cast<unsigned char>(ch);
+      if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F) {
+        return file + " line " + std::to_string(line) + ": a control character (byte " +
+               std::to_string(c) + ") is not allowed in YAML";
+      }
+    }
+    if (!util::is_valid_utf8(content))
+      return file + " line " + std::to_string(line) + ": not UTF-8";
+    text.remove_prefix(std::min(end + 1, text.size()));
+  }
+  return std::nullopt;
+}
+
 class YamlWalker {
  public:
   YamlWalker(Config& config, const std::string& file) : config_(config), file_(file) {}
@@ -788,9 +811,14 @@ class YamlWalker {
   std::size_t nodes_ = 0;
 };
 
-Problem apply_yaml(Config& config, const std::string& file) {
-  auto text = read_file(file);
+Problem apply_yaml(Config& config, const std::string& file,
+                   const std::optional<std::string>& file_text) {
+  auto text = file_text ? util::Result<std::string, std::string>(*file_text) : read_file(file);
   if (!text) return text.error();
+  if (text->size() > kMaxFileBytes) {
+    return "configuration file " + quote(file) + " is larger than 1 MiB";
+  }
+  if (Problem p = check_text(file, *text)) return p;
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(*text);
@@ -874,8 +902,10 @@ Problem check_rules(const Config& config, bool require_secret) {
 
 util::Result<Config, std::string> load(const LoadOptions& options) {
   Config config;
-  if (!options.file.empty()) {
-    if (Problem p = apply_yaml(config, options.file)) return util::unexpected(std::move(*p));
+  if (!options.file.empty() || options.file_text) {
+    if (Problem p = apply_yaml(config, options.file, options.file_text)) {
+      return util::unexpected(std::move(*p));
+    }
   }
   if (Problem p = apply_environment(config, options.environment)) {
     return util::unexpected(std::move(*p));

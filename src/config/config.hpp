@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -159,7 +160,10 @@ struct Config {
 };
 
 struct LoadOptions {
-  std::string file;                                // YAML file; empty: none
+  std::string file;  // YAML file; empty: none
+  // The YAML file's content when the caller already has it (tests, the fuzzer): then `file` is
+  // not read and only names the text in messages.
+  std::optional<std::string> file_text;
   std::vector<std::string> overrides;              // "key=value" from --set
   std::map<std::string, std::string> environment;  // usually the process environment
   bool require_secret = true;  // false for commands that issue no tokens (aicc-chat user ...)

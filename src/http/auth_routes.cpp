@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 
+#include "http/json_body.hpp"
 #include "http/request_checks.hpp"
 
 namespace aicc::http {
@@ -25,42 +26,34 @@ std::int64_t unix_now() {
       .count();
 }
 
-// The request body as a JSON object; an empty body is an empty object. nullopt + an error
-// response when it is anything else, or not sent as application/json (415).
+// The request body as a JSON object (parse_object_body()); nullopt + an error response when it is
+// anything else, or not sent as application/json (415; a body over the limit is 413 first).
 std::optional<json::object> body_object(const Request& request, std::optional<Response>& refusal) {
-  if (request.body().size() > kMaxAuthBody) {
-    refusal = error_response(request, bhttp::status::payload_too_large, "too_large",
-                             "request body over 8 KiB");
+  if (request.body().size() <= kMaxAuthBody) {
+    if (auto not_json = refuse_non_json(request)) {
+      refusal = std::move(not_json);
+      return std::nullopt;
+    }
+  }
+  auto body = parse_object_body(request.body(), kMaxAuthBody);
+  if (!body) {
+    refusal = error_response(request, bhttp::status(body.error().status), body.error().code,
+                             body.error().message);
     return std::nullopt;
   }
-  if (auto not_json = refuse_non_json(request)) {
-    refusal = std::move(not_json);
-    return std::nullopt;
-  }
-  if (request.body().empty()) return json::object{};
-  boost::system::error_code error;
-  json::parse_options options;
-  options.max_depth = 8;
-  json::value value = json::parse(request.body(), error, {}, options);
-  if (error || !value.is_object()) {
-    refusal = error_response(request, bhttp::status::bad_request, "bad_request",
-                             "body must be a JSON object");
-    return std::nullopt;
-  }
-  return std::move(value.as_object());
+  return std::move(*body);
 }
 
 // A string field, absent as nullopt; a field of another type is a refusal.
 std::optional<std::string> string_field(const json::object& body, std::string_view name,
                                         const Request& request, std::optional<Response>& refusal) {
-  const json::value* field = body.if_contains(name);
-  if (field == nullptr || field->is_null()) return std::nullopt;
-  if (!field->is_string()) {
-    refusal = error_response(request, bhttp::status::bad_request, "bad_request",
-                             "\"" + std::string(name) + "\" must be a string");
+  auto field = string_member(body, name);
+  if (!field) {
+    refusal = error_response(request, bhttp::status(field.error().status), field.error().code,
+                             field.error().message);
     return std::nullopt;
   }
-  return std::string(field->as_string());
+  return std::move(*field);
 }
 
 std::string refresh_cookie(std::string_view value, std::int64_t max_age, bool secure) {

@@ -26,8 +26,14 @@ void unmask(char* data, std::size_t length, const unsigned char* key) {
 bool WsReader::fail(std::uint16_t code, std::string_view why) {
   error_code_ = code;
   error_ = why;
-  pending_.clear();
-  message_.clear();
+  return false;
+}
+
+bool WsReader::end_reading() {
+  // Nothing more will be read: give back the partial frame and the fragments of an open message.
+  std::string().swap(pending_);
+  std::string().swap(message_);
+  message_opcode_ = 0;
   return false;
 }
 
@@ -35,13 +41,13 @@ bool WsReader::feed(char* data, std::size_t size, WsSink& sink) {
   if (failed() || stopped_) return false;
   if (pending_.empty()) {
     const std::size_t used = parse(data, size, sink);
-    if (used == kStop) return false;
+    if (used == kStop) return end_reading();
     pending_.assign(data + used, size - used);
     return true;
   }
   pending_.append(data, size);
   const std::size_t used = parse(pending_.data(), pending_.size(), sink);
-  if (used == kStop) return false;
+  if (used == kStop) return end_reading();
   if (used == pending_.size()) {
     std::string().swap(pending_);  // idle again: give the memory back
   } else {

@@ -65,6 +65,7 @@ class WsReader {
   std::size_t parse(char* data, std::size_t size, WsSink& sink);
   bool frame(WsOpcode opcode, bool fin, char* payload, std::size_t length, WsSink& sink);
   bool fail(std::uint16_t code, std::string_view why);
+  bool end_reading();  // releases what is buffered once reading stopped; returns false
 
   std::size_t max_message_;
   std::string pending_;              // an incomplete frame

@@ -639,6 +639,26 @@ TEST_F(HostileConfigTest, AcceptsAFileJustUnderTheLimit) {
   EXPECT_EQ(config->jwt.issuer.size(), 1024u * 1024 - head.size() - 1);
 }
 
+// yaml-cpp's scanner spent seconds and gigabytes on a few hundred such bytes (found by the
+// config fuzzer), so they are refused before it sees them, naming the line.
+TEST_F(HostileConfigTest, RejectsControlCharactersAndInvalidUtf8) {
+  EXPECT_THAT(error_of("server:\n  host: a\bb\n"),
+              HasSubstr("aicc.yaml line 2: a control character (byte 8) is not allowed in YAML"));
+  EXPECT_THAT(error_of("log:\n  level: info\njwt:\n  issuer: caf\xe9\n"),
+              HasSubstr("aicc.yaml line 4: not UTF-8"));
+  static constexpr char kFound[] =
+      "\x2c\x74\x6f\xe3\xff\xff\xff\xff\xff\xff\x7f\x65\x3a\x0a\xca\x20\x70\x61\x74\x68"
+      "\x3a\x20\x31\x73\x74\x6f\xe3\xff\xff\xff\xff\xff\xff\x7f\x65\x3a\x0a\xca\x20\x70"
+      "\x61\x74\x68\x3a\x20\x2f\x76\x30\x72\x08\x08\x08\x08\x08\x08\x0a\x08\x08\x08\x08"
+      "\xff\xff\xff\xff\x08\x08";
+  const std::string found(kFound, sizeof kFound - 1);
+  EXPECT_THAT(error_of(found), HasSubstr("aicc.yaml line 1: "));
+  // Tabs, CR LF line ends and UTF-8 stay welcome.
+  auto config = load_with("jwt:\r\n  issuer: \"\xea\xb0\x80\tx\"\r\n");
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_EQ(config->jwt.issuer, "\xea\xb0\x80\tx");
+}
+
 TEST_F(HostileConfigTest, RejectsDeeplyNestedFlowCollections) {
   expect_fast_error("server: " + std::string(500000, '[') + std::string(500000, ']') + "\n",
                     "invalid YAML: nested too deeply");

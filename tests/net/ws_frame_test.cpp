@@ -479,6 +479,34 @@ TEST(WsReader, IsIdleOnlyBetweenWholeFramesAndMessages) {
   EXPECT_EQ(sink.events, (std::vector<std::string>{"text:Hello", "ping:x", "text:end", "text:a"}));
 }
 
+// Once reading ends (a close frame, a sink that says stop, a broken frame), nothing more will be
+// read, so the reader keeps nothing: not the rest of a frame that arrived in pieces, not the
+// fragments of an open message.
+TEST(WsReader, KeepsNothingOnceReadingEnds) {
+  const std::string closing = close(1000, "bye");
+  for (const std::string& rest : {closing, text("x") + closing}) {
+    WsReader reader(1024);
+    Recorder sink;
+    ASSERT_TRUE(feed(reader, text("open", false) + rest.substr(0, 3), sink));
+    EXPECT_FALSE(feed(reader, rest.substr(3), sink));
+    EXPECT_TRUE(reader.idle());
+  }
+  WsReader stopped(1024);
+  Recorder sink;
+  sink.stop_after = 0;
+  const std::string two = ping("a") + ping("b");
+  ASSERT_TRUE(feed(stopped, text("open", false) + two.substr(0, 4), sink));
+  EXPECT_FALSE(feed(stopped, two.substr(4), sink));
+  EXPECT_EQ(sink.events, (std::vector<std::string>{"ping:a"}));
+  EXPECT_TRUE(stopped.idle());
+
+  WsReader broken(1024);
+  ASSERT_TRUE(feed(broken, text("open", false), sink));
+  EXPECT_FALSE(feed(broken, text("a new message inside the open one"), sink));
+  EXPECT_TRUE(broken.failed());
+  EXPECT_TRUE(broken.idle());
+}
+
 TEST(WsReader, GivesBackTheMemoryOfALargeFrame) {
   WsReader reader(1 << 20);
   Recorder sink;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Checks that every git-tracked C++ file is formatted as .clang-format says; prints the files that
+# are not and exits non-zero. Fix them with: clang-format -i FILE...
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+if ! command -v clang-format >/dev/null 2>&1; then
+  echo "check-format: clang-format is not installed (scripts/install-deps.sh --test installs it)" >&2
+  exit 1
+fi
+mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cc')
+offending=()
+for file in "${files[@]}"; do
+  if ! clang-format --dry-run --Werror "$file" >/dev/null 2>&1; then offending+=("$file"); fi
+done
+if ((${#offending[@]} > 0)); then
+  echo "check-format: ${#offending[@]} of ${#files[@]} C++ files are not formatted (clang-format -i):"
+  printf '  %s\n' "${offending[@]}"
+  exit 1
+fi
+echo "check-format: all ${#files[@]} C++ files are formatted"
