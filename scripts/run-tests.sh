@@ -2,11 +2,12 @@
 # Runs every test suite against an already built tree and prints the totals:
 #   1. unit tests (GoogleTest, through ctest)
 #   2. the formatting of every C++ file (clang-format), counted as one test
-#   3. when clang is installed: the unit tests again under ASan + UBSan (build-sanitize/), and a
-#      short run of every fuzzer, each counted as one test (AICC_FUZZ_SECONDS, default 10)
-#   4. integration tests: the real binary on loopback ports, driven by npm clients
-#   5. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
-#   6. browser tests: the built pages in headless Chromium (playwright-core)
+#   3. integration tests: the real binary on loopback ports, driven by npm clients
+#   4. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
+#   5. browser tests: the built pages in headless Chromium (playwright-core)
+#   6. when clang is installed: the unit tests again under ASan + UBSan (build-sanitize/, built in
+#      the background meanwhile), and a short run of every fuzzer, each counted as one test
+#      (AICC_FUZZ_SECONDS, default 10)
 # Each suite runs even when an earlier one failed; the exit status is non-zero if any test failed.
 set -uo pipefail
 
@@ -41,28 +42,14 @@ run_ctest ctest "$build"
 echo "== formatting (clang-format)"
 if scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
+# The sanitizer tree builds in the background at the lowest priority while the integration and
+# browser suites run: they mostly wait on sockets and timers, so the build takes the idle CPU
+# instead of adding its minutes to the run, and the suites keep the CPU when they need it.
+sanitize_pid=""
 if command -v clang++ >/dev/null 2>&1; then
-  echo "== sanitizer build (clang, ASan + UBSan: libraries, unit tests, fuzzers)"
-  if scripts/build-sanitize.sh build-sanitize >"$logs/sanitize-build.log" 2>&1; then
-    echo "== unit tests under ASan + UBSan"
-    run_ctest ctest-sanitize build-sanitize
-    echo "== fuzzing smoke run (each fuzzer ${AICC_FUZZ_SECONDS:-10}s)"
-    # One test per fuzzer: failed when it found something.
-    scripts/run-fuzz.sh "${AICC_FUZZ_SECONDS:-10}" 2>&1 | tee "$logs/fuzz.log"
-    fuzzers_seen=0
-    while read -r _ _ found; do
-      fuzzers_seen=$((fuzzers_seen + 1))
-      if [[ "$found" == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-    done < <(sed -n '/^fuzzer .*findings$/,$p' "$logs/fuzz.log" | sed 1d | grep -E '^[a-z_]+ ')
-    if ((fuzzers_seen == 0)); then
-      echo "run-tests: the fuzzers printed no report" >&2
-      failed=$((failed + 1))
-    fi
-  else
-    tail -40 "$logs/sanitize-build.log"
-    echo "run-tests: the sanitizer build failed" >&2
-    failed=$((failed + 1))
-  fi
+  echo "== sanitizer build started in the background (clang, ASan + UBSan: libraries, unit tests, fuzzers)"
+  nice -n 19 scripts/build-sanitize.sh build-sanitize >"$logs/sanitize-build.log" 2>&1 &
+  sanitize_pid=$!
 else
   echo "clang++ not installed: sanitizer tests and fuzzing skipped (scripts/install-deps.sh --test)"
 fi
@@ -100,6 +87,30 @@ fi
 
 echo "== browser tests (headless Chromium; screenshots in $build/screenshots)"
 run_node_suite browser tests/e2e/
+
+if [[ -n "$sanitize_pid" ]]; then
+  echo "== sanitizer build (waiting for it to finish)"
+  if wait "$sanitize_pid"; then
+    echo "== unit tests under ASan + UBSan"
+    run_ctest ctest-sanitize build-sanitize
+    echo "== fuzzing smoke run (each fuzzer ${AICC_FUZZ_SECONDS:-10}s)"
+    # One test per fuzzer: failed when it found something.
+    scripts/run-fuzz.sh "${AICC_FUZZ_SECONDS:-10}" 2>&1 | tee "$logs/fuzz.log"
+    fuzzers_seen=0
+    while read -r _ _ found; do
+      fuzzers_seen=$((fuzzers_seen + 1))
+      if [[ "$found" == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    done < <(sed -n '/^fuzzer .*findings$/,$p' "$logs/fuzz.log" | sed 1d | grep -E '^[a-z_]+ ')
+    if ((fuzzers_seen == 0)); then
+      echo "run-tests: the fuzzers printed no report" >&2
+      failed=$((failed + 1))
+    fi
+  else
+    tail -40 "$logs/sanitize-build.log"
+    echo "run-tests: the sanitizer build failed" >&2
+    failed=$((failed + 1))
+  fi
+fi
 
 echo
 echo "== totals"

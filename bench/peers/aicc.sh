@@ -82,8 +82,8 @@ case "$action" in
       --set limits.abuse-refusals=1000000
     )
     for class in connection chat lobby; do
-      settings+=(--set "limits.$class-sends-per-second=1000000" --set "limits.$class-send-burst=10000000"
-        --set "limits.$class-bytes-per-second=1073741824" --set "limits.$class-bytes-burst=1073741824")
+      settings+=(--set "limits.$class.sends-per-second=1000000" --set "limits.$class.send-burst=10000000"
+        --set "limits.$class.bytes-per-second=1073741824" --set "limits.$class.bytes-burst=1073741824")
     done
     if [[ -n "$tcp_port" ]]; then settings+=(--set stomp.tcp-port="$tcp_port"); fi
 

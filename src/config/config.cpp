@@ -485,29 +485,29 @@ std::vector<Key> make_keys() {
                        "listen address of STOMP over TCP; loopback by default, as it has no TLS "
                        "and no Origin check"));
 
-  k.push_back(int_key("limits.connection-sends-per-second", KEY(limits.connection.sends_per_second),
+  k.push_back(int_key("limits.connection.sends-per-second", KEY(limits.connection.sends_per_second),
                       1, 1000000, "every SEND of one connection: frames per second"));
-  k.push_back(int_key("limits.connection-send-burst", KEY(limits.connection.send_burst), 1,
+  k.push_back(int_key("limits.connection.send-burst", KEY(limits.connection.send_burst), 1,
                       10000000, "every SEND of one connection: frames in a burst"));
-  k.push_back(int_key("limits.connection-bytes-per-second", KEY(limits.connection.bytes_per_second),
+  k.push_back(int_key("limits.connection.bytes-per-second", KEY(limits.connection.bytes_per_second),
                       1, kGiB, "every SEND of one connection: body bytes per second"));
-  k.push_back(int_key("limits.connection-bytes-burst", KEY(limits.connection.bytes_burst), 1, kGiB,
+  k.push_back(int_key("limits.connection.bytes-burst", KEY(limits.connection.bytes_burst), 1, kGiB,
                       "every SEND of one connection: body bytes in a burst"));
-  k.push_back(int_key("limits.chat-sends-per-second", KEY(limits.chat.sends_per_second), 1, 1000000,
+  k.push_back(int_key("limits.chat.sends-per-second", KEY(limits.chat.sends_per_second), 1, 1000000,
                       "SENDs of one user to conversations: frames per second"));
-  k.push_back(int_key("limits.chat-send-burst", KEY(limits.chat.send_burst), 1, 10000000,
+  k.push_back(int_key("limits.chat.send-burst", KEY(limits.chat.send_burst), 1, 10000000,
                       "SENDs of one user to conversations: frames in a burst"));
-  k.push_back(int_key("limits.chat-bytes-per-second", KEY(limits.chat.bytes_per_second), 1, kGiB,
+  k.push_back(int_key("limits.chat.bytes-per-second", KEY(limits.chat.bytes_per_second), 1, kGiB,
                       "SENDs of one user to conversations: body bytes per second"));
-  k.push_back(int_key("limits.chat-bytes-burst", KEY(limits.chat.bytes_burst), 1, kGiB,
+  k.push_back(int_key("limits.chat.bytes-burst", KEY(limits.chat.bytes_burst), 1, kGiB,
                       "SENDs of one user to conversations: body bytes in a burst"));
-  k.push_back(int_key("limits.lobby-sends-per-second", KEY(limits.lobby.sends_per_second), 1,
+  k.push_back(int_key("limits.lobby.sends-per-second", KEY(limits.lobby.sends_per_second), 1,
                       1000000, "SENDs of one user to the lobby: frames per second"));
-  k.push_back(int_key("limits.lobby-send-burst", KEY(limits.lobby.send_burst), 1, 10000000,
+  k.push_back(int_key("limits.lobby.send-burst", KEY(limits.lobby.send_burst), 1, 10000000,
                       "SENDs of one user to the lobby: frames in a burst"));
-  k.push_back(int_key("limits.lobby-bytes-per-second", KEY(limits.lobby.bytes_per_second), 1, kGiB,
+  k.push_back(int_key("limits.lobby.bytes-per-second", KEY(limits.lobby.bytes_per_second), 1, kGiB,
                       "SENDs of one user to the lobby: body bytes per second"));
-  k.push_back(int_key("limits.lobby-bytes-burst", KEY(limits.lobby.bytes_burst), 1, kGiB,
+  k.push_back(int_key("limits.lobby.bytes-burst", KEY(limits.lobby.bytes_burst), 1, kGiB,
                       "SENDs of one user to the lobby: body bytes in a burst"));
   k.push_back(int_key("limits.abuse-refusals", KEY(limits.abuse_refusals), 1, 1000000,
                       "rate refusals in a row before the connection is closed"));

@@ -129,7 +129,7 @@ class StompConnection : public Connection,
   std::string login_id_;          // the login (refresh-token family) of the session's access token
   std::string id_;
   stomp::Engine engine_;
-  SendAllowance send_allowance_;              // every SEND of this connection (limits.connection-*)
+  SendAllowance send_allowance_;              // every SEND of this connection (limits.connection.*)
   int rate_refusals_ = 0;                     // SENDs refused for rate in a row
   ConnectionTransport* transport_ = nullptr;  // null once the transport is gone
   boost::asio::steady_timer timer_;

@@ -154,18 +154,18 @@ function childEnvironment(dir) {
 // user, many sessions of one user), so they start it with the send-rate limits out of the way;
 // rate-limits.test.mjs checks the limits at their defaults by passing `limits: 'default'`.
 export const UNLIMITED_SENDS = {
-  'limits.connection-sends-per-second': '1000000',
-  'limits.connection-send-burst': '1000000',
-  'limits.connection-bytes-per-second': '1073741824',
-  'limits.connection-bytes-burst': '1073741824',
-  'limits.chat-sends-per-second': '1000000',
-  'limits.chat-send-burst': '1000000',
-  'limits.chat-bytes-per-second': '1073741824',
-  'limits.chat-bytes-burst': '1073741824',
-  'limits.lobby-sends-per-second': '1000000',
-  'limits.lobby-send-burst': '1000000',
-  'limits.lobby-bytes-per-second': '1073741824',
-  'limits.lobby-bytes-burst': '1073741824',
+  'limits.connection.sends-per-second': '1000000',
+  'limits.connection.send-burst': '1000000',
+  'limits.connection.bytes-per-second': '1073741824',
+  'limits.connection.bytes-burst': '1073741824',
+  'limits.chat.sends-per-second': '1000000',
+  'limits.chat.send-burst': '1000000',
+  'limits.chat.bytes-per-second': '1073741824',
+  'limits.chat.bytes-burst': '1073741824',
+  'limits.lobby.sends-per-second': '1000000',
+  'limits.lobby.send-burst': '1000000',
+  'limits.lobby.bytes-per-second': '1073741824',
+  'limits.lobby.bytes-burst': '1073741824',
   'limits.sessions-per-user': '100000',
 };
 
