@@ -97,10 +97,11 @@ if [[ -n "$sanitize_pid" ]]; then
     # One test per fuzzer: failed when it found something.
     scripts/run-fuzz.sh "${AICC_FUZZ_SECONDS:-10}" 2>&1 | tee "$logs/fuzz.log"
     fuzzers_seen=0
-    while read -r _ _ found; do
+    # The report's rows: "<fuzzer> <execs/s, or N runs> <findings>"; the findings are the last field.
+    while read -r row; do
       fuzzers_seen=$((fuzzers_seen + 1))
-      if [[ "$found" == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-    done < <(sed -n '/^fuzzer .*findings$/,$p' "$logs/fuzz.log" | sed 1d | grep -E '^[a-z_]+ ')
+      if [[ "${row##* }" == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    done < <(sed -n '/^fuzzer .*findings$/,$p' "$logs/fuzz.log" | sed 1d | grep -E '^[a-z_]+ +([0-9]+|[0-9]+ runs) +[0-9]+$')
     if ((fuzzers_seen == 0)); then
       echo "run-tests: the fuzzers printed no report" >&2
       failed=$((failed + 1))
