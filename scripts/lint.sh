@@ -17,8 +17,10 @@ if [[ -z "$tidy" ]]; then
 fi
 mapfile -t files < <(git ls-files 'src/*.cpp' 'fuzz/*.cpp')
 log="$build/lint.log"
-"$tidy" -quiet -p "$build" -j "$(nproc)" "${files[@]/#/$PWD/}" >"$log" 2>&1
-status=$?
+# Colour codes are stripped, so that the findings below can be counted.
+"$tidy" -quiet -p "$build" -j "$(nproc)" "${files[@]/#/$PWD/}" 2>&1 |
+  sed -E 's/\x1b\[[0-9;]*m//g' >"$log"
+status=${PIPESTATUS[0]}
 grep -E "(warning|error): " "$log" | sort -u
 count=$(grep -cE "(warning|error): .*\[[a-z-]+(,[a-z-]+)*\]$" "$log" || true)
 echo "lint: $count finding(s) in ${#files[@]} files (full output in $log)"

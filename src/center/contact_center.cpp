@@ -141,16 +141,17 @@ util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_messa
                                                         .customer_id = caller.user_id,
                                                         .seq = stored.message.seq};
     auto ask = ask_bot(conversation.id, caller.user_id, std::move(text), stored.message.message_id);
-    asio::co_spawn(executor_, std::move(ask),
-                   [this, message_id = stored.message.message_id](std::exception_ptr failure) {
-                     pending_.erase(message_id);  // normally gone already
-                     if (!failure) return;
-                     try {
-                       std::rethrow_exception(failure);
-                     } catch (const std::exception& e) {
-                       spdlog::error("bot answer failed: {}", e.what());
-                     }
-                   });
+    asio::co_spawn(
+        executor_, std::move(ask),
+        [this, message_id = stored.message.message_id](const std::exception_ptr& failure) {
+          pending_.erase(message_id);  // normally gone already
+          if (!failure) return;
+          try {
+            std::rethrow_exception(failure);
+          } catch (const std::exception& e) {
+            spdlog::error("bot answer failed: {}", e.what());
+          }
+        });
   }
   return Accepted{stored.message.message_id, conversation.id, false};
 }

@@ -172,9 +172,9 @@ class ContactCenter {
   void apply(chat::Effects effects, Request* request = nullptr);
   void apply_one(chat::Effect& effect, chat::Millis now, Request* request);
   void arm_routing_timer();
-  void publish_room_event(const std::string& room_id, boost::json::object event);
+  void publish_room_event(const std::string& room_id, const boost::json::object& event);
   std::string room_member_refusal(const std::string& room_id, const std::string& user_id) const;
-  void room_send(const Caller& caller, std::string room_id, std::string text,
+  void room_send(const Caller& caller, const std::string& room_id, std::string text,
                  std::string client_message_id, Request& request);
 
   struct RoomMembers {

@@ -255,7 +255,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
         return on_request(message, "room message",
                           [this, caller = std::move(caller), room_id = *room_id, text = *text,
                            client_message_id = *client_message_id](Request& request) mutable {
-                            room_send(caller, std::move(room_id), std::move(text),
+                            room_send(caller, room_id, std::move(text),
                                       std::move(client_message_id), request);
                           });
       });
@@ -340,7 +340,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
              });
 }
 
-void ContactCenter::room_send(const Caller& caller, std::string room_id, std::string text,
+void ContactCenter::room_send(const Caller& caller, const std::string& room_id, std::string text,
                               std::string client_message_id, Request& request) {
   if (std::string refusal = room_member_refusal(room_id, caller.user_id); !refusal.empty()) {
     return refuse(request, "not_participant", refusal);
@@ -367,7 +367,7 @@ void ContactCenter::room_send(const Caller& caller, std::string room_id, std::st
                                static_cast<std::uint64_t>(stored.message.seq));
 }
 
-void ContactCenter::publish_room_event(const std::string& room_id, json::object event) {
+void ContactCenter::publish_room_event(const std::string& room_id, const json::object& event) {
   publisher_.publish(std::string(kRoomPrefix) + room_id, "application/json",
                      json::serialize(event));
 }

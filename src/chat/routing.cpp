@@ -822,7 +822,7 @@ void Routing::assign(Request& request, Agent& agent, AssignMode mode, std::strin
   request.requeue_reason.clear();
 }
 
-void Routing::requeue(Request& request, std::string reason, Millis now, Effects& out) {
+void Routing::requeue(Request& request, const std::string& reason, Millis now, Effects& out) {
   assert(!request.waiting());
   RequestRecord& r = request.record;
   if (Agent* agent = find_agent(r.agent.id)) agent->rooms.erase(r.room_id);

@@ -372,7 +372,8 @@ class Routing {
     Millis lane_time = 0;
     Millis requested_at = 0;
     std::uint64_t seq = 0;  // unique
-    auto operator<=>(const QueueKey&) const = default;
+    // clang-tidy 14 reads the defaulted <=> as a literal 0 compared with a pointer.
+    auto operator<=>(const QueueKey&) const = default;  // NOLINT(modernize-use-nullptr)
   };
 
   struct Request {
@@ -422,7 +423,7 @@ class Routing {
   void redeliver_offers(const Agent& agent, Effects& out);
   void assign(Request& request, Agent& agent, AssignMode mode, std::string audit_reason,
               std::vector<AuditCandidate> candidates, Millis now, Effects& out);
-  void requeue(Request& request, std::string reason, Millis now, Effects& out);
+  void requeue(Request& request, const std::string& reason, Millis now, Effects& out);
   void expire_grace(Agent& agent, Millis now, Effects& out);
   void reconnect(Agent& agent, Effects& out);
   void refuse(Effects& out, std::string_view user_id, RefusalCode code, std::string message,

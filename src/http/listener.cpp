@@ -70,7 +70,7 @@ asio::awaitable<void> Listener::accept_loop() {
     socket.set_option(tcp::no_delay(true));
     // One bad session never takes the acceptor down: its exception is logged here.
     asio::co_spawn(target, run_http_session(context_, std::move(socket)),
-                   [this](std::exception_ptr failure) {
+                   [this](const std::exception_ptr& failure) {
                      open_.fetch_sub(1, std::memory_order_relaxed);
                      if (!failure) return;
                      try {

@@ -35,7 +35,7 @@ void Router::add_async(bhttp::verb method, std::string path, AsyncHandler handle
 }
 
 void Router::add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandler handler) {
-  prefix_routes_.push_back({{std::move(prefix), method}, std::move(handler)});
+  prefix_routes_.emplace_back(std::pair{std::move(prefix), method}, std::move(handler));
 }
 
 asio::awaitable<bhttp::message_generator> Router::handle(const Request& request,

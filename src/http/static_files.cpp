@@ -115,7 +115,7 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
   if (!file)
     return error_response(request, bhttp::status::bad_request, "bad_path", "malformed path");
 
-  std::string file_path = std::move(*file);
+  std::string file_path = *file;
   struct stat info {};
   bool found = ::stat(file_path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
   // "/agent" is the page agent.html: short addresses for the pages people type.

@@ -81,7 +81,7 @@ asio::awaitable<void> TcpStompListener::accept_loop() {
     }
     if (!refusal.empty()) {
       asio::co_spawn(target, refuse_tcp_stomp(std::move(socket), std::move(refusal)),
-                     [](std::exception_ptr failure) {
+                     [](const std::exception_ptr& failure) {
                        if (!failure) return;
                        try {
                          std::rethrow_exception(failure);

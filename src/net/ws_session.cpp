@@ -205,7 +205,7 @@ asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream
     }
   }
   asio::co_spawn(executor, write_loop(state, std::chrono::milliseconds(config.sockjs.heartbeat_ms)),
-                 [](std::exception_ptr error) {
+                 [](const std::exception_ptr& error) {
                    if (!error) return;
                    try {
                      std::rethrow_exception(error);

@@ -248,16 +248,16 @@ class WsTransport final : public ConnectionTransport,
       s.frame.clear();
       sockjs::append_message_frame(s.frame, s.messages);
       payload = s.frame.size();
-      s.buffers.push_back(
+      s.buffers.emplace_back(
           asio::buffer(header, write_frame_header(header, WsOpcode::kText, payload)));
-      s.buffers.push_back(asio::buffer(s.frame));
+      s.buffers.emplace_back(asio::buffer(s.frame));
     } else {
       for (const auto& item : s.items) payload += item.size();
-      s.buffers.push_back(
+      s.buffers.emplace_back(
           asio::buffer(header, write_frame_header(header, WsOpcode::kText, payload)));
       for (const auto& item : s.items) {
-        s.buffers.push_back(asio::buffer(item.head().data(), item.head().size()));
-        if (item.shared()) s.buffers.push_back(asio::buffer(*item.shared()));
+        s.buffers.emplace_back(asio::buffer(item.head().data(), item.head().size()));
+        if (item.shared()) s.buffers.emplace_back(asio::buffer(*item.shared()));
       }
     }
     boost::system::error_code error;
