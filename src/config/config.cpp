@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -811,6 +813,69 @@ class YamlWalker {
   std::size_t nodes_ = 0;
 };
 
+// What yaml-cpp's parser reports, counted before any node is built: where each document starts,
+// and no more events than a configuration file could need.
+class YamlEventCounter final : public YAML::EventHandler {
+ public:
+  struct TooMany {
+    YAML::Mark mark;
+  };
+
+  YAML::Mark document_start;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { document_start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { count(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { count(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    count(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    count(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    count(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void count(const YAML::Mark& mark) {
+    if (++events_ > kMaxYamlNodes) throw TooMany{mark};
+  }
+
+  std::size_t events_ = 0;
+};
+
+// Parses the text once without building nodes and refuses a file that holds more than one
+// document or more than kMaxYamlNodes values. YAML::LoadAll is not used: it asks for documents
+// until the parser reports none, and on some malformed input (a flow scalar cut by a line that
+// opens a new one) yaml-cpp's parser stops advancing and reports an empty document forever, so
+// LoadAll grows until memory runs out. Asking for two documents at most is always bounded.
+Problem check_documents(const std::string& file, const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  YamlEventCounter counter;
+  try {
+    if (!parser.HandleNextDocument(counter)) return std::nullopt;  // no document at all
+    if (parser.HandleNextDocument(counter)) {
+      return at_mark(file, counter.document_start) +
+             ": a second YAML document starts here; a configuration file holds one";
+    }
+  } catch (const YamlEventCounter::TooMany& e) {
+    return at_mark(file, e.mark) + ": more than " + std::to_string(kMaxYamlNodes) +
+           " values; a configuration file holds a few hundred";
+  } catch (const YAML::DeepRecursion& e) {
+    return at_mark(file, e.mark) + ": invalid YAML: nested too deeply";
+  } catch (const YAML::Exception& e) {
+    return at_mark(file, e.mark) + ": invalid YAML: " + e.msg;
+  }
+  return std::nullopt;
+}
+
 Problem apply_yaml(Config& config, const std::string& file,
                    const std::optional<std::string>& file_text) {
   auto text = file_text ? util::Result<std::string, std::string>(*file_text) : read_file(file);
@@ -819,21 +884,11 @@ Problem apply_yaml(Config& config, const std::string& file,
     return "configuration file " + quote(file) + " is larger than 1 MiB";
   }
   if (Problem p = check_text(file, *text)) return p;
-  std::vector<YAML::Node> documents;
+  if (Problem p = check_documents(file, *text)) return p;
   try {
-    documents = YAML::LoadAll(*text);
-  } catch (const YAML::DeepRecursion& e) {
-    return at_mark(file, e.mark) + ": invalid YAML: nested too deeply";
-  } catch (const YAML::Exception& e) {
-    return at_mark(file, e.mark) + ": invalid YAML: " + e.msg;
-  }
-  if (documents.size() > 1) {
-    return file + ": holds " + std::to_string(documents.size()) +
-           " YAML documents; a configuration file holds one";
-  }
-  if (documents.empty()) return std::nullopt;
-  try {
-    return YamlWalker(config, file).walk_root(documents.front());
+    // The one document, now known to parse within the bounds above.
+    const YAML::Node root = YAML::Load(*text);
+    return YamlWalker(config, file).walk_root(root);
   } catch (const YAML::Exception& e) {
     return at_mark(file, e.mark) + ": " + e.msg;
   }

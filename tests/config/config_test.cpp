@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -437,7 +436,11 @@ TEST_F(ConfigTest, YamlSyntaxErrorGivesFileLineAndColumn) {
 
 TEST_F(ConfigTest, RejectsSeveralDocuments) {
   EXPECT_THAT(error_of("server.port: 1\n---\nserver.port: 2\n"),
-              HasSubstr("holds 2 YAML documents"));
+              HasSubstr("aicc.yaml line 2, column 1: a second YAML document starts here"));
+  // Comments and an explicit end of the one document are not a second one.
+  auto config = load_with("# aicc-chat\n---\nserver.port: 1\n...\n# end\n");
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_EQ(config->server.port, 1);
 }
 
 TEST_F(ConfigTest, TopLevelMustBeAMap) {
@@ -614,15 +617,12 @@ TEST_F(ConfigTest, ProcessEnvironmentReadsTheRealEnvironment) {
   EXPECT_EQ(it->second, "a=b");
 }
 
-// Each of these must fail fast; a hang or a memory blow-up would be the bug.
+// Each of these must be refused with a clear message; a hang or a memory blow-up would be the bug
+// (ctest's timeout and the sanitizer build's memory limit catch those).
 class HostileConfigTest : public ConfigTest {
  protected:
   void expect_fast_error(const std::string& yaml, const std::string& expected) {
-    const auto start = std::chrono::steady_clock::now();
-    const std::string error = error_of(yaml);
-    const auto elapsed = std::chrono::steady_clock::now() - start;
-    EXPECT_THAT(error, HasSubstr(expected));
-    EXPECT_LT(elapsed, std::chrono::seconds(5));
+    EXPECT_THAT(error_of(yaml), HasSubstr(expected));
   }
 };
 
@@ -657,6 +657,22 @@ TEST_F(HostileConfigTest, RejectsControlCharactersAndInvalidUtf8) {
   auto config = load_with("jwt:\r\n  issuer: \"\xea\xb0\x80\tx\"\r\n");
   ASSERT_TRUE(config) << config.error();
   EXPECT_EQ(config->jwt.issuer, "\xea\xb0\x80\tx");
+}
+
+// yaml-cpp's parser stops advancing on this (a plain scalar cut by a line that starts a quoted
+// one) and reports an empty document forever; loading every document ran out of memory (found
+// by the config fuzzer). Only two documents are ever asked for.
+TEST_F(HostileConfigTest, RejectsTextThatStallsTheYamlParser) {
+  expect_fast_error("- macro: x\n  condition:\n    (a in (\n\"b\",\n    \"c\"\n    )  )\n    )",
+                    "a second YAML document starts here");
+  expect_fast_error("server:\n  host: (a\n\"b\",\n  \"c\"\n", "aicc.yaml line ");
+}
+
+TEST_F(HostileConfigTest, RejectsMoreValuesThanAConfigurationCouldHold) {
+  std::string list = "ws.allowed-origins: [";
+  for (int i = 0; i < 150000; ++i) list += "x,";
+  list += "x]\n";
+  expect_fast_error(list, "more than 100000 values");
 }
 
 TEST_F(HostileConfigTest, RejectsDeeplyNestedFlowCollections) {
@@ -701,9 +717,12 @@ TEST_F(HostileConfigTest, RejectsAliasesMultiplyingMaps) {
   // unknown leaf or at its node budget, never expanding the whole tree.
   std::string yaml = "x0: &x0 {k: v}\n";
   for (int level = 1; level < 30; ++level) {
-    const std::string prev = "*x" + std::to_string(level - 1);
-    yaml += "x" + std::to_string(level) + ": &x" + std::to_string(level) + " {a: " + prev +
-            ", b: " + prev + ", c: " + prev + "}\n";
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "x" + std::to_string(...).
+    const std::string name = std::to_string(level);
+    const std::string prev = std::to_string(level - 1);
+    yaml.append("x").append(name).append(": &x").append(name);
+    yaml.append(" {a: *x").append(prev).append(", b: *x").append(prev);
+    yaml.append(", c: *x").append(prev).append("}\n");
   }
   expect_fast_error(yaml, "unknown key");
 }
