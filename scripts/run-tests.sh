@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test suite against an already built tree and prints the totals:
-#   1. unit tests (GoogleTest, through ctest)
+#   0. first, the services the tests need, private to this run on free loopback ports: PostgreSQL
+#      (its URL in AICC_TEST_POSTGRES_URL); stopped and removed when the run ends
+#   1. unit tests (GoogleTest, through ctest), the PostgreSQL adapters' among them
 #   2. the formatting of every C++ file (clang-format), counted as one test
-#   3. integration tests: the real binary on loopback ports, driven by npm clients
+#   3. integration tests: the real binary on loopback ports, driven by npm clients; then the suites
+#      that exercise the store once more with store.kind postgres (AICC_TEST_STORE=postgres)
 #   4. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
 #   5. browser tests: the built pages in headless Chromium (playwright-core)
 #   6. when clang is installed: the unit tests again under ASan + UBSan (build-sanitize/, built in
@@ -36,6 +39,25 @@ run_ctest() {
   fi
 }
 
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+echo "== test services: a private PostgreSQL"
+# In /tmp: the server runs as an unprivileged user when we are root, and must reach its folder.
+postgres_dir=$(mktemp -d /tmp/aicc-test-postgres.XXXXXX)
+stop_services() {
+  scripts/postgres-private.sh stop "$postgres_dir"
+  rm -rf "$postgres_dir"
+}
+trap stop_services EXIT
+if AICC_TEST_POSTGRES_URL=$(scripts/postgres-private.sh start "$postgres_dir" "$(free_port)" --fast); then
+  export AICC_TEST_POSTGRES_URL
+  echo "PostgreSQL at $AICC_TEST_POSTGRES_URL"
+else
+  echo "run-tests: could not start PostgreSQL; its tests will fail" >&2
+fi
+
 echo "== unit tests (ctest)"
 run_ctest ctest "$build"
 
@@ -54,11 +76,13 @@ else
   echo "clang++ not installed: sanitizer tests and fuzzing skipped (scripts/install-deps.sh --test)"
 fi
 
-# A node --test run of `folder`, its output in $logs/<name>.log, its totals added to ours.
+# A node --test run of `folder` (or of the files given after it), its output in $logs/<name>.log,
+# its totals added to ours.
 run_node_suite() {
-  local name=$1 folder=$2
+  local name=$1
+  shift
   AICC_BINARY="$build/aicc-chat" AICC_WEB_ROOT="$build/web" AICC_SCREENSHOT_DIR="$build/screenshots" \
-    node --test --test-reporter=spec --test-concurrency=1 "$folder" 2>&1 | tee "$logs/$name.log"
+    node --test --test-reporter=spec --test-concurrency=1 "$@" 2>&1 | tee "$logs/$name.log"
   local suite_passed suite_failed
   suite_passed=$(grep -E "^ℹ pass [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
   suite_failed=$(grep -E "^ℹ fail [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
@@ -73,6 +97,16 @@ run_node_suite() {
 
 echo "== integration tests (real binary, npm clients)"
 run_node_suite integration tests/integration/
+
+# The whole suite passes on PostgreSQL too (4 minutes more); make test runs the part that
+# exercises the store, each server in a schema of its own.
+echo "== integration tests on PostgreSQL (store.kind postgres: the suites that exercise the store)"
+store_suites=(canned-responses console-views contact-center-journey contact-center-restart
+  contact-center-rooms contact-center-routing conversation-history durable-receipts identity-cli
+  identity-revocation room-replay store-failures)
+store_files=()
+for suite in "${store_suites[@]}"; do store_files+=("tests/integration/$suite.test.mjs"); done
+AICC_TEST_STORE=postgres run_node_suite integration-postgres "${store_files[@]}"
 
 echo "== SockJS protocol reference suite (sockjs-protocol.py against the test services)"
 scripts/run-sockjs-protocol.sh "$build" 2>&1 | tee "$logs/sockjs-protocol.log"

@@ -208,6 +208,14 @@ int main(int argc, char** argv) {
   aicc::config::Config config = std::move(loaded.value());
   if (args.user_command) return aicc::app::run_user_command(config, *args.user_command);
   aicc::log::init(config.log.level, config.log.format);
+  // A setting is never ignored: the Redis bus is not in this build yet, and running as if it
+  // were would leave each node's subscribers deaf to the others.
+  if (config.bus.kind == "redis") {
+    std::fprintf(stderr,
+                 "aicc-chat: configuration error: bus.kind redis is not available in this build "
+                 "yet; use bus.kind local (one node; store.kind postgres works with it)\n");
+    return 2;
+  }
 
   if (config.demo) {
     spdlog::warn("==============================================================");
@@ -239,7 +247,8 @@ int main(int argc, char** argv) {
     // Password checks (argon2id) have a bounded pool of their own: see http/auth_routes.hpp.
     aicc::net::BlockingPool hash_pool(static_cast<std::size_t>(config.auth.hash_threads),
                                       static_cast<std::size_t>(config.auth.hash_queue));
-    std::unique_ptr<aicc::auth::UserStore> user_store = aicc::app::open_user_store(config);
+    aicc::app::Stores stores = aicc::app::open_stores(config);
+    std::unique_ptr<aicc::auth::UserStore>& user_store = stores.users;
     aicc::auth::TokenService tokens(token_settings(config), *user_store);
     // A revoked login ends every live STOMP session opened with its tokens, on any transport.
     tokens.set_revocation_listener([&hub](const std::string& family_id, const std::string& reason) {
@@ -256,7 +265,7 @@ int main(int argc, char** argv) {
     app_router.add_subscription("/user/queue/errors", aicc::auth::kEveryone);
     aicc::app::add_lobby_handlers(app_router, hub);
     // The contact center runs on a thread of its own (its store calls block; see center/).
-    std::unique_ptr<aicc::chat::ChatStore> chat_store = aicc::app::open_chat_store(config);
+    std::unique_ptr<aicc::chat::ChatStore>& chat_store = stores.chat;
     asio::io_context center_context(1);
     auto center_guard = asio::make_work_guard(center_context);
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics,

@@ -549,6 +549,10 @@ std::vector<Key> make_keys() {
   k.push_back(text_key("store.postgres.url", KEY(store.postgres.url),
                        url_with_scheme({"postgresql://", "postgres://"}, true),
                        "PostgreSQL connection URL (store.kind postgres)", true));
+  k.push_back(int_key("store.postgres.pool-size", KEY(store.postgres.pool_size), 1, 256,
+                      "PostgreSQL connections this node opens at most"));
+  k.push_back(int_key("store.postgres.wait-ms", KEY(store.postgres.wait_ms), 10, 600000,
+                      "longest wait for a free PostgreSQL connection before a call is refused"));
   k.push_back(choice_key("bus.kind", KEY(bus.kind), {"local", "redis"},
                          "how nodes share fan-out, presence and queues"));
   k.push_back(text_key("bus.redis.url", KEY(bus.redis.url),

@@ -109,7 +109,9 @@ struct SqliteConfig {
 };
 
 struct PostgresConfig {
-  std::string url;  // postgresql://user:password@host:port/db; may hold a password
+  std::string url;     // postgresql://user:password@host:port/db; may hold a password
+  int pool_size = 4;   // connections this node opens at most
+  int wait_ms = 5000;  // a call waiting longer for a free connection is refused (store_unavailable)
 };
 
 struct StoreConfig {

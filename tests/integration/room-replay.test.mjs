@@ -5,7 +5,6 @@
 // and the client's resubscription after a reconnect catches up.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 
 import { openStompJs, socketFactory } from './lib/clients.mjs';
@@ -20,7 +19,7 @@ import {
   startCenter,
 } from './lib/contact-center.mjs';
 import { readHistory } from './lib/bot.mjs';
-import { sqlitePathIn } from './lib/server.mjs';
+import { runStoreSql } from './lib/server.mjs';
 import { TcpStomp, freeTcpPort } from './lib/tcp-stomp.mjs';
 import { delay } from './lib/util.mjs';
 
@@ -59,11 +58,6 @@ async function caughtUp(session, room, seq, timeoutMs) {
     assert.ok(Date.now() < deadline, `seq ${seq} not reached; last ${chatMessages(room).at(-1)?.seq}`);
     await delay(20);
   }
-}
-
-// Runs `sql` on the server's SQLite file from another connection (the sqlite3 shell).
-function sqlite(server, sql) {
-  execFileSync('sqlite3', ['-cmd', '.timeout 5000', sqlitePathIn(server.dir), sql]);
 }
 
 describe('since-seq replay of a long room', () => {
@@ -161,7 +155,7 @@ describe('since-seq replay when the store fails', () => {
     };
 
     // The messages can no longer be read.
-    sqlite(server, 'ALTER TABLE messages RENAME TO messages_unreadable');
+    runStoreSql(server.dir, 'ALTER TABLE messages RENAME TO messages_unreadable');
     const broken = await open();
     const room = await broken.subscribe(roomTopic(roomId), { headers: { 'since-seq': '0' } });
     const error = await broken.errors.next(() => true, 5000, 'ERROR frame');
@@ -171,7 +165,7 @@ describe('since-seq replay when the store fails', () => {
     await server.waitForLog(new RegExp(`room replay: reading room=${roomId} after seq 0 failed`));
 
     // The store is back: the client reconnects and subscribes again.
-    sqlite(server, 'ALTER TABLE messages_unreadable RENAME TO messages');
+    runStoreSql(server.dir, 'ALTER TABLE messages_unreadable RENAME TO messages');
     const again = await open();
     const caught = await again.subscribe(roomTopic(roomId), { headers: { 'since-seq': '0' } });
     await caughtUp(again, caught, 300, 30000);

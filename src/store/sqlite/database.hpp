@@ -31,6 +31,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "store/migration.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -75,13 +77,7 @@ class Statement {
   std::string_view purpose_;
 };
 
-// One schema step. Versions are 1, 2, 3, ... in the order they were written; a released migration
-// is never edited or renumbered, only followed by a new one.
-struct Migration {
-  int version;                   // its position in the sequence, from 1
-  std::string_view description;  // what it does, for errors and the schema_migrations table
-  std::string_view script;       // one SQL script; may hold several statements
-};
+using store::Migration;
 
 class Database {
  public:

@@ -9,10 +9,14 @@
 // A test that restarts a server on the same data makes the folder itself (createServerDir), passes
 // it to every startServer({ dir }) and removes it at the end (removeServerDir); runUserCommand runs
 // the binary's `user ...` commands against that folder's SQLite file.
+//
+// With AICC_TEST_STORE=postgres (and AICC_TEST_POSTGRES_URL, which make test provides) every
+// server folder gets a PostgreSQL schema of its own instead of its SQLite file, so the same suites
+// run on the PostgreSQL adapter (storeSettingsFor).
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -140,6 +144,42 @@ export function sqlitePathIn(dir) {
   return join(dir, 'aicc-chat.sqlite');
 }
 
+// Whether servers store in PostgreSQL (see the top of this file) rather than SQLite.
+export const usesPostgres = process.env.AICC_TEST_STORE === 'postgres';
+
+// The store settings of a server folder: its SQLite file, or its own PostgreSQL schema (made on
+// first use and named in the folder, so a restart on the folder finds the same data).
+export function storeSettingsFor(dir) {
+  if (!usesPostgres) return { 'store.sqlite.path': sqlitePathIn(dir) };
+  const base = process.env.AICC_TEST_POSTGRES_URL;
+  if (!base) throw new Error('AICC_TEST_STORE=postgres needs AICC_TEST_POSTGRES_URL');
+  const nameFile = join(dir, 'postgres-schema');
+  let schema;
+  if (existsSync(nameFile)) {
+    schema = readFileSync(nameFile, 'utf8').trim();
+  } else {
+    schema = `it_${randomBytes(6).toString('hex')}`;
+    execFileSync('psql', [base, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE SCHEMA ${schema}`], { stdio: 'pipe' });
+    writeFileSync(nameFile, schema);
+  }
+  const separator = base.includes('?') ? '&' : '?';
+  return {
+    'store.kind': 'postgres',
+    'store.postgres.url': `${base}${separator}options=-csearch_path%3D${schema}&application_name=${schema}`,
+  };
+}
+
+// Runs `sql` on the store of a server folder from another connection, as an operator (or a
+// failing disk) would: the sqlite3 shell on its SQLite file, or psql in its PostgreSQL schema.
+export function runStoreSql(dir, sql) {
+  if (!usesPostgres) {
+    execFileSync('sqlite3', ['-cmd', '.timeout 5000', sqlitePathIn(dir), sql]);
+    return;
+  }
+  const url = storeSettingsFor(dir)['store.postgres.url'].replace(/&application_name=[^&]*$/, '');
+  execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
+}
+
 // Only the variables a process needs: an AICC_* variable of the caller must not change the test.
 function childEnvironment(dir) {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' };
@@ -186,7 +226,7 @@ export async function startServer({ settings = {}, args: extraArgs = [], dir, se
     'server.port': '0',
     'server.port-file': portFile,
     'server.web-root': webRoot,
-    'store.sqlite.path': sqlitePathIn(dir),
+    ...storeSettingsFor(dir),
     'jwt.secret': secret,
     ...(limits === 'default' ? {} : UNLIMITED_SENDS),
     ...settings,
@@ -240,7 +280,7 @@ export async function startServer({ settings = {}, args: extraArgs = [], dir, se
 // stderr }; kills the process after `timeoutMs`.
 export function runUserCommand(dir, userArgs, { stdin = '', settings = {}, timeoutMs = 15000 } = {}) {
   const args = [];
-  for (const [key, value] of Object.entries({ 'store.sqlite.path': sqlitePathIn(dir), ...settings })) {
+  for (const [key, value] of Object.entries({ ...storeSettingsFor(dir), ...settings })) {
     args.push('--set', `${key}=${value}`);
   }
   args.push('user', ...userArgs);

@@ -1,0 +1,951 @@
+#include "store/postgres/postgres_chat_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+namespace aicc::store::postgres {
+namespace {
+
+using chat::AppendResult;
+using chat::AppendStatus;
+using chat::Audit;
+using chat::AuditCandidate;
+using chat::AuditEntry;
+using chat::AuditEvent;
+using chat::AuditQuery;
+using chat::CandidateVerdict;
+using chat::CannedResponse;
+using chat::ConversationRecord;
+using chat::LeftMessageRecord;
+using chat::MessageRecord;
+using chat::Millis;
+using chat::RatingOutcome;
+using chat::RatingRecord;
+using chat::RatingSummary;
+using chat::RequestRecord;
+using chat::RoomRecord;
+using chat::StreamInfo;
+using chat::StreamKind;
+
+constexpr std::string_view kComponent = "chat";
+
+// The schema, one step per released change. Never edit a released step: add the next one.
+// Times are unix milliseconds; "none" is '' for strings and NULL for times.
+constexpr std::array kMigrations = {
+    Migration{1,
+              "conversations, messages, rooms, routing records, audit log, left messages, "
+              "ratings, canned responses",
+              R"sql(
+CREATE TABLE streams (
+  id       BYTEA PRIMARY KEY,  -- a conversation id or a room id: one id space for both
+  kind     TEXT NOT NULL CHECK (kind IN ('conversation', 'room')),
+  last_seq BIGINT NOT NULL DEFAULT 0  -- seq of the newest message; appends lock this row
+);
+
+CREATE TABLE conversations (
+  id          BYTEA PRIMARY KEY REFERENCES streams (id),
+  customer_id BYTEA NOT NULL UNIQUE,  -- one conversation per customer
+  created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE rooms (
+  id              BYTEA PRIMARY KEY REFERENCES streams (id),
+  conversation_id BYTEA NOT NULL REFERENCES conversations (id),
+  request_id      BYTEA NOT NULL,
+  customer_id     BYTEA NOT NULL,
+  agent_id        BYTEA NOT NULL,  -- '' while it waits in the queue again
+  created_at      BIGINT NOT NULL,
+  closed_at       BIGINT,          -- NULL while open
+  closed_by       BYTEA NOT NULL   -- '' for the server, or while open
+);
+CREATE INDEX rooms_conversation ON rooms (conversation_id, created_at, id);
+CREATE INDEX rooms_open ON rooms (created_at, id) WHERE closed_at IS NULL;
+
+CREATE TABLE messages (
+  stream_id         BYTEA NOT NULL REFERENCES streams (id),
+  seq               BIGINT NOT NULL CHECK (seq >= 1),  -- 1, 2, 3, ... per stream, no gaps
+  message_id        BYTEA NOT NULL UNIQUE,
+  client_message_id BYTEA NOT NULL,  -- '' when the sender gave none
+  sender_id         BYTEA NOT NULL,
+  sender_role       TEXT NOT NULL CHECK (sender_role IN ('CUSTOMER', 'AGENT', 'BOT', 'SYSTEM')),
+  text              BYTEA NOT NULL,
+  created_at        BIGINT NOT NULL,
+  reply_to          BYTEA NOT NULL,  -- message_id of the customer message a bot answer answers
+  PRIMARY KEY (stream_id, seq)
+);
+-- A retry of the same sender is found, not stored again.
+CREATE UNIQUE INDEX messages_client_id ON messages (stream_id, sender_id, client_message_id)
+  WHERE client_message_id <> '';
+-- One answer per customer message, even when the bot both replies and calls the webhook.
+CREATE UNIQUE INDEX messages_reply_to ON messages (reply_to) WHERE reply_to <> '';
+
+CREATE TABLE routing_requests (
+  id               BYTEA PRIMARY KEY,
+  customer_id      BYTEA NOT NULL,
+  customer_name    BYTEA NOT NULL,
+  category         BYTEA NOT NULL,
+  reason           BYTEA NOT NULL,
+  last_bot_message BYTEA NOT NULL,
+  requested_at     BIGINT NOT NULL,
+  requeued_at      BIGINT,         -- NULL unless waiting after a requeue
+  room_id          BYTEA NOT NULL,  -- '' until first assigned
+  agent_id         BYTEA NOT NULL,  -- '' while waiting
+  agent_name       BYTEA NOT NULL,
+  mode             TEXT NOT NULL CHECK (mode IN ('manual', 'auto'))
+);
+CREATE TABLE routing_rejections (
+  request_id BYTEA NOT NULL REFERENCES routing_requests (id) ON DELETE CASCADE,
+  agent_id   BYTEA NOT NULL,
+  PRIMARY KEY (request_id, agent_id)
+);
+
+CREATE TABLE audit_log (
+  id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- never reused
+  at            BIGINT NOT NULL,
+  event         TEXT NOT NULL,  -- chat::to_string(AuditEvent)
+  request_id    BYTEA NOT NULL,
+  agent_id      BYTEA NOT NULL,
+  from_agent_id BYTEA NOT NULL,
+  reason        BYTEA NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_request ON audit_log (request_id);
+CREATE INDEX audit_log_agent ON audit_log (agent_id);
+CREATE INDEX audit_log_from_agent ON audit_log (from_agent_id);
+CREATE TABLE audit_candidates (
+  audit_id     BIGINT NOT NULL REFERENCES audit_log (id) ON DELETE CASCADE,
+  position     BIGINT NOT NULL,  -- 0, 1, 2, ... as the engine listed them
+  agent_id     BYTEA NOT NULL,
+  verdict      TEXT NOT NULL,    -- chat::to_string(CandidateVerdict)
+  active_rooms BIGINT NOT NULL,
+  PRIMARY KEY (audit_id, position)
+);
+
+CREATE TABLE left_messages (
+  id              BYTEA PRIMARY KEY,
+  customer_id     BYTEA NOT NULL,
+  customer_name   BYTEA NOT NULL,
+  conversation_id BYTEA NOT NULL,
+  request_id      BYTEA NOT NULL,
+  category        BYTEA NOT NULL,
+  contact         BYTEA NOT NULL,
+  text            BYTEA NOT NULL,
+  created_at      BIGINT NOT NULL,
+  handled_at      BIGINT,          -- NULL while open
+  handled_by      BYTEA NOT NULL   -- '' while open
+);
+CREATE INDEX left_messages_all ON left_messages (created_at, id);
+CREATE INDEX left_messages_open ON left_messages (created_at, id) WHERE handled_at IS NULL;
+
+CREATE TABLE ratings (
+  room_id     BYTEA PRIMARY KEY REFERENCES rooms (id),  -- once per room
+  customer_id BYTEA NOT NULL,
+  agent_id    BYTEA NOT NULL,
+  score       BIGINT NOT NULL CHECK (score BETWEEN 1 AND 5),
+  comment     BYTEA NOT NULL,
+  created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE canned_responses (
+  agent_id BYTEA NOT NULL,
+  position BIGINT NOT NULL,  -- 0, 1, 2, ... in the order the agent saved them
+  id       BYTEA NOT NULL UNIQUE,
+  shortcut BYTEA NOT NULL,
+  text     BYTEA NOT NULL,
+  PRIMARY KEY (agent_id, position),
+  UNIQUE (agent_id, shortcut)
+);
+)sql"},
+};
+
+// read_message() reads the columns in this order.
+constexpr std::string_view kSelectByClientId =
+    "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
+    "created_at, reply_to FROM messages WHERE stream_id = $1 AND sender_id = $2 "
+    "AND client_message_id = $3 AND client_message_id <> ''";
+constexpr std::string_view kSelectAnswer =
+    "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
+    "created_at, reply_to FROM messages WHERE reply_to = $1 AND reply_to <> ''";
+constexpr std::string_view kSelectAfter =
+    "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
+    "created_at, reply_to FROM messages WHERE stream_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+
+// read_conversation() reads the columns in this order.
+constexpr std::string_view kSelectConversationById =
+    "SELECT id, customer_id, created_at FROM conversations WHERE id = $1";
+constexpr std::string_view kSelectConversationByCustomer =
+    "SELECT id, customer_id, created_at FROM conversations WHERE customer_id = $1";
+
+// read_room() reads the columns in this order.
+constexpr std::string_view kSelectRoom =
+    "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
+    "closed_by FROM rooms WHERE id = $1";
+constexpr std::string_view kSelectOpenRooms =
+    "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
+    "closed_by FROM rooms WHERE closed_at IS NULL ORDER BY created_at, id";
+constexpr std::string_view kSelectRoomsOfConversation =
+    "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
+    "closed_by FROM rooms WHERE conversation_id = $1 ORDER BY created_at, id";
+
+// read_left_message() reads the columns in this order.
+constexpr std::string_view kSelectOpenLeft =
+    "SELECT id, customer_id, customer_name, conversation_id, request_id, category, contact, "
+    "text, created_at, handled_at, handled_by FROM left_messages WHERE handled_at IS NULL "
+    "ORDER BY created_at, id LIMIT $1";
+constexpr std::string_view kSelectAllLeft =
+    "SELECT id, customer_id, customer_name, conversation_id, request_id, category, contact, "
+    "text, created_at, handled_at, handled_by FROM left_messages ORDER BY created_at, id "
+    "LIMIT $1";
+
+// LIMIT takes a signed 64-bit number.
+std::int64_t limit_value(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(limit, kMax));
+}
+
+// Columns that hold an enum's to_string(); the code keeps other values out, so only a hand-edited
+// table gets to the throws.
+constexpr std::array kAuditEvents = {
+    AuditEvent::kOffer,   AuditEvent::kAccept,  AuditEvent::kReject,       AuditEvent::kAutoAssign,
+    AuditEvent::kNoAgent, AuditEvent::kRequeue, AuditEvent::kTransfer,     AuditEvent::kCancel,
+    AuditEvent::kClose,   AuditEvent::kRefusal, AuditEvent::kLeaveMessage,
+};
+constexpr std::array kVerdicts = {
+    CandidateVerdict::kPicked,   CandidateVerdict::kOffline,     CandidateVerdict::kDisconnected,
+    CandidateVerdict::kRejected, CandidateVerdict::kAway,        CandidateVerdict::kAtCapacity,
+    CandidateVerdict::kBusier,   CandidateVerdict::kIdleShorter, CandidateVerdict::kLostTie,
+};
+
+template <class Enum, std::size_t N>
+Enum parse_column(const std::array<Enum, N>& values, const std::string& text,
+                  std::string_view what) {
+  for (const Enum value : values) {
+    if (chat::to_string(value) == text) return value;
+  }
+  throw std::runtime_error("PostgreSQL chat store: unknown " + std::string(what) + " '" + text +
+                           "'");
+}
+
+MessageRecord read_message(const Rows& rows, int row) {
+  MessageRecord message;
+  message.stream_id = rows.text(row, 0);
+  message.seq = rows.integer(row, 1);
+  message.message_id = rows.text(row, 2);
+  message.client_message_id = rows.text(row, 3);
+  message.sender_id = rows.text(row, 4);
+  const std::string role = rows.text(row, 5);
+  const auto parsed = chat::parse_sender_role(role);
+  if (!parsed) {
+    throw std::runtime_error("messages row " + message.message_id +
+                             " has an unknown sender role: " + role);
+  }
+  message.sender_role = *parsed;
+  message.text = rows.text(row, 6);
+  message.created_at = rows.integer(row, 7);
+  message.reply_to = rows.text(row, 8);
+  return message;
+}
+
+std::vector<MessageRecord> read_messages_of(const Rows& rows) {
+  std::vector<MessageRecord> messages;
+  messages.reserve(static_cast<std::size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) messages.push_back(read_message(rows, i));
+  return messages;
+}
+
+ConversationRecord read_conversation(const Rows& rows, int row) {
+  return ConversationRecord{.id = rows.text(row, 0),
+                            .customer_id = rows.text(row, 1),
+                            .created_at = rows.integer(row, 2)};
+}
+
+std::optional<Millis> optional_time(const Rows& rows, int row, int column) {
+  if (rows.is_null(row, column)) return std::nullopt;
+  return rows.integer(row, column);
+}
+
+RoomRecord read_room(const Rows& rows, int row) {
+  return RoomRecord{.id = rows.text(row, 0),
+                    .conversation_id = rows.text(row, 1),
+                    .request_id = rows.text(row, 2),
+                    .customer_id = rows.text(row, 3),
+                    .agent_id = rows.text(row, 4),
+                    .created_at = rows.integer(row, 5),
+                    .closed_at = optional_time(rows, row, 6),
+                    .closed_by = rows.text(row, 7)};
+}
+
+std::vector<RoomRecord> read_rooms(const Rows& rows) {
+  std::vector<RoomRecord> rooms;
+  for (int i = 0; i < rows.size(); ++i) rooms.push_back(read_room(rows, i));
+  return rooms;
+}
+
+LeftMessageRecord read_left_message(const Rows& rows, int row) {
+  return LeftMessageRecord{.id = rows.text(row, 0),
+                           .customer_id = rows.text(row, 1),
+                           .customer_name = rows.text(row, 2),
+                           .conversation_id = rows.text(row, 3),
+                           .request_id = rows.text(row, 4),
+                           .category = rows.text(row, 5),
+                           .contact = rows.text(row, 6),
+                           .text = rows.text(row, 7),
+                           .created_at = rows.integer(row, 8),
+                           .handled_at = optional_time(rows, row, 9),
+                           .handled_by = rows.text(row, 10)};
+}
+
+std::optional<MessageRecord> find_by_client_id(Connection& db, const MessageRecord& message) {
+  if (message.client_message_id.empty()) return std::nullopt;
+  const Rows rows = db.query(kSelectByClientId, "look for a repeated client message id")
+                        .text(message.stream_id)
+                        .text(message.sender_id)
+                        .text(message.client_message_id)
+                        .run();
+  if (rows.empty()) return std::nullopt;
+  return read_message(rows, 0);
+}
+
+std::optional<MessageRecord> find_answer(Connection& db, const std::string& reply_to) {
+  if (reply_to.empty()) return std::nullopt;
+  const Rows rows = db.query(kSelectAnswer, "look for an answer to a message").text(reply_to).run();
+  if (rows.empty()) return std::nullopt;
+  return read_message(rows, 0);
+}
+
+AppendResult append_once(Connection& db, const MessageRecord& message) {
+  Transaction transaction(db);
+  // The stream's row is the queue of its writers, on every node: whoever holds it takes the next
+  // seq. Everything below is read after the lock was granted, so it sees the previous writer's
+  // committed message (READ COMMITTED takes a fresh snapshot per statement).
+  const Rows stream = db.query(
+                            "SELECT s.last_seq, r.closed_at IS NOT NULL FROM streams s "
+                            "LEFT JOIN rooms r ON r.id = s.id WHERE s.id = $1 FOR UPDATE OF s",
+                            "lock the stream of a new message")
+                          .text(message.stream_id)
+                          .run();
+  if (stream.empty()) return AppendResult{.status = AppendStatus::kUnknownStream};
+  // A retry is answered before the stream's state is looked at, so a message stored just before
+  // its room closed is still acknowledged.
+  if (auto first = find_by_client_id(db, message)) {
+    return AppendResult{.status = AppendStatus::kDuplicate, .message = std::move(*first)};
+  }
+  if (auto answer = find_answer(db, message.reply_to)) {
+    return AppendResult{.status = AppendStatus::kAlreadyAnswered, .message = std::move(*answer)};
+  }
+  if (stream.boolean(0, 1)) return AppendResult{.status = AppendStatus::kStreamClosed};
+  MessageRecord stored = message;
+  stored.seq = stream.integer(0, 0) + 1;
+  db.query(
+        "INSERT INTO messages (stream_id, seq, message_id, client_message_id, sender_id, "
+        "sender_role, text, created_at, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "store a message")
+      .text(stored.stream_id)
+      .integer(stored.seq)
+      .text(stored.message_id)
+      .text(stored.client_message_id)
+      .text(stored.sender_id)
+      .label(chat::to_string(stored.sender_role))
+      .text(stored.text)
+      .integer(stored.created_at)
+      .text(stored.reply_to)
+      .run();
+  db.query("UPDATE streams SET last_seq = $2 WHERE id = $1", "advance the seq of a stream")
+      .text(stored.stream_id)
+      .integer(stored.seq)
+      .run();
+  transaction.commit();
+  return AppendResult{.status = AppendStatus::kStored, .message = std::move(stored)};
+}
+
+}  // namespace
+
+PostgresChatStore::PostgresChatStore(std::shared_ptr<Pool> pool) : pool_(std::move(pool)) {
+  pool_->with([](Connection& db) { db.migrate(kComponent, kMigrations); });
+}
+
+int PostgresChatStore::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+int PostgresChatStore::schema_version() {
+  return pool_->with([](Connection& db) { return db.schema_version(kComponent); });
+}
+
+// Conversations
+
+ConversationRecord PostgresChatStore::get_or_create_conversation(const std::string& customer_id,
+                                                                 const std::string& new_id,
+                                                                 Millis now) {
+  return pool_->with([&](Connection& db) {
+    // Nearly every call finds the conversation.
+    {
+      const Rows rows = db.query(kSelectConversationByCustomer, "find a customer's conversation")
+                            .text(customer_id)
+                            .run();
+      if (!rows.empty()) return read_conversation(rows, 0);
+    }
+    {
+      Transaction transaction(db);
+      // A taken id fails here on the primary key: ids are random, so that is a bug worth an error.
+      db.query("INSERT INTO streams (id, kind) VALUES ($1, 'conversation')",
+               "create a conversation stream")
+          .text(new_id)
+          .run();
+      // Of two nodes creating the customer's conversation at once, the second waits here for
+      // the first to commit and then inserts nothing.
+      const bool created =
+          db.query(
+                "INSERT INTO conversations (id, customer_id, created_at) VALUES ($1, $2, $3) "
+                "ON CONFLICT (customer_id) DO NOTHING",
+                "create a conversation")
+              .text(new_id)
+              .text(customer_id)
+              .integer(now)
+              .run()
+              .affected() == 1;
+      if (created) {
+        transaction.commit();
+        return ConversationRecord{.id = new_id, .customer_id = customer_id, .created_at = now};
+      }
+    }  // rolled back: the stream row goes too
+    const Rows rows = db.query(kSelectConversationByCustomer, "find a customer's conversation")
+                          .text(customer_id)
+                          .run();
+    if (rows.empty()) throw std::runtime_error("PostgreSQL chat store: conversation vanished");
+    return read_conversation(rows, 0);
+  });
+}
+
+std::optional<ConversationRecord> PostgresChatStore::find_conversation(const std::string& id) {
+  return pool_->with([&](Connection& db) -> std::optional<ConversationRecord> {
+    const Rows rows = db.query(kSelectConversationById, "find a conversation").text(id).run();
+    if (rows.empty()) return std::nullopt;
+    return read_conversation(rows, 0);
+  });
+}
+
+std::optional<ConversationRecord> PostgresChatStore::conversation_of_customer(
+    const std::string& customer_id) {
+  return pool_->with([&](Connection& db) -> std::optional<ConversationRecord> {
+    const Rows rows = db.query(kSelectConversationByCustomer, "find a customer's conversation")
+                          .text(customer_id)
+                          .run();
+    if (rows.empty()) return std::nullopt;
+    return read_conversation(rows, 0);
+  });
+}
+
+std::optional<StreamInfo> PostgresChatStore::find_stream(const std::string& id) {
+  return pool_->with([&](Connection& db) -> std::optional<StreamInfo> {
+    const Rows rows =
+        db.query(
+              "SELECT s.kind, coalesce(c.customer_id, r.customer_id, ''::bytea), "
+              "coalesce(c.id, r.conversation_id, ''::bytea), coalesce(r.agent_id, ''::bytea), "
+              "r.closed_at IS NOT NULL, s.last_seq "
+              "FROM streams s LEFT JOIN conversations c ON c.id = s.id "
+              "LEFT JOIN rooms r ON r.id = s.id WHERE s.id = $1",
+              "find a stream")
+            .text(id)
+            .run();
+    if (rows.empty()) return std::nullopt;
+    return StreamInfo{
+        .id = id,
+        .kind = rows.text(0, 0) == "room" ? StreamKind::kRoom : StreamKind::kConversation,
+        .customer_id = rows.text(0, 1),
+        .conversation_id = rows.text(0, 2),
+        .agent_id = rows.text(0, 3),
+        .closed = rows.boolean(0, 4),
+        .last_seq = rows.integer(0, 5)};
+  });
+}
+
+// Messages
+
+AppendResult PostgresChatStore::append_message(const MessageRecord& message) {
+  return pool_->with([&](Connection& db) {
+    try {
+      return append_once(db, message);
+    } catch (const Error& e) {
+      // Another stream's writer took the same client id or answer between our look and our
+      // insert (the lock is per stream; reply_to is unique over all of them). Once more: the
+      // look now finds it.
+      if (!e.unique_violation()) throw;
+      return append_once(db, message);
+    }
+  });
+}
+
+std::vector<MessageRecord> PostgresChatStore::read_messages(const std::string& stream_id,
+                                                            std::int64_t after_seq,
+                                                            std::size_t limit) {
+  if (limit == 0) return {};
+  return pool_->with([&](Connection& db) {
+    return read_messages_of(db.query(kSelectAfter, "read the messages of a stream")
+                                .text(stream_id)
+                                .integer(after_seq)
+                                .integer(limit_value(limit))
+                                .run());
+  });
+}
+
+std::int64_t PostgresChatStore::last_seq(const std::string& stream_id) {
+  return pool_->with([&](Connection& db) {
+    const Rows rows =
+        db.query("SELECT last_seq FROM streams WHERE id = $1", "read the last seq of a stream")
+            .text(stream_id)
+            .run();
+    return rows.empty() ? std::int64_t{0} : rows.integer(0, 0);
+  });
+}
+
+// Rooms
+
+bool PostgresChatStore::create_room(const RoomRecord& room) {
+  return pool_->with([&](Connection& db) {
+    Transaction transaction(db);
+    {
+      const Rows owner = db.query("SELECT customer_id FROM conversations WHERE id = $1",
+                                  "find the conversation of a new room")
+                             .text(room.conversation_id)
+                             .run();
+      if (owner.empty() || owner.text(0, 0) != room.customer_id) return false;
+    }
+    if (db.query("INSERT INTO streams (id, kind) VALUES ($1, 'room') ON CONFLICT DO NOTHING",
+                 "create a room stream")
+            .text(room.id)
+            .run()
+            .affected() != 1) {
+      return false;  // a room's or a conversation's id already
+    }
+    db.query(
+          "INSERT INTO rooms (id, conversation_id, request_id, customer_id, agent_id, "
+          "created_at, closed_at, closed_by) VALUES ($1, $2, $3, $4, $5, $6, NULL, '')",
+          "create a room")
+        .text(room.id)
+        .text(room.conversation_id)
+        .text(room.request_id)
+        .text(room.customer_id)
+        .text(room.agent_id)
+        .integer(room.created_at)
+        .run();
+    transaction.commit();
+    return true;
+  });
+}
+
+std::optional<RoomRecord> PostgresChatStore::find_room(const std::string& id) {
+  return pool_->with([&](Connection& db) -> std::optional<RoomRecord> {
+    const Rows rows = db.query(kSelectRoom, "find a room").text(id).run();
+    if (rows.empty()) return std::nullopt;
+    return read_room(rows, 0);
+  });
+}
+
+bool PostgresChatStore::set_room_agent(const std::string& room_id, const std::string& agent_id) {
+  return pool_->with([&](Connection& db) {
+    return db.query("UPDATE rooms SET agent_id = $2 WHERE id = $1 AND closed_at IS NULL",
+                    "change the agent of a room")
+               .text(room_id)
+               .text(agent_id)
+               .run()
+               .affected() == 1;
+  });
+}
+
+bool PostgresChatStore::close_room(const std::string& room_id, const std::string& closed_by,
+                                   Millis now) {
+  return pool_->with([&](Connection& db) {
+    // One statement: of two closes at once (from any nodes), exactly one finds the room open.
+    return db.query(
+                 "UPDATE rooms SET closed_at = $2, closed_by = $3 "
+                 "WHERE id = $1 AND closed_at IS NULL",
+                 "close a room")
+               .text(room_id)
+               .integer(now)
+               .text(closed_by)
+               .run()
+               .affected() == 1;
+  });
+}
+
+std::vector<RoomRecord> PostgresChatStore::open_rooms() {
+  return pool_->with([&](Connection& db) {
+    return read_rooms(db.query(kSelectOpenRooms, "list the open rooms").run());
+  });
+}
+
+std::vector<RoomRecord> PostgresChatStore::rooms_of_conversation(
+    const std::string& conversation_id) {
+  return pool_->with([&](Connection& db) {
+    return read_rooms(db.query(kSelectRoomsOfConversation, "list the rooms of a conversation")
+                          .text(conversation_id)
+                          .run());
+  });
+}
+
+// Routing records
+
+void PostgresChatStore::upsert_request(const RequestRecord& record) {
+  pool_->with([&](Connection& db) {
+    Transaction transaction(db);
+    auto upsert = db.query(
+        "INSERT INTO routing_requests (id, customer_id, customer_name, category, reason, "
+        "last_bot_message, requested_at, requeued_at, room_id, agent_id, agent_name, mode) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+        "ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, "
+        "customer_name = excluded.customer_name, category = excluded.category, "
+        "reason = excluded.reason, last_bot_message = excluded.last_bot_message, "
+        "requested_at = excluded.requested_at, requeued_at = excluded.requeued_at, "
+        "room_id = excluded.room_id, agent_id = excluded.agent_id, "
+        "agent_name = excluded.agent_name, mode = excluded.mode",
+        "store a routing request");
+    upsert.text(record.id)
+        .text(record.customer.id)
+        .text(record.customer.display_name)
+        .text(record.details.category)
+        .text(record.details.reason)
+        .text(record.details.last_bot_message)
+        .integer(record.requested_at);
+    if (record.requeued_at) {
+      upsert.integer(*record.requeued_at);
+    } else {
+      upsert.null_integer();
+    }
+    upsert.text(record.room_id)
+        .text(record.agent.id)
+        .text(record.agent.display_name)
+        .label(chat::to_string(record.mode))
+        .run();
+    db.query("DELETE FROM routing_rejections WHERE request_id = $1",
+             "replace the rejections of a routing request")
+        .text(record.id)
+        .run();
+    for (const auto& agent_id : record.rejected_by) {
+      // DO NOTHING: the engine keeps the list free of duplicates, but a repeat must not fail.
+      db.query(
+            "INSERT INTO routing_rejections (request_id, agent_id) VALUES ($1, $2) "
+            "ON CONFLICT DO NOTHING",
+            "store a rejection of a routing request")
+          .text(record.id)
+          .text(agent_id)
+          .run();
+    }
+    transaction.commit();
+  });
+}
+
+bool PostgresChatStore::erase_request(const std::string& request_id) {
+  return pool_->with([&](Connection& db) {
+    // The rejections go with it (ON DELETE CASCADE).
+    return db.query("DELETE FROM routing_requests WHERE id = $1", "delete a routing request")
+               .text(request_id)
+               .run()
+               .affected() == 1;
+  });
+}
+
+std::vector<RequestRecord> PostgresChatStore::load_requests() {
+  return pool_->with([&](Connection& db) {
+    // One statement, so that the records and their rejections are one snapshot.
+    const Rows rows = db.query(
+                            "SELECT q.id, q.customer_id, q.customer_name, q.category, q.reason, "
+                            "q.last_bot_message, q.requested_at, q.requeued_at, q.room_id, "
+                            "q.agent_id, q.agent_name, q.mode, j.agent_id "
+                            "FROM routing_requests q "
+                            "LEFT JOIN routing_rejections j ON j.request_id = q.id "
+                            "ORDER BY q.requested_at, q.id, j.agent_id",
+                            "read the routing requests")
+                          .run();
+    std::vector<RequestRecord> records;
+    for (int i = 0; i < rows.size(); ++i) {
+      const std::string id = rows.text(i, 0);
+      if (records.empty() || records.back().id != id) {
+        RequestRecord record;
+        record.id = id;
+        record.customer = {.id = rows.text(i, 1), .display_name = rows.text(i, 2)};
+        record.details = {.category = rows.text(i, 3),
+                          .reason = rows.text(i, 4),
+                          .last_bot_message = rows.text(i, 5)};
+        record.requested_at = rows.integer(i, 6);
+        record.requeued_at = optional_time(rows, i, 7);
+        record.room_id = rows.text(i, 8);
+        record.agent = {.id = rows.text(i, 9), .display_name = rows.text(i, 10)};
+        record.mode = rows.text(i, 11) == chat::to_string(chat::AssignMode::kAuto)
+                          ? chat::AssignMode::kAuto
+                          : chat::AssignMode::kManual;
+        records.push_back(std::move(record));
+      }
+      if (!rows.is_null(i, 12)) records.back().rejected_by.push_back(rows.text(i, 12));
+    }
+    return records;
+  });
+}
+
+// Audit log
+
+std::int64_t PostgresChatStore::append_audit(const Audit& audit) {
+  return pool_->with([&](Connection& db) {
+    Transaction transaction(db);
+    const Rows inserted =
+        db.query(
+              "INSERT INTO audit_log (at, event, request_id, agent_id, from_agent_id, reason) "
+              "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+              "append to the audit log")
+            .integer(audit.at)
+            .label(chat::to_string(audit.event))
+            .text(audit.request_id)
+            .text(audit.agent_id)
+            .text(audit.from_agent_id)
+            .text(audit.reason)
+            .run();
+    const std::int64_t id = inserted.integer(0, 0);
+    std::int64_t position = 0;
+    for (const auto& candidate : audit.candidates) {
+      db.query(
+            "INSERT INTO audit_candidates (audit_id, position, agent_id, verdict, active_rooms) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            "append a candidate to the audit log")
+          .integer(id)
+          .integer(position++)
+          .text(candidate.agent_id)
+          .label(chat::to_string(candidate.verdict))
+          .integer(candidate.active_rooms)
+          .run();
+    }
+    transaction.commit();
+    return id;
+  });
+}
+
+std::vector<AuditEntry> PostgresChatStore::query_audit(const AuditQuery& query) {
+  if (query.limit == 0) return {};
+  // Only the filters in use go into the SQL, so each variant can use its index; the parameters
+  // are always the same six (unused ones are declared and ignored). The entries are picked first
+  // (the limit counts entries), then joined with their candidates: one statement, one snapshot.
+  std::string sql =
+      "WITH picked AS (SELECT id, at, event, request_id, agent_id, from_agent_id, reason "
+      "FROM audit_log WHERE at >= $1 AND at < $2";
+  if (!query.request_id.empty()) sql += " AND request_id = $3";
+  if (!query.agent_id.empty()) sql += " AND (agent_id = $4 OR from_agent_id = $4)";
+  const std::string_view order = query.newest_first ? " DESC" : "";
+  sql += query.newest_first ? " AND id < $5" : " AND id > $5";
+  sql += " ORDER BY id";
+  sql += order;
+  sql +=
+      " LIMIT $6) SELECT p.id, p.at, p.event, p.request_id, p.agent_id, p.from_agent_id, "
+      "p.reason, c.agent_id, c.verdict, c.active_rooms FROM picked p "
+      "LEFT JOIN audit_candidates c ON c.audit_id = p.id ORDER BY p.id";
+  sql += order;
+  sql += ", c.position";
+  std::int64_t cursor = query.after_id;
+  if (query.newest_first && cursor <= 0) cursor = std::numeric_limits<std::int64_t>::max();
+
+  return pool_->with([&](Connection& db) {
+    const Rows rows = db.query(sql, "query the audit log")
+                          .integer(query.from)
+                          .integer(query.to)
+                          .text(query.request_id)
+                          .text(query.agent_id)
+                          .integer(cursor)
+                          .integer(limit_value(query.limit))
+                          .run();
+    std::vector<AuditEntry> entries;
+    for (int i = 0; i < rows.size(); ++i) {
+      const std::int64_t id = rows.integer(i, 0);
+      if (entries.empty() || entries.back().id != id) {
+        AuditEntry entry;
+        entry.id = id;
+        entry.audit.at = rows.integer(i, 1);
+        entry.audit.event = parse_column(kAuditEvents, rows.text(i, 2), "audit event");
+        entry.audit.request_id = rows.text(i, 3);
+        entry.audit.agent_id = rows.text(i, 4);
+        entry.audit.from_agent_id = rows.text(i, 5);
+        entry.audit.reason = rows.text(i, 6);
+        entries.push_back(std::move(entry));
+      }
+      if (!rows.is_null(i, 8)) {
+        entries.back().audit.candidates.push_back(AuditCandidate{
+            .agent_id = rows.text(i, 7),
+            .verdict = parse_column(kVerdicts, rows.text(i, 8), "audit candidate verdict"),
+            .active_rooms = static_cast<int>(rows.integer(i, 9))});
+      }
+    }
+    return entries;
+  });
+}
+
+std::size_t PostgresChatStore::purge_audit(Millis before) {
+  return pool_->with([&](Connection& db) {
+    // The candidates go with their entries (ON DELETE CASCADE); affected() counts the entries.
+    return static_cast<std::size_t>(
+        db.query("DELETE FROM audit_log WHERE at < $1", "purge the audit log")
+            .integer(before)
+            .run()
+            .affected());
+  });
+}
+
+// Left messages
+
+bool PostgresChatStore::add_left_message(const LeftMessageRecord& message) {
+  return pool_->with([&](Connection& db) {
+    return db.query(
+                 "INSERT INTO left_messages (id, customer_id, customer_name, conversation_id, "
+                 "request_id, category, contact, text, created_at, handled_at, handled_by) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '') ON CONFLICT DO NOTHING",
+                 "store a left message")
+               .text(message.id)
+               .text(message.customer_id)
+               .text(message.customer_name)
+               .text(message.conversation_id)
+               .text(message.request_id)
+               .text(message.category)
+               .text(message.contact)
+               .text(message.text)
+               .integer(message.created_at)
+               .run()
+               .affected() == 1;
+  });
+}
+
+std::vector<LeftMessageRecord> PostgresChatStore::list_left_messages(bool include_handled,
+                                                                     std::size_t limit) {
+  if (limit == 0) return {};
+  return pool_->with([&](Connection& db) {
+    const Rows rows =
+        db.query(include_handled ? kSelectAllLeft : kSelectOpenLeft, "list the left messages")
+            .integer(limit_value(limit))
+            .run();
+    std::vector<LeftMessageRecord> messages;
+    for (int i = 0; i < rows.size(); ++i) messages.push_back(read_left_message(rows, i));
+    return messages;
+  });
+}
+
+bool PostgresChatStore::handle_left_message(const std::string& id, const std::string& agent_id,
+                                            Millis now) {
+  return pool_->with([&](Connection& db) {
+    // One statement: of two agents taking it at once, exactly one finds it still open.
+    return db.query(
+                 "UPDATE left_messages SET handled_at = $2, handled_by = $3 "
+                 "WHERE id = $1 AND handled_at IS NULL",
+                 "mark a left message handled")
+               .text(id)
+               .integer(now)
+               .text(agent_id)
+               .run()
+               .affected() == 1;
+  });
+}
+
+// Ratings
+
+RatingOutcome PostgresChatStore::rate_room(const std::string& room_id,
+                                           const std::string& customer_id, int score,
+                                           const std::string& comment, Millis now) {
+  if (score < chat::kMinScore || score > chat::kMaxScore) return RatingOutcome::kInvalidScore;
+  return pool_->with([&](Connection& db) {
+    // The rating takes the room's agent as the insert reads it; of two ratings at once exactly
+    // one is inserted (ON CONFLICT on the room).
+    const Rows room = db.query("SELECT customer_id, agent_id FROM rooms WHERE id = $1",
+                               "find the room of a rating")
+                          .text(room_id)
+                          .run();
+    // Someone else's room is answered like a missing one: it says nothing about other customers.
+    if (room.empty() || room.text(0, 0) != customer_id) return RatingOutcome::kUnknownRoom;
+    const bool stored =
+        db.query(
+              "INSERT INTO ratings (room_id, customer_id, agent_id, score, comment, created_at) "
+              "SELECT id, customer_id, agent_id, $3, $4, $5 FROM rooms "
+              "WHERE id = $1 AND customer_id = $2 ON CONFLICT (room_id) DO NOTHING",
+              "store a rating")
+            .text(room_id)
+            .text(customer_id)
+            .integer(score)
+            .text(comment)
+            .integer(now)
+            .run()
+            .affected() == 1;
+    return stored ? RatingOutcome::kStored : RatingOutcome::kAlreadyRated;
+  });
+}
+
+RatingSummary PostgresChatStore::rating_summary(Millis since) {
+  return pool_->with([&](Connection& db) {
+    const Rows rows = db.query(
+                            "SELECT count(*), coalesce(avg(score), 0)::double precision "
+                            "FROM ratings WHERE created_at >= $1",
+                            "summarize the ratings")
+                          .integer(since)
+                          .run();
+    return RatingSummary{.count = rows.integer(0, 0), .average = rows.real(0, 1)};
+  });
+}
+
+std::optional<RatingRecord> PostgresChatStore::find_rating(const std::string& room_id) {
+  return pool_->with([&](Connection& db) -> std::optional<RatingRecord> {
+    const Rows rows = db.query(
+                            "SELECT room_id, customer_id, agent_id, score, comment, created_at "
+                            "FROM ratings WHERE room_id = $1",
+                            "find the rating of a room")
+                          .text(room_id)
+                          .run();
+    if (rows.empty()) return std::nullopt;
+    return RatingRecord{.room_id = rows.text(0, 0),
+                        .customer_id = rows.text(0, 1),
+                        .agent_id = rows.text(0, 2),
+                        .score = static_cast<int>(rows.integer(0, 3)),
+                        .comment = rows.text(0, 4),
+                        .created_at = rows.integer(0, 5)};
+  });
+}
+
+// Canned responses
+
+std::vector<CannedResponse> PostgresChatStore::canned_responses(const std::string& agent_id) {
+  return pool_->with([&](Connection& db) {
+    const Rows rows = db.query(
+                            "SELECT id, shortcut, text FROM canned_responses WHERE agent_id = $1 "
+                            "ORDER BY position",
+                            "read the canned responses of an agent")
+                          .text(agent_id)
+                          .run();
+    std::vector<CannedResponse> responses;
+    for (int i = 0; i < rows.size(); ++i) {
+      responses.push_back(CannedResponse{
+          .id = rows.text(i, 0), .shortcut = rows.text(i, 1), .text = rows.text(i, 2)});
+    }
+    return responses;
+  });
+}
+
+void PostgresChatStore::replace_canned_responses(const std::string& agent_id,
+                                                 const std::vector<CannedResponse>& responses) {
+  pool_->with([&](Connection& db) {
+    // One transaction: a reader sees the old list or the new one, and a refused entry (a repeated
+    // shortcut or a taken id throws) rolls the whole replacement back.
+    Transaction transaction(db);
+    db.query("DELETE FROM canned_responses WHERE agent_id = $1",
+             "clear the canned responses of an agent")
+        .text(agent_id)
+        .run();
+    std::int64_t position = 0;
+    for (const CannedResponse& response : responses) {
+      db.query(
+            "INSERT INTO canned_responses (agent_id, position, id, shortcut, text) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            "store a canned response")
+          .text(agent_id)
+          .integer(position++)
+          .text(response.id)
+          .text(response.shortcut)
+          .text(response.text)
+          .run();
+    }
+    transaction.commit();
+  });
+}
+
+}  // namespace aicc::store::postgres
