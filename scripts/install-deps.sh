@@ -23,7 +23,7 @@ build_packages=(
 test_packages=(
   clang libclang-rt-14-dev clang-format clang-tidy curl  # sanitizers, fuzzers, format check, lint
   sqlite3  # integration tests change a running server's database to make the store fail
-  postgresql-15  # the PostgreSQL adapters' tests and the cluster (a private server per run)
+  postgresql-15 redis-server  # the PostgreSQL adapters and the Redis bus (private servers per run)
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
   python3 python3-websocket  # the SockJS protocol reference suite (tests/sockjs-protocol/)
 )

@@ -19,6 +19,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/bus.hpp"
 #include "app/demo_users.hpp"
 #include "app/lobby.hpp"
 #include "app/stores.hpp"
@@ -208,14 +209,6 @@ int main(int argc, char** argv) {
   aicc::config::Config config = std::move(loaded.value());
   if (args.user_command) return aicc::app::run_user_command(config, *args.user_command);
   aicc::log::init(config.log.level, config.log.format);
-  // A setting is never ignored: the Redis bus is not in this build yet, and running as if it
-  // were would leave each node's subscribers deaf to the others.
-  if (config.bus.kind == "redis") {
-    std::fprintf(stderr,
-                 "aicc-chat: configuration error: bus.kind redis is not available in this build "
-                 "yet; use bus.kind local (one node; store.kind postgres works with it)\n");
-    return 2;
-  }
 
   if (config.demo) {
     spdlog::warn("==============================================================");
@@ -243,6 +236,14 @@ int main(int argc, char** argv) {
 
     aicc::net::Metrics metrics;
     aicc::net::Hub hub(metrics);
+    // Several nodes: the Hubs meet on the bus (declared after the hub: it stops first).
+    std::unique_ptr<aicc::net::Bus> bus = aicc::app::open_bus(config);
+    if (bus) {
+      bus->set_receiver(
+          {.event = [&hub](const aicc::net::BusEvent& event) { hub.apply_remote(event); },
+           .resubscribed = {}});
+      hub.set_bus(bus.get());
+    }
     aicc::net::BlockingPool blocking_pool(2);
     // Password checks (argon2id) have a bounded pool of their own: see http/auth_routes.hpp.
     aicc::net::BlockingPool hash_pool(static_cast<std::size_t>(config.auth.hash_threads),

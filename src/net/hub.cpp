@@ -5,18 +5,71 @@
 #include <chrono>
 
 #include "broker/destination.hpp"
+#include "net/bus.hpp"
 #include "net/metrics.hpp"
 #include "net/stomp_connection.hpp"
 
 namespace aicc::net {
 
+namespace {
+
+// Topics fan out across nodes; user keys travel on user channels, /queue/** stays on its node.
+bool is_bus_topic(const std::string& key) { return key.starts_with("/topic/"); }
+
+}  // namespace
+
 Hub::Hub(Metrics& metrics) : metrics_(metrics) {}
+
+void Hub::set_bus(Bus* bus) {
+  bus_ = bus;
+  if (bus_) bus_->listen(std::string(kControlChannel));
+}
+
+void Hub::to_bus(const std::string& channel, BusEvent event) {
+  if (bus_) bus_->publish(channel, std::move(event));
+}
+
+void Hub::listen_locked(const std::string& key) {
+  if (bus_ && is_bus_topic(key)) bus_->listen(topic_channel(key));
+}
+
+void Hub::unlisten_locked(const std::string& key) {
+  if (bus_ && is_bus_topic(key)) bus_->unlisten(topic_channel(key));
+}
+
+void Hub::apply_remote(const BusEvent& event) {
+  switch (event.kind) {
+    case BusEvent::Kind::kPublish:
+      deliver_to_all(event.destination, stomp::make_message(event.destination, event.content_type,
+                                                            event.body, {}, event.seq));
+      break;
+    case BusEvent::Kind::kPublishToUsers:
+      deliver_to_users(event.destination, event.user_ids,
+                       stomp::make_message(event.destination, event.content_type, event.body));
+      break;
+    case BusEvent::Kind::kSendToUser:
+      deliver_to_all(
+          broker::user_key(event.user_id, event.destination),
+          stomp::make_message("/user" + event.destination, event.content_type, event.body));
+      break;
+    case BusEvent::Kind::kUnsubscribeUser:
+      unsubscribe_local_user(event.user_id, event.destination);
+      break;
+    case BusEvent::Kind::kCloseUserSessions:
+      close_local_user_sessions(event.user_id, event.reason, event.login_id);
+      break;
+    case BusEvent::Kind::kCloseLoginSessions:
+      close_local_login_sessions(event.login_id, event.reason);
+      break;
+  }
+}
 
 void Hub::subscribe(const std::string& key, const ConnectionPtr& connection,
                     const std::string& subscription_id, bool point_to_point) {
   std::deque<std::shared_ptr<const stomp::Message>> waiting;
   {
     std::lock_guard lock(mutex_);
+    if (registry_.subscribers(key) == 0) listen_locked(key);
     registry_.add(key, connection, subscription_id);
     if (point_to_point) {
       auto it = backlog_.find(key);
@@ -32,36 +85,69 @@ void Hub::subscribe(const std::string& key, const ConnectionPtr& connection,
 void Hub::unsubscribe(const std::string& key, const ConnectionPtr& connection,
                       const std::string& subscription_id) {
   std::lock_guard lock(mutex_);
-  registry_.remove(key, connection, subscription_id);
+  if (registry_.remove(key, connection, subscription_id) && registry_.subscribers(key) == 0) {
+    unlisten_locked(key);
+  }
 }
 
 void Hub::unsubscribe_user(std::string_view user_id, std::string_view destination) {
+  const std::string user(user_id);
   const std::string key(destination);
+  unsubscribe_local_user(user, key);
+  BusEvent event;
+  event.kind = BusEvent::Kind::kUnsubscribeUser;
+  event.user_id = user;
+  event.destination = key;
+  to_bus(user_channel(user), std::move(event));
+}
+
+void Hub::unsubscribe_local_user(const std::string& user_id, const std::string& key) {
   std::lock_guard lock(mutex_);
-  auto sessions = by_user_.find(std::string(user_id));
+  auto sessions = by_user_.find(user_id);
   if (sessions == by_user_.end()) return;
   std::vector<Registry::Entry> gone;
   registry_.for_each(key, [&](const Registry::Entry& entry) {
     if (sessions->second.contains(entry.handle.get())) gone.push_back(entry);
   });
   for (const auto& entry : gone) registry_.remove(key, entry.handle, entry.subscription_id);
+  if (!gone.empty() && registry_.subscribers(key) == 0) unlisten_locked(key);
 }
 
 void Hub::publish(std::string_view destination, std::string_view content_type,
                   std::string_view body) {
-  const std::string key(destination);
-  deliver_to_all(key, stomp::make_message(key, content_type, body));
+  publish_in_stream(destination, content_type, body, 0);
 }
 
 void Hub::publish_in_stream(std::string_view destination, std::string_view content_type,
                             std::string_view body, std::uint64_t seq) {
   const std::string key(destination);
   deliver_to_all(key, stomp::make_message(key, content_type, body, {}, seq));
+  if (!bus_) return;
+  BusEvent event;
+  event.kind = BusEvent::Kind::kPublish;
+  event.destination = key;
+  event.content_type = content_type;
+  event.body = body;
+  event.seq = seq;
+  to_bus(topic_channel(key), std::move(event));
 }
 
 void Hub::publish_to_users(std::string_view destination, const std::vector<std::string>& user_ids,
                            std::string_view content_type, std::string_view body) {
   const std::string key(destination);
+  deliver_to_users(key, user_ids, stomp::make_message(key, content_type, body));
+  if (!bus_) return;
+  BusEvent event;
+  event.kind = BusEvent::Kind::kPublishToUsers;
+  event.destination = key;
+  event.content_type = content_type;
+  event.body = body;
+  event.user_ids = user_ids;
+  to_bus(topic_channel(key), std::move(event));
+}
+
+void Hub::deliver_to_users(const std::string& key, const std::vector<std::string>& user_ids,
+                           const std::shared_ptr<const stomp::Message>& message) {
   std::vector<Registry::Entry> targets;
   {
     std::lock_guard lock(mutex_);
@@ -76,7 +162,7 @@ void Hub::publish_to_users(std::string_view destination, const std::vector<std::
     });
   }
   if (targets.empty()) return;
-  post_deliveries(targets, stomp::make_message(key, content_type, body));
+  post_deliveries(targets, message);
 }
 
 void Hub::send_to_user(std::string_view user_id, std::string_view destination,
@@ -84,6 +170,14 @@ void Hub::send_to_user(std::string_view user_id, std::string_view destination,
   // Subscribers see the destination they subscribed to: /user/queue/...
   auto message = stomp::make_message("/user" + std::string(destination), content_type, body);
   deliver_to_all(broker::user_key(user_id, destination), message);
+  if (!bus_) return;
+  BusEvent event;
+  event.kind = BusEvent::Kind::kSendToUser;
+  event.user_id = user_id;
+  event.destination = destination;
+  event.content_type = content_type;
+  event.body = body;
+  to_bus(user_channel(user_id), std::move(event));
 }
 
 void Hub::deliver_to_all(const std::string& key,
@@ -169,6 +263,7 @@ void Hub::detach(const StompConnection* connection) {
         sessions->second.erase(connection);
         if (sessions->second.empty()) {
           by_user_.erase(sessions);
+          if (bus_) bus_->unlisten(user_channel(it->second.user_id));
           if (it->second.agent) agent_gone = it->second.user_id;
         }
       }
@@ -195,6 +290,7 @@ bool Hub::bind_user(const std::string& user_id, const std::string& login_id, boo
     }
     user_of_[connection.get()] = Owner{user_id, login_id, agent};
     first = sessions.empty();
+    if (first && bus_) bus_->listen(user_channel(user_id));
     sessions.insert(connection.get());
   }
   if (first && agent && agent_presence_) agent_presence_(user_id, true);
@@ -203,6 +299,18 @@ bool Hub::bind_user(const std::string& user_id, const std::string& login_id, boo
 
 std::size_t Hub::close_user_sessions(const std::string& user_id, const std::string& reason,
                                      const std::string& login_id) {
+  const std::size_t closed = close_local_user_sessions(user_id, reason, login_id);
+  BusEvent event;
+  event.kind = BusEvent::Kind::kCloseUserSessions;
+  event.user_id = user_id;
+  event.login_id = login_id;
+  event.reason = reason;
+  to_bus(user_channel(user_id), std::move(event));
+  return closed;
+}
+
+std::size_t Hub::close_local_user_sessions(const std::string& user_id, const std::string& reason,
+                                           const std::string& login_id) {
   std::vector<ConnectionPtr> sessions;
   {
     std::lock_guard lock(mutex_);
@@ -218,6 +326,18 @@ std::size_t Hub::close_user_sessions(const std::string& user_id, const std::stri
 }
 
 std::size_t Hub::close_login_sessions(const std::string& login_id, const std::string& reason) {
+  if (login_id.empty()) return 0;
+  const std::size_t closed = close_local_login_sessions(login_id, reason);
+  BusEvent event;
+  event.kind = BusEvent::Kind::kCloseLoginSessions;
+  event.login_id = login_id;
+  event.reason = reason;
+  to_bus(std::string(kControlChannel), std::move(event));
+  return closed;
+}
+
+std::size_t Hub::close_local_login_sessions(const std::string& login_id,
+                                            const std::string& reason) {
   if (login_id.empty()) return 0;
   std::vector<ConnectionPtr> sessions;
   {

@@ -27,6 +27,8 @@ namespace aicc::net {
 
 class StompConnection;
 class Metrics;
+class Bus;
+struct BusEvent;
 using ConnectionPtr = std::shared_ptr<StompConnection>;
 
 class Hub final : public broker::Publisher {
@@ -35,6 +37,12 @@ class Hub final : public broker::Publisher {
   static constexpr std::size_t kQueueBacklog = 1000;
 
   explicit Hub(Metrics& metrics);
+
+  // Joins this node's Hub to the others through `bus` (not owned; outlives the Hub's use).
+  // Called once, before serving; without it the Hub is one node's alone.
+  void set_bus(Bus* bus);
+  // Applies an event from another node to this node's subscribers and sessions only.
+  void apply_remote(const BusEvent& event);
 
   // `key` is the destination, or broker::user_key() for user destinations.
   void subscribe(const std::string& key, const ConnectionPtr& connection,
@@ -84,6 +92,20 @@ class Hub final : public broker::Publisher {
   using Registry = broker::Registry<ConnectionPtr>;
   void post_deliveries(std::vector<Registry::Entry>& targets,
                        const std::shared_ptr<const stomp::Message>& message);
+  // The local halves of the Publisher calls and session actions, shared with apply_remote().
+  void deliver_to_users(const std::string& key, const std::vector<std::string>& user_ids,
+                        const std::shared_ptr<const stomp::Message>& message);
+  void unsubscribe_local_user(const std::string& user_id, const std::string& key);
+  std::size_t close_local_user_sessions(const std::string& user_id, const std::string& reason,
+                                        const std::string& login_id);
+  std::size_t close_local_login_sessions(const std::string& login_id, const std::string& reason);
+  // Sends on the bus, when there is one.
+  void to_bus(const std::string& channel, BusEvent event);
+  // The caller holds mutex_: listens on the topic channel of `key` when it is a bus topic.
+  void listen_locked(const std::string& key);
+  void unlisten_locked(const std::string& key);
+
+  Bus* bus_ = nullptr;
 
   Metrics& metrics_;
   mutable std::mutex mutex_;  // guards everything below

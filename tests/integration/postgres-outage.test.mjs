@@ -5,50 +5,16 @@
 // stop it), whatever store the rest of the suite uses.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { apiRequest } from './lib/auth-http.mjs';
 import { acceptedRoom, fullHistory, newAgent, newCustomer, startCenter } from './lib/contact-center.mjs';
-import { repoRoot } from './lib/server.mjs';
+import { postgresInstalled, privatePostgres } from './lib/services.mjs';
 
 const TEST_TIMEOUT = 90000;
-const script = join(repoRoot, 'scripts', 'postgres-private.sh');
-const installed = existsSync('/usr/lib/postgresql') &&
-  readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/initdb`));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// A private PostgreSQL in a folder under /tmp (its user must reach it), stopped when `t` ends.
-async function privatePostgres(t) {
-  const dir = await mkdtemp(join(tmpdir(), 'aicc-outage-pg-'));
-  const port = await freePort();
-  const start = () => execFileSync(script, ['start', dir, String(port), '--fast'], { encoding: 'utf8' }).trim();
-  const stop = () => execFileSync(script, ['stop', dir]);
-  const url = start();
-  t.after(async () => {
-    stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return { url, start, stop };
-}
-
-describe('PostgreSQL outage', { skip: !installed && 'PostgreSQL is not installed (scripts/install-deps.sh --test)' }, () => {
+describe('PostgreSQL outage', { skip: !postgresInstalled && 'PostgreSQL is not installed (scripts/install-deps.sh --test)' }, () => {
   it('stopped: store_unavailable and 503, the server stays up; started again: service resumes by itself', { timeout: TEST_TIMEOUT }, async (t) => {
     const postgres = await privatePostgres(t);
     const server = await startCenter(t, {

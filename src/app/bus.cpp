@@ -1,0 +1,30 @@
+#include "app/bus.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "net/redis_bus.hpp"
+#include "util/random.hpp"
+
+namespace aicc::app {
+
+std::unique_ptr<net::Bus> open_bus(const config::Config& config) {
+  if (config.bus.kind == "local") return nullptr;
+  if (config.bus.kind != "redis") {
+    throw std::runtime_error("bus.kind " + config.bus.kind + " is not one this build has");
+  }
+  const net::RedisAddressResult parsed = net::parse_redis_url(config.bus.redis.url);
+  if (!parsed.error.empty()) throw std::runtime_error("bus.redis.url: " + parsed.error);
+  // A new id per process: a node that restarts is a new member, and its old events are not its.
+  const std::string node_id = util::random_hex(8);
+  spdlog::info("bus: redis at {}:{}, this node is {}", parsed.address.host, parsed.address.port,
+               node_id);
+  // Fan-out and actions on sessions cross nodes now; the routing engine does not yet.
+  spdlog::warn(
+      "bus: consult routing is not yet shared between nodes: run the agents' consoles and "
+      "customers' consult requests against one node, or expect each node to route its own");
+  return std::make_unique<net::RedisBus>(parsed.address, node_id);
+}
+
+}  // namespace aicc::app
