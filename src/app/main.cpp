@@ -22,6 +22,8 @@
 #include "app/bus.hpp"
 #include "app/demo_users.hpp"
 #include "app/lobby.hpp"
+#include "app/node_metrics.hpp"
+#include "app/readiness.hpp"
 #include "app/stores.hpp"
 #include "app/user_cli.hpp"
 #include "auth/login_throttle.hpp"
@@ -126,7 +128,7 @@ Arguments parse_arguments(int argc, char** argv) {
 }
 
 void add_operational_routes(aicc::http::Router& router, aicc::net::Metrics& metrics,
-                            aicc::http::SockJsServer& sockjs,
+                            aicc::http::SockJsServer& sockjs, const aicc::app::Readiness& readiness,
                             std::chrono::steady_clock::time_point started) {
   router.add(bhttp::verb::get, "/health", [&metrics, &sockjs, started](const Request& request) {
     const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
@@ -138,6 +140,19 @@ void add_operational_routes(aicc::http::Router& router, aicc::net::Metrics& metr
                              {"sockjsSessions", sockjs.session_count()}};
     return bhttp::message_generator(aicc::http::make_response(
         request, bhttp::status::ok, boost::json::serialize(body), "application/json"));
+  });
+  // For load balancers: 503 with the reasons while this node cannot serve (see app/readiness).
+  router.add(bhttp::verb::get, "/health/ready", [&readiness](const Request& request) {
+    const aicc::app::Readiness::Snapshot snapshot = readiness.snapshot();
+    boost::json::array problems;
+    for (const auto& problem : snapshot.problems) {
+      problems.push_back({{"check", problem.check}, {"reason", problem.reason}});
+    }
+    boost::json::object body{{"status", snapshot.ready ? "ready" : "not_ready"},
+                             {"problems", std::move(problems)}};
+    return bhttp::message_generator(aicc::http::make_response(
+        request, snapshot.ready ? bhttp::status::ok : bhttp::status::service_unavailable,
+        boost::json::serialize(body), "application/json"));
   });
   router.add(bhttp::verb::get, "/metrics", [&metrics](const Request& request) {
     return bhttp::message_generator(aicc::http::make_response(
@@ -267,6 +282,19 @@ int main(int argc, char** argv) {
     aicc::app::add_lobby_handlers(app_router, hub);
     // The contact center runs on a thread of its own (its store calls block; see center/).
     std::unique_ptr<aicc::chat::ChatStore>& chat_store = stores.chat;
+    std::vector<aicc::app::Readiness::Check> checks;
+    checks.push_back({"store", [&chat_store]() -> std::optional<std::string> {
+                        chat_store->ping();
+                        return std::nullopt;
+                      }});
+    if (bus) {
+      checks.push_back({"bus", [&bus]() -> std::optional<std::string> {
+                          if (bus->figures().connected) return std::nullopt;
+                          return std::string("not connected to Redis");
+                        }});
+    }
+    aicc::app::Readiness readiness(std::move(checks), std::chrono::seconds(1));
+    aicc::app::add_node_metrics(metrics, bus.get(), stores.postgres_pool.get(), readiness);
     asio::io_context center_context(1);
     auto center_guard = asio::make_work_guard(center_context);
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics,
@@ -292,7 +320,7 @@ int main(int argc, char** argv) {
         {"/widget.html", aicc::http::frame_ancestors_for(config.ws.allowed_origins)}};
     aicc::http::Router router{aicc::http::StaticFiles(web_root, std::move(embeddable))};
     const auto started = std::chrono::steady_clock::now();
-    add_operational_routes(router, metrics, sockjs, started);
+    add_operational_routes(router, metrics, sockjs, readiness, started);
     aicc::auth::LoginThrottle throttle(
         {static_cast<std::size_t>(config.auth.login_attempts_per_user),
          static_cast<std::size_t>(config.auth.login_attempts_per_address),
@@ -386,6 +414,7 @@ int main(int argc, char** argv) {
       if (error) return;
       spdlog::info("shutdown: signal {} received; closing {} connections", signal_number,
                    hub.connections().size());
+      readiness.set_draining();
       deadline = std::chrono::steady_clock::now() +
                  std::chrono::milliseconds(config.server.shutdown_timeout_ms);
       listener.stop();

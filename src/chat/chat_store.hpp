@@ -297,6 +297,10 @@ class ChatStore {
   // throws std::runtime_error and changes nothing, like every id collision here.
   virtual void replace_canned_responses(const std::string& agent_id,
                                         const std::vector<CannedResponse>& responses) = 0;
+
+  // A cheap read of the messages table that throws std::runtime_error when the store cannot
+  // serve (for readiness checks: the database is unreachable, the schema is not there).
+  virtual void ping() = 0;
 };
 
 }  // namespace aicc::chat

@@ -97,7 +97,12 @@ std::string Metrics::render() const {
   out << "# HELP aicc_process_resident_memory_bytes Resident memory of the server process.\n"
          "# TYPE aicc_process_resident_memory_bytes gauge\n"
       << "aicc_process_resident_memory_bytes " << process_resident_bytes() << '\n';
+  for (const auto& section : sections_) out << section();
   return out.str();
+}
+
+void Metrics::add_section(std::function<std::string()> section) {
+  sections_.push_back(std::move(section));
 }
 
 }  // namespace aicc::net

@@ -7,10 +7,12 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "stomp/frame.hpp"
 
@@ -55,6 +57,9 @@ class Metrics {
 
   std::int64_t open_connections() const;
   std::string render() const;
+  // More lines for render(), from parts that keep their own figures (the bus, the store pool,
+  // readiness): each returns whole "# HELP / # TYPE / value" blocks. Added before serving.
+  void add_section(std::function<std::string()> section);
 
  private:
   static std::size_t index(Transport t) { return static_cast<std::size_t>(t); }
@@ -67,6 +72,7 @@ class Metrics {
   std::atomic<std::uint64_t> bytes_in_{0};
   std::atomic<std::uint64_t> bytes_out_{0};
   std::atomic<std::uint64_t> http_requests_{0};
+  std::vector<std::function<std::string()>> sections_;
   mutable std::mutex errors_mutex_;
   std::map<std::string, std::uint64_t, std::less<>> errors_;
 };

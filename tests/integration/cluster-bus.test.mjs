@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { CookieJar, guest, logout } from './lib/auth-http.mjs';
+import { CookieJar, apiRequest, guest, logout } from './lib/auth-http.mjs';
 import { connect } from './lib/contact-center.mjs';
 import { RawStomp } from './lib/raw-stomp.mjs';
 import { startServer } from './lib/server.mjs';
@@ -124,11 +124,27 @@ describe('two nodes on one bus', { skip: missing ? `${missing} is not installed 
     b.lobby = await b.session.subscribe('/topic/chat');
     await lobbyReaches(a, b);
     redis.stop();
-    // Without Redis each node still serves its own subscribers.
+    // Both nodes say they cannot serve the cluster (the load balancer drains them) ...
+    for (const node of nodes) {
+      const answer = await waitUntil(async () => {
+        const ready = await apiRequest(node, '/health/ready', { method: 'GET' });
+        return ready.status === 503 ? ready : null;
+      }, { timeoutMs: 5000, intervalMs: 100, what: '/health/ready to say 503' });
+      assert.deepEqual(answer.json.problems, [{ check: 'bus', reason: 'not connected to Redis' }]);
+    }
+    // ... yet each still serves its own subscribers.
     const alone = randomUUID();
     await a.session.publishWithReceipt('/app/chat.send', { content: alone });
     await a.lobby.next((m) => m.json?.content === alone);
     redis.start();
+    for (const node of nodes) {
+      await waitUntil(async () => (await apiRequest(node, '/health/ready', { method: 'GET' })).status === 200,
+        { timeoutMs: 10000, intervalMs: 100, what: '/health/ready to say 200 again' });
+    }
+    const metrics = await apiRequest(nodes[0], '/metrics', { method: 'GET' });
+    assert.match(metrics.text, /^aicc_bus_reconnects_total [1-9]/m);
+    assert.match(metrics.text, /^aicc_bus_connected 1$/m);
+    assert.match(metrics.text, /^aicc_store_pool_size 4$/m);
     await lobbyReaches(a, b);
     await lobbyReaches(b, a);
   });

@@ -10,7 +10,7 @@ import { rawHttpRequest } from './lib/http.mjs';
 import { RawStomp } from './lib/raw-stomp.mjs';
 import { INDEX_MARKER, SECRET_FILE_CONTENT, startServer } from './lib/server.mjs';
 import { mintToken } from './lib/tokens.mjs';
-import { parseMetrics } from './lib/util.mjs';
+import { parseMetrics, waitUntil } from './lib/util.mjs';
 
 const TEST_TIMEOUT = 15000;
 
@@ -110,6 +110,20 @@ describe('operational endpoints', () => {
     assert.match(response.headers.get('content-type'), /application\/json/);
     const body = await response.json();
     assert.equal(body.status, 'ok');
+  });
+
+  it('GET /health/ready answers 200 {"status":"ready"} once the store answered its check', { timeout: TEST_TIMEOUT }, async () => {
+    let ready;
+    await waitUntil(async () => {
+      ready = await fetch(`${server.httpUrl}/health/ready`);
+      return ready.status === 200;
+    }, { timeoutMs: 5000, what: '/health/ready to say 200' });
+    assert.match(ready.headers.get('content-type'), /application\/json/);
+    assert.deepEqual(await ready.json(), { status: 'ready', problems: [] });
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    assert.match(metrics, /^aicc_ready 1$/m);
+    // One node on SQLite: no bus and no pool figures.
+    assert.doesNotMatch(metrics, /aicc_bus_|aicc_store_pool/);
   });
 
   it('GET /metrics is Prometheus text with connection and frame counters', { timeout: TEST_TIMEOUT }, async () => {

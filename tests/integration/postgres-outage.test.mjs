@@ -11,8 +11,11 @@ import { describe, it } from 'node:test';
 import { apiRequest } from './lib/auth-http.mjs';
 import { acceptedRoom, fullHistory, newAgent, newCustomer, startCenter } from './lib/contact-center.mjs';
 import { postgresInstalled, privatePostgres } from './lib/services.mjs';
+import { waitUntil } from './lib/util.mjs';
 
 const TEST_TIMEOUT = 90000;
+
+const readiness = (server) => apiRequest(server, '/health/ready', { method: 'GET' });
 
 describe('PostgreSQL outage', { skip: !postgresInstalled && 'PostgreSQL is not installed (scripts/install-deps.sh --test)' }, () => {
   it('stopped: store_unavailable and 503, the server stays up; started again: service resumes by itself', { timeout: TEST_TIMEOUT }, async (t) => {
@@ -25,7 +28,16 @@ describe('PostgreSQL outage', { skip: !postgresInstalled && 'PostgreSQL is not i
     const { roomId } = await acceptedRoom(customer, agent);
     await customer.session.publishWithReceipt('/app/room.send', { roomId, text: 'before', clientMessageId: 'before' });
 
+    assert.equal((await readiness(server)).status, 200);
+
     postgres.stop();
+    // The load balancer is told within the readiness check's second, with the reason.
+    const notReady = await waitUntil(async () => {
+      const answer = await readiness(server);
+      return answer.status === 503 ? answer : null;
+    }, { timeoutMs: 5000, intervalMs: 100, what: '/health/ready to say 503' });
+    assert.equal(notReady.json.status, 'not_ready');
+    assert.equal(notReady.json.problems[0].check, 'store');
     const body = { roomId, text: 'during', clientMessageId: 'during' };
     const refusal = await customer.session.publishRefused('/app/room.send', body, customer.errors);
     assert.equal(refusal.json.code, 'store_unavailable');
@@ -45,6 +57,8 @@ describe('PostgreSQL outage', { skip: !postgresInstalled && 'PostgreSQL is not i
     await lobby.next((m) => m.json?.content === run);
 
     postgres.start();
+    await waitUntil(async () => (await readiness(server)).status === 200,
+      { timeoutMs: 10000, intervalMs: 100, what: '/health/ready to say 200 again' });
     // The first call on each broken pooled connection may still fail; the outbox sends again.
     let stored = false;
     for (let attempt = 0; attempt < 10 && !stored; ++attempt) {

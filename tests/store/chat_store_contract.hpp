@@ -1138,6 +1138,12 @@ TYPED_TEST_P(ChatStoreContract, EverythingSurvivesAReopen) {
   }
 }
 
+TYPED_TEST_P(ChatStoreContract, PingsAStoreThatCanServe) {
+  EXPECT_NO_THROW(this->store().ping());
+  this->store().append_message(make_message(this->conversation("cust_1"), "m_1"));
+  EXPECT_NO_THROW(this->store().ping());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     ChatStoreContract, ConversationIsCreatedOncePerCustomer,
     FindsStreamsOfBothKindsWithOwnerAndLastSeq, SeqStartsAtOneWithoutGapsInEachStream,
@@ -1151,7 +1157,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
     SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
-    CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen);
+    CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe);
 
 }  // namespace
 }  // namespace aicc::store::contract

@@ -948,4 +948,11 @@ void PostgresChatStore::replace_canned_responses(const std::string& agent_id,
   });
 }
 
+void PostgresChatStore::ping() {
+  pool_->with([](Connection& db) {
+    db.query("SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1) AS one", "ping the store")
+        .run();
+  });
+}
+
 }  // namespace aicc::store::postgres

@@ -77,6 +77,7 @@ class PostgresChatStore final : public chat::ChatStore {
   std::vector<chat::CannedResponse> canned_responses(const std::string& agent_id) override;
   void replace_canned_responses(const std::string& agent_id,
                                 const std::vector<chat::CannedResponse>& responses) override;
+  void ping() override;
 
   // The schema version this program writes, and the one the database is at.
   static int latest_schema_version();

@@ -892,4 +892,11 @@ void SqliteChatStore::replace_canned_responses(const std::string& agent_id,
   transaction.commit();
 }
 
+void SqliteChatStore::ping() {
+  std::lock_guard lock(mutex_);
+  auto select =
+      db_.prepare("SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1)", "ping the store");
+  select.step();
+}
+
 }  // namespace aicc::store::sqlite
