@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "chat/canned_responses.hpp"
@@ -199,6 +200,26 @@ enum class RatingOutcome {
   kUnknownRoom,   // no such room, or not this customer's
 };
 
+// The routing authority: one node at a time makes routing decisions (center/). It holds a lease
+// in the store and renews it; when the lease ran out, another node may claim it, under the next
+// epoch. Every decision's writes carry the epoch they were decided under and are refused whole
+// once another node has claimed (fencing), so a former authority that was paused or cut off can
+// never write over its successor's decisions, whatever the clocks say.
+struct AuthorityGrant {
+  std::int64_t epoch = 0;  // 1, 2, 3, ...: one more at each change of holder
+  Millis lease_until = 0;  // unix ms; the holder renews before this
+};
+
+// One write of a routing decision (the engine's StoreUpsert / StoreErase / Audit effects, and
+// the room changes an assignment or a requeue makes).
+struct RoomAssignment {
+  RoomRecord room{};  // created when new (its closed fields ignored), else its agent set
+};
+struct RoomUnassignment {
+  std::string room_id{};  // the room waits in the queue again: its agent is cleared
+};
+using RoutingWrite = std::variant<StoreUpsert, StoreErase, Audit, RoomAssignment, RoomUnassignment>;
+
 inline constexpr int kMinScore = 1;
 inline constexpr int kMaxScore = 5;
 
@@ -297,6 +318,20 @@ class ChatStore {
   // throws std::runtime_error and changes nothing, like every id collision here.
   virtual void replace_canned_responses(const std::string& agent_id,
                                         const std::vector<CannedResponse>& responses) = 0;
+
+  // Routing authority.
+
+  // `node_id` claims or renews the authority until now + lease: renewed under the same epoch
+  // when it holds it (even past its lease, as long as no other node claimed meanwhile), taken
+  // under the next epoch when it is free or its holder's lease ran out; nullopt while another
+  // node's lease runs.
+  virtual std::optional<AuthorityGrant> claim_routing_authority(const std::string& node_id,
+                                                                Millis now, Millis lease) = 0;
+  // The writes of one routing decision, in order and in one transaction, if `epoch` is still the
+  // authority's: true when written, false (nothing written) when another node claimed since.
+  // A write that fails throws and leaves nothing written either.
+  virtual bool apply_routing_writes(std::int64_t epoch,
+                                    const std::vector<RoutingWrite>& writes) = 0;
 
   // A cheap read of the messages table that throws std::runtime_error when the store cannot
   // serve (for readiness checks: the database is unreachable, the schema is not there).

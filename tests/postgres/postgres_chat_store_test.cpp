@@ -126,6 +126,63 @@ TEST(PostgresChatStoreNodes, NodesStartingTogetherMigrateOnce) {
   EXPECT_EQ(rows.integer(0, 1), PostgresChatStore::latest_schema_version());
 }
 
+// Two nodes claiming the free authority at the same moment: exactly one gets it, every time.
+TEST(PostgresChatStoreNodes, ExactlyOneOfTwoNodesClaimingTogetherGetsTheAuthority) {
+  const std::string schema = testing::fresh_schema();
+  PostgresChatStore node_a(
+      std::make_shared<Pool>(testing::schema_url(schema), 2, std::chrono::seconds(10)));
+  PostgresChatStore node_b(
+      std::make_shared<Pool>(testing::schema_url(schema), 2, std::chrono::seconds(10)));
+  std::int64_t last_epoch = 0;
+  for (int round = 0; round < 50; ++round) {
+    const chat::Millis now = 1000 * (round + 1);  // every earlier lease (1 ms) has run out
+    std::optional<chat::AuthorityGrant> a, b;
+    std::thread ta(
+        [&] { a = node_a.claim_routing_authority("a-" + std::to_string(round), now, 1); });
+    std::thread tb(
+        [&] { b = node_b.claim_routing_authority("b-" + std::to_string(round), now, 1); });
+    ta.join();
+    tb.join();
+    ASSERT_NE(a.has_value(), b.has_value()) << "round " << round;
+    const std::int64_t epoch = a ? a->epoch : b->epoch;
+    EXPECT_EQ(epoch, last_epoch + 1);
+    last_epoch = epoch;
+  }
+}
+
+// A former authority still deciding while another node takes over: its write lands before the
+// takeover (and the new authority's later writes follow it) or not at all, never after.
+TEST(PostgresChatStoreNodes, AStaleAuthorityNeverWritesAfterItsSuccessor) {
+  const std::string schema = testing::fresh_schema();
+  PostgresChatStore old_node(
+      std::make_shared<Pool>(testing::schema_url(schema), 2, std::chrono::seconds(10)));
+  PostgresChatStore new_node(
+      std::make_shared<Pool>(testing::schema_url(schema), 2, std::chrono::seconds(10)));
+  for (int round = 0; round < 40; ++round) {
+    const chat::Millis now = 10'000 * (round + 1);
+    const std::int64_t old_epoch = old_node.claim_routing_authority("old", now, 1)->epoch;
+    chat::RequestRecord record;
+    record.id = "req_" + std::to_string(round);
+    record.customer = {.id = "cust", .display_name = "Kim"};
+    record.requested_at = now;
+    bool stale_written = false;
+    std::thread stale([&] {
+      stale_written = old_node.apply_routing_writes(old_epoch, {chat::StoreUpsert{record}});
+    });
+    std::thread takeover([&] {
+      const auto grant = new_node.claim_routing_authority("new", now + 5, 1);
+      ASSERT_TRUE(grant.has_value());
+      // The successor's decision: the request is gone.
+      ASSERT_TRUE(new_node.apply_routing_writes(grant->epoch, {chat::StoreErase{record.id}}));
+    });
+    stale.join();
+    takeover.join();
+    // Written or refused, the stale request never outlives the successor's erase.
+    EXPECT_TRUE(new_node.load_requests().empty())
+        << "round " << round << ", stale write " << (stale_written ? "landed first" : "refused");
+  }
+}
+
 TEST(PostgresChatStoreSchema, RefusesADatabaseFromANewerProgram) {
   const std::string schema = testing::fresh_schema();
   {

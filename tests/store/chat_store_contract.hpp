@@ -1138,6 +1138,101 @@ TYPED_TEST_P(ChatStoreContract, EverythingSurvivesAReopen) {
   }
 }
 
+// Routing authority
+
+TYPED_TEST_P(ChatStoreContract, OneNodeHoldsTheRoutingAuthorityAtATime) {
+  ChatStore& store = this->store();
+  const auto first = store.claim_routing_authority("node-a", 0, 5000);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->epoch, 1);
+  EXPECT_EQ(first->lease_until, 5000);
+  EXPECT_FALSE(store.claim_routing_authority("node-b", 1000, 5000).has_value());
+  // The holder renews under its epoch.
+  const auto renewed = store.claim_routing_authority("node-a", 2000, 5000);
+  ASSERT_TRUE(renewed.has_value());
+  EXPECT_EQ(renewed->epoch, 1);
+  EXPECT_EQ(renewed->lease_until, 7000);
+  EXPECT_FALSE(store.claim_routing_authority("node-b", 6999, 5000).has_value());
+  // Its lease ran out: another node takes it under the next epoch ...
+  const auto taken = store.claim_routing_authority("node-b", 7000, 5000);
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->epoch, 2);
+  // ... and the former holder can neither claim it back nor write.
+  EXPECT_FALSE(store.claim_routing_authority("node-a", 7001, 5000).has_value());
+  RequestRecord record;
+  record.id = "req_stale";
+  record.customer = {.id = "cust_1", .display_name = "Kim"};
+  record.requested_at = kNow;
+  EXPECT_FALSE(store.apply_routing_writes(1, {chat::StoreUpsert{record}}));
+  EXPECT_TRUE(store.load_requests().empty());
+  record.id = "req_current";
+  EXPECT_TRUE(store.apply_routing_writes(2, {chat::StoreUpsert{record}}));
+  ASSERT_EQ(store.load_requests().size(), 1u);
+  // A holder past its lease that nobody replaced goes on under the same epoch.
+  const auto late = store.claim_routing_authority("node-b", 60000, 5000);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->epoch, 2);
+  if constexpr (TypeParam::kPersistent) {
+    this->reopen();
+    EXPECT_FALSE(this->store().claim_routing_authority("node-a", 61000, 5000).has_value());
+    EXPECT_TRUE(this->store().apply_routing_writes(2, {}));
+  }
+}
+
+TYPED_TEST_P(ChatStoreContract, RoutingWritesApplyInOrderAsOneDecision) {
+  ChatStore& store = this->store();
+  const std::int64_t epoch = store.claim_routing_authority("node-a", 0, 5000)->epoch;
+  const std::string conversation_id = this->conversation("cust_1");
+  RequestRecord record;
+  record.id = "req_1";
+  record.customer = {.id = "cust_1", .display_name = "Kim"};
+  record.requested_at = kNow;
+  record.room_id = "r_1";
+  record.agent = {.id = "agent_1", .display_name = "Lee"};
+  const Audit audit = make_audit(AuditEvent::kAccept, kNow, "req_1", "agent_1");
+  ASSERT_TRUE(store.apply_routing_writes(
+      epoch, {chat::StoreUpsert{record}, audit,
+              chat::RoomAssignment{make_room("r_1", conversation_id, "cust_1", "agent_1")}}));
+  ASSERT_EQ(store.load_requests().size(), 1u);
+  EXPECT_EQ(store.find_room("r_1")->agent_id, "agent_1");
+  EXPECT_EQ(store.query_audit({}).size(), 1u);
+  // A transfer, then a requeue, then the request ends.
+  ASSERT_TRUE(store.apply_routing_writes(
+      epoch, {chat::RoomAssignment{make_room("r_1", conversation_id, "cust_1", "agent_2")}}));
+  EXPECT_EQ(store.find_room("r_1")->agent_id, "agent_2");
+  ASSERT_TRUE(store.apply_routing_writes(epoch, {chat::RoomUnassignment{"r_1"}}));
+  EXPECT_EQ(store.find_room("r_1")->agent_id, "");
+  ASSERT_TRUE(store.apply_routing_writes(epoch, {chat::StoreErase{"req_1"}}));
+  EXPECT_TRUE(store.load_requests().empty());
+  // A closed room keeps its agent: an assignment racing a close changes nothing.
+  ASSERT_TRUE(store.close_room("r_1", "cust_1", kNow + 1));
+  ASSERT_TRUE(store.apply_routing_writes(
+      epoch, {chat::RoomAssignment{make_room("r_1", conversation_id, "cust_1", "agent_3")}}));
+  EXPECT_EQ(store.find_room("r_1")->agent_id, "");
+}
+
+TYPED_TEST_P(ChatStoreContract, AFailingRoutingWriteLeavesNothingOfItsDecision) {
+  ChatStore& store = this->store();
+  const std::int64_t epoch = store.claim_routing_authority("node-a", 0, 5000)->epoch;
+  this->conversation("cust_1");
+  const std::string other_conversation = this->conversation("cust_2");
+  RequestRecord record;
+  record.id = "req_1";
+  record.customer = {.id = "cust_1", .display_name = "Kim"};
+  record.requested_at = kNow;
+  // The room names another customer's conversation: it cannot be created.
+  EXPECT_THROW(
+      store.apply_routing_writes(
+          epoch, {chat::StoreUpsert{record}, make_audit(AuditEvent::kAccept, kNow, "req_1"),
+                  chat::RoomAssignment{make_room("r_1", other_conversation, "cust_1")}}),
+      std::runtime_error);
+  EXPECT_TRUE(store.load_requests().empty());
+  EXPECT_TRUE(store.query_audit({}).empty());
+  EXPECT_FALSE(store.find_room("r_1").has_value());
+  // Nothing held over: the next decision goes through.
+  EXPECT_TRUE(store.apply_routing_writes(epoch, {chat::StoreUpsert{record}}));
+}
+
 TYPED_TEST_P(ChatStoreContract, PingsAStoreThatCanServe) {
   EXPECT_NO_THROW(this->store().ping());
   this->store().append_message(make_message(this->conversation("cust_1"), "m_1"));
@@ -1157,7 +1252,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
     SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
-    CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe);
+    CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
+    OneNodeHoldsTheRoutingAuthorityAtATime, RoutingWritesApplyInOrderAsOneDecision,
+    AFailingRoutingWriteLeavesNothingOfItsDecision);
 
 }  // namespace
 }  // namespace aicc::store::contract

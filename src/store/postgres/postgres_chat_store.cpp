@@ -159,6 +159,14 @@ CREATE TABLE canned_responses (
   UNIQUE (agent_id, shortcut)
 );
 )sql"},
+    Migration{2, "the routing authority's lease and epoch", R"sql(
+CREATE TABLE routing_authority (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),  -- one row: the authority
+  holder      BYTEA NOT NULL,   -- node id
+  epoch       BIGINT NOT NULL,  -- one more at each change of holder
+  lease_until BIGINT NOT NULL   -- unix ms
+);
+)sql"},
 };
 
 // read_message() reads the columns in this order.
@@ -361,6 +369,135 @@ AppendResult append_once(Connection& db, const MessageRecord& message) {
   return AppendResult{.status = AppendStatus::kStored, .message = std::move(stored)};
 }
 
+void write_request(Connection& db, const RequestRecord& record) {
+  auto upsert = db.query(
+      "INSERT INTO routing_requests (id, customer_id, customer_name, category, reason, "
+      "last_bot_message, requested_at, requeued_at, room_id, agent_id, agent_name, mode) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+      "ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, "
+      "customer_name = excluded.customer_name, category = excluded.category, "
+      "reason = excluded.reason, last_bot_message = excluded.last_bot_message, "
+      "requested_at = excluded.requested_at, requeued_at = excluded.requeued_at, "
+      "room_id = excluded.room_id, agent_id = excluded.agent_id, "
+      "agent_name = excluded.agent_name, mode = excluded.mode",
+      "store a routing request");
+  upsert.text(record.id)
+      .text(record.customer.id)
+      .text(record.customer.display_name)
+      .text(record.details.category)
+      .text(record.details.reason)
+      .text(record.details.last_bot_message)
+      .integer(record.requested_at);
+  if (record.requeued_at) {
+    upsert.integer(*record.requeued_at);
+  } else {
+    upsert.null_integer();
+  }
+  upsert.text(record.room_id)
+      .text(record.agent.id)
+      .text(record.agent.display_name)
+      .label(chat::to_string(record.mode))
+      .run();
+  db.query("DELETE FROM routing_rejections WHERE request_id = $1",
+           "replace the rejections of a routing request")
+      .text(record.id)
+      .run();
+  for (const auto& agent_id : record.rejected_by) {
+    // DO NOTHING: the engine keeps the list free of duplicates, but a repeat must not fail.
+    db.query(
+          "INSERT INTO routing_rejections (request_id, agent_id) VALUES ($1, $2) "
+          "ON CONFLICT DO NOTHING",
+          "store a rejection of a routing request")
+        .text(record.id)
+        .text(agent_id)
+        .run();
+  }
+}
+
+bool delete_request(Connection& db, const std::string& request_id) {
+  // The rejections go with it (ON DELETE CASCADE).
+  return db.query("DELETE FROM routing_requests WHERE id = $1", "delete a routing request")
+             .text(request_id)
+             .run()
+             .affected() == 1;
+}
+
+std::int64_t write_audit(Connection& db, const Audit& audit) {
+  const Rows inserted =
+      db.query(
+            "INSERT INTO audit_log (at, event, request_id, agent_id, from_agent_id, reason) "
+            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "append to the audit log")
+          .integer(audit.at)
+          .label(chat::to_string(audit.event))
+          .text(audit.request_id)
+          .text(audit.agent_id)
+          .text(audit.from_agent_id)
+          .text(audit.reason)
+          .run();
+  const std::int64_t id = inserted.integer(0, 0);
+  std::int64_t position = 0;
+  for (const auto& candidate : audit.candidates) {
+    db.query(
+          "INSERT INTO audit_candidates (audit_id, position, agent_id, verdict, active_rooms) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          "append a candidate to the audit log")
+        .integer(id)
+        .integer(position++)
+        .text(candidate.agent_id)
+        .label(chat::to_string(candidate.verdict))
+        .integer(candidate.active_rooms)
+        .run();
+  }
+  return id;
+}
+
+// False, writing nothing, when the id is taken or the conversation is not the customer's.
+bool insert_room(Connection& db, const RoomRecord& room) {
+  {
+    const Rows owner = db.query("SELECT customer_id FROM conversations WHERE id = $1",
+                                "find the conversation of a new room")
+                           .text(room.conversation_id)
+                           .run();
+    if (owner.empty() || owner.text(0, 0) != room.customer_id) return false;
+  }
+  if (db.query("INSERT INTO streams (id, kind) VALUES ($1, 'room') ON CONFLICT DO NOTHING",
+               "create a room stream")
+          .text(room.id)
+          .run()
+          .affected() != 1) {
+    return false;  // a room's or a conversation's id already
+  }
+  db.query(
+        "INSERT INTO rooms (id, conversation_id, request_id, customer_id, agent_id, "
+        "created_at, closed_at, closed_by) VALUES ($1, $2, $3, $4, $5, $6, NULL, '')",
+        "create a room")
+      .text(room.id)
+      .text(room.conversation_id)
+      .text(room.request_id)
+      .text(room.customer_id)
+      .text(room.agent_id)
+      .integer(room.created_at)
+      .run();
+  return true;
+}
+
+bool update_room_agent(Connection& db, const std::string& room_id, const std::string& agent_id) {
+  return db.query("UPDATE rooms SET agent_id = $2 WHERE id = $1 AND closed_at IS NULL",
+                  "change the agent of a room")
+             .text(room_id)
+             .text(agent_id)
+             .run()
+             .affected() == 1;
+}
+
+bool room_exists(Connection& db, const std::string& room_id) {
+  return !db.query("SELECT 1 FROM rooms WHERE id = $1", "look for a room")
+              .text(room_id)
+              .run()
+              .empty();
+}
+
 }  // namespace
 
 PostgresChatStore::PostgresChatStore(std::shared_ptr<Pool> pool) : pool_(std::move(pool)) {
@@ -505,31 +642,7 @@ std::int64_t PostgresChatStore::last_seq(const std::string& stream_id) {
 bool PostgresChatStore::create_room(const RoomRecord& room) {
   return pool_->with([&](Connection& db) {
     Transaction transaction(db);
-    {
-      const Rows owner = db.query("SELECT customer_id FROM conversations WHERE id = $1",
-                                  "find the conversation of a new room")
-                             .text(room.conversation_id)
-                             .run();
-      if (owner.empty() || owner.text(0, 0) != room.customer_id) return false;
-    }
-    if (db.query("INSERT INTO streams (id, kind) VALUES ($1, 'room') ON CONFLICT DO NOTHING",
-                 "create a room stream")
-            .text(room.id)
-            .run()
-            .affected() != 1) {
-      return false;  // a room's or a conversation's id already
-    }
-    db.query(
-          "INSERT INTO rooms (id, conversation_id, request_id, customer_id, agent_id, "
-          "created_at, closed_at, closed_by) VALUES ($1, $2, $3, $4, $5, $6, NULL, '')",
-          "create a room")
-        .text(room.id)
-        .text(room.conversation_id)
-        .text(room.request_id)
-        .text(room.customer_id)
-        .text(room.agent_id)
-        .integer(room.created_at)
-        .run();
+    if (!insert_room(db, room)) return false;
     transaction.commit();
     return true;
   });
@@ -544,14 +657,7 @@ std::optional<RoomRecord> PostgresChatStore::find_room(const std::string& id) {
 }
 
 bool PostgresChatStore::set_room_agent(const std::string& room_id, const std::string& agent_id) {
-  return pool_->with([&](Connection& db) {
-    return db.query("UPDATE rooms SET agent_id = $2 WHERE id = $1 AND closed_at IS NULL",
-                    "change the agent of a room")
-               .text(room_id)
-               .text(agent_id)
-               .run()
-               .affected() == 1;
-  });
+  return pool_->with([&](Connection& db) { return update_room_agent(db, room_id, agent_id); });
 }
 
 bool PostgresChatStore::close_room(const std::string& room_id, const std::string& closed_by,
@@ -590,60 +696,13 @@ std::vector<RoomRecord> PostgresChatStore::rooms_of_conversation(
 void PostgresChatStore::upsert_request(const RequestRecord& record) {
   pool_->with([&](Connection& db) {
     Transaction transaction(db);
-    auto upsert = db.query(
-        "INSERT INTO routing_requests (id, customer_id, customer_name, category, reason, "
-        "last_bot_message, requested_at, requeued_at, room_id, agent_id, agent_name, mode) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
-        "ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, "
-        "customer_name = excluded.customer_name, category = excluded.category, "
-        "reason = excluded.reason, last_bot_message = excluded.last_bot_message, "
-        "requested_at = excluded.requested_at, requeued_at = excluded.requeued_at, "
-        "room_id = excluded.room_id, agent_id = excluded.agent_id, "
-        "agent_name = excluded.agent_name, mode = excluded.mode",
-        "store a routing request");
-    upsert.text(record.id)
-        .text(record.customer.id)
-        .text(record.customer.display_name)
-        .text(record.details.category)
-        .text(record.details.reason)
-        .text(record.details.last_bot_message)
-        .integer(record.requested_at);
-    if (record.requeued_at) {
-      upsert.integer(*record.requeued_at);
-    } else {
-      upsert.null_integer();
-    }
-    upsert.text(record.room_id)
-        .text(record.agent.id)
-        .text(record.agent.display_name)
-        .label(chat::to_string(record.mode))
-        .run();
-    db.query("DELETE FROM routing_rejections WHERE request_id = $1",
-             "replace the rejections of a routing request")
-        .text(record.id)
-        .run();
-    for (const auto& agent_id : record.rejected_by) {
-      // DO NOTHING: the engine keeps the list free of duplicates, but a repeat must not fail.
-      db.query(
-            "INSERT INTO routing_rejections (request_id, agent_id) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING",
-            "store a rejection of a routing request")
-          .text(record.id)
-          .text(agent_id)
-          .run();
-    }
+    write_request(db, record);
     transaction.commit();
   });
 }
 
 bool PostgresChatStore::erase_request(const std::string& request_id) {
-  return pool_->with([&](Connection& db) {
-    // The rejections go with it (ON DELETE CASCADE).
-    return db.query("DELETE FROM routing_requests WHERE id = $1", "delete a routing request")
-               .text(request_id)
-               .run()
-               .affected() == 1;
-  });
+  return pool_->with([&](Connection& db) { return delete_request(db, request_id); });
 }
 
 std::vector<RequestRecord> PostgresChatStore::load_requests() {
@@ -688,32 +747,7 @@ std::vector<RequestRecord> PostgresChatStore::load_requests() {
 std::int64_t PostgresChatStore::append_audit(const Audit& audit) {
   return pool_->with([&](Connection& db) {
     Transaction transaction(db);
-    const Rows inserted =
-        db.query(
-              "INSERT INTO audit_log (at, event, request_id, agent_id, from_agent_id, reason) "
-              "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-              "append to the audit log")
-            .integer(audit.at)
-            .label(chat::to_string(audit.event))
-            .text(audit.request_id)
-            .text(audit.agent_id)
-            .text(audit.from_agent_id)
-            .text(audit.reason)
-            .run();
-    const std::int64_t id = inserted.integer(0, 0);
-    std::int64_t position = 0;
-    for (const auto& candidate : audit.candidates) {
-      db.query(
-            "INSERT INTO audit_candidates (audit_id, position, agent_id, verdict, active_rooms) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            "append a candidate to the audit log")
-          .integer(id)
-          .integer(position++)
-          .text(candidate.agent_id)
-          .label(chat::to_string(candidate.verdict))
-          .integer(candidate.active_rooms)
-          .run();
-    }
+    const std::int64_t id = write_audit(db, audit);
     transaction.commit();
     return id;
   });
@@ -952,6 +986,85 @@ void PostgresChatStore::ping() {
   pool_->with([](Connection& db) {
     db.query("SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1) AS one", "ping the store")
         .run();
+  });
+}
+
+// Routing authority
+
+std::optional<chat::AuthorityGrant> PostgresChatStore::claim_routing_authority(
+    const std::string& node_id, Millis now, Millis lease) {
+  return pool_->with([&](Connection& db) -> std::optional<chat::AuthorityGrant> {
+    Transaction transaction(db);
+    // The row exists from here on; FOR UPDATE makes claims take turns, and waits for decisions
+    // in flight (they hold it FOR SHARE) to commit under the epoch they checked.
+    db.query(
+          "INSERT INTO routing_authority (id, holder, epoch, lease_until) VALUES (1, $1, 0, 0) "
+          "ON CONFLICT (id) DO NOTHING",
+          "create the routing authority")
+        .text(node_id)
+        .run();
+    const Rows row = db.query(
+                           "SELECT holder, epoch, lease_until FROM routing_authority WHERE id = 1 "
+                           "FOR UPDATE",
+                           "read the routing authority")
+                         .run();
+    const std::string holder = row.text(0, 0);
+    const std::int64_t epoch = row.integer(0, 1);
+    const Millis lease_until = row.integer(0, 2);
+    chat::AuthorityGrant grant{.epoch = epoch, .lease_until = now + lease};
+    if (epoch == 0) {
+      grant.epoch = 1;  // the first claim ever
+    } else if (holder != node_id) {
+      if (lease_until > now) return std::nullopt;
+      grant.epoch = epoch + 1;
+    }
+    db.query("UPDATE routing_authority SET holder = $1, epoch = $2, lease_until = $3 WHERE id = 1",
+             "claim the routing authority")
+        .text(node_id)
+        .integer(grant.epoch)
+        .integer(grant.lease_until)
+        .run();
+    transaction.commit();
+    return grant;
+  });
+}
+
+bool PostgresChatStore::apply_routing_writes(std::int64_t epoch,
+                                             const std::vector<chat::RoutingWrite>& writes) {
+  return pool_->with([&](Connection& db) {
+    Transaction transaction(db);
+    // FOR SHARE: a claim (FOR UPDATE) waits until this decision committed, and a decision that
+    // starts after a claim committed reads the new epoch and is refused.
+    const Rows row = db.query("SELECT epoch FROM routing_authority WHERE id = 1 FOR SHARE",
+                              "check the routing authority's epoch")
+                         .run();
+    if (row.empty() || row.integer(0, 0) != epoch) return false;
+    for (const chat::RoutingWrite& write : writes) {
+      std::visit(
+          [&](const auto& w) {
+            using W = std::decay_t<decltype(w)>;
+            if constexpr (std::is_same_v<W, chat::StoreUpsert>) {
+              write_request(db, w.record);
+            } else if constexpr (std::is_same_v<W, chat::StoreErase>) {
+              delete_request(db, w.request_id);
+            } else if constexpr (std::is_same_v<W, chat::Audit>) {
+              write_audit(db, w);
+            } else if constexpr (std::is_same_v<W, chat::RoomAssignment>) {
+              // An existing room gets its new agent (a closed one stays as it is); a new one is
+              // created, and one that cannot be is a bug worth an error (and a rollback).
+              if (!update_room_agent(db, w.room.id, w.room.agent_id) &&
+                  !room_exists(db, w.room.id) && !insert_room(db, w.room)) {
+                throw std::runtime_error("PostgreSQL chat store: room " + w.room.id +
+                                         " can be neither created nor assigned");
+              }
+            } else if constexpr (std::is_same_v<W, chat::RoomUnassignment>) {
+              update_room_agent(db, w.room_id, "");
+            }
+          },
+          write);
+    }
+    transaction.commit();
+    return true;
   });
 }
 

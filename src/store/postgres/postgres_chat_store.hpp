@@ -78,6 +78,11 @@ class PostgresChatStore final : public chat::ChatStore {
   void replace_canned_responses(const std::string& agent_id,
                                 const std::vector<chat::CannedResponse>& responses) override;
   void ping() override;
+  std::optional<chat::AuthorityGrant> claim_routing_authority(const std::string& node_id,
+                                                              chat::Millis now,
+                                                              chat::Millis lease) override;
+  bool apply_routing_writes(std::int64_t epoch,
+                            const std::vector<chat::RoutingWrite>& writes) override;
 
   // The schema version this program writes, and the one the database is at.
   static int latest_schema_version();

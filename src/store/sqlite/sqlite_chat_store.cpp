@@ -159,6 +159,14 @@ CREATE TABLE canned_responses (
   UNIQUE (agent_id, shortcut)
 ) STRICT, WITHOUT ROWID;
 )sql"},
+    Migration{3, "the routing authority's lease and epoch", R"sql(
+CREATE TABLE routing_authority (
+  id          INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),  -- one row: the authority
+  holder      TEXT NOT NULL,     -- node id
+  epoch       INTEGER NOT NULL,  -- one more at each change of holder
+  lease_until INTEGER NOT NULL   -- unix ms
+) STRICT;
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -483,6 +491,12 @@ std::int64_t SqliteChatStore::last_seq(const std::string& stream_id) {
 bool SqliteChatStore::create_room(const RoomRecord& room) {
   std::lock_guard lock(mutex_);
   Transaction transaction(db_);
+  if (!insert_room(room)) return false;
+  transaction.commit();
+  return true;
+}
+
+bool SqliteChatStore::insert_room(const RoomRecord& room) {
   {
     auto owner = db_.prepare("SELECT customer_id FROM conversations WHERE id = ?1",
                              "find the conversation of a new room");
@@ -505,7 +519,6 @@ bool SqliteChatStore::create_room(const RoomRecord& room) {
       .bind_text(5, room.agent_id)
       .bind_int(6, room.created_at)
       .run();
-  transaction.commit();
   return true;
 }
 
@@ -519,6 +532,16 @@ std::optional<RoomRecord> SqliteChatStore::find_room(const std::string& id) {
 
 bool SqliteChatStore::set_room_agent(const std::string& room_id, const std::string& agent_id) {
   std::lock_guard lock(mutex_);
+  return update_room_agent(room_id, agent_id);
+}
+
+bool SqliteChatStore::room_exists(const std::string& room_id) {
+  auto select = db_.prepare("SELECT 1 FROM rooms WHERE id = ?1", "look for a room");
+  select.bind_text(1, room_id);
+  return select.step();
+}
+
+bool SqliteChatStore::update_room_agent(const std::string& room_id, const std::string& agent_id) {
   db_.prepare("UPDATE rooms SET agent_id = ?2 WHERE id = ?1 AND closed_at IS NULL",
               "change the agent of a room")
       .bind_text(1, room_id)
@@ -558,6 +581,11 @@ std::vector<RoomRecord> SqliteChatStore::rooms_of_conversation(const std::string
 void SqliteChatStore::upsert_request(const RequestRecord& record) {
   std::lock_guard lock(mutex_);
   Transaction transaction(db_);
+  write_request(record);
+  transaction.commit();
+}
+
+void SqliteChatStore::write_request(const RequestRecord& record) {
   auto upsert = db_.prepare(
       "INSERT INTO routing_requests (id, customer_id, customer_name, category, reason, "
       "last_bot_message, requested_at, requeued_at, room_id, agent_id, agent_name, mode) "
@@ -596,11 +624,14 @@ void SqliteChatStore::upsert_request(const RequestRecord& record) {
         .bind_text(2, agent_id)
         .run();
   }
-  transaction.commit();
 }
 
 bool SqliteChatStore::erase_request(const std::string& request_id) {
   std::lock_guard lock(mutex_);
+  return delete_request(request_id);
+}
+
+bool SqliteChatStore::delete_request(const std::string& request_id) {
   // The rejections go with it (ON DELETE CASCADE).
   db_.prepare("DELETE FROM routing_requests WHERE id = ?1", "delete a routing request")
       .bind_text(1, request_id)
@@ -647,6 +678,12 @@ std::vector<RequestRecord> SqliteChatStore::load_requests() {
 std::int64_t SqliteChatStore::append_audit(const Audit& audit) {
   std::lock_guard lock(mutex_);
   Transaction transaction(db_);
+  const std::int64_t id = write_audit(audit);
+  transaction.commit();
+  return id;
+}
+
+std::int64_t SqliteChatStore::write_audit(const Audit& audit) {
   std::int64_t id = 0;
   {
     auto insert = db_.prepare(
@@ -676,7 +713,6 @@ std::int64_t SqliteChatStore::append_audit(const Audit& audit) {
         .bind_int(5, candidate.active_rooms)
         .run();
   }
-  transaction.commit();
   return id;
 }
 
@@ -897,6 +933,82 @@ void SqliteChatStore::ping() {
   auto select =
       db_.prepare("SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1)", "ping the store");
   select.step();
+}
+
+// Routing authority
+
+std::optional<chat::AuthorityGrant> SqliteChatStore::claim_routing_authority(
+    const std::string& node_id, Millis now, Millis lease) {
+  std::lock_guard lock(mutex_);
+  // IMMEDIATE: two processes claiming at once take turns, and the second sees the first's claim.
+  Transaction transaction(db_);
+  std::optional<chat::AuthorityGrant> grant;
+  {
+    auto select =
+        db_.prepare("SELECT holder, epoch, lease_until FROM routing_authority WHERE id = 1",
+                    "read the routing authority");
+    if (!select.step()) {
+      grant = chat::AuthorityGrant{.epoch = 1, .lease_until = now + lease};
+    } else {
+      const std::string holder = select.column_text(0);
+      const std::int64_t epoch = select.column_int(1);
+      const Millis lease_until = select.column_int(2);
+      if (holder == node_id) {
+        grant = chat::AuthorityGrant{.epoch = epoch, .lease_until = now + lease};
+      } else if (lease_until <= now) {
+        grant = chat::AuthorityGrant{.epoch = epoch + 1, .lease_until = now + lease};
+      }
+    }
+  }
+  if (!grant) return std::nullopt;
+  db_.prepare(
+         "INSERT INTO routing_authority (id, holder, epoch, lease_until) VALUES (1, ?1, ?2, ?3) "
+         "ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, "
+         "lease_until = excluded.lease_until",
+         "claim the routing authority")
+      .bind_text(1, node_id)
+      .bind_int(2, grant->epoch)
+      .bind_int(3, grant->lease_until)
+      .run();
+  transaction.commit();
+  return grant;
+}
+
+bool SqliteChatStore::apply_routing_writes(std::int64_t epoch,
+                                           const std::vector<chat::RoutingWrite>& writes) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  {
+    auto select = db_.prepare("SELECT epoch FROM routing_authority WHERE id = 1",
+                              "check the routing authority's epoch");
+    if (!select.step() || select.column_int(0) != epoch) return false;
+  }
+  for (const chat::RoutingWrite& write : writes) {
+    std::visit(
+        [&](const auto& w) {
+          using W = std::decay_t<decltype(w)>;
+          if constexpr (std::is_same_v<W, chat::StoreUpsert>) {
+            write_request(w.record);
+          } else if constexpr (std::is_same_v<W, chat::StoreErase>) {
+            delete_request(w.request_id);
+          } else if constexpr (std::is_same_v<W, chat::Audit>) {
+            write_audit(w);
+          } else if constexpr (std::is_same_v<W, chat::RoomAssignment>) {
+            // An existing room gets its new agent (a closed one stays as it is); a new one is
+            // created, and one that cannot be is a bug worth an error (and a rollback).
+            if (!update_room_agent(w.room.id, w.room.agent_id) && !room_exists(w.room.id) &&
+                !insert_room(w.room)) {
+              throw std::runtime_error("SQLite chat store: room " + w.room.id +
+                                       " can be neither created nor assigned");
+            }
+          } else if constexpr (std::is_same_v<W, chat::RoomUnassignment>) {
+            update_room_agent(w.room_id, "");
+          }
+        },
+        write);
+  }
+  transaction.commit();
+  return true;
 }
 
 }  // namespace aicc::store::sqlite

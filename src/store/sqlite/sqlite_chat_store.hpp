@@ -22,6 +22,7 @@
 //                       created_at
 //   canned_responses    (agent_id, position) PK, id UNIQUE, shortcut, text; UNIQUE (agent_id,
 //                       shortcut) (migration 2)
+//   routing_authority   one row: holder (node id), epoch, lease_until (migration 3)
 //
 // Contract details the port leaves open, which every adapter must share (the contract tests check
 // them):
@@ -98,6 +99,11 @@ class SqliteChatStore final : public chat::ChatStore {
   void replace_canned_responses(const std::string& agent_id,
                                 const std::vector<chat::CannedResponse>& responses) override;
   void ping() override;
+  std::optional<chat::AuthorityGrant> claim_routing_authority(const std::string& node_id,
+                                                              chat::Millis now,
+                                                              chat::Millis lease) override;
+  bool apply_routing_writes(std::int64_t epoch,
+                            const std::vector<chat::RoutingWrite>& writes) override;
 
   // The schema version this program writes, and the one the database is at.
   static int latest_schema_version();
@@ -107,6 +113,13 @@ class SqliteChatStore final : public chat::ChatStore {
   // The caller holds mutex_.
   std::optional<chat::MessageRecord> find_message_by_client_id(const chat::MessageRecord& message);
   std::optional<chat::MessageRecord> find_answer(const std::string& reply_to);
+  // The writes of the public calls, inside the caller's transaction.
+  void write_request(const chat::RequestRecord& record);
+  bool delete_request(const std::string& request_id);
+  std::int64_t write_audit(const chat::Audit& audit);
+  bool insert_room(const chat::RoomRecord& room);  // false: taken id or wrong conversation
+  bool update_room_agent(const std::string& room_id, const std::string& agent_id);
+  bool room_exists(const std::string& room_id);
 
   std::mutex mutex_;  // one caller at a time on db_
   Database db_;
