@@ -20,10 +20,10 @@ std::unique_ptr<net::Bus> open_bus(const config::Config& config) {
   const std::string node_id = util::random_hex(8);
   spdlog::info("bus: redis at {}:{}, this node is {}", parsed.address.host, parsed.address.port,
                node_id);
-  // Fan-out and actions on sessions cross nodes now; the routing engine does not yet.
+  // Fan-out and actions on sessions cross nodes; routing commands do not travel yet.
   spdlog::warn(
-      "bus: consult routing is not yet shared between nodes: run the agents' consoles and "
-      "customers' consult requests against one node, or expect each node to route its own");
+      "bus: consult and agent commands are decided by the node holding the routing authority; "
+      "the other nodes refuse them with routing_unavailable until they are forwarded");
   return std::make_unique<net::RedisBus>(parsed.address, node_id);
 }
 

@@ -40,18 +40,6 @@ json::object message_json(const chat::MessageRecord& message) {
   return out;
 }
 
-chat::RoutingOptions routing_options(const config::Config& config) {
-  chat::RoutingOptions options;
-  options.mode = chat::parse_routing_mode(config.routing.mode).value_or(chat::RoutingMode::kHybrid);
-  options.auto_assign_after = std::chrono::seconds(config.routing.auto_assign_after);
-  options.agent_grace = std::chrono::seconds(config.routing.agent_grace);
-  options.max_rooms_per_agent = config.routing.max_rooms_per_agent;
-  if (config.routing.max_wait > 0) options.max_wait = std::chrono::seconds(config.routing.max_wait);
-  options.new_request_id = [] { return "q_" + util::random_hex(12); };
-  options.new_room_id = [] { return "r_" + util::random_hex(12); };
-  return options;
-}
-
 }  // namespace
 
 ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& store,
@@ -64,7 +52,10 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       executor_(std::move(executor)),
       bot_(config.bot, metrics),
       routing_(routing_options(config)),
-      routing_timer_(executor_) {
+      routing_timer_(executor_),
+      node_id_(config.bus.kind == "local" ? std::string("single-node")
+                                          : "node-" + util::random_hex(8)),
+      authority_timer_(executor_) {
   if (!config.bot.webhook_secret.empty()) {
     webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(
         chat::WebhookVerifierOptions{config.bot.webhook_secret});

@@ -158,6 +158,11 @@ class ContactCenter {
   // store_unavailable, and the service carries on. Call on the I/O thread, from a handler.
   template <class Work>
   broker::AppResult on_request(const broker::AppMessage& message, std::string_view what, Work work);
+  // on_request() for what the routing engine decides: refused `routing_unavailable` while this
+  // node does not hold the routing authority.
+  template <class Work>
+  broker::AppResult on_routing_request(const broker::AppMessage& message, std::string_view what,
+                                       Work work);
   // Refuses the request on the sender's /user/queue/errors (with its receipt-id): no RECEIPT.
   void refuse(Request& request, std::string_view code, std::string_view message);
   // The barrier's answer to a request whose work threw.
@@ -170,7 +175,14 @@ class ContactCenter {
   // `request`: the client request these effects answer, if any; a refusal for its sender
   // answers it (receipt id, no RECEIPT).
   void apply(chat::Effects effects, Request* request = nullptr);
+  // The store writes of `effects`, as one fenced transaction (ChatStore::apply_routing_writes).
+  void write_decision(const chat::Effects& effects, chat::Millis now);
   void apply_one(chat::Effect& effect, chat::Millis now, Request* request);
+  // The routing authority (see chat/chat_store.hpp): claimed or renewed every second; the node
+  // that holds it restores the routing state from the store and decides; one that lost it stops.
+  void claim_authority();
+  void arm_authority_timer();
+  void step_down(std::string_view why);
   void arm_routing_timer();
   void publish_room_event(const std::string& room_id, const boost::json::object& event);
   std::string room_member_refusal(const std::string& room_id, const std::string& user_id) const;
@@ -203,6 +215,11 @@ class ContactCenter {
 
   chat::Routing routing_;
   boost::asio::steady_timer routing_timer_;
+  // One node: always the same id, so a restart renews its own lease at once. Several nodes: one
+  // id per process, and a node waits for a dead one's lease to run out.
+  std::string node_id_;
+  std::int64_t epoch_ = 0;  // of the authority this node holds; 0: it holds none
+  boost::asio::steady_timer authority_timer_;
   chat::LiveFigures figures_;  // for GET /api/admin/stats; fed and read on the service executor
   mutable std::mutex rooms_mutex_;                      // guards rooms_
   std::unordered_map<std::string, RoomMembers> rooms_;  // open rooms

@@ -56,7 +56,7 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
                      message.frame);
                  return broker::AppResult::refused();
                }
-               return on_request(
+               return on_routing_request(
                    message, "left message",
                    [this, customer_id = message.sender.user_id, customer_name = message.sender.name,
                     text = *text, contact = *contact, request_id = *request_id](Request& request) {

@@ -40,16 +40,78 @@ json::object message_event(const chat::MessageRecord& message) {
 
 }  // namespace
 
+namespace {
+
+// The authority's lease, and how often it is renewed (and claimed by the others): a node that
+// dies without a word is replaced within kAuthorityLease + kAuthorityInterval.
+constexpr chat::Millis kAuthorityLease = 3000;
+constexpr auto kAuthorityInterval = std::chrono::seconds(1);
+
+}  // namespace
+
 void ContactCenter::start() {
-  auto records = store_.load_requests();
   {
     std::lock_guard lock(rooms_mutex_);
     for (const chat::RoomRecord& room : store_.open_rooms())
       rooms_[room.id] = RoomMembers{room.customer_id, room.agent_id};
   }
-  spdlog::info("contact center: {} open requests and {} open rooms restored", records.size(),
-               rooms_.size());
+  claim_authority();
+  if (epoch_ == 0) {
+    spdlog::info("contact center: {} open rooms; routing is decided by another node for now",
+                 rooms_.size());
+  }
+  arm_authority_timer();
+}
+
+void ContactCenter::claim_authority() {
+  std::optional<chat::AuthorityGrant> grant;
+  try {
+    grant = store_.claim_routing_authority(node_id_, now_ms(), kAuthorityLease);
+  } catch (const std::exception& e) {
+    // The store is down: this node cannot tell whether it still holds the authority, but its
+    // decisions are fenced, so it goes on until a write is refused.
+    spdlog::warn("contact center: claiming the routing authority failed: {}", e.what());
+    metrics_.error("store_unavailable");
+    return;
+  }
+  if (!grant) {
+    if (epoch_ != 0) step_down("another node holds the routing authority");
+    return;
+  }
+  if (grant->epoch == epoch_) return;  // renewed
+  // Newly granted (at start, or taking over from a node that stopped renewing): the routing state
+  // is rebuilt from what the store holds, deadlines that fell due meanwhile included.
+  const bool takeover = epoch_ != 0 || grant->epoch > 1;
+  epoch_ = grant->epoch;
+  routing_ = chat::Routing(routing_options(config_));
+  auto records = store_.load_requests();
+  spdlog::info(
+      "contact center: routing authority {} (epoch {}); {} open requests and {} open "
+      "rooms restored",
+      takeover ? "taken" : "held", epoch_, records.size(), rooms_.size());
   apply(routing_.restore(std::move(records), now_ms()));
+}
+
+void ContactCenter::step_down(std::string_view why) {
+  spdlog::error("contact center: routing authority lost (epoch {}): {}; this node stops deciding",
+                epoch_, why);
+  metrics_.error("routing_authority_lost");
+  epoch_ = 0;
+  routing_ = chat::Routing(routing_options(config_));
+  routing_timer_.cancel();
+}
+
+void ContactCenter::arm_authority_timer() {
+  authority_timer_.expires_after(kAuthorityInterval);
+  authority_timer_.async_wait([this](boost::system::error_code error) {
+    if (error) return;
+    try {
+      claim_authority();
+    } catch (const std::exception& e) {
+      spdlog::warn("contact center: routing authority: {}", e.what());
+    }
+    arm_authority_timer();
+  });
 }
 
 std::string ContactCenter::authorize_room(const std::string& user_id,
@@ -97,6 +159,7 @@ bool ContactCenter::replay_room(std::string_view destination, std::uint64_t afte
 
 void ContactCenter::agent_presence(const std::string& agent_id, bool connected) {
   asio::post(executor_, [this, agent_id, connected] {
+    if (epoch_ == 0) return;  // the authority's node hears its own agents only, for now
     const chat::Millis now = now_ms();
     try {
       apply(connected ? routing_.agent_reconnected(agent_id, now)
@@ -124,7 +187,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                if (!category || !reason)
                  return bad_request(message, "category and reason must be short strings");
                chat::CustomerRef customer{message.sender.user_id, message.sender.name};
-               return on_request(
+               return on_routing_request(
                    message, "consult request",
                    [this, customer, category = *category, reason = *reason](Request& request) {
                      chat::RequestDetails details{category, reason, {}};
@@ -149,7 +212,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
         auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
         if (!request_id || request_id->empty())
           return bad_request(message, "requestId is required");
-        return on_request(
+        return on_routing_request(
             message, "consult cancel",
             [this, customer = message.sender.user_id, request_id = *request_id](Request& request) {
               const chat::Millis now = now_ms();
@@ -190,7 +253,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
         }
         if (!status)
           return bad_request(message, "status, when given, must be \"available\" or \"away\"");
-        return on_request(
+        return on_routing_request(
             message, "agent login",
             [this, agent = chat::AgentRef{message.sender.user_id, message.sender.name},
              status = *status](Request& request) {
@@ -199,10 +262,10 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
       });
   router.add("/app/agent.logout", auth::kAgents,
              [this](const broker::AppMessage& message) -> broker::AppResult {
-               return on_request(message, "agent logout",
-                                 [this, agent = message.sender.user_id](Request& request) {
-                                   apply(routing_.agent_logout(agent, now_ms()), &request);
-                                 });
+               return on_routing_request(message, "agent logout",
+                                         [this, agent = message.sender.user_id](Request& request) {
+                                           apply(routing_.agent_logout(agent, now_ms()), &request);
+                                         });
              });
   router.add("/app/agent.status", auth::kAgents,
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
@@ -210,7 +273,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                auto text = body ? text_field(*body, "status", 32) : std::nullopt;
                const auto status = text ? chat::parse_agent_status(*text) : std::nullopt;
                if (!status) return bad_request(message, "status must be \"available\" or \"away\"");
-               return on_request(
+               return on_routing_request(
                    message, "agent status",
                    [this, agent = message.sender.user_id, status = *status](Request& request) {
                      apply(routing_.agent_status(agent, status, now_ms()), &request);
@@ -225,14 +288,14 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                      body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
                  if (!request_id || request_id->empty())
                    return bad_request(message, "requestId is required");
-                 return on_request(message, accept ? "agent accept" : "agent reject",
-                                   [this, accept, agent = message.sender.user_id,
-                                    request_id = *request_id](Request& request) {
-                                     const chat::Millis now = now_ms();
-                                     apply(accept ? routing_.accept(agent, request_id, now)
-                                                  : routing_.reject(agent, request_id, now),
-                                           &request);
-                                   });
+                 return on_routing_request(message, accept ? "agent accept" : "agent reject",
+                                           [this, accept, agent = message.sender.user_id,
+                                            request_id = *request_id](Request& request) {
+                                             const chat::Millis now = now_ms();
+                                             apply(accept ? routing_.accept(agent, request_id, now)
+                                                          : routing_.reject(agent, request_id, now),
+                                                   &request);
+                                           });
                });
   }
 
@@ -303,7 +366,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
         auto body = object_of(message.body);
         auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
         if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-        return on_request(
+        return on_routing_request(
             message, "room close",
             [this, user = message.sender.user_id, room_id = *room_id](Request& request) {
               if (std::string refusal = room_member_refusal(room_id, user); !refusal.empty()) {
@@ -329,14 +392,14 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                auto to_agent = body ? text_field(*body, "toAgentId", kMaxIdBytes) : std::nullopt;
                if (!room_id || room_id->empty() || !to_agent)
                  return bad_request(message, "roomId is required; toAgentId optional");
-               return on_request(message, "room transfer",
-                                 [this, agent = message.sender.user_id, room_id = *room_id,
-                                  to_agent = *to_agent](Request& request) {
-                                   std::optional<std::string_view> target;
-                                   if (!to_agent.empty()) target = to_agent;
-                                   apply(routing_.transfer(room_id, agent, target, now_ms()),
-                                         &request);
-                                 });
+               return on_routing_request(
+                   message, "room transfer",
+                   [this, agent = message.sender.user_id, room_id = *room_id,
+                    to_agent = *to_agent](Request& request) {
+                     std::optional<std::string_view> target;
+                     if (!to_agent.empty()) target = to_agent;
+                     apply(routing_.transfer(room_id, agent, target, now_ms()), &request);
+                   });
              });
 }
 
@@ -374,10 +437,26 @@ void ContactCenter::publish_room_event(const std::string& room_id, const json::o
 
 void ContactCenter::apply(chat::Effects effects, Request* request) {
   const chat::Millis now = now_ms();
-  // The routing engine has decided; every effect is carried out even when one fails (a store
-  // write), so that the others are still announced and the timer is re-armed. The first failure
-  // is rethrown at the end for the caller's barrier to answer.
+  // The routing engine has decided: its writes go to the store as one transaction under this
+  // node's epoch, then every announcement is made, even when the writes failed, so that the
+  // engine's state (which the announcements describe) and the clients agree and the timer is
+  // re-armed. The first failure is rethrown at the end for the caller's barrier to answer. A
+  // decision refused by the fence is not announced: another node decides now.
   std::exception_ptr first_failure;
+  if (epoch_ == 0) return;
+  try {
+    write_decision(effects, now);
+  } catch (const std::exception& e) {
+    spdlog::error("routing decision not stored: {}", e.what());
+    first_failure = std::current_exception();
+  }
+  if (epoch_ == 0) {
+    if (request != nullptr) {
+      refuse(*request, "routing_unavailable",
+             "consult routing moved to another node; try again shortly");
+    }
+    return;
+  }
   for (chat::Effect& effect : effects) {
     try {
       apply_one(effect, now, request);
@@ -391,17 +470,45 @@ void ContactCenter::apply(chat::Effects effects, Request* request) {
   if (first_failure) std::rethrow_exception(first_failure);
 }
 
+void ContactCenter::write_decision(const chat::Effects& effects, chat::Millis now) {
+  std::vector<chat::RoutingWrite> writes;
+  for (const chat::Effect& effect : effects) {
+    if (const auto* upsert = std::get_if<chat::StoreUpsert>(&effect)) {
+      writes.emplace_back(*upsert);
+    } else if (const auto* erase = std::get_if<chat::StoreErase>(&effect)) {
+      writes.emplace_back(*erase);
+    } else if (const auto* audit = std::get_if<chat::Audit>(&effect)) {
+      writes.emplace_back(*audit);
+    } else if (const auto* assigned = std::get_if<chat::Assigned>(&effect)) {
+      // The conversation exists before the decision (idempotent per customer).
+      const auto conversation = store_.get_or_create_conversation(assigned->customer.id,
+                                                                  "c_" + util::random_hex(12), now);
+      writes.emplace_back(chat::RoomAssignment{chat::RoomRecord{assigned->room_id,
+                                                                conversation.id,
+                                                                assigned->request_id,
+                                                                assigned->customer.id,
+                                                                assigned->agent.id,
+                                                                now,
+                                                                std::nullopt,
+                                                                {}}});
+    } else if (const auto* requeued = std::get_if<chat::Requeued>(&effect)) {
+      writes.emplace_back(chat::RoomUnassignment{requeued->room_id});
+    }
+  }
+  if (writes.empty()) return;
+  if (!store_.apply_routing_writes(epoch_, writes)) {
+    step_down("its decision was refused: another node claimed the authority");
+  }
+}
+
 void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* request) {
   {
     std::visit(
         [&](auto& e) {
           using E = std::decay_t<decltype(e)>;
-          if constexpr (std::is_same_v<E, chat::StoreUpsert>) {
-            store_.upsert_request(e.record);
-          } else if constexpr (std::is_same_v<E, chat::StoreErase>) {
-            store_.erase_request(e.request_id);
-          } else if constexpr (std::is_same_v<E, chat::Audit>) {
-            store_.append_audit(e);
+          if constexpr (std::is_same_v<E, chat::StoreUpsert> ||
+                        std::is_same_v<E, chat::StoreErase> || std::is_same_v<E, chat::Audit>) {
+            // Written by write_decision(), before any announcement.
           } else if constexpr (std::is_same_v<E, chat::CustomerStatus>) {
             publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json",
                                     json::serialize(consult_status_json(e)));
@@ -427,20 +534,9 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             if (!e.agent_id.empty()) body["agentId"] = e.agent_id;
             publisher_.publish("/topic/consult/updates", "application/json", json::serialize(body));
           } else if constexpr (std::is_same_v<E, chat::Assigned>) {
+            // The room was created or given its agent by write_decision().
             const auto conversation =
                 store_.get_or_create_conversation(e.customer.id, "c_" + util::random_hex(12), now);
-            if (!store_.find_room(e.room_id)) {
-              store_.create_room(chat::RoomRecord{e.room_id,
-                                                  conversation.id,
-                                                  e.request_id,
-                                                  e.customer.id,
-                                                  e.agent.id,
-                                                  now,
-                                                  std::nullopt,
-                                                  {}});
-            } else {
-              store_.set_room_agent(e.room_id, e.agent.id);
-            }
             {
               std::lock_guard lock(rooms_mutex_);
               rooms_[e.room_id] = RoomMembers{e.customer.id, e.agent.id};
@@ -509,7 +605,7 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                                                        {"roomId", e.room_id},
                                                        {"agentId", e.agent_id}});
           } else if constexpr (std::is_same_v<E, chat::Requeued>) {
-            store_.set_room_agent(e.room_id, "");
+            // The room's agent was cleared by write_decision().
             {
               std::lock_guard lock(rooms_mutex_);
               if (auto it = rooms_.find(e.room_id); it != rooms_.end()) it->second.agent_id.clear();

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "broker/domain_error.hpp"
+#include "util/random.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"
 
@@ -118,6 +119,18 @@ stomp::Frame cause_of(const stomp::Frame& frame) {
   if (const std::string* receipt = frame.find("receipt")) cause.add("receipt", *receipt);
   if (const std::string* request = frame.find("request-id")) cause.add("request-id", *request);
   return cause;
+}
+
+chat::RoutingOptions routing_options(const config::Config& config) {
+  chat::RoutingOptions options;
+  options.mode = chat::parse_routing_mode(config.routing.mode).value_or(chat::RoutingMode::kHybrid);
+  options.auto_assign_after = std::chrono::seconds(config.routing.auto_assign_after);
+  options.agent_grace = std::chrono::seconds(config.routing.agent_grace);
+  options.max_rooms_per_agent = config.routing.max_rooms_per_agent;
+  if (config.routing.max_wait > 0) options.max_wait = std::chrono::seconds(config.routing.max_wait);
+  options.new_request_id = [] { return "q_" + util::random_hex(12); };
+  options.new_room_id = [] { return "r_" + util::random_hex(12); };
+  return options;
 }
 
 }  // namespace aicc::center

@@ -20,7 +20,9 @@
 
 namespace aicc::center {
 
-chat::Millis now_ms();                      // unix milliseconds
+chat::Millis now_ms();  // unix milliseconds
+// The routing engine's options from the configuration (routing.*).
+chat::RoutingOptions routing_options(const config::Config& config);
 std::string timestamp_of(chat::Millis ms);  // RFC 3339, UTC, milliseconds
 
 Answer json_answer(unsigned status, const boost::json::value& body);
@@ -79,6 +81,19 @@ broker::AppResult ContactCenter::on_request(const broker::AppMessage& message,
                       }
                     });
   return broker::AppResult::done();
+}
+
+template <class Work>
+broker::AppResult ContactCenter::on_routing_request(const broker::AppMessage& message,
+                                                    std::string_view what, Work work) {
+  return on_request(message, what, [this, work = std::move(work)](Request& request) mutable {
+    if (epoch_ == 0) {
+      refuse(request, "routing_unavailable",
+             "consult routing is not available on this node right now; try again shortly");
+      return;
+    }
+    work(request);
+  });
 }
 
 }  // namespace aicc::center
