@@ -140,8 +140,8 @@ TEST(SqliteChatStoreSchema, HotQueriesUseTheirIndexes) {
       "PRIMARY KEY (agent_id=?)");
 }
 
-// A database written by the first release (chat schema 1) gains the canned responses table on
-// the next start and keeps everything it had.
+// A database written by the first release (chat schema 1) gains the later tables (canned
+// responses, the routing authority) on the next start and keeps everything it had.
 TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
   store::testing::TempFile file;
   {
@@ -149,20 +149,21 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     store.get_or_create_conversation("cust_1", "c_1", kNow);
   }
   {
-    // Back to what version 1 left: no table, no record of migration 2.
+    // Back to what version 1 left: no later tables, no record of the later migrations.
     Database db(file.path());
     db.execute(
-        "DROP TABLE canned_responses; DELETE FROM schema_migrations WHERE component = 'chat' AND "
-        "version = 2",
+        "DROP TABLE canned_responses; DROP TABLE routing_authority; DELETE FROM schema_migrations "
+        "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(store.schema_version(), 2);
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 2);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 3);
+  EXPECT_EQ(store.schema_version(), 3);
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   store.replace_canned_responses("agent_1", make_canned("u", 2));
   EXPECT_EQ(store.canned_responses("agent_1").size(), 2u);
+  EXPECT_TRUE(store.claim_routing_authority("node", kNow, 1000).has_value());
 }
 
 // Two connections (two processes, or two stores on one file) appending to one stream: BEGIN
