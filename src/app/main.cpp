@@ -253,12 +253,7 @@ int main(int argc, char** argv) {
     aicc::net::Hub hub(metrics);
     // Several nodes: the Hubs meet on the bus (declared after the hub: it stops first).
     std::unique_ptr<aicc::net::Bus> bus = aicc::app::open_bus(config);
-    if (bus) {
-      bus->set_receiver(
-          {.event = [&hub](const aicc::net::BusEvent& event) { hub.apply_remote(event); },
-           .resubscribed = {}});
-      hub.set_bus(bus.get());
-    }
+    if (bus) hub.set_bus(bus.get());  // its receiver is set once the contact center exists
     aicc::net::BlockingPool blocking_pool(2);
     // Password checks (argon2id) have a bounded pool of their own: see http/auth_routes.hpp.
     aicc::net::BlockingPool hash_pool(static_cast<std::size_t>(config.auth.hash_threads),
@@ -300,6 +295,24 @@ int main(int argc, char** argv) {
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics,
                                        center_context.get_executor());
     center.add_handlers(app_router);
+    if (bus) {
+      center.set_bus(bus.get());
+      bus->set_receiver({.event =
+                             [&hub, &center](const aicc::net::BusEvent& event) {
+                               using Kind = aicc::net::BusEvent::Kind;
+                               switch (event.kind) {
+                                 case Kind::kRoutingCommand:
+                                 case Kind::kRoutingReply:
+                                 case Kind::kRoomMembers:
+                                 case Kind::kAgentPresence:
+                                   center.on_bus_event(event);
+                                   break;
+                                 default:
+                                   hub.apply_remote(event);
+                               }
+                             },
+                         .resubscribed = {}});
+    }
     center.start();
     hub.set_agent_presence_listener([&center](const std::string& agent_id, bool connected) {
       center.agent_presence(agent_id, connected);
@@ -309,6 +322,10 @@ int main(int argc, char** argv) {
     services.replay = [&center](std::string_view destination, std::uint64_t after_seq,
                                 std::size_t max_count, aicc::net::Services::ReplayDone done) {
       return center.replay_room(destination, after_seq, max_count, std::move(done));
+    };
+    services.stream_position = [&center](std::string_view destination,
+                                         aicc::net::Services::PositionDone done) {
+      return center.room_position(destination, std::move(done));
     };
 
     aicc::net::HandshakeRateLimiter limiter(config.ws.handshake_rate_per_ip,

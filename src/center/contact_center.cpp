@@ -71,6 +71,7 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
 ContactCenter::~ContactCenter() = default;
 
 void ContactCenter::add_handlers(broker::AppRouter& router) {
+  router_ = &router;  // forwarded routing commands run through the same handlers
   add_routing_handlers(router);
   add_offline_handlers(router);
   // What the service publishes, and to whom. A room only to its participants.

@@ -18,6 +18,7 @@
 // kept in a small map behind a mutex (the only lock here).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,6 +45,11 @@
 #include "chat/webhook_signature.hpp"
 #include "config/config.hpp"
 #include "net/metrics.hpp"
+
+namespace aicc::net {
+class Bus;
+struct BusEvent;
+}  // namespace aicc::net
 
 namespace aicc::center {
 
@@ -62,6 +69,11 @@ struct Answer {
 
 class ContactCenter {
  public:
+  struct RoomMembers {
+    std::string customer_id;
+    std::string agent_id;  // empty while the room waits in the queue
+  };
+
   ContactCenter(const config::Config& config, chat::ChatStore& store, broker::Publisher& publisher,
                 net::Metrics& metrics, boost::asio::any_io_executor executor);
   ~ContactCenter();
@@ -74,6 +86,13 @@ class ContactCenter {
   // before serving.
   void start();
 
+  // Several nodes (contact_center_cluster.cpp): joins the bus before start(). Routing commands
+  // received while another node holds the routing authority are forwarded to it; room membership
+  // and agent presence are shared.
+  void set_bus(net::Bus* bus);
+  // An event of the contact center's kinds from another node. Any thread.
+  void on_bus_event(const net::BusEvent& event);
+
   // SUBSCRIBE to /topic/room/{id}: only its customer and its current agent. Empty when allowed,
   // else the reason. Any thread.
   std::string authorize_room(const std::string& user_id, std::string_view destination) const;
@@ -85,6 +104,11 @@ class ContactCenter {
       std::function<void(std::vector<std::shared_ptr<const stomp::Message>> page, bool ok)>;
   bool replay_room(std::string_view destination, std::uint64_t after_seq, std::size_t max_count,
                    ReplayDone done);
+
+  // SUBSCRIBE /topic/room/{id} without since-seq: the room's newest seq, read on the service
+  // executor and handed to `done`. False for other destinations. Any thread.
+  bool room_position(std::string_view destination,
+                     std::function<void(std::optional<std::uint64_t>)> done);
 
   // An agent's first connection opened, or their last one closed. Any thread.
   void agent_presence(const std::string& agent_id, bool connected);
@@ -183,16 +207,20 @@ class ContactCenter {
   void claim_authority();
   void arm_authority_timer();
   void step_down(std::string_view why);
+  // contact_center_cluster.cpp
+  broker::AppResult forward_routing(const broker::AppMessage& message);
+  void settle_forwarded(const std::string& correlation, std::uint64_t outcome);
+  void execute_forwarded(const net::BusEvent& command);
+  // Changes one room's members here and, with a bus, on every node; nullopt: the room closed.
+  void set_room_members(const std::string& room_id, std::optional<RoomMembers> members);
+  void heartbeat_presence();
+  // Tells the engine which agents came or went, from this node's and the others' heartbeats.
+  void update_presence();
   void arm_routing_timer();
   void publish_room_event(const std::string& room_id, const boost::json::object& event);
   std::string room_member_refusal(const std::string& room_id, const std::string& user_id) const;
   void room_send(const Caller& caller, const std::string& room_id, std::string text,
                  std::string client_message_id, Request& request);
-
-  struct RoomMembers {
-    std::string customer_id;
-    std::string agent_id;  // empty while the room waits in the queue
-  };
 
   const config::Config& config_;
   chat::ChatStore& store_;
@@ -218,8 +246,25 @@ class ContactCenter {
   // One node: always the same id, so a restart renews its own lease at once. Several nodes: one
   // id per process, and a node waits for a dead one's lease to run out.
   std::string node_id_;
-  std::int64_t epoch_ = 0;  // of the authority this node holds; 0: it holds none
+  // Of the authority this node holds; 0: it holds none. Read on I/O threads to forward.
+  std::atomic<std::int64_t> epoch_{0};
   boost::asio::steady_timer authority_timer_;
+  net::Bus* bus_ = nullptr;
+  const broker::AppRouter* router_ = nullptr;
+  struct Forward {
+    std::string user_id;
+    stomp::Frame cause;
+    broker::SendCompletion completion;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  std::map<std::string, Forward> forwards_;  // by correlation id: forwarded, not yet answered
+  std::set<std::string> local_agents_;       // agents with a connection to this node
+  std::set<std::string> online_agents_;      // what the engine was told (the authority only)
+  struct RemoteAgents {
+    std::set<std::string> agents;
+    chat::Millis seen_at = 0;
+  };
+  std::map<std::string, RemoteAgents> remote_agents_;  // by node id (the authority only)
   chat::LiveFigures figures_;  // for GET /api/admin/stats; fed and read on the service executor
   mutable std::mutex rooms_mutex_;                      // guards rooms_
   std::unordered_map<std::string, RoomMembers> rooms_;  // open rooms

@@ -12,6 +12,7 @@
 #include "center/contact_center.hpp"
 #include "center/service_util.hpp"
 #include "center/wire_json.hpp"
+#include "net/bus.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"
@@ -82,14 +83,23 @@ void ContactCenter::claim_authority() {
   // Newly granted (at start, or taking over from a node that stopped renewing): the routing state
   // is rebuilt from what the store holds, deadlines that fell due meanwhile included.
   const bool takeover = epoch_ != 0 || grant->epoch > 1;
+  if (epoch_ == 0 && bus_) bus_->listen(std::string(net::kRoutingChannel));
   epoch_ = grant->epoch;
   routing_ = chat::Routing(routing_options(config_));
+  online_agents_.clear();
+  {
+    std::lock_guard lock(rooms_mutex_);
+    rooms_.clear();
+    for (const chat::RoomRecord& room : store_.open_rooms())
+      rooms_[room.id] = RoomMembers{room.customer_id, room.agent_id};
+  }
   auto records = store_.load_requests();
   spdlog::info(
       "contact center: routing authority {} (epoch {}); {} open requests and {} open "
       "rooms restored",
       takeover ? "taken" : "held", epoch_, records.size(), rooms_.size());
   apply(routing_.restore(std::move(records), now_ms()));
+  update_presence();
 }
 
 void ContactCenter::step_down(std::string_view why) {
@@ -97,8 +107,11 @@ void ContactCenter::step_down(std::string_view why) {
                 epoch_, why);
   metrics_.error("routing_authority_lost");
   epoch_ = 0;
+  if (bus_) bus_->unlisten(std::string(net::kRoutingChannel));
   routing_ = chat::Routing(routing_options(config_));
   routing_timer_.cancel();
+  online_agents_.clear();
+  remote_agents_.clear();
 }
 
 void ContactCenter::arm_authority_timer() {
@@ -107,6 +120,7 @@ void ContactCenter::arm_authority_timer() {
     if (error) return;
     try {
       claim_authority();
+      heartbeat_presence();
     } catch (const std::exception& e) {
       spdlog::warn("contact center: routing authority: {}", e.what());
     }
@@ -129,6 +143,22 @@ std::string ContactCenter::room_member_refusal(const std::string& room_id,
   if (it->second.customer_id != user_id && it->second.agent_id != user_id)
     return "not a participant of this room";
   return {};
+}
+
+bool ContactCenter::room_position(std::string_view destination,
+                                  std::function<void(std::optional<std::uint64_t>)> done) {
+  if (!destination.starts_with(kRoomPrefix)) return false;
+  asio::post(executor_, [this, room_id = std::string(destination.substr(kRoomPrefix.size())),
+                         done = std::move(done)] {
+    std::optional<std::uint64_t> last;
+    try {
+      last = static_cast<std::uint64_t>(store_.last_seq(room_id));
+    } catch (const std::exception& e) {
+      spdlog::warn("contact center: reading the position of room {} failed: {}", room_id, e.what());
+    }
+    done(last);
+  });
+  return true;
 }
 
 bool ContactCenter::replay_room(std::string_view destination, std::uint64_t after_seq,
@@ -159,11 +189,17 @@ bool ContactCenter::replay_room(std::string_view destination, std::uint64_t afte
 
 void ContactCenter::agent_presence(const std::string& agent_id, bool connected) {
   asio::post(executor_, [this, agent_id, connected] {
-    if (epoch_ == 0) return;  // the authority's node hears its own agents only, for now
-    const chat::Millis now = now_ms();
+    if (connected) {
+      local_agents_.insert(agent_id);
+    } else {
+      local_agents_.erase(agent_id);
+    }
     try {
-      apply(connected ? routing_.agent_reconnected(agent_id, now)
-                      : routing_.agent_disconnected(agent_id, now));
+      if (epoch_ != 0) {
+        update_presence();
+      } else {
+        heartbeat_presence();  // the authority hears of it now, not at the next beat
+      }
     } catch (const std::exception& e) {
       metrics_.error("store_unavailable");  // logged per effect by apply()
     }
@@ -227,10 +263,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
               }
               apply(std::move(effects), &request);
               if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
-                {
-                  std::lock_guard lock(rooms_mutex_);
-                  rooms_.erase(room_id);
-                }
+                set_room_members(room_id, std::nullopt);
                 publish_room_event(
                     room_id,
                     json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer}});
@@ -375,10 +408,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
               const chat::Millis now = now_ms();
               apply(routing_.room_closed(room_id, user, now), &request);
               if (store_.close_room(room_id, user, now)) {
-                {
-                  std::lock_guard lock(rooms_mutex_);
-                  rooms_.erase(room_id);
-                }
+                set_room_members(room_id, std::nullopt);
                 publish_room_event(
                     room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
               }
@@ -443,7 +473,14 @@ void ContactCenter::apply(chat::Effects effects, Request* request) {
   // re-armed. The first failure is rethrown at the end for the caller's barrier to answer. A
   // decision refused by the fence is not announced: another node decides now.
   std::exception_ptr first_failure;
-  if (epoch_ == 0) return;
+  if (epoch_ == 0) {
+    // Not the authority (it was lost while this was queued): nothing is decided here.
+    if (request != nullptr) {
+      refuse(*request, "routing_unavailable",
+             "consult routing moved to another node; try again shortly");
+    }
+    return;
+  }
   try {
     write_decision(effects, now);
   } catch (const std::exception& e) {
@@ -537,10 +574,7 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             // The room was created or given its agent by write_decision().
             const auto conversation =
                 store_.get_or_create_conversation(e.customer.id, "c_" + util::random_hex(12), now);
-            {
-              std::lock_guard lock(rooms_mutex_);
-              rooms_[e.room_id] = RoomMembers{e.customer.id, e.agent.id};
-            }
+            set_room_members(e.room_id, RoomMembers{e.customer.id, e.agent.id});
             // The agent gets the bot conversation and what was said in the room so far.
             json::array history;
             const auto last = store_.last_seq(conversation.id);
@@ -606,9 +640,14 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                                                        {"agentId", e.agent_id}});
           } else if constexpr (std::is_same_v<E, chat::Requeued>) {
             // The room's agent was cleared by write_decision().
+            std::optional<RoomMembers> members;
             {
               std::lock_guard lock(rooms_mutex_);
-              if (auto it = rooms_.find(e.room_id); it != rooms_.end()) it->second.agent_id.clear();
+              if (auto it = rooms_.find(e.room_id); it != rooms_.end()) members = it->second;
+            }
+            if (members) {
+              members->agent_id.clear();
+              set_room_members(e.room_id, members);
             }
             publish_room_event(
                 e.room_id,

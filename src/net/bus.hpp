@@ -32,6 +32,14 @@ struct BusEvent {
     kUnsubscribeUser,     // user_id, destination
     kCloseUserSessions,   // user_id, login_id (empty: all), reason
     kCloseLoginSessions,  // login_id, reason
+    // Between contact centers (center/): to the node holding the routing authority and back.
+    kRoutingCommand,  // destination (/app/...), body, user_id + sender_name + sender_role,
+                      // receipt, reason (the SEND's request-id), correlation: a SEND received
+                      // on another node
+    kRoutingReply,    // correlation, seq: 1 done, 0 refused (the refusal went to the user), 2 not
+                      // the authority
+    kRoomMembers,     // destination = room id, user_id = customer, login_id = agent, seq 1 closed
+    kAgentPresence,   // user_ids: the agents connected to the sending node now (a heartbeat)
   };
   Kind kind = Kind::kPublish;
   std::string origin;           // the node that sent it (set by the bus)
@@ -44,6 +52,10 @@ struct BusEvent {
   std::string login_id;
   std::string reason;
   std::vector<std::string> user_ids;
+  std::string sender_name;
+  std::string sender_role;
+  std::string receipt;
+  std::string correlation;
 };
 
 // Bounds of a decoded event: the body of a STOMP frame is at most stomp.max-frame-bytes (64 KiB
@@ -60,7 +72,9 @@ std::optional<BusEvent> decode_bus_event(std::string_view bytes);
 
 std::string topic_channel(std::string_view destination);
 std::string user_channel(std::string_view user_id);
+std::string node_channel(std::string_view node_id);  // replies to one node
 inline constexpr std::string_view kControlChannel = "control";
+inline constexpr std::string_view kRoutingChannel = "routing";  // the routing authority's node
 
 struct BusFigures {
   std::uint64_t published = 0;   // events handed to the bus by this node
@@ -94,6 +108,8 @@ class Bus {
   virtual void set_receiver(Receiver receiver) = 0;
 
   virtual BusFigures figures() const = 0;
+  // This node's id on the bus (the origin of its events).
+  virtual const std::string& node_id() const = 0;
 };
 
 }  // namespace aicc::net

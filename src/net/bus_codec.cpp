@@ -77,6 +77,10 @@ std::string encode_bus_event(const BusEvent& event) {
   put_field(out, event.reason);
   put_u32(out, static_cast<std::uint32_t>(event.user_ids.size()));
   for (const std::string& user : event.user_ids) put_field(out, user);
+  put_field(out, event.sender_name);
+  put_field(out, event.sender_role);
+  put_field(out, event.receipt);
+  put_field(out, event.correlation);
   return out;
 }
 
@@ -89,7 +93,7 @@ std::optional<BusEvent> decode_bus_event(std::string_view bytes) {
     return std::nullopt;
   }
   if (kind < static_cast<std::uint8_t>(BusEvent::Kind::kPublish) ||
-      kind > static_cast<std::uint8_t>(BusEvent::Kind::kCloseLoginSessions)) {
+      kind > static_cast<std::uint8_t>(BusEvent::Kind::kAgentPresence)) {
     return std::nullopt;
   }
   BusEvent event;
@@ -107,7 +111,10 @@ std::optional<BusEvent> decode_bus_event(std::string_view bytes) {
   for (std::string& user : event.user_ids) {
     if (!in.field(user)) return std::nullopt;
   }
-  if (!in.done()) return std::nullopt;
+  if (!in.field(event.sender_name) || !in.field(event.sender_role) || !in.field(event.receipt) ||
+      !in.field(event.correlation) || !in.done()) {
+    return std::nullopt;
+  }
   return event;
 }
 
@@ -116,5 +123,7 @@ std::string topic_channel(std::string_view destination) {
 }
 
 std::string user_channel(std::string_view user_id) { return "user:" + std::string(user_id); }
+
+std::string node_channel(std::string_view node_id) { return "node:" + std::string(node_id); }
 
 }  // namespace aicc::net

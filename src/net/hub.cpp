@@ -61,6 +61,8 @@ void Hub::apply_remote(const BusEvent& event) {
     case BusEvent::Kind::kCloseLoginSessions:
       close_local_login_sessions(event.login_id, event.reason);
       break;
+    default:  // the contact center's kinds: not the Hub's
+      break;
   }
 }
 

@@ -51,7 +51,7 @@ class RedisBus final : public Bus {
   void set_receiver(Receiver receiver) override;
   BusFigures figures() const override;
 
-  const std::string& node_id() const;
+  const std::string& node_id() const override;
 
  private:
   struct State;

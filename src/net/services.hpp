@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,12 @@ struct Services {
   std::function<bool(std::string_view destination, std::uint64_t after_seq, std::size_t max_count,
                      ReplayDone done)>
       replay = {};
+  // SUBSCRIBE without since-seq to a sequenced stream: the seq of its newest stored message, the
+  // point from which the subscription must get every message, handed to `done` on any thread
+  // (nullopt: the read failed). Returns false, calling nothing, when the destination is not such a
+  // stream.
+  using PositionDone = std::function<void(std::optional<std::uint64_t> last_seq)>;
+  std::function<bool(std::string_view destination, PositionDone done)> stream_position = {};
 };
 
 }  // namespace aicc::net

@@ -120,7 +120,63 @@ void StompConnection::deliver(const std::string& subscription_id,
       return;
     }
   }
-  engine_.deliver(subscription_id, message, now);
+  if (message->seq == 0) {
+    engine_.deliver(subscription_id, message, now);
+    return;
+  }
+  if (!awaiting_position_.empty()) {
+    if (auto it = awaiting_position_.find(subscription_id); it != awaiting_position_.end()) {
+      if (it->second.held.size() < ReplayCursor::Limits{}.max_held_messages) {
+        it->second.held.push_back(message);
+      }
+      return;
+    }
+  }
+  deliver_in_order(subscription_id, message, now);
+}
+
+void StompConnection::on_stream_position(const std::string& subscription_id, std::uint64_t serial,
+                                         std::optional<std::uint64_t> last_seq) {
+  auto it = awaiting_position_.find(subscription_id);
+  if (transport_closed_ || it == awaiting_position_.end() || it->second.serial != serial) return;
+  std::vector<std::shared_ptr<const stomp::Message>> held = std::move(it->second.held);
+  awaiting_position_.erase(it);
+  // Unknown (the read failed): the first message will set the position, as without a store.
+  if (last_seq) stream_last_[subscription_id] = *last_seq;
+  const auto now = SteadyClock::now();
+  for (const auto& message : held) deliver(subscription_id, message, now);
+}
+
+void StompConnection::deliver_in_order(const std::string& subscription_id,
+                                       const std::shared_ptr<const stomp::Message>& message,
+                                       SteadyClock::time_point now) {
+  auto [it, first] = stream_last_.try_emplace(subscription_id, message->seq);
+  std::uint64_t& last = it->second;
+  if (first || message->seq == last + 1) {
+    last = message->seq;
+    engine_.deliver(subscription_id, message, now);
+    return;
+  }
+  if (message->seq <= last) return;  // delivered already (by a replay, or twice by the bus)
+  // A gap: the messages before this one are in the store. Caught up from there, this one held
+  // meanwhile; the replay goes live (and records the new last seq) once it reached the end.
+  if (!services_.replay) {
+    last = message->seq;
+    engine_.deliver(subscription_id, message, now);
+    return;
+  }
+  const std::uint64_t after = last;
+  stream_last_.erase(it);
+  auto replay = replays_.insert_or_assign(subscription_id,
+                                          Replay{++next_replay_serial_, message->destination,
+                                                 ReplayCursor(after, ReplayCursor::Limits{})});
+  replay.first->second.cursor.on_live(message);
+  if (!read_replay_page(subscription_id)) {
+    // Not a stream the store can replay: deliver as it comes.
+    replays_.erase(subscription_id);
+    stream_last_[subscription_id] = message->seq;
+    engine_.deliver(subscription_id, message, now);
+  }
 }
 
 void StompConnection::shutdown_async(std::string reason) {
@@ -321,6 +377,19 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
       return "forbidden destination: " + refusal;
     }
   }
+  stream_last_.erase(id);
+  awaiting_position_.erase(id);
+  if (!since && services_.stream_position) {
+    const std::uint64_t serial = ++next_replay_serial_;
+    awaiting_position_[id] = AwaitingPosition{serial, {}};
+    auto done = [weak = weak_from_this(), id, serial](std::optional<std::uint64_t> last_seq) {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->executor_,
+                 [self, id, serial, last_seq] { self->on_stream_position(id, serial, last_seq); });
+    };
+    if (!services_.stream_position(destination, std::move(done))) awaiting_position_.erase(id);
+  }
   if (since && services_.replay) {
     replays_.insert_or_assign(id, Replay{++next_replay_serial_, destination,
                                          ReplayCursor(*since, ReplayCursor::Limits{})});
@@ -397,6 +466,7 @@ void StompConnection::pump_replay(const std::string& subscription_id) {
   if (transport_closed_ || slow_ || close_requested_) return;
   ReplayCursor& cursor = it->second.cursor;
   if (cursor.finished()) {
+    if (cursor.last_seq() > 0) stream_last_[subscription_id] = cursor.last_seq();
     if (cursor.dropped_events() > 0) {
       spdlog::info("replay id={} destination={}: {} live events dropped while catching up", id_,
                    it->second.destination, cursor.dropped_events());
@@ -420,6 +490,8 @@ void StompConnection::pump_replay(const std::string& subscription_id) {
 
 void StompConnection::unsubscribe(const std::string& id, const std::string& destination) {
   replays_.erase(id);
+  stream_last_.erase(id);
+  awaiting_position_.erase(id);
   services_.hub.unsubscribe(registry_key(destination), shared_from_this(), id);
 }
 

@@ -144,6 +144,24 @@ class StompConnection : public Connection,
   };
   std::unordered_map<std::string, Replay> replays_;
   std::uint64_t next_replay_serial_ = 0;
+  // Per subscription to a sequenced stream (a room), the seq of the last message delivered, once
+  // known (from since-seq, or the first message). Live messages are delivered in seq order, each
+  // once: a repeat is dropped, and a message past a gap (with several nodes, messages stored on
+  // other nodes may arrive after later ones stored here, or be lost with a Redis outage) starts a
+  // catch-up from the store, which holds every stored message, as a since-seq replay does.
+  std::unordered_map<std::string, std::uint64_t> stream_last_;
+  // Subscriptions without since-seq to a stream, until its position at SUBSCRIBE is read: their
+  // sequenced messages wait here (bounded; past the bound the catch-up reads them back).
+  struct AwaitingPosition {
+    std::uint64_t serial;
+    std::vector<std::shared_ptr<const stomp::Message>> held;
+  };
+  std::unordered_map<std::string, AwaitingPosition> awaiting_position_;
+  void on_stream_position(const std::string& subscription_id, std::uint64_t serial,
+                          std::optional<std::uint64_t> last_seq);
+  void deliver_in_order(const std::string& subscription_id,
+                        const std::shared_ptr<const stomp::Message>& message,
+                        std::chrono::steady_clock::time_point now);
   bool replay_pump_posted_ = false;  // a pump after take_output() is posted and has not run
 
   OutboundQueue outbound_;

@@ -24,6 +24,10 @@ BusEvent full_event() {
   event.login_id = "f_1";
   event.reason = "logged out";
   event.user_ids = {"agent_1", "", "agent_3"};
+  event.sender_name = "김";
+  event.sender_role = "CUSTOMER";
+  event.receipt = "r-1";
+  event.correlation = "c-1";
   return event;
 }
 
@@ -39,12 +43,18 @@ void expect_same(const BusEvent& a, const BusEvent& b) {
   EXPECT_EQ(a.login_id, b.login_id);
   EXPECT_EQ(a.reason, b.reason);
   EXPECT_EQ(a.user_ids, b.user_ids);
+  EXPECT_EQ(a.sender_name, b.sender_name);
+  EXPECT_EQ(a.sender_role, b.sender_role);
+  EXPECT_EQ(a.receipt, b.receipt);
+  EXPECT_EQ(a.correlation, b.correlation);
 }
 
 TEST(BusCodec, EveryKindRoundTrips) {
   for (auto kind : {BusEvent::Kind::kPublish, BusEvent::Kind::kPublishToUsers,
                     BusEvent::Kind::kSendToUser, BusEvent::Kind::kUnsubscribeUser,
-                    BusEvent::Kind::kCloseUserSessions, BusEvent::Kind::kCloseLoginSessions}) {
+                    BusEvent::Kind::kCloseUserSessions, BusEvent::Kind::kCloseLoginSessions,
+                    BusEvent::Kind::kRoutingCommand, BusEvent::Kind::kRoutingReply,
+                    BusEvent::Kind::kRoomMembers, BusEvent::Kind::kAgentPresence}) {
     BusEvent event = full_event();
     event.kind = kind;
     const auto decoded = decode_bus_event(encode_bus_event(event));
@@ -69,7 +79,7 @@ TEST(BusCodec, RefusesWrongVersionKindAndLengths) {
   std::string wrong_version = bytes;
   wrong_version[0] = '\x02';
   EXPECT_FALSE(decode_bus_event(wrong_version).has_value());
-  for (const char kind : {'\x00', '\x07', '\xff'}) {
+  for (const char kind : {'\x00', '\x0b', '\xff'}) {
     std::string wrong_kind = bytes;
     wrong_kind[1] = kind;
     EXPECT_FALSE(decode_bus_event(wrong_kind).has_value());
@@ -83,7 +93,7 @@ TEST(BusCodec, RefusesWrongVersionKindAndLengths) {
   many.user_ids.assign(kMaxBusUserIds + 1, "u");
   EXPECT_FALSE(decode_bus_event(encode_bus_event(many)).has_value());
   std::string claims_more = encode_bus_event(BusEvent{});
-  claims_more[claims_more.size() - 1] = '\x05';  // five user ids, none present
+  claims_more[claims_more.size() - 17] = '\x05';  // five user ids, none present
   EXPECT_FALSE(decode_bus_event(claims_more).has_value());
   EXPECT_FALSE(decode_bus_event(std::string(kMaxBusEventBytes + 1, '\x01')).has_value());
 }

@@ -51,7 +51,18 @@ export async function connect(t, server, token) {
 
 // A guest customer: a fresh cookie jar (or `jar`, to resume the guest it holds), a token, a STOMP
 // session subscribed to its consult status, bot answers and errors.
-export async function newCustomer(t, server, { jar = new CookieJar(), displayName } = {}) {
+// With `minted`, a customer with a minted token instead (no guest sign-in: the guest route is rate
+// limited per address, and a test that needs a hundred customers would meet the limit).
+export async function newCustomer(t, server, { jar = new CookieJar(), displayName, minted = false } = {}) {
+  if (minted) {
+    const id = `customer-${randomUUID()}`;
+    const customer = {
+      kind: 'customer', jar, id, name: displayName ?? id,
+      token: mintToken({ secret: server.secret, sub: id, role: 'CUSTOMER', name: displayName ?? id, ttlSeconds: 3600 }),
+    };
+    await attach(t, server, customer, [CONSULT_STATUS, BOT_RESPONSE, ERRORS]);
+    return customer;
+  }
   const answer = await guest(server, { jar, json: displayName === undefined ? {} : { displayName } });
   assert.equal(answer.status, 200, `guest login: ${answer.text}`);
   const customer = {
@@ -123,8 +134,8 @@ export function agentLogin(agent) {
 
 // SEND with a receipt, resolved once the server answered it (so a later step happens after this
 // one was handled): { receipt } when done, { refusal } when refused on the party's errors.
-export function send(party, destination, body) {
-  return party.session.publishAnswered(destination, body, party.errors);
+export function send(party, destination, body, timeoutMs = 5000) {
+  return party.session.publishAnswered(destination, body, party.errors, { timeoutMs });
 }
 
 // Asks for a human and resolves with the first status of that request (waiting, or at once

@@ -1,0 +1,87 @@
+// The whole journey on three nodes (one PostgreSQL, one Redis): the customer on node 1, two
+// agents on nodes 2 and 3. Routing commands from any node reach the node holding the routing
+// authority and their answers come back; offers, assignments and room messages reach each party
+// wherever it is connected. Two agents racing to accept the same request get exactly one room,
+// every time; 500 room messages each way arrive gap-free and in order on both sides.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+  FAST_ROUTING, assertSeqRange, chatMessages, newAgent, newCustomer, nextJson, nextStatus,
+  requestConsult, roomSend, send, subscribeRoom, waitForSeq,
+} from './lib/contact-center.mjs';
+import { startServer } from './lib/server.mjs';
+import { postgresInstalled, postgresUrlFor, privateRedis, redisInstalled } from './lib/services.mjs';
+
+const TEST_TIMEOUT = 180000;
+const RACES = 100;
+const MESSAGES = 500;
+const missing = !postgresInstalled ? 'PostgreSQL' : !redisInstalled ? 'redis-server' : '';
+
+describe('the journey on three nodes', { skip: missing ? `${missing} is not installed (scripts/install-deps.sh --test)` : false }, () => {
+  it(`two agents on two other nodes race to accept: one room each time (${RACES} races); ${MESSAGES} messages each way in order`, { timeout: TEST_TIMEOUT }, async (t) => {
+    const redis = await privateRedis(t);
+    const settings = {
+      ...FAST_ROUTING,
+      'routing.mode': 'manual',
+      'routing.max-rooms-per-agent': '100',
+      'store.kind': 'postgres',
+      'store.postgres.url': await postgresUrlFor(t),
+      'bus.kind': 'redis',
+      'bus.redis.url': redis.url,
+    };
+    const nodes = [await startServer({ settings })];
+    for (let i = 0; i < 2; ++i) nodes.push(await startServer({ settings, secret: nodes[0].secret }));
+    t.after(async () => {
+      for (const node of nodes) await node.stop();
+    });
+
+    const agents = [await newAgent(t, nodes[1]), await newAgent(t, nodes[2])];
+    let wins = [0, 0];
+    let room;
+    for (let race = 0; race < RACES; ++race) {
+      const customer = await newCustomer(t, nodes[0], { minted: true });
+      const waiting = await requestConsult(customer, {}, 10000);
+      assert.equal(waiting.status, 'waiting');
+      await Promise.all(agents.map((agent) => nextJson(agent.offers, { requestId: waiting.requestId }, 10000)));
+      const answers = await Promise.all(agents.map((agent) =>
+        send(agent, '/app/agent.accept', { requestId: waiting.requestId })));
+      const accepted = answers.map((answer) => answer.receipt !== undefined);
+      assert.equal(accepted.filter(Boolean).length, 1,
+        `race ${race}: ${JSON.stringify(answers.map((a) => a.refusal?.json ?? 'receipt'))}`);
+      const winner = accepted.indexOf(true);
+      wins[winner] += 1;
+      const assignment = await nextJson(agents[winner].assignments, { requestId: waiting.requestId }, 10000);
+      await nextStatus(customer, { requestId: waiting.requestId, status: 'connected' }, 10000);
+      if (race < RACES - 1) {
+        await customer.session.close();
+      } else {
+        room = { customer, agent: agents[winner], roomId: assignment.roomId };
+      }
+    }
+    t.diagnostic(`wins by node: ${wins.join(' / ')}`);
+
+    // The last room: the customer on node 1, the agent on node 2 or 3.
+    const customerRoom = await subscribeRoom(room.customer, room.roomId);
+    const agentRoom = await subscribeRoom(room.agent, room.roomId);
+    const sends = [];
+    for (let i = 0; i < MESSAGES; ++i) {
+      sends.push(roomSend(room.customer, room.roomId, `c${i}`));
+      sends.push(roomSend(room.agent, room.roomId, `a${i}`));
+    }
+    const outcomes = await Promise.all(sends);
+    assert.ok(outcomes.every((o) => o.receipt !== undefined), 'every message receipted');
+    await waitForSeq(customerRoom, 2 * MESSAGES, 20000);
+    await waitForSeq(agentRoom, 2 * MESSAGES, 20000);
+    for (const [who, inbox] of [['customer', customerRoom], ['agent', agentRoom]]) {
+      const messages = chatMessages(inbox);
+      assertSeqRange(messages, 1, 2 * MESSAGES, who);
+      // Each side's own messages in the order it sent them.
+      for (const prefix of ['c', 'a']) {
+        const texts = messages.filter((m) => m.text.startsWith(prefix)).map((m) => Number(m.text.slice(1)));
+        assert.deepEqual(texts, Array.from({ length: MESSAGES }, (_, i) => i), `${who}: ${prefix} order`);
+      }
+    }
+  });
+});
