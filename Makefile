@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps bench-deps configure build run test bench bench-full fuzz lint format clean
+.PHONY: all deps test-deps bench-deps cluster-deps configure build run test bench bench-full fuzz lint format clean cluster cluster-down
 
 all: build
 
@@ -17,6 +17,9 @@ test-deps:
 
 bench-deps:
 	@scripts/install-deps.sh --bench
+
+cluster-deps:
+	@scripts/install-deps.sh --cluster
 
 # Configure once; later runs reuse the build folder (and ccache, when present).
 $(BUILD_DIR)/build.ninja:
@@ -33,6 +36,15 @@ run: build
 test: test-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@scripts/run-tests.sh $(BUILD_DIR)
+
+# Three nodes behind HAProxy on http://localhost:8080, with a private PostgreSQL and Redis, in demo
+# mode (see README, "Several nodes"); pids and logs in $(BUILD_DIR)/cluster/.
+cluster: cluster-deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@scripts/cluster.sh up $(BUILD_DIR)
+
+cluster-down:
+	@scripts/cluster.sh down $(BUILD_DIR)
 
 # The micro-benchmarks and a short side-by-side run against RabbitMQ and ActiveMQ (a few minutes,
 # report in build/bench-results); `make bench-full` is the long run docs/BENCHMARKS.md holds.

@@ -5,6 +5,7 @@
 #
 #   scripts/install-deps.sh          build and run dependencies
 #   scripts/install-deps.sh --test   also what `make test` needs (clang for the fuzzer, Chromium, ...)
+#   scripts/install-deps.sh --cluster  also what `make cluster` runs (PostgreSQL, Redis, HAProxy)
 #   scripts/install-deps.sh --bench  also the side-by-side benchmark's peers (RabbitMQ, ActiveMQ) and
 #                                    gnuplot, through bench/peers/install.sh (which keeps their
 #                                    system services off); flags may be combined
@@ -23,18 +24,21 @@ build_packages=(
 test_packages=(
   clang libclang-rt-14-dev clang-format clang-tidy curl  # sanitizers, fuzzers, format check, lint
   sqlite3  # integration tests change a running server's database to make the store fail
-  postgresql-15 redis-server  # the PostgreSQL adapters and the Redis bus (private servers per run)
+  postgresql-15 redis-server haproxy  # several nodes: the store, the bus, the load balancer
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
   python3 python3-websocket  # the SockJS protocol reference suite (tests/sockjs-protocol/)
 )
+
+cluster_packages=(postgresql-15 redis-server haproxy curl openssl)
 
 packages=("${build_packages[@]}")
 bench=false
 for flag in "$@"; do
   case "$flag" in
     --test) packages+=("${test_packages[@]}") ;;
+    --cluster) packages+=("${cluster_packages[@]}") ;;
     --bench) bench=true ;;
-    *) echo "install-deps: unknown flag $flag (--test, --bench)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown flag $flag (--test, --cluster, --bench)" >&2; exit 2 ;;
   esac
 done
 

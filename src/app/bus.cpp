@@ -20,10 +20,9 @@ std::unique_ptr<net::Bus> open_bus(const config::Config& config) {
   const std::string node_id = util::random_hex(8);
   spdlog::info("bus: redis at {}:{}, this node is {}", parsed.address.host, parsed.address.port,
                node_id);
-  // Fan-out and actions on sessions cross nodes; routing commands do not travel yet.
-  spdlog::warn(
+  spdlog::info(
       "bus: consult and agent commands are decided by the node holding the routing authority; "
-      "the other nodes refuse them with routing_unavailable until they are forwarded");
+      "the other nodes forward them to it");
   return std::make_unique<net::RedisBus>(parsed.address, node_id);
 }
 

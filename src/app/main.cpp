@@ -295,6 +295,15 @@ int main(int argc, char** argv) {
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics,
                                        center_context.get_executor());
     center.add_handlers(app_router);
+    metrics.add_section([&center] {
+      return "# HELP aicc_routing_authority 1 when this node holds the routing authority.\n"
+             "# TYPE aicc_routing_authority gauge\n"
+             "aicc_routing_authority " +
+             std::string(center.authority_epoch() != 0 ? "1" : "0") +
+             "\n# HELP aicc_routing_authority_epoch The routing authority's epoch held here (0: "
+             "none).\n# TYPE aicc_routing_authority_epoch gauge\naicc_routing_authority_epoch " +
+             std::to_string(center.authority_epoch()) + "\n";
+    });
     if (bus) {
       center.set_bus(bus.get());
       bus->set_receiver({.event =

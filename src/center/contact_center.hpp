@@ -92,6 +92,8 @@ class ContactCenter {
   void set_bus(net::Bus* bus);
   // An event of the contact center's kinds from another node. Any thread.
   void on_bus_event(const net::BusEvent& event);
+  // The epoch of the routing authority this node holds; 0 when it holds none. Any thread.
+  std::int64_t authority_epoch() const { return epoch_.load(); }
 
   // SUBSCRIBE to /topic/room/{id}: only its customer and its current agent. Empty when allowed,
   // else the reason. Any thread.

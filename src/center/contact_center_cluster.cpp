@@ -92,7 +92,15 @@ broker::AppResult ContactCenter::forward_routing(const broker::AppMessage& messa
     });
     forward.timer = std::move(timer);
     forwards_.emplace(command.correlation, std::move(forward));
-    bus_->publish(std::string(net::kRoutingChannel), std::move(command));
+    // No node listening on the routing channel (the authority died and nobody took over yet):
+    // refused at once rather than after the timeout.
+    std::string correlation = command.correlation;
+    bus_->publish_to_listener(std::string(net::kRoutingChannel), std::move(command),
+                              [this, correlation = std::move(correlation)] {
+                                asio::post(executor_, [this, correlation] {
+                                  settle_forwarded(correlation, kNotAuthority);
+                                });
+                              });
   });
   return broker::AppResult::done();
 }

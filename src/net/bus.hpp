@@ -93,6 +93,10 @@ class Bus {
   // Sends `event` to the other nodes listening on `channel`. Never blocks; never delivered back
   // to this node.
   virtual void publish(const std::string& channel, BusEvent event) = 0;
+  // The same, and `nobody` (on the bus's thread) when no node listened on `channel`: a request
+  // that no one will answer can be refused at once instead of timing out.
+  virtual void publish_to_listener(const std::string& channel, BusEvent event,
+                                   std::function<void()> nobody) = 0;
   // This node starts or stops listening on `channel`. Calls are counted per channel: it listens
   // while there are more listen() than unlisten() calls.
   virtual void listen(const std::string& channel) = 0;

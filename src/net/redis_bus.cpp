@@ -412,20 +412,34 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     if (receiver.event) receiver.event(*event);
   }
 
-  static void on_publish_reply(redisAsyncContext* context, void*, void*) {
+  // `nobody`, when set, is owned by the command (privdata) and called when the reply says that
+  // no subscriber got the message (or the publish could not be made).
+  static void on_publish_reply(redisAsyncContext* context, void* reply_ptr, void* privdata) {
     auto* state = static_cast<State*>(context->data);
     if (state->unanswered > 0) --state->unanswered;
+    std::unique_ptr<std::function<void()>> nobody(static_cast<std::function<void()>*>(privdata));
+    auto* reply = static_cast<redisReply*>(reply_ptr);
+    if (nobody && (!reply || reply->type != REDIS_REPLY_INTEGER || reply->integer == 0)) {
+      (*nobody)();
+    }
   }
 
-  void send_publish(const std::string& channel, const std::string& payload) {
+  void send_publish(const std::string& channel, const std::string& payload,
+                    std::function<void()> nobody = {}) {
     if (!publisher_ready || !publisher || unanswered >= kMaxUnanswered) {
       ++dropped;
+      if (nobody) nobody();
       return;
     }
     const std::string name = std::string(kChannelPrefix) + channel;
-    if (redisAsyncCommand(publisher, on_publish_reply, nullptr, "PUBLISH %b %b", name.data(),
+    auto* privdata = nobody ? new std::function<void()>(std::move(nobody)) : nullptr;
+    if (redisAsyncCommand(publisher, on_publish_reply, privdata, "PUBLISH %b %b", name.data(),
                           name.size(), payload.data(), payload.size()) != REDIS_OK) {
       ++dropped;
+      if (privdata) {
+        std::unique_ptr<std::function<void()>> owned(privdata);
+        (*owned)();
+      }
       return;
     }
     ++unanswered;
@@ -483,6 +497,16 @@ void RedisBus::publish(const std::string& channel, BusEvent event) {
   event.sent_at_us = unix_micros();
   asio::post(state_->io, [state = state_, channel, payload = encode_bus_event(event)] {
     state->send_publish(channel, payload);
+  });
+}
+
+void RedisBus::publish_to_listener(const std::string& channel, BusEvent event,
+                                   std::function<void()> nobody) {
+  event.origin = state_->node_id;
+  event.sent_at_us = unix_micros();
+  asio::post(state_->io, [state = state_, channel, payload = encode_bus_event(event),
+                          nobody = std::move(nobody)]() mutable {
+    state->send_publish(channel, payload, std::move(nobody));
   });
 }
 

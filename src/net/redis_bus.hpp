@@ -46,6 +46,8 @@ class RedisBus final : public Bus {
   RedisBus& operator=(const RedisBus&) = delete;
 
   void publish(const std::string& channel, BusEvent event) override;
+  void publish_to_listener(const std::string& channel, BusEvent event,
+                           std::function<void()> nobody) override;
   void listen(const std::string& channel) override;
   void unlisten(const std::string& channel) override;
   void set_receiver(Receiver receiver) override;

@@ -30,7 +30,13 @@ describe('routing authority across nodes', { skip: missing ? `${missing} is not 
     const second = await startServer({ settings, secret: first.secret });
     t.after(() => second.stop());
 
-    // The first node holds the authority: a customer there is queued.
+    // The first node holds the authority (and says so in /metrics); a customer there is queued.
+    const authorityOf = async (node) => {
+      const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
+      return /^aicc_routing_authority 1$/m.test(text);
+    };
+    await waitUntil(() => authorityOf(first), { timeoutMs: 5000, what: 'node 1 to hold the authority' });
+    assert.equal(await authorityOf(second), false);
     const waiting = await newCustomer(t, first);
     const status = await requestConsult(waiting);
     assert.equal(status.status, 'waiting');
@@ -51,6 +57,7 @@ describe('routing authority across nodes', { skip: missing ? `${missing} is not 
     }, { timeoutMs: 20000, intervalMs: 100, what: 'the second node to take the routing authority over' });
     assert.ok(refusals.every((code) => code === 'routing_unavailable'), refusals.join());
     const tookOverMs = Date.now() - killedAt;
+    assert.equal(await authorityOf(second), true);
     assert.ok(tookOverMs < 10000, `took over after ${tookOverMs} ms`);
     t.diagnostic(`authority taken over ${tookOverMs} ms after the SIGKILL`);
 
