@@ -320,7 +320,11 @@ int main(int argc, char** argv) {
                                    hub.apply_remote(event);
                                }
                              },
-                         .resubscribed = {}});
+                         // Room membership broadcasts may have been missed meanwhile.
+                         .resubscribed =
+                             [&center](const std::string& channel) {
+                               if (channel == aicc::net::kControlChannel) center.reload_rooms();
+                             }});
     }
     center.start();
     hub.set_agent_presence_listener([&center](const std::string& agent_id, bool connected) {
@@ -458,6 +462,13 @@ int main(int argc, char** argv) {
     }
     run_with_barrier(main_context, "I/O thread");
     for (auto& worker : workers) worker.join();
+    // The bus stops first: its thread calls into the Hub and the contact center.
+    if (bus) {
+      bus->set_receiver({});
+      hub.set_bus(nullptr);
+      center.set_bus(nullptr);
+      bus.reset();
+    }
     spdlog::info("aicc-chat stopped");
     return 0;
   } catch (const std::exception& e) {

@@ -89,9 +89,12 @@ class ContactCenter {
   // Several nodes (contact_center_cluster.cpp): joins the bus before start(). Routing commands
   // received while another node holds the routing authority are forwarded to it; room membership
   // and agent presence are shared.
-  void set_bus(net::Bus* bus);
+  void set_bus(net::Bus* bus);  // nullptr: leaves it (at shutdown, before the bus stops)
   // An event of the contact center's kinds from another node. Any thread.
   void on_bus_event(const net::BusEvent& event);
+  // Membership broadcasts may have been missed (the bus was down): open rooms read again from
+  // the store. Any thread.
+  void reload_rooms();
   // The epoch of the routing authority this node holds; 0 when it holds none. Any thread.
   std::int64_t authority_epoch() const { return epoch_.load(); }
 
@@ -250,8 +253,11 @@ class ContactCenter {
   std::string node_id_;
   // Of the authority this node holds; 0: it holds none. Read on I/O threads to forward.
   std::atomic<std::int64_t> epoch_{0};
+  chat::Millis lease_until_ = 0;  // of the authority this node holds
   boost::asio::steady_timer authority_timer_;
   net::Bus* bus_ = nullptr;
+  // The bus as completions that may settle after teardown see it: emptied by set_bus(nullptr).
+  std::shared_ptr<net::Bus*> bus_cell_ = std::make_shared<net::Bus*>(nullptr);
   const broker::AppRouter* router_ = nullptr;
   struct Forward {
     std::string user_id;

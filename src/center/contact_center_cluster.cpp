@@ -29,12 +29,25 @@ enum Outcome : std::uint64_t { kRefused = 0, kDone = 1, kNotAuthority = 2 };
 
 void ContactCenter::set_bus(net::Bus* bus) {
   bus_ = bus;
+  *bus_cell_ = bus;
   if (!bus_) return;
   node_id_ = bus_->node_id();
   bus_->listen(net::node_channel(node_id_));
 }
 
 void ContactCenter::on_bus_event(const net::BusEvent& event) {
+  // Membership at once, on the bus's thread (rooms_ has its own lock): the assignment that it
+  // goes with reaches the agent's node on this same thread, and a SUBSCRIBE right after it must
+  // find the room.
+  if (event.kind == net::BusEvent::Kind::kRoomMembers) {
+    std::lock_guard lock(rooms_mutex_);
+    if (event.seq == 1) {
+      rooms_.erase(event.destination);
+    } else {
+      rooms_[event.destination] = RoomMembers{event.user_id, event.login_id};
+    }
+    return;
+  }
   asio::post(executor_, [this, event] {
     try {
       switch (event.kind) {
@@ -44,15 +57,6 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
         case net::BusEvent::Kind::kRoutingReply:
           settle_forwarded(event.correlation, event.seq);
           break;
-        case net::BusEvent::Kind::kRoomMembers: {
-          std::lock_guard lock(rooms_mutex_);
-          if (event.seq == 1) {
-            rooms_.erase(event.destination);
-          } else {
-            rooms_[event.destination] = RoomMembers{event.user_id, event.login_id};
-          }
-          break;
-        }
         case net::BusEvent::Kind::kAgentPresence:
           if (epoch_ != 0) {
             remote_agents_[event.origin] = RemoteAgents{
@@ -105,6 +109,22 @@ broker::AppResult ContactCenter::forward_routing(const broker::AppMessage& messa
   return broker::AppResult::done();
 }
 
+void ContactCenter::reload_rooms() {
+  asio::post(executor_, [this] {
+    if (epoch_ != 0) return;  // the authority's rooms are its own decisions
+    try {
+      std::unordered_map<std::string, RoomMembers> rooms;
+      for (const chat::RoomRecord& room : store_.open_rooms())
+        rooms[room.id] = RoomMembers{room.customer_id, room.agent_id};
+      std::lock_guard lock(rooms_mutex_);
+      rooms_ = std::move(rooms);
+    } catch (const std::exception& e) {
+      spdlog::warn("contact center: reloading the open rooms failed: {}", e.what());
+      metrics_.error("store_unavailable");
+    }
+  });
+}
+
 void ContactCenter::settle_forwarded(const std::string& correlation, std::uint64_t outcome) {
   auto it = forwards_.find(correlation);
   if (it == forwards_.end()) return;  // answered already, or timed out
@@ -128,13 +148,14 @@ void ContactCenter::settle_forwarded(const std::string& correlation, std::uint64
 // On the authority's node: runs a forwarded SEND through the same handler as a local one, and
 // answers the forwarding node once it is settled.
 void ContactCenter::execute_forwarded(const net::BusEvent& command) {
-  const auto reply = [this, origin = command.origin,
+  // Neither `this` nor the bus itself: a completion may settle while both are torn down.
+  const auto reply = [cell = bus_cell_, origin = command.origin,
                       correlation = command.correlation](std::uint64_t outcome) {
     net::BusEvent answer;
     answer.kind = net::BusEvent::Kind::kRoutingReply;
     answer.correlation = correlation;
     answer.seq = outcome;
-    if (bus_) bus_->publish(net::node_channel(origin), std::move(answer));
+    if (net::Bus* bus = *cell) bus->publish(net::node_channel(origin), std::move(answer));
   };
   const broker::SendRoute* route = router_ ? router_->find(command.destination) : nullptr;
   if (epoch_ == 0 || route == nullptr) {
@@ -227,10 +248,21 @@ void ContactCenter::update_presence() {
   for (const std::string& agent : online_agents_) {
     if (!online.contains(agent)) changes.emplace_back(agent, false);
   }
-  online_agents_ = std::move(online);
+  // One at a time: an agent is recorded as told only once the engine was told, so a change whose
+  // effects failed to apply is tried again at the next heartbeat.
   for (const auto& [agent, connected] : changes) {
-    apply(connected ? routing_.agent_reconnected(agent, now)
-                    : routing_.agent_disconnected(agent, now));
+    try {
+      apply(connected ? routing_.agent_reconnected(agent, now)
+                      : routing_.agent_disconnected(agent, now));
+    } catch (const std::exception& e) {
+      metrics_.error("store_unavailable");  // logged by apply()
+      continue;
+    }
+    if (connected) {
+      online_agents_.insert(agent);
+    } else {
+      online_agents_.erase(agent);
+    }
   }
 }
 

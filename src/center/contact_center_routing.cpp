@@ -65,39 +65,54 @@ void ContactCenter::start() {
 }
 
 void ContactCenter::claim_authority() {
+  const chat::Millis now = now_ms();
   std::optional<chat::AuthorityGrant> grant;
   try {
-    grant = store_.claim_routing_authority(node_id_, now_ms(), kAuthorityLease);
+    grant = store_.claim_routing_authority(node_id_, now, kAuthorityLease);
   } catch (const std::exception& e) {
-    // The store is down: this node cannot tell whether it still holds the authority, but its
-    // decisions are fenced, so it goes on until a write is refused.
     spdlog::warn("contact center: claiming the routing authority failed: {}", e.what());
     metrics_.error("store_unavailable");
+    // Not renewed: once the lease runs out another node may hold it, so this one stops
+    // deciding then, whatever happens to its writes.
+    if (epoch_ != 0 && now >= lease_until_) step_down("its lease ran out without a renewal");
     return;
   }
   if (!grant) {
     if (epoch_ != 0) step_down("another node holds the routing authority");
     return;
   }
-  if (grant->epoch == epoch_) return;  // renewed
+  if (grant->epoch == epoch_) {  // renewed
+    lease_until_ = grant->lease_until;
+    return;
+  }
   // Newly granted (at start, or taking over from a node that stopped renewing): the routing state
-  // is rebuilt from what the store holds, deadlines that fell due meanwhile included.
+  // is rebuilt from what the store holds, deadlines that fell due meanwhile included. Read first:
+  // a failed read leaves this node without the authority, to try again at the next tick.
+  std::unordered_map<std::string, RoomMembers> rooms;
+  std::vector<chat::RequestRecord> records;
+  try {
+    for (const chat::RoomRecord& room : store_.open_rooms())
+      rooms[room.id] = RoomMembers{room.customer_id, room.agent_id};
+    records = store_.load_requests();
+  } catch (const std::exception& e) {
+    spdlog::warn("contact center: reading the routing state failed: {}", e.what());
+    metrics_.error("store_unavailable");
+    return;
+  }
   const bool takeover = epoch_ != 0 || grant->epoch > 1;
   if (epoch_ == 0 && bus_) bus_->listen(std::string(net::kRoutingChannel));
   epoch_ = grant->epoch;
+  lease_until_ = grant->lease_until;
   routing_ = chat::Routing(routing_options(config_));
   online_agents_.clear();
   {
     std::lock_guard lock(rooms_mutex_);
-    rooms_.clear();
-    for (const chat::RoomRecord& room : store_.open_rooms())
-      rooms_[room.id] = RoomMembers{room.customer_id, room.agent_id};
+    rooms_ = std::move(rooms);
   }
-  auto records = store_.load_requests();
   spdlog::info(
       "contact center: routing authority {} (epoch {}); {} open requests and {} open "
       "rooms restored",
-      takeover ? "taken" : "held", epoch_, records.size(), rooms_.size());
+      takeover ? "taken" : "held", epoch_.load(), records.size(), rooms_.size());
   apply(routing_.restore(std::move(records), now_ms()));
   update_presence();
 }
@@ -262,6 +277,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                   room_id = status->room_id;
               }
               apply(std::move(effects), &request);
+              if (request.refused) return;  // nothing was decided: the room stays
               if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
                 set_room_members(room_id, std::nullopt);
                 publish_room_event(
@@ -407,6 +423,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
               }
               const chat::Millis now = now_ms();
               apply(routing_.room_closed(room_id, user, now), &request);
+              if (request.refused) return;  // nothing was decided: the room stays
               if (store_.close_room(room_id, user, now)) {
                 set_room_members(room_id, std::nullopt);
                 publish_room_event(
@@ -473,6 +490,7 @@ void ContactCenter::apply(chat::Effects effects, Request* request) {
   // re-armed. The first failure is rethrown at the end for the caller's barrier to answer. A
   // decision refused by the fence is not announced: another node decides now.
   std::exception_ptr first_failure;
+  if (epoch_ != 0 && now >= lease_until_) step_down("its lease ran out without a renewal");
   if (epoch_ == 0) {
     // Not the authority (it was lost while this was queued): nothing is decided here.
     if (request != nullptr) {
@@ -486,6 +504,14 @@ void ContactCenter::apply(chat::Effects effects, Request* request) {
   } catch (const std::exception& e) {
     spdlog::error("routing decision not stored: {}", e.what());
     first_failure = std::current_exception();
+    // With several nodes, a decision that is not in the store is not announced either: another
+    // node may decide otherwise once it takes over. This node lets the engine go (it holds the
+    // decision) and rebuilds it from the store when it claims again, at the next tick. (One node
+    // announces it: its engine, which the announcements describe, goes on from it.)
+    if (bus_) {
+      step_down("a decision could not be stored");
+      std::rethrow_exception(first_failure);
+    }
   }
   if (epoch_ == 0) {
     if (request != nullptr) {

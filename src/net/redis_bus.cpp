@@ -193,6 +193,10 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
   std::chrono::milliseconds subscribe_pause = kFirstRetry;
   std::unordered_map<std::string, int> listening;  // channel -> listen() minus unlisten()
   std::unordered_set<std::string> subscribed;      // confirmed by Redis
+  // UNSUBSCRIBE sent, reply not yet in. hiredis 0.14 registers a channel's callback when SUBSCRIBE
+  // is sent and drops it when an UNSUBSCRIBE reply comes, so a SUBSCRIBE sent in between would
+  // lose its callback: it waits for that reply instead.
+  std::unordered_set<std::string> unsubscribing;
   std::size_t unanswered = 0;
   bool stopping = false;
   bool ever_connected_publisher = false;
@@ -319,6 +323,7 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     if (state->ever_connected_subscriber) ++state->reconnects;
     state->ever_connected_subscriber = true;
     state->subscribed.clear();
+    state->unsubscribing.clear();
     for (const auto& [channel, count] : state->listening) state->send_subscribe(channel);
     state->update_connected();
     spdlog::info("redis bus: subscriber connected to {}:{}, {} channels", state->address.host,
@@ -342,6 +347,7 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     state->subscriber = nullptr;
     state->subscriber_ready = false;
     state->subscribed.clear();
+    state->unsubscribing.clear();
     state->update_connected();
     if (state->stopping) return;
     spdlog::warn("redis bus: subscriber connection lost ({}); reconnecting",
@@ -356,6 +362,7 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
   }
 
   void send_unsubscribe(const std::string& channel) {
+    unsubscribing.insert(channel);
     const std::string name = std::string(kChannelPrefix) + channel;
     redisAsyncCommand(subscriber, on_subscriber_reply, nullptr, "UNSUBSCRIBE %b", name.data(),
                       name.size());
@@ -386,7 +393,13 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
       Receiver receiver = state->current_receiver();
       if (receiver.resubscribed) receiver.resubscribed(subscribed_channel);
     } else if (kind_text == "unsubscribe") {
-      state->subscribed.erase(std::string(name));
+      const std::string channel_name(name);
+      state->subscribed.erase(channel_name);
+      state->unsubscribing.erase(channel_name);
+      // Listened to again meanwhile: its SUBSCRIBE waited for this reply.
+      if (state->listening.contains(channel_name) && state->subscriber_ready) {
+        state->send_subscribe(channel_name);
+      }
       state->update_connected();
     }
   }
@@ -512,7 +525,8 @@ void RedisBus::publish_to_listener(const std::string& channel, BusEvent event,
 
 void RedisBus::listen(const std::string& channel) {
   asio::post(state_->io, [state = state_, channel] {
-    if (++state->listening[channel] == 1 && state->subscriber_ready) {
+    if (++state->listening[channel] == 1 && state->subscriber_ready &&
+        !state->unsubscribing.contains(channel)) {
       state->send_subscribe(channel);
     }
     state->update_connected();

@@ -128,6 +128,8 @@ void StompConnection::deliver(const std::string& subscription_id,
     if (auto it = awaiting_position_.find(subscription_id); it != awaiting_position_.end()) {
       if (it->second.held.size() < ReplayCursor::Limits{}.max_held_messages) {
         it->second.held.push_back(message);
+      } else {
+        it->second.overflowed = true;
       }
       return;
     }
@@ -139,12 +141,22 @@ void StompConnection::on_stream_position(const std::string& subscription_id, std
                                          std::optional<std::uint64_t> last_seq) {
   auto it = awaiting_position_.find(subscription_id);
   if (transport_closed_ || it == awaiting_position_.end() || it->second.serial != serial) return;
-  std::vector<std::shared_ptr<const stomp::Message>> held = std::move(it->second.held);
+  AwaitingPosition awaiting = std::move(it->second);
   awaiting_position_.erase(it);
+  const auto now = SteadyClock::now();
+  if (last_seq && awaiting.overflowed && services_.replay) {
+    // More came than were held: everything after the position is read back from the store, the
+    // held messages going to the catch-up as live ones (each delivered once).
+    auto replay = replays_.insert_or_assign(
+        subscription_id, Replay{++next_replay_serial_, awaiting.destination,
+                                ReplayCursor(*last_seq, ReplayCursor::Limits{})});
+    for (const auto& message : awaiting.held) replay.first->second.cursor.on_live(message);
+    if (read_replay_page(subscription_id)) return;
+    replays_.erase(subscription_id);
+  }
   // Unknown (the read failed): the first message will set the position, as without a store.
   if (last_seq) stream_last_[subscription_id] = *last_seq;
-  const auto now = SteadyClock::now();
-  for (const auto& message : held) deliver(subscription_id, message, now);
+  for (const auto& message : awaiting.held) deliver(subscription_id, message, now);
 }
 
 void StompConnection::deliver_in_order(const std::string& subscription_id,
@@ -381,7 +393,7 @@ std::string StompConnection::subscribe(const std::string& id, const std::string&
   awaiting_position_.erase(id);
   if (!since && services_.stream_position) {
     const std::uint64_t serial = ++next_replay_serial_;
-    awaiting_position_[id] = AwaitingPosition{serial, {}};
+    awaiting_position_[id] = AwaitingPosition{serial, destination, {}, false};
     auto done = [weak = weak_from_this(), id, serial](std::optional<std::uint64_t> last_seq) {
       auto self = weak.lock();
       if (!self) return;

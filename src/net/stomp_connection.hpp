@@ -154,7 +154,9 @@ class StompConnection : public Connection,
   // sequenced messages wait here (bounded; past the bound the catch-up reads them back).
   struct AwaitingPosition {
     std::uint64_t serial;
+    std::string destination;
     std::vector<std::shared_ptr<const stomp::Message>> held;
+    bool overflowed = false;  // messages past the bound were let go: read back from the store
   };
   std::unordered_map<std::string, AwaitingPosition> awaiting_position_;
   void on_stream_position(const std::string& subscription_id, std::uint64_t serial,

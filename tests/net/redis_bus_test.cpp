@@ -194,6 +194,28 @@ TEST(RedisBus, ListeningIsCountedPerChannel) {
   EXPECT_TRUE(eventually([&] { return node.figures().channels == 1; }));
 }
 
+// A room's last subscriber leaves and another comes at once, many times over: UNSUBSCRIBE and
+// SUBSCRIBE overlap on the connection, and the channel must end up listened to.
+TEST(RedisBus, ListeningAgainRightAfterStoppingStillReceives) {
+  PrivateRedis redis;
+  RedisBus sender(redis.address(), "sender");
+  RedisBus node(redis.address(), "node");
+  Inbox inbox;
+  node.set_receiver(inbox.receiver());
+  const std::string room = topic_channel("/topic/room.r_4");
+  node.listen(room);
+  ASSERT_EQ(inbox.resubscriptions(room, 1), 1u);
+  for (int i = 0; i < 20; ++i) {
+    node.unlisten(room);
+    node.listen(room);
+  }
+  ASSERT_TRUE(eventually([&] { return node.figures().connected && sender.figures().connected; }));
+  sender.publish(room, event_with_body("still here"));
+  const auto got = inbox.events(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body, "still here");
+}
+
 TEST(RedisBus, ComesBackAfterRedisRestartsAndSubscribesEveryChannelAgain) {
   PrivateRedis redis;
   RedisBus a(redis.address(), "node-a");

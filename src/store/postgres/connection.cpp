@@ -161,8 +161,25 @@ Rows Query::run() { return connection_.run(*this); }
 
 // Connection
 
+namespace {
+
+// Defaults that a URL may override: a connection attempt, and a connection whose network went
+// silent, fail within seconds rather than holding a store call (and the thread making it) for
+// as long as TCP retries.
+pg_conn* connect_with_defaults(const std::string& url) {
+  const char* keywords[] = {
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* values[] = {"5", "1", "10", "5", "3", "15000", url.c_str(), nullptr};
+  // expand_dbname: the URL in "dbname" is read as a whole connection string, its settings
+  // applied after (over) the defaults before it.
+  return PQconnectdbParams(keywords, values, 1);
+}
+
+}  // namespace
+
 Connection::Connection(const std::string& url) : url_(url) {
-  conn_ = PQconnectdb(url.c_str());
+  conn_ = connect_with_defaults(url);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     const std::string message =
         "cannot connect to " + where(conn_) + ": " + trimmed(conn_ ? PQerrorMessage(conn_) : "");
@@ -184,7 +201,7 @@ bool Connection::broken() const { return !conn_ || PQstatus(conn_) != CONNECTION
 void Connection::reset() {
   prepared_.clear();
   if (!conn_) {
-    conn_ = PQconnectdb(url_.c_str());
+    conn_ = connect_with_defaults(url_);
   } else {
     PQreset(conn_);
   }

@@ -663,16 +663,24 @@ bool PostgresChatStore::set_room_agent(const std::string& room_id, const std::st
 bool PostgresChatStore::close_room(const std::string& room_id, const std::string& closed_by,
                                    Millis now) {
   return pool_->with([&](Connection& db) {
+    Transaction transaction(db);
+    // The stream's row first, as an append takes it: a message is stored before the close or
+    // refused after it, never stored after a close that it did not see.
+    db.query("SELECT 1 FROM streams WHERE id = $1 FOR UPDATE", "lock the stream of a room")
+        .text(room_id)
+        .run();
     // One statement: of two closes at once (from any nodes), exactly one finds the room open.
-    return db.query(
-                 "UPDATE rooms SET closed_at = $2, closed_by = $3 "
-                 "WHERE id = $1 AND closed_at IS NULL",
-                 "close a room")
-               .text(room_id)
-               .integer(now)
-               .text(closed_by)
-               .run()
-               .affected() == 1;
+    const bool closed = db.query(
+                              "UPDATE rooms SET closed_at = $2, closed_by = $3 "
+                              "WHERE id = $1 AND closed_at IS NULL",
+                              "close a room")
+                            .text(room_id)
+                            .integer(now)
+                            .text(closed_by)
+                            .run()
+                            .affected() == 1;
+    transaction.commit();
+    return closed;
   });
 }
 
