@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "store/columns.hpp"
+
 namespace aicc::store::postgres {
 namespace {
 
@@ -207,35 +209,6 @@ constexpr std::string_view kSelectAllLeft =
     "SELECT id, customer_id, customer_name, conversation_id, request_id, category, contact, "
     "text, created_at, handled_at, handled_by FROM left_messages ORDER BY created_at, id "
     "LIMIT $1";
-
-// LIMIT takes a signed 64-bit number.
-std::int64_t limit_value(std::size_t limit) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(std::min(limit, kMax));
-}
-
-// Columns that hold an enum's to_string(); the code keeps other values out, so only a hand-edited
-// table gets to the throws.
-constexpr std::array kAuditEvents = {
-    AuditEvent::kOffer,   AuditEvent::kAccept,  AuditEvent::kReject,       AuditEvent::kAutoAssign,
-    AuditEvent::kNoAgent, AuditEvent::kRequeue, AuditEvent::kTransfer,     AuditEvent::kCancel,
-    AuditEvent::kClose,   AuditEvent::kRefusal, AuditEvent::kLeaveMessage,
-};
-constexpr std::array kVerdicts = {
-    CandidateVerdict::kPicked,   CandidateVerdict::kOffline,     CandidateVerdict::kDisconnected,
-    CandidateVerdict::kRejected, CandidateVerdict::kAway,        CandidateVerdict::kAtCapacity,
-    CandidateVerdict::kBusier,   CandidateVerdict::kIdleShorter, CandidateVerdict::kLostTie,
-};
-
-template <class Enum, std::size_t N>
-Enum parse_column(const std::array<Enum, N>& values, const std::string& text,
-                  std::string_view what) {
-  for (const Enum value : values) {
-    if (chat::to_string(value) == text) return value;
-  }
-  throw std::runtime_error("PostgreSQL chat store: unknown " + std::string(what) + " '" + text +
-                           "'");
-}
 
 MessageRecord read_message(const Rows& rows, int row) {
   MessageRecord message;
@@ -800,7 +773,8 @@ std::vector<AuditEntry> PostgresChatStore::query_audit(const AuditQuery& query) 
         AuditEntry entry;
         entry.id = id;
         entry.audit.at = rows.integer(i, 1);
-        entry.audit.event = parse_column(kAuditEvents, rows.text(i, 2), "audit event");
+        entry.audit.event =
+            parse_column(kAuditEvents, rows.text(i, 2), "PostgreSQL chat store", "audit event");
         entry.audit.request_id = rows.text(i, 3);
         entry.audit.agent_id = rows.text(i, 4);
         entry.audit.from_agent_id = rows.text(i, 5);
@@ -810,7 +784,8 @@ std::vector<AuditEntry> PostgresChatStore::query_audit(const AuditQuery& query) 
       if (!rows.is_null(i, 8)) {
         entries.back().audit.candidates.push_back(AuditCandidate{
             .agent_id = rows.text(i, 7),
-            .verdict = parse_column(kVerdicts, rows.text(i, 8), "audit candidate verdict"),
+            .verdict = parse_column(kVerdicts, rows.text(i, 8), "PostgreSQL chat store",
+                                    "audit candidate verdict"),
             .active_rooms = static_cast<int>(rows.integer(i, 9))});
       }
     }

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "store/columns.hpp"
+
 namespace aicc::store::sqlite {
 namespace {
 
@@ -214,34 +216,6 @@ constexpr std::string_view kSelectAllLeft =
 
 constexpr std::string_view kind_text(StreamKind kind) {
   return kind == StreamKind::kRoom ? "room" : "conversation";
-}
-
-// SQLite's LIMIT is a signed 64-bit number.
-std::int64_t limit_value(std::size_t limit) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(std::min(limit, kMax));
-}
-
-// Columns that hold an enum's to_string(); CHECK constraints or the code keep other values out,
-// so only a hand-edited file gets to the throws.
-constexpr std::array kAuditEvents = {
-    AuditEvent::kOffer,   AuditEvent::kAccept,  AuditEvent::kReject,       AuditEvent::kAutoAssign,
-    AuditEvent::kNoAgent, AuditEvent::kRequeue, AuditEvent::kTransfer,     AuditEvent::kCancel,
-    AuditEvent::kClose,   AuditEvent::kRefusal, AuditEvent::kLeaveMessage,
-};
-constexpr std::array kVerdicts = {
-    CandidateVerdict::kPicked,   CandidateVerdict::kOffline,     CandidateVerdict::kDisconnected,
-    CandidateVerdict::kRejected, CandidateVerdict::kAway,        CandidateVerdict::kAtCapacity,
-    CandidateVerdict::kBusier,   CandidateVerdict::kIdleShorter, CandidateVerdict::kLostTie,
-};
-
-template <class Enum, std::size_t N>
-Enum parse_column(const std::array<Enum, N>& values, const std::string& text,
-                  std::string_view what) {
-  for (const Enum value : values) {
-    if (chat::to_string(value) == text) return value;
-  }
-  throw std::runtime_error("SQLite chat store: unknown " + std::string(what) + " '" + text + "'");
 }
 
 MessageRecord read_message(const Statement& row) {
@@ -752,7 +726,8 @@ std::vector<AuditEntry> SqliteChatStore::query_audit(const AuditQuery& query) {
       AuditEntry entry;
       entry.id = id;
       entry.audit.at = select.column_int(1);
-      entry.audit.event = parse_column(kAuditEvents, select.column_text(2), "audit event");
+      entry.audit.event =
+          parse_column(kAuditEvents, select.column_text(2), "SQLite chat store", "audit event");
       entry.audit.request_id = select.column_text(3);
       entry.audit.agent_id = select.column_text(4);
       entry.audit.from_agent_id = select.column_text(5);
@@ -760,10 +735,11 @@ std::vector<AuditEntry> SqliteChatStore::query_audit(const AuditQuery& query) {
       entries.push_back(std::move(entry));
     }
     if (!select.column_is_null(8)) {
-      entries.back().audit.candidates.push_back(AuditCandidate{
-          .agent_id = select.column_text(7),
-          .verdict = parse_column(kVerdicts, select.column_text(8), "audit candidate verdict"),
-          .active_rooms = static_cast<int>(select.column_int(9))});
+      entries.back().audit.candidates.push_back(
+          AuditCandidate{.agent_id = select.column_text(7),
+                         .verdict = parse_column(kVerdicts, select.column_text(8),
+                                                 "SQLite chat store", "audit candidate verdict"),
+                         .active_rooms = static_cast<int>(select.column_int(9))});
     }
   }
   return entries;

@@ -1,0 +1,50 @@
+// What both chat store adapters (SQLite, PostgreSQL) read and bind the same way: LIMIT values and
+// the columns that hold an enum's to_string().
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "chat/routing.hpp"
+
+namespace aicc::store {
+
+// LIMIT takes a signed 64-bit number.
+inline std::int64_t limit_value(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(limit, kMax));
+}
+
+inline constexpr std::array kAuditEvents = {
+    chat::AuditEvent::kOffer,      chat::AuditEvent::kAccept,       chat::AuditEvent::kReject,
+    chat::AuditEvent::kAutoAssign, chat::AuditEvent::kNoAgent,      chat::AuditEvent::kRequeue,
+    chat::AuditEvent::kTransfer,   chat::AuditEvent::kCancel,       chat::AuditEvent::kClose,
+    chat::AuditEvent::kRefusal,    chat::AuditEvent::kLeaveMessage,
+};
+inline constexpr std::array kVerdicts = {
+    chat::CandidateVerdict::kPicked,       chat::CandidateVerdict::kOffline,
+    chat::CandidateVerdict::kDisconnected, chat::CandidateVerdict::kRejected,
+    chat::CandidateVerdict::kAway,         chat::CandidateVerdict::kAtCapacity,
+    chat::CandidateVerdict::kBusier,       chat::CandidateVerdict::kIdleShorter,
+    chat::CandidateVerdict::kLostTie,
+};
+
+// The value whose to_string() is `text`. The code keeps other values out, so only a hand-edited
+// database gets to the throw, which names the adapter (`store`) and the column (`what`).
+template <class Enum, std::size_t N>
+Enum parse_column(const std::array<Enum, N>& values, const std::string& text,
+                  std::string_view store, std::string_view what) {
+  for (const Enum value : values) {
+    if (chat::to_string(value) == text) return value;
+  }
+  throw std::runtime_error(std::string(store) + ": unknown " + std::string(what) + " '" + text +
+                           "'");
+}
+
+}  // namespace aicc::store
