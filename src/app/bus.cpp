@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "net/redis_bus.hpp"
+#include "net/redis_shared_state.hpp"
+#include "util/memory_shared_state.hpp"
 #include "util/random.hpp"
 
 namespace aicc::app {
@@ -24,6 +26,13 @@ std::unique_ptr<net::Bus> open_bus(const config::Config& config) {
       "bus: consult and agent commands are decided by the node holding the routing authority; "
       "the other nodes forward them to it");
   return std::make_unique<net::RedisBus>(parsed.address, node_id);
+}
+
+std::unique_ptr<util::SharedState> open_shared_state(const config::Config& config) {
+  if (config.bus.kind != "redis") return std::make_unique<util::MemorySharedState>();
+  const net::RedisAddressResult parsed = net::parse_redis_url(config.bus.redis.url);
+  if (!parsed.error.empty()) throw std::runtime_error("bus.redis.url: " + parsed.error);
+  return std::make_unique<net::RedisSharedState>(parsed.address);
 }
 
 }  // namespace aicc::app

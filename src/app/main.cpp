@@ -260,7 +260,9 @@ int main(int argc, char** argv) {
                                       static_cast<std::size_t>(config.auth.hash_queue));
     aicc::app::Stores stores = aicc::app::open_stores(config);
     std::unique_ptr<aicc::auth::UserStore>& user_store = stores.users;
-    aicc::auth::TokenService tokens(token_settings(config), *user_store);
+    // Tickets, failed logins and the webhook replay cache: Redis with several nodes.
+    std::unique_ptr<aicc::util::SharedState> shared_state = aicc::app::open_shared_state(config);
+    aicc::auth::TokenService tokens(token_settings(config), *user_store, shared_state.get());
     // A revoked login ends every live STOMP session opened with its tokens, on any transport.
     tokens.set_revocation_listener([&hub](const std::string& family_id, const std::string& reason) {
       const std::size_t closed = hub.close_login_sessions(
@@ -293,7 +295,7 @@ int main(int argc, char** argv) {
     asio::io_context center_context(1);
     auto center_guard = asio::make_work_guard(center_context);
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics,
-                                       center_context.get_executor());
+                                       center_context.get_executor(), shared_state.get());
     center.add_handlers(app_router);
     metrics.add_section([&center] {
       return "# HELP aicc_routing_authority 1 when this node holds the routing authority.\n"
@@ -307,13 +309,20 @@ int main(int argc, char** argv) {
     if (bus) {
       center.set_bus(bus.get());
       bus->set_receiver({.event =
-                             [&hub, &center](const aicc::net::BusEvent& event) {
+                             [&hub, &center, &tokens](const aicc::net::BusEvent& event) {
                                using Kind = aicc::net::BusEvent::Kind;
                                switch (event.kind) {
+                                 case Kind::kCloseLoginSessions:
+                                   // Refused here too from now on, not only closed.
+                                   tokens.deny_login_revoked_elsewhere(event.login_id, unix_now());
+                                   hub.apply_remote(event);
+                                   break;
                                  case Kind::kRoutingCommand:
                                  case Kind::kRoutingReply:
                                  case Kind::kRoomMembers:
                                  case Kind::kAgentPresence:
+                                 case Kind::kViewRequest:
+                                 case Kind::kViewReply:
                                    center.on_bus_event(event);
                                    break;
                                  default:
@@ -331,7 +340,8 @@ int main(int argc, char** argv) {
       center.agent_presence(agent_id, connected);
     });
     aicc::net::UserSendLimits user_send_limits(config.limits);
-    aicc::net::Services services{config, hub, metrics, tokens, app_router, &user_send_limits};
+    aicc::net::Services services{config,        hub, metrics, tokens, app_router, &user_send_limits,
+                                 &blocking_pool};
     services.replay = [&center](std::string_view destination, std::uint64_t after_seq,
                                 std::size_t max_count, aicc::net::Services::ReplayDone done) {
       return center.replay_room(destination, after_seq, max_count, std::move(done));
@@ -354,7 +364,8 @@ int main(int argc, char** argv) {
     aicc::auth::LoginThrottle throttle(
         {static_cast<std::size_t>(config.auth.login_attempts_per_user),
          static_cast<std::size_t>(config.auth.login_attempts_per_address),
-         config.auth.login_window});
+         config.auth.login_window},
+        shared_state.get());
     aicc::net::HandshakeRateLimiter guest_limiter(10, 30);
     aicc::http::AuthRouteDeps auth_deps{config,        tokens,    throttle, guest_limiter,
                                         blocking_pool, hash_pool, hub,      metrics};

@@ -1,56 +1,50 @@
 #include "auth/login_throttle.hpp"
 
 #include <algorithm>
+#include <vector>
+
+#include "auth/token_service.hpp"
 
 namespace aicc::auth {
+namespace {
 
-std::int64_t LoginThrottle::wait_for(Failures& failures, std::size_t limit,
-                                     std::int64_t now) const {
-  while (!failures.empty() && failures.front() <= now - limits_.window) failures.pop_front();
+// Hashed: usernames and addresses are client input, and the keys stay short and opaque.
+std::string user_key(std::string_view username) {
+  return "login-failures:user:" + sha256_hex(username);
+}
+std::string address_key(std::string_view address) {
+  return "login-failures:address:" + sha256_hex(address);
+}
+
+}  // namespace
+
+LoginThrottle::LoginThrottle(ThrottleLimits limits, util::SharedState* shared)
+    : limits_(limits),
+      own_shared_(shared ? nullptr : std::make_unique<util::MemorySharedState>()),
+      shared_(shared ? *shared : *own_shared_) {}
+
+std::int64_t LoginThrottle::wait_for(const std::string& key, std::size_t limit, std::int64_t now) {
+  const std::vector<std::int64_t> failures =
+      shared_.events(key, now, limits_.window, limit, /*record=*/false);
   if (failures.size() < limit) return 0;
-  // The oldest failure that still counts leaves the window at front + window.
+  // The oldest failure that still counts leaves the window at its time + window.
   return std::max<std::int64_t>(1, failures[failures.size() - limit] + limits_.window - now);
 }
 
 std::int64_t LoginThrottle::retry_after(std::string_view username, std::string_view address,
                                         std::int64_t now) {
-  std::lock_guard lock(mutex_);
-  sweep(now);
-  std::int64_t wait = 0;
-  if (auto it = by_user_.find(std::string(username)); it != by_user_.end()) {
-    wait = std::max(wait, wait_for(it->second, limits_.per_user, now));
-  }
-  if (auto it = by_address_.find(std::string(address)); it != by_address_.end()) {
-    wait = std::max(wait, wait_for(it->second, limits_.per_address, now));
-  }
-  return wait;
+  return std::max(wait_for(user_key(username), limits_.per_user, now),
+                  wait_for(address_key(address), limits_.per_address, now));
 }
 
 void LoginThrottle::record_failure(std::string_view username, std::string_view address,
                                    std::int64_t now) {
-  std::lock_guard lock(mutex_);
-  auto& user = by_user_[std::string(username)];
-  auto& from = by_address_[std::string(address)];
   // Bounded: only the last `limit` failures can matter.
-  user.push_back(now);
-  if (user.size() > limits_.per_user) user.pop_front();
-  from.push_back(now);
-  if (from.size() > limits_.per_address) from.pop_front();
+  shared_.events(user_key(username), now, limits_.window, limits_.per_user, /*record=*/true);
+  shared_.events(address_key(address), now, limits_.window, limits_.per_address,
+                 /*record=*/true);
 }
 
-void LoginThrottle::record_success(std::string_view username) {
-  std::lock_guard lock(mutex_);
-  by_user_.erase(std::string(username));
-}
-
-void LoginThrottle::sweep(std::int64_t now) {
-  if (now - last_sweep_ < 60) return;
-  last_sweep_ = now;
-  auto stale = [&](const auto& entry) {
-    return entry.second.empty() || entry.second.back() <= now - limits_.window;
-  };
-  std::erase_if(by_user_, stale);
-  std::erase_if(by_address_, stale);
-}
+void LoginThrottle::record_success(std::string_view username) { shared_.clear(user_key(username)); }
 
 }  // namespace aicc::auth

@@ -1,17 +1,22 @@
-// Failed-login limits per username and per client address (pure; time comes in as `now`).
+// Failed-login limits per username and per client address (time comes in as `now`).
 //
 // A username gets `per_user` failures in a sliding `window`, an address `per_address`; past either,
 // logins are refused with the number of seconds to wait, before any password is checked, so an
 // attacker can neither guess quickly nor use the server's argon2 work against it. A success clears
 // the username's failures (not the address's: one address may try many usernames).
+//
+// The failures live in the shared state (util/shared_state.hpp): this process's memory on one node,
+// Redis across nodes, so that the limits hold for the whole cluster instead of once per node. Calls
+// may block on it (run them off the I/O threads) and throw util::SharedStateUnavailable.
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "util/memory_shared_state.hpp"
+#include "util/shared_state.hpp"
 
 namespace aicc::auth {
 
@@ -23,7 +28,8 @@ struct ThrottleLimits {
 
 class LoginThrottle {
  public:
-  explicit LoginThrottle(ThrottleLimits limits = {}) : limits_(limits) {}
+  // `shared`: where the failures live; null keeps them in this process (one node).
+  explicit LoginThrottle(ThrottleLimits limits = {}, util::SharedState* shared = nullptr);
 
   // 0 when a login may be tried now, else the seconds until it may.
   std::int64_t retry_after(std::string_view username, std::string_view address, std::int64_t now);
@@ -31,15 +37,11 @@ class LoginThrottle {
   void record_success(std::string_view username);
 
  private:
-  using Failures = std::deque<std::int64_t>;  // unix seconds, oldest first
-  std::int64_t wait_for(Failures& failures, std::size_t limit, std::int64_t now) const;
-  void sweep(std::int64_t now);
+  std::int64_t wait_for(const std::string& key, std::size_t limit, std::int64_t now);
 
   ThrottleLimits limits_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Failures> by_user_;
-  std::unordered_map<std::string, Failures> by_address_;
-  std::int64_t last_sweep_ = 0;
+  std::unique_ptr<util::MemorySharedState> own_shared_;
+  util::SharedState& shared_;
 };
 
 }  // namespace aicc::auth

@@ -3,6 +3,9 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <cctype>
 
 #include "auth/password.hpp"
@@ -12,10 +15,39 @@
 namespace aicc::auth {
 namespace {
 
+namespace json = boost::json;
+
 using util::unexpected;
 
 constexpr std::size_t kMaxDisplayName = 64;
 constexpr std::size_t kMaxTokenInput = 256;  // refresh tokens and tickets are far shorter
+
+std::string ticket_key(std::string_view ticket) { return "ticket:" + sha256_hex(ticket); }
+
+// A ticket's stored principal and until when the ticket may be used; nullopt when unreadable.
+std::optional<std::pair<Principal, std::int64_t>> principal_of_ticket(std::string_view stored) {
+  boost::system::error_code error;
+  const json::value value = json::parse(stored, error);
+  if (error || !value.is_object()) return std::nullopt;
+  const json::object& object = value.get_object();
+  auto text = [&](std::string_view name) -> std::optional<std::string> {
+    const json::value* field = object.if_contains(name);
+    if (!field || !field->is_string()) return std::nullopt;
+    return std::string(field->get_string());
+  };
+  auto number = [&](std::string_view name) -> std::optional<std::int64_t> {
+    const json::value* field = object.if_contains(name);
+    if (!field || !field->is_int64()) return std::nullopt;
+    return field->get_int64();
+  };
+  const auto sub = text("sub"), role_name = text("role"), name = text("name"), jti = text("jti"),
+             sid = text("sid");
+  const auto exp = number("exp"), until = number("until");
+  if (!sub || !role_name || !name || !jti || !sid || !exp || !until) return std::nullopt;
+  const auto role = parse_role(*role_name);
+  if (!role) return std::nullopt;
+  return std::pair{Principal{*sub, *role, *name, *jti, *exp, *sid}, *until};
+}
 
 std::string new_id(std::string_view prefix) { return std::string(prefix) + util::random_hex(12); }
 
@@ -70,11 +102,13 @@ std::string_view bearer_token(std::string_view header) {
   return header;
 }
 
-TokenService::TokenService(TokenSettings settings, UserStore& store)
+TokenService::TokenService(TokenSettings settings, UserStore& store, util::SharedState* shared)
     : settings_(std::move(settings)),
       store_(store),
       verifier_(settings_.secret, settings_.issuer, settings_.clock_skew, settings_.audience,
-                settings_.access_validity) {}
+                settings_.access_validity),
+      own_shared_(shared ? nullptr : std::make_unique<util::MemorySharedState>()),
+      shared_(shared ? *shared : *own_shared_) {}
 
 void TokenService::load_revocations(std::int64_t now) { sync_revocations(now); }
 
@@ -291,30 +325,44 @@ bool TokenService::is_login_revoked(const std::string& family_id) const {
 
 std::string TokenService::issue_ticket(const Principal& principal, std::int64_t now) {
   std::string ticket = util::random_hex(16);
-  std::lock_guard lock(mutex_);
-  prune(now);
-  tickets_[ticket] = Ticket{principal, now + settings_.ticket_validity};
+  const json::object value{{"sub", principal.user_id},
+                           {"role", to_string(principal.role)},
+                           {"name", principal.name},
+                           {"jti", principal.jti},
+                           {"exp", principal.expires_at},
+                           {"sid", principal.login_id},
+                           {"until", now + settings_.ticket_validity}};
+  // Only the ticket's hash is kept, so whoever reads the shared state cannot use a ticket.
+  shared_.put(ticket_key(ticket), json::serialize(value), settings_.ticket_validity + 1);
   return ticket;
 }
 
 std::optional<Principal> TokenService::redeem_ticket(std::string_view ticket, std::int64_t now) {
   if (ticket.empty() || ticket.size() > kMaxTokenInput) return std::nullopt;
+  const auto stored = shared_.take(ticket_key(ticket));
+  if (!stored) return std::nullopt;
+  const auto found = principal_of_ticket(*stored);
+  if (!found || found->second < now) return std::nullopt;
+  const Principal& principal = found->first;
   std::lock_guard lock(mutex_);
-  auto it = tickets_.find(std::string(ticket));
-  if (it == tickets_.end()) return std::nullopt;
-  Ticket found = std::move(it->second);
-  tickets_.erase(it);
-  if (found.expires_at < now || denied_.contains(found.principal.jti) ||
-      (!found.principal.login_id.empty() && denied_families_.contains(found.principal.login_id))) {
+  if (denied_.contains(principal.jti) ||
+      (!principal.login_id.empty() && denied_families_.contains(principal.login_id))) {
     return std::nullopt;
   }
-  return found.principal;
+  return principal;
+}
+
+void TokenService::deny_login_revoked_elsewhere(const std::string& family_id, std::int64_t now) {
+  if (family_id.empty()) return;
+  std::lock_guard lock(mutex_);
+  prune(now);
+  auto& until = denied_families_[family_id];
+  until = std::max(until, family_deny_until(now));
 }
 
 void TokenService::prune(std::int64_t now) {
   if (now - last_prune_ < 60) return;
   last_prune_ = now;
-  std::erase_if(tickets_, [now](const auto& entry) { return entry.second.expires_at < now; });
   std::erase_if(denied_,
                 [&](const auto& entry) { return entry.second + settings_.clock_skew < now; });
   std::erase_if(denied_families_, [now](const auto& entry) { return entry.second < now; });

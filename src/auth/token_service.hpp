@@ -18,8 +18,11 @@
 // with the login's tokens. Another process (aicc-chat user disable) or node writes its revocations
 // to the store only; sync_revocations() picks them up.
 //
-// Every call that touches the store blocks; call them from the blocking worker pool. The ticket and
-// deny-list caches are in memory behind one mutex (all are small and hot).
+// Every call that touches the store blocks; call them from the blocking worker pool. The deny-list
+// caches are in memory behind one mutex (small and hot); tickets live in the shared state
+// (util/shared_state.hpp): this process's memory on one node, Redis across nodes, so that a ticket
+// issued on one node is redeemed once, on any node. Ticket calls may throw
+// util::SharedStateUnavailable.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +39,9 @@
 #include "auth/jwt.hpp"
 #include "auth/user.hpp"
 #include "auth/user_store.hpp"
+#include "util/memory_shared_state.hpp"
 #include "util/result.hpp"
+#include "util/shared_state.hpp"
 
 namespace aicc::auth {
 
@@ -88,7 +93,8 @@ struct Principal {
 
 class TokenService {
  public:
-  TokenService(TokenSettings settings, UserStore& store);
+  // `shared`: where tickets live; null keeps them in this process (one node).
+  TokenService(TokenSettings settings, UserStore& store, util::SharedState* shared = nullptr);
 
   // Loads the deny-lists from the store (call once at start-up).
   void load_revocations(std::int64_t now);
@@ -125,6 +131,12 @@ class TokenService {
   // Single use: a ticket redeemed once is gone. nullopt when unknown or expired.
   std::optional<Principal> redeem_ticket(std::string_view ticket, std::int64_t now);
 
+  // A login revoked by another node, which said so on the bus: denied here at once, so that a new
+  // CONNECT with one of its tokens is refused on this node too without waiting for the next
+  // sync_revocations() (every token this service issues names its login). The listener is not
+  // told: the revoking node closes the login's sessions everywhere itself.
+  void deny_login_revoked_elsewhere(const std::string& family_id, std::int64_t now);
+
   // A new access token for `user` under login `login_id` (its jti in *jti_out when asked).
   std::string issue_access_token(const User& user, std::int64_t now, std::string_view login_id = {},
                                  std::string* jti_out = nullptr) const;
@@ -143,16 +155,13 @@ class TokenService {
   UserStore& store_;
   JwtVerifier verifier_;
 
-  struct Ticket {
-    Principal principal;
-    std::int64_t expires_at = 0;
-  };
+  std::unique_ptr<util::MemorySharedState> own_shared_;  // when no shared state was given
+  util::SharedState& shared_;
   RevocationListener listener_;
-  mutable std::mutex mutex_;  // guards denied_, denied_families_ and tickets_
+  mutable std::mutex mutex_;                              // guards denied_ and denied_families_
   std::unordered_map<std::string, std::int64_t> denied_;  // jti -> when its token expires
   // family id -> until when its access tokens are refused
   std::unordered_map<std::string, std::int64_t> denied_families_;
-  std::unordered_map<std::string, Ticket> tickets_;
   std::int64_t last_prune_ = 0;
 };
 

@@ -44,7 +44,7 @@ json::object message_json(const chat::MessageRecord& message) {
 
 ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& store,
                              broker::Publisher& publisher, net::Metrics& metrics,
-                             asio::any_io_executor executor)
+                             asio::any_io_executor executor, util::SharedState* shared)
     : config_(config),
       store_(store),
       publisher_(publisher),
@@ -58,7 +58,7 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       authority_timer_(executor_) {
   if (!config.bot.webhook_secret.empty()) {
     webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(
-        chat::WebhookVerifierOptions{config.bot.webhook_secret});
+        chat::WebhookVerifierOptions{.secret = config.bot.webhook_secret, .shared = shared});
   }
   if (!config.bot.webhook_require_signature) {
     spdlog::warn(
@@ -239,8 +239,10 @@ Answer ContactCenter::webhook_now(std::string_view timestamp, std::string_view s
     const auto verified = webhook_verifier_->verify(timestamp, signature, body, now_ms());
     if (!verified) {
       metrics_.error("webhook_refused");
-      const bool replay = verified.error() == chat::WebhookError::kReplay;
-      return error_answer(replay ? 409 : 401, chat::to_string(verified.error()),
+      const int status = verified.error() == chat::WebhookError::kReplay              ? 409
+                         : verified.error() == chat::WebhookError::kReplayUncheckable ? 503
+                                                                                      : 401;
+      return error_answer(status, chat::to_string(verified.error()),
                           chat::describe(verified.error()));
     }
   } else if (config_.bot.webhook_require_signature) {

@@ -74,8 +74,10 @@ class ContactCenter {
     std::string agent_id;  // empty while the room waits in the queue
   };
 
+  // `shared`: where the webhook replay cache lives across nodes (null: in this process).
   ContactCenter(const config::Config& config, chat::ChatStore& store, broker::Publisher& publisher,
-                net::Metrics& metrics, boost::asio::any_io_executor executor);
+                net::Metrics& metrics, boost::asio::any_io_executor executor,
+                util::SharedState* shared = nullptr);
   ~ContactCenter();
 
   // /app/bot.message and the other destinations of the service, and what its clients may
@@ -216,6 +218,22 @@ class ContactCenter {
   broker::AppResult forward_routing(const broker::AppMessage& message);
   void settle_forwarded(const std::string& correlation, std::uint64_t outcome);
   void execute_forwarded(const net::BusEvent& command);
+
+  // The read-only views (contact_center_views.cpp), computed where the routing engine is.
+  enum class View : std::uint8_t { kCurrentConsult, kQueue, kAgentRooms, kAgents, kStats };
+  // Here when this node holds the routing authority (or there is no bus), else asked of the node
+  // that holds it (503 routing_unavailable when none answers within the forward timeout).
+  boost::asio::awaitable<Answer> view(View which, Caller caller);
+  Answer view_now(View which, const Caller& caller);  // on the service executor
+  Answer current_consult_now(const std::string& customer_id);
+  Answer consult_queue_now();
+  Answer agent_rooms_now(const std::string& agent_id);
+  Answer agent_list_now();
+  Answer stats_now();
+  // Across nodes (contact_center_cluster.cpp).
+  boost::asio::awaitable<Answer> view_at_authority(View which, Caller caller);
+  void settle_view(const std::string& correlation, std::optional<Answer> answer);
+  void execute_view(const net::BusEvent& request);
   // Changes one room's members here and, with a bus, on every node; nullopt: the room closed.
   void set_room_members(const std::string& room_id, std::optional<RoomMembers> members);
   void heartbeat_presence();
@@ -266,8 +284,11 @@ class ContactCenter {
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
   std::map<std::string, Forward> forwards_;  // by correlation id: forwarded, not yet answered
-  std::set<std::string> local_agents_;       // agents with a connection to this node
-  std::set<std::string> online_agents_;      // what the engine was told (the authority only)
+  struct PendingView;
+  std::map<std::string, std::shared_ptr<PendingView>>
+      views_;                            // by correlation id: asked, unanswered
+  std::set<std::string> local_agents_;   // agents with a connection to this node
+  std::set<std::string> online_agents_;  // what the engine was told (the authority only)
   struct RemoteAgents {
     std::set<std::string> agents;
     chat::Millis seen_at = 0;

@@ -3,8 +3,12 @@
 // presence as the union of every node's heartbeats.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 
 #include "broker/domain_error.hpp"
 #include "center/contact_center.hpp"
@@ -19,6 +23,10 @@ namespace {
 
 // A forwarded command with no answer by then is refused: the authority may have died with it.
 constexpr auto kForwardTimeout = std::chrono::seconds(5);
+// The authority runs a forwarded command only if it comes within this much of being sent (by the
+// two nodes' clocks), so that what it does is answered before the forwarding node's timeout told
+// the client it was not done.
+constexpr std::int64_t kForwardRunWithinUs = 3'000'000;
 // Every node tells the authority which agents it holds this often; a node silent for
 // kPresenceExpiry is taken for dead and its agents for disconnected (their grace starts).
 constexpr chat::Millis kPresenceExpiry = 6000;
@@ -48,7 +56,7 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
     }
     return;
   }
-  asio::post(executor_, [this, event] {
+  asio::post(executor_, [this, event]() mutable {
     try {
       switch (event.kind) {
         case net::BusEvent::Kind::kRoutingCommand:
@@ -56,6 +64,17 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
           break;
         case net::BusEvent::Kind::kRoutingReply:
           settle_forwarded(event.correlation, event.seq);
+          break;
+        case net::BusEvent::Kind::kViewRequest:
+          execute_view(event);
+          break;
+        case net::BusEvent::Kind::kViewReply:
+          if (event.seq == 0) {
+            settle_view(event.correlation, std::nullopt);
+          } else {
+            settle_view(event.correlation,
+                        Answer{static_cast<unsigned>(event.seq), std::move(event.body)});
+          }
           break;
         case net::BusEvent::Kind::kAgentPresence:
           if (epoch_ != 0) {
@@ -127,7 +146,15 @@ void ContactCenter::reload_rooms() {
 
 void ContactCenter::settle_forwarded(const std::string& correlation, std::uint64_t outcome) {
   auto it = forwards_.find(correlation);
-  if (it == forwards_.end()) return;  // answered already, or timed out
+  if (it == forwards_.end()) {
+    // Answered already, or timed out. A late "done" means the client was told routing_unavailable
+    // for a command that was carried out (its effects reached it as status updates meanwhile).
+    if (outcome == kDone) {
+      spdlog::warn("contact center: a forwarded command was carried out after its timeout");
+      metrics_.error("routing_forward_late");
+    }
+    return;
+  }
   Forward forward = std::move(it->second);
   forwards_.erase(it);
   if (forward.timer) forward.timer->cancel();
@@ -162,6 +189,15 @@ void ContactCenter::execute_forwarded(const net::BusEvent& command) {
     reply(kNotAuthority);
     return;
   }
+  const std::int64_t now_us = now_ms() * 1000;
+  if (command.sent_at_us != 0 && now_us - command.sent_at_us > kForwardRunWithinUs) {
+    // Too late to be answered in time: the client will be told it was not done, so it is not.
+    spdlog::warn("contact center: a forwarded {} came {} ms after it was sent; not run",
+                 command.destination, (now_us - command.sent_at_us) / 1000);
+    metrics_.error("routing_forward_late");
+    reply(kNotAuthority);
+    return;
+  }
   stomp::Identity sender{command.user_id, command.sender_role, command.sender_name, 0};
   stomp::Frame frame;
   if (!command.receipt.empty()) frame.add("receipt", command.receipt);
@@ -186,6 +222,72 @@ void ContactCenter::execute_forwarded(const net::BusEvent& command) {
       completion.refused();
     }
   }
+}
+
+// ---- read-only views asked of the authority ------------------------------------------------
+
+struct ContactCenter::PendingView {
+  explicit PendingView(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+  std::optional<Answer> answer;
+};
+
+asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller caller) {
+  // Not a coroutine itself (the GCC 12 reason in service_util.hpp): the task runs on the service
+  // executor, where views_ and the timer live.
+  auto task = [this, which, caller = std::move(caller)]() -> asio::awaitable<Answer> {
+    net::BusEvent request;
+    request.kind = net::BusEvent::Kind::kViewRequest;
+    request.destination = std::to_string(static_cast<int>(which));
+    request.user_id = caller.user_id;
+    request.sender_role = std::string(auth::to_string(caller.role));
+    request.sender_name = caller.name;
+    request.correlation = util::random_hex(12);
+    const std::string correlation = request.correlation;
+    auto pending = std::make_shared<PendingView>(executor_);
+    pending->timer.expires_after(kForwardTimeout);
+    views_.emplace(correlation, pending);
+    bus_->publish_to_listener(
+        std::string(net::kRoutingChannel), std::move(request), [this, correlation] {
+          asio::post(executor_, [this, correlation] { settle_view(correlation, std::nullopt); });
+        });
+    co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    views_.erase(correlation);
+    if (pending->answer) co_return std::move(*pending->answer);
+    co_return error_answer(503, "routing_unavailable",
+                           "the node holding consult routing did not answer (none holds it, or it "
+                           "is taking over); try again shortly");
+  };
+  return asio::co_spawn(executor_, std::move(task), asio::use_awaitable);
+}
+
+void ContactCenter::settle_view(const std::string& correlation, std::optional<Answer> answer) {
+  auto it = views_.find(correlation);
+  if (it == views_.end()) return;  // timed out
+  it->second->answer = std::move(answer);
+  it->second->timer.cancel();
+}
+
+void ContactCenter::execute_view(const net::BusEvent& request) {
+  net::BusEvent reply;
+  reply.kind = net::BusEvent::Kind::kViewReply;
+  reply.correlation = request.correlation;
+  const auto role = auth::parse_role(request.sender_role);
+  int which = -1;
+  std::from_chars(request.destination.data(),
+                  request.destination.data() + request.destination.size(), which);
+  if (epoch_ != 0 && role && which >= 0 && which <= static_cast<int>(View::kStats)) {
+    Answer answer;
+    try {
+      answer =
+          view_now(static_cast<View>(which), Caller{request.user_id, *role, request.sender_name});
+    } catch (const std::exception& e) {
+      answer = failed_answer("HTTP request of another node", e);
+    }
+    reply.seq = answer.status;
+    reply.body = std::move(answer.body);
+  }  // else seq 0: not the authority (or not a view this build knows)
+  if (bus_) bus_->publish(net::node_channel(request.origin), std::move(reply));
 }
 
 void ContactCenter::set_room_members(const std::string& room_id,

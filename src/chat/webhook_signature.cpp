@@ -96,6 +96,8 @@ std::string_view to_string(WebhookError error) {
       return "bad_signature";
     case WebhookError::kReplay:
       return "replay";
+    case WebhookError::kReplayUncheckable:
+      return "replay_check_unavailable";
   }
   return "unknown";
 }
@@ -120,6 +122,9 @@ std::string_view describe(WebhookError error) {
     case WebhookError::kReplay:
       return "this signed webhook call was already accepted; a replay, or the bot resent an "
              "identical call";
+    case WebhookError::kReplayUncheckable:
+      return "the replay cache shared by the nodes (Redis) could not be reached, so the call "
+             "could not be checked; retry shortly";
   }
   return "unknown webhook error";
 }
@@ -128,7 +133,8 @@ WebhookVerifier::WebhookVerifier(WebhookVerifierOptions options)
     : secret_(std::move(options.secret)),
       tolerance_ms_(
           std::chrono::duration_cast<std::chrono::milliseconds>(options.tolerance).count()),
-      max_remembered_(options.max_remembered) {
+      max_remembered_(options.max_remembered),
+      shared_(options.shared) {
   if (secret_.empty()) throw std::invalid_argument("webhook secret must not be empty");
   if (tolerance_ms_ <= 0) throw std::invalid_argument("webhook tolerance must be positive");
   if (max_remembered_ == 0) throw std::invalid_argument("webhook replay cache needs room");
@@ -158,6 +164,22 @@ WebhookVerifier::Result WebhookVerifier::verify(std::string_view timestamp_heade
   // Authentic: remember it until its timestamp leaves the window, when the staleness check above
   // refuses it anyway.
   const Millis expires_at = signed_at + tolerance_ms_;
+  if (shared_) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string key = "webhook:";
+    for (unsigned char b : expected) {
+      key += kHex[b >> 4];
+      key += kHex[b & 15];
+    }
+    try {
+      if (!shared_->add(key, (expires_at - now) / 1000 + 1)) {
+        return unexpected(WebhookError::kReplay);
+      }
+    } catch (const util::SharedStateUnavailable&) {
+      return unexpected(WebhookError::kReplayUncheckable);
+    }
+    return WebhookAccepted{*timestamp};
+  }
   std::lock_guard lock(mutex_);
   forget_expired(now);
   if (expiry_by_mac_.contains(expected)) return unexpected(WebhookError::kReplay);

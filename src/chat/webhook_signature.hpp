@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "util/result.hpp"
+#include "util/shared_state.hpp"
 
 namespace aicc::chat {
 
@@ -39,7 +40,8 @@ using Millis = std::int64_t;  // unix milliseconds
 inline constexpr std::string_view kWebhookTimestampHeader = "X-Aicc-Timestamp";
 inline constexpr std::string_view kWebhookSignatureHeader = "X-Aicc-Signature";
 
-// Why a webhook call was refused; all of them are answered with HTTP 401.
+// Why a webhook call was refused: HTTP 401, but 409 for a replay and 503 when the replay cache
+// could not be checked.
 enum class WebhookError {
   kMissingTimestamp,    // no (or an empty) X-Aicc-Timestamp header
   kMissingSignature,    // no (or an empty) X-Aicc-Signature header
@@ -48,6 +50,7 @@ enum class WebhookError {
   kStaleTimestamp,      // the timestamp is outside the tolerance of the server's clock
   kBadSignature,        // the MAC does not match (wrong secret, or body/timestamp altered)
   kReplay,              // this exact signed call was already accepted
+  kReplayUncheckable,   // the shared replay cache (Redis) could not be reached: HTTP 503
 };
 // A stable code for logs and the `error` field: "missing_timestamp", …, "replay".
 std::string_view to_string(WebhookError error);
@@ -62,6 +65,9 @@ struct WebhookVerifierOptions {
   std::string secret{};                 // HMAC key, raw bytes; must not be empty
   std::chrono::seconds tolerance{300};  // allowed |timestamp - now| either way; > 0
   std::size_t max_remembered = 10'000;  // replay cache bound, signatures; >= 1
+  // Several nodes: the replay cache lives here instead (Redis), so a call accepted by one node is
+  // a replay on every node; max_remembered then does not apply. Null: this process's own cache.
+  util::SharedState* shared = nullptr;
 };
 
 class WebhookVerifier {
@@ -89,6 +95,7 @@ class WebhookVerifier {
   const std::string secret_;
   const Millis tolerance_ms_;
   const std::size_t max_remembered_;
+  util::SharedState* const shared_;
 
   mutable std::mutex mutex_;
   std::map<Mac, Millis> expiry_by_mac_;             // accepted signatures → when they expire

@@ -244,9 +244,11 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
                                    "\"username\" and \"password\" are required");
         }
         const std::int64_t now = unix_now();
-        if (const std::int64_t wait =
-                deps.throttle.retry_after(*username, info.remote_address, now);
-            wait > 0) {
+        // The throttle's failures may live in Redis (several nodes): read off the I/O thread.
+        auto read_wait = [&deps, &username, &info, now] {
+          return deps.throttle.retry_after(*username, info.remote_address, now);
+        };
+        if (const std::int64_t wait = co_await deps.pool.run(std::move(read_wait)); wait > 0) {
           deps.metrics.error("login_throttled");
           Response response =
               error_response(request, bhttp::status::too_many_requests, "rate_limited",
@@ -254,8 +256,14 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           response.set(bhttp::field::retry_after, std::to_string(wait));
           co_return response;
         }
-        auto work = [&deps, &username, &password, now] {
-          return deps.tokens.login(*username, *password, now);
+        auto work = [&deps, &username, &password, &info, now] {
+          auto session = deps.tokens.login(*username, *password, now);
+          if (session) {
+            deps.throttle.record_success(*username);
+          } else if (session.error() == auth::AuthError::kBadCredentials) {
+            deps.throttle.record_failure(*username, info.remote_address, now);
+          }
+          return session;
         };
         auto checked = co_await deps.hash_pool.try_run(std::move(work));
         if (!checked) {
@@ -270,12 +278,10 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         auto& session = *checked;
         if (!session) {
           if (session.error() == auth::AuthError::kBadCredentials) {
-            deps.throttle.record_failure(*username, info.remote_address, now);
             deps.metrics.error("login_failed");
           }
           co_return auth_error(request, session.error());
         }
-        deps.throttle.record_success(*username);
         spdlog::info("login user={} role={} remote={}", session->user.id,
                      auth::to_string(session->user.role), info.remote_address);
         co_return session_response(request, *session, now, secure_cookie(info), *where);
@@ -394,15 +400,21 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         co_return with_cleared_cookie(std::move(response), secure_cookie(info));
       });
 
-  router.add(
-      bhttp::verb::post, "/api/auth/ws-ticket", [&deps](const Request& request) -> Generator {
+  router.add_async(
+      bhttp::verb::post, "/api/auth/ws-ticket",
+      [&deps](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
         std::optional<Response> refusal;
         auto principal = bearer_principal(request, deps.tokens, refusal);
-        if (!principal) return std::move(*refusal);
-        const std::string ticket = deps.tokens.issue_ticket(*principal, unix_now());
+        if (!principal) co_return std::move(*refusal);
+        // Tickets may live in Redis (several nodes): stored off the I/O thread.
+        auto issue = [&deps, &principal] {
+          return deps.tokens.issue_ticket(*principal, unix_now());
+        };
+        const std::string ticket = co_await deps.pool.run(std::move(issue));
         json::object body{{"ticket", ticket},
                           {"expiresIn", deps.tokens.settings().ticket_validity}};
-        return make_response(request, bhttp::status::ok, json::serialize(body), "application/json");
+        co_return make_response(request, bhttp::status::ok, json::serialize(body),
+                                "application/json");
       });
 }
 

@@ -144,7 +144,8 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
         co_await bhttp::async_write(stream, *refusal, kAwait);
         break;
       }
-      std::string ticket(query_param(request.target(), "ticket"));
+      net::HandshakeTicket ticket = co_await net::redeem_handshake_ticket(
+          context.services, std::string(query_param(request.target(), "ticket")));
       if (!context.services.config.ws.permessage_deflate) {
         // Our own framing (net/ws_transport.hpp): this coroutine, its buffers and the request end
         // here, so an idle WebSocket keeps none of them.

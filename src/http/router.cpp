@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace asio = boost::asio;
 
 namespace aicc::http {
@@ -40,6 +42,23 @@ void Router::add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandl
 
 asio::awaitable<bhttp::message_generator> Router::handle(const Request& request,
                                                          const RequestInfo& info) const {
+  // A handler that throws (a store or Redis out of reach, a bug) still gets its client an answer
+  // that says so, instead of a dropped connection.
+  std::string failure;
+  try {
+    co_return co_await dispatch(request, info);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  spdlog::error("HTTP {} {} failed: {}", std::string(request.method_string()),
+                std::string(target_path(request.target())), failure);
+  co_return error_response(request, bhttp::status::service_unavailable, "store_unavailable",
+                           "the server could not complete this request: a store it needs could "
+                           "not be reached; retry shortly");
+}
+
+asio::awaitable<bhttp::message_generator> Router::dispatch(const Request& request,
+                                                           const RequestInfo& info) const {
   const std::string path(target_path(request.target()));
   const bhttp::verb method =
       request.method() == bhttp::verb::head ? bhttp::verb::get : request.method();

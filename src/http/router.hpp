@@ -35,11 +35,14 @@ class Router {
   void add_async(bhttp::verb method, std::string path, AsyncHandler handler);
   // Every path that starts with `prefix` (e.g. "/api/conversations/"), after the exact routes.
   void add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandler handler);
-  // `request` must outlive the returned coroutine.
+  // `request` must outlive the returned coroutine. A handler that throws is answered 503
+  // `store_unavailable` (and logged).
   boost::asio::awaitable<bhttp::message_generator> handle(const Request& request,
                                                           const RequestInfo& info) const;
 
  private:
+  boost::asio::awaitable<bhttp::message_generator> dispatch(const Request& request,
+                                                            const RequestInfo& info) const;
   bhttp::message_generator handle_unrouted(const Request& request, const std::string& path) const;
 
   std::map<std::pair<std::string, bhttp::verb>, AsyncHandler, std::less<>> routes_;

@@ -526,6 +526,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
 
   std::shared_ptr<SockJsSessionState> session;
   bool created = false;
+  net::HandshakeTicket redeemed;  // by the request that opens the session
   {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(session_key(service, session_id));
@@ -542,6 +543,8 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
       co_await bhttp::async_write(stream, response, kAwait);
       co_return false;
     }
+    // Before the session exists (this may wait on Redis): no other request sees it half made.
+    redeemed = co_await net::redeem_handshake_ticket(services_, ticket);
     const auto& c = services_.config.sockjs;
     sockjs::SessionOptions options;
     options.heartbeat = std::chrono::milliseconds(c.heartbeat_ms);
@@ -575,7 +578,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
   };
   // The whole exchange runs on the session's thread (see the header). It is named for the GCC 12
   // reason given in handle_send().
-  auto exchange = [self, session, created, receiver, callback, ticket, &stream, &request, remote,
+  auto exchange = [self, session, created, receiver, callback, redeemed, &stream, &request, remote,
                    &info, &add_cookies, application, keep_alive_after]() -> asio::awaitable<bool> {
     auto& state = *session;
     if (!created) {
@@ -591,7 +594,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
     }
     if (created) {
       state.connection = net::make_connection(application, self->services_, state.executor,
-                                              metrics_kind(receiver), remote, ticket);
+                                              metrics_kind(receiver), remote, redeemed);
       state.connection->start(state);
       state.reaper_started = true;
       // Expiry: once nobody has polled for the disconnect delay, the client is gone.

@@ -40,7 +40,12 @@ struct BusEvent {
                       // the authority
     kRoomMembers,     // destination = room id, user_id = customer, login_id = agent, seq 1 closed
     kAgentPresence,   // user_ids: the agents connected to the sending node now (a heartbeat)
+    kViewRequest,     // destination = the view's name, user_id + sender_role + sender_name (the
+                      // caller), correlation: a read-only HTTP view asked on another node
+    kViewReply,       // correlation, seq = HTTP status, body = the JSON answer; seq 0: not the
+                      // authority
   };
+  static constexpr Kind kLastKind = Kind::kViewReply;
   Kind kind = Kind::kPublish;
   std::string origin;           // the node that sent it (set by the bus)
   std::int64_t sent_at_us = 0;  // unix microseconds when it was sent (set by the bus), for lag

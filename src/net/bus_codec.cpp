@@ -93,7 +93,7 @@ std::optional<BusEvent> decode_bus_event(std::string_view bytes) {
     return std::nullopt;
   }
   if (kind < static_cast<std::uint8_t>(BusEvent::Kind::kPublish) ||
-      kind > static_cast<std::uint8_t>(BusEvent::Kind::kAgentPresence)) {
+      kind > static_cast<std::uint8_t>(BusEvent::kLastKind)) {
     return std::nullopt;
   }
   BusEvent event;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/handshake_ticket.hpp"
 #include "net/metrics.hpp"
 #include "stomp/message.hpp"
 
@@ -60,10 +61,10 @@ enum class Application {
 };
 
 // A new connection of `application` on `executor`. `handshake_ticket`: the ?ticket= of the
-// WebSocket or SockJS URL, if any (STOMP only).
+// WebSocket or SockJS URL as redeemed (STOMP only).
 std::shared_ptr<Connection> make_connection(Application application, Services& services,
                                             boost::asio::any_io_executor executor, Transport kind,
                                             std::string remote_address,
-                                            std::string handshake_ticket);
+                                            HandshakeTicket handshake_ticket);
 
 }  // namespace aicc::net

@@ -50,7 +50,7 @@ std::size_t EchoConnection::take_output(std::vector<stomp::Outbound>& into, std:
 std::shared_ptr<Connection> make_connection(Application application, Services& services,
                                             boost::asio::any_io_executor executor, Transport kind,
                                             std::string remote_address,
-                                            std::string handshake_ticket) {
+                                            HandshakeTicket handshake_ticket) {
   switch (application) {
     case Application::kEcho:
       return std::make_shared<EchoConnection>(false);

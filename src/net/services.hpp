@@ -19,6 +19,7 @@
 
 namespace aicc::net {
 
+class BlockingPool;
 class Hub;
 class UserSendLimits;
 
@@ -30,6 +31,8 @@ struct Services {
   const broker::AppRouter& app;
   // Per-user SEND rate limits, shared by every connection; none when null (tests of one part).
   UserSendLimits* user_limits = nullptr;
+  // Where handshakes redeem WebSocket tickets (they may live in Redis); null: inline (tests).
+  BlockingPool* blocking = nullptr;
   // SUBSCRIBE with since-seq:N to a sequenced stream (rooms) reads it one page at a time: up to
   // `max_count` messages with seq > `after_seq`, oldest first, handed to `done` (on any thread)
   // with `ok` true; fewer than asked means the stream's end. `ok` false: the read failed (the

@@ -65,7 +65,7 @@ std::int64_t unix_now() {
 }  // namespace
 
 StompConnection::StompConnection(Services& services, asio::any_io_executor executor, Transport kind,
-                                 std::string remote_address, std::string handshake_ticket)
+                                 std::string remote_address, HandshakeTicket handshake_ticket)
     : services_(services),
       executor_(std::move(executor)),
       context_key_(&asio::query(executor_, asio::execution::context)),
@@ -254,12 +254,19 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(
       return util::unexpected(verified.error());
     }
     principal = std::move(verified.value());
-  } else if (!handshake_ticket_.empty()) {
-    principal = services_.tokens.redeem_ticket(std::exchange(handshake_ticket_, {}), unix_now());
-    if (!principal) {
+  } else if (handshake_ticket_.state != HandshakeTicket::State::kNone) {
+    const HandshakeTicket ticket = std::exchange(handshake_ticket_, {});
+    if (ticket.state == HandshakeTicket::State::kUnavailable) {
+      services_.metrics.error("auth");
+      return util::unexpected(std::string(
+          "the ticket could not be checked (the state shared by the nodes is out of reach); "
+          "ask for a new ticket and retry"));
+    }
+    if (ticket.state != HandshakeTicket::State::kRedeemed) {
       services_.metrics.error("auth");
       return util::unexpected(std::string("invalid or expired ticket"));
     }
+    principal = *ticket.principal;
   } else {
     services_.metrics.error("auth");
     return util::unexpected(std::string("missing credentials"));

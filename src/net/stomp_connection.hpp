@@ -43,7 +43,7 @@ class StompConnection : public Connection,
   // `handshake_ticket`: the ?ticket= of the WebSocket or SockJS URL, if any; tried on CONNECT
   // when the frame carries no token.
   StompConnection(Services& services, boost::asio::any_io_executor executor, Transport kind,
-                  std::string remote_address, std::string handshake_ticket = {});
+                  std::string remote_address, HandshakeTicket handshake_ticket = {});
   ~StompConnection() override;
 
   // Registers with the hub and starts the timers. Call once, on the executor.
@@ -125,8 +125,8 @@ class StompConnection : public Connection,
   const void* context_key_;
   Transport kind_;
   std::string remote_address_;
-  std::string handshake_ticket_;  // single use; cleared once tried
-  std::string login_id_;          // the login (refresh-token family) of the session's access token
+  HandshakeTicket handshake_ticket_;  // single use; cleared once tried
+  std::string login_id_;  // the login (refresh-token family) of the session's access token
   std::string id_;
   stomp::Engine engine_;
   SendAllowance send_allowance_;              // every SEND of this connection (limits.connection.*)

@@ -147,7 +147,7 @@ std::string choose_stomp_subprotocol(std::string_view offered) {
 
 asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream,
                                     http::request<http::string_body> request, WsFraming framing,
-                                    std::string remote_address, std::string handshake_ticket,
+                                    std::string remote_address, HandshakeTicket handshake_ticket,
                                     Application application) {
   const config::Config& config = services.config;
   auto state = std::make_shared<WsState>(std::move(stream), framing);

@@ -24,7 +24,7 @@ enum class WsFraming { kRawStomp, kSockJs };
 boost::asio::awaitable<void> run_websocket(
     Services& services, boost::beast::tcp_stream stream,
     boost::beast::http::request<boost::beast::http::string_body> request, WsFraming framing,
-    std::string remote_address, std::string handshake_ticket = {},
+    std::string remote_address, HandshakeTicket handshake_ticket = {},
     Application application = Application::kStomp);
 
 // The subprotocol to answer for a Sec-WebSocket-Protocol offer ("v10.stomp, v12.stomp" gives

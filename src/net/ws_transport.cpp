@@ -53,7 +53,7 @@ class WsTransport final : public ConnectionTransport,
     if (open_count_ != nullptr) open_count_->fetch_sub(1, std::memory_order_relaxed);
   }
 
-  void start(std::string remote_address, std::string ticket, std::string_view early_bytes) {
+  void start(std::string remote_address, HandshakeTicket ticket, std::string_view early_bytes) {
     boost::system::error_code ignored;
     socket_.non_blocking(true, ignored);
     socket_.set_option(tcp::no_delay(true), ignored);
@@ -358,7 +358,7 @@ class WsTransport final : public ConnectionTransport,
 }  // namespace
 
 void serve_websocket(Services& services, tcp::socket socket, WsFraming framing,
-                     std::string remote_address, std::string handshake_ticket,
+                     std::string remote_address, HandshakeTicket handshake_ticket,
                      std::string_view early_bytes, std::atomic<std::size_t>* open_count,
                      Application application) {
   auto transport =

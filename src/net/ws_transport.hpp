@@ -24,7 +24,7 @@ namespace aicc::net {
 // WebSocket ends, so it keeps counting towards server.max-connections.
 // `application`: what the connection runs (the STOMP server unless a SockJS test service).
 void serve_websocket(Services& services, boost::asio::ip::tcp::socket socket, WsFraming framing,
-                     std::string remote_address, std::string handshake_ticket,
+                     std::string remote_address, HandshakeTicket handshake_ticket,
                      std::string_view early_bytes, std::atomic<std::size_t>* open_count = nullptr,
                      Application application = Application::kStomp);
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "../util/unreachable_shared_state.hpp"
+#include "util/memory_shared_state.hpp"
+
 namespace aicc::auth {
 
 TEST(LoginThrottle, LocksAUsernameAfterItsLimitThenReleases) {
@@ -33,6 +36,30 @@ TEST(LoginThrottle, SuccessClearsTheUsernameOnly) {
   EXPECT_EQ(throttle.retry_after("kim", "9.9.9.9", 102), 0);
   throttle.record_failure("kim", "1.1.1.1", 103);
   EXPECT_GT(throttle.retry_after("other", "1.1.1.1", 104), 0);  // the address keeps its three
+}
+
+TEST(LoginThrottle, NodesSharingTheStateCountFailuresOnce) {
+  util::MemorySharedState shared;  // what Redis is to several nodes
+  LoginThrottle node1({3, 100, 60}, &shared);
+  LoginThrottle node2({3, 100, 60}, &shared);
+  LoginThrottle node3({3, 100, 60}, &shared);
+  const std::int64_t t0 = 2'000'000;
+  node1.record_failure("kim", "1.1.1.1", t0);
+  node2.record_failure("kim", "2.2.2.2", t0 + 1);
+  EXPECT_EQ(node3.retry_after("kim", "3.3.3.3", t0 + 2), 0);
+  node3.record_failure("kim", "3.3.3.3", t0 + 2);
+  // Three failures on three nodes: the limit of three, not three per node.
+  EXPECT_EQ(node1.retry_after("kim", "4.4.4.4", t0 + 3), 57);
+  EXPECT_EQ(node2.retry_after("kim", "4.4.4.4", t0 + 3), 57);
+  node2.record_success("kim");
+  EXPECT_EQ(node1.retry_after("kim", "4.4.4.4", t0 + 4), 0);
+}
+
+TEST(LoginThrottle, AnUnreachableStateIsAnErrorNeverAPass) {
+  util::testing::UnreachableSharedState unreachable;
+  LoginThrottle throttle({3, 100, 60}, &unreachable);
+  EXPECT_THROW(throttle.retry_after("kim", "1.1.1.1", 10), util::SharedStateUnavailable);
+  EXPECT_THROW(throttle.record_failure("kim", "1.1.1.1", 10), util::SharedStateUnavailable);
 }
 
 }  // namespace aicc::auth

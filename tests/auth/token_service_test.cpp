@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../util/unreachable_shared_state.hpp"
 #include "auth/password.hpp"
 #include "store/sqlite/sqlite_user_store.hpp"
 
@@ -320,6 +321,53 @@ TEST_F(TokenServiceTest, TicketsDieWithTheirAccessToken) {
   const std::string ticket = service_.issue_ticket(principal, kNow);
   service_.logout(principal, session.refresh_token, kNow + 1);
   EXPECT_FALSE(service_.redeem_ticket(ticket, kNow + 2).has_value());
+}
+
+TEST_F(TokenServiceTest, ATicketIssuedByOneNodeIsRedeemedOnceOnAnother) {
+  util::MemorySharedState shared;  // what Redis is to several nodes
+  TokenService node1(settings(), store_, &shared);
+  TokenService node3(settings(), store_, &shared);
+  const Principal principal = principal_of(login("alice"));
+  const std::string ticket = node1.issue_ticket(principal, kNow);
+  const auto redeemed = node3.redeem_ticket(ticket, kNow + 1);
+  ASSERT_TRUE(redeemed.has_value());
+  EXPECT_EQ(redeemed->user_id, principal.user_id);
+  EXPECT_EQ(redeemed->role, principal.role);
+  EXPECT_EQ(redeemed->name, principal.name);
+  EXPECT_EQ(redeemed->jti, principal.jti);
+  EXPECT_EQ(redeemed->expires_at, principal.expires_at);
+  EXPECT_EQ(redeemed->login_id, principal.login_id);
+  EXPECT_FALSE(node1.redeem_ticket(ticket, kNow + 1).has_value());
+  EXPECT_FALSE(node3.redeem_ticket(ticket, kNow + 1).has_value());
+  // The shared state holds the ticket's hash, never the ticket itself.
+  const std::string other = node1.issue_ticket(principal, kNow);
+  EXPECT_FALSE(shared.take("ticket:" + other).has_value());
+  EXPECT_TRUE(shared.take("ticket:" + sha256_hex(other)).has_value());
+}
+
+using UnreachableState = util::testing::UnreachableSharedState;
+
+TEST_F(TokenServiceTest, TicketsThatCannotBeStoredOrCheckedAreNeverTakenAsValid) {
+  UnreachableState unreachable;
+  TokenService node(settings(), store_, &unreachable);
+  const Principal principal = principal_of(login("alice"));
+  EXPECT_THROW(node.issue_ticket(principal, kNow), util::SharedStateUnavailable);
+  EXPECT_THROW(node.redeem_ticket("0123456789abcdef0123456789abcdef", kNow),
+               util::SharedStateUnavailable);
+}
+
+TEST_F(TokenServiceTest, ALoginRevokedOnAnotherNodeIsRefusedHereAtOnce) {
+  const IssuedSession session = login("alice");
+  const Principal principal = principal_of(session);
+  ASSERT_TRUE(service_.verify_access(session.access_token, kNow + 1));
+  // What the bus tells this node when another revoked the login (nothing read from the store).
+  service_.deny_login_revoked_elsewhere(principal.login_id, kNow + 1);
+  EXPECT_TRUE(service_.is_login_revoked(principal.login_id));
+  auto verified = service_.verify_access(session.access_token, kNow + 2);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error(), "token revoked");
+  // Another login of the same user is untouched.
+  EXPECT_TRUE(service_.verify_access(login("alice").access_token, kNow + 2));
 }
 
 TEST_F(TokenServiceTest, UnknownTicketsAreRefused) {

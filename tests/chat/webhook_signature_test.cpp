@@ -11,6 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "../util/unreachable_shared_state.hpp"
+#include "util/memory_shared_state.hpp"
+
 namespace aicc::chat {
 namespace {
 
@@ -151,6 +154,35 @@ TEST(WebhookSignatureTest, RefusesAReplay) {
                WebhookError::kReplay);
   // The same body at another second is another call.
   EXPECT_TRUE(verify_signed(verifier, kT0 + 1, kBody, kNow + 2000).has_value());
+}
+
+TEST(WebhookSignatureTest, ACallAcceptedByOneNodeIsAReplayOnEveryOther) {
+  util::MemorySharedState shared;  // what Redis is to several nodes
+  WebhookVerifierOptions options;
+  options.secret = kSecret;
+  options.shared = &shared;
+  WebhookVerifier node1(options);
+  WebhookVerifier node2(options);
+  ASSERT_TRUE(verify_signed(node1, kT0, kBody, kNow).has_value());
+  expect_error(verify_signed(node2, kT0, kBody, kNow + 1000), WebhookError::kReplay);
+  expect_error(verify_signed(node1, kT0, kBody, kNow + 1000), WebhookError::kReplay);
+  EXPECT_TRUE(verify_signed(node2, kT0 + 1, kBody, kNow + 1000).has_value());
+  // Remembered as long as the timestamp is acceptable (300 s after it), no longer.
+  EXPECT_EQ(shared.size(), 2u);
+}
+
+using UnreachableState = util::testing::UnreachableSharedState;
+
+TEST(WebhookSignatureTest, AnUncheckableReplayCacheRefusesTheCall) {
+  UnreachableState unreachable;
+  WebhookVerifierOptions options;
+  options.secret = kSecret;
+  options.shared = &unreachable;
+  WebhookVerifier verifier(options);
+  expect_error(verify_signed(verifier, kT0, kBody, kNow), WebhookError::kReplayUncheckable);
+  // The cheaper checks still come first.
+  expect_error(verifier.verify(std::to_string(kT0), "sha256=" + std::string(64, '0'), kBody, kNow),
+               WebhookError::kBadSignature);
 }
 
 TEST(WebhookSignatureTest, ReplayAfterTheWindowIsStaleAndForgotten) {

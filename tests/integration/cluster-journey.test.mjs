@@ -2,7 +2,8 @@
 // agents on nodes 2 and 3. Routing commands from any node reach the node holding the routing
 // authority and their answers come back; offers, assignments and room messages reach each party
 // wherever it is connected. Two agents racing to accept the same request get exactly one room,
-// every time; 500 room messages each way arrive gap-free and in order on both sides.
+// every time; 500 room messages each way arrive gap-free and in order on both sides. The read-only
+// HTTP views answer the same on every node.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import {
   FAST_ROUTING, assertSeqRange, chatMessages, newAgent, newCustomer, nextJson, nextStatus,
   requestConsult, roomSend, send, subscribeRoom, waitForSeq,
 } from './lib/contact-center.mjs';
+import { apiRequest } from './lib/auth-http.mjs';
 import { startServer } from './lib/server.mjs';
 import { postgresInstalled, postgresUrlFor, privateRedis, redisInstalled } from './lib/services.mjs';
 
@@ -61,6 +63,24 @@ describe('the journey on three nodes', { skip: missing ? `${missing} is not inst
       }
     }
     t.diagnostic(`wins by node: ${wins.join(' / ')}`);
+
+    // The read-only views answer the same on every node, though only one holds the engine: the
+    // agent's rooms, the customer's current consult, the (now empty) queue and the agent list.
+    for (const node of nodes) {
+      const rooms = await apiRequest(node, '/api/agent/rooms', { method: 'GET', bearer: room.agent.token });
+      assert.equal(rooms.status, 200, rooms.text);
+      assert.deepEqual(rooms.json.rooms.map((r) => r.roomId).includes(room.roomId), true, `rooms on ${node.port}: ${rooms.text}`);
+      const current = await apiRequest(node, '/api/consult/current', { method: 'GET', bearer: room.customer.token });
+      assert.equal(current.status, 200, current.text);
+      assert.equal(current.json.request?.status, 'connected', `current consult on ${node.port}: ${current.text}`);
+      assert.equal(current.json.request?.roomId, room.roomId);
+      const queue = await apiRequest(node, '/api/consult/queue', { method: 'GET', bearer: room.agent.token });
+      assert.equal(queue.status, 200, queue.text);
+      assert.deepEqual(queue.json.requests, []);
+      const list = await apiRequest(node, '/api/agents', { method: 'GET', bearer: room.agent.token });
+      assert.equal(list.status, 200, list.text);
+      assert.deepEqual(list.json.agents.map((a) => a.id).sort(), agents.map((a) => a.id).sort(), `agents on ${node.port}`);
+    }
 
     // The last room: the customer on node 1, the agent on node 2 or 3.
     const customerRoom = await subscribeRoom(room.customer, room.roomId);

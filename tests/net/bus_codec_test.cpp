@@ -50,11 +50,12 @@ void expect_same(const BusEvent& a, const BusEvent& b) {
 }
 
 TEST(BusCodec, EveryKindRoundTrips) {
-  for (auto kind : {BusEvent::Kind::kPublish, BusEvent::Kind::kPublishToUsers,
-                    BusEvent::Kind::kSendToUser, BusEvent::Kind::kUnsubscribeUser,
-                    BusEvent::Kind::kCloseUserSessions, BusEvent::Kind::kCloseLoginSessions,
-                    BusEvent::Kind::kRoutingCommand, BusEvent::Kind::kRoutingReply,
-                    BusEvent::Kind::kRoomMembers, BusEvent::Kind::kAgentPresence}) {
+  for (auto kind :
+       {BusEvent::Kind::kPublish, BusEvent::Kind::kPublishToUsers, BusEvent::Kind::kSendToUser,
+        BusEvent::Kind::kUnsubscribeUser, BusEvent::Kind::kCloseUserSessions,
+        BusEvent::Kind::kCloseLoginSessions, BusEvent::Kind::kRoutingCommand,
+        BusEvent::Kind::kRoutingReply, BusEvent::Kind::kRoomMembers, BusEvent::Kind::kAgentPresence,
+        BusEvent::Kind::kViewRequest, BusEvent::Kind::kViewReply}) {
     BusEvent event = full_event();
     event.kind = kind;
     const auto decoded = decode_bus_event(encode_bus_event(event));
@@ -79,7 +80,7 @@ TEST(BusCodec, RefusesWrongVersionKindAndLengths) {
   std::string wrong_version = bytes;
   wrong_version[0] = '\x02';
   EXPECT_FALSE(decode_bus_event(wrong_version).has_value());
-  for (const char kind : {'\x00', '\x0b', '\xff'}) {
+  for (const char kind : {'\x00', '\x0d', '\xff'}) {
     std::string wrong_kind = bytes;
     wrong_kind[1] = kind;
     EXPECT_FALSE(decode_bus_event(wrong_kind).has_value());
