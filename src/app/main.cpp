@@ -329,10 +329,12 @@ int main(int argc, char** argv) {
                                    hub.apply_remote(event);
                                }
                              },
-                         // Room membership broadcasts may have been missed meanwhile.
+                         // Room membership broadcasts and room messages may have been
+                         // missed meanwhile: both are read again from the store.
                          .resubscribed =
-                             [&center](const std::string& channel) {
+                             [&center, &hub](const std::string& channel) {
                                if (channel == aicc::net::kControlChannel) center.reload_rooms();
+                               hub.resubscribed(channel);
                              }});
     }
     center.start();

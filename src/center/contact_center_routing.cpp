@@ -90,10 +90,12 @@ void ContactCenter::claim_authority() {
   // a failed read leaves this node without the authority, to try again at the next tick.
   std::unordered_map<std::string, RoomMembers> rooms;
   std::vector<chat::RequestRecord> records;
+  std::vector<chat::AgentRecord> agents;
   try {
     for (const chat::RoomRecord& room : store_.open_rooms())
       rooms[room.id] = RoomMembers{room.customer_id, room.agent_id};
     records = store_.load_requests();
+    agents = store_.load_agents();
   } catch (const std::exception& e) {
     spdlog::warn("contact center: reading the routing state failed: {}", e.what());
     metrics_.error("store_unavailable");
@@ -110,10 +112,10 @@ void ContactCenter::claim_authority() {
     rooms_ = std::move(rooms);
   }
   spdlog::info(
-      "contact center: routing authority {} (epoch {}); {} open requests and {} open "
-      "rooms restored",
-      takeover ? "taken" : "held", epoch_.load(), records.size(), rooms_.size());
-  apply(routing_.restore(std::move(records), now_ms()));
+      "contact center: routing authority {} (epoch {}); {} open requests, {} open rooms and {} "
+      "agents restored",
+      takeover ? "taken" : "held", epoch_.load(), records.size(), rooms_.size(), agents.size());
+  apply(routing_.restore(std::move(records), now_ms(), std::move(agents)));
   update_presence();
 }
 
@@ -540,6 +542,8 @@ void ContactCenter::write_decision(const chat::Effects& effects, chat::Millis no
       writes.emplace_back(*upsert);
     } else if (const auto* erase = std::get_if<chat::StoreErase>(&effect)) {
       writes.emplace_back(*erase);
+    } else if (const auto* agent = std::get_if<chat::StoreAgent>(&effect)) {
+      writes.emplace_back(*agent);
     } else if (const auto* audit = std::get_if<chat::Audit>(&effect)) {
       writes.emplace_back(*audit);
     } else if (const auto* assigned = std::get_if<chat::Assigned>(&effect)) {
@@ -570,7 +574,8 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
         [&](auto& e) {
           using E = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<E, chat::StoreUpsert> ||
-                        std::is_same_v<E, chat::StoreErase> || std::is_same_v<E, chat::Audit>) {
+                        std::is_same_v<E, chat::StoreErase> ||
+                        std::is_same_v<E, chat::StoreAgent> || std::is_same_v<E, chat::Audit>) {
             // Written by write_decision(), before any announcement.
           } else if constexpr (std::is_same_v<E, chat::CustomerStatus>) {
             publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json",

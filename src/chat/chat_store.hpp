@@ -218,7 +218,8 @@ struct RoomAssignment {
 struct RoomUnassignment {
   std::string room_id{};  // the room waits in the queue again: its agent is cleared
 };
-using RoutingWrite = std::variant<StoreUpsert, StoreErase, Audit, RoomAssignment, RoomUnassignment>;
+using RoutingWrite =
+    std::variant<StoreUpsert, StoreErase, Audit, RoomAssignment, RoomUnassignment, StoreAgent>;
 
 inline constexpr int kMinScore = 1;
 inline constexpr int kMaxScore = 5;
@@ -278,6 +279,8 @@ class ChatStore {
   virtual bool erase_request(const std::string& request_id) = 0;
   // Every stored record, by requested_at, then id; rejected_by sorted.
   virtual std::vector<RequestRecord> load_requests() = 0;
+  // Every agent's record (written with apply_routing_writes), by agent id.
+  virtual std::vector<AgentRecord> load_agents() = 0;
 
   // Audit log.
 

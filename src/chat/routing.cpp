@@ -222,6 +222,7 @@ Effects Routing::agent_login(const AgentRef& agent, Millis now, AgentStatus init
   if (!a.online) a.idle_since = now;
   a.online = true;
   a.status = initial;
+  out.emplace_back(StoreAgent{record_of(a)});
   if (!a.connected) reconnect(a, out);
   // Assign what is due first, so the agent is not shown offers that are taken at once.
   drain(now, out);
@@ -235,6 +236,7 @@ Effects Routing::agent_logout(std::string_view agent_id, Millis now) {
   Agent* a = find_agent(agent_id);
   if (a == nullptr || !a->online) return out;
   a->online = false;
+  out.emplace_back(StoreAgent{record_of(*a)});
   finish(now, out);
   return out;
 }
@@ -246,7 +248,10 @@ Effects Routing::agent_status(std::string_view agent_id, AgentStatus status, Mil
     refuse(out, agent_id, RefusalCode::kAgentOffline, "Log in as an agent first.", "", "", now);
     return out;
   }
-  a->status = status;
+  if (a->status != status) {
+    a->status = status;
+    out.emplace_back(StoreAgent{record_of(*a)});
+  }
   finish(now, out);
   return out;
 }
@@ -505,13 +510,24 @@ std::optional<Millis> Routing::next_deadline() const {
 
 // Restart.
 
-Effects Routing::restore(std::vector<RequestRecord> records, Millis now) {
+Effects Routing::restore(std::vector<RequestRecord> records, Millis now,
+                         std::vector<AgentRecord> agents) {
   Effects out;
   requests_.clear();
   queue_.clear();
   rooms_.clear();
   by_customer_.clear();
   agents_.clear();
+  for (const AgentRecord& record : agents) {
+    if (record.agent.id.empty()) continue;
+    Agent& agent = agents_[record.agent.id];
+    agent.ref = record.agent;
+    agent.online = record.online;
+    agent.status = record.status;
+    agent.idle_since = now;
+    // Logged in but not (yet) seen connected: the grace a dropped connection gets.
+    if (agent.online) agent.grace_until = now + options_.agent_grace.count();
+  }
   // Oldest first, so that of two open requests of one customer the older one survives.
   std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
     return std::tie(a.requested_at, a.id) < std::tie(b.requested_at, b.id);
@@ -545,8 +561,8 @@ Effects Routing::restore(std::vector<RequestRecord> records, Millis now) {
     if (agent.ref.id.empty()) {
       agent.ref = r.record.agent;
       agent.idle_since = now;
-      agent.grace_until = now + options_.agent_grace.count();
     }
+    if (!agent.grace_until) agent.grace_until = now + options_.agent_grace.count();
     agent.rooms.insert(r.record.room_id);
     out.emplace_back(AgentReconnecting{.room_id = r.record.room_id,
                                        .request_id = r.record.id,
@@ -855,7 +871,10 @@ void Routing::requeue(Request& request, const std::string& reason, Millis now, E
 
 void Routing::expire_grace(Agent& agent, Millis now, Effects& out) {
   agent.grace_until.reset();
-  agent.online = false;
+  if (agent.online) {
+    agent.online = false;
+    out.emplace_back(StoreAgent{record_of(agent)});
+  }
   // Oldest request first, so the rooms keep their relative order at the head of the queue.
   std::vector<Request*> held;
   for (const auto& room_id : agent.rooms) held.push_back(request_of_room(room_id));
@@ -864,6 +883,10 @@ void Routing::expire_grace(Agent& agent, Millis now, Effects& out) {
            std::tie(b->record.requested_at, b->record.id);
   });
   for (Request* request : held) requeue(*request, std::string(kGraceExpired), now, out);
+}
+
+AgentRecord Routing::record_of(const Agent& agent) {
+  return AgentRecord{.agent = agent.ref, .online = agent.online, .status = agent.status};
 }
 
 void Routing::reconnect(Agent& agent, Effects& out) {

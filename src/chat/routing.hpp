@@ -100,6 +100,15 @@ struct RequestRecord {
   AssignMode mode = AssignMode::kManual;  // how `agent` got it; meaningless while waiting
 };
 
+// The durable state of an agent, what the store keeps and `restore` takes back: logged in or not,
+// and the status they chose. Another node taking the routing over (or a restart) finds the agents
+// as they were, instead of everybody logged out until their consoles happen to log in again.
+struct AgentRecord {
+  AgentRef agent{};
+  bool online = false;  // logged in
+  AgentStatus status = AgentStatus::kAvailable;
+};
+
 // Effects: what the caller must do after a call, in order.
 // A store write comes before the messages that announce the change it records.
 
@@ -264,9 +273,15 @@ struct StoreErase {
   std::string request_id{};
 };
 
+// Write (insert or replace) this agent's record in the store: on login, logout, a status change
+// and the end of a grace period.
+struct StoreAgent {
+  AgentRecord record{};
+};
+
 using Effect = std::variant<CustomerStatus, OfferRequest, RequestUpdate, Assigned, Refusal, Audit,
                             AgentReconnecting, AgentReconnected, Requeued, OfferLeaveMessage,
-                            StoreUpsert, StoreErase>;
+                            StoreUpsert, StoreErase, StoreAgent>;
 using Effects = std::vector<Effect>;
 
 // Read-only views, for the supervisor figures and for access checks.
@@ -348,11 +363,14 @@ class Routing {
   // The earliest pending deadline (may be in the past: then call on_timer at once); nullopt: none.
   std::optional<Millis> next_deadline() const;
 
-  // Replaces all state with the store's open requests after a restart. Waiting ones keep their
-  // order and rejections and get a fresh offer window from `now`; rooms keep their agent, who is
-  // offline until they log in, for agent_grace from `now`. A second open request of one customer
+  // Replaces all state with the store's open requests and agents after a restart or a takeover.
+  // Waiting ones keep their order and rejections and get a fresh offer window from `now`; rooms
+  // keep their agent. Agents come back as they were recorded (logged in or not, with their
+  // status) but disconnected: those logged in or with rooms get agent_grace from `now` to be
+  // reported connected (agent_reconnected) or to log in. A second open request of one customer
   // (or a second record of one room) is dropped with a StoreErase; a repeated id is skipped.
-  Effects restore(std::vector<RequestRecord> records, Millis now);
+  Effects restore(std::vector<RequestRecord> records, Millis now,
+                  std::vector<AgentRecord> agents = {});
 
   std::vector<WaitingView> waiting() const;  // queue order
   std::vector<AgentView> agents() const;     // every agent seen since start, by id
@@ -404,6 +422,7 @@ class Routing {
 
   Request* find_request(std::string_view id);
   Agent* find_agent(std::string_view id);
+  static AgentRecord record_of(const Agent& agent);
   Request* request_of_room(std::string_view room_id);
   int load(const Agent& agent) const { return static_cast<int>(agent.rooms.size()); }
   bool rejected(const Request& request, std::string_view agent_id) const;

@@ -66,6 +66,20 @@ void Hub::apply_remote(const BusEvent& event) {
   }
 }
 
+void Hub::resubscribed(const std::string& channel) {
+  const std::string prefix = topic_channel("");
+  if (!channel.starts_with(prefix)) return;
+  const std::string destination = channel.substr(prefix.size());
+  std::vector<Registry::Entry> targets;
+  {
+    std::lock_guard lock(mutex_);
+    registry_.for_each(destination,
+                       [&](const Registry::Entry& entry) { targets.push_back(entry); });
+  }
+  for (const auto& target : targets)
+    target.handle->catch_up_async(target.subscription_id, destination);
+}
+
 void Hub::subscribe(const std::string& key, const ConnectionPtr& connection,
                     const std::string& subscription_id, bool point_to_point) {
   std::deque<std::shared_ptr<const stomp::Message>> waiting;

@@ -43,6 +43,10 @@ class Hub final : public broker::Publisher {
   void set_bus(Bus* bus);
   // Applies an event from another node to this node's subscribers and sessions only.
   void apply_remote(const BusEvent& event);
+  // The bus listens on `channel` again after a gap (Redis was out of reach): events of it may
+  // have been missed, so each local subscription of a topic catches up from the store at once
+  // (a sequenced stream; others have nothing to catch up), instead of at its next message.
+  void resubscribed(const std::string& channel);
 
   // `key` is the destination, or broker::user_key() for user destinations.
   void subscribe(const std::string& key, const ConnectionPtr& connection,

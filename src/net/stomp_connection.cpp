@@ -191,6 +191,25 @@ void StompConnection::deliver_in_order(const std::string& subscription_id,
   }
 }
 
+void StompConnection::catch_up_async(std::string subscription_id, std::string destination) {
+  asio::post(executor_, [self = shared_from_this(), subscription_id = std::move(subscription_id),
+                         destination = std::move(destination)] {
+    if (self->transport_closed_ || !self->services_.replay) return;
+    if (self->replays_.contains(subscription_id)) return;  // reads to the end already
+    auto it = self->stream_last_.find(subscription_id);
+    if (it == self->stream_last_.end()) return;  // not a stream, or no position yet
+    const std::uint64_t after = it->second;
+    self->stream_last_.erase(it);
+    self->replays_.insert_or_assign(subscription_id,
+                                    Replay{++self->next_replay_serial_, destination,
+                                           ReplayCursor(after, ReplayCursor::Limits{})});
+    if (!self->read_replay_page(subscription_id)) {
+      self->replays_.erase(subscription_id);
+      self->stream_last_[subscription_id] = after;
+    }
+  });
+}
+
 void StompConnection::shutdown_async(std::string reason) {
   asio::post(executor_, [self = shared_from_this(), reason = std::move(reason)] {
     if (!self->transport_closed_) self->engine_.fail(reason);

@@ -64,6 +64,10 @@ class StompConnection : public Connection,
   // From any thread.
   void deliver_async(std::string subscription_id, std::shared_ptr<const stomp::Message> message);
   void shutdown_async(std::string reason);
+  // Reads what the subscription of a sequenced stream (a room) may have missed from the store,
+  // then goes live again, each message once and in order (the bus was out of reach for a while).
+  // Nothing for other subscriptions, or one that is catching up already.
+  void catch_up_async(std::string subscription_id, std::string destination);
 
   // On the executor.
   void deliver(const std::string& subscription_id,

@@ -35,6 +35,9 @@ inline constexpr std::array kVerdicts = {
     chat::CandidateVerdict::kLostTie,
 };
 
+inline constexpr std::array kAgentStatuses = {chat::AgentStatus::kAvailable,
+                                              chat::AgentStatus::kAway};
+
 // The value whose to_string() is `text`. The code keeps other values out, so only a hand-edited
 // database gets to the throw, which names the adapter (`store`) and the column (`what`).
 template <class Enum, std::size_t N>

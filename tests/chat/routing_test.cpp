@@ -766,6 +766,74 @@ TEST(Routing, RestoreKeepsRoomsForTheGracePeriod) {
             ConsultStatus::kAutoAssigned);
 }
 
+TEST(Routing, AgentsAreRecordedOnLoginLogoutStatusAndTheEndOfTheirGrace) {
+  Routing routing(options());
+  const auto login = one<StoreAgent>(routing.agent_login(agent("a1"), kT0, AgentStatus::kAway));
+  EXPECT_EQ(login.record.agent.id, "a1");
+  EXPECT_EQ(login.record.agent.display_name, "Agent a1");
+  EXPECT_TRUE(login.record.online);
+  EXPECT_EQ(login.record.status, AgentStatus::kAway);
+  const auto available = one<StoreAgent>(routing.agent_status("a1", AgentStatus::kAvailable, kT0));
+  EXPECT_EQ(available.record.status, AgentStatus::kAvailable);
+  // The same status again changes nothing, so nothing is written.
+  EXPECT_TRUE(all<StoreAgent>(routing.agent_status("a1", AgentStatus::kAvailable, kT0)).empty());
+  EXPECT_FALSE(one<StoreAgent>(routing.agent_logout("a1", kT0 + 1)).record.online);
+
+  routing.agent_login(agent("a2"), kT0);
+  routing.agent_disconnected("a2", kT0 + 1);
+  const auto expired = one<StoreAgent>(routing.on_timer(kT0 + 1 + 60'000));
+  EXPECT_EQ(expired.record.agent.id, "a2");
+  EXPECT_FALSE(expired.record.online);
+}
+
+TEST(Routing, RestoredAgentsAreAsRecordedAndDecideAgainOnceReportedConnected) {
+  RequestRecord waiting{.id = "r1", .customer = customer("c1"), .requested_at = kT0};
+  RequestRecord held{.id = "r2",
+                     .customer = customer("c2"),
+                     .requested_at = kT0,
+                     .room_id = "room-2",
+                     .agent = agent("a2")};
+  const std::vector<AgentRecord> agents{
+      {.agent = agent("a1"), .online = true, .status = AgentStatus::kAvailable},
+      {.agent = agent("a2"), .online = true, .status = AgentStatus::kAvailable},
+      {.agent = agent("away"), .online = true, .status = AgentStatus::kAway},
+      {.agent = agent("gone"), .online = false, .status = AgentStatus::kAway},
+  };
+  Routing routing(options());
+  const Millis takeover = kT0 + 5000;
+  auto out = routing.restore({waiting, held}, takeover, agents);
+  EXPECT_EQ(one<AgentReconnecting>(out).room_id, "room-2");
+  std::map<std::string, AgentView> views;
+  for (const auto& view : routing.agents()) views[view.agent.id] = view;
+  ASSERT_EQ(views.size(), 4u);
+  EXPECT_TRUE(views["a1"].online);
+  EXPECT_FALSE(views["a1"].connected);
+  EXPECT_EQ(views["a1"].grace_until, takeover + 60'000);
+  EXPECT_EQ(views["away"].status, AgentStatus::kAway);
+  EXPECT_FALSE(views["gone"].online);
+  EXPECT_EQ(views["gone"].status, AgentStatus::kAway);  // what they chose is kept for their login
+  EXPECT_FALSE(views["gone"].grace_until.has_value());
+
+  // Reported connected (presence): offered the waiting request and auto-assigned when it is due,
+  // without logging in again; the away agent is offered but never auto-assigned.
+  auto back = routing.agent_reconnected("a1", takeover + 100);
+  EXPECT_EQ(all<OfferRequest>(back).size(), 1u);
+  routing.agent_reconnected("away", takeover + 100);
+  routing.agent_reconnected("a2", takeover + 100);
+  const auto assigned = all<Assigned>(routing.on_timer(takeover + 10'000));
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].request_id, "r1");
+  EXPECT_EQ(assigned[0].agent.id, "a1");  // a2 has a room already
+  EXPECT_EQ(routing.room("room-2")->agent.id, "a2");
+
+  // An agent recorded as logged in who is never reported connected is logged out by the grace.
+  Routing alone(options());
+  alone.restore({}, takeover, {{.agent = agent("a9"), .online = true}});
+  const auto out_of_grace = one<StoreAgent>(alone.on_timer(takeover + 60'000));
+  EXPECT_FALSE(out_of_grace.record.online);
+  EXPECT_FALSE(alone.agents().at(0).online);
+}
+
 TEST(Routing, AuditsListEveryKnownAgentWithWhyItWasSkipped) {
   RoutingOptions o = options();
   o.max_rooms_per_agent = 1;

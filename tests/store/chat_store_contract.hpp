@@ -1179,6 +1179,40 @@ TYPED_TEST_P(ChatStoreContract, OneNodeHoldsTheRoutingAuthorityAtATime) {
   }
 }
 
+TYPED_TEST_P(ChatStoreContract, AgentRecordsAreWrittenByDecisionsAndReadBack) {
+  ChatStore& store = this->store();
+  EXPECT_TRUE(store.load_agents().empty());
+  const std::int64_t epoch = store.claim_routing_authority("node-a", 0, 5000)->epoch;
+  const chat::AgentRecord kim{.agent = {.id = "agent_kim", .display_name = "Kim \"상담\" 'x'"},
+                              .online = true,
+                              .status = chat::AgentStatus::kAway};
+  const chat::AgentRecord lee{.agent = {.id = "agent_lee", .display_name = "Lee"},
+                              .online = true,
+                              .status = chat::AgentStatus::kAvailable};
+  ASSERT_TRUE(store.apply_routing_writes(epoch, {chat::StoreAgent{lee}, chat::StoreAgent{kim}}));
+  auto agents = store.load_agents();
+  ASSERT_EQ(agents.size(), 2u);  // by agent id
+  EXPECT_EQ(agents[0].agent.id, "agent_kim");
+  EXPECT_EQ(agents[0].agent.display_name, kim.agent.display_name);
+  EXPECT_TRUE(agents[0].online);
+  EXPECT_EQ(agents[0].status, chat::AgentStatus::kAway);
+  EXPECT_EQ(agents[1].agent.id, "agent_lee");
+  EXPECT_EQ(agents[1].status, chat::AgentStatus::kAvailable);
+  // A later record replaces the earlier one; a stale authority writes none.
+  chat::AgentRecord kim_out = kim;
+  kim_out.online = false;
+  ASSERT_TRUE(store.apply_routing_writes(epoch, {chat::StoreAgent{kim_out}}));
+  EXPECT_FALSE(store.apply_routing_writes(epoch + 1, {chat::StoreAgent{kim}}));
+  agents = store.load_agents();
+  ASSERT_EQ(agents.size(), 2u);
+  EXPECT_FALSE(agents[0].online);
+  EXPECT_EQ(agents[0].status, chat::AgentStatus::kAway);
+  if constexpr (TypeParam::kPersistent) {
+    this->reopen();
+    EXPECT_EQ(this->store().load_agents().size(), 2u);
+  }
+}
+
 TYPED_TEST_P(ChatStoreContract, RoutingWritesApplyInOrderAsOneDecision) {
   ChatStore& store = this->store();
   const std::int64_t epoch = store.claim_routing_authority("node-a", 0, 5000)->epoch;
@@ -1253,8 +1287,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
     CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
-    OneNodeHoldsTheRoutingAuthorityAtATime, RoutingWritesApplyInOrderAsOneDecision,
-    AFailingRoutingWriteLeavesNothingOfItsDecision);
+    OneNodeHoldsTheRoutingAuthorityAtATime, AgentRecordsAreWrittenByDecisionsAndReadBack,
+    RoutingWritesApplyInOrderAsOneDecision, AFailingRoutingWriteLeavesNothingOfItsDecision);
 
 }  // namespace
 }  // namespace aicc::store::contract

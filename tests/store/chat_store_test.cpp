@@ -141,7 +141,7 @@ TEST(SqliteChatStoreSchema, HotQueriesUseTheirIndexes) {
 }
 
 // A database written by the first release (chat schema 1) gains the later tables (canned
-// responses, the routing authority) on the next start and keeps everything it had.
+// responses, the routing authority, the agents) on the next start and keeps everything it had.
 TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
   store::testing::TempFile file;
   {
@@ -152,14 +152,15 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     // Back to what version 1 left: no later tables, no record of the later migrations.
     Database db(file.path());
     db.execute(
-        "DROP TABLE canned_responses; DROP TABLE routing_authority; DELETE FROM schema_migrations "
+        "DROP TABLE canned_responses; DROP TABLE routing_authority; DROP TABLE routing_agents; "
+        "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 3);
-  EXPECT_EQ(store.schema_version(), 3);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 4);
+  EXPECT_EQ(store.schema_version(), 4);
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   store.replace_canned_responses("agent_1", make_canned("u", 2));
   EXPECT_EQ(store.canned_responses("agent_1").size(), 2u);

@@ -169,6 +169,14 @@ CREATE TABLE routing_authority (
   lease_until BIGINT NOT NULL   -- unix ms
 );
 )sql"},
+    Migration{3, "agents: logged in or not, and the status they chose", R"sql(
+CREATE TABLE routing_agents (
+  agent_id   BYTEA PRIMARY KEY,
+  agent_name BYTEA NOT NULL,
+  online     BOOLEAN NOT NULL,  -- logged in
+  status     BYTEA NOT NULL     -- available, away
+);
+)sql"},
 };
 
 // read_message() reads the columns in this order.
@@ -340,6 +348,19 @@ AppendResult append_once(Connection& db, const MessageRecord& message) {
       .run();
   transaction.commit();
   return AppendResult{.status = AppendStatus::kStored, .message = std::move(stored)};
+}
+
+void write_agent(Connection& db, const chat::AgentRecord& record) {
+  db.query(
+        "INSERT INTO routing_agents (agent_id, agent_name, online, status) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (agent_id) DO UPDATE SET agent_name = excluded.agent_name, "
+        "online = excluded.online, status = excluded.status",
+        "store an agent")
+      .text(record.agent.id)
+      .text(record.agent.display_name)
+      .boolean(record.online)
+      .text(chat::to_string(record.status))
+      .run();
 }
 
 void write_request(Connection& db, const RequestRecord& record) {
@@ -684,6 +705,25 @@ void PostgresChatStore::upsert_request(const RequestRecord& record) {
 
 bool PostgresChatStore::erase_request(const std::string& request_id) {
   return pool_->with([&](Connection& db) { return delete_request(db, request_id); });
+}
+
+std::vector<chat::AgentRecord> PostgresChatStore::load_agents() {
+  return pool_->with([&](Connection& db) {
+    const Rows rows = db.query(
+                            "SELECT agent_id, agent_name, online, status FROM routing_agents "
+                            "ORDER BY agent_id",
+                            "read the agents")
+                          .run();
+    std::vector<chat::AgentRecord> agents;
+    for (int i = 0; i < rows.size(); ++i) {
+      agents.push_back(
+          chat::AgentRecord{.agent = {.id = rows.text(i, 0), .display_name = rows.text(i, 1)},
+                            .online = rows.boolean(i, 2),
+                            .status = parse_column(kAgentStatuses, rows.text(i, 3),
+                                                   "PostgreSQL chat store", "agent status")});
+    }
+    return agents;
+  });
 }
 
 std::vector<RequestRecord> PostgresChatStore::load_requests() {
@@ -1042,6 +1082,8 @@ bool PostgresChatStore::apply_routing_writes(std::int64_t epoch,
               }
             } else if constexpr (std::is_same_v<W, chat::RoomUnassignment>) {
               update_room_agent(db, w.room_id, "");
+            } else if constexpr (std::is_same_v<W, chat::StoreAgent>) {
+              write_agent(db, w.record);
             }
           },
           write);

@@ -169,6 +169,14 @@ CREATE TABLE routing_authority (
   lease_until INTEGER NOT NULL   -- unix ms
 ) STRICT;
 )sql"},
+    Migration{4, "agents: logged in or not, and the status they chose", R"sql(
+CREATE TABLE routing_agents (
+  agent_id   TEXT NOT NULL PRIMARY KEY,
+  agent_name TEXT NOT NULL,
+  online     INTEGER NOT NULL,  -- 1: logged in
+  status     TEXT NOT NULL      -- available, away
+) STRICT, WITHOUT ROWID;
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -557,6 +565,35 @@ void SqliteChatStore::upsert_request(const RequestRecord& record) {
   Transaction transaction(db_);
   write_request(record);
   transaction.commit();
+}
+
+void SqliteChatStore::write_agent(const chat::AgentRecord& record) {
+  auto upsert = db_.prepare(
+      "INSERT INTO routing_agents (agent_id, agent_name, online, status) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (agent_id) DO UPDATE SET agent_name = excluded.agent_name, "
+      "online = excluded.online, status = excluded.status",
+      "store an agent");
+  upsert.bind_text(1, record.agent.id)
+      .bind_text(2, record.agent.display_name)
+      .bind_int(3, record.online ? 1 : 0)
+      .bind_text(4, chat::to_string(record.status))
+      .run();
+}
+
+std::vector<chat::AgentRecord> SqliteChatStore::load_agents() {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT agent_id, agent_name, online, status FROM routing_agents ORDER BY agent_id",
+      "read the agents");
+  std::vector<chat::AgentRecord> agents;
+  while (select.step()) {
+    agents.push_back(chat::AgentRecord{
+        .agent = {.id = select.column_text(0), .display_name = select.column_text(1)},
+        .online = select.column_int(2) != 0,
+        .status = parse_column(kAgentStatuses, select.column_text(3), "SQLite chat store",
+                               "agent status")});
+  }
+  return agents;
 }
 
 void SqliteChatStore::write_request(const RequestRecord& record) {
@@ -979,6 +1016,8 @@ bool SqliteChatStore::apply_routing_writes(std::int64_t epoch,
             }
           } else if constexpr (std::is_same_v<W, chat::RoomUnassignment>) {
             update_room_agent(w.room_id, "");
+          } else if constexpr (std::is_same_v<W, chat::StoreAgent>) {
+            write_agent(w.record);
           }
         },
         write);

@@ -79,6 +79,7 @@ class SqliteChatStore final : public chat::ChatStore {
   void upsert_request(const chat::RequestRecord& record) override;
   bool erase_request(const std::string& request_id) override;
   std::vector<chat::RequestRecord> load_requests() override;
+  std::vector<chat::AgentRecord> load_agents() override;
 
   std::int64_t append_audit(const chat::Audit& audit) override;
   std::vector<chat::AuditEntry> query_audit(const chat::AuditQuery& query) override;
@@ -116,6 +117,7 @@ class SqliteChatStore final : public chat::ChatStore {
   // The writes of the public calls, inside the caller's transaction.
   void write_request(const chat::RequestRecord& record);
   bool delete_request(const std::string& request_id);
+  void write_agent(const chat::AgentRecord& record);
   std::int64_t write_audit(const chat::Audit& audit);
   bool insert_room(const chat::RoomRecord& room);  // false: taken id or wrong conversation
   bool update_room_agent(const std::string& room_id, const std::string& agent_id);

@@ -23,9 +23,16 @@ const LegacyStomp = require('stompjs');
 export const SOCKJS_NODE_TRANSPORTS = ['websocket', 'xhr-streaming', 'xhr-polling', 'eventsource'];
 
 // How a test reaches the server: 'ws' is a raw WebSocket on /ws; anything else is a SockJS
-// transport name used alone on `sockjsPath`.
+// transport name used alone on `sockjsPath`. A `server` with onWebSocket (a load balancer in front
+// of nodes, lib/services.mjs) sees each raw WebSocket opened, to note where it landed.
 export function socketFactory(server, transport, { sockjsPath = '/ws-chat', protocols = STOMP_SUBPROTOCOLS } = {}) {
-  if (transport === 'ws') return () => new WebSocket(server.wsUrl, protocols);
+  if (transport === 'ws') {
+    return () => {
+      const ws = new WebSocket(server.wsUrl, protocols);
+      server.onWebSocket?.(ws);
+      return ws;
+    };
+  }
   return () => new SockJS(`${server.httpUrl}${sockjsPath}`, null, { transports: [transport] });
 }
 

@@ -113,6 +113,11 @@ export async function reconnectAgent(t, server, agent, { loginNow = true } = {})
   return agent;
 }
 
+// A new STOMP session for a customer (after a dropped connection), with the same subscriptions.
+export function reconnectCustomer(t, server, customer) {
+  return attach(t, server, customer, [CONSULT_STATUS, BOT_RESPONSE, ERRORS]);
+}
+
 // A real agent account: `aicc-chat user add NAME --role agent --password-stdin` on the server's
 // folder, then POST /api/auth/login. Returns { username, password, token, id, name }.
 export async function createAgentAccount(server, username, { displayName = username } = {}) {

@@ -18,7 +18,9 @@ const i18n = createI18n(MESSAGES, { storageKey: 'aicc.agent.lang' });
 const { t } = i18n;
 const $ = (id) => document.getElementById(id);
 
-const state = { user: null, away: false, started: false, outbox: null, connects: 0 };
+const state = {
+  user: null, away: false, started: false, outbox: null, connects: 0, loginPending: false, loginRetry: null,
+};
 
 const session = new ChatSession({
   onStatus: (status) => {
@@ -80,11 +82,29 @@ function setAway(away) {
   if (session.connected) session.publish('/app/agent.status', { status: away ? 'away' : 'available' });
 }
 
+// agent.login until the server confirms it: with several nodes it is refused routing_unavailable
+// while another node takes consult routing over, and then sent again a moment later.
+const LOGIN_RETRY_MS = 2000;
+function sendLogin() {
+  clearTimeout(state.loginRetry);
+  state.loginPending = true;
+  session.publish('/app/agent.login', { status: state.away ? 'away' : 'available' }, {}, {
+    onReceipt: () => { state.loginPending = false; },
+  });
+}
+
+function retryLogin() {
+  clearTimeout(state.loginRetry);
+  state.loginRetry = setTimeout(() => {
+    if (session.connected && state.loginPending) sendLogin();
+  }, LOGIN_RETRY_MS);
+}
+
 // Every (re)connect: online again with our status in the same step (so nothing is auto-assigned
 // to an agent who is away in between), then the queue and our rooms as the server has them now.
 async function onConnected() {
   const connect = ++state.connects;
-  session.publish('/app/agent.login', { status: state.away ? 'away' : 'available' });
+  sendLogin();
   const mark = rooms.mark();
   const queueMark = queue.mark();
   const leftMark = leftMessages.mark();
@@ -152,6 +172,10 @@ function onDomainError(error) {
   // A refusal of one of our messages: the outbox sends it again later when the server said so.
   const ours = state.outbox?.refused(error);
   if (ours && (error.code === 'rate_limited' || error.code === 'store_unavailable')) return;
+  if (error?.code === 'routing_unavailable' && state.loginPending) {
+    retryLogin();
+    return;
+  }
   if (error?.code === 'already_assigned' && error.requestId) {
     queue.remove(error.requestId);
     toast(t('taken'), 'warn');
