@@ -38,7 +38,9 @@
 #include "auth/user.hpp"
 #include "broker/app_router.hpp"
 #include "broker/publisher.hpp"
+#include "center/agent_presence.hpp"
 #include "center/bot_gateway.hpp"
+#include "center/room_directory.hpp"
 #include "chat/chat_store.hpp"
 #include "chat/live_figures.hpp"
 #include "chat/routing.hpp"
@@ -69,10 +71,7 @@ struct Answer {
 
 class ContactCenter {
  public:
-  struct RoomMembers {
-    std::string customer_id;
-    std::string agent_id;  // empty while the room waits in the queue
-  };
+  using RoomMembers = RoomDirectory::Members;
 
   // `shared`: where the webhook replay cache lives across nodes (null: in this process).
   ContactCenter(const config::Config& config, chat::ChatStore& store, broker::Publisher& publisher,
@@ -241,7 +240,6 @@ class ContactCenter {
   void update_presence();
   void arm_routing_timer();
   void publish_room_event(const std::string& room_id, const boost::json::object& event);
-  std::string room_member_refusal(const std::string& room_id, const std::string& user_id) const;
   void room_send(const Caller& caller, const std::string& room_id, std::string text,
                  std::string client_message_id, Request& request);
 
@@ -286,17 +284,10 @@ class ContactCenter {
   std::map<std::string, Forward> forwards_;  // by correlation id: forwarded, not yet answered
   struct PendingView;
   std::map<std::string, std::shared_ptr<PendingView>>
-      views_;                            // by correlation id: asked, unanswered
-  std::set<std::string> local_agents_;   // agents with a connection to this node
-  std::set<std::string> online_agents_;  // what the engine was told (the authority only)
-  struct RemoteAgents {
-    std::set<std::string> agents;
-    chat::Millis seen_at = 0;
-  };
-  std::map<std::string, RemoteAgents> remote_agents_;  // by node id (the authority only)
+      views_;  // by correlation id: asked, unanswered
+  AgentPresence presence_;
   chat::LiveFigures figures_;  // for GET /api/admin/stats; fed and read on the service executor
-  mutable std::mutex rooms_mutex_;                      // guards rooms_
-  std::unordered_map<std::string, RoomMembers> rooms_;  // open rooms
+  RoomDirectory rooms_;        // open rooms' members
 };
 
 }  // namespace aicc::center

@@ -27,9 +27,6 @@ constexpr auto kForwardTimeout = std::chrono::seconds(5);
 // two nodes' clocks), so that what it does is answered before the forwarding node's timeout told
 // the client it was not done.
 constexpr std::int64_t kForwardRunWithinUs = 3'000'000;
-// Every node tells the authority which agents it holds this often; a node silent for
-// kPresenceExpiry is taken for dead and its agents for disconnected (their grace starts).
-constexpr chat::Millis kPresenceExpiry = 6000;
 
 enum Outcome : std::uint64_t { kRefused = 0, kDone = 1, kNotAuthority = 2 };
 
@@ -48,11 +45,10 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
   // goes with reaches the agent's node on this same thread, and a SUBSCRIBE right after it must
   // find the room.
   if (event.kind == net::BusEvent::Kind::kRoomMembers) {
-    std::lock_guard lock(rooms_mutex_);
     if (event.seq == 1) {
-      rooms_.erase(event.destination);
+      rooms_.set(event.destination, std::nullopt);
     } else {
-      rooms_[event.destination] = RoomMembers{event.user_id, event.login_id};
+      rooms_.set(event.destination, RoomMembers{event.user_id, event.login_id});
     }
     return;
   }
@@ -78,8 +74,9 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
           break;
         case net::BusEvent::Kind::kAgentPresence:
           if (epoch_ != 0) {
-            remote_agents_[event.origin] = RemoteAgents{
-                std::set<std::string>(event.user_ids.begin(), event.user_ids.end()), now_ms()};
+            presence_.heartbeat(event.origin,
+                                std::set<std::string>(event.user_ids.begin(), event.user_ids.end()),
+                                now_ms());
             update_presence();
           }
           break;
@@ -132,11 +129,7 @@ void ContactCenter::reload_rooms() {
   asio::post(executor_, [this] {
     if (epoch_ != 0) return;  // the authority's rooms are its own decisions
     try {
-      std::unordered_map<std::string, RoomMembers> rooms;
-      for (const chat::RoomRecord& room : store_.open_rooms())
-        rooms[room.id] = RoomMembers{room.customer_id, room.agent_id};
-      std::lock_guard lock(rooms_mutex_);
-      rooms_ = std::move(rooms);
+      rooms_.replace(RoomDirectory::from_store(store_.open_rooms()));
     } catch (const std::exception& e) {
       spdlog::warn("contact center: reloading the open rooms failed: {}", e.what());
       metrics_.error("store_unavailable");
@@ -292,14 +285,7 @@ void ContactCenter::execute_view(const net::BusEvent& request) {
 
 void ContactCenter::set_room_members(const std::string& room_id,
                                      std::optional<RoomMembers> members) {
-  {
-    std::lock_guard lock(rooms_mutex_);
-    if (members) {
-      rooms_[room_id] = *members;
-    } else {
-      rooms_.erase(room_id);
-    }
-  }
+  rooms_.set(room_id, members);
   if (!bus_) return;
   net::BusEvent event;
   event.kind = net::BusEvent::Kind::kRoomMembers;
@@ -323,48 +309,32 @@ void ContactCenter::heartbeat_presence() {
   if (!bus_) return;
   net::BusEvent beat;
   beat.kind = net::BusEvent::Kind::kAgentPresence;
-  beat.user_ids.assign(local_agents_.begin(), local_agents_.end());
+  beat.user_ids.assign(presence_.local().begin(), presence_.local().end());
   bus_->publish(std::string(net::kRoutingChannel), std::move(beat));
 }
 
 void ContactCenter::update_presence() {
   if (epoch_ == 0) return;
   const chat::Millis now = now_ms();
-  std::set<std::string> online = local_agents_;
-  for (auto it = remote_agents_.begin(); it != remote_agents_.end();) {
-    if (now - it->second.seen_at > kPresenceExpiry) {
-      spdlog::warn(
-          "contact center: node {} sent no heartbeat for {} ms; its {} agents are taken "
-          "for disconnected",
-          it->first, now - it->second.seen_at, it->second.agents.size());
-      it = remote_agents_.erase(it);
-      continue;
-    }
-    online.insert(it->second.agents.begin(), it->second.agents.end());
-    ++it;
-  }
-  std::vector<std::pair<std::string, bool>> changes;
-  for (const std::string& agent : online) {
-    if (!online_agents_.contains(agent)) changes.emplace_back(agent, true);
-  }
-  for (const std::string& agent : online_agents_) {
-    if (!online.contains(agent)) changes.emplace_back(agent, false);
+  std::vector<AgentPresence::SilentNode> silent;
+  const auto changes = presence_.changes(now, &silent);
+  for (const auto& node : silent) {
+    spdlog::warn(
+        "contact center: node {} sent no heartbeat for {} ms; its {} agents are taken for "
+        "disconnected",
+        node.node_id, node.silent_for, node.agents);
   }
   // One at a time: an agent is recorded as told only once the engine was told, so a change whose
   // effects failed to apply is tried again at the next heartbeat.
-  for (const auto& [agent, connected] : changes) {
+  for (const auto& change : changes) {
     try {
-      apply(connected ? routing_.agent_reconnected(agent, now)
-                      : routing_.agent_disconnected(agent, now));
+      apply(change.connected ? routing_.agent_reconnected(change.agent_id, now)
+                             : routing_.agent_disconnected(change.agent_id, now));
     } catch (const std::exception& e) {
       metrics_.error("store_unavailable");  // logged by apply()
       continue;
     }
-    if (connected) {
-      online_agents_.insert(agent);
-    } else {
-      online_agents_.erase(agent);
-    }
+    presence_.told(change);
   }
 }
 

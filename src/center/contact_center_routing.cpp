@@ -51,11 +51,7 @@ constexpr auto kAuthorityInterval = std::chrono::seconds(1);
 }  // namespace
 
 void ContactCenter::start() {
-  {
-    std::lock_guard lock(rooms_mutex_);
-    for (const chat::RoomRecord& room : store_.open_rooms())
-      rooms_[room.id] = RoomMembers{room.customer_id, room.agent_id};
-  }
+  rooms_.replace(RoomDirectory::from_store(store_.open_rooms()));
   claim_authority();
   if (epoch_ == 0) {
     spdlog::info("contact center: {} open rooms; routing is decided by another node for now",
@@ -88,12 +84,11 @@ void ContactCenter::claim_authority() {
   // Newly granted (at start, or taking over from a node that stopped renewing): the routing state
   // is rebuilt from what the store holds, deadlines that fell due meanwhile included. Read first:
   // a failed read leaves this node without the authority, to try again at the next tick.
-  std::unordered_map<std::string, RoomMembers> rooms;
+  RoomDirectory::Rooms rooms;
   std::vector<chat::RequestRecord> records;
   std::vector<chat::AgentRecord> agents;
   try {
-    for (const chat::RoomRecord& room : store_.open_rooms())
-      rooms[room.id] = RoomMembers{room.customer_id, room.agent_id};
+    rooms = RoomDirectory::from_store(store_.open_rooms());
     records = store_.load_requests();
     agents = store_.load_agents();
   } catch (const std::exception& e) {
@@ -106,11 +101,8 @@ void ContactCenter::claim_authority() {
   epoch_ = grant->epoch;
   lease_until_ = grant->lease_until;
   routing_ = chat::Routing(routing_options(config_));
-  online_agents_.clear();
-  {
-    std::lock_guard lock(rooms_mutex_);
-    rooms_ = std::move(rooms);
-  }
+  presence_.engine_replaced();
+  rooms_.replace(std::move(rooms));
   spdlog::info(
       "contact center: routing authority {} (epoch {}); {} open requests, {} open rooms and {} "
       "agents restored",
@@ -127,8 +119,7 @@ void ContactCenter::step_down(std::string_view why) {
   if (bus_) bus_->unlisten(std::string(net::kRoutingChannel));
   routing_ = chat::Routing(routing_options(config_));
   routing_timer_.cancel();
-  online_agents_.clear();
-  remote_agents_.clear();
+  presence_.stop_deciding();
 }
 
 void ContactCenter::arm_authority_timer() {
@@ -149,17 +140,7 @@ std::string ContactCenter::authorize_room(const std::string& user_id,
                                           std::string_view destination) const {
   if (!destination.starts_with(kRoomPrefix)) return {};
   const std::string room_id(destination.substr(kRoomPrefix.size()));
-  return room_member_refusal(room_id, user_id);
-}
-
-std::string ContactCenter::room_member_refusal(const std::string& room_id,
-                                               const std::string& user_id) const {
-  std::lock_guard lock(rooms_mutex_);
-  auto it = rooms_.find(room_id);
-  if (it == rooms_.end()) return "no such open room";
-  if (it->second.customer_id != user_id && it->second.agent_id != user_id)
-    return "not a participant of this room";
-  return {};
+  return rooms_.refusal(room_id, user_id);
 }
 
 bool ContactCenter::room_position(std::string_view destination,
@@ -206,11 +187,7 @@ bool ContactCenter::replay_room(std::string_view destination, std::uint64_t afte
 
 void ContactCenter::agent_presence(const std::string& agent_id, bool connected) {
   asio::post(executor_, [this, agent_id, connected] {
-    if (connected) {
-      local_agents_.insert(agent_id);
-    } else {
-      local_agents_.erase(agent_id);
-    }
+    presence_.set_local(agent_id, connected);
     try {
       if (epoch_ != 0) {
         update_presence();
@@ -379,7 +356,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
                if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-               if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
+               if (!rooms_.refusal(*room_id, message.sender.user_id).empty()) {
                  return bad_request(message, "not a participant of an open room with this id");
                }
                const json::value* typing = body->if_contains("typing");
@@ -401,7 +378,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                    seq->as_int64() < 0) {
                  return bad_request(message, "roomId and a whole seq >= 0 are required");
                }
-               if (!room_member_refusal(*room_id, message.sender.user_id).empty()) {
+               if (!rooms_.refusal(*room_id, message.sender.user_id).empty()) {
                  return bad_request(message, "not a participant of an open room with this id");
                }
                publish_room_event(*room_id, json::object{{"type", "read"},
@@ -411,28 +388,28 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                return broker::AppResult::done();
              });
 
-  router.add(
-      "/app/room.close", auth::kRoomMembers,
-      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
-        auto body = object_of(message.body);
-        auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
-        if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-        return on_routing_request(
-            message, "room close",
-            [this, user = message.sender.user_id, room_id = *room_id](Request& request) {
-              if (std::string refusal = room_member_refusal(room_id, user); !refusal.empty()) {
-                return refuse(request, "not_participant", refusal);
-              }
-              const chat::Millis now = now_ms();
-              apply(routing_.room_closed(room_id, user, now), &request);
-              if (request.refused) return;  // nothing was decided: the room stays
-              if (store_.close_room(room_id, user, now)) {
-                set_room_members(room_id, std::nullopt);
-                publish_room_event(
-                    room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
-              }
-            });
-      });
+  router.add("/app/room.close", auth::kRoomMembers,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
+               auto body = object_of(message.body);
+               auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+               if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
+               return on_routing_request(
+                   message, "room close",
+                   [this, user = message.sender.user_id, room_id = *room_id](Request& request) {
+                     if (std::string refusal = rooms_.refusal(room_id, user); !refusal.empty()) {
+                       return refuse(request, "not_participant", refusal);
+                     }
+                     const chat::Millis now = now_ms();
+                     apply(routing_.room_closed(room_id, user, now), &request);
+                     if (request.refused) return;  // nothing was decided: the room stays
+                     if (store_.close_room(room_id, user, now)) {
+                       set_room_members(room_id, std::nullopt);
+                       publish_room_event(
+                           room_id,
+                           json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
+                     }
+                   });
+             });
 
   router.add("/app/room.transfer", auth::kAgents,
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
@@ -454,7 +431,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
 
 void ContactCenter::room_send(const Caller& caller, const std::string& room_id, std::string text,
                               std::string client_message_id, Request& request) {
-  if (std::string refusal = room_member_refusal(room_id, caller.user_id); !refusal.empty()) {
+  if (std::string refusal = rooms_.refusal(room_id, caller.user_id); !refusal.empty()) {
     return refuse(request, "not_participant", refusal);
   }
   chat::MessageRecord record;
@@ -671,12 +648,7 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                                                        {"agentId", e.agent_id}});
           } else if constexpr (std::is_same_v<E, chat::Requeued>) {
             // The room's agent was cleared by write_decision().
-            std::optional<RoomMembers> members;
-            {
-              std::lock_guard lock(rooms_mutex_);
-              if (auto it = rooms_.find(e.room_id); it != rooms_.end()) members = it->second;
-            }
-            if (members) {
+            if (std::optional<RoomMembers> members = rooms_.find(e.room_id)) {
               members->agent_id.clear();
               set_room_members(e.room_id, members);
             }

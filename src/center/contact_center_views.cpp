@@ -162,10 +162,7 @@ Answer ContactCenter::stats_now() {
   agents["list"] = std::move(list);
 
   std::size_t open_rooms = 0;
-  {
-    std::lock_guard lock(rooms_mutex_);
-    open_rooms = rooms_.size();
-  }
+  open_rooms = rooms_.size();
   const chat::BotFigures bot = figures_.bot(now);
   // Satisfaction of the last day, from the stored ratings (it survives a restart).
   constexpr chat::Millis kSatisfactionWindow = 24 * 60 * 60'000;
