@@ -2,22 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <charconv>
-#include <chrono>
 
 #include "broker/domain_error.hpp"
 #include "center/service_util.hpp"
 #include "util/random.hpp"
-#include "util/time.hpp"
-#include "util/utf8.hpp"
 
 namespace aicc::center {
 namespace {
@@ -50,23 +43,12 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       publisher_(publisher),
       metrics_(metrics),
       executor_(std::move(executor)),
-      bot_(config.bot, metrics),
+      bot_conversation_(config, store, publisher, metrics, executor_, figures_, shared),
       routing_(routing_options(config)),
       routing_timer_(executor_),
       node_id_(config.bus.kind == "local" ? std::string("single-node")
                                           : "node-" + util::random_hex(8)),
-      authority_timer_(executor_) {
-  if (!config.bot.webhook_secret.empty()) {
-    webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(
-        chat::WebhookVerifierOptions{.secret = config.bot.webhook_secret, .shared = shared});
-  }
-  if (!config.bot.webhook_require_signature) {
-    spdlog::warn(
-        "bot.webhook-require-signature is false: anybody who can reach /api/bot/webhook can answer "
-        "as the "
-        "bot; for local trials only");
-  }
-}
+      authority_timer_(executor_) {}
 
 ContactCenter::~ContactCenter() = default;
 
@@ -97,117 +79,12 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
                return on_request(message, "bot message",
                                  [this, caller = std::move(caller),
                                   body = std::move(body.value())](Request& request) mutable {
-                                   auto accepted =
-                                       customer_message(caller, std::move(body.message),
-                                                        std::move(body.client_message_id));
+                                   auto accepted = bot_conversation_.customer_message(
+                                       caller, std::move(body.message),
+                                       std::move(body.client_message_id));
                                    if (!accepted) refuse(request, "bad_request", accepted.error());
                                  });
              });
-}
-
-util::Result<ContactCenter::Accepted, std::string> ContactCenter::customer_message(
-    const Caller& caller, std::string text, std::string client_message_id) {
-  if (!util::is_valid_utf8(text)) return util::unexpected(std::string("message is not UTF-8"));
-  const chat::Millis now = now_ms();
-  const chat::ConversationRecord conversation =
-      store_.get_or_create_conversation(caller.user_id, "c_" + util::random_hex(12), now);
-  chat::MessageRecord record;
-  record.stream_id = conversation.id;
-  record.message_id = "m_" + util::random_hex(12);
-  record.client_message_id = std::move(client_message_id);
-  record.sender_id = caller.user_id;
-  record.sender_role = chat::SenderRole::kCustomer;
-  record.text = text;
-  record.created_at = now;
-  const chat::AppendResult stored = store_.append_message(record);
-  if (!stored.stored())
-    return util::unexpected(std::string("the conversation refused the message"));
-  // A retry of a message already stored was already answered, or is being answered.
-  if (stored.duplicate()) return Accepted{stored.message.message_id, conversation.id, true};
-  figures_.message(now);
-  // While a human has the customer's room, the bot is silent.
-  if (!human_has_conversation(conversation.id)) {
-    figures_.bot_asked(now);
-    // Awaited from now on: the bot's webhook may come before its HTTP reply.
-    pending_[stored.message.message_id] = PendingAnswer{.conversation_id = conversation.id,
-                                                        .customer_id = caller.user_id,
-                                                        .seq = stored.message.seq};
-    auto ask = ask_bot(conversation.id, caller.user_id, std::move(text), stored.message.message_id);
-    asio::co_spawn(
-        executor_, std::move(ask),
-        [this, message_id = stored.message.message_id](const std::exception_ptr& failure) {
-          pending_.erase(message_id);  // normally gone already
-          if (!failure) return;
-          try {
-            std::rethrow_exception(failure);
-          } catch (const std::exception& e) {
-            spdlog::error("bot answer failed: {}", e.what());
-          }
-        });
-  }
-  return Accepted{stored.message.message_id, conversation.id, false};
-}
-
-bool ContactCenter::human_has_conversation(const std::string& conversation_id) {
-  for (const chat::RoomRecord& room : store_.rooms_of_conversation(conversation_id)) {
-    if (!room.closed_at && !room.agent_id.empty()) return true;
-  }
-  return false;
-}
-
-asio::awaitable<void> ContactCenter::ask_bot(std::string conversation_id, std::string customer_id,
-                                             std::string text, std::string message_id) {
-  chat::BotChatRequest request{conversation_id, customer_id, std::move(text), message_id};
-  const BotOutcome outcome = co_await bot_.ask(request);
-  const auto pending = pending_.find(message_id);
-  if (pending == pending_.end()) co_return;  // the webhook answered while the bot was being asked
-  if (outcome.answer) {
-    pending_.erase(pending);
-    const bool delivered =
-        deliver_bot_answer(conversation_id, customer_id, message_id, *outcome.answer);
-    if (delivered && outcome.failed) figures_.bot_failed(now_ms());
-    co_return;
-  }
-  // The bot promised a webhook; if it does not come within the bot timeout, apologise.
-  auto& deadline = pending->second.deadline;
-  deadline = std::make_unique<asio::steady_timer>(
-      executor_, std::chrono::milliseconds(config_.bot.timeout_ms));
-  auto [error] = co_await deadline->async_wait(asio::as_tuple(asio::use_awaitable));
-  if (error || !pending_.contains(message_id)) co_return;  // the webhook answered first
-  pending_.erase(message_id);
-  metrics_.error("bot_webhook_timeout");
-  if (deliver_bot_answer(conversation_id, customer_id, message_id,
-                         chat::bot_unavailable_answer())) {
-    figures_.bot_failed(now_ms());
-  }
-}
-
-bool ContactCenter::deliver_bot_answer(const std::string& conversation_id,
-                                       const std::string& customer_id, const std::string& reply_to,
-                                       const chat::BotAnswer& answer) {
-  chat::MessageRecord record;
-  record.stream_id = conversation_id;
-  record.message_id = "m_" + util::random_hex(12);
-  record.sender_id = "bot";
-  record.sender_role = chat::SenderRole::kBot;
-  record.text = answer.bot_message;
-  record.created_at = now_ms();
-  record.reply_to = reply_to;
-  const chat::AppendResult stored = store_.append_message(record);
-  if (stored.status != chat::AppendStatus::kStored)
-    return false;  // already answered: one answer only
-  figures_.message(stored.message.created_at);
-  json::object body{{"conversationId", conversation_id},
-                    {"messageId", stored.message.message_id},
-                    {"replyTo", reply_to},
-                    {"seq", stored.message.seq},
-                    {"botMessage", answer.bot_message},
-                    {"needHuman", answer.need_human},
-                    {"category", answer.category},
-                    {"timestamp", timestamp_of(stored.message.created_at)}};
-  publisher_.send_to_user(customer_id, "/queue/bot/response", "application/json",
-                          json::serialize(body));
-  return true;
 }
 
 asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::string body) {
@@ -216,8 +93,8 @@ asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::stri
   auto parsed = parse_bot_message(body);
   if (!parsed) co_return error_answer(400, "bad_request", parsed.error());
   auto work = [this, caller = std::move(caller), parsed = std::move(parsed.value())]() mutable {
-    auto accepted =
-        customer_message(caller, std::move(parsed.message), std::move(parsed.client_message_id));
+    auto accepted = bot_conversation_.customer_message(caller, std::move(parsed.message),
+                                                       std::move(parsed.client_message_id));
     if (!accepted) return error_answer(400, "bad_request", accepted.error());
     return json_answer(202, json::object{{"messageId", accepted->message_id},
                                          {"conversationId", accepted->conversation_id},
@@ -229,79 +106,10 @@ asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::stri
 asio::awaitable<Answer> ContactCenter::bot_webhook(std::string timestamp, std::string signature,
                                                    std::string body) {
   auto work = [this, timestamp = std::move(timestamp), signature = std::move(signature),
-               body = std::move(body)] { return webhook_now(timestamp, signature, body); };
+               body = std::move(body)] {
+    return bot_conversation_.webhook(timestamp, signature, body);
+  };
   co_return co_await on_service(std::move(work));
-}
-
-Answer ContactCenter::webhook_now(std::string_view timestamp, std::string_view signature,
-                                  std::string_view body) {
-  if (webhook_verifier_) {
-    const auto verified = webhook_verifier_->verify(timestamp, signature, body, now_ms());
-    if (!verified) {
-      metrics_.error("webhook_refused");
-      const int status = verified.error() == chat::WebhookError::kReplay              ? 409
-                         : verified.error() == chat::WebhookError::kReplayUncheckable ? 503
-                                                                                      : 401;
-      return error_answer(status, chat::to_string(verified.error()),
-                          chat::describe(verified.error()));
-    }
-  } else if (config_.bot.webhook_require_signature) {
-    metrics_.error("webhook_refused");
-    return error_answer(503, "webhook_disabled",
-                        "bot.webhook-secret is not configured, so webhooks cannot be verified");
-  }
-  auto parsed = chat::parse_webhook_body(body);
-  if (!parsed) {
-    const bool too_large = parsed.error().code == chat::BotBodyError::kTooLarge;
-    return error_answer(too_large ? 413 : 400, chat::to_string(parsed.error().code),
-                        parsed.error().message);
-  }
-  const chat::BotWebhook& webhook = parsed.value();
-  const auto conversation = store_.find_conversation(webhook.session_id);
-  if (!conversation) return error_answer(404, "not_found", "no conversation has this sessionId");
-  if (conversation->customer_id != webhook.customer_id) {
-    metrics_.error("webhook_refused");
-    return error_answer(403, "forbidden", "customerId does not own this session");
-  }
-  // The message answered: as the bot says, else the oldest one still waiting for a webhook.
-  std::string reply_to;
-  if (webhook.reply.reply_to) {
-    reply_to = *webhook.reply.reply_to;
-    bool belongs =
-        pending_.contains(reply_to) && pending_.at(reply_to).conversation_id == conversation->id;
-    if (!belongs) {
-      for (const auto& message : store_.read_messages(conversation->id, 0, 100000)) {
-        if (message.message_id == reply_to && message.sender_role == chat::SenderRole::kCustomer)
-          belongs = true;
-      }
-    }
-    if (!belongs) return error_answer(404, "not_found", "replyTo is not a message of this session");
-  } else {
-    const PendingAnswer* oldest = nullptr;
-    for (const auto& [message_id, pending] : pending_) {
-      if (pending.conversation_id == conversation->id &&
-          (oldest == nullptr || pending.seq < oldest->seq)) {
-        reply_to = message_id;
-        oldest = &pending;
-      }
-    }
-    if (reply_to.empty()) {
-      const auto recent = store_.read_messages(
-          conversation->id, std::max<std::int64_t>(0, store_.last_seq(conversation->id) - 50), 50);
-      for (auto it = recent.rbegin(); it != recent.rend() && reply_to.empty(); ++it) {
-        if (it->sender_role == chat::SenderRole::kCustomer) reply_to = it->message_id;
-      }
-    }
-    if (reply_to.empty())
-      return error_answer(409, "nothing_to_answer", "the customer has sent nothing to answer");
-  }
-  const bool delivered = deliver_bot_answer(conversation->id, conversation->customer_id, reply_to,
-                                            webhook.reply.answer);
-  if (auto it = pending_.find(reply_to); it != pending_.end()) {
-    if (it->second.deadline) it->second.deadline->cancel();
-    pending_.erase(it);
-  }
-  return json_answer(200, json::object{{"ok", true}, {"delivered", delivered}});
 }
 
 asio::awaitable<Answer> ContactCenter::history(Caller caller, std::string stream_id,

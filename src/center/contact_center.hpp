@@ -6,16 +6,18 @@
 // delivered in seq order with no lock. STOMP handlers and HTTP routes run on I/O threads; they
 // check the shape of a request there and hand the work over (post or co_spawn).
 //
-// contact_center.cpp holds the bot conversation: a customer message is stored, then answered once,
-// by the bot's HTTP reply or its webhook, whichever comes first, or by the apology when the bot
-// fails. contact_center_routing.cpp holds consult requests, agents and 1:1 rooms: the pure
-// chat::Routing engine decides, this class stores and announces what it decided, and arms one timer
-// at its next deadline. contact_center_views.cpp answers the pages' read-only questions (current
-// consult, queue, an agent's rooms, agents, live figures) from the same executor, and
-// contact_center_canned.cpp keeps the agents' canned responses.
+// Its parts: the bot conversation (bot_conversation.hpp: a customer message is stored, then
+// answered once, by the bot's HTTP reply or its webhook, or by an apology when the bot fails), the
+// open rooms' members (room_directory.hpp) and agent presence across nodes (agent_presence.hpp).
+// contact_center.cpp wires them to the STOMP and HTTP entry points. contact_center_routing.cpp
+// holds consult requests, agents and 1:1 rooms: the pure chat::Routing engine decides, this class
+// stores and announces what it decided, and arms one timer at its next deadline.
+// contact_center_views.cpp answers the pages' read-only questions (current consult, queue, an
+// agent's rooms, agents, live figures) from the same executor, and contact_center_canned.cpp keeps
+// the agents' canned responses.
 //
-// Who may read a room is asked on every SUBSCRIBE from I/O threads, so the room members are also
-// kept in a small map behind a mutex (the only lock here).
+// Who may read a room is asked on every SUBSCRIBE from I/O threads, so the room directory has a
+// lock of its own (the only lock here).
 #pragma once
 
 #include <atomic>
@@ -39,7 +41,8 @@
 #include "broker/app_router.hpp"
 #include "broker/publisher.hpp"
 #include "center/agent_presence.hpp"
-#include "center/bot_gateway.hpp"
+#include "center/bot_conversation.hpp"
+#include "center/caller.hpp"
 #include "center/room_directory.hpp"
 #include "chat/chat_store.hpp"
 #include "chat/live_figures.hpp"
@@ -54,20 +57,6 @@ struct BusEvent;
 }  // namespace aicc::net
 
 namespace aicc::center {
-
-inline constexpr std::size_t kMaxMessageBytes = 4000;  // one chat or bot message, UTF-8 bytes
-
-struct Caller {
-  std::string user_id;
-  auth::Role role = auth::Role::kCustomer;
-  std::string name;
-};
-
-// What an HTTP route answers: a status and a JSON body.
-struct Answer {
-  unsigned status = 200;
-  std::string body;  // JSON
-};
 
 class ContactCenter {
  public:
@@ -150,24 +139,8 @@ class ContactCenter {
   boost::asio::awaitable<Answer> replace_canned_responses(Caller caller, std::string body);
 
  private:
-  struct Accepted {
-    std::string message_id;       // of the stored customer message
-    std::string conversation_id;  // the customer's conversation (sessionId for the bot)
-    bool duplicate = false;
-  };
-
-  // Stores a customer's message to the bot and starts the bot's answer. On the service executor.
-  util::Result<Accepted, std::string> customer_message(const Caller& caller, std::string text,
-                                                       std::string client_message_id);
-  boost::asio::awaitable<void> ask_bot(std::string conversation_id, std::string customer_id,
-                                       std::string text, std::string message_id);
-  // Stores the answer to `reply_to` and sends it, unless that message already has one.
-  bool deliver_bot_answer(const std::string& conversation_id, const std::string& customer_id,
-                          const std::string& reply_to, const chat::BotAnswer& answer);
-  Answer webhook_now(std::string_view timestamp, std::string_view signature, std::string_view body);
   Answer history_now(const Caller& caller, const std::string& stream_id, std::string_view after,
                      std::string_view limit);
-  bool human_has_conversation(const std::string& conversation_id);
 
   // Runs `work` (returning Answer) on the service executor; awaiting the result resumes the
   // caller on its own. Pass a named callable: see net/blocking_pool.hpp on GCC 12. A store failure
@@ -248,19 +221,8 @@ class ContactCenter {
   broker::Publisher& publisher_;
   net::Metrics& metrics_;
   boost::asio::any_io_executor executor_;
-  BotGateway bot_;
-  std::unique_ptr<chat::WebhookVerifier> webhook_verifier_;  // null when no secret is configured
-
-  struct PendingAnswer {
-    std::string conversation_id;
-    std::string customer_id;
-    std::int64_t seq = 0;  // of the customer message: webhooks without replyTo answer the oldest
-    std::unique_ptr<boost::asio::steady_timer> deadline;  // apology when the webhook never comes;
-                                                          // null while the bot is being asked
-  };
-  // Customer message id -> its answer, awaited from the moment the bot is asked (its webhook may
-  // come before its HTTP reply) until an answer is delivered.
-  std::map<std::string, PendingAnswer> pending_;
+  chat::LiveFigures figures_;  // for GET /api/admin/stats; fed and read on the service executor
+  BotConversation bot_conversation_;
 
   chat::Routing routing_;
   boost::asio::steady_timer routing_timer_;
@@ -286,8 +248,7 @@ class ContactCenter {
   std::map<std::string, std::shared_ptr<PendingView>>
       views_;  // by correlation id: asked, unanswered
   AgentPresence presence_;
-  chat::LiveFigures figures_;  // for GET /api/admin/stats; fed and read on the service executor
-  RoomDirectory rooms_;        // open rooms' members
+  RoomDirectory rooms_;  // open rooms' members
 };
 
 }  // namespace aicc::center

@@ -1,0 +1,81 @@
+// A customer's conversation with the bot: what the customer writes is stored first, then answered
+// once, by the bot's HTTP reply or its signed webhook, whichever comes first, or by an apology when
+// the bot fails or its promised webhook never comes. While a human agent has the customer's room,
+// the bot stays silent.
+//
+// Part of the contact center: every call runs on its executor (store calls block there, and the
+// pending answers need no lock).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "broker/publisher.hpp"
+#include "center/bot_gateway.hpp"
+#include "center/caller.hpp"
+#include "chat/chat_store.hpp"
+#include "chat/live_figures.hpp"
+#include "chat/webhook_signature.hpp"
+#include "config/config.hpp"
+#include "net/metrics.hpp"
+#include "util/result.hpp"
+#include "util/shared_state.hpp"
+
+namespace aicc::center {
+
+class BotConversation {
+ public:
+  // `figures` are the contact center's (the supervisor's bot figures); `shared`: where the webhook
+  // replay cache lives across nodes (null: in this process).
+  BotConversation(const config::Config& config, chat::ChatStore& store,
+                  broker::Publisher& publisher, net::Metrics& metrics,
+                  boost::asio::any_io_executor executor, chat::LiveFigures& figures,
+                  util::SharedState* shared);
+
+  struct Accepted {
+    std::string message_id;       // of the stored customer message
+    std::string conversation_id;  // the customer's conversation (sessionId for the bot)
+    bool duplicate = false;
+  };
+  // Stores a customer's message to the bot and starts the bot's answer.
+  util::Result<Accepted, std::string> customer_message(const Caller& caller, std::string text,
+                                                       std::string client_message_id);
+  // POST /api/bot/webhook: the bot's signed answer.
+  Answer webhook(std::string_view timestamp, std::string_view signature, std::string_view body);
+
+ private:
+  boost::asio::awaitable<void> ask_bot(std::string conversation_id, std::string customer_id,
+                                       std::string text, std::string message_id);
+  // Stores the answer to `reply_to` and sends it, unless that message already has one.
+  bool deliver(const std::string& conversation_id, const std::string& customer_id,
+               const std::string& reply_to, const chat::BotAnswer& answer);
+  bool human_has_conversation(const std::string& conversation_id);
+
+  const config::Config& config_;
+  chat::ChatStore& store_;
+  broker::Publisher& publisher_;
+  net::Metrics& metrics_;
+  boost::asio::any_io_executor executor_;
+  chat::LiveFigures& figures_;
+  BotGateway bot_;
+  std::unique_ptr<chat::WebhookVerifier> webhook_verifier_;  // null when no secret is configured
+
+  struct PendingAnswer {
+    std::string conversation_id;
+    std::string customer_id;
+    std::int64_t seq = 0;  // of the customer message: webhooks without replyTo answer the oldest
+    std::unique_ptr<boost::asio::steady_timer> deadline;  // apology when the webhook never comes;
+                                                          // null while the bot is being asked
+  };
+  // Customer message id -> its answer, awaited from the moment the bot is asked (its webhook may
+  // come before its HTTP reply) until an answer is delivered.
+  std::map<std::string, PendingAnswer> pending_;
+};
+
+}  // namespace aicc::center
