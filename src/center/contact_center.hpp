@@ -43,6 +43,7 @@
 #include "center/agent_presence.hpp"
 #include "center/bot_conversation.hpp"
 #include "center/caller.hpp"
+#include "center/consult_views.hpp"
 #include "center/room_directory.hpp"
 #include "chat/chat_store.hpp"
 #include "chat/live_figures.hpp"
@@ -197,11 +198,6 @@ class ContactCenter {
   // that holds it (503 routing_unavailable when none answers within the forward timeout).
   boost::asio::awaitable<Answer> view(View which, Caller caller);
   Answer view_now(View which, const Caller& caller);  // on the service executor
-  Answer current_consult_now(const std::string& customer_id);
-  Answer consult_queue_now();
-  Answer agent_rooms_now(const std::string& agent_id);
-  Answer agent_list_now();
-  Answer stats_now();
   // Across nodes (contact_center_cluster.cpp).
   boost::asio::awaitable<Answer> view_at_authority(View which, Caller caller);
   void settle_view(const std::string& correlation, std::optional<Answer> answer);
@@ -246,9 +242,10 @@ class ContactCenter {
   std::map<std::string, Forward> forwards_;  // by correlation id: forwarded, not yet answered
   struct PendingView;
   std::map<std::string, std::shared_ptr<PendingView>>
-      views_;  // by correlation id: asked, unanswered
+      pending_views_;  // by correlation id: asked, unanswered
   AgentPresence presence_;
   RoomDirectory rooms_;  // open rooms' members
+  ConsultViews views_{routing_, store_, figures_, rooms_};
 };
 
 }  // namespace aicc::center

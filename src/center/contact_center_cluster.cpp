@@ -227,7 +227,7 @@ struct ContactCenter::PendingView {
 
 asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller caller) {
   // Not a coroutine itself (the GCC 12 reason in service_util.hpp): the task runs on the service
-  // executor, where views_ and the timer live.
+  // executor, where pending_views_ and the timer live.
   auto task = [this, which, caller = std::move(caller)]() -> asio::awaitable<Answer> {
     net::BusEvent request;
     request.kind = net::BusEvent::Kind::kViewRequest;
@@ -239,13 +239,13 @@ asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller call
     const std::string correlation = request.correlation;
     auto pending = std::make_shared<PendingView>(executor_);
     pending->timer.expires_after(kForwardTimeout);
-    views_.emplace(correlation, pending);
+    pending_views_.emplace(correlation, pending);
     bus_->publish_to_listener(
         std::string(net::kRoutingChannel), std::move(request), [this, correlation] {
           asio::post(executor_, [this, correlation] { settle_view(correlation, std::nullopt); });
         });
     co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    views_.erase(correlation);
+    pending_views_.erase(correlation);
     if (pending->answer) co_return std::move(*pending->answer);
     co_return error_answer(503, "routing_unavailable",
                            "the node holding consult routing did not answer (none holds it, or it "
@@ -255,8 +255,8 @@ asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller call
 }
 
 void ContactCenter::settle_view(const std::string& correlation, std::optional<Answer> answer) {
-  auto it = views_.find(correlation);
-  if (it == views_.end()) return;  // timed out
+  auto it = pending_views_.find(correlation);
+  if (it == pending_views_.end()) return;  // timed out
   it->second->answer = std::move(answer);
   it->second->timer.cancel();
 }
