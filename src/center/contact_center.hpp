@@ -12,9 +12,9 @@
 // contact_center.cpp wires them to the STOMP and HTTP entry points. contact_center_routing.cpp
 // holds consult requests, agents and 1:1 rooms: the pure chat::Routing engine decides, this class
 // stores and announces what it decided, and arms one timer at its next deadline.
-// contact_center_views.cpp answers the pages' read-only questions (current consult, queue, an
-// agent's rooms, agents, live figures) from the same executor, and contact_center_canned.cpp keeps
-// the agents' canned responses.
+// contact_center_views.cpp answers the pages' read-only questions (consult_views.hpp: current
+// consult, queue, an agent's rooms, agents, live figures) from the same executor, and
+// contact_center_canned.cpp keeps the agents' canned responses.
 //
 // Who may read a room is asked on every SUBSCRIBE from I/O threads, so the room directory has a
 // lock of its own (the only lock here).
