@@ -8,7 +8,8 @@
 //
 // Its parts: the bot conversation (bot_conversation.hpp: a customer message is stored, then
 // answered once, by the bot's HTTP reply or its webhook, or by an apology when the bot fails), the
-// open rooms' members (room_directory.hpp) and agent presence across nodes (agent_presence.hpp).
+// rooms (rooms.hpp: their members, messages and events), the read-only views (consult_views.hpp)
+// and agent presence across nodes (agent_presence.hpp).
 // contact_center.cpp wires them to the STOMP and HTTP entry points. contact_center_routing.cpp
 // holds consult requests, agents and 1:1 rooms: the pure chat::Routing engine decides, this class
 // stores and announces what it decided, and arms one timer at its next deadline.
@@ -45,6 +46,7 @@
 #include "center/caller.hpp"
 #include "center/consult_views.hpp"
 #include "center/room_directory.hpp"
+#include "center/rooms.hpp"
 #include "chat/chat_store.hpp"
 #include "chat/live_figures.hpp"
 #include "chat/routing.hpp"
@@ -208,9 +210,6 @@ class ContactCenter {
   // Tells the engine which agents came or went, from this node's and the others' heartbeats.
   void update_presence();
   void arm_routing_timer();
-  void publish_room_event(const std::string& room_id, const boost::json::object& event);
-  void room_send(const Caller& caller, const std::string& room_id, std::string text,
-                 std::string client_message_id, Request& request);
 
   const config::Config& config_;
   chat::ChatStore& store_;
@@ -244,8 +243,8 @@ class ContactCenter {
   std::map<std::string, std::shared_ptr<PendingView>>
       pending_views_;  // by correlation id: asked, unanswered
   AgentPresence presence_;
-  RoomDirectory rooms_;  // open rooms' members
-  ConsultViews views_{routing_, store_, figures_, rooms_};
+  Rooms rooms_{store_, publisher_, figures_};
+  ConsultViews views_{routing_, store_, figures_, rooms_.members()};
 };
 
 }  // namespace aicc::center

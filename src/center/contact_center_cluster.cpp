@@ -46,9 +46,9 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
   // find the room.
   if (event.kind == net::BusEvent::Kind::kRoomMembers) {
     if (event.seq == 1) {
-      rooms_.set(event.destination, std::nullopt);
+      rooms_.members().set(event.destination, std::nullopt);
     } else {
-      rooms_.set(event.destination, RoomMembers{event.user_id, event.login_id});
+      rooms_.members().set(event.destination, RoomMembers{event.user_id, event.login_id});
     }
     return;
   }
@@ -129,7 +129,7 @@ void ContactCenter::reload_rooms() {
   asio::post(executor_, [this] {
     if (epoch_ != 0) return;  // the authority's rooms are its own decisions
     try {
-      rooms_.replace(RoomDirectory::from_store(store_.open_rooms()));
+      rooms_.members().replace(RoomDirectory::from_store(store_.open_rooms()));
     } catch (const std::exception& e) {
       spdlog::warn("contact center: reloading the open rooms failed: {}", e.what());
       metrics_.error("store_unavailable");
@@ -285,18 +285,7 @@ void ContactCenter::execute_view(const net::BusEvent& request) {
 
 void ContactCenter::set_room_members(const std::string& room_id,
                                      std::optional<RoomMembers> members) {
-  rooms_.set(room_id, members);
-  if (!bus_) return;
-  net::BusEvent event;
-  event.kind = net::BusEvent::Kind::kRoomMembers;
-  event.destination = room_id;
-  if (members) {
-    event.user_id = members->customer_id;
-    event.login_id = members->agent_id;
-  } else {
-    event.seq = 1;
-  }
-  bus_->publish(std::string(net::kControlChannel), std::move(event));
+  rooms_.set_members(room_id, std::move(members), bus_);
 }
 
 // Presence: this node's agents come from its Hub; with a bus, every node also sends the list to

@@ -23,21 +23,8 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-constexpr std::string_view kRoomPrefix = "/topic/room/";
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr std::size_t kHistoryInAssignment = 100;  // last bot-conversation messages an agent gets
-
-json::object message_event(const chat::MessageRecord& message) {
-  json::object out{{"roomId", message.stream_id},
-                   {"seq", message.seq},
-                   {"messageId", message.message_id},
-                   {"senderId", message.sender_id},
-                   {"senderRole", chat::to_string(message.sender_role)},
-                   {"text", message.text},
-                   {"timestamp", timestamp_of(message.created_at)}};
-  if (!message.client_message_id.empty()) out["clientMessageId"] = message.client_message_id;
-  return out;
-}
 
 }  // namespace
 
@@ -51,11 +38,11 @@ constexpr auto kAuthorityInterval = std::chrono::seconds(1);
 }  // namespace
 
 void ContactCenter::start() {
-  rooms_.replace(RoomDirectory::from_store(store_.open_rooms()));
+  rooms_.members().replace(RoomDirectory::from_store(store_.open_rooms()));
   claim_authority();
   if (epoch_ == 0) {
     spdlog::info("contact center: {} open rooms; routing is decided by another node for now",
-                 rooms_.size());
+                 rooms_.members().size());
   }
   arm_authority_timer();
 }
@@ -102,11 +89,12 @@ void ContactCenter::claim_authority() {
   lease_until_ = grant->lease_until;
   routing_ = chat::Routing(routing_options(config_));
   presence_.engine_replaced();
-  rooms_.replace(std::move(rooms));
+  rooms_.members().replace(std::move(rooms));
   spdlog::info(
       "contact center: routing authority {} (epoch {}); {} open requests, {} open rooms and {} "
       "agents restored",
-      takeover ? "taken" : "held", epoch_.load(), records.size(), rooms_.size(), agents.size());
+      takeover ? "taken" : "held", epoch_.load(), records.size(), rooms_.members().size(),
+      agents.size());
   apply(routing_.restore(std::move(records), now_ms(), std::move(agents)));
   update_presence();
 }
@@ -138,19 +126,19 @@ void ContactCenter::arm_authority_timer() {
 
 std::string ContactCenter::authorize_room(const std::string& user_id,
                                           std::string_view destination) const {
-  if (!destination.starts_with(kRoomPrefix)) return {};
-  const std::string room_id(destination.substr(kRoomPrefix.size()));
-  return rooms_.refusal(room_id, user_id);
+  const auto room_id = room_of(destination);
+  if (!room_id) return {};
+  return rooms_.members().refusal(*room_id, user_id);
 }
 
 bool ContactCenter::room_position(std::string_view destination,
                                   std::function<void(std::optional<std::uint64_t>)> done) {
-  if (!destination.starts_with(kRoomPrefix)) return false;
-  asio::post(executor_, [this, room_id = std::string(destination.substr(kRoomPrefix.size())),
-                         done = std::move(done)] {
+  auto room_id = room_of(destination);
+  if (!room_id) return false;
+  asio::post(executor_, [this, room_id = std::move(*room_id), done = std::move(done)] {
     std::optional<std::uint64_t> last;
     try {
-      last = static_cast<std::uint64_t>(store_.last_seq(room_id));
+      last = rooms_.position(room_id);
     } catch (const std::exception& e) {
       spdlog::warn("contact center: reading the position of room {} failed: {}", room_id, e.what());
     }
@@ -161,27 +149,24 @@ bool ContactCenter::room_position(std::string_view destination,
 
 bool ContactCenter::replay_room(std::string_view destination, std::uint64_t after_seq,
                                 std::size_t max_count, ReplayDone done) {
-  if (!destination.starts_with(kRoomPrefix)) return false;
-  std::string room_id(destination.substr(kRoomPrefix.size()));
-  asio::post(executor_, [this, room_id = std::move(room_id), destination = std::string(destination),
-                         after_seq, max_count, done = std::move(done)] {
-    std::vector<std::shared_ptr<const stomp::Message>> page;
-    try {
-      for (const auto& message :
-           store_.read_messages(room_id, static_cast<std::int64_t>(after_seq), max_count)) {
-        page.push_back(stomp::make_message(destination, "application/json",
-                                           json::serialize(message_event(message)), {},
-                                           static_cast<std::uint64_t>(message.seq)));
-      }
-    } catch (const std::exception& error) {
-      // The subscriber is told the replay failed and resumes with since-seq once it reconnects.
-      spdlog::error("room replay: reading room={} after seq {} failed: {}", room_id, after_seq,
-                    error.what());
-      done({}, false);
-      return;
-    }
-    done(std::move(page), true);
-  });
+  auto room_id = room_of(destination);
+  if (!room_id) return false;
+  asio::post(executor_,
+             [this, room_id = std::move(*room_id), destination = std::string(destination),
+              after_seq, max_count, done = std::move(done)] {
+               std::vector<std::shared_ptr<const stomp::Message>> page;
+               try {
+                 page = rooms_.read_page(room_id, destination, after_seq, max_count);
+               } catch (const std::exception& error) {
+                 // The subscriber is told the replay failed and resumes with since-seq once it
+                 // reconnects.
+                 spdlog::error("room replay: reading room={} after seq {} failed: {}", room_id,
+                               after_seq, error.what());
+                 done({}, false);
+                 return;
+               }
+               done(std::move(page), true);
+             });
   return true;
 }
 
@@ -259,7 +244,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
               if (request.refused) return;  // nothing was decided: the room stays
               if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
                 set_room_members(room_id, std::nullopt);
-                publish_room_event(
+                rooms_.publish_event(
                     room_id,
                     json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer}});
               }
@@ -346,8 +331,10 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
         return on_request(message, "room message",
                           [this, caller = std::move(caller), room_id = *room_id, text = *text,
                            client_message_id = *client_message_id](Request& request) mutable {
-                            room_send(caller, room_id, std::move(text),
-                                      std::move(client_message_id), request);
+                            if (auto refusal = rooms_.send(caller, room_id, std::move(text),
+                                                           std::move(client_message_id))) {
+                              refuse(request, refusal->code, refusal->message);
+                            }
                           });
       });
 
@@ -356,16 +343,16 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
                if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-               if (!rooms_.refusal(*room_id, message.sender.user_id).empty()) {
+               if (!rooms_.members().refusal(*room_id, message.sender.user_id).empty()) {
                  return bad_request(message, "not a participant of an open room with this id");
                }
                const json::value* typing = body->if_contains("typing");
-               publish_room_event(*room_id,
-                                  json::object{{"type", "typing"},
-                                               {"roomId", *room_id},
-                                               {"userId", message.sender.user_id},
-                                               {"typing", typing != nullptr && typing->is_bool() &&
-                                                              typing->as_bool()}});
+               rooms_.publish_event(
+                   *room_id, json::object{{"type", "typing"},
+                                          {"roomId", *room_id},
+                                          {"userId", message.sender.user_id},
+                                          {"typing", typing != nullptr && typing->is_bool() &&
+                                                         typing->as_bool()}});
                return broker::AppResult::done();
              });
 
@@ -378,38 +365,38 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                    seq->as_int64() < 0) {
                  return bad_request(message, "roomId and a whole seq >= 0 are required");
                }
-               if (!rooms_.refusal(*room_id, message.sender.user_id).empty()) {
+               if (!rooms_.members().refusal(*room_id, message.sender.user_id).empty()) {
                  return bad_request(message, "not a participant of an open room with this id");
                }
-               publish_room_event(*room_id, json::object{{"type", "read"},
-                                                         {"roomId", *room_id},
-                                                         {"userId", message.sender.user_id},
-                                                         {"seq", seq->as_int64()}});
+               rooms_.publish_event(*room_id, json::object{{"type", "read"},
+                                                           {"roomId", *room_id},
+                                                           {"userId", message.sender.user_id},
+                                                           {"seq", seq->as_int64()}});
                return broker::AppResult::done();
              });
 
-  router.add("/app/room.close", auth::kRoomMembers,
-             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
-               auto body = object_of(message.body);
-               auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
-               if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-               return on_routing_request(
-                   message, "room close",
-                   [this, user = message.sender.user_id, room_id = *room_id](Request& request) {
-                     if (std::string refusal = rooms_.refusal(room_id, user); !refusal.empty()) {
-                       return refuse(request, "not_participant", refusal);
-                     }
-                     const chat::Millis now = now_ms();
-                     apply(routing_.room_closed(room_id, user, now), &request);
-                     if (request.refused) return;  // nothing was decided: the room stays
-                     if (store_.close_room(room_id, user, now)) {
-                       set_room_members(room_id, std::nullopt);
-                       publish_room_event(
-                           room_id,
-                           json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
-                     }
-                   });
-             });
+  router.add(
+      "/app/room.close", auth::kRoomMembers,
+      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
+        auto body = object_of(message.body);
+        auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+        if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
+        return on_routing_request(
+            message, "room close",
+            [this, user = message.sender.user_id, room_id = *room_id](Request& request) {
+              if (std::string refusal = rooms_.members().refusal(room_id, user); !refusal.empty()) {
+                return refuse(request, "not_participant", refusal);
+              }
+              const chat::Millis now = now_ms();
+              apply(routing_.room_closed(room_id, user, now), &request);
+              if (request.refused) return;  // nothing was decided: the room stays
+              if (store_.close_room(room_id, user, now)) {
+                set_room_members(room_id, std::nullopt);
+                rooms_.publish_event(
+                    room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
+              }
+            });
+      });
 
   router.add("/app/room.transfer", auth::kAgents,
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
@@ -427,38 +414,6 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                      apply(routing_.transfer(room_id, agent, target, now_ms()), &request);
                    });
              });
-}
-
-void ContactCenter::room_send(const Caller& caller, const std::string& room_id, std::string text,
-                              std::string client_message_id, Request& request) {
-  if (std::string refusal = rooms_.refusal(room_id, caller.user_id); !refusal.empty()) {
-    return refuse(request, "not_participant", refusal);
-  }
-  chat::MessageRecord record;
-  record.stream_id = room_id;
-  record.message_id = "m_" + util::random_hex(12);
-  record.client_message_id = std::move(client_message_id);
-  record.sender_id = caller.user_id;
-  record.sender_role =
-      caller.role == auth::Role::kCustomer ? chat::SenderRole::kCustomer : chat::SenderRole::kAgent;
-  record.text = std::move(text);
-  record.created_at = now_ms();
-  const chat::AppendResult stored = store_.append_message(record);
-  if (stored.status == chat::AppendStatus::kStreamClosed) {
-    return refuse(request, "room_closed", "the room is closed");
-  }
-  // A retry of a stored message was delivered the first time: stored and delivered once.
-  if (stored.status != chat::AppendStatus::kStored) return;
-  figures_.message(stored.message.created_at);
-  const std::string destination = std::string(kRoomPrefix) + room_id;
-  publisher_.publish_in_stream(destination, "application/json",
-                               json::serialize(message_event(stored.message)),
-                               static_cast<std::uint64_t>(stored.message.seq));
-}
-
-void ContactCenter::publish_room_event(const std::string& room_id, const json::object& event) {
-  publisher_.publish(std::string(kRoomPrefix) + room_id, "application/json",
-                     json::serialize(event));
 }
 
 void ContactCenter::apply(chat::Effects effects, Request* request) {
@@ -609,16 +564,16 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             publisher_.send_to_user(e.agent.id, "/queue/agent/assignment", "application/json",
                                     json::serialize(body));
             if (!e.previous_agent_id.empty()) {
-              publish_room_event(e.room_id, json::object{{"type", "transferred"},
-                                                         {"roomId", e.room_id},
-                                                         {"fromAgentId", e.previous_agent_id},
-                                                         {"toAgentId", e.agent.id},
-                                                         {"reason", e.reason}});
+              rooms_.publish_event(e.room_id, json::object{{"type", "transferred"},
+                                                           {"roomId", e.room_id},
+                                                           {"fromAgentId", e.previous_agent_id},
+                                                           {"toAgentId", e.agent.id},
+                                                           {"reason", e.reason}});
             }
-            publish_room_event(e.room_id, json::object{{"type", "joined"},
-                                                       {"roomId", e.room_id},
-                                                       {"agentId", e.agent.id},
-                                                       {"agentName", e.agent.display_name}});
+            rooms_.publish_event(e.room_id, json::object{{"type", "joined"},
+                                                         {"roomId", e.room_id},
+                                                         {"agentId", e.agent.id},
+                                                         {"agentName", e.agent.display_name}});
             // The agent who had the room heard it go; the room is no longer theirs to read.
             if (!e.previous_agent_id.empty() && e.previous_agent_id != e.agent.id) {
               publisher_.unsubscribe_user(e.previous_agent_id,
@@ -638,21 +593,21 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             publisher_.send_to_user(e.user_id, "/queue/errors", "application/json",
                                     json::serialize(body));
           } else if constexpr (std::is_same_v<E, chat::AgentReconnecting>) {
-            publish_room_event(e.room_id, json::object{{"type", "agent_reconnecting"},
-                                                       {"roomId", e.room_id},
-                                                       {"agentId", e.agent_id},
-                                                       {"until", timestamp_of(e.until)}});
+            rooms_.publish_event(e.room_id, json::object{{"type", "agent_reconnecting"},
+                                                         {"roomId", e.room_id},
+                                                         {"agentId", e.agent_id},
+                                                         {"until", timestamp_of(e.until)}});
           } else if constexpr (std::is_same_v<E, chat::AgentReconnected>) {
-            publish_room_event(e.room_id, json::object{{"type", "agent_reconnected"},
-                                                       {"roomId", e.room_id},
-                                                       {"agentId", e.agent_id}});
+            rooms_.publish_event(e.room_id, json::object{{"type", "agent_reconnected"},
+                                                         {"roomId", e.room_id},
+                                                         {"agentId", e.agent_id}});
           } else if constexpr (std::is_same_v<E, chat::Requeued>) {
             // The room's agent was cleared by write_decision().
-            if (std::optional<RoomMembers> members = rooms_.find(e.room_id)) {
+            if (std::optional<RoomMembers> members = rooms_.members().find(e.room_id)) {
               members->agent_id.clear();
               set_room_members(e.room_id, members);
             }
-            publish_room_event(
+            rooms_.publish_event(
                 e.room_id,
                 json::object{{"type", e.reason == "transferred" ? "transferred" : "left"},
                              {"roomId", e.room_id},
