@@ -70,8 +70,8 @@ class BotConversation {
     std::string conversation_id;
     std::string customer_id;
     std::int64_t seq = 0;  // of the customer message: webhooks without replyTo answer the oldest
-    std::unique_ptr<boost::asio::steady_timer> deadline;  // apology when the webhook never comes;
-                                                          // null while the bot is being asked
+    std::unique_ptr<boost::asio::steady_timer> deadline{};  // apology when the webhook never comes;
+                                                            // null while the bot is being asked
   };
   // Customer message id -> its answer, awaited from the moment the bot is asked (its webhook may
   // come before its HTTP reply) until an answer is delivered.

@@ -46,8 +46,8 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       bot_conversation_(config, store, publisher, metrics, executor_, figures_, shared),
       routing_(routing_options(config)),
       routing_timer_(executor_),
-      node_id_(config.bus.kind == "local" ? std::string("single-node")
-                                          : "node-" + util::random_hex(8)),
+      lease_(config.bus.kind == "local" ? std::string("single-node")
+                                        : "node-" + util::random_hex(8)),
       authority_timer_(executor_) {}
 
 ContactCenter::~ContactCenter() = default;

@@ -8,8 +8,9 @@
 //
 // Its parts: the bot conversation (bot_conversation.hpp: a customer message is stored, then
 // answered once, by the bot's HTTP reply or its webhook, or by an apology when the bot fails), the
-// rooms (rooms.hpp: their members, messages and events), the read-only views (consult_views.hpp)
-// and agent presence across nodes (agent_presence.hpp).
+// rooms (rooms.hpp: their members, messages and events), the read-only views (consult_views.hpp),
+// the routing authority's lease (authority_lease.hpp) and agent presence across nodes
+// (agent_presence.hpp).
 // contact_center.cpp wires them to the STOMP and HTTP entry points. contact_center_routing.cpp
 // holds consult requests, agents and 1:1 rooms: the pure chat::Routing engine decides, this class
 // stores and announces what it decided, and arms one timer at its next deadline.
@@ -42,6 +43,7 @@
 #include "broker/app_router.hpp"
 #include "broker/publisher.hpp"
 #include "center/agent_presence.hpp"
+#include "center/authority_lease.hpp"
 #include "center/bot_conversation.hpp"
 #include "center/caller.hpp"
 #include "center/consult_views.hpp"
@@ -89,7 +91,7 @@ class ContactCenter {
   // the store. Any thread.
   void reload_rooms();
   // The epoch of the routing authority this node holds; 0 when it holds none. Any thread.
-  std::int64_t authority_epoch() const { return epoch_.load(); }
+  std::int64_t authority_epoch() const { return lease_.epoch(); }
 
   // SUBSCRIBE to /topic/room/{id}: only its customer and its current agent. Empty when allowed,
   // else the reason. Any thread.
@@ -221,12 +223,10 @@ class ContactCenter {
 
   chat::Routing routing_;
   boost::asio::steady_timer routing_timer_;
-  // One node: always the same id, so a restart renews its own lease at once. Several nodes: one
-  // id per process, and a node waits for a dead one's lease to run out.
-  std::string node_id_;
-  // Of the authority this node holds; 0: it holds none. Read on I/O threads to forward.
-  std::atomic<std::int64_t> epoch_{0};
-  chat::Millis lease_until_ = 0;  // of the authority this node holds
+  // One node: always the same id, so a restart renews its own lease at once. Several nodes: the
+  // bus's id (one per process), and a node waits for a dead one's lease to run out. The epoch is
+  // read on I/O threads to forward.
+  AuthorityLease lease_;
   boost::asio::steady_timer authority_timer_;
   net::Bus* bus_ = nullptr;
   // The bus as completions that may settle after teardown see it: emptied by set_bus(nullptr).

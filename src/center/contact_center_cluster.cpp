@@ -36,8 +36,8 @@ void ContactCenter::set_bus(net::Bus* bus) {
   bus_ = bus;
   *bus_cell_ = bus;
   if (!bus_) return;
-  node_id_ = bus_->node_id();
-  bus_->listen(net::node_channel(node_id_));
+  lease_.set_node_id(bus_->node_id());
+  bus_->listen(net::node_channel(lease_.node_id()));
 }
 
 void ContactCenter::on_bus_event(const net::BusEvent& event) {
@@ -73,7 +73,7 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
           }
           break;
         case net::BusEvent::Kind::kAgentPresence:
-          if (epoch_ != 0) {
+          if (lease_.held()) {
             presence_.heartbeat(event.origin,
                                 std::set<std::string>(event.user_ids.begin(), event.user_ids.end()),
                                 now_ms());
@@ -127,7 +127,7 @@ broker::AppResult ContactCenter::forward_routing(const broker::AppMessage& messa
 
 void ContactCenter::reload_rooms() {
   asio::post(executor_, [this] {
-    if (epoch_ != 0) return;  // the authority's rooms are its own decisions
+    if (lease_.held()) return;  // the authority's rooms are its own decisions
     try {
       rooms_.members().replace(RoomDirectory::from_store(store_.open_rooms()));
     } catch (const std::exception& e) {
@@ -178,7 +178,7 @@ void ContactCenter::execute_forwarded(const net::BusEvent& command) {
     if (net::Bus* bus = *cell) bus->publish(net::node_channel(origin), std::move(answer));
   };
   const broker::SendRoute* route = router_ ? router_->find(command.destination) : nullptr;
-  if (epoch_ == 0 || route == nullptr) {
+  if (!lease_.held() || route == nullptr) {
     reply(kNotAuthority);
     return;
   }
@@ -269,7 +269,7 @@ void ContactCenter::execute_view(const net::BusEvent& request) {
   int which = -1;
   std::from_chars(request.destination.data(),
                   request.destination.data() + request.destination.size(), which);
-  if (epoch_ != 0 && role && which >= 0 && which <= static_cast<int>(View::kStats)) {
+  if (lease_.held() && role && which >= 0 && which <= static_cast<int>(View::kStats)) {
     Answer answer;
     try {
       answer =
@@ -291,7 +291,7 @@ void ContactCenter::set_room_members(const std::string& room_id,
 // Presence: this node's agents come from its Hub; with a bus, every node also sends the list to
 // the authority every second, and the authority's engine sees the union.
 void ContactCenter::heartbeat_presence() {
-  if (epoch_ != 0) {
+  if (lease_.held()) {
     update_presence();  // the authority's own agents, and the others' expiries
     return;
   }
@@ -303,7 +303,7 @@ void ContactCenter::heartbeat_presence() {
 }
 
 void ContactCenter::update_presence() {
-  if (epoch_ == 0) return;
+  if (!lease_.held()) return;
   const chat::Millis now = now_ms();
   std::vector<AgentPresence::SilentNode> silent;
   const auto changes = presence_.changes(now, &silent);

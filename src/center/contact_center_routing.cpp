@@ -30,9 +30,8 @@ constexpr std::size_t kHistoryInAssignment = 100;  // last bot-conversation mess
 
 namespace {
 
-// The authority's lease, and how often it is renewed (and claimed by the others): a node that
-// dies without a word is replaced within kAuthorityLease + kAuthorityInterval.
-constexpr chat::Millis kAuthorityLease = 3000;
+// How often the authority's lease is renewed (and claimed by the others): a node that dies without
+// a word is replaced within AuthorityLease::kLease + kAuthorityInterval.
 constexpr auto kAuthorityInterval = std::chrono::seconds(1);
 
 }  // namespace
@@ -40,7 +39,7 @@ constexpr auto kAuthorityInterval = std::chrono::seconds(1);
 void ContactCenter::start() {
   rooms_.members().replace(RoomDirectory::from_store(store_.open_rooms()));
   claim_authority();
-  if (epoch_ == 0) {
+  if (!lease_.held()) {
     spdlog::info("contact center: {} open rooms; routing is decided by another node for now",
                  rooms_.members().size());
   }
@@ -49,24 +48,22 @@ void ContactCenter::start() {
 
 void ContactCenter::claim_authority() {
   const chat::Millis now = now_ms();
-  std::optional<chat::AuthorityGrant> grant;
-  try {
-    grant = store_.claim_routing_authority(node_id_, now, kAuthorityLease);
-  } catch (const std::exception& e) {
-    spdlog::warn("contact center: claiming the routing authority failed: {}", e.what());
-    metrics_.error("store_unavailable");
-    // Not renewed: once the lease runs out another node may hold it, so this one stops
-    // deciding then, whatever happens to its writes.
-    if (epoch_ != 0 && now >= lease_until_) step_down("its lease ran out without a renewal");
-    return;
-  }
-  if (!grant) {
-    if (epoch_ != 0) step_down("another node holds the routing authority");
-    return;
-  }
-  if (grant->epoch == epoch_) {  // renewed
-    lease_until_ = grant->lease_until;
-    return;
+  const AuthorityLease::Step step = lease_.claim(store_, now);
+  switch (step.kind) {
+    case AuthorityLease::Step::Kind::kFailed:
+      spdlog::warn("contact center: claiming the routing authority failed: {}", step.error);
+      metrics_.error("store_unavailable");
+      // Not renewed: once the lease runs out another node may hold it, so this one stops
+      // deciding then, whatever happens to its writes.
+      if (lease_.ran_out(now)) step_down("its lease ran out without a renewal");
+      return;
+    case AuthorityLease::Step::Kind::kRefused:
+      if (lease_.held()) step_down("another node holds the routing authority");
+      return;
+    case AuthorityLease::Step::Kind::kRenewed:
+      return;
+    case AuthorityLease::Step::Kind::kGranted:
+      break;
   }
   // Newly granted (at start, or taking over from a node that stopped renewing): the routing state
   // is rebuilt from what the store holds, deadlines that fell due meanwhile included. Read first:
@@ -83,17 +80,16 @@ void ContactCenter::claim_authority() {
     metrics_.error("store_unavailable");
     return;
   }
-  const bool takeover = epoch_ != 0 || grant->epoch > 1;
-  if (epoch_ == 0 && bus_) bus_->listen(std::string(net::kRoutingChannel));
-  epoch_ = grant->epoch;
-  lease_until_ = grant->lease_until;
+  const bool takeover = lease_.held() || step.grant.epoch > 1;
+  if (!lease_.held() && bus_) bus_->listen(std::string(net::kRoutingChannel));
+  lease_.take(step.grant);
   routing_ = chat::Routing(routing_options(config_));
   presence_.engine_replaced();
   rooms_.members().replace(std::move(rooms));
   spdlog::info(
       "contact center: routing authority {} (epoch {}); {} open requests, {} open rooms and {} "
       "agents restored",
-      takeover ? "taken" : "held", epoch_.load(), records.size(), rooms_.members().size(),
+      takeover ? "taken" : "held", lease_.epoch(), records.size(), rooms_.members().size(),
       agents.size());
   apply(routing_.restore(std::move(records), now_ms(), std::move(agents)));
   update_presence();
@@ -101,9 +97,9 @@ void ContactCenter::claim_authority() {
 
 void ContactCenter::step_down(std::string_view why) {
   spdlog::error("contact center: routing authority lost (epoch {}): {}; this node stops deciding",
-                epoch_, why);
+                lease_.epoch(), why);
   metrics_.error("routing_authority_lost");
-  epoch_ = 0;
+  lease_.drop();
   if (bus_) bus_->unlisten(std::string(net::kRoutingChannel));
   routing_ = chat::Routing(routing_options(config_));
   routing_timer_.cancel();
@@ -174,7 +170,7 @@ void ContactCenter::agent_presence(const std::string& agent_id, bool connected) 
   asio::post(executor_, [this, agent_id, connected] {
     presence_.set_local(agent_id, connected);
     try {
-      if (epoch_ != 0) {
+      if (lease_.held()) {
         update_presence();
       } else {
         heartbeat_presence();  // the authority hears of it now, not at the next beat
@@ -424,8 +420,8 @@ void ContactCenter::apply(chat::Effects effects, Request* request) {
   // re-armed. The first failure is rethrown at the end for the caller's barrier to answer. A
   // decision refused by the fence is not announced: another node decides now.
   std::exception_ptr first_failure;
-  if (epoch_ != 0 && now >= lease_until_) step_down("its lease ran out without a renewal");
-  if (epoch_ == 0) {
+  if (lease_.ran_out(now)) step_down("its lease ran out without a renewal");
+  if (!lease_.held()) {
     // Not the authority (it was lost while this was queued): nothing is decided here.
     if (request != nullptr) {
       refuse(*request, "routing_unavailable",
@@ -447,7 +443,7 @@ void ContactCenter::apply(chat::Effects effects, Request* request) {
       std::rethrow_exception(first_failure);
     }
   }
-  if (epoch_ == 0) {
+  if (!lease_.held()) {
     if (request != nullptr) {
       refuse(*request, "routing_unavailable",
              "consult routing moved to another node; try again shortly");
@@ -495,7 +491,7 @@ void ContactCenter::write_decision(const chat::Effects& effects, chat::Millis no
     }
   }
   if (writes.empty()) return;
-  if (!store_.apply_routing_writes(epoch_, writes)) {
+  if (!store_.apply_routing_writes(lease_.epoch(), writes)) {
     step_down("its decision was refused: another node claimed the authority");
   }
 }

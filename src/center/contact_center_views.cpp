@@ -48,7 +48,7 @@ asio::awaitable<Answer> ContactCenter::stats(Caller caller) {
 
 asio::awaitable<Answer> ContactCenter::view(View which, Caller caller) {
   // The engine is filled only where the routing authority is: elsewhere the view is asked of it.
-  if (bus_ != nullptr && epoch_ == 0)
+  if (bus_ != nullptr && !lease_.held())
     co_return co_await view_at_authority(which, std::move(caller));
   auto work = [this, which, caller = std::move(caller)] { return view_now(which, caller); };
   co_return co_await on_service(std::move(work));

@@ -87,9 +87,9 @@ template <class Work>
 broker::AppResult ContactCenter::on_routing_request(const broker::AppMessage& message,
                                                     std::string_view what, Work work) {
   // Another node decides: the SEND goes there (contact_center_cluster.cpp).
-  if (bus_ != nullptr && epoch_.load() == 0) return forward_routing(message);
+  if (bus_ != nullptr && !lease_.held()) return forward_routing(message);
   return on_request(message, what, [this, work = std::move(work)](Request& request) mutable {
-    if (epoch_ == 0) {
+    if (!lease_.held()) {
       refuse(request, "routing_unavailable",
              "consult routing is not available on this node right now; try again shortly");
       return;
