@@ -6,7 +6,6 @@
 
 #include "net/redis_bus.hpp"
 #include "net/redis_shared_state.hpp"
-#include "util/memory_shared_state.hpp"
 #include "util/random.hpp"
 
 namespace aicc::app {
@@ -29,7 +28,7 @@ std::unique_ptr<net::Bus> open_bus(const config::Config& config) {
 }
 
 std::unique_ptr<util::SharedState> open_shared_state(const config::Config& config) {
-  if (config.bus.kind != "redis") return std::make_unique<util::MemorySharedState>();
+  if (config.bus.kind != "redis") return nullptr;
   const net::RedisAddressResult parsed = net::parse_redis_url(config.bus.redis.url);
   if (!parsed.error.empty()) throw std::runtime_error("bus.redis.url: " + parsed.error);
   return std::make_unique<net::RedisSharedState>(parsed.address);

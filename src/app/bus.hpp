@@ -13,8 +13,9 @@ namespace aicc::app {
 // background; throws std::runtime_error when bus.redis.url cannot be used.
 std::unique_ptr<net::Bus> open_bus(const config::Config& config);
 
-// Where the state every node must see the same lives (util/shared_state.hpp): this process's
-// memory for bus.kind local, the bus's Redis for redis.
+// Where the state every node must see the same lives (util/shared_state.hpp): the bus's Redis for
+// bus.kind redis; null for local, where each part keeps its own in memory (tickets, failed logins,
+// and the webhook verifier's bounded replay cache).
 std::unique_ptr<util::SharedState> open_shared_state(const config::Config& config);
 
 }  // namespace aicc::app

@@ -260,7 +260,8 @@ int main(int argc, char** argv) {
                                       static_cast<std::size_t>(config.auth.hash_queue));
     aicc::app::Stores stores = aicc::app::open_stores(config);
     std::unique_ptr<aicc::auth::UserStore>& user_store = stores.users;
-    // Tickets, failed logins and the webhook replay cache: Redis with several nodes.
+    // Tickets, failed logins and the webhook replay cache: Redis with several nodes (null for one
+    // node: each part keeps its own in memory).
     std::unique_ptr<aicc::util::SharedState> shared_state = aicc::app::open_shared_state(config);
     aicc::auth::TokenService tokens(token_settings(config), *user_store, shared_state.get());
     // A revoked login ends every live STOMP session opened with its tokens, on any transport.

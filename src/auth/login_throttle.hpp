@@ -35,6 +35,8 @@ class LoginThrottle {
   std::int64_t retry_after(std::string_view username, std::string_view address, std::int64_t now);
   void record_failure(std::string_view username, std::string_view address, std::int64_t now);
   void record_success(std::string_view username);
+  // The failures live in this process (one node): the calls never wait.
+  bool is_local() const { return own_shared_ != nullptr; }
 
  private:
   std::int64_t wait_for(const std::string& key, std::size_t limit, std::int64_t now);

@@ -337,8 +337,14 @@ std::string TokenService::issue_ticket(const Principal& principal, std::int64_t 
   return ticket;
 }
 
+bool TokenService::looks_like_ticket(std::string_view ticket) {
+  return ticket.size() == 32 && std::all_of(ticket.begin(), ticket.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 std::optional<Principal> TokenService::redeem_ticket(std::string_view ticket, std::int64_t now) {
-  if (ticket.empty() || ticket.size() > kMaxTokenInput) return std::nullopt;
+  if (!looks_like_ticket(ticket)) return std::nullopt;
   const auto stored = shared_.take(ticket_key(ticket));
   if (!stored) return std::nullopt;
   const auto found = principal_of_ticket(*stored);

@@ -128,6 +128,11 @@ class TokenService {
   bool is_login_revoked(const std::string& family_id) const;
 
   std::string issue_ticket(const Principal& principal, std::int64_t now);
+  // Whether `ticket` has the shape of one this service issues (32 lowercase hex digits): anything
+  // else is refused before the shared state is asked.
+  static bool looks_like_ticket(std::string_view ticket);
+  // Tickets live in this process (one node): issuing and redeeming them never waits.
+  bool tickets_are_local() const { return own_shared_ != nullptr; }
   // Single use: a ticket redeemed once is gone. nullopt when unknown or expired.
   std::optional<Principal> redeem_ticket(std::string_view ticket, std::int64_t now);
 

@@ -244,11 +244,13 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
                                    "\"username\" and \"password\" are required");
         }
         const std::int64_t now = unix_now();
-        // The throttle's failures may live in Redis (several nodes): read off the I/O thread.
+        // The throttle's failures may live in Redis (several nodes): read off the I/O thread then.
         auto read_wait = [&deps, &username, &info, now] {
           return deps.throttle.retry_after(*username, info.remote_address, now);
         };
-        if (const std::int64_t wait = co_await deps.pool.run(std::move(read_wait)); wait > 0) {
+        const std::int64_t wait =
+            deps.throttle.is_local() ? read_wait() : co_await deps.pool.run(std::move(read_wait));
+        if (wait > 0) {
           deps.metrics.error("login_throttled");
           Response response =
               error_response(request, bhttp::status::too_many_requests, "rate_limited",
@@ -406,11 +408,12 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         std::optional<Response> refusal;
         auto principal = bearer_principal(request, deps.tokens, refusal);
         if (!principal) co_return std::move(*refusal);
-        // Tickets may live in Redis (several nodes): stored off the I/O thread.
+        // Tickets may live in Redis (several nodes): stored off the I/O thread then.
         auto issue = [&deps, &principal] {
           return deps.tokens.issue_ticket(*principal, unix_now());
         };
-        const std::string ticket = co_await deps.pool.run(std::move(issue));
+        const std::string ticket =
+            deps.tokens.tickets_are_local() ? issue() : co_await deps.pool.run(std::move(issue));
         json::object body{{"ticket", ticket},
                           {"expiresIn", deps.tokens.settings().ticket_validity}};
         co_return make_response(request, bhttp::status::ok, json::serialize(body),

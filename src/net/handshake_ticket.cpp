@@ -30,7 +30,13 @@ HandshakeTicket redeem_now(auth::TokenService& tokens, const std::string& ticket
 boost::asio::awaitable<HandshakeTicket> redeem_handshake_ticket(Services& services,
                                                                 std::string ticket) {
   if (ticket.empty()) co_return HandshakeTicket{};
-  if (services.blocking == nullptr) co_return redeem_now(services.tokens, ticket);
+  // Not a ticket's shape: refused without asking anybody (a flood of junk costs no Redis call).
+  if (!auth::TokenService::looks_like_ticket(ticket)) {
+    co_return HandshakeTicket{HandshakeTicket::State::kInvalid, nullptr};
+  }
+  if (services.blocking == nullptr || services.tokens.tickets_are_local()) {
+    co_return redeem_now(services.tokens, ticket);
+  }
   auto work = [&services, ticket = std::move(ticket)] {
     return redeem_now(services.tokens, ticket);
   };

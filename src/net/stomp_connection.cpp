@@ -143,6 +143,8 @@ void StompConnection::on_stream_position(const std::string& subscription_id, std
   if (transport_closed_ || it == awaiting_position_.end() || it->second.serial != serial) return;
   AwaitingPosition awaiting = std::move(it->second);
   awaiting_position_.erase(it);
+  // Its RECEIPT now: whatever the client sends after it is stored past this position.
+  engine_.subscription_ready(subscription_id);
   const auto now = SteadyClock::now();
   if (last_seq && awaiting.overflowed && services_.replay) {
     // More came than were held: everything after the position is read back from the store, the
@@ -504,7 +506,8 @@ void StompConnection::pump_replay(const std::string& subscription_id) {
   if (transport_closed_ || slow_ || close_requested_) return;
   ReplayCursor& cursor = it->second.cursor;
   if (cursor.finished()) {
-    if (cursor.last_seq() > 0) stream_last_[subscription_id] = cursor.last_seq();
+    // Kept also when it is 0 (an empty room): a message past a gap must still be noticed.
+    stream_last_[subscription_id] = cursor.last_seq();
     if (cursor.dropped_events() > 0) {
       spdlog::info("replay id={} destination={}: {} live events dropped while catching up", id_,
                    it->second.destination, cursor.dropped_events());

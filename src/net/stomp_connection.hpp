@@ -89,6 +89,10 @@ class StompConnection : public Connection,
   std::string subscribe(const std::string& id, const std::string& destination, stomp::AckMode mode,
                         const stomp::Frame& frame) override;
   void unsubscribe(const std::string& id, const std::string& destination) override;
+  // A stream subscription without since-seq is pending until its position was read.
+  bool subscription_pending(const std::string& id) override {
+    return awaiting_position_.contains(id);
+  }
   stomp::SendResult send(const stomp::Frame& frame, std::uint64_t ticket) override;
   // A deferred SEND's completion came back (posted here from the thread that settled it).
   void settle_send(std::uint64_t ticket, bool stored);

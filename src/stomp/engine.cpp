@@ -260,7 +260,23 @@ void Engine::handle_subscribe(const Frame& frame) {
   const std::string refusal = ports_.subscribe(id, *destination, *mode, frame);
   if (!refusal.empty()) return protocol_error(&frame, refusal, *destination);
   subscriptions_.emplace(id, Subscription{*destination, *mode, {}});
+  if (ports_.subscription_pending(id)) {
+    pending_subscriptions_[id] = std::string(frame.get("receipt"));
+    return;
+  }
   send_receipt_if_asked(frame);
+}
+
+void Engine::subscription_ready(const std::string& id) {
+  auto it = pending_subscriptions_.find(id);
+  if (it == pending_subscriptions_.end()) return;
+  std::string receipt = std::move(it->second);
+  pending_subscriptions_.erase(it);
+  if (receipt.empty() || state_ == State::kClosed || !subscriptions_.contains(id)) return;
+  Frame out;
+  out.command = Command::kReceipt;
+  out.add("receipt-id", std::move(receipt));
+  write_frame(out);
 }
 
 void Engine::handle_unsubscribe(const Frame& frame) {
@@ -272,6 +288,7 @@ void Engine::handle_unsubscribe(const Frame& frame) {
     // Unsubscribed first, so that returned messages cannot be handed back to this subscription.
     ports_.unsubscribe(it->first, it->second.destination);
     return_unacked(it->second);
+    pending_subscriptions_.erase(it->first);
     subscriptions_.erase(it);
   }
   // Unsubscribing twice is harmless; the receipt still confirms the state the client asked for.
@@ -524,6 +541,7 @@ void Engine::release_subscriptions() {
   for (auto& [id, subscription] : subscriptions_) ports_.unsubscribe(id, subscription.destination);
   for (auto& [id, subscription] : subscriptions_) return_unacked(subscription);
   subscriptions_.clear();
+  pending_subscriptions_.clear();
   transactions_.clear();
 }
 

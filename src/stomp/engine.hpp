@@ -85,6 +85,10 @@ class EnginePorts {
   virtual std::string subscribe(const std::string& id, const std::string& destination, AckMode mode,
                                 const Frame& frame) = 0;
   virtual void unsubscribe(const std::string& id, const std::string& destination) = 0;
+  // True when the subscription just accepted is not ready yet (its starting point is still being
+  // read): its RECEIPT then waits for Engine::subscription_ready(id), so that what a client sends
+  // after the RECEIPT is sure to reach the subscription.
+  virtual bool subscription_pending(const std::string& id) { return false; }
   // A SEND (outside a transaction, or at COMMIT). `ticket` names it if the result is kPending:
   // its RECEIPT waits until Engine::send_settled(ticket, ...) says its effect is durable.
   virtual SendResult send(const Frame& frame, std::uint64_t ticket) = 0;
@@ -117,6 +121,9 @@ class Engine {
   // SEND before them to settle.
   void send_settled(std::uint64_t ticket, bool stored, Clock::time_point now);
   std::size_t pending_sends() const { return pending_sends_.size(); }
+  // A subscription the ports said was pending is ready: its RECEIPT goes now (if it asked for one
+  // and is still subscribed).
+  void subscription_ready(const std::string& id);
 
   // Timers: heart-beats, the connect timeout and silent peers. Call at next_deadline() or later.
   void on_tick(Clock::time_point now);
@@ -205,6 +212,8 @@ class Engine {
     std::uint64_t commit = 0;
   };
   std::map<std::uint64_t, PendingSend> pending_sends_;
+  // Subscriptions not ready yet, by id: the receipt they asked for (may be empty).
+  std::map<std::string, std::string> pending_subscriptions_;
   std::uint64_t next_ticket_ = 1;
   // COMMITs whose frames are not all settled: their receipt and how many frames are left.
   struct PendingCommit {

@@ -354,6 +354,12 @@ TEST_F(TokenServiceTest, TicketsThatCannotBeStoredOrCheckedAreNeverTakenAsValid)
   EXPECT_THROW(node.issue_ticket(principal, kNow), util::SharedStateUnavailable);
   EXPECT_THROW(node.redeem_ticket("0123456789abcdef0123456789abcdef", kNow),
                util::SharedStateUnavailable);
+  // What does not have a ticket's shape is refused without asking the shared state.
+  for (const std::string& junk :
+       std::vector<std::string>{"", "short", "0123456789ABCDEF0123456789ABCDEF",
+                                "0123456789abcdef0123456789abcdeg", std::string(300, 'a')}) {
+    EXPECT_FALSE(node.redeem_ticket(junk, kNow).has_value()) << junk;
+  }
 }
 
 TEST_F(TokenServiceTest, ALoginRevokedOnAnotherNodeIsRefusedHereAtOnce) {

@@ -48,6 +48,7 @@ class FakePorts : public EnginePorts {
   std::optional<std::string> auth_failure;
   Identity identity{"alice", "agent", "Alice", 0};
   std::string subscribe_refusal;       // non-empty: subscribe() refuses with it
+  bool subscriptions_pending = false;  // subscription_pending() answers this
   std::string send_refusal;            // non-empty: send() refuses with it
   bool defer_sends = false;            // send() answers kPending (settled by the test)
   bool refuse_sends = false;           // send() answers kRefused
@@ -78,6 +79,7 @@ class FakePorts : public EnginePorts {
   void unsubscribe(const std::string& id, const std::string& destination) override {
     calls.push_back("unsubscribe " + id + " " + destination);
   }
+  bool subscription_pending(const std::string&) override { return subscriptions_pending; }
   SendResult send(const Frame& frame, std::uint64_t ticket) override {
     calls.push_back("send " + std::string(frame.get("destination")) + " " + frame.body);
     sends.push_back(frame);
@@ -566,6 +568,22 @@ TEST_F(EngineTest, SubscribeRefusedByPortsGetsErrorWithReceiptId) {
   EXPECT_NE(error->body.find("/topic/secret"), std::string::npos) << error->body;
   EXPECT_TRUE(receipt_ids(frames()).empty());
   EXPECT_EQ(engine->subscription_count(), 0u);
+}
+
+TEST_F(EngineTest, APendingSubscriptionsReceiptWaitsUntilItIsReady) {
+  connect();
+  ports.subscriptions_pending = true;
+  feed(wire("SUBSCRIBE\nid:room\ndestination:/topic/room/r1\nreceipt:s1\n"));
+  feed(wire("SUBSCRIBE\nid:gone\ndestination:/topic/room/r2\nreceipt:s2\n"));
+  EXPECT_TRUE(receipt_ids(frames()).empty());
+  EXPECT_EQ(engine->subscription_count(), 2u);
+  engine->subscription_ready("room");
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"s1"}));
+  engine->subscription_ready("room");  // once
+  // Unsubscribed before it was ready: only the UNSUBSCRIBE's receipt ever comes.
+  feed(wire("UNSUBSCRIBE\nid:gone\nreceipt:u2\n"));
+  engine->subscription_ready("gone");
+  EXPECT_EQ(receipt_ids(frames()), (std::vector<std::string>{"s1", "u2"}));
 }
 
 TEST_F(EngineTest, ErrorWithoutReceiptHasNoReceiptId) {
