@@ -204,6 +204,7 @@ class ContactCenter {
   Answer view_now(View which, const Caller& caller);  // on the service executor
   // Across nodes (contact_center_cluster.cpp).
   boost::asio::awaitable<Answer> view_at_authority(View which, Caller caller);
+  // The view's answer; nullopt: nobody will answer (503 at once). The first answer wins.
   void settle_view(const std::string& correlation, std::optional<Answer> answer);
   void execute_view(const net::BusEvent& request);
   // Changes one room's members here and, with a bus, on every node; nullopt: the room closed.

@@ -65,9 +65,9 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
           execute_view(event);
           break;
         case net::BusEvent::Kind::kViewReply:
-          if (event.seq == 0) {
-            settle_view(event.correlation, std::nullopt);
-          } else {
+          // "Not the authority" (seq 0) from a node taking part in a takeover is left alone: the
+          // new authority may still answer, and the timeout ends the wait otherwise.
+          if (event.seq != 0) {
             settle_view(event.correlation,
                         Answer{static_cast<unsigned>(event.seq), std::move(event.body)});
           }
@@ -257,6 +257,7 @@ asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller call
 void ContactCenter::settle_view(const std::string& correlation, std::optional<Answer> answer) {
   auto it = pending_views_.find(correlation);
   if (it == pending_views_.end()) return;  // timed out
+  if (it->second->answer) return;          // the first answer wins
   it->second->answer = std::move(answer);
   it->second->timer.cancel();
 }
@@ -276,6 +277,13 @@ void ContactCenter::execute_view(const net::BusEvent& request) {
           view_now(static_cast<View>(which), Caller{request.user_id, *role, request.sender_name});
     } catch (const std::exception& e) {
       answer = failed_answer("HTTP request of another node", e);
+    }
+    // An answer the bus would not carry is refused here at once, not by the asker's timeout.
+    if (answer.body.size() > net::kMaxBusEventBytes - 64 * 1024) {
+      metrics_.error("view_too_large");
+      answer = error_answer(503, "view_too_large",
+                            "this view is too large to be passed between nodes; ask the node "
+                            "holding consult routing, or narrow the view");
     }
     reply.seq = answer.status;
     reply.body = std::move(answer.body);

@@ -19,7 +19,7 @@ const { t } = i18n;
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  user: null, away: false, started: false, outbox: null, connects: 0, loginPending: false, loginRetry: null,
+  user: null, away: false, started: false, outbox: null, connects: 0, logins: 0, loginReceipt: null, loginRetry: null,
 };
 
 const session = new ChatSession({
@@ -87,16 +87,16 @@ function setAway(away) {
 const LOGIN_RETRY_MS = 2000;
 function sendLogin() {
   clearTimeout(state.loginRetry);
-  state.loginPending = true;
-  session.publish('/app/agent.login', { status: state.away ? 'away' : 'available' }, {}, {
-    onReceipt: () => { state.loginPending = false; },
+  state.loginReceipt = `agent-login-${++state.logins}`;
+  session.publish('/app/agent.login', { status: state.away ? 'away' : 'available' }, { receipt: state.loginReceipt }, {
+    onReceipt: () => { state.loginReceipt = null; },
   });
 }
 
 function retryLogin() {
   clearTimeout(state.loginRetry);
   state.loginRetry = setTimeout(() => {
-    if (session.connected && state.loginPending) sendLogin();
+    if (session.connected && state.loginReceipt) sendLogin();
   }, LOGIN_RETRY_MS);
 }
 
@@ -172,7 +172,7 @@ function onDomainError(error) {
   // A refusal of one of our messages: the outbox sends it again later when the server said so.
   const ours = state.outbox?.refused(error);
   if (ours && (error.code === 'rate_limited' || error.code === 'store_unavailable')) return;
-  if (error?.code === 'routing_unavailable' && state.loginPending) {
+  if (error?.code === 'routing_unavailable' && error.receiptId && error.receiptId === state.loginReceipt) {
     retryLogin();
     return;
   }
