@@ -297,6 +297,7 @@ int main(int argc, char** argv) {
     auto center_guard = asio::make_work_guard(center_context);
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics,
                                        center_context.get_executor(), shared_state.get());
+    center.set_blocking_pool(&blocking_pool);
     center.add_handlers(app_router);
     metrics.add_section([&center] {
       return "# HELP aicc_routing_authority 1 when this node holds the routing authority.\n"

@@ -141,8 +141,9 @@ bool BotConversation::deliver(const std::string& conversation_id, const std::str
   return true;
 }
 
-Answer BotConversation::webhook(std::string_view timestamp, std::string_view signature,
-                                std::string_view body) {
+std::optional<Answer> BotConversation::check_webhook(std::string_view timestamp,
+                                                     std::string_view signature,
+                                                     std::string_view body) {
   if (webhook_verifier_) {
     const auto verified = webhook_verifier_->verify(timestamp, signature, body, now_ms());
     if (!verified) {
@@ -158,6 +159,19 @@ Answer BotConversation::webhook(std::string_view timestamp, std::string_view sig
     return error_answer(503, "webhook_disabled",
                         "bot.webhook-secret is not configured, so webhooks cannot be verified");
   }
+  return std::nullopt;
+}
+
+bool BotConversation::webhook_checks_block() const {
+  return webhook_verifier_ && webhook_verifier_->checks_block();
+}
+
+void BotConversation::forget_webhook(std::string_view timestamp, std::string_view signature,
+                                     std::string_view body) {
+  if (webhook_verifier_) webhook_verifier_->forget(timestamp, signature, body);
+}
+
+Answer BotConversation::webhook(std::string_view body) {
   auto parsed = chat::parse_webhook_body(body);
   if (!parsed) {
     const bool too_large = parsed.error().code == chat::BotBodyError::kTooLarge;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,8 +47,19 @@ class BotConversation {
   // Stores a customer's message to the bot and starts the bot's answer.
   util::Result<Accepted, std::string> customer_message(const Caller& caller, std::string text,
                                                        std::string client_message_id);
-  // POST /api/bot/webhook: the bot's signed answer.
-  Answer webhook(std::string_view timestamp, std::string_view signature, std::string_view body);
+  // POST /api/bot/webhook, in two steps. First its signature, timestamp and replay check, from any
+  // thread (with several nodes the replay cache is in Redis: webhook_checks_block() then, and the
+  // caller runs it off the I/O threads and off the executor); a refusal, or nullopt when the call
+  // may go on.
+  std::optional<Answer> check_webhook(std::string_view timestamp, std::string_view signature,
+                                      std::string_view body);
+  bool webhook_checks_block() const;
+  // Then the answer it carries, on the executor.
+  Answer webhook(std::string_view body);
+  // A checked call whose processing failed is forgotten by the replay cache, so that the bot's
+  // retry of it is accepted. Any thread; may block like check_webhook().
+  void forget_webhook(std::string_view timestamp, std::string_view signature,
+                      std::string_view body);
 
  private:
   boost::asio::awaitable<void> ask_bot(std::string conversation_id, std::string customer_id,

@@ -10,6 +10,7 @@
 
 #include "broker/domain_error.hpp"
 #include "center/service_util.hpp"
+#include "net/blocking_pool.hpp"
 #include "util/random.hpp"
 
 namespace aicc::center {
@@ -105,11 +106,34 @@ asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::stri
 
 asio::awaitable<Answer> ContactCenter::bot_webhook(std::string timestamp, std::string signature,
                                                    std::string body) {
-  auto work = [this, timestamp = std::move(timestamp), signature = std::move(signature),
-               body = std::move(body)] {
-    return bot_conversation_.webhook(timestamp, signature, body);
+  // The checks may wait on Redis (several nodes): on the blocking pool then, never on the
+  // service's executor, which renews the routing lease.
+  const bool blocks = blocking_ != nullptr && bot_conversation_.webhook_checks_block();
+  auto check = [this, &timestamp, &signature, &body] {
+    return bot_conversation_.check_webhook(timestamp, signature, body);
   };
-  co_return co_await on_service(std::move(work));
+  // Not a conditional expression around co_await: GCC 12 destroys its temporaries twice.
+  std::optional<Answer> refusal;
+  if (blocks) {
+    refusal = co_await blocking_->run(std::move(check));
+  } else {
+    refusal = check();
+  }
+  if (refusal) co_return std::move(*refusal);
+  auto work = [this, &body] { return bot_conversation_.webhook(body); };
+  Answer answer = co_await on_service(std::move(work));
+  if (answer.status == 503) {
+    // Not processed (the store failed): the bot's retry of this very call must not be a replay.
+    auto forget = [this, &timestamp, &signature, &body] {
+      bot_conversation_.forget_webhook(timestamp, signature, body);
+    };
+    if (blocks) {
+      co_await blocking_->run(std::move(forget));
+    } else {
+      forget();
+    }
+  }
+  co_return answer;
 }
 
 asio::awaitable<Answer> ContactCenter::history(Caller caller, std::string stream_id,

@@ -57,6 +57,7 @@
 #include "net/metrics.hpp"
 
 namespace aicc::net {
+class BlockingPool;
 class Bus;
 struct BusEvent;
 }  // namespace aicc::net
@@ -72,6 +73,10 @@ class ContactCenter {
                 net::Metrics& metrics, boost::asio::any_io_executor executor,
                 util::SharedState* shared = nullptr);
   ~ContactCenter();
+
+  // Where work that may wait on the network (Redis, with several nodes) runs instead of the
+  // service's executor. Set before serving; without it, such work runs where it is asked.
+  void set_blocking_pool(net::BlockingPool* pool) { blocking_ = pool; }
 
   // /app/bot.message and the other destinations of the service, and what its clients may
   // subscribe to.
@@ -230,6 +235,7 @@ class ContactCenter {
   AuthorityLease lease_;
   boost::asio::steady_timer authority_timer_;
   net::Bus* bus_ = nullptr;
+  net::BlockingPool* blocking_ = nullptr;
   // The bus as completions that may settle after teardown see it: emptied by set_bus(nullptr).
   std::shared_ptr<net::Bus*> bus_cell_ = std::make_shared<net::Bus*>(nullptr);
   const broker::AppRouter* router_ = nullptr;

@@ -165,14 +165,8 @@ WebhookVerifier::Result WebhookVerifier::verify(std::string_view timestamp_heade
   // refuses it anyway.
   const Millis expires_at = signed_at + tolerance_ms_;
   if (shared_) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string key = "webhook:";
-    for (unsigned char b : expected) {
-      key += kHex[b >> 4];
-      key += kHex[b & 15];
-    }
     try {
-      if (!shared_->add(key, (expires_at - now) / 1000 + 1)) {
+      if (!shared_->add(shared_key(expected), (expires_at - now) / 1000 + 1)) {
         return unexpected(WebhookError::kReplay);
       }
     } catch (const util::SharedStateUnavailable&) {
@@ -192,6 +186,37 @@ WebhookVerifier::Result WebhookVerifier::verify(std::string_view timestamp_heade
   expiry_by_mac_.emplace(expected, expires_at);
   mac_by_expiry_.emplace(expires_at, expected);
   return WebhookAccepted{*timestamp};
+}
+
+std::string WebhookVerifier::shared_key(const Mac& mac) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key = "webhook:";
+  for (unsigned char b : mac) {
+    key += kHex[b >> 4];
+    key += kHex[b & 15];
+  }
+  return key;
+}
+
+void WebhookVerifier::forget(std::string_view timestamp_header, std::string_view signature_header,
+                             std::string_view raw_body) {
+  const auto presented = parse_signature(signature_header);
+  if (!parse_timestamp(timestamp_header) || !presented) return;
+  const Mac expected = compute_mac(secret_, timestamp_header, raw_body);
+  if (CRYPTO_memcmp(expected.data(), presented->data(), expected.size()) != 0) return;
+  if (shared_) {
+    try {
+      shared_->clear(shared_key(expected));
+    } catch (const util::SharedStateUnavailable&) {
+      // Out of reach: the retry will be refused as a replay, as the bot was told it might be.
+    }
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  auto it = expiry_by_mac_.find(expected);
+  if (it == expiry_by_mac_.end()) return;
+  mac_by_expiry_.erase({it->second, expected});
+  expiry_by_mac_.erase(it);
 }
 
 void WebhookVerifier::forget_expired(Millis now) {

@@ -84,6 +84,14 @@ class WebhookVerifier {
   Result verify(std::string_view timestamp_header, std::string_view signature_header,
                 std::string_view raw_body, Millis now);
 
+  // Forgets an accepted call whose processing failed (the store was out of reach), so that the
+  // bot's retry of the very same call is accepted rather than refused as a replay. Nothing for a
+  // call that does not verify.
+  void forget(std::string_view timestamp_header, std::string_view signature_header,
+              std::string_view raw_body);
+  // Whether checks may wait on the network (the replay cache is shared, in Redis).
+  bool checks_block() const { return shared_ != nullptr; }
+
   std::size_t remembered() const;  // signatures in the replay cache now
   std::uint64_t evicted() const;   // signatures forgotten early because the cache was full
 
@@ -91,6 +99,7 @@ class WebhookVerifier {
   using Mac = std::array<unsigned char, 32>;
 
   void forget_expired(Millis now);  // requires mutex_
+  static std::string shared_key(const Mac& mac);
 
   const std::string secret_;
   const Millis tolerance_ms_;

@@ -248,8 +248,14 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         auto read_wait = [&deps, &username, &info, now] {
           return deps.throttle.retry_after(*username, info.remote_address, now);
         };
-        const std::int64_t wait =
-            deps.throttle.is_local() ? read_wait() : co_await deps.pool.run(std::move(read_wait));
+        // Not `local ? f() : co_await ...`: GCC 12 destroys the temporaries of a co_await inside a
+        // conditional expression twice.
+        std::int64_t wait = 0;
+        if (deps.throttle.is_local()) {
+          wait = read_wait();
+        } else {
+          wait = co_await deps.pool.run(std::move(read_wait));
+        }
         if (wait > 0) {
           deps.metrics.error("login_throttled");
           Response response =
@@ -412,8 +418,12 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         auto issue = [&deps, &principal] {
           return deps.tokens.issue_ticket(*principal, unix_now());
         };
-        const std::string ticket =
-            deps.tokens.tickets_are_local() ? issue() : co_await deps.pool.run(std::move(issue));
+        std::string ticket;  // not a conditional expression around co_await: see the login route
+        if (deps.tokens.tickets_are_local()) {
+          ticket = issue();
+        } else {
+          ticket = co_await deps.pool.run(std::move(issue));
+        }
         json::object body{{"ticket", ticket},
                           {"expiresIn", deps.tokens.settings().ticket_validity}};
         co_return make_response(request, bhttp::status::ok, json::serialize(body),

@@ -47,6 +47,13 @@ std::string key_of(std::string_view key) {
   return full;
 }
 
+// The server closed the connection before answering: a pooled connection that outlived a Redis
+// restart. The command went nowhere, so it may go again on a new connection.
+class ConnectionClosed : public util::SharedStateUnavailable {
+ public:
+  using util::SharedStateUnavailable::SharedStateUnavailable;
+};
+
 Reply run(redisContext* context, std::initializer_list<std::string_view> arguments) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
@@ -57,8 +64,10 @@ Reply run(redisContext* context, std::initializer_list<std::string_view> argumen
   Reply reply(static_cast<redisReply*>(
       redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
   if (!reply) {
-    throw util::SharedStateUnavailable(std::string("Redis: ") +
-                                       (context->errstr[0] ? context->errstr : "no reply"));
+    const std::string why =
+        std::string("Redis: ") + (context->errstr[0] ? context->errstr : "no reply");
+    if (context->err == REDIS_ERR_EOF) throw ConnectionClosed(why);
+    throw util::SharedStateUnavailable(why);
   }
   if (reply->type == REDIS_REPLY_ERROR) {
     throw util::SharedStateUnavailable("Redis refused: " + std::string(reply->str, reply->len));
@@ -114,9 +123,20 @@ auto RedisSharedState::with_connection(Command&& command) {
       idle_.pop_back();
     }
   }
+  const bool reused = connection != nullptr;
   if (!connection) connection = connect();
-  // Throws on failure: the connection then goes with the exception.
-  auto result = command(connection.get());
+  // Throws on failure: the connection then goes with the exception. A pooled one that Redis had
+  // closed (it restarted) gets one more try on a new connection.
+  auto attempt = [&]() {
+    try {
+      return command(connection.get());
+    } catch (const ConnectionClosed&) {
+      if (!reused) throw;
+      connection = connect();
+      return command(connection.get());
+    }
+  };
+  auto result = attempt();
   std::lock_guard lock(mutex_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(connection));
   return result;

@@ -185,6 +185,29 @@ TEST(WebhookSignatureTest, AnUncheckableReplayCacheRefusesTheCall) {
                WebhookError::kBadSignature);
 }
 
+TEST(WebhookSignatureTest, ACallForgottenAfterAFailureIsAcceptedAgainOnce) {
+  util::MemorySharedState shared;
+  for (util::SharedState* state :
+       {static_cast<util::SharedState*>(nullptr), static_cast<util::SharedState*>(&shared)}) {
+    WebhookVerifierOptions options;
+    options.secret = kSecret;
+    options.shared = state;
+    WebhookVerifier verifier(options);
+    const std::string signature = sign_webhook(kSecret, kT0, kBody);
+    ASSERT_TRUE(verifier.verify(std::to_string(kT0), signature, kBody, kNow).has_value());
+    // Forgetting a call that does not verify changes nothing.
+    verifier.forget(std::to_string(kT0), "sha256=" + std::string(64, '0'), kBody);
+    verifier.forget(std::to_string(kT0), signature, kBody + " ");
+    expect_error(verifier.verify(std::to_string(kT0), signature, kBody, kNow + 1),
+                 WebhookError::kReplay);
+    // Its processing failed: the bot's retry is accepted, and only that once.
+    verifier.forget(std::to_string(kT0), signature, kBody);
+    ASSERT_TRUE(verifier.verify(std::to_string(kT0), signature, kBody, kNow + 2).has_value());
+    expect_error(verifier.verify(std::to_string(kT0), signature, kBody, kNow + 3),
+                 WebhookError::kReplay);
+  }
+}
+
 TEST(WebhookSignatureTest, ReplayAfterTheWindowIsStaleAndForgotten) {
   auto verifier = make_verifier();
   ASSERT_TRUE(verify_signed(verifier, kT0, kBody, kNow).has_value());
