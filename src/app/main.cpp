@@ -314,6 +314,9 @@ int main(int argc, char** argv) {
                              [&hub, &center, &tokens](const aicc::net::BusEvent& event) {
                                using Kind = aicc::net::BusEvent::Kind;
                                switch (event.kind) {
+                                 case Kind::kResync:
+                                   hub.catch_up_all();
+                                   break;
                                  case Kind::kCloseLoginSessions:
                                    // Refused here too from now on, not only closed.
                                    tokens.deny_login_revoked_elsewhere(event.login_id, unix_now());

@@ -59,6 +59,14 @@ class Registry {
     for (const Entry& entry : it->second.entries) f(entry);
   }
 
+  // Calls f(key, const Entry&) for every subscription.
+  template <class F>
+  void for_each_key(F&& f) const {
+    for (const auto& [key, bucket] : buckets_) {
+      for (const Entry& entry : bucket.entries) f(key, entry);
+    }
+  }
+
   // The next subscriber of `key` in round-robin order (point-to-point queues).
   std::optional<Entry> next(const std::string& key) {
     auto it = buckets_.find(key);

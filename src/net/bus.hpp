@@ -44,8 +44,11 @@ struct BusEvent {
                       // caller), correlation: a read-only HTTP view asked on another node
     kViewReply,       // correlation, seq = HTTP status, body = the JSON answer; seq 0: not the
                       // authority
+    kResync,          // (control, sent by the bus itself) events from `origin` were dropped (its
+                      // connection to the bus was lost, or its queue full): every node catches
+                      // its stream subscriptions up from the store
   };
-  static constexpr Kind kLastKind = Kind::kViewReply;
+  static constexpr Kind kLastKind = Kind::kResync;
   Kind kind = Kind::kPublish;
   std::string origin;           // the node that sent it (set by the bus)
   std::int64_t sent_at_us = 0;  // unix microseconds when it was sent (set by the bus), for lag

@@ -80,6 +80,19 @@ void Hub::resubscribed(const std::string& channel) {
     target.handle->catch_up_async(target.subscription_id, destination);
 }
 
+void Hub::catch_up_all() {
+  std::vector<std::pair<std::string, Registry::Entry>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    registry_.for_each_key([&](const std::string& key, const Registry::Entry& entry) {
+      targets.emplace_back(key, entry);
+    });
+  }
+  // Subscriptions that are not streams (no position) do nothing.
+  for (const auto& [key, target] : targets)
+    target.handle->catch_up_async(target.subscription_id, key);
+}
+
 void Hub::subscribe(const std::string& key, const ConnectionPtr& connection,
                     const std::string& subscription_id, bool point_to_point) {
   std::deque<std::shared_ptr<const stomp::Message>> waiting;

@@ -47,6 +47,8 @@ class Hub final : public broker::Publisher {
   // have been missed, so each local subscription of a topic catches up from the store at once
   // (a sequenced stream; others have nothing to catch up), instead of at its next message.
   void resubscribed(const std::string& channel);
+  // Another node dropped events (BusEvent::kResync): every local stream subscription catches up.
+  void catch_up_all();
 
   // `key` is the destination, or broker::user_key() for user destinations.
   void subscribe(const std::string& key, const ConnectionPtr& connection,

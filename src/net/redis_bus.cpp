@@ -186,6 +186,7 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
   redisAsyncContext* publisher = nullptr;
   redisAsyncContext* subscriber = nullptr;
   bool publisher_ready = false;   // connected and authenticated
+  bool resync_needed = false;     // events were dropped since the last kResync went out
   bool subscriber_ready = false;  // connected, authenticated, subscriptions sent
   asio::steady_timer publish_retry;
   asio::steady_timer subscribe_retry;
@@ -300,6 +301,8 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     state->authenticate(mutable_context);
     state->publisher_ready = true;
     state->publish_pause = kFirstRetry;
+    // What was dropped while it was away is in the store: the other nodes read it from there.
+    state->send_resync_if_needed();
     if (state->ever_connected_publisher) ++state->reconnects;
     state->ever_connected_publisher = true;
     state->update_connected();
@@ -334,6 +337,8 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     auto* state = static_cast<State*>(context->data);
     state->publisher = nullptr;
     state->publisher_ready = false;
+    // Publishes written but not answered may have died with the connection.
+    if (state->unanswered > 0) state->resync_needed = true;
     state->unanswered = 0;
     state->update_connected();
     if (state->stopping) return;
@@ -437,18 +442,38 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     }
   }
 
+  // Tells every node that events of this one were dropped, once it can be sent.
+  void send_resync_if_needed() {
+    if (!resync_needed || !publisher_ready || !publisher) return;
+    BusEvent resync;
+    resync.kind = BusEvent::Kind::kResync;
+    resync.origin = node_id;
+    resync.sent_at_us = unix_micros();
+    const std::string name = std::string(kChannelPrefix) + std::string(kControlChannel);
+    const std::string payload = encode_bus_event(resync);
+    if (redisAsyncCommand(publisher, on_publish_reply, nullptr, "PUBLISH %b %b", name.data(),
+                          name.size(), payload.data(), payload.size()) == REDIS_OK) {
+      ++unanswered;
+      resync_needed = false;
+      spdlog::info("redis bus: events were dropped meanwhile; the other nodes catch up");
+    }
+  }
+
   void send_publish(const std::string& channel, const std::string& payload,
                     std::function<void()> nobody = {}) {
     if (!publisher_ready || !publisher || unanswered >= kMaxUnanswered) {
       ++dropped;
+      resync_needed = true;
       if (nobody) nobody();
       return;
     }
+    send_resync_if_needed();
     const std::string name = std::string(kChannelPrefix) + channel;
     auto* privdata = nobody ? new std::function<void()>(std::move(nobody)) : nullptr;
     if (redisAsyncCommand(publisher, on_publish_reply, privdata, "PUBLISH %b %b", name.data(),
                           name.size(), payload.data(), payload.size()) != REDIS_OK) {
       ++dropped;
+      resync_needed = true;
       if (privdata) {
         std::unique_ptr<std::function<void()>> owned(privdata);
         (*owned)();

@@ -80,7 +80,7 @@ TEST(BusCodec, RefusesWrongVersionKindAndLengths) {
   std::string wrong_version = bytes;
   wrong_version[0] = '\x02';
   EXPECT_FALSE(decode_bus_event(wrong_version).has_value());
-  for (const char kind : {'\x00', '\x0d', '\xff'}) {
+  for (const char kind : {'\x00', '\x0e', '\xff'}) {
     std::string wrong_kind = bytes;
     wrong_kind[1] = kind;
     EXPECT_FALSE(decode_bus_event(wrong_kind).has_value());

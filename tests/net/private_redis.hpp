@@ -56,6 +56,10 @@ class PrivateRedis {
     if (url.rfind("redis://", 0) != 0) throw std::runtime_error("redis did not start: " + url);
   }
   void stop() { run(script() + " stop " + dir_.string()); }
+  // Runs a redis-cli command against it (e.g. "CLIENT KILL TYPE normal"); its output.
+  std::string cli(const std::string& command) const {
+    return run("redis-cli -h 127.0.0.1 -p " + std::to_string(port_) + " " + command);
+  }
   RedisAddress address() const { return RedisAddress{.host = "127.0.0.1", .port = port_}; }
 
  private:

@@ -205,6 +205,28 @@ TEST(RedisBus, ComesBackAfterRedisRestartsAndSubscribesEveryChannelAgain) {
   EXPECT_EQ(got[0].body, "after");
 }
 
+TEST(RedisBus, ANodeWhosePublishesWereLostTellsTheOthersToCatchUp) {
+  PrivateRedis redis;
+  Inbox inbox;
+  RedisBus a(redis.address(), "node-a");
+  RedisBus b(redis.address(), "node-b");
+  b.set_receiver(inbox.receiver());
+  const std::string control(kControlChannel);
+  b.listen(control);
+  ASSERT_EQ(inbox.resubscriptions(control, 1), 1u);
+  ASSERT_TRUE(eventually([&] { return a.figures().connected && b.figures().connected; }));
+
+  // Every publishing connection is cut; b's subscription stays. What a publishes now is lost,
+  // in flight or dropped: once its connection is back, a says so.
+  redis.cli("CLIENT KILL TYPE normal");
+  a.publish(topic_channel("/topic/room.r_9"), event_with_body("lost"));
+  const auto got = inbox.events(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].kind, BusEvent::Kind::kResync);
+  EXPECT_EQ(got[0].origin, "node-a");
+  EXPECT_EQ(inbox.resubscriptions(control, 1), 1u);  // b never lost its subscription
+}
+
 TEST(RedisBus, StartsWithoutRedisAndConnectsWhenItComes) {
   const int port = free_port();
   // Before the buses: a bus may call its receiver until it is destroyed.
