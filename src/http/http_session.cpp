@@ -74,14 +74,19 @@ std::optional<Response> check_handshake(HttpContext& context, const Request& req
   return std::nullopt;
 }
 
-// Behind a trusted reverse proxy the client is the first X-Forwarded-For hop and TLS is what
-// X-Forwarded-Proto says; otherwise the TCP peer, without TLS.
+// Behind a trusted reverse proxy the client is the last X-Forwarded-For hop (the one that proxy
+// added: earlier ones are whatever the client wrote) and TLS is what X-Forwarded-Proto says;
+// otherwise the TCP peer, without TLS.
 RequestInfo request_info(const HttpContext& context, const Request& request,
                          const std::string& remote) {
   RequestInfo info{remote, false};
   if (!context.services.config.server.trust_proxy) return info;
-  std::string_view forwarded = request["X-Forwarded-For"];
-  forwarded = forwarded.substr(0, forwarded.find(','));
+  std::string_view forwarded;
+  const auto fields = request.equal_range("X-Forwarded-For");
+  for (auto it = fields.first; it != fields.second; ++it) forwarded = it->value();
+  if (const std::size_t comma = forwarded.rfind(','); comma != std::string_view::npos) {
+    forwarded.remove_prefix(comma + 1);
+  }
   while (!forwarded.empty() && forwarded.front() == ' ') forwarded.remove_prefix(1);
   while (!forwarded.empty() && forwarded.back() == ' ') forwarded.remove_suffix(1);
   if (!forwarded.empty() && forwarded.size() <= 64) info.remote_address = std::string(forwarded);

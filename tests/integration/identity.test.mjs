@@ -285,6 +285,28 @@ describe('login throttling', () => {
     }
   });
 
+  it('behind a trusted proxy counts the address the proxy added, whatever the client wrote before it', { timeout: TEST_TIMEOUT }, async (t) => {
+    const proxied = await startServer({
+      settings: {
+        'server.trust-proxy': 'true',
+        'auth.login-attempts-per-user': '100',
+        'auth.login-attempts-per-address': String(PER_ADDRESS),
+        'auth.login-window': String(WINDOW),
+      },
+    });
+    t.after(() => proxied.stop());
+    // The client forges a different first hop each time; the proxy's hop (last) stays the same.
+    for (let i = 0; i < PER_ADDRESS; i += 1) {
+      const answer = await login(proxied, `spray-${shortId()}`, 'password', {
+        headers: { 'x-forwarded-for': `198.51.100.${i}, 192.0.2.10` },
+      });
+      assertError(answer, 401, 'invalid_credentials');
+    }
+    assertRateLimited(await login(proxied, `fresh-${shortId()}`, 'password', { headers: { 'x-forwarded-for': '203.0.113.99, 192.0.2.10' } }));
+    // Another client behind the same proxy is another address.
+    assertError(await login(proxied, `fresh-${shortId()}`, 'password', { headers: { 'x-forwarded-for': '192.0.2.11' } }), 401, 'invalid_credentials');
+  });
+
   it('limits the creation of new guests per address, but never a returning one', { timeout: TEST_TIMEOUT }, async () => {
     const returning = await newGuest(throttled, 'Regular');
     let limited = null;
