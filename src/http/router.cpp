@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
+#include "log/rate_limited.hpp"
+
 namespace asio = boost::asio;
 
 namespace aicc::http {
@@ -50,8 +54,13 @@ asio::awaitable<bhttp::message_generator> Router::handle(const Request& request,
   } catch (const std::exception& e) {
     failure = e.what();
   }
-  spdlog::error("HTTP {} {} failed: {}", std::string(request.method_string()),
-                std::string(target_path(request.target())), failure);
+  // One line per path and 10 s: an outage fails every request the same way.
+  static log::RateLimitedLog failures(std::chrono::seconds(10));
+  const std::string path(target_path(request.target()));
+  if (const auto left_out = failures.admit(path, log::RateLimitedLog::Clock::now())) {
+    spdlog::error("HTTP {} {} failed: {} (same failure left out since the last line: {})",
+                  std::string(request.method_string()), path, failure, *left_out);
+  }
   co_return error_response(request, bhttp::status::service_unavailable, "store_unavailable",
                            "the server could not complete this request: a store it needs could "
                            "not be reached; retry shortly");

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "log/rate_limited.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/services.hpp"
 
@@ -20,7 +21,12 @@ HandshakeTicket redeem_now(auth::TokenService& tokens, const std::string& ticket
     return {HandshakeTicket::State::kRedeemed,
             std::make_shared<const auth::Principal>(std::move(*principal))};
   } catch (const util::SharedStateUnavailable& e) {
-    spdlog::warn("a WebSocket ticket could not be checked: {}", e.what());
+    // One line every 10 s: while Redis is away every ticketed handshake fails the same way.
+    static log::RateLimitedLog failures(std::chrono::seconds(10), 1);
+    if (const auto left_out = failures.admit("ticket", log::RateLimitedLog::Clock::now())) {
+      spdlog::warn("a WebSocket ticket could not be checked: {} (left out since the last line: {})",
+                   e.what(), *left_out);
+    }
     return {HandshakeTicket::State::kUnavailable, nullptr};
   }
 }
