@@ -31,6 +31,22 @@ class LoginThrottle {
   // `shared`: where the failures live; null keeps them in this process (one node).
   explicit LoginThrottle(ThrottleLimits limits = {}, util::SharedState* shared = nullptr);
 
+  // A login about to be checked. It counts as a failure from the start, for its username and its
+  // address, in the same step as the limits are checked (so that logins tried at once, on one node
+  // or several, cannot all pass the check before any of them counts); succeeded() or abandoned()
+  // take it back.
+  struct Attempt {
+    std::int64_t retry_after = 0;  // > 0: refused, try again in this many seconds
+    std::string id;                // of the counted attempt; empty when refused
+  };
+  Attempt begin(std::string_view username, std::string_view address, std::int64_t now);
+  // The password was right: the username's failures are cleared, and the attempt does not count
+  // for the address.
+  void succeeded(std::string_view username, std::string_view address, const Attempt& attempt);
+  // Not a wrong password after all (the account is disabled, the check could not run): the
+  // attempt does not count.
+  void abandoned(std::string_view username, std::string_view address, const Attempt& attempt);
+
   // 0 when a login may be tried now, else the seconds until it may.
   std::int64_t retry_after(std::string_view username, std::string_view address, std::int64_t now);
   void record_failure(std::string_view username, std::string_view address, std::int64_t now);

@@ -244,19 +244,21 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
                                    "\"username\" and \"password\" are required");
         }
         const std::int64_t now = unix_now();
-        // The throttle's failures may live in Redis (several nodes): read off the I/O thread then.
-        auto read_wait = [&deps, &username, &info, now] {
-          return deps.throttle.retry_after(*username, info.remote_address, now);
+        // Counted before the password is checked, in the same step as the limits are (see
+        // auth/login_throttle.hpp). The throttle's failures may live in Redis (several nodes):
+        // off the I/O thread then.
+        auto begin = [&deps, &username, &info, now] {
+          return deps.throttle.begin(*username, info.remote_address, now);
         };
         // Not `local ? f() : co_await ...`: GCC 12 destroys the temporaries of a co_await inside a
         // conditional expression twice.
-        std::int64_t wait = 0;
+        auth::LoginThrottle::Attempt attempt;
         if (deps.throttle.is_local()) {
-          wait = read_wait();
+          attempt = begin();
         } else {
-          wait = co_await deps.pool.run(std::move(read_wait));
+          attempt = co_await deps.pool.run(std::move(begin));
         }
-        if (wait > 0) {
+        if (const std::int64_t wait = attempt.retry_after; wait > 0) {
           deps.metrics.error("login_throttled");
           Response response =
               error_response(request, bhttp::status::too_many_requests, "rate_limited",
@@ -264,17 +266,31 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           response.set(bhttp::field::retry_after, std::to_string(wait));
           co_return response;
         }
-        auto work = [&deps, &username, &password, &info, now] {
-          auto session = deps.tokens.login(*username, *password, now);
-          if (session) {
-            deps.throttle.record_success(*username);
-          } else if (session.error() == auth::AuthError::kBadCredentials) {
-            deps.throttle.record_failure(*username, info.remote_address, now);
+        auto work = [&deps, &username, &password, &info, &attempt, now] {
+          std::optional<util::Result<auth::IssuedSession, auth::AuthError>> session;
+          try {
+            session.emplace(deps.tokens.login(*username, *password, now));
+          } catch (...) {
+            deps.throttle.abandoned(*username, info.remote_address, attempt);
+            throw;
           }
-          return session;
+          if (*session) {
+            deps.throttle.succeeded(*username, info.remote_address, attempt);
+          } else if (session->error() != auth::AuthError::kBadCredentials) {
+            deps.throttle.abandoned(*username, info.remote_address, attempt);
+          }  // a wrong password: the attempt stays counted
+          return std::move(*session);
         };
         auto checked = co_await deps.hash_pool.try_run(std::move(work));
         if (!checked) {
+          auto abandon = [&deps, &username, &info, &attempt] {
+            deps.throttle.abandoned(*username, info.remote_address, attempt);
+          };
+          if (deps.throttle.is_local()) {
+            abandon();
+          } else {
+            co_await deps.pool.run(std::move(abandon));
+          }
           deps.metrics.error("login_busy");
           Response response = error_response(
               request, bhttp::status::service_unavailable, "busy",

@@ -36,6 +36,27 @@ for i = 2, #scored, 2 do times[#times + 1] = scored[i] end
 return times
 )lua";
 
+// The window slid, then one event recorded only while fewer than the limit are in it; answers
+// whether it was, then the scores left, oldest first. One script, so a check and its count are
+// one step for every node.
+constexpr std::string_view kReserveScript = R"lua(
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local recorded = 0
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('EXPIRE', key, window)
+  recorded = 1
+end
+local scored = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+local out = {recorded}
+for i = 2, #scored, 2 do out[#out + 1] = scored[i] end
+return out
+)lua";
+
 struct ReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }
 };
@@ -189,6 +210,38 @@ std::vector<std::int64_t> RedisSharedState::events(std::string_view key, std::in
       }
     }
     return times;
+  });
+}
+
+util::SharedState::Reservation RedisSharedState::reserve(std::string_view key,
+                                                         std::string_view member, std::int64_t now,
+                                                         std::int64_t window, std::size_t limit) {
+  const std::string full = key_of(key);
+  const std::string now_text = std::to_string(now);
+  const std::string window_text = std::to_string(std::max<std::int64_t>(window, 1));
+  const std::string limit_text = std::to_string(limit);
+  return with_connection([&](redisContext* context) {
+    Reply reply = run(
+        context, {"EVAL", kReserveScript, "1", full, now_text, window_text, limit_text, member});
+    Reservation result;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) return result;
+    result.recorded =
+        reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[0]->integer == 1;
+    for (std::size_t i = 1; i < reply->elements; ++i) {
+      const redisReply* element = reply->element[i];
+      if (element->type == REDIS_REPLY_STRING) {
+        result.times.push_back(parse_seconds(std::string_view(element->str, element->len)));
+      }
+    }
+    return result;
+  });
+}
+
+void RedisSharedState::release(std::string_view key, std::string_view member) {
+  const std::string full = key_of(key);
+  with_connection([&](redisContext* context) {
+    run(context, {"ZREM", full, member});
+    return true;
   });
 }
 

@@ -32,6 +32,9 @@ class RedisSharedState final : public util::SharedState {
   bool add(std::string_view key, std::int64_t ttl) override;
   std::vector<std::int64_t> events(std::string_view key, std::int64_t now, std::int64_t window,
                                    std::size_t keep, bool record) override;
+  Reservation reserve(std::string_view key, std::string_view member, std::int64_t now,
+                      std::int64_t window, std::size_t limit) override;
+  void release(std::string_view key, std::string_view member) override;
   void clear(std::string_view key) override;
 
  private:

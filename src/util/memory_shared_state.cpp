@@ -83,13 +83,62 @@ std::vector<std::int64_t> MemorySharedState::events(std::string_view key, std::i
     reserve_locked(clock_now);
     entry = &entries_[std::move(name)];
   }
-  auto& times = entry->events;
-  std::erase_if(times, [&](std::int64_t at) { return at <= now - window; });
+  auto& events = entry->events;
+  slide(*entry, now, window);
   if (record) {
-    times.insert(std::upper_bound(times.begin(), times.end(), now), now);
+    const auto at =
+        std::upper_bound(events.begin(), events.end(), now,
+                         [](std::int64_t t, const Entry::Event& e) { return t < e.at; });
+    events.insert(at, Entry::Event{now, {}});
     entry->expires_at = clock_now + std::max<std::int64_t>(window, 1);
   }
-  if (times.size() > keep) times.erase(times.begin(), times.end() - static_cast<long>(keep));
+  if (events.size() > keep) events.erase(events.begin(), events.end() - static_cast<long>(keep));
+  return times_of(*entry);
+}
+
+SharedState::Reservation MemorySharedState::reserve(std::string_view key, std::string_view member,
+                                                    std::int64_t now, std::int64_t window,
+                                                    std::size_t limit) {
+  const std::int64_t clock_now = clock_();
+  std::lock_guard lock(mutex_);
+  std::string name(key);
+  Entry* entry = find_locked(name, clock_now);
+  if (!entry) {
+    reserve_locked(clock_now);
+    entry = &entries_[std::move(name)];
+    entry->expires_at = clock_now + std::max<std::int64_t>(window, 1);
+  }
+  slide(*entry, now, window);
+  Reservation result;
+  if (entry->events.size() < limit) {
+    auto& events = entry->events;
+    const auto at =
+        std::upper_bound(events.begin(), events.end(), now,
+                         [](std::int64_t t, const Entry::Event& e) { return t < e.at; });
+    events.insert(at, Entry::Event{now, std::string(member)});
+    entry->expires_at = clock_now + std::max<std::int64_t>(window, 1);
+    result.recorded = true;
+  }
+  result.times = times_of(*entry);
+  return result;
+}
+
+void MemorySharedState::release(std::string_view key, std::string_view member) {
+  const std::int64_t clock_now = clock_();
+  std::lock_guard lock(mutex_);
+  Entry* entry = find_locked(std::string(key), clock_now);
+  if (!entry) return;
+  std::erase_if(entry->events, [&](const Entry::Event& e) { return e.member == member; });
+}
+
+void MemorySharedState::slide(Entry& entry, std::int64_t now, std::int64_t window) {
+  std::erase_if(entry.events, [&](const Entry::Event& e) { return e.at <= now - window; });
+}
+
+std::vector<std::int64_t> MemorySharedState::times_of(const Entry& entry) {
+  std::vector<std::int64_t> times;
+  times.reserve(entry.events.size());
+  for (const auto& event : entry.events) times.push_back(event.at);
   return times;
 }
 

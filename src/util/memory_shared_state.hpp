@@ -28,6 +28,9 @@ class MemorySharedState final : public SharedState {
   bool add(std::string_view key, std::int64_t ttl) override;
   std::vector<std::int64_t> events(std::string_view key, std::int64_t now, std::int64_t window,
                                    std::size_t keep, bool record) override;
+  Reservation reserve(std::string_view key, std::string_view member, std::int64_t now,
+                      std::int64_t window, std::size_t limit) override;
+  void release(std::string_view key, std::string_view member) override;
   void clear(std::string_view key) override;
 
   std::size_t size() const;
@@ -36,11 +39,18 @@ class MemorySharedState final : public SharedState {
  private:
   struct Entry {
     std::string value;
-    std::vector<std::int64_t> events;  // oldest first
-    std::int64_t expires_at = 0;       // unix seconds, this state's clock
+    struct Event {
+      std::int64_t at = 0;
+      std::string member;  // empty for those events() records
+    };
+    std::vector<Event> events;    // oldest first
+    std::int64_t expires_at = 0;  // unix seconds, this state's clock
   };
   // The live entry under `key`, or null (an expired one is erased).
   Entry* find_locked(const std::string& key, std::int64_t now);
+  // Forgets the events at or before now - window.
+  static void slide(Entry& entry, std::int64_t now, std::int64_t window);
+  static std::vector<std::int64_t> times_of(const Entry& entry);
   // Makes room for one more key.
   void reserve_locked(std::int64_t now);
 

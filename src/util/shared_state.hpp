@@ -42,6 +42,17 @@ class SharedState {
   // change.
   virtual std::vector<std::int64_t> events(std::string_view key, std::int64_t now,
                                            std::int64_t window, std::size_t keep, bool record) = 0;
+  // The same window, checked and changed in one step: records an event at `now` named `member`
+  // only while fewer than `limit` lie in the window, so that attempts made at once on several
+  // nodes cannot all pass a check before any of them is counted.
+  struct Reservation {
+    bool recorded = false;
+    std::vector<std::int64_t> times;  // in the window after the call, oldest first
+  };
+  virtual Reservation reserve(std::string_view key, std::string_view member, std::int64_t now,
+                              std::int64_t window, std::size_t limit) = 0;
+  // Forgets the event `member` of `key` (a reservation that did not count after all).
+  virtual void release(std::string_view key, std::string_view member) = 0;
   // Forgets `key` (whatever it holds).
   virtual void clear(std::string_view key) = 0;
 };

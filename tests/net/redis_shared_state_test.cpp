@@ -77,6 +77,42 @@ TEST(RedisSharedState, EventsRecordedOnEveryNodeCountTogetherInOneWindow) {
   EXPECT_TRUE(node1.events("fail", t + 1100, 900, 5, false).empty());
 }
 
+TEST(RedisSharedState, ReservationsFromSeveralNodesAtOnceNeverPassTheLimit) {
+  PrivateRedis redis;
+  std::vector<std::unique_ptr<RedisSharedState>> nodes;
+  for (int i = 0; i < 3; ++i) nodes.push_back(std::make_unique<RedisSharedState>(redis.address()));
+  const std::int64_t t = 1'800'000'000;
+  std::atomic<int> recorded{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < 5; ++j) {
+        const std::string member = std::to_string(i) + "-" + std::to_string(j);
+        if (nodes[i % 3]->reserve("login", member, t, 900, 5).recorded) recorded.fetch_add(1);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(recorded.load(), 5);
+  const auto full = nodes[0]->reserve("login", "late", t + 1, 900, 5);
+  EXPECT_FALSE(full.recorded);
+  EXPECT_EQ(full.times.size(), 5u);
+  // The window moves on: all forgotten.
+  EXPECT_TRUE(nodes[2]->reserve("login", "much-later", t + 900, 900, 5).recorded);
+}
+
+TEST(RedisSharedState, AReleasedReservationLeavesRoom) {
+  PrivateRedis redis;
+  RedisSharedState state(redis.address());
+  EXPECT_TRUE(state.reserve("k", "a", 100, 60, 2).recorded);
+  EXPECT_TRUE(state.reserve("k", "b", 100, 60, 2).recorded);
+  EXPECT_FALSE(state.reserve("k", "c", 100, 60, 2).recorded);
+  state.release("k", "a");
+  const auto again = state.reserve("k", "c", 101, 60, 2);
+  EXPECT_TRUE(again.recorded);
+  EXPECT_EQ(again.times, (std::vector<std::int64_t>{100, 101}));
+}
+
 TEST(RedisSharedState, ValuesExpireInRedis) {
   PrivateRedis redis;
   RedisSharedState state(redis.address());

@@ -80,6 +80,20 @@ TEST(MemorySharedState, EventsSlideOutOfTheirWindowAndKeepOnlyTheNewest) {
   EXPECT_TRUE(state.events("f", t + 110, 100, 3, false).empty());
 }
 
+TEST(MemorySharedState, ReservationsStopAtTheLimitAndAReleaseLeavesRoom) {
+  MemorySharedState state;
+  EXPECT_TRUE(state.reserve("k", "a", 100, 60, 2).recorded);
+  EXPECT_TRUE(state.reserve("k", "b", 110, 60, 2).recorded);
+  const auto full = state.reserve("k", "c", 120, 60, 2);
+  EXPECT_FALSE(full.recorded);
+  EXPECT_EQ(full.times, (std::vector<std::int64_t>{100, 110}));
+  state.release("k", "a");
+  EXPECT_TRUE(state.reserve("k", "c", 120, 60, 2).recorded);
+  // At 170 the event of 110 is one window old: gone, room again.
+  EXPECT_TRUE(state.reserve("k", "d", 170, 60, 2).recorded);
+  EXPECT_EQ(state.events("k", 170, 60, 10, false), (std::vector<std::int64_t>{120, 170}));
+}
+
 TEST(MemorySharedState, ReadingEventsCreatesNoKey) {
   MemorySharedState state;
   for (int i = 0; i < 50; ++i) state.events("nobody:" + std::to_string(i), 10, 100, 5, false);

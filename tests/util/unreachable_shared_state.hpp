@@ -17,6 +17,11 @@ class UnreachableSharedState final : public SharedState {
                                    bool) override {
     fail();
   }
+  Reservation reserve(std::string_view, std::string_view, std::int64_t, std::int64_t,
+                      std::size_t) override {
+    fail();
+  }
+  void release(std::string_view, std::string_view) override { fail(); }
   void clear(std::string_view) override { fail(); }
 
  private:
