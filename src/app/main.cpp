@@ -480,6 +480,10 @@ int main(int argc, char** argv) {
     }
     run_with_barrier(main_context, "I/O thread");
     for (auto& worker : workers) worker.join();
+    // Work already on the pools (a revocation sync, a purge, a password check) ends before what it
+    // uses (the token service, the stores) is destroyed below: those are declared after the pools.
+    blocking_pool.join();
+    hash_pool.join();
     // The bus stops first: its thread calls into the Hub and the contact center.
     if (bus) {
       bus->set_receiver({});

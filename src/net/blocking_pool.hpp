@@ -28,6 +28,9 @@ class BlockingPool {
                         std::size_t max_waiting = std::numeric_limits<std::size_t>::max() / 2)
       : pool_(threads), max_admitted_(threads + max_waiting) {}
   ~BlockingPool() { pool_.join(); }
+  // Waits for the work already handed over to finish (nothing new is taken once it returns): at
+  // shutdown, before the objects that work uses are destroyed.
+  void join() { pool_.join(); }
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;
 
