@@ -40,11 +40,12 @@ describe('two nodes on one bus', { skip: missing ? `${missing} is not installed 
   });
 
   after(async () => {
-    for (const node of nodes) {
-      const result = await node.stop();
-      assert.equal(result.code, 0, `node exit code; stderr:\n${result.stderr}`);
-    }
+    // Everything is stopped before any exit code is judged (a failed check must not leave
+    // processes running).
+    const results = [];
+    for (const node of nodes) results.push(await node.stop());
     for (const stop of redis?.stoppers ?? []) await stop();
+    for (const result of results) assert.equal(result.code, 0, `node exit code; stderr:\n${result.stderr}`);
   });
 
   async function customerOn(t, node, jar = new CookieJar()) {

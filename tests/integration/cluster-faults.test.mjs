@@ -54,8 +54,11 @@ async function startCluster(t, settings = {}) {
   const nodes = [];
   const killed = new Set();
   t.after(async () => {
-    for (const node of nodes) {
-      const result = await node.stop();
+    // Every node is stopped before any exit code is judged: a failed check must not leave the
+    // others running (they would keep this test file alive).
+    const results = [];
+    for (const node of nodes) results.push([node, await node.stop()]);
+    for (const [node, result] of results) {
       if (!killed.has(node)) assert.equal(result.code, 0, `node exit code; stderr:\n${result.stderr}`);
     }
   });
