@@ -10,6 +10,7 @@
 
 #include "broker/domain_error.hpp"
 #include "center/service_util.hpp"
+#include "center/wire_json.hpp"
 #include "net/blocking_pool.hpp"
 #include "util/random.hpp"
 
@@ -21,18 +22,6 @@ namespace json = boost::json;
 
 constexpr std::int64_t kDefaultHistoryLimit = 50;
 constexpr std::int64_t kMaxHistoryLimit = 500;
-
-json::object message_json(const chat::MessageRecord& message) {
-  json::object out{{"seq", message.seq},
-                   {"messageId", message.message_id},
-                   {"senderId", message.sender_id},
-                   {"senderRole", chat::to_string(message.sender_role)},
-                   {"text", message.text},
-                   {"timestamp", timestamp_of(message.created_at)}};
-  if (!message.client_message_id.empty()) out["clientMessageId"] = message.client_message_id;
-  if (!message.reply_to.empty()) out["replyTo"] = message.reply_to;
-  return out;
-}
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "center/service_util.hpp"
+#include "center/wire_json.hpp"
 #include "net/bus.hpp"
 #include "util/random.hpp"
 
@@ -16,14 +17,8 @@ std::optional<std::string> room_of(std::string_view destination) {
 }
 
 json::object message_event(const chat::MessageRecord& message) {
-  json::object out{{"roomId", message.stream_id},
-                   {"seq", message.seq},
-                   {"messageId", message.message_id},
-                   {"senderId", message.sender_id},
-                   {"senderRole", chat::to_string(message.sender_role)},
-                   {"text", message.text},
-                   {"timestamp", timestamp_of(message.created_at)}};
-  if (!message.client_message_id.empty()) out["clientMessageId"] = message.client_message_id;
+  json::object out = message_json(message);
+  out["roomId"] = message.stream_id;
   return out;
 }
 

@@ -1,8 +1,22 @@
 #include "center/wire_json.hpp"
 
+#include "center/service_util.hpp"
+
 namespace aicc::center {
 
 namespace json = boost::json;
+
+json::object message_json(const chat::MessageRecord& message) {
+  json::object out{{"seq", message.seq},
+                   {"messageId", message.message_id},
+                   {"senderId", message.sender_id},
+                   {"senderRole", chat::to_string(message.sender_role)},
+                   {"text", message.text},
+                   {"timestamp", timestamp_of(message.created_at)}};
+  if (!message.client_message_id.empty()) out["clientMessageId"] = message.client_message_id;
+  if (!message.reply_to.empty()) out["replyTo"] = message.reply_to;
+  return out;
+}
 
 json::object consult_status_json(const chat::CustomerStatus& status) {
   json::object body{{"requestId", status.request_id}, {"status", chat::to_string(status.status)}};
