@@ -1,5 +1,6 @@
 #include "bench/loadgen/options.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,10 @@ constexpr const char* kUsage = R"(usage: aicc-loadgen [options]
                                    websocket transport under a SockJS base URL; tcp: STOMP over TCP
   --url URL                        loopback only; default ws://127.0.0.1:8080/ws (ws),
                                    ws://127.0.0.1:8080/ws-chat (sockjs), tcp://127.0.0.1:61613 (tcp)
+  --spread URL,URL,...             connection i goes to the (i mod N)-th of these URLs instead of --url
+                                   (the nodes of a cluster, same transport); the fanout publisher stays
+                                   on --url, and fanout reports the latency of the subscribers on the
+                                   publisher's node and on the others apart
   --jwt-secret S                   aicc (required): the server's jwt.secret; every client signs its own
   --jwt-issuer I                   HS256 token with this iss (default aicc-chat)
   --login L --passcode P           peers: CONNECT credentials
@@ -152,10 +157,12 @@ const char* name_of(Scenario scenario) {
 
 Options parse_options(int argc, char** argv) {
   Options o;
+  std::string spread;  // --spread as given: URLs separated by commas
   std::map<std::string, std::string*> text{
       {"--url", &o.url},     {"--jwt-secret", &o.secret}, {"--jwt-issuer", &o.issuer},
       {"--json", &o.json},   {"--label", &o.label},       {"--restart-command", &o.restart_command},
-      {"--login", &o.login}, {"--passcode", &o.passcode}, {"--vhost", &o.vhost}};
+      {"--login", &o.login}, {"--passcode", &o.passcode}, {"--vhost", &o.vhost},
+      {"--spread", &spread}};
   std::set<std::string> given;
   for (int i = 1; i < argc; ++i) {
     const std::string name = argv[i];
@@ -250,8 +257,17 @@ Options parse_options(int argc, char** argv) {
     usage_error("rooms needs at least one room per process");
   }
   o.endpoint = endpoint_of(o.url, o.transport);
-  if (o.source_addresses > 1 && !o.endpoint.address.address().is_v4()) {
-    usage_error("--source-addresses needs an IPv4 --url (127.x.x.x)");
+  for (std::size_t from = 0; !spread.empty() && from <= spread.size();) {
+    const std::size_t comma = std::min(spread.find(',', from), spread.size());
+    if (comma > from)
+      o.spread.push_back(endpoint_of(spread.substr(from, comma - from), o.transport));
+    from = comma + 1;
+  }
+  if (given.contains("--spread") && o.spread.empty()) usage_error("--spread needs URLs");
+  if (o.source_addresses > 1) {
+    bool v4 = o.endpoint.address.address().is_v4();
+    for (const Endpoint& endpoint : o.spread) v4 = v4 && endpoint.address.address().is_v4();
+    if (!v4) usage_error("--source-addresses needs IPv4 URLs (127.x.x.x)");
   }
   return o;
 }

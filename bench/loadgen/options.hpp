@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace aicc::loadgen {
 
@@ -25,6 +26,9 @@ struct Options {
   Scenario scenario = Scenario::kIdle;
   std::string url;
   Endpoint endpoint;
+  // --spread: connection i goes to spread[i mod N] instead of `endpoint` (the nodes of a cluster);
+  // the fanout publisher stays on `endpoint`. Empty: every connection goes to `endpoint`.
+  std::vector<Endpoint> spread;
   std::string login, passcode, vhost;  // peers' CONNECT headers
   std::string secret;  // aicc: the server's jwt.secret, each client signs its own token
   std::string issuer = "aicc-chat";

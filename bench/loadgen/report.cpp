@@ -55,11 +55,22 @@ Report report_of(const Options& o, const RunOutcome& run) {
 
   auto latencies = [&] {
     std::vector<std::int64_t> sorted = t.latencies_ns;
+    sorted.insert(sorted.end(), t.other_node_latencies_ns.begin(), t.other_node_latencies_ns.end());
     std::sort(sorted.begin(), sorted.end());
     add("latencyP50Ms", percentile_ms(sorted, 0.50));
     add("latencyP99Ms", percentile_ms(sorted, 0.99));
     add("latencyP999Ms", percentile_ms(sorted, 0.999));
     add("latencyMaxMs", sorted.empty() ? 0 : static_cast<double>(sorted.back()) / 1e6);
+    if (o.spread.empty() || o.scenario != Scenario::kFanout) return;
+    // The same run, by where the subscriber was: on the publisher's node, or one hop away.
+    for (const auto& [prefix, samples] : {std::pair{"publisherNode", &t.latencies_ns},
+                                          {"otherNodes", &t.other_node_latencies_ns}}) {
+      std::vector<std::int64_t> part = *samples;
+      std::sort(part.begin(), part.end());
+      add(std::string(prefix) + "Delivered", static_cast<double>(part.size()));
+      add(std::string(prefix) + "LatencyP50Ms", percentile_ms(part, 0.50));
+      add(std::string(prefix) + "LatencyP99Ms", percentile_ms(part, 0.99));
+    }
   };
 
   switch (o.scenario) {

@@ -2,6 +2,9 @@
 // carrying its send time, at --rate. aicc: SEND /app/chat.send {"content":"<ns>"}, delivered as
 // {"sender":…,"content":"<ns>","timestamp":…}; peers: SEND /topic/chat with that body as is.
 // Phase 0: all subscribed; phase 1: the publisher is done; phase 2: deliveries are in.
+// With --spread the subscribers are spread over several nodes of a cluster and the publisher is on
+// --url: latencies of subscribers on another node than the publisher's are kept apart (the hop
+// between nodes is the difference).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -27,6 +30,8 @@ asio::awaitable<void> subscriber(Worker& w, std::uint64_t i) {
     co_return;
   }
   w.tally.add("connected");
+  std::vector<std::int64_t>& latencies =
+      w.on_main_endpoint(i) ? w.tally.latencies_ns : w.tally.other_node_latencies_ns;
   client->subscribe("/topic/chat", "0", "subscribed");
   bool ready = false;
   std::optional<stomp::Frame> error;
@@ -37,8 +42,7 @@ asio::awaitable<void> subscriber(Worker& w, std::uint64_t i) {
       w.tally.add("delivered");
       const std::int64_t now = now_ns();
       w.tally.latest("lastDeliveryNs", static_cast<double>(now));
-      if (auto sent = number_in(frame->body, "content"))
-        w.tally.latencies_ns.push_back(now - *sent);
+      if (auto sent = number_in(frame->body, "content")) latencies.push_back(now - *sent);
     } else if (frame->command == stomp::Command::kReceipt && !ready) {
       ready = true;
       w.tally.add("subscribers");
@@ -89,7 +93,7 @@ asio::awaitable<void> run_fanout(Worker& w) {
     publisher = w.new_client();
     const std::uint64_t i = w.options.connections;  // after every subscriber
     const Identity identity = loadgen_customer(i);
-    const bool up = co_await w.connect(*publisher, i, identity);
+    const bool up = co_await w.connect(*publisher, i, identity, &w.options.endpoint);
     if (up) {
       asio::co_spawn(w.io, publisher_reader(w, publisher), asio::detached);
     }

@@ -44,7 +44,7 @@ asio::awaitable<void> storm_client(Worker& w, std::uint64_t i) {
       co_await w.sleep_for(jittered(delay));
       client = w.new_client();
       std::string connect = w.connect_frame_for(identity);
-      back = co_await client->connect(w.options.endpoint, w.source_for(i), std::move(connect),
+      back = co_await client->connect(w.endpoint_for(i), w.source_for(i), std::move(connect),
                                       w.options.heartbeat_ms);
       why = client->error();
       delay = std::min<Clock::duration>(delay * 2, kMaxBackoff);

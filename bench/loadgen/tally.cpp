@@ -45,11 +45,32 @@ void Tally::merge(const Tally& other) {
   for (const auto& [name, value] : other.mins) earliest(name, value);
   for (const auto& [name, value] : other.maxes) latest(name, value);
   latencies_ns.insert(latencies_ns.end(), other.latencies_ns.begin(), other.latencies_ns.end());
+  other_node_latencies_ns.insert(other_node_latencies_ns.end(),
+                                 other.other_node_latencies_ns.begin(),
+                                 other.other_node_latencies_ns.end());
   if (first_error.empty()) first_error = other.first_error;
 }
 
+namespace {
+
+void write_samples(std::ofstream& out, const char* name, const std::vector<std::int64_t>& samples) {
+  out << name << " " << samples.size() << "\n";
+  out.write(reinterpret_cast<const char*>(samples.data()),
+            static_cast<std::streamsize>(samples.size() * sizeof(std::int64_t)));
+}
+
+bool read_samples(std::ifstream& in, std::size_t count, std::vector<std::int64_t>& samples) {
+  const std::size_t had = samples.size();
+  samples.resize(had + count);
+  in.read(reinterpret_cast<char*>(samples.data() + had),
+          static_cast<std::streamsize>(count * sizeof(std::int64_t)));
+  return static_cast<std::size_t>(in.gcount()) == count * sizeof(std::int64_t);
+}
+
+}  // namespace
+
 // Text lines "sum|min|max NAME VALUE", "error TEXT", then "latencies COUNT" and the samples as raw
-// int64 (a million samples stay 8 MB and exact).
+// int64 (a million samples stay 8 MB and exact), then "other-node-latencies COUNT" and its samples.
 bool Tally::write(const std::string& path) const {
   std::ofstream out(path, std::ios::binary);
   out.precision(17);
@@ -59,9 +80,8 @@ bool Tally::write(const std::string& path) const {
   std::string error = first_error;
   std::replace(error.begin(), error.end(), '\n', ' ');
   if (!error.empty()) out << "error " << error << "\n";
-  out << "latencies " << latencies_ns.size() << "\n";
-  out.write(reinterpret_cast<const char*>(latencies_ns.data()),
-            static_cast<std::streamsize>(latencies_ns.size() * sizeof(std::int64_t)));
+  write_samples(out, "latencies", latencies_ns);
+  write_samples(out, "other-node-latencies", other_node_latencies_ns);
   return static_cast<bool>(out.flush());
 }
 
@@ -75,14 +95,14 @@ bool Tally::read(const std::string& path) {
       note(line.size() > 6 ? line.substr(6) : std::string());
       continue;
     }
-    if (kind == "latencies") {
+    if (kind == "latencies" || kind == "other-node-latencies") {
       std::size_t count = 0;
       fields >> count;
-      const std::size_t had = latencies_ns.size();
-      latencies_ns.resize(had + count);
-      in.read(reinterpret_cast<char*>(latencies_ns.data() + had),
-              static_cast<std::streamsize>(count * sizeof(std::int64_t)));
-      return static_cast<std::size_t>(in.gcount()) == count * sizeof(std::int64_t);
+      if (!read_samples(in, count, kind == "latencies" ? latencies_ns : other_node_latencies_ns)) {
+        return false;
+      }
+      if (kind == "other-node-latencies") return true;  // the last section
+      continue;
     }
     double value = 0;
     fields >> name >> value;

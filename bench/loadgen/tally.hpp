@@ -15,6 +15,9 @@ struct Tally {
   std::map<std::string, double> mins;   // e.g. the first launch, in steady-clock ns
   std::map<std::string, double> maxes;  // e.g. the last CONNECTED
   std::vector<std::int64_t> latencies_ns;
+  // fanout with --spread: the samples of subscribers on another node than the publisher's (the
+  // others are in latencies_ns; a percentile over the whole run takes both).
+  std::vector<std::int64_t> other_node_latencies_ns;
   std::string first_error;
 
   void add(const std::string& name, double value = 1) { sums[name] += value; }

@@ -96,6 +96,15 @@ std::optional<asio::ip::address> Worker::source_for(std::uint64_t i) const {
                                    static_cast<std::uint32_t>(i % options.source_addresses));
 }
 
+const Endpoint& Worker::endpoint_for(std::uint64_t i) const {
+  if (options.spread.empty()) return options.endpoint;
+  return options.spread[i % options.spread.size()];
+}
+
+bool Worker::on_main_endpoint(std::uint64_t i) const {
+  return endpoint_for(i).address == options.endpoint.address;
+}
+
 std::string Worker::connect_frame_for(const Identity& identity) const {
   std::string headers;
   if (options.target == TargetKind::kAicc) {
@@ -124,10 +133,11 @@ std::shared_ptr<StompClient> Worker::new_client() {
 }
 
 asio::awaitable<bool> Worker::connect(StompClient& client, std::uint64_t i,
-                                      const Identity& identity) {
+                                      const Identity& identity, const Endpoint* at) {
   std::string connect = connect_frame_for(identity);
-  const bool connected = co_await client.connect(options.endpoint, source_for(i),
-                                                 std::move(connect), options.heartbeat_ms);
+  const bool connected =
+      co_await client.connect(at != nullptr ? *at : endpoint_for(i), source_for(i),
+                              std::move(connect), options.heartbeat_ms);
   if (!connected && !stopping)
     tally.fail(client.error().empty() ? "connection failed" : client.error());
   co_return connected;

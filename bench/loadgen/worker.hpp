@@ -89,13 +89,18 @@ struct Worker {
 
   // 127.0.0.(1 + i mod N) when spreading over N source addresses.
   std::optional<boost::asio::ip::address> source_for(std::uint64_t i) const;
+  // Where connection i goes: --url, or with --spread the (i mod N)-th of those URLs.
+  const Endpoint& endpoint_for(std::uint64_t i) const;
+  // Whether connection i goes to the server of --url (with --spread, the publisher's node).
+  bool on_main_endpoint(std::uint64_t i) const;
   // CONNECT for this identity: a signed token (aicc) or --login/--passcode (peers).
   std::string connect_frame_for(const Identity& identity) const;
   // A new client on this worker's io_context.
   std::shared_ptr<StompClient> new_client();
-  // Opens and CONNECTs `client` as connection number `i`; counts a failure when it does not work.
+  // Opens and CONNECTs `client` as connection number `i` (to endpoint_for(i), or to `at` when
+  // given); counts a failure when it does not work.
   boost::asio::awaitable<bool> connect(StompClient& client, std::uint64_t i,
-                                       const Identity& identity);
+                                       const Identity& identity, const Endpoint* at = nullptr);
   // Starts client(*this, i) for i in [first, first + count) at this worker's share of --ramp;
   // resumes once all are started (not connected). Records firstLaunchNs.
   using ClientFn = boost::asio::awaitable<void> (*)(Worker&, std::uint64_t);

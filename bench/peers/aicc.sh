@@ -12,8 +12,11 @@
 #
 # Environment (defaults in brackets): AICC_BINARY [build/aicc-chat]; AICC_PORT [18080]
 # (ws://127.0.0.1:PORT/ws); AICC_TCP_PORT [unset] also opens STOMP over TCP there
-# (stomp.tcp-port); AICC_THREADS [1]; TASKSET_CPU [unset: not pinned] runs it under
-# `taskset -c $TASKSET_CPU`. `start` records the ports in DIR, so `restart` needs none of these.
+# (stomp.tcp-port); AICC_THREADS [1]; AICC_SETTINGS [unset] more KEY=VALUE settings, separated by
+# spaces, applied after these (bench/cluster.sh: a PostgreSQL store and the Redis bus);
+# TASKSET_CPU [unset: not pinned] runs it under `taskset -c $TASKSET_CPU`. `start` records the
+# ports and settings in DIR, so `restart` needs none of these. A DIR/jwt-secret written before the
+# first start is kept (several nodes of one cluster share it).
 set -euo pipefail
 # shellcheck source=bench/peers/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -41,7 +44,8 @@ case "$action" in
     "$0" stop "$dir"
     # shellcheck source=/dev/null
     source "$settings_file"
-    AICC_BINARY=$binary AICC_PORT=$port AICC_TCP_PORT=$tcp_port AICC_THREADS=$threads "$0" start "$dir"
+    AICC_BINARY=$binary AICC_PORT=$port AICC_TCP_PORT=$tcp_port AICC_THREADS=$threads \
+      AICC_SETTINGS=$extra_settings "$0" start "$dir"
     record_restart_seconds "$dir" "$restart_began"
     ;;
 
@@ -52,6 +56,7 @@ case "$action" in
     port=${AICC_PORT:-18080}
     tcp_port=${AICC_TCP_PORT:-}
     threads=${AICC_THREADS:-1}
+    extra_settings=${AICC_SETTINGS:-}
     if running=$(live_pid_from "$pid_file"); then
       die "already running as PID $running (stop it first: $0 stop $dir)"
     fi
@@ -60,7 +65,8 @@ case "$action" in
       (umask 077 && head -c 48 /dev/urandom | base64 -w0 | tr '+/' '-_' >"$dir/jwt-secret")
     fi
     secret=$(cat "$dir/jwt-secret")
-    printf 'binary=%q\nport=%q\ntcp_port=%q\nthreads=%q\n' "$binary" "$port" "$tcp_port" "$threads" >"$settings_file"
+    printf 'binary=%q\nport=%q\ntcp_port=%q\nthreads=%q\nextra_settings=%q\n' "$binary" "$port" "$tcp_port" \
+      "$threads" "$extra_settings" >"$settings_file"
 
     settings=(
       --set server.host=127.0.0.1
@@ -86,6 +92,7 @@ case "$action" in
         --set "limits.$class.bytes-per-second=1073741824" --set "limits.$class.bytes-burst=1073741824")
     done
     if [[ -n "$tcp_port" ]]; then settings+=(--set stomp.tcp-port="$tcp_port"); fi
+    for setting in $extra_settings; do settings+=(--set "$setting"); done
 
     prepare_launch
     rm -f "$dir/port"
