@@ -88,6 +88,7 @@ class WsTransport final : public ConnectionTransport,
   void abort() override { finish("closed by the server"); }
 
   bool on_message(std::string_view payload, bool /*text*/) override {
+    if (close_sent_) return true;  // closing: what comes before the peer's close frame is dropped
     if (framing_ == WsFraming::kRawStomp) {
       connection_->on_data(payload);
     } else if (!payload.empty()) {  // SockJS: empty messages are skipped
@@ -97,8 +98,10 @@ class WsTransport final : public ConnectionTransport,
         // Broken SockJS framing is a transport fault: there is no STOMP frame to answer.
         connection_->on_transport_closed(std::string("invalid SockJS message: ") +
                                          std::string(sockjs::describe(messages.error())));
+        // Read on: the peer's close frame completes the handshake (closing TCP under data the
+        // peer is still sending, its close answer included, would reset the connection).
         start_close(kCloseProtocolError, "invalid SockJS message");
-        return false;
+        return true;
       }
       for (const std::string& message : *messages) connection_->on_data(message);
     }
@@ -155,6 +158,7 @@ class WsTransport final : public ConnectionTransport,
     if (closed_) return;
     peer_closed_ = true;
     if (reader_.failed()) {
+      lingering_ = true;  // no frame can be read any more: see linger()
       services_.metrics.error("websocket_protocol");
       const std::string why = "WebSocket protocol error: " + std::string(reader_.error());
       connection_->on_transport_closed(why);
@@ -206,7 +210,37 @@ class WsTransport final : public ConnectionTransport,
       if (!write_pending()) return;
     }
     // Our close frame is out after the peer's: the handshake is complete, the server closes TCP.
-    if (peer_closed_ && out_.empty()) finish(close_reason_);
+    if (peer_closed_ && out_.empty()) {
+      if (lingering_) return linger();
+      finish(close_reason_);
+    }
+  }
+
+  // The peer broke the protocol, so its close frame cannot be told from the rest: once our close
+  // frame is out, our side of TCP is shut and what the peer still sends is read and dropped until
+  // it closes too (or the close timeout). Closing the socket at once would answer those bytes
+  // with a reset, which can destroy our close frame, and its reason, before the peer reads it.
+  void linger() {
+    if (closed_ || drain_armed_) return;
+    boost::system::error_code ignored;
+    if (!shut_down_) {
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      shut_down_ = true;
+    }
+    drain_armed_ = true;
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code error) {
+                         self->drain_armed_ = false;
+                         if (self->closed_) return;
+                         if (error) return self->finish(self->close_reason_);
+                         auto& buffer = io_scratch().read;
+                         for (int round = 0; round < kReadsPerWakeup; ++round) {
+                           self->socket_.read_some(asio::buffer(buffer), error);
+                           if (would_block(error)) break;
+                           if (error) return self->finish(self->close_reason_);  // EOF: done
+                         }
+                         self->linger();
+                       });
   }
 
   // Writes out_; false while some of it is still waiting for the socket.
@@ -353,6 +387,9 @@ class WsTransport final : public ConnectionTransport,
   bool wrote_ = false;
   bool ping_sent_ = false;
   bool reads_paused_ = false;  // out_ is over kMaxUnsentBytes: no read is armed until it is written
+  bool lingering_ = false;     // the peer broke the protocol: linger() once our close frame is out
+  bool shut_down_ = false;     // our side of TCP is shut (lingering)
+  bool drain_armed_ = false;   // a lingering read is armed
 };
 
 }  // namespace

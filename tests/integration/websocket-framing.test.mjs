@@ -91,7 +91,9 @@ class WsPeer {
       this.frames.fail(new Error('TCP connection closed before the frame arrived'));
       this.stomp.fail(new Error('TCP connection closed before the STOMP frame arrived'));
     });
-    socket.on('error', () => {});
+    this.socketErrors = [];     // errors of the TCP connection (a reset: ECONNRESET)
+    socket.on('error', (error) => this.socketErrors.push(error.code ?? error.message));
+    this.ended = new Promise((resolve) => socket.once('end', resolve));  // the server's FIN
     socket.on('data', (chunk) => this.#receive(chunk));
     this.headRead = new Promise((resolve) => {
       this.resolveHead = resolve;
@@ -111,8 +113,9 @@ class WsPeer {
     headers = {},
     after: afterBytes = Buffer.alloc(0),
     stomp = true,
+    allowHalfOpen = false,  // true: the server's FIN leaves this side open to write on
   } = {}) {
-    const socket = connect(server.port, '127.0.0.1');
+    const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen });
     socket.setNoDelay(true);
     await new Promise((resolve, reject) => {
       socket.once('connect', resolve);
@@ -477,6 +480,23 @@ describe('hostile WebSocket frames', () => {
     assert.equal(peer.stomp.all.length, 0, 'the unmasked CONNECT was not read');
   });
 
+  it('lets a client that broke the protocol read the close frame: what it still sends is dropped, never reset', { timeout: TEST_TIMEOUT }, async (t) => {
+    const peer = await peerFor(t, { allowHalfOpen: true });
+    await peer.connectStomp();
+    peer.write(clientFrame(OP.text, encodeFrame('SEND', { destination: '/topic/x' }), { mask: false }));
+    const close = await peer.nextFrame(OP.close);
+    assert.equal(close.code, 1002);
+    await withTimeout(peer.ended, 5000, 'the server to shut its side of TCP');
+    // The client, unaware, goes on sending (its own close frame among the rest) before it ends:
+    // the server reads it all away and closes, with no reset.
+    peer.write(Buffer.concat([randomBytes(256 * 1024), clientFrame(OP.close, closePayload(1000))]));
+    await delay(100);
+    peer.socket.end();
+    await peer.waitClosed();
+    assert.deepEqual(peer.socketErrors, []);
+    assert.deepEqual(peer.violations, []);
+  });
+
   it('closes with 1002 on reserved bits, unknown opcodes, and bad control frames', { timeout: TEST_TIMEOUT }, async () => {
     const cases = [
       clientFrame(OP.text, 'x', { rsv: 4 }),
@@ -694,12 +714,26 @@ describe('SockJS over the WebSocket framing', () => {
     await peer.waitClosed();
   });
 
-  it('closes with 1002 on a message that is not SockJS framing', { timeout: TEST_TIMEOUT }, async (t) => {
-    const peer = await sockjsPeer(t);
-    assert.equal((await peer.nextFrame(OP.text)).payload.toString(), 'o');
-    peer.write(clientFrame(OP.text, 'CONNECT\n\n\0'));
-    await expectClosedWith(peer, 1002);
-  });
+  // "Abruptly terminated", says the SockJS protocol: with a close frame saying why, and a close
+  // handshake so that the client's answer does not meet a closed socket (a reset).
+  for (const [what, message] of [['that is not SockJS framing', 'CONNECT\n\n\0'], ['of broken JSON', '["a']]) {
+    it(`closes with 1002 on a message ${what}, and TCP once the client answers`, { timeout: TEST_TIMEOUT }, async (t) => {
+      const peer = await sockjsPeer(t);
+      assert.equal((await peer.nextFrame(OP.text)).payload.toString(), 'o');
+      peer.write(clientFrame(OP.text, message));
+      const close = await peer.nextFrame(OP.close);
+      assert.equal(close.code, 1002);
+      assert.match(close.reason, /SockJS/);
+      peer.write(clientFrame(OP.text, '["CONNECT\\n\\n\\u0000"]'));  // dropped: the server is closing
+      await delay(100);
+      assert.equal(peer.isClosed, false, 'the server waits for the close handshake');
+      peer.write(clientFrame(OP.close, closePayload(1002)));
+      await peer.waitClosed(2000);
+      assert.deepEqual(peer.socketErrors, []);
+      assert.deepEqual(peer.violations, []);
+      assert.equal(peer.frames.all.filter((f) => f.opcode === OP.text && f.payload.toString().startsWith('a')).length, 0);
+    });
+  }
 
   it('answers pings on the SockJS WebSocket too', { timeout: TEST_TIMEOUT }, async (t) => {
     const peer = await sockjsPeer(t);
