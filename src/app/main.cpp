@@ -480,6 +480,8 @@ int main(int argc, char** argv) {
     }
     run_with_barrier(main_context, "I/O thread");
     for (auto& worker : workers) worker.join();
+    // Nothing decides here any more: the routing authority goes to another node at once.
+    center.stop();
     // Work already on the pools (a revocation sync, a purge, a password check) ends before what it
     // uses (the token service, the stores) is destroyed below: those are declared after the pools.
     blocking_pool.join();

@@ -8,16 +8,7 @@
 namespace aicc::app {
 
 Readiness::Readiness(std::vector<Check> checks, std::chrono::milliseconds interval)
-    : checks_(std::move(checks)), interval_(interval), thread_([this] { run(); }) {}
-
-Readiness::~Readiness() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+    : checks_(std::move(checks)), checks_thread_(interval, [this] { check_once(); }) {}
 
 void Readiness::set_draining() {
   std::lock_guard lock(mutex_);
@@ -36,16 +27,6 @@ Readiness::Snapshot Readiness::snapshot() const {
   }
   snapshot.ready = snapshot.problems.empty();
   return snapshot;
-}
-
-void Readiness::run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    check_once();
-    lock.lock();
-    wake_.wait_for(lock, interval_, [this] { return stopping_; });
-  }
 }
 
 void Readiness::check_once() {

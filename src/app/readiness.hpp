@@ -6,13 +6,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "util/periodic_thread.hpp"
 
 namespace aicc::app {
 
@@ -33,7 +33,6 @@ class Readiness {
   };
 
   Readiness(std::vector<Check> checks, std::chrono::milliseconds interval);
-  ~Readiness();  // stops the checks
   Readiness(const Readiness&) = delete;
   Readiness& operator=(const Readiness&) = delete;
 
@@ -42,18 +41,14 @@ class Readiness {
   Snapshot snapshot() const;
 
  private:
-  void run();
   void check_once();
 
   const std::vector<Check> checks_;
-  const std::chrono::milliseconds interval_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
   bool draining_ = false;
   bool checked_ = false;  // one round of checks has finished
   std::vector<Problem> problems_;
-  std::thread thread_;
+  util::PeriodicThread checks_thread_;  // last: stopped (destroyed) first
 };
 
 }  // namespace aicc::app

@@ -29,7 +29,9 @@ Stores open_stores(const config::Config& config) {
     stores.postgres_pool =
         postgres_pool(config, static_cast<std::size_t>(config.store.postgres.pool_size));
     stores.users = std::make_unique<store::postgres::PostgresUserStore>(stores.postgres_pool);
-    stores.chat = std::make_unique<store::postgres::PostgresChatStore>(stores.postgres_pool);
+    // The routing authority's lease on a connection of its own: see PostgresChatStore.
+    stores.chat = std::make_unique<store::postgres::PostgresChatStore>(stores.postgres_pool,
+                                                                       postgres_pool(config, 1));
   } else {
     throw std::runtime_error("store.kind " + config.store.kind + " is not one this build has");
   }

@@ -12,6 +12,7 @@
 #include "center/service_util.hpp"
 #include "center/wire_json.hpp"
 #include "net/blocking_pool.hpp"
+#include "util/periodic_thread.hpp"
 #include "util/random.hpp"
 
 namespace aicc::center {
@@ -38,9 +39,9 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       routing_timer_(executor_),
       lease_(config.bus.kind == "local" ? std::string("single-node")
                                         : "node-" + util::random_hex(8)),
-      authority_timer_(executor_) {}
+      heartbeat_timer_(executor_) {}
 
-ContactCenter::~ContactCenter() = default;
+ContactCenter::~ContactCenter() { stop(); }
 
 void ContactCenter::add_handlers(broker::AppRouter& router) {
   router_ = &router;  // forwarded routing commands run through the same handlers

@@ -56,6 +56,10 @@
 #include "config/config.hpp"
 #include "net/metrics.hpp"
 
+namespace aicc::util {
+class PeriodicThread;
+}  // namespace aicc::util
+
 namespace aicc::net {
 class BlockingPool;
 class Bus;
@@ -85,6 +89,10 @@ class ContactCenter {
   // Restores waiting requests and open rooms from the store and arms the routing timer. Call once,
   // before serving.
   void start();
+  // Gives up the routing authority if this node holds it, so that another node takes over at
+  // once instead of when the lease runs out. Call once the service executor has stopped (the
+  // destructor does it too).
+  void stop();
 
   // Several nodes (contact_center_cluster.cpp): joins the bus before start(). Routing commands
   // received while another node holds the routing authority are forwarded to it; room membership
@@ -191,15 +199,19 @@ class ContactCenter {
   // The store writes of `effects`, as one fenced transaction (ChatStore::apply_routing_writes).
   void write_decision(const chat::Effects& effects, chat::Millis now);
   void apply_one(chat::Effect& effect, chat::Millis now, Request* request);
-  // The routing authority (see chat/chat_store.hpp): claimed or renewed every second; the node
-  // that holds it restores the routing state from the store and decides; one that lost it stops.
-  void claim_authority();
-  void arm_authority_timer();
+  // The routing authority (see chat/chat_store.hpp): claimed or renewed every second on a thread
+  // of its own (`take_here`: at start, before anything else runs); the node that holds it
+  // restores the routing state from the store (take_authority, on the service executor) and
+  // decides; one that lost it stops (step_down); one that stops gives it up (stop).
+  void renew_authority(bool take_here);
+  void take_authority(const chat::AuthorityGrant& grant);
   void step_down(std::string_view why);
+  void arm_heartbeat_timer();
   // contact_center_cluster.cpp
   broker::AppResult forward_routing(const broker::AppMessage& message);
   void settle_forwarded(const std::string& correlation, std::uint64_t outcome);
   void execute_forwarded(const net::BusEvent& command);
+  void run_routing_command(const net::BusEvent& command, std::function<void(std::uint64_t)> reply);
 
   // The read-only views (contact_center_views.cpp), computed where the routing engine is.
   enum class View : std::uint8_t { kCurrentConsult, kQueue, kAgentRooms, kAgents, kStats };
@@ -233,7 +245,7 @@ class ContactCenter {
   // bus's id (one per process), and a node waits for a dead one's lease to run out. The epoch is
   // read on I/O threads to forward.
   AuthorityLease lease_;
-  boost::asio::steady_timer authority_timer_;
+  boost::asio::steady_timer heartbeat_timer_;  // agent presence, every second
   net::Bus* bus_ = nullptr;
   net::BlockingPool* blocking_ = nullptr;
   // The bus as completions that may settle after teardown see it: emptied by set_bus(nullptr).
@@ -252,6 +264,15 @@ class ContactCenter {
   AgentPresence presence_;
   Rooms rooms_{store_, publisher_, figures_};
   ConsultViews views_{routing_, store_, figures_, rooms_.members()};
+  // When the service executor last ran its beat (the heartbeat timer): the lease is not renewed
+  // for an executor that stopped running.
+  std::atomic<chat::Millis> executor_beat_{0};
+  std::atomic<bool> executor_stuck_{false};
+  // Ends with the object: completions that may settle after it (a queued job destroyed with its
+  // io_context) check it first.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  // Renews the routing authority's lease (started by start(); stopped first at destruction).
+  std::unique_ptr<util::PeriodicThread> lease_keeper_;
 };
 
 }  // namespace aicc::center

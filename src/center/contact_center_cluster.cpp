@@ -112,6 +112,19 @@ broker::AppResult ContactCenter::forward_routing(const broker::AppMessage& messa
     });
     forward.timer = std::move(timer);
     forwards_.emplace(command.correlation, std::move(forward));
+    if (lease_.held()) {
+      // This node took the authority since the I/O thread looked: it decides here. (On the bus
+      // the command would reach no other node, and this one skips its own events.)
+      // The reply may come when a queued job is destroyed after this object: checked first.
+      run_routing_command(command, [this, alive = std::weak_ptr<int>(alive_), executor = executor_,
+                                    correlation = command.correlation](std::uint64_t outcome) {
+        if (alive.expired()) return;
+        asio::post(executor, [this, alive, correlation, outcome] {
+          if (!alive.expired()) settle_forwarded(correlation, outcome);
+        });
+      });
+      return;
+    }
     // No node listening on the routing channel (the authority died and nobody took over yet):
     // refused at once rather than after the timeout.
     std::string correlation = command.correlation;
@@ -165,18 +178,24 @@ void ContactCenter::settle_forwarded(const std::string& correlation, std::uint64
   forward.completion.refused();
 }
 
-// On the authority's node: runs a forwarded SEND through the same handler as a local one, and
-// answers the forwarding node once it is settled.
+// On the authority's node: runs a forwarded SEND, and answers the forwarding node once it is
+// settled.
 void ContactCenter::execute_forwarded(const net::BusEvent& command) {
   // Neither `this` nor the bus itself: a completion may settle while both are torn down.
-  const auto reply = [cell = bus_cell_, origin = command.origin,
-                      correlation = command.correlation](std::uint64_t outcome) {
+  run_routing_command(command, [cell = bus_cell_, origin = command.origin,
+                                correlation = command.correlation](std::uint64_t outcome) {
     net::BusEvent answer;
     answer.kind = net::BusEvent::Kind::kRoutingReply;
     answer.correlation = correlation;
     answer.seq = outcome;
     if (net::Bus* bus = *cell) bus->publish(net::node_channel(origin), std::move(answer));
-  };
+  });
+}
+
+// Runs a routing command through the same handler as a local SEND; `reply` gets its outcome
+// (kDone, kRefused, or kNotAuthority when this node does not decide), maybe later, on any thread.
+void ContactCenter::run_routing_command(const net::BusEvent& command,
+                                        std::function<void(std::uint64_t)> reply) {
   const broker::SendRoute* route = router_ ? router_->find(command.destination) : nullptr;
   if (!lease_.held() || route == nullptr) {
     reply(kNotAuthority);
@@ -229,6 +248,14 @@ asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller call
   // Not a coroutine itself (the GCC 12 reason in service_util.hpp): the task runs on the service
   // executor, where pending_views_ and the timer live.
   auto task = [this, which, caller = std::move(caller)]() -> asio::awaitable<Answer> {
+    if (lease_.held()) {
+      // Taken since the caller looked: answered here (see forward_routing).
+      try {
+        co_return view_now(which, caller);
+      } catch (const std::exception& e) {
+        co_return failed_answer("HTTP request", e);
+      }
+    }
     net::BusEvent request;
     request.kind = net::BusEvent::Kind::kViewRequest;
     request.destination = std::to_string(static_cast<int>(which));

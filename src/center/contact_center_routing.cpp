@@ -13,6 +13,7 @@
 #include "center/service_util.hpp"
 #include "center/wire_json.hpp"
 #include "net/bus.hpp"
+#include "util/periodic_thread.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"
@@ -30,44 +31,93 @@ constexpr std::size_t kHistoryInAssignment = 100;  // last bot-conversation mess
 
 namespace {
 
-// How often the authority's lease is renewed (and claimed by the others): a node that dies without
-// a word is replaced within AuthorityLease::kLease + kAuthorityInterval.
+// How often the authority's lease is renewed (and claimed by the others), on a thread of its own:
+// a node that dies without a word is replaced within AuthorityLease::kLease + kAuthorityInterval.
+// Also the beat of agent presence, on the service executor.
 constexpr auto kAuthorityInterval = std::chrono::seconds(1);
+// The service executor runs a beat every kAuthorityInterval; silent this long, it is stuck.
+constexpr chat::Millis kExecutorStuckMs = 10'000;
 
 }  // namespace
 
 void ContactCenter::start() {
   rooms_.members().replace(RoomDirectory::from_store(store_.open_rooms()));
-  claim_authority();
+  renew_authority(/*take_here=*/true);  // nothing else runs yet: a grant is taken at once
   if (!lease_.held()) {
     spdlog::info("contact center: {} open rooms; routing is decided by another node for now",
                  rooms_.members().size());
   }
-  arm_authority_timer();
+  executor_beat_ = now_ms();
+  lease_keeper_ = std::make_unique<util::PeriodicThread>(
+      kAuthorityInterval,
+      [this] {
+        try {
+          renew_authority(/*take_here=*/false);
+        } catch (const std::exception& e) {
+          spdlog::error("contact center: renewing the routing authority: {}", e.what());
+        }
+      },
+      kAuthorityInterval);
+  arm_heartbeat_timer();
 }
 
-void ContactCenter::claim_authority() {
+void ContactCenter::renew_authority(bool take_here) {
   const chat::Millis now = now_ms();
+  // Renewed however busy the executor is, but not for one that is stuck (a store call that
+  // hangs): its node could not decide, so the lease is left to run out for another node.
+  const chat::Millis silent_for = now - executor_beat_.load();
+  if (!take_here && silent_for > kExecutorStuckMs) {
+    if (!executor_stuck_.exchange(true)) {
+      spdlog::error(
+          "contact center: its thread has not run for {} ms; the routing authority is not "
+          "renewed until it does",
+          silent_for);
+      metrics_.error("contact_center_stuck");
+    }
+    return;
+  }
+  if (executor_stuck_.exchange(false)) {
+    spdlog::info("contact center: its thread runs again; the routing authority is claimed again");
+  }
   const AuthorityLease::Step step = lease_.claim(store_, now);
   switch (step.kind) {
     case AuthorityLease::Step::Kind::kFailed:
       spdlog::warn("contact center: claiming the routing authority failed: {}", step.error);
       metrics_.error("store_unavailable");
       // Not renewed: once the lease runs out another node may hold it, so this one stops
-      // deciding then, whatever happens to its writes.
-      if (lease_.ran_out(now)) step_down("its lease ran out without a renewal");
+      // deciding then, whatever happens to its writes (unless a renewal came meanwhile).
+      if (lease_.ran_out(now)) {
+        asio::post(executor_, [this] {
+          if (lease_.ran_out(now_ms())) step_down("its lease ran out without a renewal");
+        });
+      }
       return;
     case AuthorityLease::Step::Kind::kRefused:
-      if (lease_.held()) step_down("another node holds the routing authority");
+      lease_.withdraw_offer();
+      if (lease_.held()) {
+        asio::post(executor_, [this, epoch = lease_.epoch()] {
+          if (lease_.epoch() == epoch) step_down("another node holds the routing authority");
+        });
+      }
       return;
     case AuthorityLease::Step::Kind::kRenewed:
       return;
     case AuthorityLease::Step::Kind::kGranted:
       break;
   }
+  if (!lease_.offer(step.grant)) return;  // on its way to the executor already
+  if (take_here) {
+    take_authority(step.grant);
+  } else {
+    asio::post(executor_, [this, grant = step.grant] { take_authority(grant); });
+  }
+}
+
+void ContactCenter::take_authority(const chat::AuthorityGrant& grant) {
+  if (lease_.epoch() == grant.epoch) return;  // taken already (offered twice across a drop)
   // Newly granted (at start, or taking over from a node that stopped renewing): the routing state
   // is rebuilt from what the store holds, deadlines that fell due meanwhile included. Read first:
-  // a failed read leaves this node without the authority, to try again at the next tick.
+  // a failed read leaves this node without the authority, offered again at the next claim.
   RoomDirectory::Rooms rooms;
   std::vector<chat::RequestRecord> records;
   std::vector<chat::AgentRecord> agents;
@@ -78,11 +128,17 @@ void ContactCenter::claim_authority() {
   } catch (const std::exception& e) {
     spdlog::warn("contact center: reading the routing state failed: {}", e.what());
     metrics_.error("store_unavailable");
+    lease_.withdraw_offer();
     return;
   }
-  const bool takeover = lease_.held() || step.grant.epoch > 1;
-  if (!lease_.held() && bus_) bus_->listen(std::string(net::kRoutingChannel));
-  lease_.take(step.grant);
+  const bool held_before = lease_.held();
+  if (!lease_.take(grant, now_ms())) {
+    spdlog::warn("contact center: the routing authority (epoch {}) was lost before it was taken",
+                 grant.epoch);
+    return;
+  }
+  const bool takeover = held_before || grant.epoch > 1;
+  if (!held_before && bus_) bus_->listen(std::string(net::kRoutingChannel));
   routing_ = chat::Routing(routing_options(config_));
   presence_.engine_replaced();
   rooms_.members().replace(std::move(rooms));
@@ -93,6 +149,30 @@ void ContactCenter::claim_authority() {
       agents.size());
   apply(routing_.restore(std::move(records), now_ms(), std::move(agents)));
   update_presence();
+}
+
+void ContactCenter::stop() {
+  if (lease_keeper_) lease_keeper_->stop();
+  // Held, or granted and not taken yet (the executor stopped first): the store has this node as
+  // the holder either way.
+  const std::int64_t epoch = lease_.held() ? lease_.epoch() : lease_.offered();
+  if (lease_.held() && bus_) bus_->unlisten(std::string(net::kRoutingChannel));
+  lease_.drop();
+  lease_.withdraw_offer();
+  if (epoch == 0) return;
+  try {
+    if (store_.release_routing_authority(lease_.node_id(), epoch)) {
+      spdlog::info("contact center: routing authority released (epoch {})", epoch);
+    } else {
+      spdlog::info("contact center: routing authority (epoch {}) already held by another node",
+                   epoch);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn(
+        "contact center: releasing the routing authority failed ({}); another node takes it "
+        "once its lease ran out",
+        e.what());
+  }
 }
 
 void ContactCenter::step_down(std::string_view why) {
@@ -106,17 +186,17 @@ void ContactCenter::step_down(std::string_view why) {
   presence_.stop_deciding();
 }
 
-void ContactCenter::arm_authority_timer() {
-  authority_timer_.expires_after(kAuthorityInterval);
-  authority_timer_.async_wait([this](boost::system::error_code error) {
+void ContactCenter::arm_heartbeat_timer() {
+  heartbeat_timer_.expires_after(kAuthorityInterval);
+  heartbeat_timer_.async_wait([this](boost::system::error_code error) {
     if (error) return;
+    executor_beat_ = now_ms();
     try {
-      claim_authority();
       heartbeat_presence();
     } catch (const std::exception& e) {
-      spdlog::warn("contact center: routing authority: {}", e.what());
+      spdlog::warn("contact center: agent presence: {}", e.what());
     }
-    arm_authority_timer();
+    arm_heartbeat_timer();
   });
 }
 

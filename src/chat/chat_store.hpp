@@ -330,6 +330,10 @@ class ChatStore {
   // node's lease runs.
   virtual std::optional<AuthorityGrant> claim_routing_authority(const std::string& node_id,
                                                                 Millis now, Millis lease) = 0;
+  // `node_id` gives up the authority it holds under `epoch` (it is shutting down): the next claim
+  // of any node is granted, under the next epoch, without waiting for the lease to run out.
+  // False, and nothing changed, when `node_id` does not hold `epoch`.
+  virtual bool release_routing_authority(const std::string& node_id, std::int64_t epoch) = 0;
   // The writes of one routing decision, in order and in one transaction, if `epoch` is still the
   // authority's: true when written, false (nothing written) when another node claimed since.
   // A write that fails throws and leaves nothing written either.

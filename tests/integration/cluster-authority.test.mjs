@@ -1,7 +1,8 @@
 // The routing authority between two nodes on one PostgreSQL and Redis: one node decides at a
 // time, and routing commands received on the other are forwarded to it; when the authority is
 // killed (SIGKILL, no goodbye), the other node takes over from the stored state within the lease
-// plus a renewal interval, and every customer who was waiting is still waiting there.
+// plus a renewal interval, and every customer who was waiting is still waiting there. One that
+// stops gracefully (SIGTERM) releases the authority, and the other takes it at its next claim.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -14,21 +15,27 @@ import { waitUntil } from './lib/util.mjs';
 const TEST_TIMEOUT = 60000;
 const missing = !postgresInstalled ? 'PostgreSQL' : !redisInstalled ? 'redis-server' : '';
 
+// Two nodes on a private PostgreSQL database and Redis, manual routing; the first started first.
+async function twoNodes(t) {
+  const redis = await privateRedis(t);
+  const settings = {
+    ...FAST_ROUTING,
+    'routing.mode': 'manual',
+    'store.kind': 'postgres',
+    'store.postgres.url': await postgresUrlFor(t),
+    'bus.kind': 'redis',
+    'bus.redis.url': redis.url,
+  };
+  const first = await startServer({ settings });
+  t.after(() => first.stop({ signal: 'SIGKILL' }));
+  const second = await startServer({ settings, secret: first.secret });
+  t.after(() => second.stop());
+  return [first, second];
+}
+
 describe('routing authority across nodes', { skip: missing ? `${missing} is not installed (scripts/install-deps.sh --test)` : false }, () => {
   it('one node decides; after a SIGKILL of it the other takes over with the waiting customers', { timeout: TEST_TIMEOUT }, async (t) => {
-    const redis = await privateRedis(t);
-    const settings = {
-      ...FAST_ROUTING,
-      'routing.mode': 'manual',
-      'store.kind': 'postgres',
-      'store.postgres.url': await postgresUrlFor(t),
-      'bus.kind': 'redis',
-      'bus.redis.url': redis.url,
-    };
-    const first = await startServer({ settings });
-    t.after(() => first.stop({ signal: 'SIGKILL' }));
-    const second = await startServer({ settings, secret: first.secret });
-    t.after(() => second.stop());
+    const [first, second] = await twoNodes(t);
 
     // The first node holds the authority (and says so in /metrics); a customer there is queued.
     const authorityOf = async (node) => {
@@ -70,5 +77,28 @@ describe('routing authority across nodes', { skip: missing ? `${missing} is not 
       offered.add(offer.customerId);
       return [waiting.id, other.id, late.id].every((id) => offered.has(id));
     }, { timeoutMs: 10000, what: 'offers of the three waiting customers' });
+  });
+
+  it('a node that stops gracefully releases the authority to the other, under the next epoch', { timeout: TEST_TIMEOUT }, async (t) => {
+    const [first, second] = await twoNodes(t);
+    const epochOf = async (node) => {
+      const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
+      return Number(/^aicc_routing_authority_epoch (\d+)$/m.exec(text)?.[1] ?? 'NaN');
+    };
+    await waitUntil(async () => (await epochOf(first)) > 0, { timeoutMs: 5000, what: 'node 1 to hold the authority' });
+    const held = await epochOf(first);
+    const waiting = await newCustomer(t, second);
+    assert.equal((await requestConsult(waiting)).status, 'waiting');
+
+    const stoppedAt = Date.now();
+    const stopped = await first.stop();
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stderr, new RegExp(`routing authority released \\(epoch ${held}\\)`));
+    await waitUntil(async () => (await epochOf(second)) > 0, { timeoutMs: 10000, what: 'node 2 to take the authority' });
+    assert.equal(await epochOf(second), held + 1);
+    t.diagnostic(`authority taken ${Date.now() - stoppedAt} ms after SIGTERM (the lease is 3 s)`);
+    const agent = await newAgent(t, second);
+    const offer = await nextJson(agent.offers, (o) => o.customerId === waiting.id, 10000);
+    assert.equal(offer.customerId, waiting.id);
   });
 });

@@ -1179,6 +1179,27 @@ TYPED_TEST_P(ChatStoreContract, OneNodeHoldsTheRoutingAuthorityAtATime) {
   }
 }
 
+TYPED_TEST_P(ChatStoreContract, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch) {
+  ChatStore& store = this->store();
+  const auto first = store.claim_routing_authority("node-a", 0, 5000);
+  ASSERT_TRUE(first.has_value());
+  // Only its holder, under its epoch, releases it.
+  EXPECT_FALSE(store.release_routing_authority("node-b", first->epoch));
+  EXPECT_FALSE(store.release_routing_authority("node-a", first->epoch + 1));
+  EXPECT_FALSE(store.claim_routing_authority("node-b", 1000, 5000).has_value());
+  EXPECT_TRUE(store.release_routing_authority("node-a", first->epoch));
+  EXPECT_FALSE(store.release_routing_authority("node-a", first->epoch));  // once
+  const auto next = store.claim_routing_authority("node-b", 1000, 5000);  // lease would run to 5000
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->epoch, first->epoch + 1);
+  EXPECT_FALSE(store.apply_routing_writes(first->epoch, {}));  // fenced like any former holder
+  // The releasing node comes back under a new epoch too, once the holder let go in turn.
+  EXPECT_TRUE(store.release_routing_authority("node-b", next->epoch));
+  const auto back = store.claim_routing_authority("node-a", 1001, 5000);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->epoch, next->epoch + 1);
+}
+
 TYPED_TEST_P(ChatStoreContract, AgentRecordsAreWrittenByDecisionsAndReadBack) {
   ChatStore& store = this->store();
   EXPECT_TRUE(store.load_agents().empty());
@@ -1287,8 +1308,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
     CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
-    OneNodeHoldsTheRoutingAuthorityAtATime, AgentRecordsAreWrittenByDecisionsAndReadBack,
-    RoutingWritesApplyInOrderAsOneDecision, AFailingRoutingWriteLeavesNothingOfItsDecision);
+    OneNodeHoldsTheRoutingAuthorityAtATime, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch,
+    AgentRecordsAreWrittenByDecisionsAndReadBack, RoutingWritesApplyInOrderAsOneDecision,
+    AFailingRoutingWriteLeavesNothingOfItsDecision);
 
 }  // namespace
 }  // namespace aicc::store::contract

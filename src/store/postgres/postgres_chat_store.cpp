@@ -494,7 +494,8 @@ bool room_exists(Connection& db, const std::string& room_id) {
 
 }  // namespace
 
-PostgresChatStore::PostgresChatStore(std::shared_ptr<Pool> pool) : pool_(std::move(pool)) {
+PostgresChatStore::PostgresChatStore(std::shared_ptr<Pool> pool, std::shared_ptr<Pool> lease_pool)
+    : pool_(std::move(pool)), lease_pool_(lease_pool ? std::move(lease_pool) : pool_) {
   pool_->with([](Connection& db) { db.migrate(kComponent, kMigrations); });
 }
 
@@ -1016,7 +1017,7 @@ void PostgresChatStore::ping() {
 
 std::optional<chat::AuthorityGrant> PostgresChatStore::claim_routing_authority(
     const std::string& node_id, Millis now, Millis lease) {
-  return pool_->with([&](Connection& db) -> std::optional<chat::AuthorityGrant> {
+  return lease_pool_->with([&](Connection& db) -> std::optional<chat::AuthorityGrant> {
     Transaction transaction(db);
     // The row exists from here on; FOR UPDATE makes claims take turns, and waits for decisions
     // in flight (they hold it FOR SHARE) to commit under the epoch they checked.
@@ -1049,6 +1050,20 @@ std::optional<chat::AuthorityGrant> PostgresChatStore::claim_routing_authority(
         .run();
     transaction.commit();
     return grant;
+  });
+}
+
+bool PostgresChatStore::release_routing_authority(const std::string& node_id, std::int64_t epoch) {
+  return lease_pool_->with([&](Connection& db) {
+    // The epoch stays (so the next claim, its own included, counts a new one); the holder goes.
+    return db.query(
+                 "UPDATE routing_authority SET lease_until = 0, holder = '' "
+                 "WHERE id = 1 AND holder = $1 AND epoch = $2",
+                 "release the routing authority")
+               .text(node_id)
+               .integer(epoch)
+               .run()
+               .affected() == 1;
   });
 }
 

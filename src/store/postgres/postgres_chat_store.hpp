@@ -17,7 +17,8 @@
 // - a statement that lost a race on a unique index is run again once, and then finds the winner's
 //   row (a retried client message, a conversation created at the same moment).
 //
-// Thread-safe: every call leases its own connection from the pool.
+// Thread-safe: every call leases its own connection from the pool. The routing authority's lease
+// may have a pool of its own, so that its renewal never waits for a connection behind the rest.
 #pragma once
 
 #include <memory>
@@ -31,7 +32,9 @@ namespace aicc::store::postgres {
 class PostgresChatStore final : public chat::ChatStore {
  public:
   // Brings the schema up to date on one of the pool's connections (throws when it cannot).
-  explicit PostgresChatStore(std::shared_ptr<Pool> pool);
+  // `lease_pool`: where the routing authority is claimed, renewed and released (null: `pool`).
+  explicit PostgresChatStore(std::shared_ptr<Pool> pool,
+                             std::shared_ptr<Pool> lease_pool = nullptr);
 
   chat::ConversationRecord get_or_create_conversation(const std::string& customer_id,
                                                       const std::string& new_id,
@@ -82,6 +85,7 @@ class PostgresChatStore final : public chat::ChatStore {
   std::optional<chat::AuthorityGrant> claim_routing_authority(const std::string& node_id,
                                                               chat::Millis now,
                                                               chat::Millis lease) override;
+  bool release_routing_authority(const std::string& node_id, std::int64_t epoch) override;
   bool apply_routing_writes(std::int64_t epoch,
                             const std::vector<chat::RoutingWrite>& writes) override;
 
@@ -91,6 +95,7 @@ class PostgresChatStore final : public chat::ChatStore {
 
  private:
   std::shared_ptr<Pool> pool_;
+  std::shared_ptr<Pool> lease_pool_;
 };
 
 }  // namespace aicc::store::postgres

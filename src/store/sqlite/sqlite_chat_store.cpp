@@ -987,6 +987,20 @@ std::optional<chat::AuthorityGrant> SqliteChatStore::claim_routing_authority(
   return grant;
 }
 
+bool SqliteChatStore::release_routing_authority(const std::string& node_id, std::int64_t epoch) {
+  std::lock_guard lock(mutex_);
+  // The epoch stays (so the next claim, the releasing node's own included, counts a new one); the
+  // holder goes.
+  db_.prepare(
+         "UPDATE routing_authority SET lease_until = 0, holder = '' "
+         "WHERE id = 1 AND holder = ?1 AND epoch = ?2",
+         "release the routing authority")
+      .bind_text(1, node_id)
+      .bind_int(2, epoch)
+      .run();
+  return db_.changes() == 1;
+}
+
 bool SqliteChatStore::apply_routing_writes(std::int64_t epoch,
                                            const std::vector<chat::RoutingWrite>& writes) {
   std::lock_guard lock(mutex_);

@@ -103,6 +103,7 @@ class SqliteChatStore final : public chat::ChatStore {
   std::optional<chat::AuthorityGrant> claim_routing_authority(const std::string& node_id,
                                                               chat::Millis now,
                                                               chat::Millis lease) override;
+  bool release_routing_authority(const std::string& node_id, std::int64_t epoch) override;
   bool apply_routing_writes(std::int64_t epoch,
                             const std::vector<chat::RoutingWrite>& writes) override;
 
