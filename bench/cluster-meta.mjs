@@ -2,15 +2,11 @@
 // Prints the meta.json of a bench/cluster.sh run (the script passes what it knows in META_*
 // environment variables; the machine is described here): the command, the date (UTC), the machine
 // and its load, the commit, the sizes and the versions. Read by bench/cluster-report.mjs.
-import fs from 'node:fs';
-import os from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { describeMachine } from './lib/machine.mjs';
 
 const env = process.env;
 const number = (name) => (env[name] === undefined || env[name] === '' ? null : Number(env[name]));
 const numbers = (name) => (env[name] || '').split(/\s+/).filter(Boolean).map(Number);
-const lscpu = (() => { try { return execFileSync('lscpu', { encoding: 'utf8' }); } catch { return ''; } })();
-const osRelease = (() => { try { return fs.readFileSync('/etc/os-release', 'utf8'); } catch { return ''; } })();
 
 const meta = {
   command: env.META_COMMAND || 'bench/cluster.sh',
@@ -18,16 +14,7 @@ const meta = {
   dateUtc: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   durationSeconds: number('META_DURATION'),
   gitCommit: env.META_COMMIT || 'unknown',
-  machine: {
-    cpuModel: (/^Model name:\s*(.+)$/m.exec(lscpu) || [])[1] || os.cpus()[0]?.model || 'unknown',
-    cores: os.cpus().length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    kernel: os.release(),
-    os: (/^PRETTY_NAME="?([^"\n]+)/m.exec(osRelease) || [])[1] || os.type(),
-    // 1, 5 and 15 minute load averages: other work on the machine shows here.
-    loadAverageAtStart: numbers('META_LOAD_AT_START'),
-    loadAverageAtEnd: os.loadavg().map((value) => Math.round(value * 100) / 100),
-  },
+  machine: describeMachine(env.META_LOAD_AT_START),
   pinning: { serverCpu: number('META_SERVER_CPU'), loadgenCpu: number('META_LOADGEN_CPU') },
   sizes: {
     fanoutSubscribers: number('META_FAN_SUBS'),

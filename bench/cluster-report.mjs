@@ -9,6 +9,7 @@
 //   node bench/cluster-report.mjs --results DIR [--out FILE.md] [--doc docs/BENCHMARKS.md]
 import fs from 'node:fs';
 import path from 'node:path';
+import { digits, integer, isNumber } from './lib/format.mjs';
 
 // --- arguments ---
 const options = { results: '', out: '', doc: '' };
@@ -45,15 +46,6 @@ const moved = (r) => r?.scenario === 'rooms' && !['sqlite', 'postgres-async'].in
   ((r.authorityLosses ?? 0) > 0 || (typeof r.authorityBefore === 'string' && r.authorityBefore !== r.authorityAfter));
 
 // --- formatting ---
-const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
-const digits = (value, significant = 3) => {
-  if (!isNumber(value)) return '–';
-  if (value === 0) return '0';
-  const magnitude = Math.floor(Math.log10(Math.abs(value)));
-  const decimals = Math.max(0, significant - 1 - magnitude);
-  return value.toLocaleString('en-US', { maximumFractionDigits: decimals, minimumFractionDigits: 0 });
-};
-const integer = (value) => (isNumber(value) ? Math.round(value).toLocaleString('en-US') : '–');
 const ms = (value) => (isNumber(value) ? `${digits(value)} ms` : '–');
 const seconds = (value) => (isNumber(value) ? `${digits(value / 1000)} s` : '–');
 const signedMs = (value) => (isNumber(value) ? `${value >= 0 ? '+' : '−'}${digits(Math.abs(value))} ms` : '–');

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { digits, integer, isNumber } from './lib/format.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -64,18 +65,9 @@ const targets = [...new Map(runs.map((run) => [targetKey(run), { server: run.ser
 const ofScenario = (scenario) => runs.filter((run) => run.scenario === scenario).sort(bySetting);
 const find = (server, transport, predicate) =>
   runs.find((run) => run.server === server && run.transport === transport && predicate(run));
-const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
 const failedRun = (run) => (run.exitCode ?? 0) !== 0 || (run.failed ?? 0) > 0 || Boolean(run.error);
 
 // --- formatting ---
-const digits = (value, significant = 3) => {
-  if (!isNumber(value)) return '–';
-  if (value === 0) return '0';
-  const magnitude = Math.floor(Math.log10(Math.abs(value)));
-  const decimals = Math.max(0, significant - 1 - magnitude);
-  return value.toLocaleString('en-US', { maximumFractionDigits: decimals, minimumFractionDigits: 0 });
-};
-const integer = (value) => (isNumber(value) ? Math.round(value).toLocaleString('en-US') : '–');
 const bytes = (value) => {
   if (!isNumber(value)) return '–';
   if (Math.abs(value) >= 1024 * 1024) return `${digits(value / 1024 / 1024)} MiB`;

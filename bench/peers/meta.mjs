@@ -2,14 +2,10 @@
 // Prints the meta.json of a side-by-side run (bench/side-by-side.sh passes what it knows in META_*
 // environment variables; the machine is described here): the command, the date (UTC), the machine,
 // the commit, the sizes and the servers' versions and settings. Read by bench/report.mjs.
-import fs from 'node:fs';
-import os from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { describeMachine } from '../lib/machine.mjs';
 
 const env = process.env;
 const number = (name) => (env[name] === undefined || env[name] === '' ? null : Number(env[name]));
-const lscpu = (() => { try { return execFileSync('lscpu', { encoding: 'utf8' }); } catch { return ''; } })();
-const osRelease = (() => { try { return fs.readFileSync('/etc/os-release', 'utf8'); } catch { return ''; } })();
 const heap = env.META_HEAP || '2g';
 
 const meta = {
@@ -19,15 +15,8 @@ const meta = {
   durationSeconds: number('META_DURATION'),
   gitCommit: env.META_COMMIT || 'unknown',
   machine: {
-    cpuModel: (/^Model name:\s*(.+)$/m.exec(lscpu) || [])[1] || os.cpus()[0]?.model || 'unknown',
-    cores: os.cpus().length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    kernel: os.release(),
-    os: (/^PRETTY_NAME="?([^"\n]+)/m.exec(osRelease) || [])[1] || os.type(),
+    ...describeMachine(env.META_LOAD_AT_START),
     descriptorLimit: number('META_FD_LIMIT'),
-    // 1, 5 and 15 minute load averages: other work on the machine shows here.
-    loadAverageAtStart: (env.META_LOAD_AT_START || '').split(/\s+/).filter(Boolean).map(Number),
-    loadAverageAtEnd: os.loadavg().map((value) => Math.round(value * 100) / 100),
   },
   pinning: { serverCpu: number('META_SERVER_CPU'), loadgenCpu: number('META_LOADGEN_CPU') },
   sizes: {
