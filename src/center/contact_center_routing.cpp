@@ -64,9 +64,10 @@ void ContactCenter::start() {
 void ContactCenter::renew_authority(bool take_here) {
   const chat::Millis now = now_ms();
   // Renewed however busy the executor is, but not for one that is stuck (a store call that
-  // hangs): its node could not decide, so the lease is left to run out for another node.
+  // hangs, or a backlog of many seconds): its node could not decide in time, so with several
+  // nodes the lease is left to run out for another one.
   const chat::Millis silent_for = now - executor_beat_.load();
-  if (!take_here && silent_for > kExecutorStuckMs) {
+  if (!take_here && bus_ != nullptr && silent_for > kExecutorStuckMs) {
     if (!executor_stuck_.exchange(true)) {
       spdlog::error(
           "contact center: its thread has not run for {} ms; the routing authority is not "
