@@ -159,7 +159,12 @@ export class Rooms {
       customerId: info.customer?.id,
       timeline: new Timeline(list, {
         lang: () => this.i18n.lang,
-        texts: () => ({ sending: this.i18n.t('sending'), read: this.i18n.t('read'), failed: this.i18n.t('not_sent') }),
+        texts: () => ({
+          sending: this.i18n.t('sending'),
+          read: this.i18n.t('read'),
+          failed: this.i18n.t('not_sent'),
+          newMessages: (count) => this.i18n.t('new_messages', { count }),
+        }),
       }),
       seq: 0, unread: 0, ended: false, readSent: 0, typingSentAt: 0, typingTimer: null, typingShown: null,
       unsubscribe: null, stamp: 0,

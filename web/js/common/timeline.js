@@ -3,6 +3,10 @@
 // sender's name, the time, "sending" while unconfirmed and "read" once the other side read it.
 // Every text is set with textContent.
 //
+// The list follows new messages while the reader is at its end; one who scrolled up to read stays
+// where they are, and a "new messages" button under the list counts what arrived meanwhile (a
+// click, or scrolling back down, goes to the end).
+//
 // The list is a live region (role=log): an entry that changes (confirmed, read, another language)
 // is updated in place, never replaced, so a screen reader does not read the message again. Only
 // the parts that changed are touched (the text only when it is another text), and a node is
@@ -12,13 +16,32 @@ import { clockTime, el } from './dom.js';
 const NEAR_BOTTOM_PX = 80;
 
 export class Timeline {
-  // `list`: the <ol>. `lang()`: the current language for times. `texts`: { sending, read, failed? }.
+  // `list`: the <ol>. `lang()`: the current language for times. `texts()`: { sending, read,
+  // failed?, newMessages? (the button's words, given the count) }.
   constructor(list, { lang, texts }) {
     this.list = list;
     this.lang = lang;
     this.texts = texts;
     this.entries = new Map();  // key -> { item, node }
     this.byClientId = new Map();  // clientMessageId -> key
+    this.unseen = 0;  // messages that arrived while the reader was scrolled up
+    this.marker = el('button', { type: 'button', class: 'new-messages', hidden: true });
+    this.marker.addEventListener('click', () => {
+      this.scrollToEnd();
+      this.list.focus?.();
+    });
+    list.after(this.marker);
+    this.atEnd = true;  // the reader is at the list's end (as of the last scroll)
+    list.addEventListener('scroll', () => {
+      this.atEnd = this.#nearBottom();
+      if (this.unseen > 0 && this.atEnd) this.#setUnseen(0);
+    });
+    // A list made smaller (the window, the composer growing) keeps a reader at its end there.
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(() => {
+        if (this.atEnd) this.list.scrollTop = this.list.scrollHeight;
+      }).observe(list);
+    }
   }
 
   get size() {
@@ -57,7 +80,11 @@ export class Timeline {
     this.#insert(item, node);
     this.entries.set(item.key, { item, node });
     if (item.clientMessageId) this.byClientId.set(item.clientMessageId, item.key);
-    if (stick || item.mine) this.scrollToEnd();
+    if (stick || item.mine) {
+      this.scrollToEnd();
+    } else if (item.role !== 'notice') {
+      this.#setUnseen(this.unseen + 1);
+    }
     return true;
   }
 
@@ -110,6 +137,7 @@ export class Timeline {
   // Shows every entry again in the current language (times and "sending"/"read"), in place.
   refresh() {
     for (const entry of this.entries.values()) this.#update(entry.node, entry.item, entry.item);
+    this.#setUnseen(this.unseen);
   }
 
   clear() {
@@ -120,6 +148,17 @@ export class Timeline {
 
   scrollToEnd() {
     this.list.scrollTop = this.list.scrollHeight;
+    this.atEnd = true;
+    this.#setUnseen(0);
+  }
+
+  #setUnseen(count) {
+    this.unseen = count;
+    this.marker.hidden = count === 0;
+    if (count > 0) {
+      const words = this.texts().newMessages;
+      this.marker.textContent = typeof words === 'function' ? words(count) : `${words ?? '↓'} (${count})`;
+    }
   }
 
   #nearBottom() {

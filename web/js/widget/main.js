@@ -82,7 +82,10 @@ const session = new ChatSession({
   onError: (error) => console.warn('aicc-chat:', error.code, error.message),
 });
 
-const timeline = new Timeline(ui.messages, { lang: () => i18n.lang, texts: () => ({ sending: t('sending'), read: t('read') }) });
+const timeline = new Timeline(ui.messages, {
+  lang: () => i18n.lang,
+  texts: () => ({ sending: t('sending'), read: t('read'), newMessages: (count) => t('new_messages', { count }) }),
+});
 // Made once we know who we are: unsent messages belong to one user.
 let outbox = null;
 const isRetryable = (error) => error?.code === 'rate_limited' || error?.code === 'store_unavailable';
