@@ -59,14 +59,17 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
   // A retry of a message already stored was already answered, or is being answered.
   if (stored.duplicate()) return Accepted{stored.message.message_id, conversation.id, true};
   figures_.message(now);
-  // While a human has the customer's room, the bot is silent.
-  if (!human_has_conversation(conversation.id)) {
+  // While a human has the customer's room, or the customer waits for one, the bot is silent: the
+  // message stays in the conversation, which the agent gets with the assignment.
+  if (!human_has_conversation(conversation.id) && !store_.has_open_request(caller.user_id)) {
     figures_.bot_asked(now);
     // Awaited from now on: the bot's webhook may come before its HTTP reply.
     pending_[stored.message.message_id] = PendingAnswer{.conversation_id = conversation.id,
                                                         .customer_id = caller.user_id,
+                                                        .customer_name = caller.name,
+                                                        .text = text,
                                                         .seq = stored.message.seq};
-    auto ask = ask_bot(conversation.id, caller.user_id, std::move(text), stored.message.message_id);
+    auto ask = ask_bot(conversation.id, caller, std::move(text), stored.message.message_id);
     asio::co_spawn(
         executor_, std::move(ask),
         [this, message_id = stored.message.message_id](const std::exception_ptr& failure) {
@@ -89,15 +92,19 @@ bool BotConversation::human_has_conversation(const std::string& conversation_id)
   return false;
 }
 
-asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, std::string customer_id,
+asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Caller customer,
                                                std::string text, std::string message_id) {
-  chat::BotChatRequest request{conversation_id, customer_id, std::move(text), message_id};
+  const PendingAnswer asked{.conversation_id = conversation_id,
+                            .customer_id = customer.user_id,
+                            .customer_name = customer.name,
+                            .text = text};
+  chat::BotChatRequest request{conversation_id, customer.user_id, std::move(text), message_id};
   const BotOutcome outcome = co_await bot_.ask(request);
   const auto pending = pending_.find(message_id);
   if (pending == pending_.end()) co_return;  // the webhook answered while the bot was being asked
   if (outcome.answer) {
     pending_.erase(pending);
-    const bool delivered = deliver(conversation_id, customer_id, message_id, *outcome.answer);
+    const bool delivered = deliver(asked, message_id, *outcome.answer);
     if (delivered && outcome.failed) figures_.bot_failed(now_ms());
     co_return;
   }
@@ -109,13 +116,15 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, std:
   if (error || !pending_.contains(message_id)) co_return;  // the webhook answered first
   pending_.erase(message_id);
   metrics_.error("bot_webhook_timeout");
-  if (deliver(conversation_id, customer_id, message_id, chat::bot_unavailable_answer())) {
+  if (deliver(asked, message_id, chat::bot_unavailable_answer())) {
     figures_.bot_failed(now_ms());
   }
 }
 
-bool BotConversation::deliver(const std::string& conversation_id, const std::string& customer_id,
-                              const std::string& reply_to, const chat::BotAnswer& answer) {
+bool BotConversation::deliver(const PendingAnswer& pending, const std::string& reply_to,
+                              const chat::BotAnswer& answer) {
+  const std::string& conversation_id = pending.conversation_id;
+  const std::string& customer_id = pending.customer_id;
   chat::MessageRecord record;
   record.stream_id = conversation_id;
   record.message_id = "m_" + util::random_hex(12);
@@ -138,6 +147,14 @@ bool BotConversation::deliver(const std::string& conversation_id, const std::str
                     {"timestamp", timestamp_of(stored.message.created_at)}};
   publisher_.send_to_user(customer_id, "/queue/bot/response", "application/json",
                           json::serialize(body));
+  if (answer.need_human && config_.bot.need_human == "queue" && hand_over_) {
+    hand_over_(HandOver{
+        .customer = Caller{customer_id, auth::Role::kCustomer,
+                           pending.customer_name.empty() ? customer_id : pending.customer_name},
+        .category = answer.category.empty() ? std::string("bot_handover") : answer.category,
+        .reason = pending.text,
+        .bot_message = answer.bot_message});
+  }
   return true;
 }
 
@@ -217,8 +234,14 @@ Answer BotConversation::webhook(std::string_view body) {
     if (reply_to.empty())
       return error_answer(409, "nothing_to_answer", "the customer has sent nothing to answer");
   }
-  const bool delivered =
-      deliver(conversation->id, conversation->customer_id, reply_to, webhook.reply.answer);
+  // Who asked, as far as this node knows (the name and text of a message it is still waiting on).
+  PendingAnswer asked{.conversation_id = conversation->id,
+                      .customer_id = conversation->customer_id};
+  if (auto it = pending_.find(reply_to); it != pending_.end()) {
+    asked.customer_name = it->second.customer_name;
+    asked.text = it->second.text;
+  }
+  const bool delivered = deliver(asked, reply_to, webhook.reply.answer);
   if (auto it = pending_.find(reply_to); it != pending_.end()) {
     if (it->second.deadline) it->second.deadline->cancel();
     pending_.erase(it);

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,7 +45,20 @@ class BotConversation {
     std::string conversation_id;  // the customer's conversation (sessionId for the bot)
     bool duplicate = false;
   };
-  // Stores a customer's message to the bot and starts the bot's answer.
+  // What the bot's answer `needHuman` asks for, with `bot.need-human: queue`: a consult request
+  // for the customer, as if they had asked (their last message as the reason, the bot's answer as
+  // what the agent sees first). Called on the executor, once the answer was delivered.
+  struct HandOver {
+    Caller customer;
+    std::string category;     // the bot's, or "bot_handover"
+    std::string reason;       // the customer's message the bot answered
+    std::string bot_message;  // the answer
+  };
+  void set_hand_over(std::function<void(HandOver)> hand_over) { hand_over_ = std::move(hand_over); }
+
+  // Stores a customer's message to the bot and starts the bot's answer. While a human has the
+  // customer's room, or the customer's consult request is open (waiting for an agent), the bot is
+  // not asked: the message is kept in the conversation for the agent.
   util::Result<Accepted, std::string> customer_message(const Caller& caller, std::string text,
                                                        std::string client_message_id);
   // POST /api/bot/webhook, in two steps. First its signature, timestamp and replay check, from any
@@ -62,11 +76,13 @@ class BotConversation {
                       std::string_view body);
 
  private:
-  boost::asio::awaitable<void> ask_bot(std::string conversation_id, std::string customer_id,
+  struct PendingAnswer;
+  boost::asio::awaitable<void> ask_bot(std::string conversation_id, Caller customer,
                                        std::string text, std::string message_id);
-  // Stores the answer to `reply_to` and sends it, unless that message already has one.
-  bool deliver(const std::string& conversation_id, const std::string& customer_id,
-               const std::string& reply_to, const chat::BotAnswer& answer);
+  // Stores the answer to the customer message of `pending` and sends it, unless that message
+  // already has one; then hands the customer over when the answer asks for a human.
+  bool deliver(const PendingAnswer& pending, const std::string& reply_to,
+               const chat::BotAnswer& answer);
   bool human_has_conversation(const std::string& conversation_id);
 
   const config::Config& config_;
@@ -78,9 +94,13 @@ class BotConversation {
   BotGateway bot_;
   std::unique_ptr<chat::WebhookVerifier> webhook_verifier_;  // null when no secret is configured
 
+  std::function<void(HandOver)> hand_over_;
+
   struct PendingAnswer {
     std::string conversation_id;
     std::string customer_id;
+    std::string customer_name;
+    std::string text;      // the customer's message
     std::int64_t seq = 0;  // of the customer message: webhooks without replyTo answer the oldest
     std::unique_ptr<boost::asio::steady_timer> deadline{};  // apology when the webhook never comes;
                                                             // null while the bot is being asked

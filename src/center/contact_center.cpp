@@ -39,7 +39,10 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       routing_timer_(executor_),
       lease_(config.bus.kind == "local" ? std::string("single-node")
                                         : "node-" + util::random_hex(8)),
-      heartbeat_timer_(executor_) {}
+      heartbeat_timer_(executor_) {
+  bot_conversation_.set_hand_over(
+      [this](BotConversation::HandOver request) { hand_over(std::move(request)); });
+}
 
 ContactCenter::~ContactCenter() { stop(); }
 

@@ -258,6 +258,10 @@ class ContactCenter {
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
   std::map<std::string, Forward> forwards_;  // by correlation id: forwarded, not yet answered
+  void forward_command(net::BusEvent command, Forward forward);
+  // The bot asked for a human (bot.need-human: queue): the customer's consult request is raised
+  // as if they had sent it, here or at the authority's node.
+  void hand_over(BotConversation::HandOver hand_over);
   struct PendingView;
   std::map<std::string, std::shared_ptr<PendingView>>
       pending_views_;  // by correlation id: asked, unanswered

@@ -8,6 +8,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "broker/domain_error.hpp"
@@ -18,6 +20,7 @@
 
 namespace aicc::center {
 namespace asio = boost::asio;
+namespace json = boost::json;
 
 namespace {
 
@@ -102,40 +105,71 @@ broker::AppResult ContactCenter::forward_routing(const broker::AppMessage& messa
   command.sender_role = message.sender.role;
   if (const std::string* receipt = message.frame.find("receipt")) command.receipt = *receipt;
   if (const std::string* request = message.frame.find("request-id")) command.reason = *request;
-  command.correlation = util::random_hex(12);
   Forward forward{message.sender.user_id, cause_of(message.frame), message.defer(), nullptr};
-  asio::post(executor_, [this, command = std::move(command),
-                         forward = std::move(forward)]() mutable {
-    auto timer = std::make_unique<asio::steady_timer>(executor_, kForwardTimeout);
-    timer->async_wait([this, correlation = command.correlation](boost::system::error_code error) {
-      if (!error) settle_forwarded(correlation, kNotAuthority);
-    });
-    forward.timer = std::move(timer);
-    forwards_.emplace(command.correlation, std::move(forward));
-    if (lease_.held()) {
-      // This node took the authority since the I/O thread looked: it decides here. (On the bus
-      // the command would reach no other node, and this one skips its own events.)
-      // The reply may come when a queued job is destroyed after this object: checked first.
-      run_routing_command(command, [this, alive = std::weak_ptr<int>(alive_), executor = executor_,
-                                    correlation = command.correlation](std::uint64_t outcome) {
-        if (alive.expired()) return;
-        asio::post(executor, [this, alive, correlation, outcome] {
-          if (!alive.expired()) settle_forwarded(correlation, outcome);
-        });
-      });
-      return;
-    }
-    // No node listening on the routing channel (the authority died and nobody took over yet):
-    // refused at once rather than after the timeout.
-    std::string correlation = command.correlation;
-    bus_->publish_to_listener(std::string(net::kRoutingChannel), std::move(command),
-                              [this, correlation = std::move(correlation)] {
-                                asio::post(executor_, [this, correlation] {
-                                  settle_forwarded(correlation, kNotAuthority);
-                                });
-                              });
-  });
+  asio::post(executor_,
+             [this, command = std::move(command), forward = std::move(forward)]() mutable {
+               forward_command(std::move(command), std::move(forward));
+             });
   return broker::AppResult::done();
+}
+
+// On the service executor: sends `command` to the authority's node (or runs it here, if this
+// node took the authority meanwhile); `forward` is settled with its answer.
+void ContactCenter::forward_command(net::BusEvent command, Forward forward) {
+  command.correlation = util::random_hex(12);
+  auto timer = std::make_unique<asio::steady_timer>(executor_, kForwardTimeout);
+  timer->async_wait([this, correlation = command.correlation](boost::system::error_code error) {
+    if (!error) settle_forwarded(correlation, kNotAuthority);
+  });
+  forward.timer = std::move(timer);
+  forwards_.emplace(command.correlation, std::move(forward));
+  if (lease_.held()) {
+    // This node took the authority since the I/O thread looked: it decides here. (On the bus
+    // the command would reach no other node, and this one skips its own events.)
+    // The reply may come when a queued job is destroyed after this object: checked first.
+    run_routing_command(command, [this, alive = std::weak_ptr<int>(alive_), executor = executor_,
+                                  correlation = command.correlation](std::uint64_t outcome) {
+      if (alive.expired()) return;
+      asio::post(executor, [this, alive, correlation, outcome] {
+        if (!alive.expired()) settle_forwarded(correlation, outcome);
+      });
+    });
+    return;
+  }
+  // No node listening on the routing channel (the authority died and nobody took over yet):
+  // refused at once rather than after the timeout.
+  std::string correlation = command.correlation;
+  bus_->publish_to_listener(std::string(net::kRoutingChannel), std::move(command),
+                            [this, correlation = std::move(correlation)] {
+                              asio::post(executor_, [this, correlation] {
+                                settle_forwarded(correlation, kNotAuthority);
+                              });
+                            });
+}
+
+void ContactCenter::hand_over(BotConversation::HandOver hand_over) {
+  net::BusEvent command;
+  command.kind = net::BusEvent::Kind::kRoutingCommand;
+  command.destination = "/app/consult.request";
+  command.body =
+      json::serialize(json::object{{"category", hand_over.category}, {"reason", hand_over.reason}});
+  command.user_id = hand_over.customer.user_id;
+  command.sender_name = hand_over.customer.name;
+  command.sender_role = std::string(auth::to_string(hand_over.customer.role));
+  // Nobody waits for a RECEIPT: the customer hears of the request from its status updates, and
+  // of a refusal on /user/queue/errors.
+  if (bus_ != nullptr && !lease_.held()) {
+    forward_command(std::move(command), Forward{hand_over.customer.user_id, {}, {}, nullptr});
+    return;
+  }
+  run_routing_command(command, [this, customer = hand_over.customer.user_id](std::uint64_t done) {
+    if (done == kNotAuthority) {  // a refusal was sent to the customer by the handler itself
+      broker::send_domain_error(publisher_, customer, "routing_unavailable",
+                                "the bot asked for an agent, but consult routing is not available "
+                                "right now; ask for an agent again shortly",
+                                {});
+    }
+  });
 }
 
 void ContactCenter::reload_rooms() {

@@ -279,6 +279,9 @@ class ChatStore {
   virtual bool erase_request(const std::string& request_id) = 0;
   // Every stored record, by requested_at, then id; rejected_by sorted.
   virtual std::vector<RequestRecord> load_requests() = 0;
+  // Whether `customer_id` has a consult request open (waiting, or with an agent): read on every
+  // customer message to the bot, which is silent meanwhile.
+  virtual bool has_open_request(const std::string& customer_id) = 0;
   // Every agent's record (written with apply_routing_writes), by agent id.
   virtual std::vector<AgentRecord> load_agents() = 0;
 

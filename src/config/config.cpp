@@ -579,6 +579,8 @@ std::vector<Key> make_keys() {
                        "HMAC key of the bot's webhook calls", true));
   k.push_back(bool_key("bot.webhook-require-signature", KEY(bot.webhook_require_signature),
                        "refuse unsigned webhook calls; false for local trials only"));
+  k.push_back(choice_key("bot.need-human", KEY(bot.need_human), {"queue", "offer"},
+                         "an answer with needHuman queues a consult request, or offers one"));
   return k;
 }
 

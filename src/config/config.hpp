@@ -143,6 +143,9 @@ struct BotConfig {
   int timeout_ms = 5000;        // per call to {url}/api/chat
   std::string webhook_secret;   // HMAC-SHA256 key of POST /api/bot/webhook
   bool webhook_require_signature = true;  // false for local trials only (logs a warning)
+  // What an answer with needHuman does: "queue" raises the customer's consult request at once;
+  // "offer" leaves it to the customer (the widget's button).
+  std::string need_human = "queue";
 };
 
 struct Config {

@@ -23,6 +23,10 @@ import {
 import { startServer } from './lib/server.mjs';
 import { delay, parseMetrics, waitUntil } from './lib/util.mjs';
 
+// The bot on its own: an answer with needHuman raises no consult request here (see
+// bot-hand-over.test.mjs), so the bot keeps being asked.
+const BOT_ALONE = { 'bot.need-human': 'offer' };
+
 const TEST_TIMEOUT = 15000;
 
 const REFUND = '환불하고 싶어요';
@@ -85,7 +89,7 @@ async function startBotWithWebhook(botEnv) {
   const relay = await startWebhookRelay();
   const bot = await startExampleBot({ BOT_WEBHOOK_SECRET: WEBHOOK_SECRET, CHAT_SERVER_URL: relay.url, ...botEnv });
   const server = await startServer({
-    settings: { 'bot.url': bot.url, 'bot.webhook-secret': WEBHOOK_SECRET, 'bot.timeout-ms': '1000' },
+    settings: { ...BOT_ALONE, 'bot.url': bot.url, 'bot.webhook-secret': WEBHOOK_SECRET, 'bot.timeout-ms': '1000' },
   });
   relay.target = server.httpUrl;
   return { relay, bot, server };
@@ -97,7 +101,7 @@ describe('example bot answering over HTTP', () => {
   before(async () => {
     bot = await startExampleBot();
     server = await startServer({
-      settings: { 'bot.url': bot.url, 'bot.webhook-secret': WEBHOOK_SECRET, 'bot.timeout-ms': '3000' },
+      settings: { ...BOT_ALONE, 'bot.url': bot.url, 'bot.webhook-secret': WEBHOOK_SECRET, 'bot.timeout-ms': '3000' },
     });
   });
   after(async () => {
@@ -230,7 +234,7 @@ describe('bot failures', () => {
   it('a bot that is down gets the apology at once, then its circuit opens', { timeout: TEST_TIMEOUT }, async (t) => {
     const port = await closedPort();
     // A long timeout: the apology must not wait for it.
-    const server = await startServer({ settings: { 'bot.url': `http://127.0.0.1:${port}`, 'bot.timeout-ms': '10000' } });
+    const server = await startServer({ settings: { ...BOT_ALONE, 'bot.url': `http://127.0.0.1:${port}`, 'bot.timeout-ms': '10000' } });
     t.after(() => stopAndCheck(server));
     const customer = await newGuest(server);
     const { answers } = await connectCustomer(t, server, customer.token);
@@ -258,7 +262,7 @@ describe('bot failures', () => {
       // Never answers.
     });
     t.after(() => bot.close());
-    const server = await startServer({ settings: { 'bot.url': bot.url, 'bot.timeout-ms': '500' } });
+    const server = await startServer({ settings: { ...BOT_ALONE, 'bot.url': bot.url, 'bot.timeout-ms': '500' } });
     t.after(() => stopAndCheck(server));
     const customer = await newGuest(server);
     const { answers } = await connectCustomer(t, server, customer.token);
@@ -301,7 +305,7 @@ describe('bot failures', () => {
     });
     t.after(() => bot.close());
     const server = await startServer({
-      settings: { 'bot.url': bot.url, 'bot.timeout-ms': '500', 'bot.webhook-secret': WEBHOOK_SECRET },
+      settings: { ...BOT_ALONE, 'bot.url': bot.url, 'bot.timeout-ms': '500', 'bot.webhook-secret': WEBHOOK_SECRET },
     });
     t.after(() => stopAndCheck(server));
     const customer = await newGuest(server);
@@ -372,7 +376,7 @@ describe('bot whose webhook arrives before its HTTP reply', () => {
       const state = await startRacingBot(withReplyTo);
       t.after(() => state.bot.close());
       const server = await startServer({
-        settings: { 'bot.url': state.bot.url, 'bot.timeout-ms': '1000', 'bot.webhook-secret': WEBHOOK_SECRET },
+        settings: { ...BOT_ALONE, 'bot.url': state.bot.url, 'bot.timeout-ms': '1000', 'bot.webhook-secret': WEBHOOK_SECRET },
       });
       state.server = server;
       t.after(() => stopAndCheck(server));
@@ -405,7 +409,7 @@ describe('bot answering later by webhook without replyTo (seed style)', () => {
     });
     t.after(() => bot.close());
     const server = await startServer({
-      settings: { 'bot.url': bot.url, 'bot.timeout-ms': '4000', 'bot.webhook-secret': WEBHOOK_SECRET },
+      settings: { ...BOT_ALONE, 'bot.url': bot.url, 'bot.timeout-ms': '4000', 'bot.webhook-secret': WEBHOOK_SECRET },
     });
     t.after(() => stopAndCheck(server));
     const customer = await newGuest(server);

@@ -30,7 +30,9 @@ import { waitUntil } from './lib/util.mjs';
 const TEST_TIMEOUT = 30000;
 const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 // Manual routing: nothing is auto-assigned behind the test's back.
-const MANUAL = { 'routing.mode': 'manual' };
+// Manual routing, and requests only when the customer asks (bot.need-human: offer), so that each
+// test decides what is in the queue.
+const MANUAL = { 'routing.mode': 'manual', 'bot.need-human': 'offer' };
 
 const get = (server, path, token) => apiRequest(server, path, { method: 'GET', bearer: token });
 

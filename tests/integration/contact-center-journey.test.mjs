@@ -55,9 +55,9 @@ describe('contact center journey', () => {
     assert.equal(answer.needHuman, true);
     assert.equal(answer.category, 'payment_error');
 
-    // Asking for a human: waiting, first in the queue; both consoles see the offer.
-    const waiting = await requestConsult(customer, { category: answer.category, reason: 'charged twice' });
-    assert.equal(waiting.status, 'waiting');
+    // So the customer is queued at once, as if they had asked: waiting, first in the queue, with
+    // their words as the reason; both consoles see the offer.
+    const waiting = await nextStatus(customer, { status: 'waiting' });
     assert.equal(waiting.position, 1);
     assert.equal(typeof waiting.requestId, 'string');
     const { requestId } = waiting;
@@ -66,7 +66,7 @@ describe('contact center journey', () => {
       assert.equal(offer.customerId, customer.id);
       assert.equal(offer.customerName, 'Journey Customer');
       assert.equal(offer.category, 'payment_error');
-      assert.equal(offer.reason, 'charged twice');
+      assert.equal(offer.reason, '결제오류가 났어요');
       assert.equal(offer.lastBotMessage, answer.botMessage);
       assert.match(offer.waitingSince, RFC3339_MS);
     }

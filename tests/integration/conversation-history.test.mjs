@@ -36,7 +36,8 @@ describe('conversation history over HTTP', () => {
   }
 
   before(async () => {
-    server = await startServer({ args: ['--demo'] });
+    // The bot on its own (no consult request on needHuman), so that it answers every message.
+    server = await startServer({ args: ['--demo'], settings: { 'bot.need-human': 'offer' } });
     await server.waitForLog(/created demo user agent2/);
     user1 = await signIn('user1');
     agent1 = await signIn('agent1');

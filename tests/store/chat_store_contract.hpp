@@ -1179,6 +1179,23 @@ TYPED_TEST_P(ChatStoreContract, OneNodeHoldsTheRoutingAuthorityAtATime) {
   }
 }
 
+TYPED_TEST_P(ChatStoreContract, ACustomersOpenRequestIsFoundUntilItIsErased) {
+  ChatStore& store = this->store();
+  const std::int64_t epoch = store.claim_routing_authority("node-a", 0, 5000)->epoch;
+  EXPECT_FALSE(store.has_open_request("cust_1"));
+  RequestRecord record;
+  record.id = "req_1";
+  record.customer = {.id = "cust_1", .display_name = "Kim"};
+  record.requested_at = kNow;
+  ASSERT_TRUE(store.apply_routing_writes(epoch, {chat::StoreUpsert{record}}));
+  EXPECT_TRUE(store.has_open_request("cust_1"));
+  EXPECT_FALSE(store.has_open_request("cust_2"));
+  EXPECT_FALSE(store.has_open_request("cust_"));  // exact ids, no patterns
+  EXPECT_FALSE(store.has_open_request(""));
+  ASSERT_TRUE(store.apply_routing_writes(epoch, {chat::StoreErase{"req_1"}}));
+  EXPECT_FALSE(store.has_open_request("cust_1"));
+}
+
 TYPED_TEST_P(ChatStoreContract, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch) {
   ChatStore& store = this->store();
   const auto first = store.claim_routing_authority("node-a", 0, 5000);
@@ -1309,8 +1326,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
     CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
     OneNodeHoldsTheRoutingAuthorityAtATime, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch,
-    AgentRecordsAreWrittenByDecisionsAndReadBack, RoutingWritesApplyInOrderAsOneDecision,
-    AFailingRoutingWriteLeavesNothingOfItsDecision);
+    ACustomersOpenRequestIsFoundUntilItIsErased, AgentRecordsAreWrittenByDecisionsAndReadBack,
+    RoutingWritesApplyInOrderAsOneDecision, AFailingRoutingWriteLeavesNothingOfItsDecision);
 
 }  // namespace
 }  // namespace aicc::store::contract

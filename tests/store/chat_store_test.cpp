@@ -159,7 +159,7 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 4);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 5);
   EXPECT_EQ(store.schema_version(), 4);
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   store.replace_canned_responses("agent_1", make_canned("u", 2));

@@ -177,6 +177,9 @@ CREATE TABLE routing_agents (
   status     BYTEA NOT NULL     -- available, away
 );
 )sql"},
+    Migration{4, "consult requests found by customer (the bot is silent while one is open)", R"sql(
+CREATE INDEX routing_requests_by_customer ON routing_requests (customer_id);
+)sql"},
 };
 
 // read_message() reads the columns in this order.
@@ -724,6 +727,16 @@ std::vector<chat::AgentRecord> PostgresChatStore::load_agents() {
                                                    "PostgreSQL chat store", "agent status")});
     }
     return agents;
+  });
+}
+
+bool PostgresChatStore::has_open_request(const std::string& customer_id) {
+  return pool_->with([&](Connection& db) {
+    return !db.query("SELECT 1 FROM routing_requests WHERE customer_id = $1 LIMIT 1",
+                     "look for a customer's open consult request")
+                .text(customer_id)
+                .run()
+                .empty();
   });
 }
 

@@ -177,6 +177,9 @@ CREATE TABLE routing_agents (
   status     TEXT NOT NULL      -- available, away
 ) STRICT, WITHOUT ROWID;
 )sql"},
+    Migration{5, "consult requests found by customer (the bot is silent while one is open)", R"sql(
+CREATE INDEX routing_requests_by_customer ON routing_requests (customer_id);
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -648,6 +651,15 @@ bool SqliteChatStore::delete_request(const std::string& request_id) {
       .bind_text(1, request_id)
       .run();
   return db_.changes() == 1;
+}
+
+bool SqliteChatStore::has_open_request(const std::string& customer_id) {
+  std::lock_guard lock(mutex_);
+  return db_
+      .prepare("SELECT 1 FROM routing_requests WHERE customer_id = ?1 LIMIT 1",
+               "look for a customer's open consult request")
+      .bind_text(1, customer_id)
+      .step();
 }
 
 std::vector<RequestRecord> SqliteChatStore::load_requests() {

@@ -79,6 +79,7 @@ class SqliteChatStore final : public chat::ChatStore {
   void upsert_request(const chat::RequestRecord& record) override;
   bool erase_request(const std::string& request_id) override;
   std::vector<chat::RequestRecord> load_requests() override;
+  bool has_open_request(const std::string& customer_id) override;
   std::vector<chat::AgentRecord> load_agents() override;
 
   std::int64_t append_audit(const chat::Audit& audit) override;

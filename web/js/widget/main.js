@@ -213,9 +213,15 @@ function applyTexts() {
 
 // ---- the bot conversation -----------------------------------------------------------------
 
+function dropAgentOffers() {
+  for (const [key, entry] of timeline.entries) {
+    if (entry.item.role === 'bot' && entry.item.action) timeline.upsert({ key, action: null });
+  }
+}
+
 function botItem({ messageId, seq, botMessage, needHuman, category, timestamp }) {
   let action = null;
-  if (needHuman) {
+  if (needHuman && !(state.request && !state.request.pending)) {
     state.lastCategory = category || state.lastCategory;
     action = el('div', { class: 'msg-action' },
       el('span', { text: t('need_human_hint') }),
@@ -283,6 +289,9 @@ function onConsultStatus(status) {
 
 function applyStatus(status) {
   if (!status) return;
+  // An open request (raised by the button, or by the server when the bot asked for a human):
+  // the bot's "talk to an agent?" buttons have done their job.
+  if (['waiting', 'connected', 'auto_assigned'].includes(status.status)) dropAgentOffers();
   switch (status.status) {
     case 'waiting': {
       // The leave-a-message offer carries no position: keep what we knew of the same request.
