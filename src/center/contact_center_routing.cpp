@@ -635,6 +635,7 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                 {"customer", {{"id", e.customer.id}, {"displayName", e.customer.display_name}}},
                 {"category", e.details.category},
                 {"reason", e.details.reason},
+                {"requestedAt", timestamp_of(e.requested_at)},
                 {"history", std::move(history)}};
             if (!e.previous_agent_id.empty()) body["previousAgentId"] = e.previous_agent_id;
             if (!e.reason.empty()) body["assignReason"] = e.reason;

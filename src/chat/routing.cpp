@@ -451,7 +451,8 @@ Effects Routing::transfer(std::string_view room_id, std::string_view by_agent_id
                             .details = r.details,
                             .mode = AssignMode::kManual,
                             .previous_agent_id = from.ref.id,
-                            .reason = std::string(kTransferred)});
+                            .reason = std::string(kTransferred),
+                            .requested_at = r.requested_at});
   CustomerStatus status = current_status(*request);
   status.reason = kTransferred;
   out.emplace_back(std::move(status));
@@ -830,7 +831,8 @@ void Routing::assign(Request& request, Agent& agent, AssignMode mode, std::strin
                             .details = r.details,
                             .mode = mode,
                             .previous_agent_id = request.previous_agent_id,
-                            .reason = request.requeue_reason});
+                            .reason = request.requeue_reason,
+                            .requested_at = r.requested_at});
   out.emplace_back(current_status(request));
   out.emplace_back(RequestUpdate{
       .request_id = r.id, .status = RequestUpdate::Status::kAssigned, .agent_id = agent.ref.id});

@@ -157,6 +157,7 @@ struct Assigned {
   std::string previous_agent_id{};        // who had this room before (transfer, requeue); or empty
   std::string reason{};                   // "transferred", "agent_grace_expired"; empty for a first
                                           // assignment
+  Millis requested_at = 0;                // when the customer asked
 };
 
 // A domain error for one user on `/user/queue/errors`; the connection stays open.

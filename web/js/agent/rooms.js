@@ -27,20 +27,21 @@ export class Rooms {
     return this.rooms.has(roomId);
   }
 
-  // info: { roomId, requestId, customer:{id, displayName}, category, conversationId, history? }
+  // info: { roomId, requestId, customer:{id, displayName}, category, conversationId, requestedAt?,
+  // history? }
   open(info, { focus = false } = {}) {
     let room = this.rooms.get(info.roomId);
     if (!room) {
       room = this.#create(info);
       this.rooms.set(info.roomId, room);
-      if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true });
+      if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true, requestedAt: info.requestedAt });
       else if (info.conversationId) this.#loadConversation(room, info.conversationId);
       this.#showPending(room);
       room.stamp = ++this.stamp;
       this.#attach(room);
     } else {
       // What was said meanwhile (an assignment brings the room's messages so far).
-      if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true });
+      if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true, requestedAt: info.requestedAt });
       if (room.ended) {
         // The room came back (a transfer back to this agent): live again, read from its last seq.
         room.timeline.notice(this.i18n.t('room_back'));
@@ -234,16 +235,22 @@ export class Rooms {
     }
   }
 
-  #showMessage(room, message, { replay = false } = {}) {
+  // `requestedAt`: when the customer asked for a human; their lines to the bot conversation since
+  // then were written while waiting (the bot was silent), and say so.
+  #showMessage(room, message, { replay = false, requestedAt } = {}) {
     const { t } = this.i18n;
     const mine = message.senderId === this.me().id;
     const role = mine ? 'agent' : String(message.senderRole ?? '').toLowerCase();  // CUSTOMER, AGENT, BOT
     const name = mine ? t('sender_me') : role === 'bot' ? t('sender_bot') : role === 'customer' ? room.name : message.senderRole;
     if (message.roomId === room.roomId) room.seq = Math.max(room.seq, message.seq ?? 0);
-    const fresh = room.timeline.upsert({
+    const item = {
       key: `m:${message.messageId}`, clientMessageId: message.clientMessageId, mine, role, name, text: message.text,
       timestamp: message.timestamp, seq: message.seq, stream: message.roomId, pending: false,
-    });
+    };
+    const whileWaiting = requestedAt && role === 'customer' && message.roomId !== room.roomId &&
+      Date.parse(message.timestamp) >= Date.parse(requestedAt);
+    if (whileWaiting) item.action = el('span', { class: 'msg-note', text: t('written_while_waiting') });
+    const fresh = room.timeline.upsert(item);
     if (fresh && !replay && role === 'customer' && message.roomId === room.roomId) {
       this.#showTyping(room, false);
       if (this.active === room.roomId && document.visibilityState === 'visible') this.#readActive();
