@@ -48,3 +48,26 @@ test('the bot hands over at once, is silent while the customer waits, and the ag
   assertNoPageProblems(agent);
   assertNoPageProblems(widget);
 });
+
+test('asking for an agent with the keyboard leaves the focus in the message box, not on the page', { timeout: 60000 }, async (t) => {
+  const server = await startWebServer(t, { settings: { 'routing.mode': 'manual', 'bot.need-human': 'offer' } });
+  const widget = await openPage(t, browser, `${server.httpUrl}/widget`);
+  await widget.locator('body[data-ready=true]').waitFor();
+  // The button at the bottom, and the one the bot offers under its answer.
+  await widget.locator('#request-agent').focus();
+  await widget.keyboard.press('Enter');
+  await widget.locator('#banner-text', { hasText: '대기' }).waitFor();
+  assert.equal(await widget.evaluate(() => document.activeElement?.id), 'input');
+  await widget.locator('#cancel-request').click();
+  await widget.locator('#request-agent').waitFor();
+
+  await customerSays(widget, '결제 오류가 났어요');
+  const offer = widget.locator('.msg--bot .msg-action button');
+  await offer.waitFor();
+  await offer.focus();
+  await widget.keyboard.press('Enter');
+  await widget.locator('#banner-text', { hasText: '대기' }).waitFor();
+  await offer.waitFor({ state: 'detached' });
+  assert.equal(await widget.evaluate(() => document.activeElement?.id), 'input');
+  assertNoPageProblems(widget);
+});

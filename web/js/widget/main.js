@@ -279,6 +279,14 @@ function requestAgent() {
   state.request = { status: 'waiting', pending: true };
   setBanner('waiting');
   session.publish('/app/consult.request', { category: state.lastCategory, reason: state.lastQuestion });
+  keepFocus();
+}
+
+// The button that had the focus is gone (hidden, or dropped with the bot's offer): the focus goes
+// to the message box, where the customer goes on, rather than to the page's body.
+function keepFocus() {
+  const focused = document.activeElement;
+  if (focused === ui.requestAgent || focused?.closest?.('.msg-action') || focused === document.body) ui.input.focus();
 }
 
 // A consult status: live from /user/queue/consult/status, or the snapshot of /api/consult/current.
@@ -291,7 +299,11 @@ function applyStatus(status) {
   if (!status) return;
   // An open request (raised by the button, or by the server when the bot asked for a human):
   // the bot's "talk to an agent?" buttons have done their job.
-  if (['waiting', 'connected', 'auto_assigned'].includes(status.status)) dropAgentOffers();
+  if (['waiting', 'connected', 'auto_assigned'].includes(status.status)) {
+    const hadOfferFocus = document.activeElement?.closest?.('.msg-action');
+    dropAgentOffers();
+    if (hadOfferFocus) ui.input.focus();
+  }
   switch (status.status) {
     case 'waiting': {
       // The leave-a-message offer carries no position: keep what we knew of the same request.
