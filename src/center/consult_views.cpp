@@ -87,11 +87,16 @@ Answer ConsultViews::stats() {
   for (const auto& w : waiting) longest_wait = std::max(longest_wait, now - w.waiting_since);
   figures_.queue_length(waiting.size(), now);
 
-  json::object agents{{"available", 0}, {"away", 0}, {"offline", 0}, {"reconnecting", 0}};
+  // "available" counts the agents who can take a chat now; "full" those available but at
+  // capacity (routing.max-rooms-per-agent), who cannot.
+  json::object agents{
+      {"available", 0}, {"full", 0}, {"away", 0}, {"offline", 0}, {"reconnecting", 0}};
   json::array list;
   const int max_rooms = routing_.options().max_rooms_per_agent;
   for (const chat::AgentView& agent : routing_.agents()) {
-    json::value& count = agents[chat::presence_of(agent)];
+    const std::string_view presence = chat::presence_of(agent);
+    const bool full = presence == "available" && agent.active_rooms >= max_rooms;
+    json::value& count = agents[full ? std::string_view("full") : presence];
     count = count.as_int64() + 1;
     list.push_back(agent_json(agent, max_rooms));
   }

@@ -34,7 +34,9 @@ json::object agent_json(const chat::AgentView& agent, int max_rooms) {
                       {"name", agent.agent.display_name},
                       {"state", chat::presence_of(agent)},
                       {"activeRooms", agent.active_rooms},
-                      {"maxRooms", max_rooms}};
+                      {"maxRooms", max_rooms},
+                      // Available, but with as many rooms as allowed: takes no new chat.
+                      {"atCapacity", agent.active_rooms >= max_rooms}};
 }
 
 }  // namespace aicc::center

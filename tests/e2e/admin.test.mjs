@@ -211,6 +211,9 @@ test('the supervisor page', async (t) => {
     assert.match(await text(page, '#bot-rate'), /^7\.5\s?%$/);
     assert.equal((await page.locator('#agents-body th').first().textContent()).trim(), '김상담 <img src=x onerror=alert(1)>');
     assert.equal(await page.locator('#agents-body img').count(), 0, 'names are text, never markup');
+    // Available with 3 of 3 chats takes no new one: shown as full, not available.
+    assert.match(await page.locator('#agents-body tr', { hasText: '김상담' }).innerText(), /가득 참/);
+    assert.doesNotMatch(await page.locator('#agents-body tr', { hasText: '김상담' }).innerText(), /상담 가능/);
     await delay(300);
     await screenshot(page, 'admin-sample-1280');
     await page.setViewportSize({ width: 360, height: 740 });

@@ -252,12 +252,12 @@ describe('GET /api/agents', () => {
     const json = await getUntil(server, '/api/agents', available.token,
       (body) => body.agents.find((a) => a.id === flaky.id)?.state === 'reconnecting', 'flaky reconnecting');
     const byId = Object.fromEntries(json.agents.map((a) => [a.id, a]));
-    assert.deepEqual(byId[available.id], { id: available.id, name: 'Available', state: 'available', activeRooms: 0, maxRooms: 2, status: 'available' });
+    assert.deepEqual(byId[available.id], { id: available.id, name: 'Available', state: 'available', activeRooms: 0, maxRooms: 2, atCapacity: false, status: 'available' });
     assert.equal(byId[away.id].state, 'away');
     assert.equal(byId[away.id].status, 'away');
     assert.equal(byId[offline.id].state, 'offline');
     assert.equal(byId[offline.id].status, 'available');
-    assert.deepEqual(byId[flaky.id], { id: flaky.id, name: 'Flaky', state: 'reconnecting', activeRooms: 1, maxRooms: 2, status: 'available' });
+    assert.deepEqual(byId[flaky.id], { id: flaky.id, name: 'Flaky', state: 'reconnecting', activeRooms: 1, maxRooms: 2, atCapacity: false, status: 'available' });
     assert.equal(json.agents.length, 4);
     assert.deepEqual((await get(server, '/api/agents', adminToken(server))).json, json);
 
@@ -266,6 +266,21 @@ describe('GET /api/agents', () => {
 });
 
 describe('GET /api/admin/stats', () => {
+  it('counts an agent with as many chats as allowed as full, not available', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t, { settings: { ...MANUAL, 'routing.max-rooms-per-agent': '1' } });
+    const agent = await newAgent(t, server, { name: 'Busy' });
+    const idle = await newAgent(t, server, { name: 'Idle' });
+    const customer = await newCustomer(t, server);
+    await acceptedRoom(customer, agent);
+    const stats = (await get(server, '/api/admin/stats', adminToken(server))).json;
+    assert.equal(stats.agents.available, 1, 'only the idle agent can take a chat');
+    assert.equal(stats.agents.full, 1);
+    const byId = Object.fromEntries(stats.agents.list.map((a) => [a.id, a]));
+    assert.equal(byId[agent.id].atCapacity, true);
+    assert.equal(byId[agent.id].state, 'available', 'the status the agent chose stays');
+    assert.equal(byId[idle.id].atCapacity, false);
+  });
+
   it('gives admins the live figures: queue, agents, rooms, messages, bot failures, queue history', { timeout: TEST_TIMEOUT }, async (t) => {
     // A bot nobody listens on: every question ends in the apology.
     const port = await closedPort();
@@ -306,7 +321,7 @@ describe('GET /api/admin/stats', () => {
     assert.deepEqual(
       { available: stats.agents.available, away: stats.agents.away, offline: stats.agents.offline, reconnecting: stats.agents.reconnecting },
       { available: 1, away: 0, offline: 0, reconnecting: 0 });
-    assert.deepEqual(stats.agents.list, [{ id: agent.id, name: 'Counted', state: 'available', activeRooms: 1, maxRooms: 3 }]);
+    assert.deepEqual(stats.agents.list, [{ id: agent.id, name: 'Counted', state: 'available', activeRooms: 1, maxRooms: 3, atCapacity: false }]);
     assert.deepEqual(stats.rooms, { open: 1 });
     // Two questions, two apologies, four room messages (the retry is stored once).
     assert.equal(stats.messagesPerMinute, 8);

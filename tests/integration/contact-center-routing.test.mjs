@@ -220,7 +220,7 @@ describe('consult routing: logging in away (agent.login {status})', () => {
     await delay(WINDOW_MS + 500);
     assert.equal(received(away.assignments).length, 0, 'auto-assigned to an agent who logged in away');
     assert.equal(received(customer.status, (s) => s.status !== 'waiting').length, 0);
-    assert.deepEqual(await ownEntry(server, away), { id: away.id, name: away.name, state: 'away', status: 'away', activeRooms: 0, maxRooms: 3 });
+    assert.deepEqual(await ownEntry(server, away), { id: away.id, name: away.name, state: 'away', status: 'away', activeRooms: 0, maxRooms: 3, atCapacity: false });
 
     const available = await newAgent(t, server, { loginNow: false });
     await send(available, '/app/agent.login', { status: 'available' });

@@ -32,6 +32,7 @@ export function renderCards(ui, stats, { t, lang }) {
 
   setText(ui.agentsAvailable, number(agents.available, lang), dash);
   ui.agentsDetail.textContent = t('card_agents_detail', {
+    full: number(agents.full, lang) ?? dash,
     away: number(agents.away, lang) ?? dash,
     reconnecting: number(agents.reconnecting, lang) ?? dash,
     offline: number(agents.offline, lang) ?? dash,

@@ -2,7 +2,8 @@
 // or of another type (an older or newer server), so every figure becomes a number or null
 // ("unknown", shown as a dash) here, once, and the renderers never look at the raw JSON.
 
-const AGENT_STATES = ['available', 'away', 'offline', 'reconnecting'];
+// 'full': available, but with as many chats as allowed (takes no new one).
+const AGENT_STATES = ['available', 'full', 'away', 'offline', 'reconnecting'];
 
 function num(value) {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -16,12 +17,16 @@ function time(value) {
 
 function agentOf(raw, index) {
   const agent = raw && typeof raw === 'object' ? raw : {};
+  const activeRooms = num(agent.activeRooms);
+  const maxRooms = num(agent.maxRooms);
+  const state = typeof agent.state === 'string' ? agent.state : 'offline';
+  const full = agent.atCapacity === true || (activeRooms !== null && maxRooms !== null && activeRooms >= maxRooms);
   return {
     id: String(agent.id ?? `agent-${index}`),
     name: String(agent.name ?? agent.displayName ?? agent.id ?? ''),
-    state: typeof agent.state === 'string' ? agent.state : 'offline',
-    activeRooms: num(agent.activeRooms),
-    maxRooms: num(agent.maxRooms),
+    state: state === 'available' && full ? 'full' : state,
+    activeRooms,
+    maxRooms,
   };
 }
 
@@ -63,9 +68,9 @@ export function normalizeStats(raw) {
 
 // Table order: who can take a consult first, then the rest; by name within a state, so rows do
 // not jump around between two polls.
-const STATE_ORDER = { available: 0, reconnecting: 1, away: 2, offline: 3 };
+const STATE_ORDER = { available: 0, full: 1, reconnecting: 2, away: 3, offline: 4 };
 
 export function sortAgents(list, lang) {
-  return [...list].sort((a, b) => (STATE_ORDER[a.state] ?? 4) - (STATE_ORDER[b.state] ?? 4)
+  return [...list].sort((a, b) => (STATE_ORDER[a.state] ?? 5) - (STATE_ORDER[b.state] ?? 5)
     || a.name.localeCompare(b.name, lang) || a.id.localeCompare(b.id));
 }
