@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "app/bus.hpp"
+#include "app/demo_secret.hpp"
 #include "app/demo_users.hpp"
 #include "app/lobby.hpp"
 #include "app/node_metrics.hpp"
@@ -230,9 +231,19 @@ int main(int argc, char** argv) {
     spdlog::warn(" DEMO MODE: not for production. Demo users and secrets are on.");
     spdlog::warn("==============================================================");
     if (config.jwt.secret.empty()) {
-      config.jwt.secret = aicc::util::random_hex(32);
-      spdlog::warn(
-          "DEMO MODE: jwt.secret is a random value made at start-up; tokens die with this process");
+      // Kept beside the SQLite file, so that a restart signs nobody out.
+      const aicc::app::DemoSecret demo = aicc::app::demo_jwt_secret(
+          config.store.kind == "sqlite" ? config.store.sqlite.path : std::string());
+      config.jwt.secret = demo.secret;
+      if (demo.file.empty()) {
+        spdlog::warn(
+            "DEMO MODE: jwt.secret is a random value made at start-up; tokens die with this "
+            "process");
+      } else {
+        spdlog::warn(
+            "DEMO MODE: jwt.secret is a random value {} {}; delete it to sign everybody out",
+            demo.created ? "made now and kept in" : "kept in", demo.file);
+      }
     }
   }
 

@@ -58,6 +58,8 @@ test('the console fits its window in a long chat; the list follows new messages 
   assert.equal((await requestConsult(customer, { category: 'refund', reason: '긴 상담' })).status, 'waiting');
   const assigned = await nextStatus(customer, { status: 'auto_assigned' }, 15000);
   await agent.locator('.room-tab', { hasText: '긴대화고객' }).waitFor();
+  // The category as agents say it, not the bot's code.
+  assert.equal(await activeRoom(agent).locator('.room-header .chip').textContent(), '환불');
 
   const say = (i) => send(customer, '/app/room.send', { roomId: assigned.roomId, text: `고객 메시지 ${i}`, clientMessageId: `c-${i}` });
   for (let i = 1; i <= 30; i += 1) await say(i);
@@ -98,6 +100,9 @@ test('the console fits its window in a long chat; the list follows new messages 
   layout = await layoutOf(agent);
   assertFits(layout, 'a 360 px phone');
   assert.ok(layout.listFromEnd < 80, `the smaller list still shows the newest message (${layout.listFromEnd} px from its end)`);
+  // Korean words are not cut at a line's end, and the empty pane does not say "on the left".
+  assert.equal(await activeRoom(agent).locator('.msg-text').first().evaluate((node) => getComputedStyle(node).wordBreak), 'keep-all');
+  assert.doesNotMatch(await agent.locator('#no-room').textContent(), /왼쪽/);
   await screenshot(agent, 'agent-long-chat-360');
   assertNoPageProblems(agent);
 });

@@ -2,6 +2,7 @@
 // GET /api/consult/offline, new ones from /topic/consult/offline, gone from every console once an
 // agent takes one up (/app/agent.handleOffline; the update comes on /topic/consult/updates).
 import { clear, clockTime, el } from '../common/dom.js';
+import { categoryLabel } from './category.js';
 
 export class LeftMessages {
   constructor({ list, empty, count, i18n, onHandle }) {
@@ -50,7 +51,7 @@ export class LeftMessages {
       this.list.append(el('li', { class: 'card left-message', dataset: { id: message.id } },
         el('div', { class: 'request-head' },
           el('strong', { class: 'customer-name', text: name }),
-          message.category ? el('span', { class: 'chip', text: message.category }) : null,
+          message.category ? el('span', { class: 'chip', text: categoryLabel(message.category, t) }) : null,
           el('time', { class: 'wait', datetime: message.createdAt, text: clockTime(message.createdAt, this.i18n.lang) })),
         el('p', { class: 'request-line left-text', text: message.text }),
         message.contact

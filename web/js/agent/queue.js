@@ -3,6 +3,7 @@
 // someone else disappears at once). Each card shows the customer, category, what they asked, the
 // bot's last answer and the waiting time, and can show the whole bot conversation.
 import { apiJson, clear, duration, el } from '../common/dom.js';
+import { categoryLabel } from './category.js';
 
 export class QueuePanel {
   constructor({ list, empty, count, i18n, session, onAccept, onReject }) {
@@ -132,7 +133,7 @@ export class QueuePanel {
     return el('li', { class: 'card request', dataset: { requestId: id, requeued: String(Boolean(request.requeued)) } },
       el('div', { class: 'request-head' },
         el('strong', { class: 'customer-name', text: name }),
-        el('span', { class: 'chip', text: request.category || t('no_category') }),
+        el('span', { class: 'chip', text: categoryLabel(request.category, t) }),
         request.requeued ? el('span', { class: 'chip chip--warn', text: t('requeued') }) : null,
         el('span', { class: 'wait', text: this.#waitText(request) })),
       request.reason ? el('p', { class: 'request-line' }, el('span', { class: 'label', text: `${t('reason')}: ` }), request.reason) : null,

@@ -12,6 +12,7 @@
 import { apiJson, el, randomId } from '../common/dom.js';
 import { Timeline } from '../common/timeline.js';
 import { attachPicker } from './canned.js';
+import { categoryLabel } from './category.js';
 
 export class Rooms {
   constructor({ tabs, panels, noRoom, empty, count, i18n, session, me, canned, notifier, toast }) {
@@ -147,7 +148,7 @@ export class Rooms {
       el('header', { class: 'room-header' },
         el('div', { class: 'room-heading' },
           el('h2', { text: name }),
-          el('span', { class: 'chip', text: info.category || t('no_category') })),
+          el('span', { class: 'chip', text: categoryLabel(info.category, t) })),
         el('div', { class: 'room-actions' },
           el('label', { for: `transfer-${roomId}`, class: 'sr-only', text: t('transfer_to') }),
           target, transfer, close, dismiss)),
