@@ -51,8 +51,17 @@ export function createI18n(messages, { storageKey = 'aicc.lang', initial } = {})
 }
 
 function pickLanguage(storageKey, initial) {
+  // A language named in the address is the choice from now on (a reload, or the page opened
+  // again without it, keeps it), like one picked with the page's button.
   const fromUrl = new URLSearchParams(location.search).get('lang');
-  if (LANGUAGES.includes(fromUrl)) return fromUrl;
+  if (LANGUAGES.includes(fromUrl)) {
+    try {
+      localStorage.setItem(storageKey, fromUrl);
+    } catch {
+      // No storage: it lasts for this page.
+    }
+    return fromUrl;
+  }
   try {
     const stored = localStorage.getItem(storageKey);
     if (LANGUAGES.includes(stored)) return stored;

@@ -2,6 +2,11 @@
 //
 //   <script src="https://chat.example.com/widget.js" data-lang="ko" async></script>
 //
+// The widget's language: the one the customer chose in it (kept across pages), else a language
+// the page names in its address when `data-lang-param` says which parameter carries it (the demo
+// shop: data-lang-param="lang", so /?lang=en), else `data-lang`, else the page's own <html lang>,
+// else Korean.
+//
 // It adds one <iframe> showing /widget from the chat server (the page's styles and scripts cannot
 // touch the chat, and the chat's cannot touch the page) and sizes it: a bubble in the corner while
 // closed, a panel when open, the whole screen on a phone. The frame tells it open/closed by
@@ -15,7 +20,10 @@
   const side = options.position === 'left' ? 'left' : 'right';
 
   const query = new URLSearchParams({ embed: '1' });
-  if (options.lang) query.set('lang', options.lang);
+  const named = options.langParam ? new URLSearchParams(location.search).get(options.langParam) : null;
+  if (named) query.set('lang', named);
+  const fallback = options.lang || document.documentElement.lang;
+  if (fallback) query.set('deflang', fallback.slice(0, 2).toLowerCase());
   if (options.transport) query.set('transport', options.transport);
 
   const frame = document.createElement('iframe');

@@ -16,7 +16,8 @@ import { MESSAGES } from './messages.js';
 
 const params = new URLSearchParams(location.search);
 const embedded = window.parent !== window;
-const i18n = createI18n(MESSAGES, { storageKey: 'aicc.widget.lang', initial: params.get('lang') });
+// `lang`: asked for by name (kept as the choice); `deflang`: the embedding page's default.
+const i18n = createI18n(MESSAGES, { storageKey: 'aicc.widget.lang', initial: params.get('deflang') });
 const { t } = i18n;
 const $ = (id) => document.getElementById(id);
 
@@ -208,7 +209,29 @@ function applyTexts() {
   renderBanner();
   renderAccount();
   if (timeline.has('welcome')) timeline.upsert({ key: 'welcome', text: t('welcome') });
+  relabel();
   timeline.refresh();
+}
+
+// The senders' labels and the bot's offers of an agent, in the language just chosen.
+function relabel() {
+  for (const [key, entry] of timeline.entries) {
+    const { item } = entry;
+    let name = item.name;
+    if (item.mine) name = t('sender_me');
+    else if (item.role === 'bot') name = t('sender_bot');
+    else if (item.role === 'agent') name = t('sender_agent', { name: item.agentName ?? state.agentName ?? '' });
+    const changes = { key };
+    if (name !== item.name) changes.name = name;
+    if (item.role === 'bot' && item.action) changes.action = agentOffer();
+    if (Object.keys(changes).length > 1) timeline.upsert(changes);
+  }
+}
+
+function agentOffer() {
+  return el('div', { class: 'msg-action' },
+    el('span', { text: t('need_human_hint') }),
+    el('button', { type: 'button', class: 'primary small', text: t('request_agent'), onclick: requestAgent }));
 }
 
 // ---- the bot conversation -----------------------------------------------------------------
@@ -223,9 +246,7 @@ function botItem({ messageId, seq, botMessage, needHuman, category, timestamp })
   let action = null;
   if (needHuman && !(state.request && !state.request.pending)) {
     state.lastCategory = category || state.lastCategory;
-    action = el('div', { class: 'msg-action' },
-      el('span', { text: t('need_human_hint') }),
-      el('button', { type: 'button', class: 'primary small', text: t('request_agent'), onclick: requestAgent }));
+    action = agentOffer();
   }
   return { key: `m:${messageId}`, role: 'bot', name: t('sender_bot'), text: botMessage, timestamp, seq, stream: state.conversationId, action };
 }
@@ -236,12 +257,14 @@ function storedItem(message) {
   const role = mine ? 'customer' : sender;
   let name = mine ? t('sender_me') : t('sender_bot');
   if (role === 'agent') name = t('sender_agent', { name: state.agentName || '' });
+  const agentName = role === 'agent' ? state.agentName || '' : undefined;
   return {
     key: `m:${message.messageId}`,
     clientMessageId: message.clientMessageId,
     mine,
     role,
     name,
+    agentName,
     text: message.text,
     timestamp: message.timestamp,
     seq: message.seq,
