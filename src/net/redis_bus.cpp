@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 namespace aicc::net {
 namespace asio = boost::asio;
@@ -488,8 +489,13 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     stopping = true;
     publish_retry.cancel();
     subscribe_retry.cancel();
-    if (publisher) redisAsyncDisconnect(publisher);
-    if (subscriber) redisAsyncDisconnect(subscriber);
+    // Forgotten before they are let go: hiredis frees a context whose connection is still being
+    // made at once and without a callback (a pointer kept would be freed again by ~RedisBus), and
+    // one with replies due once they came. Either way it is hiredis' to free from here on.
+    redisAsyncContext* const closing_publisher = std::exchange(publisher, nullptr);
+    redisAsyncContext* const closing_subscriber = std::exchange(subscriber, nullptr);
+    if (closing_publisher) redisAsyncDisconnect(closing_publisher);
+    if (closing_subscriber) redisAsyncDisconnect(closing_subscriber);
     work.reset();
   }
 };
