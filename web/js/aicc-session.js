@@ -577,7 +577,17 @@ export class ChatSession {
   #createSocket() {
     try {
       if (this.#useSockJS) return new this.#SockJS(this.#socketUrl, null, this.#sockjsOptions);
-      return new this.#WebSocketImpl(this.#socketUrl, STOMP_SUBPROTOCOLS);
+      const socket = new this.#WebSocketImpl(this.#socketUrl, STOMP_SUBPROTOCOLS);
+      // A frame sent while the socket closes (a heart-beat, a DISCONNECT racing a dying
+      // connection) is lost either way, and what matters is sent again after the reconnect; handed
+      // to a closing browser WebSocket it would also log an error in the page's console.
+      if (typeof socket.send === 'function') {
+        const send = socket.send.bind(socket);
+        socket.send = (data) => {
+          if (socket.readyState === 1) send(data);
+        };
+      }
+      return socket;
     } catch (error) {
       // The constructor refused (a bad URL, a page policy): report it and hand @stomp/stompjs a
       // socket that closes at once, so the usual retry path runs instead of an unhandled rejection.
