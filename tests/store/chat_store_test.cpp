@@ -153,6 +153,7 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     Database db(file.path());
     db.execute(
         "DROP TABLE canned_responses; DROP TABLE routing_authority; DROP TABLE routing_agents; "
+        "DROP INDEX routing_requests_by_customer; "
         "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
@@ -160,7 +161,8 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
   }
   SqliteChatStore store(file.path());
   EXPECT_EQ(SqliteChatStore::latest_schema_version(), 5);
-  EXPECT_EQ(store.schema_version(), 4);
+  EXPECT_EQ(store.schema_version(), 5);
+  EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   store.replace_canned_responses("agent_1", make_canned("u", 2));
   EXPECT_EQ(store.canned_responses("agent_1").size(), 2u);
