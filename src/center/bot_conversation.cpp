@@ -50,6 +50,7 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
   record.message_id = "m_" + util::random_hex(12);
   record.client_message_id = std::move(client_message_id);
   record.sender_id = caller.user_id;
+  record.sender_name = caller.name;
   record.sender_role = chat::SenderRole::kCustomer;
   record.text = text;
   record.created_at = now;

@@ -12,6 +12,8 @@ namespace {
 
 namespace json = boost::json;
 
+constexpr std::size_t kNotesPerRoom = 200;  // a room's private notes in GET /api/agent/rooms
+
 json::value id_or_null(const std::optional<std::string>& id) {
   return id ? json::value(*id) : json::value(nullptr);
 }
@@ -62,6 +64,10 @@ Answer ConsultViews::agent_rooms(const std::string& agent_id) {
         {"category", room.details.category},
         {"conversationId", id_or_null(conversation_id)}};
     if (room.assigned_at) item["assignedAt"] = timestamp_of(*room.assigned_at);
+    json::array notes;
+    for (const auto& note : store_.room_notes(room.room_id, kNotesPerRoom))
+      notes.push_back(note_json(note));
+    item["notes"] = std::move(notes);
     rooms.push_back(std::move(item));
   }
   return json_answer(200, json::object{{"rooms", std::move(rooms)}});

@@ -172,6 +172,9 @@ class ContactCenter {
     stomp::Frame cause;  // receipt and request-id, for the answer
     broker::SendCompletion completion;
     bool refused = false;
+    // A transfer being applied: the note it leaves (who, to whom, why), for the agent who gets the
+    // room; stored once the transfer is applied.
+    std::optional<chat::NoteRecord> transfer_note{};
   };
   // Hands `work(Request&)` to the service executor behind a barrier. The SEND's RECEIPT goes once
   // `work` has returned (what it stored is committed); a refusal made with refuse() goes instead
@@ -192,6 +195,8 @@ class ContactCenter {
   void add_routing_handlers(broker::AppRouter& router);
   // contact_center_offline.cpp: left messages (routing.max-wait) and satisfaction ratings.
   void add_offline_handlers(broker::AppRouter& router);
+  // contact_center_notes.cpp: agents' private notes of their rooms.
+  void add_note_handlers(broker::AppRouter& router);
   // Applies what the routing engine decided, then re-arms its timer. On the service executor.
   // `request`: the client request these effects answer, if any; a refusal for its sender
   // answers it (receipt id, no RECEIPT).

@@ -26,6 +26,32 @@ namespace json = boost::json;
 
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr std::size_t kHistoryInAssignment = 100;  // last bot-conversation messages an agent gets
+constexpr std::size_t kNotesInAssignment = 200;    // a room's private notes an agent gets
+
+// The note a transfer leaves, when `effects` hand `room_id` from `agent_id` to another agent or
+// back to the queue (the caller fills in its id, name, text and time); nullopt when they refuse.
+std::optional<chat::NoteRecord> transfer_note_of(const chat::Effects& effects,
+                                                 const std::string& room_id,
+                                                 const std::string& agent_id) {
+  for (const chat::Effect& effect : effects) {
+    if (const auto* assigned = std::get_if<chat::Assigned>(&effect);
+        assigned != nullptr && assigned->room_id == room_id &&
+        assigned->previous_agent_id == agent_id) {
+      return chat::NoteRecord{.room_id = room_id,
+                              .kind = chat::NoteKind::kTransfer,
+                              .author_id = agent_id,
+                              .to_agent_id = assigned->agent.id,
+                              .to_agent_name = assigned->agent.display_name};
+    }
+    if (const auto* requeued = std::get_if<chat::Requeued>(&effect);
+        requeued != nullptr && requeued->room_id == room_id &&
+        requeued->previous_agent_id == agent_id) {
+      return chat::NoteRecord{
+          .room_id = room_id, .kind = chat::NoteKind::kTransfer, .author_id = agent_id};
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -480,15 +506,31 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
                auto to_agent = body ? text_field(*body, "toAgentId", kMaxIdBytes) : std::nullopt;
-               if (!room_id || room_id->empty() || !to_agent)
-                 return bad_request(message, "roomId is required; toAgentId optional");
+               auto note = body ? text_field(*body, "note", kMaxMessageBytes) : std::nullopt;
+               if (!room_id || room_id->empty() || !to_agent || !note)
+                 return bad_request(
+                     message,
+                     "roomId is required; toAgentId and note (at most 4000 bytes) optional");
                return on_routing_request(
                    message, "room transfer",
-                   [this, agent = message.sender.user_id, room_id = *room_id,
-                    to_agent = *to_agent](Request& request) {
+                   [this, agent = message.sender.user_id, agent_name = message.sender.name,
+                    room_id = *room_id, to_agent = *to_agent, note = *note](Request& request) {
+                     const chat::Millis now = now_ms();
                      std::optional<std::string_view> target;
                      if (!to_agent.empty()) target = to_agent;
-                     apply(routing_.transfer(room_id, agent, target, now_ms()), &request);
+                     chat::Effects effects = routing_.transfer(room_id, agent, target, now);
+                     request.transfer_note = transfer_note_of(effects, room_id, agent);
+                     if (request.transfer_note) {
+                       request.transfer_note->id = "n_" + util::random_hex(12);
+                       request.transfer_note->author_name = agent_name;
+                       request.transfer_note->text = note;
+                       request.transfer_note->created_at = now;
+                     }
+                     apply(std::move(effects), &request);
+                     // After the transfer's own writes: the note never stands for a transfer not
+                     // made.
+                     if (request.transfer_note && !request.refused)
+                       store_.add_note(*request.transfer_note);
                    });
              });
 }
@@ -639,6 +681,22 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                 {"history", std::move(history)}};
             if (!e.previous_agent_id.empty()) body["previousAgentId"] = e.previous_agent_id;
             if (!e.reason.empty()) body["assignReason"] = e.reason;
+            // The room's private notes; a transfer being applied now brings its own (stored
+            // once the transfer is), and says who handed the room over and why.
+            json::array notes;
+            for (const auto& note : store_.room_notes(e.room_id, kNotesInAssignment))
+              notes.push_back(note_json(note));
+            const chat::NoteRecord* handed = request != nullptr && request->transfer_note &&
+                                                     request->transfer_note->room_id == e.room_id
+                                                 ? &*request->transfer_note
+                                                 : nullptr;
+            if (handed != nullptr) {
+              notes.push_back(note_json(*handed));
+              body["transfer"] = json::object{{"fromAgentId", handed->author_id},
+                                              {"fromAgentName", handed->author_name},
+                                              {"note", handed->text}};
+            }
+            body["notes"] = std::move(notes);
             publisher_.send_to_user(e.agent.id, "/queue/agent/assignment", "application/json",
                                     json::serialize(body));
             if (!e.previous_agent_id.empty()) {
@@ -646,6 +704,7 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                                                            {"roomId", e.room_id},
                                                            {"fromAgentId", e.previous_agent_id},
                                                            {"toAgentId", e.agent.id},
+                                                           {"toAgentName", e.agent.display_name},
                                                            {"reason", e.reason}});
             }
             rooms_.publish_event(e.room_id, json::object{{"type", "joined"},

@@ -48,6 +48,7 @@ std::optional<Rooms::Refusal> Rooms::send(const Caller& caller, const std::strin
   record.message_id = "m_" + util::random_hex(12);
   record.client_message_id = std::move(client_message_id);
   record.sender_id = caller.user_id;
+  record.sender_name = caller.name;
   record.sender_role =
       caller.role == auth::Role::kCustomer ? chat::SenderRole::kCustomer : chat::SenderRole::kAgent;
   record.text = std::move(text);

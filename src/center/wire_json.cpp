@@ -15,6 +15,22 @@ json::object message_json(const chat::MessageRecord& message) {
                    {"timestamp", timestamp_of(message.created_at)}};
   if (!message.client_message_id.empty()) out["clientMessageId"] = message.client_message_id;
   if (!message.reply_to.empty()) out["replyTo"] = message.reply_to;
+  if (!message.sender_name.empty()) out["senderName"] = message.sender_name;
+  return out;
+}
+
+json::object note_json(const chat::NoteRecord& note) {
+  json::object out{{"noteId", note.id},
+                   {"roomId", note.room_id},
+                   {"kind", chat::to_string(note.kind)},
+                   {"authorId", note.author_id},
+                   {"authorName", note.author_name},
+                   {"text", note.text},
+                   {"timestamp", timestamp_of(note.created_at)}};
+  if (note.kind == chat::NoteKind::kTransfer) {
+    out["toAgentId"] = note.to_agent_id;  // empty: back to the queue
+    out["toAgentName"] = note.to_agent_name;
+  }
   return out;
 }
 

@@ -14,8 +14,12 @@ namespace aicc::center {
 boost::json::object consult_status_json(const chat::CustomerStatus& status);
 
 // A stored message as the history (GET /api/conversations/{id}/messages) gives it: {seq,
-// messageId, senderId, senderRole, text, timestamp, clientMessageId?, replyTo?}.
+// messageId, senderId, senderRole, text, timestamp, clientMessageId?, replyTo?, senderName?}.
 boost::json::object message_json(const chat::MessageRecord& message);
+
+// A room's private note, as the consoles get it: {noteId, roomId, kind, authorId, authorName,
+// text, timestamp, toAgentId?, toAgentName?} (kind "note" or "transfer").
+boost::json::object note_json(const chat::NoteRecord& note);
 
 // {id, name, state, activeRooms, maxRooms}; state as chat::presence_of says it.
 boost::json::object agent_json(const chat::AgentView& agent, int max_rooms);

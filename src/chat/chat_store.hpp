@@ -78,11 +78,14 @@ struct MessageRecord {
                                     // Unique per stream and sender when not empty
   std::string sender_id{};          // user id of the sender; the bot's or server's name otherwise
   SenderRole sender_role = SenderRole::kCustomer;  // what the sender is in this stream
-  std::string text{};                              // as sent; the caller enforces the size limit
-  Millis created_at = 0;                           // unix ms, when the server received it
-  std::string reply_to{};  // bot answers: message_id of the customer message answered (the
-                           // caller checks it is one of this stream); else empty. Unique when
-                           // not empty: one answer per customer message
+  std::string sender_name{};  // the sender's display name when it was sent (kept after a transfer
+                              // or a rename); empty for the bot, and for messages stored before
+                              // names were kept
+  std::string text{};         // as sent; the caller enforces the size limit
+  Millis created_at = 0;      // unix ms, when the server received it
+  std::string reply_to{};     // bot answers: message_id of the customer message answered (the
+                              // caller checks it is one of this stream); else empty. Unique when
+                              // not empty: one answer per customer message
 };
 
 enum class AppendStatus {
@@ -175,6 +178,26 @@ struct LeftMessageRecord {
   Millis created_at = 0;               // unix ms
   std::optional<Millis> handled_at{};  // unix ms when an agent took it up; empty while open
   std::string handled_by{};            // that agent's id; empty while open
+};
+
+// A private note in a consult room: agents and supervisors read it, the customer never does. A
+// transfer leaves one too (kTransfer: who handed the room to whom, with the reason given, which
+// may be empty).
+enum class NoteKind { kNote, kTransfer };
+inline std::string_view to_string(NoteKind kind) {
+  return kind == NoteKind::kTransfer ? "transfer" : "note";
+}
+
+struct NoteRecord {
+  std::string id{};       // server-made, unique
+  std::string room_id{};  // the room it is about
+  NoteKind kind = NoteKind::kNote;
+  std::string author_id{};    // the agent who wrote it (for a transfer: who handed it over)
+  std::string author_name{};  // their display name at the time
+  std::string to_agent_id{};  // transfers: who got the room; empty for "back to the queue"
+  std::string to_agent_name{};
+  std::string text{};     // may be empty for a transfer; the caller enforces the size limit
+  Millis created_at = 0;  // unix ms
 };
 
 // A customer's satisfaction rating of one consult room.
@@ -303,6 +326,13 @@ class ChatStore {
   // Marks it taken up by the agent. True only for the first agent; false when unknown or handled.
   virtual bool handle_left_message(const std::string& id, const std::string& agent_id,
                                    Millis now) = 0;
+
+  // Private notes of rooms.
+
+  // Stores it. False when the id is taken or the room is unknown.
+  virtual bool add_note(const NoteRecord& note) = 0;
+  // The room's notes, oldest first (then by id), at most `limit`.
+  virtual std::vector<NoteRecord> room_notes(const std::string& room_id, std::size_t limit) = 0;
 
   // Ratings.
 

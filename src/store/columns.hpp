@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "chat/chat_store.hpp"
 #include "chat/routing.hpp"
 
 namespace aicc::store {
@@ -34,6 +35,8 @@ inline constexpr std::array kVerdicts = {
     chat::CandidateVerdict::kBusier,       chat::CandidateVerdict::kIdleShorter,
     chat::CandidateVerdict::kLostTie,
 };
+
+inline constexpr std::array kNoteKinds = {chat::NoteKind::kNote, chat::NoteKind::kTransfer};
 
 inline constexpr std::array kAgentStatuses = {chat::AgentStatus::kAvailable,
                                               chat::AgentStatus::kAway};

@@ -14,7 +14,9 @@ import {
 } from '../integration/lib/contact-center.mjs';
 import { delay, waitUntil } from '../integration/lib/util.mjs';
 import { launchBrowser, openPage, screenshot, startWebServer } from './lib/browser.mjs';
-import { activeRoom, agentSays, agentSignIn, assertNoPageProblems, waitForMessage } from './lib/pages.mjs';
+import {
+  activeRoom, agentSays, agentSignIn, assertNoPageProblems, closeActiveRoom, transferActiveRoom, waitForMessage,
+} from './lib/pages.mjs';
 
 let browser;
 before(async () => {
@@ -120,12 +122,8 @@ test('transfer to another agent, away status, English texts and a 360 px screen'
 
   // agent1 hands the chat to agent2, who is back.
   await agent2.locator('#status-available').click();
-  const target = activeRoom(agent1).locator('select');
-  await target.focus();
-  await agent1.waitForFunction(() => document.querySelectorAll('.room-panel:not([hidden]) select option').length > 1);
   const agent2Id = (await login(server, 'agent2', '1234')).json.user.id;
-  await target.selectOption(agent2Id);
-  await activeRoom(agent1).locator('button', { hasText: 'Transfer' }).click();
+  await transferActiveRoom(agent1, agent2Id);
   await agent2.locator('.room-tab', { hasText: 'Lee' }).waitFor();
   await activeRoom(agent1).locator('.dismiss-room').waitFor();
   const room = await customer.session.subscribe(roomTopic(assigned.roomId), { headers: { 'since-seq': '0' } });
@@ -208,14 +206,10 @@ test('a closed or transferred chat is unsubscribed: reconnects stay connected; a
 
   // agent1 ends one chat and hands the other to Agent Two.
   await agent.locator('.room-tab', { hasText: '닫을고객' }).click();
-  await activeRoom(agent).locator('.close-room').click();
+  await closeActiveRoom(agent);
   await roomPanel(agent, closed.roomId).locator('.dismiss-room').waitFor();
   await agent.locator('.room-tab', { hasText: '넘길고객' }).click();
-  const target = activeRoom(agent).locator('select');
-  await target.focus();
-  await agent.waitForFunction(() => document.querySelectorAll('.room-panel:not([hidden]) select option').length > 1);
-  await target.selectOption(other.id);
-  await activeRoom(agent).locator('button', { hasText: /^이관$/ }).click();
+  await transferActiveRoom(agent, other.id);
   await nextJson(other.assignments, { roomId: moved.roomId }, 5000);
   await roomPanel(agent, moved.roomId).locator('.dismiss-room').waitFor();
   assert.equal(await agent.locator('#rooms-count').textContent(), '0');
@@ -231,7 +225,7 @@ test('a closed or transferred chat is unsubscribed: reconnects stay connected; a
   const panel = roomPanel(agent, moved.roomId);
   await panel.locator('.dismiss-room').waitFor({ state: 'hidden' });
   await agent.locator('.room-tab', { hasText: '넘길고객' }).click();
-  assert.equal(await panel.locator('textarea').isEnabled(), true);
+  assert.equal(await panel.locator('.room-input').isEnabled(), true);
   await waitForMessage(panel, '두 번째 상담원입니다.', { role: 'agent' });
   await waitForMessage(panel, '상담이 다시 배정되었습니다.');
   const room = await moving.session.subscribe(roomTopic(moved.roomId), { headers: { 'since-seq': '0' } });

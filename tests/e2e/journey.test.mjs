@@ -10,7 +10,8 @@ import { apiRequest, CookieJar, login } from '../integration/lib/auth-http.mjs';
 import { openStompJs, socketFactory } from '../integration/lib/clients.mjs';
 import { launchBrowser, openPage, screenshot, startWebServer } from './lib/browser.mjs';
 import {
-  activeRoom, agentSays, agentSignIn, assertNoPageProblems, count, customerSays, messageTexts, openWidget, waitForMessage,
+  activeRoom, agentSays, agentSignIn, assertNoPageProblems, closeActiveRoom, count, customerSays, messageTexts, openWidget,
+  waitForMessage,
   WIDGET_FRAME,
 } from './lib/pages.mjs';
 
@@ -113,7 +114,7 @@ test('customer, bot, two agents racing, chat, reload, close and rating', { timeo
   await waitForMessage(widget, '환불 처리해 드렸습니다', { role: 'agent' });
 
   // The agent closes; the customer rates the chat.
-  await activeRoom(agent).locator('.close-room').click();
+  await closeActiveRoom(agent);
   await waitForMessage(widget, '상담이 종료되었습니다');
   await activeRoom(agent).locator('.dismiss-room').waitFor();
   await widget.locator('label[for=rating-4]').click();

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { newCustomer, requestConsult } from '../integration/lib/contact-center.mjs';
 import { launchBrowser, openPage, screenshot, startWebServer } from './lib/browser.mjs';
 import {
-  activeRoom, agentSays, agentSignIn, assertNoPageProblems, count, customerSays, messageTexts, openWidget,
+  activeRoom, agentSays, agentSignIn, assertNoPageProblems, closeActiveRoom, count, customerSays, messageTexts, openWidget,
   waitForMessage, WIDGET_FRAME,
 } from './lib/pages.mjs';
 
@@ -220,7 +220,7 @@ test('what happens while the customer is offline is shown after the reconnect', 
   // offered, and the connection stays up (the closed room is not asked for again and again).
   await page.context().setOffline(true);
   await page.locator('#connection[data-state=offline]').waitFor();
-  await activeRoom(agent).locator('.close-room').click();
+  await closeActiveRoom(agent);
   await activeRoom(agent).locator('.dismiss-room').waitFor();
   await page.context().setOffline(false);
   await waitForMessage(page, '상담이 종료되었습니다', { timeout: 30000 });

@@ -215,6 +215,7 @@ describe('GET /api/agent/rooms', () => {
       category: 'refund',
       conversationId: room1.assignment.conversationId,
       assignedAt: one.assignedAt,
+      notes: [],
     });
     assert.match(one.conversationId, /^c_/);
 

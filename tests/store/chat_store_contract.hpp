@@ -40,6 +40,8 @@ using chat::ConversationRecord;
 using chat::LeftMessageRecord;
 using chat::MessageRecord;
 using chat::Millis;
+using chat::NoteKind;
+using chat::NoteRecord;
 using chat::RatingOutcome;
 using chat::RatingSummary;
 using chat::RequestRecord;
@@ -140,6 +142,7 @@ void expect_same_message(const MessageRecord& actual, const MessageRecord& expec
   EXPECT_EQ(actual.text, expected.text);
   EXPECT_EQ(actual.created_at, expected.created_at);
   EXPECT_EQ(actual.reply_to, expected.reply_to);
+  EXPECT_EQ(actual.sender_name, expected.sender_name);
 }
 
 void expect_same_room(const RoomRecord& actual, const RoomRecord& expected) {
@@ -328,7 +331,8 @@ TYPED_TEST_P(ChatStoreContract, StoresEveryFieldOfAMessage) {
   const std::string stream = this->conversation("cust_1");
   MessageRecord message =
       make_message(stream, "m_1", "cm_1", "cust_1", SenderRole::kCustomer, kNow + 42);
-  message.seq = 99;  // ignored: the store sets it
+  message.sender_name = "손님 \xF0\x9F\x98\x80 O'Brien";  // kept byte for byte
+  message.seq = 99;                                       // ignored: the store sets it
   const auto result = this->store().append_message(message);
   ASSERT_EQ(result.status, AppendStatus::kStored);
   EXPECT_FALSE(result.duplicate());
@@ -840,6 +844,61 @@ TYPED_TEST_P(ChatStoreContract, PurgeDropsOldAuditEntriesOnly) {
 
 // Left messages
 
+// Private notes and transfer notes of a room: every field kept, oldest first, only for a room
+// that exists, each id once.
+TYPED_TEST_P(ChatStoreContract, NotesOfARoomKeepEveryFieldInOrder) {
+  const std::string conversation_id = this->conversation("cust_1");
+  ASSERT_TRUE(this->store().create_room(make_room("r_1", conversation_id, "cust_1")));
+  ASSERT_TRUE(this->store().create_room(make_room("r_2", conversation_id, "cust_1")));
+  NoteRecord transfer{.id = "n_2",
+                      .room_id = "r_1",
+                      .kind = NoteKind::kTransfer,
+                      .author_id = "agent_1",
+                      .author_name = "김 상담",
+                      .to_agent_id = "agent_2",
+                      .to_agent_name = "Lee",
+                      .text = "환불 건, 영수증 확인 필요\n<b>two lines</b>",
+                      .created_at = kNow + 10};
+  NoteRecord note{.id = "n_1",
+                  .room_id = "r_1",
+                  .kind = NoteKind::kNote,
+                  .author_id = "agent_1",
+                  .author_name = "김 상담",
+                  .text = "VIP customer",
+                  .created_at = kNow + 5};
+  ASSERT_TRUE(this->store().add_note(transfer));
+  ASSERT_TRUE(this->store().add_note(note));
+  EXPECT_FALSE(this->store().add_note(note));  // the id is taken
+  NoteRecord elsewhere = note;
+  elsewhere.id = "n_3";
+  elsewhere.room_id = "r_2";
+  ASSERT_TRUE(this->store().add_note(elsewhere));
+  NoteRecord orphan = note;
+  orphan.id = "n_4";
+  orphan.room_id = "r_none";
+  EXPECT_FALSE(this->store().add_note(orphan));  // no such room
+
+  const auto notes = this->store().room_notes("r_1", 10);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].id, "n_1");
+  EXPECT_EQ(notes[0].kind, NoteKind::kNote);
+  EXPECT_EQ(notes[0].text, "VIP customer");
+  EXPECT_EQ(notes[0].to_agent_id, "");
+  const NoteRecord& read = notes[1];
+  EXPECT_EQ(read.id, "n_2");
+  EXPECT_EQ(read.room_id, "r_1");
+  EXPECT_EQ(read.kind, NoteKind::kTransfer);
+  EXPECT_EQ(read.author_id, "agent_1");
+  EXPECT_EQ(read.author_name, "김 상담");
+  EXPECT_EQ(read.to_agent_id, "agent_2");
+  EXPECT_EQ(read.to_agent_name, "Lee");
+  EXPECT_EQ(read.text, transfer.text);
+  EXPECT_EQ(read.created_at, kNow + 10);
+  EXPECT_EQ(this->store().room_notes("r_1", 1).size(), 1u);
+  EXPECT_TRUE(this->store().room_notes("r_1", 0).empty());
+  EXPECT_TRUE(this->store().room_notes("r_none", 10).empty());
+}
+
 TYPED_TEST_P(ChatStoreContract, LeftMessagesWaitUntilOneAgentTakesThem) {
   LeftMessageRecord first = make_left("l_1", kNow + 5);
   first.handled_at = kNow;  // ignored on add
@@ -1321,8 +1380,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     RoutingRecordsRoundTripIntoRestore, RoutingEffectsAppliedToTheStoreRestoreTheSameState,
     AuditEntriesKeepEveryFieldAndTheirCandidates, AuditQueryFiltersByTimeRequestAndAgentWithALimit,
     AuditPagesWithACursorInBothOrders, PurgeDropsOldAuditEntriesOnly,
-    LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
-    SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
+    NotesOfARoomKeepEveryFieldInOrder, LeftMessagesWaitUntilOneAgentTakesThem,
+    ARoomIsRatedOnceFromOneToFive, SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
     CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
     OneNodeHoldsTheRoutingAuthorityAtATime, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch,

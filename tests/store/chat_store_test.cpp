@@ -147,23 +147,40 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
   {
     SqliteChatStore store(file.path());
     store.get_or_create_conversation("cust_1", "c_1", kNow);
+    chat::MessageRecord old;
+    old.stream_id = "c_1";
+    old.message_id = "m_old";
+    old.sender_id = "cust_1";
+    old.created_at = kNow;
+    ASSERT_EQ(store.append_message(old).status, chat::AppendStatus::kStored);
   }
   {
     // Back to what version 1 left: no later tables, no record of the later migrations.
     Database db(file.path());
     db.execute(
         "DROP TABLE canned_responses; DROP TABLE routing_authority; DROP TABLE routing_agents; "
-        "DROP INDEX routing_requests_by_customer; "
+        "DROP INDEX routing_requests_by_customer; ALTER TABLE messages DROP COLUMN sender_name; "
+        "DROP TABLE room_notes; "
         "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 5);
-  EXPECT_EQ(store.schema_version(), 5);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 6);
+  EXPECT_EQ(store.schema_version(), 6);
   EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
+  // Messages stored before migration 6 read with no sender name; new ones keep theirs.
+  EXPECT_EQ(store.read_messages("c_1", 0, 10).at(0).sender_name, "");
+  chat::MessageRecord named;
+  named.stream_id = "c_1";
+  named.message_id = "m_named";
+  named.sender_id = "cust_1";
+  named.sender_name = "Kim";
+  named.created_at = kNow;
+  ASSERT_EQ(store.append_message(named).status, chat::AppendStatus::kStored);
+  EXPECT_EQ(store.read_messages("c_1", 1, 10).at(0).sender_name, "Kim");
   store.replace_canned_responses("agent_1", make_canned("u", 2));
   EXPECT_EQ(store.canned_responses("agent_1").size(), 2u);
   EXPECT_TRUE(store.claim_routing_authority("node", kNow, 1000).has_value());

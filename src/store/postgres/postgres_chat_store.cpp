@@ -24,6 +24,7 @@ using chat::ConversationRecord;
 using chat::LeftMessageRecord;
 using chat::MessageRecord;
 using chat::Millis;
+using chat::NoteRecord;
 using chat::RatingOutcome;
 using chat::RatingRecord;
 using chat::RatingSummary;
@@ -180,19 +181,36 @@ CREATE TABLE routing_agents (
     Migration{4, "consult requests found by customer (the bot is silent while one is open)", R"sql(
 CREATE INDEX routing_requests_by_customer ON routing_requests (customer_id);
 )sql"},
+    Migration{5, "each message keeps its sender's display name; private notes of rooms", R"sql(
+ALTER TABLE messages ADD COLUMN sender_name BYTEA NOT NULL DEFAULT ''::bytea;
+
+CREATE TABLE room_notes (
+  id            BYTEA PRIMARY KEY,
+  room_id       BYTEA NOT NULL REFERENCES rooms (id),
+  kind          TEXT NOT NULL CHECK (kind IN ('note', 'transfer')),
+  author_id     BYTEA NOT NULL,
+  author_name   BYTEA NOT NULL,
+  to_agent_id   BYTEA NOT NULL,  -- transfers: '' for back to the queue
+  to_agent_name BYTEA NOT NULL,
+  text          BYTEA NOT NULL,
+  created_at    BIGINT NOT NULL
+);
+CREATE INDEX room_notes_room ON room_notes (room_id, created_at, id);
+)sql"},
 };
 
 // read_message() reads the columns in this order.
 constexpr std::string_view kSelectByClientId =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to FROM messages WHERE stream_id = $1 AND sender_id = $2 "
+    "created_at, reply_to, sender_name FROM messages WHERE stream_id = $1 AND sender_id = $2 "
     "AND client_message_id = $3 AND client_message_id <> ''";
 constexpr std::string_view kSelectAnswer =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to FROM messages WHERE reply_to = $1 AND reply_to <> ''";
+    "created_at, reply_to, sender_name FROM messages WHERE reply_to = $1 AND reply_to <> ''";
 constexpr std::string_view kSelectAfter =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to FROM messages WHERE stream_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+    "created_at, reply_to, sender_name FROM messages WHERE stream_id = $1 AND seq > $2 ORDER BY "
+    "seq LIMIT $3";
 
 // read_conversation() reads the columns in this order.
 constexpr std::string_view kSelectConversationById =
@@ -238,6 +256,7 @@ MessageRecord read_message(const Rows& rows, int row) {
   message.text = rows.text(row, 6);
   message.created_at = rows.integer(row, 7);
   message.reply_to = rows.text(row, 8);
+  message.sender_name = rows.text(row, 9);
   return message;
 }
 
@@ -333,7 +352,8 @@ AppendResult append_once(Connection& db, const MessageRecord& message) {
   stored.seq = stream.integer(0, 0) + 1;
   db.query(
         "INSERT INTO messages (stream_id, seq, message_id, client_message_id, sender_id, "
-        "sender_role, text, created_at, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "sender_role, text, created_at, reply_to, sender_name) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         "store a message")
       .text(stored.stream_id)
       .integer(stored.seq)
@@ -344,6 +364,7 @@ AppendResult append_once(Connection& db, const MessageRecord& message) {
       .text(stored.text)
       .integer(stored.created_at)
       .text(stored.reply_to)
+      .text(stored.sender_name)
       .run();
   db.query("UPDATE streams SET last_seq = $2 WHERE id = $1", "advance the seq of a stream")
       .text(stored.stream_id)
@@ -855,6 +876,60 @@ std::size_t PostgresChatStore::purge_audit(Millis before) {
             .integer(before)
             .run()
             .affected());
+  });
+}
+
+// Notes
+
+bool PostgresChatStore::add_note(const NoteRecord& note) {
+  return pool_->with([&](Connection& db) {
+    return db.query(
+                 "INSERT INTO room_notes (id, room_id, kind, author_id, author_name, "
+                 "to_agent_id, to_agent_name, text, created_at) "
+                 "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 "
+                 "WHERE EXISTS (SELECT 1 FROM rooms WHERE id = $2) ON CONFLICT DO NOTHING",
+                 "store a note")
+               .text(note.id)
+               .text(note.room_id)
+               .label(chat::to_string(note.kind))
+               .text(note.author_id)
+               .text(note.author_name)
+               .text(note.to_agent_id)
+               .text(note.to_agent_name)
+               .text(note.text)
+               .integer(note.created_at)
+               .run()
+               .affected() == 1;
+  });
+}
+
+std::vector<NoteRecord> PostgresChatStore::room_notes(const std::string& room_id,
+                                                      std::size_t limit) {
+  if (limit == 0) return {};
+  return pool_->with([&](Connection& db) {
+    const Rows rows =
+        db.query(
+              "SELECT id, room_id, kind, author_id, author_name, to_agent_id, to_agent_name, "
+              "text, created_at FROM room_notes WHERE room_id = $1 "
+              "ORDER BY created_at, id LIMIT $2",
+              "read the notes of a room")
+            .text(room_id)
+            .integer(limit_value(limit))
+            .run();
+    std::vector<NoteRecord> notes;
+    for (int i = 0; i < rows.size(); ++i) {
+      notes.push_back(
+          NoteRecord{.id = rows.text(i, 0),
+                     .room_id = rows.text(i, 1),
+                     .kind = parse_column(kNoteKinds, rows.text(i, 2), "postgres", "note kind"),
+                     .author_id = rows.text(i, 3),
+                     .author_name = rows.text(i, 4),
+                     .to_agent_id = rows.text(i, 5),
+                     .to_agent_name = rows.text(i, 6),
+                     .text = rows.text(i, 7),
+                     .created_at = rows.integer(i, 8)});
+    }
+    return notes;
   });
 }
 

@@ -24,6 +24,7 @@ using chat::ConversationRecord;
 using chat::LeftMessageRecord;
 using chat::MessageRecord;
 using chat::Millis;
+using chat::NoteRecord;
 using chat::RatingOutcome;
 using chat::RatingRecord;
 using chat::RatingSummary;
@@ -180,20 +181,37 @@ CREATE TABLE routing_agents (
     Migration{5, "consult requests found by customer (the bot is silent while one is open)", R"sql(
 CREATE INDEX routing_requests_by_customer ON routing_requests (customer_id);
 )sql"},
+    Migration{6, "each message keeps its sender's display name; private notes of rooms", R"sql(
+ALTER TABLE messages ADD COLUMN sender_name TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE room_notes (
+  id            TEXT NOT NULL PRIMARY KEY,
+  room_id       TEXT NOT NULL REFERENCES rooms (id),
+  kind          TEXT NOT NULL CHECK (kind IN ('note', 'transfer')),
+  author_id     TEXT NOT NULL,
+  author_name   TEXT NOT NULL,
+  to_agent_id   TEXT NOT NULL,  -- transfers: '' for back to the queue
+  to_agent_name TEXT NOT NULL,
+  text          TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX room_notes_room ON room_notes (room_id, created_at, id);
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
 // unique indexes.
 constexpr std::string_view kSelectByClientId =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to FROM messages WHERE stream_id = ?1 AND sender_id = ?2 "
+    "created_at, reply_to, sender_name FROM messages WHERE stream_id = ?1 AND sender_id = ?2 "
     "AND client_message_id = ?3 AND client_message_id <> ''";
 constexpr std::string_view kSelectAnswer =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to FROM messages WHERE reply_to = ?1 AND reply_to <> ''";
+    "created_at, reply_to, sender_name FROM messages WHERE reply_to = ?1 AND reply_to <> ''";
 constexpr std::string_view kSelectAfter =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to FROM messages WHERE stream_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+    "created_at, reply_to, sender_name FROM messages WHERE stream_id = ?1 AND seq > ?2 ORDER BY "
+    "seq LIMIT ?3";
 
 constexpr std::string_view kLastSeq =
     "SELECT coalesce(max(seq), 0) FROM messages WHERE stream_id = ?1";
@@ -246,6 +264,7 @@ MessageRecord read_message(const Statement& row) {
   message.text = row.column_text(6);
   message.created_at = row.column_int(7);
   message.reply_to = row.column_text(8);
+  message.sender_name = row.column_text(9);
   return message;
 }
 
@@ -436,7 +455,8 @@ AppendResult SqliteChatStore::append_message(const MessageRecord& message) {
   }
   db_.prepare(
          "INSERT INTO messages (stream_id, seq, message_id, client_message_id, sender_id, "
-         "sender_role, text, created_at, reply_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         "sender_role, text, created_at, reply_to, sender_name) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
          "store a message")
       .bind_text(1, stored.stream_id)
       .bind_int(2, stored.seq)
@@ -447,6 +467,7 @@ AppendResult SqliteChatStore::append_message(const MessageRecord& message) {
       .bind_text(7, stored.text)
       .bind_int(8, stored.created_at)
       .bind_text(9, stored.reply_to)
+      .bind_text(10, stored.sender_name)
       .run();
   transaction.commit();
   return AppendResult{.status = AppendStatus::kStored, .message = std::move(stored)};
@@ -801,6 +822,55 @@ std::size_t SqliteChatStore::purge_audit(Millis before) {
       .bind_int(1, before)
       .run();
   return static_cast<std::size_t>(db_.changes());
+}
+
+// Notes
+
+bool SqliteChatStore::add_note(const NoteRecord& note) {
+  std::lock_guard lock(mutex_);
+  db_.prepare(
+         "INSERT INTO room_notes (id, room_id, kind, author_id, author_name, to_agent_id, "
+         "to_agent_name, text, created_at) "
+         "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM rooms WHERE id = "
+         "?2) "
+         "ON CONFLICT DO NOTHING",
+         "store a note")
+      .bind_text(1, note.id)
+      .bind_text(2, note.room_id)
+      .bind_text(3, chat::to_string(note.kind))
+      .bind_text(4, note.author_id)
+      .bind_text(5, note.author_name)
+      .bind_text(6, note.to_agent_id)
+      .bind_text(7, note.to_agent_name)
+      .bind_text(8, note.text)
+      .bind_int(9, note.created_at)
+      .run();
+  return db_.changes() == 1;
+}
+
+std::vector<NoteRecord> SqliteChatStore::room_notes(const std::string& room_id, std::size_t limit) {
+  std::vector<NoteRecord> notes;
+  if (limit == 0) return notes;
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT id, room_id, kind, author_id, author_name, to_agent_id, to_agent_name, text, "
+      "created_at FROM room_notes WHERE room_id = ?1 ORDER BY created_at, id LIMIT ?2",
+      "read the notes of a room");
+  select.bind_text(1, room_id);
+  select.bind_int(2, limit_value(limit));
+  while (select.step()) {
+    notes.push_back(
+        NoteRecord{.id = select.column_text(0),
+                   .room_id = select.column_text(1),
+                   .kind = parse_column(kNoteKinds, select.column_text(2), "sqlite", "note kind"),
+                   .author_id = select.column_text(3),
+                   .author_name = select.column_text(4),
+                   .to_agent_id = select.column_text(5),
+                   .to_agent_name = select.column_text(6),
+                   .text = select.column_text(7),
+                   .created_at = select.column_int(8)});
+  }
+  return notes;
 }
 
 // Left messages

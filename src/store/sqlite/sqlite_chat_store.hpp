@@ -86,6 +86,9 @@ class SqliteChatStore final : public chat::ChatStore {
   std::vector<chat::AuditEntry> query_audit(const chat::AuditQuery& query) override;
   std::size_t purge_audit(chat::Millis before) override;
 
+  bool add_note(const chat::NoteRecord& note) override;
+  std::vector<chat::NoteRecord> room_notes(const std::string& room_id, std::size_t limit) override;
+
   bool add_left_message(const chat::LeftMessageRecord& message) override;
   std::vector<chat::LeftMessageRecord> list_left_messages(bool include_handled,
                                                           std::size_t limit) override;

@@ -42,7 +42,7 @@ export function activeRoom(page) {
 }
 
 export async function agentSays(page, text) {
-  const input = activeRoom(page).locator('textarea');
+  const input = activeRoom(page).locator('.room-input');
   await input.fill(text);
   await input.press('Enter');
 }
@@ -56,4 +56,22 @@ export function assertNoPageProblems(page) {
   const problems = page.problems.filter((p) => p !== 'HTTP 401 /api/auth/refresh');
   assert.deepEqual(problems, [], 'no script errors on the page');
   assert.deepEqual(page.dialogs, [], 'no alert/confirm dialogs');
+}
+
+// Ends the active chat of the console: "End chat", then the confirmation under the header.
+export async function closeActiveRoom(page) {
+  await activeRoom(page).locator('.close-room').click();
+  await activeRoom(page).locator('.confirm-close').click();
+}
+
+// Hands the active chat to `agentId` (or, with null, back to the queue), with an optional note.
+export async function transferActiveRoom(page, agentId, note = '') {
+  await activeRoom(page).locator('.open-transfer').click();
+  const target = activeRoom(page).locator('.transfer-target');
+  const value = agentId ?? '::queue';
+  await page.waitForFunction((v) => [...document.querySelectorAll('.room-panel:not([hidden]) .transfer-target option')]
+    .some((o) => o.value === v && !o.disabled), value);
+  await target.selectOption(value);
+  if (note) await activeRoom(page).locator('.transfer-note').fill(note);
+  await activeRoom(page).locator('.confirm-transfer').click();
 }

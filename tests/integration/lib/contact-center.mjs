@@ -19,6 +19,7 @@ export const CONSULT_UPDATES = '/topic/consult/updates';
 export const ASSIGNMENTS = '/user/queue/agent/assignment';
 export const ERRORS = '/user/queue/errors';
 export const BOT_RESPONSE = '/user/queue/bot/response';
+export const NOTES = '/user/queue/agent/notes';
 export const roomTopic = (roomId) => `/topic/room/${roomId}`;
 
 // Routing delays for tests: whole seconds, the smallest the configuration allows above zero.
@@ -88,6 +89,7 @@ async function attach(t, server, party, destinations) {
   party.offers = party.inboxes[CONSULT_REQUESTS];
   party.updates = party.inboxes[CONSULT_UPDATES];
   party.assignments = party.inboxes[ASSIGNMENTS];
+  party.notes = party.inboxes[NOTES];
   return party;
 }
 
@@ -100,7 +102,7 @@ export async function newAgent(t, server, { id = `agent-${randomUUID()}`, name =
     name,
     token: token ?? mintToken({ secret: server.secret, sub: id, role: 'AGENT', name, ttlSeconds: 3600 }),
   };
-  await attach(t, server, agent, [CONSULT_REQUESTS, CONSULT_UPDATES, ASSIGNMENTS, ERRORS]);
+  await attach(t, server, agent, [CONSULT_REQUESTS, CONSULT_UPDATES, ASSIGNMENTS, ERRORS, NOTES]);
   if (loginNow) await agentLogin(agent);
   return agent;
 }
@@ -108,7 +110,7 @@ export async function newAgent(t, server, { id = `agent-${randomUUID()}`, name =
 // A new STOMP session for an agent (after a dropped connection or a restart), with the same
 // subscriptions; logs in again when `loginNow`.
 export async function reconnectAgent(t, server, agent, { loginNow = true } = {}) {
-  await attach(t, server, agent, [CONSULT_REQUESTS, CONSULT_UPDATES, ASSIGNMENTS, ERRORS]);
+  await attach(t, server, agent, [CONSULT_REQUESTS, CONSULT_UPDATES, ASSIGNMENTS, ERRORS, NOTES]);
   if (loginNow) await agentLogin(agent);
   return agent;
 }

@@ -162,7 +162,10 @@ function onAssignment(assignment) {
   rooms.open(assignment, { focus: assignment.mode !== 'auto' || !rooms.active });
   if (fresh) {
     const name = assignment.customer?.displayName || assignment.customer?.id || t('customer');
-    toast(t(assignment.mode === 'auto' ? 'assigned_auto' : 'assigned_manual', { name }));
+    // A chat handed over by another agent says so, by whom and why (the note is in the room too).
+    const from = assignment.transfer?.fromAgentName || assignment.transfer?.fromAgentId;
+    if (from) toast(t(assignment.transfer.note ? 'assigned_transfer_note' : 'assigned_transfer', { name, from, note: assignment.transfer.note }));
+    else toast(t(assignment.mode === 'auto' ? 'assigned_auto' : 'assigned_manual', { name }));
     // An auto-assigned chat comes without the agent asking: count it even in a visible tab.
     notifier.notify({ always: assignment.mode === 'auto' });
   }
@@ -206,6 +209,7 @@ async function enterWorkspace(user) {
   session.subscribe('/topic/consult/updates', onUpdate);
   session.subscribe('/topic/consult/offline', onLeftMessage);
   session.subscribe('/user/queue/agent/assignment', onAssignment);
+  session.subscribe('/user/queue/agent/notes', (note) => rooms.note(note));
   session.subscribe('/user/queue/errors', onDomainError);
   session.connect();
   canned.load().catch((error) => toast(t('error', { message: error.message }), 'error'));

@@ -1,6 +1,7 @@
 // The agent's open chats: a vertical tab list with unread counts, and one panel per room with the
 // bot conversation the customer had, the room's messages (replayed from since-seq after every
-// reconnect, each shown once), typing and read indicators, canned responses, transfer and close.
+// reconnect, each shown once, each under its sender's name), private notes that only agents see,
+// typing and read indicators, canned responses, transfer and close (room-actions.js).
 //
 // A room is subscribed only while it is this agent's and the connection is up: a room that ends
 // (closed, or transferred away) is unsubscribed at once, every subscription is dropped when the
@@ -13,6 +14,7 @@ import { apiJson, el, randomId } from '../common/dom.js';
 import { Timeline } from '../common/timeline.js';
 import { attachPicker } from './canned.js';
 import { categoryLabel } from './category.js';
+import { RoomActions } from './room-actions.js';
 
 export class Rooms {
   constructor({ tabs, panels, noRoom, empty, count, i18n, session, me, canned, notifier, toast }) {
@@ -29,19 +31,21 @@ export class Rooms {
   }
 
   // info: { roomId, requestId, customer:{id, displayName}, category, conversationId, requestedAt?,
-  // history? }
+  // history?, notes? }
   open(info, { focus = false } = {}) {
     let room = this.rooms.get(info.roomId);
     if (!room) {
       room = this.#create(info);
       this.rooms.set(info.roomId, room);
+      for (const note of info.notes ?? []) this.#showNote(room, note);
       if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true, requestedAt: info.requestedAt });
       else if (info.conversationId) this.#loadConversation(room, info.conversationId);
       this.#showPending(room);
       room.stamp = ++this.stamp;
       this.#attach(room);
     } else {
-      // What was said meanwhile (an assignment brings the room's messages so far).
+      // What was said meanwhile (an assignment brings the room's messages and notes so far).
+      for (const note of info.notes ?? []) this.#showNote(room, note);
       if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true, requestedAt: info.requestedAt });
       if (room.ended) {
         // The room came back (a transfer back to this agent): live again, read from its last seq.
@@ -54,6 +58,12 @@ export class Rooms {
     this.#renderCount();
     if (focus || !this.active) this.select(info.roomId);
     return room;
+  }
+
+  // A private note from /user/queue/agent/notes (ours, echoed once stored).
+  note(data) {
+    const room = this.rooms.get(data?.roomId);
+    if (room) this.#showNote(room, data);
   }
 
   // Taken before asking GET /api/agent/rooms; sync() then knows which rooms changed meanwhile.
@@ -114,8 +124,21 @@ export class Rooms {
   refresh() {
     for (const room of this.rooms.values()) {
       room.timeline.refresh();
+      room.actions.relabel();
+      this.#relabel(room);
       this.#renderTab(room);
     }
+  }
+
+  // The senders' labels and the composer's words in the language just chosen.
+  #relabel(room) {
+    const { t } = this.i18n;
+    for (const [key, { item }] of room.timeline.entries) {
+      if (item.message) room.timeline.upsert({ key, name: this.#senderName(room, item.message) });
+      else if (item.note) room.timeline.upsert({ key, ...this.#noteParts(item.note) });
+    }
+    room.noteToggle.textContent = t('note_toggle');
+    this.#renderComposer(room);
   }
 
   // ---- building a room ----------------------------------------------------------------------
@@ -135,29 +158,32 @@ export class Rooms {
     const typing = el('p', { class: 'typing', 'aria-live': 'polite', hidden: true });
     const input = el('textarea', { id: `input-${roomId}`, rows: 2, maxlength: 2000, placeholder: t('input_placeholder'), class: 'room-input' });
     const popup = el('div', { class: 'canned-popup', hidden: true });
+    // Reply to the customer, or a private note for agents: the same box, a switch above it.
+    const noteToggle = el('button', { type: 'button', class: 'secondary small note-toggle', 'aria-pressed': 'false', text: t('note_toggle') });
+    const inputLabel = el('label', { for: `input-${roomId}`, class: 'sr-only', text: t('input_label') });
+    const sendButton = el('button', { type: 'submit', class: 'primary', text: t('send') });
     const form = el('form', { class: 'composer room-composer' },
       popup,
-      el('label', { for: `input-${roomId}`, class: 'sr-only', text: t('input_label') }),
+      el('div', { class: 'composer-mode' }, noteToggle),
+      inputLabel,
       input,
-      el('button', { type: 'submit', class: 'primary', text: t('send') }));
-    const target = el('select', { id: `transfer-${roomId}`, class: 'transfer-target' });
-    const transfer = el('button', { type: 'button', class: 'secondary small', text: t('transfer') });
-    const close = el('button', { type: 'button', class: 'danger small close-room', text: t('close_room') });
+      sendButton);
+    const actions = new RoomActions({ roomId, i18n: this.i18n, session: this.session, me: this.me, focusBack: () => input.focus() });
     const dismiss = el('button', { type: 'button', class: 'secondary small dismiss-room', text: t('dismiss_room'), hidden: true });
     const panel = el('div', { class: 'room-panel', role: 'tabpanel', id: `panel-${roomId}`, 'aria-labelledby': `tab-${roomId}`, hidden: true, dataset: { roomId } },
       el('header', { class: 'room-header' },
         el('div', { class: 'room-heading' },
           el('h2', { text: name }),
           el('span', { class: 'chip', text: categoryLabel(info.category, t) })),
-        el('div', { class: 'room-actions' },
-          el('label', { for: `transfer-${roomId}`, class: 'sr-only', text: t('transfer_to') }),
-          target, transfer, close, dismiss)),
+        el('div', { class: 'room-actions' }, actions.transferButton, actions.closeButton, dismiss)),
+      actions.panel,
       list, typing, form);
     this.tabs.append(tab);
     this.panels.append(panel);
 
     const room = {
-      roomId, requestId: info.requestId, name, tab, panel, input, typing, target, close, dismiss, form,
+      roomId, requestId: info.requestId, name, tab, panel, input, typing, actions, dismiss, form,
+      noteToggle, inputLabel, sendButton, noteMode: false, endedBy: null,
       customerId: info.customer?.id,
       timeline: new Timeline(list, {
         lang: () => this.i18n.lang,
@@ -183,14 +209,13 @@ export class Rooms {
       event.preventDefault();
       this.#send(room);
     });
-    target.addEventListener('focus', () => this.#loadAgents(room));
-    transfer.addEventListener('click', () => {
-      const toAgentId = target.value;
-      this.session.publish('/app/room.transfer', toAgentId ? { roomId, toAgentId } : { roomId });
+    noteToggle.addEventListener('click', () => {
+      room.noteMode = !room.noteMode;
+      this.#renderComposer(room);
+      input.focus();
     });
-    close.addEventListener('click', () => this.session.publish('/app/room.close', { roomId }));
     dismiss.addEventListener('click', () => this.#dismiss(room));
-    this.#fillAgents(room, []);
+    this.#renderComposer(room);
     this.#renderTab(room);
     return room;
   }
@@ -199,11 +224,20 @@ export class Rooms {
     const { t } = this.i18n;
     room.tab.replaceChildren(...[
       el('span', { class: 'room-tab-name', text: room.name }),
-      room.ended ? el('span', { class: 'chip', text: t('room_closed') }) : null,
+      room.ended ? el('span', { class: 'chip', text: t(room.endedBy === 'transfer' ? 'chip_transferred' : 'chip_closed') }) : null,
       // The number is for the eyes; a screen reader reads the words (a label on a span is not read).
       room.unread > 0 ? el('span', { class: 'badge', 'aria-hidden': 'true', text: String(room.unread) }) : null,
       room.unread > 0 ? el('span', { class: 'sr-only', text: t('unread', { count: room.unread }) }) : null,
     ].filter(Boolean));
+  }
+
+  #renderComposer(room) {
+    const { t } = this.i18n;
+    room.noteToggle.setAttribute('aria-pressed', String(room.noteMode));
+    room.form.classList.toggle('composer--note', room.noteMode);
+    room.input.placeholder = t(room.noteMode ? 'note_placeholder' : 'input_placeholder');
+    room.inputLabel.textContent = t(room.noteMode ? 'note_label' : 'input_label');
+    room.sendButton.textContent = t(room.noteMode ? 'note_send' : 'send');
   }
 
   #renderCount() {
@@ -242,11 +276,12 @@ export class Rooms {
     const { t } = this.i18n;
     const mine = message.senderId === this.me().id;
     const role = mine ? 'agent' : String(message.senderRole ?? '').toLowerCase();  // CUSTOMER, AGENT, BOT
-    const name = mine ? t('sender_me') : role === 'bot' ? t('sender_bot') : role === 'customer' ? room.name : message.senderRole;
+    const name = this.#senderName(room, message);
     if (message.roomId === room.roomId) room.seq = Math.max(room.seq, message.seq ?? 0);
     const item = {
       key: `m:${message.messageId}`, clientMessageId: message.clientMessageId, mine, role, name, text: message.text,
       timestamp: message.timestamp, seq: message.seq, stream: message.roomId, pending: false,
+      message: { senderId: message.senderId, senderRole: message.senderRole, senderName: message.senderName },
     };
     const whileWaiting = requestedAt && role === 'customer' && message.roomId !== room.roomId &&
       Date.parse(message.timestamp) >= Date.parse(requestedAt);
@@ -261,6 +296,53 @@ export class Rooms {
         this.notifier.notify();
       }
     }
+  }
+
+  // Who wrote it, as the name it was sent with (another agent's lines after a transfer keep
+  // theirs); the customer as the room names them.
+  #senderName(room, message) {
+    const { t } = this.i18n;
+    if (message.senderId === this.me().id) return t('sender_me');
+    switch (String(message.senderRole ?? '').toUpperCase()) {
+      case 'BOT': return t('sender_bot');
+      case 'CUSTOMER': return message.senderName || room.name;
+      case 'AGENT': return t('sender_other_agent', { name: message.senderName || t('agent') });
+      default: return message.senderName || '';
+    }
+  }
+
+  // ---- private notes ------------------------------------------------------------------------
+
+  // A note, or the trace of a transfer: { noteId, kind, authorId, authorName, toAgentId?,
+  // toAgentName?, text, timestamp, clientMessageId? }. Only agents ever get these.
+  #showNote(room, note) {
+    if (!note?.noteId) return;
+    // Our own note confirmed: the "sending" line written meanwhile makes way for it.
+    if (note.clientMessageId) room.timeline.remove(`c:note:${note.clientMessageId}`);
+    room.timeline.upsert({
+      key: `n:${note.noteId}`, mine: false, role: 'note', timestamp: note.timestamp, pending: false, stream: room.roomId,
+      note, ...this.#noteParts(note),
+    });
+  }
+
+  #noteParts(note) {
+    const { t } = this.i18n;
+    const author = note.authorId === this.me().id ? t('sender_me') : note.authorName || t('agent');
+    if (note.kind !== 'transfer') return { name: t('note_from', { name: author }), text: note.text };
+    const to = note.toAgentId ? (note.toAgentId === this.me().id ? t('sender_me') : note.toAgentName || t('agent')) : null;
+    const name = to ? t('transfer_note_to', { from: author, to }) : t('transfer_note_queue', { from: author });
+    return { name, text: note.text || t('transfer_no_note') };
+  }
+
+  #sendNote(room, text) {
+    const clientMessageId = randomId();
+    room.timeline.upsert({
+      key: `c:note:${clientMessageId}`, mine: false, role: 'note',
+      name: this.i18n.t('note_from', { name: this.i18n.t('sender_me') }), text,
+      timestamp: new Date().toISOString(), pending: true, stream: room.roomId,
+    });
+    room.timeline.scrollToEnd();
+    this.outbox.send('/app/room.note', { roomId: room.roomId, text, clientMessageId });
   }
 
   #onEvent(room, data) {
@@ -280,13 +362,17 @@ export class Rooms {
       case 'closed':
         if (room.ended) return;
         room.timeline.notice(t('room_closed'));
+        room.endedBy = 'close';
         this.#setEnded(room, true);
         return;
       case 'transferred':
       case 'left':
         if (room.ended) return;
         if (data.agentId === this.me().id || data.fromAgentId === this.me().id) {
-          room.timeline.notice(t('room_transferred'));
+          // Handed to someone (by name), or back to the queue: it goes on without us.
+          if (data.toAgentId) room.timeline.notice(t('room_transferred_to', { name: data.toAgentName || t('agent') }));
+          else room.timeline.notice(t(data.type === 'left' ? 'room_requeued' : 'room_transferred_queue'));
+          room.endedBy = 'transfer';
           this.#setEnded(room, true);
         }
         return;
@@ -299,9 +385,9 @@ export class Rooms {
     room.ended = ended;
     room.stamp = ++this.stamp;
     room.form.querySelectorAll('textarea, button').forEach((node) => { node.disabled = ended; });
-    room.close.hidden = ended;
+    room.actions.setEnded(ended);
     room.dismiss.hidden = !ended;
-    room.target.disabled = ended;
+    if (!ended) room.endedBy = null;
     if (ended) {
       // Not ours any more: the server dropped our registration, and a SUBSCRIBE after a reconnect
       // would be refused. What was not sent yet never will be.
@@ -346,7 +432,16 @@ export class Rooms {
   #showPending(room) {
     for (const item of this.outbox?.pending() ?? []) {
       const body = item.body ?? {};
-      if (item.destination !== '/app/room.send' || body.roomId !== room.roomId) continue;
+      if (body.roomId !== room.roomId) continue;
+      if (item.destination === '/app/room.note') {
+        room.timeline.upsert({
+          key: `c:note:${body.clientMessageId}`, mine: false, role: 'note',
+          name: this.i18n.t('note_from', { name: this.i18n.t('sender_me') }), text: body.text,
+          timestamp: item.writtenAt, pending: true, stream: room.roomId,
+        });
+        continue;
+      }
+      if (item.destination !== '/app/room.send') continue;
       room.timeline.upsert({
         key: `c:${body.clientMessageId}`, clientMessageId: body.clientMessageId, mine: true, role: 'agent',
         name: this.i18n.t('sender_me'), text: body.text, timestamp: item.writtenAt, pending: true, stream: room.roomId,
@@ -371,6 +466,10 @@ export class Rooms {
     const text = room.input.value.trim();
     if (!text || room.ended) return;
     room.input.value = '';
+    if (room.noteMode) {
+      this.#sendNote(room, text);
+      return;
+    }
     const clientMessageId = randomId();
     clearTimeout(room.typingTimer);
     room.typingSentAt = 0;
@@ -414,31 +513,5 @@ export class Rooms {
       room.readSent = seq;
       this.session.publish('/app/room.read', { roomId: room.roomId, seq });
     }
-  }
-
-  // ---- transfer targets ---------------------------------------------------------------------
-
-  async #loadAgents(room) {
-    try {
-      const data = await apiJson(this.session, '/api/agents');
-      this.#fillAgents(room, (data.agents ?? []).filter((agent) => agent.id !== this.me().id));
-    } catch {
-      // Keep the list as it is; the queue option always works.
-    }
-  }
-
-  #fillAgents(room, agents) {
-    const { t } = this.i18n;
-    const chosen = room.target.value;
-    room.target.replaceChildren(el('option', { value: '', text: t('transfer_queue') }),
-      ...agents.map((agent) => el('option', {
-        value: agent.id,
-        text: t('agent_option', {
-          name: agent.name || agent.id,
-          state: t(`state_${agent.state}`),
-          load: `${agent.activeRooms ?? 0}/${agent.maxRooms ?? '-'}`,
-        }),
-      })));
-    room.target.value = [...room.target.options].some((o) => o.value === chosen) ? chosen : '';
   }
 }

@@ -256,8 +256,9 @@ function storedItem(message) {
   const sender = String(message.senderRole ?? '').toLowerCase();  // CUSTOMER, AGENT, BOT, SYSTEM
   const role = mine ? 'customer' : sender;
   let name = mine ? t('sender_me') : t('sender_bot');
-  if (role === 'agent') name = t('sender_agent', { name: state.agentName || '' });
-  const agentName = role === 'agent' ? state.agentName || '' : undefined;
+  // Each line under the name it was sent with: after a transfer the first agent's lines keep theirs.
+  const agentName = role === 'agent' ? message.senderName || state.agentName || '' : undefined;
+  if (role === 'agent') name = t('sender_agent', { name: agentName });
   return {
     key: `m:${message.messageId}`,
     clientMessageId: message.clientMessageId,
@@ -456,7 +457,8 @@ function onRoomEvent(data) {
       timeline.notice(t('agent_left'));
       return;
     case 'transferred':
-      timeline.notice(t('transferred'));
+      // Never the agents' note: only who has the chat now.
+      timeline.notice(data.toAgentName ? t('transferred_to', { name: data.toAgentName }) : t('transferred'));
       return;
     case 'closed':
       endRoom(data.roomId);
