@@ -720,6 +720,10 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             json::object body{{"code", chat::to_string(e.code)}, {"message", e.message}};
             if (!e.request_id.empty()) body["requestId"] = e.request_id;
             if (!e.room_id.empty()) body["roomId"] = e.room_id;
+            if (!e.to_agent_id.empty()) body["toAgentId"] = e.to_agent_id;
+            // Parameters, so that a page can say it in its own language.
+            if (e.code == chat::RefusalCode::kAtCapacity)
+              body["maxRooms"] = routing_.options().max_rooms_per_agent;
             // The refusal of the client's own SEND answers it: its receipt id, and no RECEIPT.
             if (request != nullptr && e.user_id == request->user_id) {
               request->refused = true;

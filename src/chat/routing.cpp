@@ -422,12 +422,13 @@ Effects Routing::transfer(std::string_view room_id, std::string_view by_agent_id
   if (to == nullptr || !to->online || !to->connected) {
     refuse(out, by_agent_id, RefusalCode::kAgentUnavailable,
            "That agent is not online; pick another or transfer to the queue.", request->record.id,
-           room_id, now);
+           room_id, now, *to_agent_id);
     return out;
   }
   if (load(*to) >= options_.max_rooms_per_agent) {
     refuse(out, by_agent_id, RefusalCode::kAtCapacity,
-           "That agent already has the most rooms allowed.", request->record.id, room_id, now);
+           "That agent already has the most rooms allowed.", request->record.id, room_id, now,
+           *to_agent_id);
     return out;
   }
   from.rooms.erase(request->record.room_id);
@@ -905,12 +906,14 @@ void Routing::reconnect(Agent& agent, Effects& out) {
 }
 
 void Routing::refuse(Effects& out, std::string_view user_id, RefusalCode code, std::string message,
-                     std::string_view request_id, std::string_view room_id, Millis now) {
+                     std::string_view request_id, std::string_view room_id, Millis now,
+                     std::string_view to_agent_id) {
   out.emplace_back(Refusal{.user_id = std::string(user_id),
                            .code = code,
                            .message = std::move(message),
                            .request_id = std::string(request_id),
-                           .room_id = std::string(room_id)});
+                           .room_id = std::string(room_id),
+                           .to_agent_id = std::string(to_agent_id)});
   out.emplace_back(Audit{.event = AuditEvent::kRefusal,
                          .at = now,
                          .request_id = std::string(request_id),

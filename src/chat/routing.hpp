@@ -176,9 +176,10 @@ std::string_view to_string(RefusalCode code);  // "not_found", "already_assigned
 struct Refusal {
   std::string user_id{};  // who gets it
   RefusalCode code = RefusalCode::kNotFound;
-  std::string message{};     // for people: says what happened
-  std::string request_id{};  // when known
-  std::string room_id{};     // when known
+  std::string message{};      // for people: says what happened
+  std::string request_id{};   // when known
+  std::string room_id{};      // when known
+  std::string to_agent_id{};  // a refused transfer: the agent it was meant for
 };
 
 // One line of the audit log.
@@ -447,7 +448,8 @@ class Routing {
   void expire_grace(Agent& agent, Millis now, Effects& out);
   void reconnect(Agent& agent, Effects& out);
   void refuse(Effects& out, std::string_view user_id, RefusalCode code, std::string message,
-              std::string_view request_id, std::string_view room_id, Millis now);
+              std::string_view request_id, std::string_view room_id, Millis now,
+              std::string_view to_agent_id = {});
   CustomerStatus current_status(const Request& request) const;
   void drain(Millis now, Effects& out);
   void sync_positions(Effects& out);

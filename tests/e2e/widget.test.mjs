@@ -218,8 +218,10 @@ test('what happens while the customer is offline is shown after the reconnect', 
 
   // Offline again while the agent closes the room: back online, the chat is over, the rating is
   // offered, and the connection stays up (the closed room is not asked for again and again).
+  // Meanwhile the banner never says "connected" over a connection that is down.
   await page.context().setOffline(true);
   await page.locator('#connection[data-state=offline]').waitFor();
+  assert.equal(await page.locator('#banner-text').textContent(), '상담원 agent1님과 상담 중입니다. 인터넷 연결을 다시 잇는 중…');
   await closeActiveRoom(agent);
   await activeRoom(agent).locator('.dismiss-room').waitFor();
   await page.context().setOffline(false);

@@ -24,7 +24,7 @@ const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
 
 // An error with a machine-readable `code` ('network', 'invalid_credentials', 'signed_out',
 // 'queue_full', 'stomp_error', 'handler', the server's `error` field, or `http_<status>`) and,
-// for HTTP answers, the `status`.
+// for HTTP answers, the `status` (and `retryAfter`, seconds, when the server named a wait).
 export class SessionError extends Error {
   constructor(message, { code = 'error', status, cause, frame, destination } = {}) {
     super(message, cause === undefined ? undefined : { cause });
@@ -431,8 +431,12 @@ export class ChatSession {
     }
     if (!response.ok) {
       const detail = data && typeof data === 'object' ? data : {};
-      throw new SessionError(detail.message || `${path} answered ${response.status}`,
+      const error = new SessionError(detail.message || `${path} answered ${response.status}`,
         { code: detail.error || `http_${response.status}`, status: response.status });
+      // How long to wait (seconds) when the server says: a page can tell the user in words.
+      const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
+      if (Number.isFinite(retryAfter) && retryAfter >= 0) error.retryAfter = retryAfter;
+      throw error;
     }
     return data;
   }

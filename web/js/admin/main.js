@@ -8,6 +8,7 @@
 import { ChatSession } from '../aicc-session.js';
 import { apiJson } from '../common/dom.js';
 import { createI18n } from '../common/i18n.js';
+import { refusalText } from '../common/refusals.js';
 import { renderQueueChart } from './chart.js';
 import { renderAgents, renderCards } from './figures.js';
 import { MESSAGES } from './messages.js';
@@ -115,7 +116,8 @@ function showSignIn(message = null) {
 function renderSignInMessage() {
   const message = state.signInMessage;
   ui.signInError.hidden = !message;
-  ui.signInError.textContent = message ? t(message.key, message.vars) : '';
+  if (!message) ui.signInError.textContent = '';
+  else ui.signInError.textContent = message.refusal ? refusalText(message.refusal, i18n.lang) : t(message.key, message.vars);
 }
 
 function renderRefused() {
@@ -145,13 +147,6 @@ function enter(user, { fromSignIn = false } = {}) {
 
 // ---- sign-in and sign-out ---------------------------------------------------------------------
 
-function signInErrorKey(error) {
-  if (error.status === 401 || error.code === 'invalid_credentials') return 'error_credentials';
-  if (error.status === 429 || error.code === 'rate_limited') return 'error_rate_limited';
-  if (error.code === 'network' || error.status >= 500) return 'error_network';
-  return 'error_generic';
-}
-
 async function submitSignIn(event) {
   event.preventDefault();
   const username = ui.username.value.trim();
@@ -171,7 +166,8 @@ async function submitSignIn(event) {
     renderSignInMessage();
     enter(user, { fromSignIn: true });
   } catch (error) {
-    state.signInMessage = { key: signInErrorKey(error), vars: { message: error.message } };
+    // Said in the page's language from the refusal's code (and wait), again after a switch.
+    state.signInMessage = { refusal: { code: error.code, message: error.message, retryAfter: error.retryAfter } };
     renderSignInMessage();
     ui.password.select();
     ui.password.focus();
@@ -246,7 +242,7 @@ async function poll() {
     }
     // No HTTP status: the server could not be reached (or took too long); say so in the page's
     // language rather than the browser's "Failed to fetch".
-    state.error = error.status ? { text: error.message } : { key: 'stats_unreachable' };
+    state.error = error.status ? { refusal: { code: error.code, message: error.message } } : { key: 'stats_unreachable' };
     renderStatusLine();
   } finally {
     clearTimeout(timeout);
@@ -276,7 +272,11 @@ function renderStatusLine() {
   ui.updated.textContent = time ? t('last_updated', { time }) : t('not_updated');
   if (document.visibilityState === 'hidden') ui.updated.textContent += ` ${t('paused')}`;
   ui.statsError.hidden = state.error === null;
-  const message = state.error === null ? '' : t('stats_error', { message: state.error.text ?? t(state.error.key) });
+  let message = '';
+  if (state.error !== null) {
+    const reason = state.error.refusal ? refusalText(state.error.refusal, i18n.lang) : t(state.error.key);
+    message = t('stats_error', { message: reason });
+  }
   // Unchanged text is not written again: the alert would be announced again at every failed poll.
   if (ui.statsError.textContent !== message) ui.statsError.textContent = message;
   ui.dashboard.classList.toggle('stale', state.error !== null);

@@ -15,10 +15,7 @@ export const MESSAGES = {
     password: '비밀번호',
     sign_in: '로그인',
     signing_in: '로그인 중…',
-    error_credentials: '아이디 또는 비밀번호가 올바르지 않습니다.',
-    error_rate_limited: '로그인 시도가 너무 많습니다. 잠시 후 다시 시도해 주세요.',
     error_network: '서버에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.',
-    error_generic: '로그인하지 못했습니다: {message}',
     error_fields: '아이디와 비밀번호를 입력해 주세요.',
     session_expired: '로그인이 만료되었습니다. 다시 로그인해 주세요.',
 
@@ -88,10 +85,7 @@ export const MESSAGES = {
     password: 'Password',
     sign_in: 'Sign in',
     signing_in: 'Signing in…',
-    error_credentials: 'The username or password is wrong.',
-    error_rate_limited: 'Too many attempts. Please wait a moment and try again.',
     error_network: 'Could not reach the server. Please try again shortly.',
-    error_generic: 'Could not sign in: {message}',
     error_fields: 'Please enter your username and password.',
     session_expired: 'Your sign-in has expired. Please sign in again.',
 

@@ -6,6 +6,7 @@
 import { ChatSession } from '../aicc-session.js';
 import { apiJson, el } from '../common/dom.js';
 import { createI18n } from '../common/i18n.js';
+import { refusalText } from '../common/refusals.js';
 import { Notifier } from '../common/notify.js';
 import { Outbox } from '../common/outbox.js';
 import { attachManager, CannedResponses } from './canned.js';
@@ -120,7 +121,7 @@ async function onConnected() {
   } catch (error) {
     if (connect !== state.connects || !session.connected) return;
     rooms.attachLive();
-    toast(t('error', { message: error.message }), 'error');
+    toast(refusalText(error, i18n.lang), 'error');
   }
 }
 
@@ -184,7 +185,7 @@ function onDomainError(error) {
     toast(t('taken'), 'warn');
     return;
   }
-  toast(t('error', { message: error?.message ?? '' }), 'error');
+  toast(refusalText(error, i18n.lang), 'error');
 }
 
 async function enterWorkspace(user) {
@@ -212,7 +213,7 @@ async function enterWorkspace(user) {
   session.subscribe('/user/queue/agent/notes', (note) => rooms.note(note));
   session.subscribe('/user/queue/errors', onDomainError);
   session.connect();
-  canned.load().catch((error) => toast(t('error', { message: error.message }), 'error'));
+  canned.load().catch((error) => toast(refusalText(error, i18n.lang), 'error'));
   document.body.dataset.ready = 'true';
 }
 
@@ -232,7 +233,7 @@ function bindUi() {
       const user = await session.login($('login-username').value.trim(), $('login-password').value);
       await enterWorkspace(user);
     } catch (error) {
-      $('login-error').textContent = t('sign_in_failed', { message: error.message });
+      $('login-error').textContent = t('sign_in_failed', { message: refusalText(error, i18n.lang) });
       $('login-error').hidden = false;
     }
   });

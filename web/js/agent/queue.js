@@ -3,6 +3,7 @@
 // someone else disappears at once). Each card shows the customer, category, what they asked, the
 // bot's last answer and the waiting time, and can show the whole bot conversation.
 import { apiJson, clear, duration, el } from '../common/dom.js';
+import { refusalText } from '../common/refusals.js';
 import { categoryLabel } from './category.js';
 
 export class QueuePanel {
@@ -171,7 +172,7 @@ export class QueuePanel {
           el('span', { class: 'label', text: `${who}: ` }), message.text));
       }
     } catch (error) {
-      list.append(el('li', { class: 'form-error', text: t('error', { message: error.message }) }));
+      list.append(el('li', { class: 'form-error', text: refusalText(error, this.i18n.lang) }));
     }
   }
 }

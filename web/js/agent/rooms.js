@@ -11,6 +11,7 @@
 // Messages go through the Outbox: kept (also across a reload) until the server has them, sent again
 // after every reconnect with the same clientMessageId.
 import { apiJson, el, randomId } from '../common/dom.js';
+import { refusalText } from '../common/refusals.js';
 import { Timeline } from '../common/timeline.js';
 import { attachPicker } from './canned.js';
 import { categoryLabel } from './category.js';
@@ -266,7 +267,7 @@ export class Rooms {
         `/api/conversations/${encodeURIComponent(conversationId)}/messages?after=0&limit=100`);
       for (const message of data.messages ?? []) this.#showMessage(room, message, { replay: true });
     } catch (error) {
-      room.timeline.notice(this.i18n.t('error', { message: error.message }));
+      room.timeline.notice(refusalText(error, this.i18n.lang));
     }
   }
 

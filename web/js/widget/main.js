@@ -8,6 +8,7 @@ import SockJS from 'sockjs-client';
 import { ChatSession } from '../aicc-session.js';
 import { apiJson, el, randomId } from '../common/dom.js';
 import { createI18n } from '../common/i18n.js';
+import { refusalText } from '../common/refusals.js';
 import { Outbox } from '../common/outbox.js';
 import { Timeline } from '../common/timeline.js';
 import { showLeaveMessage, showRating, showSignIn } from './forms.js';
@@ -122,6 +123,7 @@ function renderConnection(status) {
   }[status] ?? 'status_signed_out';
   ui.connection.dataset.state = status;
   ui.connectionText.textContent = t(key);
+  renderBanner();  // "chatting with …" is only said while connected
 }
 
 // Guests may sign in as members; members see their name and may sign out.
@@ -144,10 +146,15 @@ async function accountClicked() {
   showSignIn(ui.sideForm, {
     t,
     signIn: async (username, password) => {
-      const user = await session.login(username, password);
+      let user;
+      try {
+        user = await session.login(username, password);
+      } catch (error) {
+        throw new Error(refusalText(error, i18n.lang));  // in words of the widget's language
+      }
       if (user.role !== 'CUSTOMER') {
         await session.logout().catch(() => {});
-        throw new Error(t('sign_in_failed', { message: user.role }));
+        throw new Error(t('not_customer'));
       }
     },
     done: (signedIn) => {
@@ -167,7 +174,11 @@ function setBanner(key, vars = {}) {
 
 function renderBanner() {
   ui.banner.hidden = !state.banner;
-  if (state.banner) ui.bannerText.textContent = t(state.banner.key, state.banner.vars);
+  if (state.banner) {
+    // Never "connected" under a connection that is down: the chat is still on, the line is not.
+    const down = state.banner.key === 'connected' && ui.connection.dataset.state !== 'connected';
+    ui.bannerText.textContent = t(down ? 'connected_line_down' : state.banner.key, state.banner.vars);
+  }
   ui.cancel.hidden = state.request?.status !== 'waiting';
   // The bot's "talk to an agent?" buttons are moot while a request is open.
   document.body.dataset.consult = state.request ? 'open' : 'none';
@@ -568,7 +579,7 @@ function onDomainError(error) {
   // A refusal of one of our messages: the outbox sends it again later when the server said so
   // (rate_limited, store_unavailable); that needs no notice.
   if (outbox?.refused(error) && isRetryable(error)) return;
-  timeline.notice(t('error', { message: error?.message ?? '' }));
+  timeline.notice(refusalText(error, i18n.lang));
   // A refused consult request: the customer is not waiting after all.
   if (state.request?.pending) {
     state.request = null;
@@ -590,7 +601,7 @@ async function syncState() {
     }
     if (state.conversationId) await loadConversation(state.conversationId);
   } catch (error) {
-    timeline.notice(t('error', { message: error.message }));
+    timeline.notice(refusalText(error, i18n.lang));
   }
 }
 
