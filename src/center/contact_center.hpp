@@ -142,6 +142,9 @@ class ContactCenter {
   // service executor, changes nothing, and answers 403 to the roles it is not for.
   // GET /api/consult/current (customers): their bot conversation id and open request, if any.
   boost::asio::awaitable<Answer> current_consult(Caller caller);
+  // GET /api/consult/history (customers; contact_center_history.cpp): the rooms of their
+  // conversation, oldest first (the newest 50), with agent, times and rating.
+  boost::asio::awaitable<Answer> customer_history(Caller caller);
   // GET /api/consult/queue (agents, admins): the waiting requests, in queue order.
   boost::asio::awaitable<Answer> consult_queue(Caller caller);
   // GET /api/agent/rooms (agents): the caller's open rooms, so a reloaded console restores them.

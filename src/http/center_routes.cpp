@@ -94,6 +94,8 @@ void add_view(Router& router, std::string path, center::ContactCenter& center,
 
 void add_center_routes(Router& router, center::ContactCenter& center, auth::TokenService& tokens) {
   add_view(router, "/api/consult/current", center, tokens, &center::ContactCenter::current_consult);
+  add_view(router, "/api/consult/history", center, tokens,
+           &center::ContactCenter::customer_history);
   add_view(router, "/api/consult/queue", center, tokens, &center::ContactCenter::consult_queue);
   add_view(router, "/api/agent/rooms", center, tokens, &center::ContactCenter::agent_rooms);
   add_view(router, "/api/agents", center, tokens, &center::ContactCenter::agent_list);

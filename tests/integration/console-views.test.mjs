@@ -354,3 +354,40 @@ describe('GET /api/admin/stats', () => {
     assertError(await get(server, '/api/admin/stats', agent.json.accessToken), 403, 'forbidden');
   });
 });
+
+describe('GET /api/consult/history', () => {
+  it('lists the customer\'s own rooms, oldest first, with agent, times, last seq and rating; customers only', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t, { settings: MANUAL });
+    const customer = await newCustomer(t, server);
+    const other = await newCustomer(t, server);
+    const agent = await newAgent(t, server, { name: 'Kim' });
+    assert.deepEqual((await get(server, '/api/consult/history', customer.token)).json, { conversationId: null, rooms: [] });
+
+    const first = await acceptedRoom(customer, agent);
+    await roomSend(agent, first.roomId, 'first answer', 'a-1');
+    await roomSend(customer, first.roomId, 'thanks', 'c-2');
+    await send(agent, '/app/room.close', { roomId: first.roomId });
+    await nextStatus(customer, { status: 'closed' });
+    await send(customer, '/app/room.rate', { roomId: first.roomId, score: 5, comment: 'great' });
+    const second = await acceptedRoom(customer, agent);
+
+    const history = await get(server, '/api/consult/history', customer.token);
+    assert.equal(history.status, 200, history.text);
+    assert.equal(history.json.conversationId, first.assignment.conversationId);
+    assert.deepEqual(history.json.rooms.map((r) => r.roomId), [first.roomId, second.roomId]);
+    const [closed, open] = history.json.rooms;
+    assert.equal(closed.agentId, agent.id);
+    assert.equal(closed.agentName, 'Kim');
+    assert.equal(closed.lastSeq, 2);
+    assert.match(closed.createdAt, RFC3339_MS);
+    assert.match(closed.closedAt, RFC3339_MS);
+    assert.deepEqual(closed.rating, { score: 5, comment: 'great' });
+    assert.equal(open.closedAt, undefined);
+    assert.equal(open.rating, undefined);
+    assert.equal(open.lastSeq, 0);
+
+    // Another customer's list is their own (empty); agents and supervisors have their own views.
+    assert.deepEqual((await get(server, '/api/consult/history', other.token)).json, { conversationId: null, rooms: [] });
+    await assertOnlyFor(server, '/api/consult/history', [agent.token, adminToken(server)]);
+  });
+});

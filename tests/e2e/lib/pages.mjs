@@ -4,12 +4,14 @@ import assert from 'node:assert/strict';
 
 export const WIDGET_FRAME = 'iframe[data-aicc-widget]';
 
-// The customer widget on a page that embeds it with /widget.js: opens the bubble and waits until
-// the widget signed in and read the conversation so far.
+// The customer widget on a page that embeds it with /widget.js: waits until the widget signed in
+// and read the conversation so far, and opens it (a reloaded page shows it open when it was left
+// open).
 export async function openWidget(page) {
   const frame = page.frameLocator(WIDGET_FRAME);
-  await frame.locator('#bubble').click();
   await frame.locator('body[data-ready=true]').waitFor();
+  if (await frame.locator('#bubble').isVisible()) await frame.locator('#bubble').click();
+  await frame.locator('#panel').waitFor();
   return frame;
 }
 

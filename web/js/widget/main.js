@@ -54,8 +54,10 @@ const state = {
   agentName: '',
   lastCategory: '',
   lastQuestion: '',
-  open: !embedded,
+  open: !embedded || wasOpen(),
   unread: 0,
+  pastRooms: new Map(),   // room id -> last seq shown of an earlier chat (loadPastRooms)
+  seen: {},               // per stream (conversation, room): the highest seq the customer has seen
   typingSentAt: 0,
   typingTimer: null,
   typingShownTimer: null,
@@ -197,8 +199,8 @@ function renderOpen() {
 
 function setOpen(open) {
   state.open = open;
-  if (open) state.unread = 0;
-  renderOpen();
+  keepOpen(open);
+  updateUnread();
   if (open) {
     ui.input.focus();
     sendRead();
@@ -208,9 +210,66 @@ function setOpen(open) {
   }
 }
 
-function countUnread() {
-  if (state.open && document.visibilityState === 'visible') return;
-  state.unread += 1;
+// A framed widget remembers, for this tab, whether it was open: a reload (or the next page of the
+// site) shows it as the customer left it.
+// (A function, not a constant: the state above reads it before this part of the module has run.)
+function openKey() {
+  return 'aicc.widget.open';
+}
+function wasOpen() {
+  try {
+    return sessionStorage.getItem(openKey()) === '1';
+  } catch {
+    return false;  // no storage in this frame: closed, as on a first visit
+  }
+}
+function keepOpen(open) {
+  try {
+    sessionStorage.setItem(openKey(), open ? '1' : '0');
+  } catch {
+    // No storage: the state lasts for this page.
+  }
+}
+
+// Unread: the agent's and the bot's messages past what the customer has seen (the highest seq
+// shown per stream while the panel was open in a visible tab). What was seen is kept per user in
+// localStorage, so a reload counts only what came since, never the whole history again.
+function seenKey() {
+  return `aicc.widget.seen.${state.user?.id ?? ''}`;
+}
+function loadSeen() {
+  try {
+    const seen = JSON.parse(localStorage.getItem(seenKey()) ?? '{}');
+    return seen && typeof seen === 'object' ? seen : {};
+  } catch {
+    return {};
+  }
+}
+function saveSeen() {
+  try {
+    localStorage.setItem(seenKey(), JSON.stringify(state.seen));
+  } catch {
+    // No storage: what was seen is known for this page only.
+  }
+}
+
+function updateUnread() {
+  const looking = state.open && document.visibilityState === 'visible';
+  let unread = 0;
+  let changed = false;
+  for (const { item } of timeline.entries.values()) {
+    if (!item.stream || item.seq === undefined || item.pending) continue;
+    const seen = state.seen[item.stream] ?? 0;
+    if (item.seq <= seen) continue;
+    if (looking) {
+      state.seen[item.stream] = item.seq;
+      changed = true;
+    } else if (!item.mine && (item.role === 'agent' || item.role === 'bot')) {
+      unread += 1;
+    }
+  }
+  if (changed && state.user) saveSeen();
+  state.unread = unread;
   renderOpen();
 }
 
@@ -280,7 +339,7 @@ function storedItem(message) {
     text: message.text,
     timestamp: message.timestamp,
     seq: message.seq,
-    stream: message.roomId,
+    stream: message.roomId || state.conversationId || undefined,  // the room, or the bot conversation
     pending: false,
   };
 }
@@ -296,12 +355,13 @@ async function loadConversation(conversationId) {
     if (!data.nextAfter || (data.messages ?? []).length === 0) break;
     after = data.nextAfter;
   }
+  updateUnread();
 }
 
 function onBotResponse(data) {
   state.conversationId = data.conversationId || state.conversationId;
   state.conversationSeq = Math.max(state.conversationSeq, data.seq ?? 0);
-  if (timeline.upsert(botItem(data))) countUnread();
+  if (timeline.upsert(botItem(data))) updateUnread();
 }
 
 // ---- consult request and room ---------------------------------------------------------------
@@ -405,7 +465,7 @@ function endRoom(roomId) {
   state.request = null;
   leaveRoom();
   setBanner(null);
-  timeline.notice(t('chat_closed'));
+  timeline.notice(t('chat_closed'), `closed:${rated}`);
   outbox?.discard((item) => item.body.roomId === rated);
   if (rated) {
     showRating(ui.sideForm, {
@@ -443,7 +503,7 @@ function onRoomEvent(data) {
       state.roomSeq = Math.max(state.roomSeq, data.seq ?? 0);
       if (timeline.upsert(storedItem(data)) && data.senderId !== state.user?.id) {
         showTyping(false);
-        countUnread();
+        updateUnread();
         sendRead();
       }
       return;
@@ -567,7 +627,10 @@ function bindUi() {
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && embedded && state.open) setOpen(false);
   });
-  document.addEventListener('visibilitychange', sendRead);
+  document.addEventListener('visibilitychange', () => {
+    sendRead();
+    updateUnread();
+  });
   window.addEventListener('pagehide', () => session.disconnect());
   // Back from the back/forward cache: the connection closed at pagehide comes back.
   window.addEventListener('pageshow', (event) => {
@@ -599,10 +662,37 @@ async function syncState() {
       if (current.request) applyStatus(current.request);
       else if (state.request && !state.request.pending) applyStatus({ status: state.roomId ? 'closed' : 'canceled' });
     }
-    if (state.conversationId) await loadConversation(state.conversationId);
+    if (state.conversationId) {
+      await loadConversation(state.conversationId);
+      await loadPastRooms();
+    }
   } catch (error) {
     timeline.notice(refusalText(error, i18n.lang));
   }
+}
+
+// Every earlier chat with an agent (after a reload, or for a member on another device): its
+// messages, under the names they were sent with, and how it ended, in time order with the bot
+// part. The room open now is replayed by its own subscription instead.
+async function loadPastRooms() {
+  const history = await apiJson(session, '/api/consult/history');
+  for (const room of history.rooms ?? []) {
+    if (room.roomId === state.roomId) continue;
+    let after = state.pastRooms.get(room.roomId) ?? 0;
+    for (let page = 0; page < 20 && after < (room.lastSeq ?? 0); page += 1) {
+      const data = await apiJson(session,
+        `/api/conversations/${encodeURIComponent(room.roomId)}/messages?after=${after}&limit=200`);
+      const messages = data.messages ?? [];
+      if (messages.length === 0) break;
+      for (const message of messages) {
+        timeline.upsert(storedItem({ ...message, roomId: room.roomId, senderName: message.senderName || room.agentName }));
+      }
+      after = data.nextAfter ?? messages.at(-1).seq;
+    }
+    state.pastRooms.set(room.roomId, after);
+    if (room.closedAt) timeline.notice(t('chat_closed'), `closed:${room.roomId}`, room.closedAt);
+  }
+  updateUnread();
 }
 
 async function start() {
@@ -625,6 +715,7 @@ async function start() {
     return;
   }
   state.started = true;
+  state.seen = loadSeen();
   document.body.dataset.userId = state.user.id;
   renderAccount();
   // What this user wrote and the server never confirmed (a reload while offline) goes out again.
