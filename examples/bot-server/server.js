@@ -1,7 +1,8 @@
 // An example external bot for aicc-chat, after the seed's bot server.
 //
-// The chat server calls POST /api/chat {sessionId, customerId, message, messageId?} and takes a
-// 2xx JSON reply with `botMessage` as the answer. The answers follow the same keyword rules as the
+// The chat server calls POST /api/chat {sessionId, customerId, message, messageId?, lang?} and takes
+// a 2xx JSON reply with `botMessage` as the answer, in the customer's language `lang` (English for
+// "en", else Korean). The answers follow the same keyword rules as the
 // chat server's built-in bot (`bot.url: builtin`, src/chat/bot_rules.cpp).
 //
 // With BOT_WEBHOOK set, the bot also answers through the chat server's webhook,
@@ -42,24 +43,28 @@ const RULES = [
   {
     keywords: ['결제오류', '결제에러', '결제실패', '결제가안', '결제안돼', '결제안되', 'paymenterror', 'paymentfailed'],
     botMessage: '결제 오류는 상담사가 도와드리겠습니다. 잠시만 기다려 주세요.',
+    botMessageEn: 'An agent will help you with the payment error. Please wait a moment.',
     needHuman: true,
     category: 'payment_error',
   },
   {
     keywords: ['상담원', '상담사', '사람', '직원', '담당자', 'agent', 'human'],
     botMessage: '상담사를 연결해 드리겠습니다. 잠시만 기다려 주세요.',
+    botMessageEn: 'Connecting you to an agent. Please wait a moment.',
     needHuman: true,
     category: 'agent_request',
   },
   {
     keywords: ['환불', 'refund'],
     botMessage: '환불은 마이페이지에서 가능합니다. 주문 내역에서 환불 신청을 눌러 주세요.',
+    botMessageEn: 'You can ask for a refund in My Page: open your order history and press Request refund.',
     needHuman: false,
     category: 'refund',
   },
   {
     keywords: ['배송', '택배', 'delivery', 'shipping'],
     botMessage: '배송 현황은 마이페이지의 주문 내역에서 확인하실 수 있습니다.',
+    botMessageEn: 'You can follow your delivery in My Page, under your order history.',
     needHuman: false,
     category: 'delivery',
   },
@@ -67,28 +72,33 @@ const RULES = [
     keywords: ['안녕', '반가워', '반갑', '하이'],
     words: ['hi', 'hello', 'hey'],
     botMessage: '안녕하세요! 무엇을 도와드릴까요? 환불, 배송, 결제 문의를 도와드릴 수 있습니다.',
+    botMessageEn: 'Hello! How can I help? I can answer questions about refunds, deliveries and payments.',
     needHuman: false,
     category: 'greeting',
   },
 ];
 
-const EMPTY_ANSWER = { botMessage: '문의하실 내용을 입력해 주세요.', needHuman: false, category: 'general' };
+const EMPTY_ANSWER = {
+  botMessage: '문의하실 내용을 입력해 주세요.', botMessageEn: 'Please type your question.', needHuman: false, category: 'general',
+};
 const DEFAULT_ANSWER = {
   botMessage: "문의해 주셔서 감사합니다. 상담사 연결을 원하시면 '상담원'이라고 입력해 주세요.",
+  botMessageEn: "Thank you for your question. To talk to a person, type 'agent'.",
   needHuman: false,
   category: 'general',
 };
 
-// {botMessage, needHuman, category} for one customer message.
-function answer(message) {
+// {botMessage, needHuman, category} for one customer message, in `lang`.
+function answer(message, lang) {
+  const english = /^en(-|$)/i.test(String(lang ?? ''));
+  const say = ({ botMessage, botMessageEn, needHuman, category }) => ({ botMessage: english ? botMessageEn : botMessage, needHuman, category });
   const text = normalize(message);
-  if (text === '') return { ...EMPTY_ANSWER };
+  if (text === '') return say(EMPTY_ANSWER);
   const asciiWords = (message.match(/[A-Za-z]+/g) ?? []).map((word) => word.toLowerCase());
   const rule = RULES.find(
     (r) => r.keywords.some((keyword) => text.includes(keyword)) || (r.words ?? []).some((w) => asciiWords.includes(w)),
   );
-  const { botMessage, needHuman, category } = rule ?? DEFAULT_ANSWER;
-  return { botMessage, needHuman, category };
+  return say(rule ?? DEFAULT_ANSWER);
 }
 
 // The X-Aicc-Signature value for `body` (a Buffer of the exact bytes sent) at `timestamp`.
@@ -127,7 +137,7 @@ function createApp({ webhook = null, log = console } = {}) {
   app.get('/health', (req, res) => res.json({ status: 'ok' }));
 
   app.post('/api/chat', (req, res) => {
-    const { sessionId, customerId, message, messageId } = req.body ?? {};
+    const { sessionId, customerId, message, messageId, lang } = req.body ?? {};
     if (typeof sessionId !== 'string' || sessionId === '') {
       return badRequest(res, 'sessionId must be a non-empty string');
     }
@@ -139,7 +149,7 @@ function createApp({ webhook = null, log = console } = {}) {
       return badRequest(res, 'messageId must be a string');
     }
 
-    const reply = { sessionId, customerId, ...answer(message) };
+    const reply = { sessionId, customerId, ...answer(message, lang) };
     if (messageId) reply.replyTo = messageId;
 
     if (webhook) {

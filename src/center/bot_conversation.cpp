@@ -40,7 +40,7 @@ BotConversation::BotConversation(const config::Config& config, chat::ChatStore& 
 }
 
 util::Result<BotConversation::Accepted, std::string> BotConversation::customer_message(
-    const Caller& caller, std::string text, std::string client_message_id) {
+    const Caller& caller, std::string text, std::string client_message_id, std::string lang) {
   if (!util::is_valid_utf8(text)) return util::unexpected(std::string("message is not UTF-8"));
   const chat::Millis now = now_ms();
   const chat::ConversationRecord conversation =
@@ -69,8 +69,10 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
                                                         .customer_id = caller.user_id,
                                                         .customer_name = caller.name,
                                                         .text = text,
+                                                        .lang = lang,
                                                         .seq = stored.message.seq};
-    auto ask = ask_bot(conversation.id, caller, std::move(text), stored.message.message_id);
+    auto ask = ask_bot(conversation.id, caller, std::move(text), stored.message.message_id,
+                       std::move(lang));
     asio::co_spawn(
         executor_, std::move(ask),
         [this, message_id = stored.message.message_id](const std::exception_ptr& failure) {
@@ -94,12 +96,15 @@ bool BotConversation::human_has_conversation(const std::string& conversation_id)
 }
 
 asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Caller customer,
-                                               std::string text, std::string message_id) {
+                                               std::string text, std::string message_id,
+                                               std::string lang) {
   const PendingAnswer asked{.conversation_id = conversation_id,
                             .customer_id = customer.user_id,
                             .customer_name = customer.name,
-                            .text = text};
-  chat::BotChatRequest request{conversation_id, customer.user_id, std::move(text), message_id};
+                            .text = text,
+                            .lang = lang};
+  chat::BotChatRequest request{conversation_id, customer.user_id, std::move(text), message_id,
+                               lang};
   const BotOutcome outcome = co_await bot_.ask(request);
   const auto pending = pending_.find(message_id);
   if (pending == pending_.end()) co_return;  // the webhook answered while the bot was being asked
@@ -117,7 +122,7 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
   if (error || !pending_.contains(message_id)) co_return;  // the webhook answered first
   pending_.erase(message_id);
   metrics_.error("bot_webhook_timeout");
-  if (deliver(asked, message_id, chat::bot_unavailable_answer())) {
+  if (deliver(asked, message_id, chat::bot_unavailable_answer(asked.lang))) {
     figures_.bot_failed(now_ms());
   }
 }

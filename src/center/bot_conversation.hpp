@@ -58,9 +58,11 @@ class BotConversation {
 
   // Stores a customer's message to the bot and starts the bot's answer. While a human has the
   // customer's room, or the customer's consult request is open (waiting for an agent), the bot is
-  // not asked: the message is kept in the conversation for the agent.
+  // not asked: the message is kept in the conversation for the agent. `lang`: the customer's page
+  // language, passed to the bot (and used by the built-in one and the apology); may be empty.
   util::Result<Accepted, std::string> customer_message(const Caller& caller, std::string text,
-                                                       std::string client_message_id);
+                                                       std::string client_message_id,
+                                                       std::string lang = {});
   // POST /api/bot/webhook, in two steps. First its signature, timestamp and replay check, from any
   // thread (with several nodes the replay cache is in Redis: webhook_checks_block() then, and the
   // caller runs it off the I/O threads and off the executor); a refusal, or nullopt when the call
@@ -78,7 +80,7 @@ class BotConversation {
  private:
   struct PendingAnswer;
   boost::asio::awaitable<void> ask_bot(std::string conversation_id, Caller customer,
-                                       std::string text, std::string message_id);
+                                       std::string text, std::string message_id, std::string lang);
   // Stores the answer to the customer message of `pending` and sends it, unless that message
   // already has one; then hands the customer over when the answer asks for a human.
   bool deliver(const PendingAnswer& pending, const std::string& reply_to,
@@ -101,6 +103,7 @@ class BotConversation {
     std::string customer_id;
     std::string customer_name;
     std::string text;      // the customer's message
+    std::string lang;      // the customer's page language (the apology is said in it)
     std::int64_t seq = 0;  // of the customer message: webhooks without replyTo answer the oldest
     std::unique_ptr<boost::asio::steady_timer> deadline{};  // apology when the webhook never comes;
                                                             // null while the bot is being asked

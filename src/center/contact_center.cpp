@@ -76,7 +76,7 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
                                   body = std::move(body.value())](Request& request) mutable {
                                    auto accepted = bot_conversation_.customer_message(
                                        caller, std::move(body.message),
-                                       std::move(body.client_message_id));
+                                       std::move(body.client_message_id), std::move(body.lang));
                                    if (!accepted) refuse(request, "bad_request", accepted.error());
                                  });
              });
@@ -89,7 +89,8 @@ asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::stri
   if (!parsed) co_return error_answer(400, "bad_request", parsed.error());
   auto work = [this, caller = std::move(caller), parsed = std::move(parsed.value())]() mutable {
     auto accepted = bot_conversation_.customer_message(caller, std::move(parsed.message),
-                                                       std::move(parsed.client_message_id));
+                                                       std::move(parsed.client_message_id),
+                                                       std::move(parsed.lang));
     if (!accepted) return error_answer(400, "bad_request", accepted.error());
     return json_answer(202, json::object{{"messageId", accepted->message_id},
                                          {"conversationId", accepted->conversation_id},

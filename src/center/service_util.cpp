@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -73,6 +74,19 @@ util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view bod
     if (!id->is_string())
       return util::unexpected(std::string("\"clientMessageId\" must be a string"));
     out.client_message_id = std::string(id->as_string());
+  }
+  if (const json::value* lang = object.if_contains("lang"); lang != nullptr && !lang->is_null()) {
+    const bool tag = lang->is_string() && !lang->as_string().empty() &&
+                     lang->as_string().size() <= 16 &&
+                     std::all_of(lang->as_string().begin(), lang->as_string().end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-';
+                     });
+    if (!tag) {
+      return util::unexpected(
+          std::string("\"lang\" must be a language tag (letters, digits, '-'; at most 16)"));
+    }
+    out.lang = std::string(lang->as_string());
   }
   if (out.message.empty()) return util::unexpected(std::string("\"message\" is empty"));
   if (out.message.size() > kMaxMessageBytes)

@@ -38,11 +38,14 @@ bool parse_int(std::string_view text, std::int64_t& out);
 
 inline constexpr std::size_t kMaxClientIdBytes = 128;  // a clientMessageId, bytes
 
-// {message, clientMessageId?} of /app/bot.message and POST /api/bot/message: a message of 1 to
-// kMaxMessageBytes bytes and an id of at most kMaxClientIdBytes ("" when absent or null).
+// {message, clientMessageId?, lang?} of /app/bot.message and POST /api/bot/message: a message of
+// 1 to kMaxMessageBytes bytes, an id of at most kMaxClientIdBytes ("" when absent or null) and the
+// customer's page language, a language tag of letters, digits and '-' of at most 16 bytes ("" when
+// absent or null).
 struct BotMessageBody {
   std::string message;
   std::string client_message_id;
+  std::string lang;
 };
 // The body checked, or a reason for people naming the field.
 util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view body);

@@ -159,6 +159,7 @@ std::string make_chat_request(const BotChatRequest& request) {
   body["customerId"] = valid_utf8(request.customer_id);
   body["message"] = valid_utf8(request.message);
   if (!request.message_id.empty()) body["messageId"] = valid_utf8(request.message_id);
+  if (!request.lang.empty()) body["lang"] = valid_utf8(request.lang);
   return json::serialize(body);
 }
 
@@ -197,9 +198,12 @@ util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view bod
   return BotWebhook{std::move(**session_id), std::move(**customer_id), std::move(*reply)};
 }
 
-BotAnswer bot_unavailable_answer() {
-  return BotAnswer{"죄송합니다. 봇 서비스에 문제가 있습니다. 상담사 연결을 요청하시겠습니까?", true,
-                   std::string(kCategoryBotUnavailable)};
+BotAnswer bot_unavailable_answer(std::string_view lang) {
+  return BotAnswer{
+      is_english(lang)
+          ? "Sorry, the assistant is having a problem. Would you like to talk to an agent?"
+          : "죄송합니다. 봇 서비스에 문제가 있습니다. 상담사 연결을 요청하시겠습니까?",
+      true, std::string(kCategoryBotUnavailable)};
 }
 
 }  // namespace aicc::chat

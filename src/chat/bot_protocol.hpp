@@ -34,6 +34,8 @@ struct BotChatRequest {
   std::string customer_id{};  // from the customer's token, never from the client
   std::string message{};      // the customer's text
   std::string message_id{};   // the stored message's id, sent as `messageId`; empty: omitted
+  std::string lang{};         // the customer's page language ("ko", "en"), sent as `lang`, so the
+                              // bot answers in it; empty: omitted
 };
 
 // The JSON body of `POST {bot.url}/api/chat`. Invalid UTF-8 in a field is replaced by U+FFFD,
@@ -79,6 +81,7 @@ util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view bod
 
 // What the customer gets when the bot times out, fails, answers nonsense or its circuit is open:
 // an apology and the offer of an agent, `need_human` true, category "bot_unavailable".
-BotAnswer bot_unavailable_answer();
+// In English for an English `lang` (see is_english), else in Korean.
+BotAnswer bot_unavailable_answer(std::string_view lang = "ko");
 
 }  // namespace aicc::chat

@@ -110,35 +110,51 @@ std::string normalize_for_rules(std::string_view message) {
   return out;
 }
 
-BotAnswer builtin_bot_answer(std::string_view message) {
+bool is_english(std::string_view lang) {
+  return lang.size() >= 2 && (lang[0] == 'e' || lang[0] == 'E') &&
+         (lang[1] == 'n' || lang[1] == 'N') && (lang.size() == 2 || lang[2] == '-');
+}
+
+BotAnswer builtin_bot_answer(std::string_view message, std::string_view lang) {
+  // The answers in Korean and English; the rules match either language's words.
+  struct Texts {
+    std::string_view empty, payment, human, refund, delivery, greeting, fallback;
+  };
+  static constexpr Texts kKorean{
+      "문의하실 내용을 입력해 주세요.",
+      "결제 오류는 상담사가 도와드리겠습니다. 잠시만 기다려 주세요.",
+      "상담사를 연결해 드리겠습니다. 잠시만 기다려 주세요.",
+      "환불은 마이페이지에서 가능합니다. 주문 내역에서 환불 신청을 눌러 주세요.",
+      "배송 현황은 마이페이지의 주문 내역에서 확인하실 수 있습니다.",
+      "안녕하세요! 무엇을 도와드릴까요? 환불, 배송, 결제 문의를 도와드릴 수 있습니다.",
+      "문의해 주셔서 감사합니다. 상담사 연결을 원하시면 '상담원'이라고 입력해 주세요."};
+  static constexpr Texts kEnglish{
+      "Please type your question.",
+      "An agent will help you with the payment error. Please wait a moment.",
+      "Connecting you to an agent. Please wait a moment.",
+      "You can ask for a refund in My Page: open your order history and press Request refund.",
+      "You can follow your delivery in My Page, under your order history.",
+      "Hello! How can I help? I can answer questions about refunds, deliveries and payments.",
+      "Thank you for your question. To talk to a person, type 'agent'."};
+  const Texts& say = is_english(lang) ? kEnglish : kKorean;
   const std::string text = normalize_for_rules(message);
-  if (text.empty()) {
-    return answer("문의하실 내용을 입력해 주세요.", false, kCategoryGeneral);
-  }
+  if (text.empty()) return answer(say.empty, false, kCategoryGeneral);
   if (contains_any(text, {"결제오류", "결제에러", "결제실패", "결제가안", "결제안돼", "결제안되",
                           "paymenterror", "paymentfailed"})) {
-    return answer("결제 오류는 상담사가 도와드리겠습니다. 잠시만 기다려 주세요.", true,
-                  kCategoryPaymentError);
+    return answer(say.payment, true, kCategoryPaymentError);
   }
   if (contains_any(text, {"상담원", "상담사", "사람", "직원", "담당자", "agent", "human"})) {
-    return answer("상담사를 연결해 드리겠습니다. 잠시만 기다려 주세요.", true,
-                  kCategoryAgentRequest);
+    return answer(say.human, true, kCategoryAgentRequest);
   }
-  if (contains_any(text, {"환불", "refund"})) {
-    return answer("환불은 마이페이지에서 가능합니다. 주문 내역에서 환불 신청을 눌러 주세요.", false,
-                  kCategoryRefund);
-  }
+  if (contains_any(text, {"환불", "refund"})) return answer(say.refund, false, kCategoryRefund);
   if (contains_any(text, {"배송", "택배", "delivery", "shipping"})) {
-    return answer("배송 현황은 마이페이지의 주문 내역에서 확인하실 수 있습니다.", false,
-                  kCategoryDelivery);
+    return answer(say.delivery, false, kCategoryDelivery);
   }
   if (contains_any(text, {"안녕", "반가워", "반갑", "하이"}) ||
       has_ascii_word(message, {"hi", "hello", "hey"})) {
-    return answer("안녕하세요! 무엇을 도와드릴까요? 환불, 배송, 결제 문의를 도와드릴 수 있습니다.",
-                  false, kCategoryGreeting);
+    return answer(say.greeting, false, kCategoryGreeting);
   }
-  return answer("문의해 주셔서 감사합니다. 상담사 연결을 원하시면 '상담원'이라고 입력해 주세요.",
-                false, kCategoryGeneral);
+  return answer(say.fallback, false, kCategoryGeneral);
 }
 
 }  // namespace aicc::chat

@@ -38,7 +38,12 @@ inline constexpr std::string_view kCategoryGeneral = "general";
 // The built-in bot's answer to one customer message. The first rule that matches wins, in this
 // order: payment error, asking for a person, refund, delivery, greeting; else the default. The two
 // rules that need a person come first, so "환불이 안 돼요, 상담원 연결해 주세요" reaches an agent.
-BotAnswer builtin_bot_answer(std::string_view message);
+// The answer is in English when `lang` is "en" or "en-…" (the customer's page language), else in
+// Korean.
+BotAnswer builtin_bot_answer(std::string_view message, std::string_view lang = "ko");
+
+// True for "en" and "en-…" (any case): the language the built-in answers have besides Korean.
+bool is_english(std::string_view lang);
 
 // The message as the rules see it: whitespace (ASCII, NBSP, ideographic space, zero-width space
 // and BOM) removed, ASCII letters lower-cased, Hangul jamo sequences composed into syllables,

@@ -62,6 +62,12 @@ TEST(BotProtocolTest, ChatRequestCarriesTheSeedFields) {
   EXPECT_EQ(object.size(), 3u);
 }
 
+TEST(BotProtocolTest, ChatRequestCarriesTheCustomersLanguageWhenKnown) {
+  const json::value value = json::parse(make_chat_request({"c", "u", "hi", "", "en"}));
+  EXPECT_EQ(value.at("lang").as_string(), "en");
+  EXPECT_FALSE(json::parse(make_chat_request({"c", "u", "hi", ""})).as_object().contains("lang"));
+}
+
 TEST(BotProtocolTest, ChatRequestCarriesTheMessageIdWhenKnown) {
   const json::value value = json::parse(make_chat_request({"c", "u", "hi", "msg-42"}));
   EXPECT_EQ(value.at("messageId").as_string(), "msg-42");
@@ -265,6 +271,10 @@ TEST(BotProtocolTest, ApologyOffersAnAgent) {
   EXPECT_TRUE(util::is_valid_utf8(answer.bot_message));
   EXPECT_NE(answer.bot_message.find("죄송합니다"), std::string::npos);
   EXPECT_NE(answer.bot_message.find("상담사"), std::string::npos);
+  const BotAnswer english = bot_unavailable_answer("en");
+  EXPECT_TRUE(english.need_human);
+  EXPECT_EQ(english.category, "bot_unavailable");
+  EXPECT_NE(english.bot_message.find("Sorry"), std::string::npos);
 }
 
 TEST(BotProtocolTest, EveryErrorHasItsOwnCode) {

@@ -25,6 +25,26 @@ TEST(BotRulesTest, RefundGetsTheSelfServiceAnswer) {
   EXPECT_NE(answer.bot_message.find("마이페이지"), std::string::npos);
 }
 
+// The customer's page language picks the answer's language; the rules and categories are the same.
+TEST(BotRulesTest, AnswersInEnglishForAnEnglishPageAndInKoreanOtherwise) {
+  for (std::string_view lang : {"en", "en-US", "EN-gb"}) {
+    const BotAnswer refund = builtin_bot_answer("I want a refund", lang);
+    EXPECT_EQ(refund.category, kCategoryRefund) << lang;
+    EXPECT_NE(refund.bot_message.find("My Page"), std::string::npos) << lang;
+    EXPECT_EQ(builtin_bot_answer("환불하고 싶어요", lang).bot_message, refund.bot_message) << lang;
+    const BotAnswer human = builtin_bot_answer("agent please", lang);
+    EXPECT_TRUE(human.need_human);
+    EXPECT_EQ(human.bot_message, "Connecting you to an agent. Please wait a moment.");
+    EXPECT_EQ(builtin_bot_answer("   ", lang).bot_message, "Please type your question.");
+  }
+  for (std::string_view lang : {"ko", "", "fr", "e", "english", "enx"}) {
+    EXPECT_NE(builtin_bot_answer("refund", lang).bot_message.find("마이페이지"), std::string::npos)
+        << lang;
+  }
+  EXPECT_TRUE(is_english("en"));
+  EXPECT_FALSE(is_english("ko"));
+}
+
 TEST(BotRulesTest, PaymentErrorHandsOverToAnAgent) {
   const BotAnswer answer = builtin_bot_answer("결제오류가 났어요");
   EXPECT_EQ(answer.category, kCategoryPaymentError);

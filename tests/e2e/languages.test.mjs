@@ -42,5 +42,8 @@ test('a language named in the address is kept, reaches the embedded widget, and 
   assert.equal(await korean.locator('html').getAttribute('lang'), 'en');
   assert.equal(await korean.locator('.msg--bot .msg-sender').last().textContent(), 'Bot');
   assert.equal(await korean.locator('.msg--customer .msg-sender').last().textContent(), 'Me');
+  // From now on the bot answers in English too.
+  await customerSays(korean, 'and the delivery?');
+  await waitForMessage(korean, 'You can follow your delivery', { role: 'bot' });
   assertNoPageProblems(korean);
 });

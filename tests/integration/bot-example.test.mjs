@@ -138,6 +138,14 @@ describe('example bot over HTTP', () => {
     }
   });
 
+  it('answers in English for lang "en", in Korean otherwise', { timeout: TEST_TIMEOUT }, async () => {
+    const english = await chat(bot, { sessionId: 'c', customerId: 'u', message: '환불', lang: 'en' });
+    assert.equal(english.body.category, 'refund');
+    assert.match(english.body.botMessage, /My Page/);
+    const korean = await chat(bot, { sessionId: 'c', customerId: 'u', message: 'refund', lang: 'ko' });
+    assert.match(korean.body.botMessage, /마이페이지/);
+  });
+
   it('echoes the ids and answers messageId with replyTo', { timeout: TEST_TIMEOUT }, async () => {
     const plain = await chat(bot, { sessionId: 's-9', customerId: 'c-9', message: '환불' });
     assert.equal(plain.body.sessionId, 's-9');

@@ -127,7 +127,13 @@ describe('example bot answering over HTTP', () => {
     assert.equal(payment.needHuman, true);
     assert.equal(payment.botMessage, PAYMENT_TEXT);
 
-    await assertOneAnswerEach(server, customer, posted.conversationId, 2);
+    // The customer's page language goes to the bot, which answers in it.
+    await session.publishWithReceipt('/app/bot.message', { message: REFUND, clientMessageId: 'r-en', lang: 'en' });
+    const english = (await answers.next()).json;
+    assert.equal(english.category, 'refund');
+    assert.match(english.botMessage, /My Page/);
+
+    await assertOneAnswerEach(server, customer, posted.conversationId, 3);
     assert.equal((await settle(answers, 300)).length, 0);
     assert.equal(bot.stderr(), '');
   });

@@ -124,6 +124,22 @@ describe('built-in bot', () => {
     assert.equal(second.json.conversationId, posted.json.conversationId);
   });
 
+  it('answers in the customer\'s page language (lang), over STOMP and HTTP', { timeout: TEST_TIMEOUT }, async (t) => {
+    const customer = await newGuest(server);
+    const { session, answers } = await connectCustomer(t, server, customer.token);
+    await session.publishWithReceipt('/app/bot.message', { message: REFUND, lang: 'en' });
+    const english = (await answers.next()).json;
+    assert.equal(english.category, 'refund');
+    assert.match(english.botMessage, /My Page/);
+    const posted = await postBotMessage(server, customer.token, { message: PAYMENT_ERROR, lang: 'en-US' });
+    assert.equal(posted.status, 202, posted.text);
+    const payment = (await answers.next()).json;
+    assert.equal(payment.needHuman, true);
+    assert.match(payment.botMessage, /An agent will help you/);
+    await session.publishWithReceipt('/app/bot.message', { message: REFUND, lang: 'ko' });
+    assertRefund((await answers.next()).json);
+  });
+
   it('answers every STOMP session of the customer, and nobody else', { timeout: TEST_TIMEOUT }, async (t) => {
     const customer = await newGuest(server);
     const other = await newGuest(server);
@@ -195,7 +211,9 @@ describe('built-in bot', () => {
     const agent = mintToken({ secret: server.secret, role: 'AGENT' });
     assert.equal((await postBotMessage(server, agent, { message: REFUND })).status, 403);
     for (const bad of [{}, { message: '' }, { message: 42 }, { message: 'x'.repeat(4001) },
-      { message: 'hi', clientMessageId: 7 }, { message: 'hi', clientMessageId: 'x'.repeat(129) }]) {
+      { message: 'hi', clientMessageId: 7 }, { message: 'hi', clientMessageId: 'x'.repeat(129) },
+      { message: 'hi', lang: 7 }, { message: 'hi', lang: '' }, { message: 'hi', lang: 'e'.repeat(17) },
+      { message: 'hi', lang: 'en"><script>' }]) {
       const answer = await postBotMessage(server, customer.token, bad);
       assert.equal(answer.status, 400, JSON.stringify(bad).slice(0, 80));
       assert.equal(answer.json.error, 'bad_request');

@@ -578,7 +578,7 @@ function submit(event) {
     outbox.send('/app/room.send', { roomId: state.roomId, text, clientMessageId });
   } else {
     state.lastQuestion = text;
-    outbox.send('/app/bot.message', { message: text, clientMessageId });
+    outbox.send('/app/bot.message', { message: text, clientMessageId, lang: i18n.lang });  // the bot answers in it
   }
   timeline.upsert({
     key: `c:${clientMessageId}`, clientMessageId, mine: true, role: 'customer', name: t('sender_me'), text, timestamp,
