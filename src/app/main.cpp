@@ -337,6 +337,7 @@ int main(int argc, char** argv) {
                                  case Kind::kRoutingReply:
                                  case Kind::kRoomMembers:
                                  case Kind::kAgentPresence:
+                                 case Kind::kCustomerPresence:
                                  case Kind::kViewRequest:
                                  case Kind::kViewReply:
                                    center.on_bus_event(event);
@@ -354,9 +355,13 @@ int main(int argc, char** argv) {
                              }});
     }
     center.start();
-    hub.set_agent_presence_listener([&center](const std::string& agent_id, bool connected) {
-      center.agent_presence(agent_id, connected);
-    });
+    hub.set_presence_listener(
+        [&center](const std::string& user_id, aicc::net::Hub::Presence presence, bool connected) {
+          if (presence == aicc::net::Hub::Presence::kAgent)
+            center.agent_presence(user_id, connected);
+          if (presence == aicc::net::Hub::Presence::kCustomer)
+            center.customer_presence(user_id, connected);
+        });
     aicc::net::UserSendLimits user_send_limits(config.limits);
     aicc::net::Services services{config,        hub, metrics, tokens, app_router, &user_send_limits,
                                  &blocking_pool};

@@ -47,6 +47,7 @@
 #include "center/bot_conversation.hpp"
 #include "center/caller.hpp"
 #include "center/consult_views.hpp"
+#include "center/customer_presence.hpp"
 #include "center/room_directory.hpp"
 #include "center/rooms.hpp"
 #include "chat/chat_store.hpp"
@@ -125,6 +126,8 @@ class ContactCenter {
 
   // An agent's first connection opened, or their last one closed. Any thread.
   void agent_presence(const std::string& agent_id, bool connected);
+  // The same of a customer (contact_center_presence.cpp). Any thread.
+  void customer_presence(const std::string& customer_id, bool connected);
 
   // HTTP entry points, callable from any executor; the work runs on the service's.
   boost::asio::awaitable<Answer> post_bot_message(Caller caller, std::string body);
@@ -238,6 +241,16 @@ class ContactCenter {
   // Tells the engine which agents came or went, from this node's and the others' heartbeats.
   void update_presence();
   void arm_routing_timer();
+  // Customers' presence (contact_center_presence.cpp), at the authority. `node`: where the
+  // connection opened or closed.
+  void on_customer_presence(const std::string& customer_id, const std::string& node,
+                            bool connected);
+  void announce_customer(const std::string& customer_id, bool present);
+  void sweep_customers();  // every second: announce absences, withdraw requests past the grace
+  // Cancels the customer's request (a room waiting again with it is closed too); false when the
+  // engine refused (the refusal went to the customer, answering `request` if given).
+  bool withdraw_request(const std::string& customer_id, const std::string& request_id,
+                        Request* request);
 
   const config::Config& config_;
   chat::ChatStore& store_;
@@ -254,6 +267,7 @@ class ContactCenter {
   // read on I/O threads to forward.
   AuthorityLease lease_;
   boost::asio::steady_timer heartbeat_timer_;  // agent presence, every second
+  CustomerPresence customers_;                 // followed at the authority
   net::Bus* bus_ = nullptr;
   net::BlockingPool* blocking_ = nullptr;
   // The bus as completions that may settle after teardown see it: emptied by set_bus(nullptr).

@@ -75,6 +75,9 @@ void ContactCenter::on_bus_event(const net::BusEvent& event) {
                         Answer{static_cast<unsigned>(event.seq), std::move(event.body)});
           }
           break;
+        case net::BusEvent::Kind::kCustomerPresence:
+          if (lease_.held()) on_customer_presence(event.user_id, event.origin, event.seq == 1);
+          break;
         case net::BusEvent::Kind::kAgentPresence:
           if (lease_.held()) {
             presence_.heartbeat(event.origin,
@@ -377,6 +380,7 @@ void ContactCenter::update_presence() {
   std::vector<AgentPresence::SilentNode> silent;
   const auto changes = presence_.changes(now, &silent);
   for (const auto& node : silent) {
+    customers_.forget_node(node.node_id, now);  // its customers are gone from it too
     spdlog::warn(
         "contact center: node {} sent no heartbeat for {} ms; its {} agents are taken for "
         "disconnected",

@@ -168,6 +168,7 @@ void ContactCenter::take_authority(const chat::AuthorityGrant& grant) {
   if (!held_before && bus_) bus_->listen(std::string(net::kRoutingChannel));
   routing_ = chat::Routing(routing_options(config_));
   presence_.engine_replaced();
+  customers_.clear();  // nobody's absence is known to the new engine
   rooms_.members().replace(std::move(rooms));
   spdlog::info(
       "contact center: routing authority {} (epoch {}); {} open requests, {} open rooms and {} "
@@ -220,8 +221,9 @@ void ContactCenter::arm_heartbeat_timer() {
     executor_beat_ = now_ms();
     try {
       heartbeat_presence();
+      sweep_customers();
     } catch (const std::exception& e) {
-      spdlog::warn("contact center: agent presence: {}", e.what());
+      spdlog::warn("contact center: presence: {}", e.what());
     }
     arm_heartbeat_timer();
   });
@@ -323,36 +325,17 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                    });
              });
 
-  router.add(
-      "/app/consult.cancel", auth::kCustomers,
-      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
-        auto body = object_of(message.body);
-        auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
-        if (!request_id || request_id->empty())
-          return bad_request(message, "requestId is required");
-        return on_routing_request(
-            message, "consult cancel",
-            [this, customer = message.sender.user_id, request_id = *request_id](Request& request) {
-              const chat::Millis now = now_ms();
-              chat::Effects effects = routing_.cancel(customer, request_id, now);
-              // A request waiting again (transferred to the queue, or its agent never came back)
-              // has a room: withdrawing the request ends the room too.
-              std::string room_id;
-              for (const chat::Effect& effect : effects) {
-                const auto* status = std::get_if<chat::CustomerStatus>(&effect);
-                if (status != nullptr && status->status == chat::ConsultStatus::kCanceled)
-                  room_id = status->room_id;
-              }
-              apply(std::move(effects), &request);
-              if (request.refused) return;  // nothing was decided: the room stays
-              if (!room_id.empty() && store_.close_room(room_id, customer, now)) {
-                set_room_members(room_id, std::nullopt);
-                rooms_.publish_event(
-                    room_id,
-                    json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer}});
-              }
-            });
-      });
+  router.add("/app/consult.cancel", auth::kCustomers,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
+               auto body = object_of(message.body);
+               auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
+               if (!request_id || request_id->empty())
+                 return bad_request(message, "requestId is required");
+               return on_routing_request(
+                   message, "consult cancel",
+                   [this, customer = message.sender.user_id, request_id = *request_id](
+                       Request& request) { withdraw_request(customer, request_id, &request); });
+             });
 
   router.add(
       "/app/agent.login", auth::kAgents,

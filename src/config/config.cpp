@@ -567,6 +567,8 @@ std::vector<Key> make_keys() {
                       "active rooms at which an agent gets no more auto-assignments"));
   k.push_back(int_key("routing.agent-grace", KEY(routing.agent_grace), 0, 86400,
                       "seconds a disconnected agent keeps their rooms"));
+  k.push_back(int_key("routing.customer-grace", KEY(routing.customer_grace), 1, 86400,
+                      "seconds a customer with no connection left keeps a waiting request"));
   k.push_back(
       int_key("routing.max-wait", KEY(routing.max_wait), 0, 86400,
               "seconds in the queue before the customer may leave a message instead; 0: off"));

@@ -134,6 +134,7 @@ struct RoutingConfig {
   int auto_assign_after = 10;   // seconds an offer waits for a manual accept (hybrid)
   int max_rooms_per_agent = 3;  // auto-assignment skips agents at this many active rooms
   int agent_grace = 60;         // seconds a disconnected agent keeps their rooms
+  int customer_grace = 120;     // seconds a customer with no connection keeps a waiting request
   int max_wait = 0;             // seconds in the queue before the customer is offered to leave a
                                 // message; 0: never
 };

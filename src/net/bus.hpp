@@ -33,22 +33,24 @@ struct BusEvent {
     kCloseUserSessions,   // user_id, login_id (empty: all), reason
     kCloseLoginSessions,  // login_id, reason
     // Between contact centers (center/): to the node holding the routing authority and back.
-    kRoutingCommand,  // destination (/app/...), body, user_id + sender_name + sender_role,
-                      // receipt, reason (the SEND's request-id), correlation: a SEND received
-                      // on another node
-    kRoutingReply,    // correlation, seq: 1 done, 0 refused (the refusal went to the user), 2 not
-                      // the authority
-    kRoomMembers,     // destination = room id, user_id = customer, login_id = agent, seq 1 closed
-    kAgentPresence,   // user_ids: the agents connected to the sending node now (a heartbeat)
-    kViewRequest,     // destination = the view's name, user_id + sender_role + sender_name (the
-                      // caller), correlation: a read-only HTTP view asked on another node
-    kViewReply,       // correlation, seq = HTTP status, body = the JSON answer; seq 0: not the
-                      // authority
-    kResync,          // (control, sent by the bus itself) events from `origin` were dropped (its
-                      // connection to the bus was lost, or its queue full): every node catches
-                      // its stream subscriptions up from the store
+    kRoutingCommand,    // destination (/app/...), body, user_id + sender_name + sender_role,
+                        // receipt, reason (the SEND's request-id), correlation: a SEND received
+                        // on another node
+    kRoutingReply,      // correlation, seq: 1 done, 0 refused (the refusal went to the user), 2 not
+                        // the authority
+    kRoomMembers,       // destination = room id, user_id = customer, login_id = agent, seq 1 closed
+    kAgentPresence,     // user_ids: the agents connected to the sending node now (a heartbeat)
+    kViewRequest,       // destination = the view's name, user_id + sender_role + sender_name (the
+                        // caller), correlation: a read-only HTTP view asked on another node
+    kViewReply,         // correlation, seq = HTTP status, body = the JSON answer; seq 0: not the
+                        // authority
+    kResync,            // (control, sent by the bus itself) events from `origin` were dropped (its
+                        // connection to the bus was lost, or its queue full): every node catches
+                        // its stream subscriptions up from the store
+    kCustomerPresence,  // user_id = a customer whose first connection on the sending node opened
+                        // (seq 1) or whose last one closed (seq 0): for the routing authority
   };
-  static constexpr Kind kLastKind = Kind::kResync;
+  static constexpr Kind kLastKind = Kind::kCustomerPresence;
   Kind kind = Kind::kPublish;
   std::string origin;           // the node that sent it (set by the bus)
   std::int64_t sent_at_us = 0;  // unix microseconds when it was sent (set by the bus), for lag

@@ -283,7 +283,8 @@ void Hub::attach(const ConnectionPtr& connection) {
 }
 
 void Hub::detach(const StompConnection* connection) {
-  std::string agent_gone;
+  std::string gone;
+  Presence gone_presence = Presence::kNone;
   {
     std::lock_guard lock(mutex_);
     connections_.erase(connection);
@@ -293,20 +294,21 @@ void Hub::detach(const StompConnection* connection) {
         if (sessions->second.empty()) {
           by_user_.erase(sessions);
           if (bus_) bus_->unlisten(user_channel(it->second.user_id));
-          if (it->second.agent) agent_gone = it->second.user_id;
+          if (it->second.presence != Presence::kNone) {
+            gone = it->second.user_id;
+            gone_presence = it->second.presence;
+          }
         }
       }
       user_of_.erase(it);
     }
   }
-  if (!agent_gone.empty() && agent_presence_) agent_presence_(agent_gone, false);
+  if (!gone.empty() && presence_) presence_(gone, gone_presence, false);
 }
 
-void Hub::set_agent_presence_listener(std::function<void(const std::string&, bool)> listener) {
-  agent_presence_ = std::move(listener);
-}
+void Hub::set_presence_listener(PresenceListener listener) { presence_ = std::move(listener); }
 
-bool Hub::bind_user(const std::string& user_id, const std::string& login_id, bool agent,
+bool Hub::bind_user(const std::string& user_id, const std::string& login_id, Presence presence,
                     const ConnectionPtr& connection, std::size_t max_sessions) {
   bool first = false;
   {
@@ -317,12 +319,12 @@ bool Hub::bind_user(const std::string& user_id, const std::string& login_id, boo
       if (sessions.empty()) by_user_.erase(user_id);
       return false;
     }
-    user_of_[connection.get()] = Owner{user_id, login_id, agent};
+    user_of_[connection.get()] = Owner{user_id, login_id, presence};
     first = sessions.empty();
     if (first && bus_) bus_->listen(user_channel(user_id));
     sessions.insert(connection.get());
   }
-  if (first && agent && agent_presence_) agent_presence_(user_id, true);
+  if (first && presence != Presence::kNone && presence_) presence_(user_id, presence, true);
   return true;
 }
 

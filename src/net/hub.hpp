@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -78,12 +79,16 @@ class Hub final : public broker::Publisher {
   // Records whose connection this is, and under which login, once CONNECT has authenticated it,
   // and again when /app/auth.refresh gives it a token of another login. False (and nothing
   // recorded) when the user already holds `max_sessions` other sessions.
-  bool bind_user(const std::string& user_id, const std::string& login_id, bool agent,
+  // Whose presence is followed: agents (routing) and customers (their requests and rooms).
+  enum class Presence : std::uint8_t { kNone, kAgent, kCustomer };
+  bool bind_user(const std::string& user_id, const std::string& login_id, Presence presence,
                  const ConnectionPtr& connection, std::size_t max_sessions);
-  // Told when an agent's first connection is bound and when their last one closes (presence).
-  // Called outside the hub's lock, on whichever thread made the change. Set before serving.
-  void set_agent_presence_listener(
-      std::function<void(const std::string& agent_id, bool connected)> listener);
+  // Told when an agent's or a customer's first connection is bound and when their last one
+  // closes. Called outside the hub's lock, on whichever thread made the change. Set before
+  // serving.
+  using PresenceListener =
+      std::function<void(const std::string& user_id, Presence presence, bool connected)>;
+  void set_presence_listener(PresenceListener listener);
   // Ends the live STOMP sessions of a user with ERROR `reason`: those of one login (a logout on one
   // device leaves the user's other devices alone), or all of them when `login_id` is empty.
   std::size_t close_user_sessions(const std::string& user_id, const std::string& reason,
@@ -122,9 +127,9 @@ class Hub final : public broker::Publisher {
   struct Owner {
     std::string user_id;
     std::string login_id;
-    bool agent = false;
+    Presence presence = Presence::kNone;
   };
-  std::function<void(const std::string&, bool)> agent_presence_;
+  PresenceListener presence_;
   std::unordered_map<const StompConnection*, Owner> user_of_;
 };
 

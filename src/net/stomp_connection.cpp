@@ -28,6 +28,18 @@ namespace {
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
+
+// Agents' presence drives routing; customers' their waiting requests and rooms.
+Hub::Presence presence_of(auth::Role role) {
+  switch (role) {
+    case auth::Role::kAgent:
+      return Hub::Presence::kAgent;
+    case auth::Role::kCustomer:
+      return Hub::Presence::kCustomer;
+    default:
+      return Hub::Presence::kNone;
+  }
+}
 using SteadyClock = std::chrono::steady_clock;
 
 stomp::EngineOptions engine_options(const config::Config& config) {
@@ -294,8 +306,7 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(
   }
   const auto max_sessions = static_cast<std::size_t>(services_.config.limits.sessions_per_user);
   if (!services_.hub.bind_user(principal->user_id, principal->login_id,
-                               principal->role == auth::Role::kAgent, shared_from_this(),
-                               max_sessions)) {
+                               presence_of(principal->role), shared_from_this(), max_sessions)) {
     services_.metrics.error("too_many_sessions");
     return util::unexpected("too many sessions: this user already holds " +
                             std::to_string(max_sessions) + " (limits.sessions-per-user)");
@@ -347,8 +358,8 @@ bool StompConnection::refresh_credential(const stomp::Frame& frame) {
   }
   if (verified->login_id != login_id_) {
     // Already one of the user's sessions: a new login of the same user is never over the cap.
-    services_.hub.bind_user(verified->user_id, verified->login_id,
-                            verified->role == auth::Role::kAgent, shared_from_this(),
+    services_.hub.bind_user(verified->user_id, verified->login_id, presence_of(verified->role),
+                            shared_from_this(),
                             static_cast<std::size_t>(services_.config.limits.sessions_per_user));
     login_id_ = verified->login_id;
   }

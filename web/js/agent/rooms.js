@@ -184,7 +184,7 @@ export class Rooms {
 
     const room = {
       roomId, requestId: info.requestId, name, tab, panel, input, typing, actions, dismiss, form,
-      noteToggle, inputLabel, sendButton, noteMode: false, endedBy: null,
+      noteToggle, inputLabel, sendButton, noteMode: false, endedBy: null, customerAway: false,
       customerId: info.customer?.id,
       timeline: new Timeline(list, {
         lang: () => this.i18n.lang,
@@ -226,6 +226,7 @@ export class Rooms {
     room.tab.replaceChildren(...[
       el('span', { class: 'room-tab-name', text: room.name }),
       room.ended ? el('span', { class: 'chip', text: t(room.endedBy === 'transfer' ? 'chip_transferred' : 'chip_closed') }) : null,
+      !room.ended && room.customerAway ? el('span', { class: 'chip chip--warn', text: t('chip_customer_away') }) : null,
       // The number is for the eyes; a screen reader reads the words (a label on a span is not read).
       room.unread > 0 ? el('span', { class: 'badge', 'aria-hidden': 'true', text: String(room.unread) }) : null,
       room.unread > 0 ? el('span', { class: 'sr-only', text: t('unread', { count: room.unread }) }) : null,
@@ -359,6 +360,14 @@ export class Rooms {
         return;
       case 'read':
         if (fromCustomer) room.timeline.markRead(room.roomId, data.seq);
+        return;
+      case 'customer_presence':
+        // The customer closed the page (or lost the network) for more than a few seconds, or is back.
+        if (Boolean(data.present) === !room.customerAway) return;
+        room.customerAway = !data.present;
+        room.timeline.notice(t(data.present ? 'customer_back' : 'customer_left'));
+        if (!data.present) this.#showTyping(room, false);
+        this.#renderTab(room);
         return;
       case 'closed':
         if (room.ended) return;
