@@ -62,6 +62,8 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
   router.add_subscription("/user/queue/agent/assignment", auth::kAgents);
   router.add_subscription("/user/queue/bot/response", auth::kCustomers);
   router.add_subscription("/user/queue/consult/status", auth::kCustomers);
+  // Agents' replies to the messages a customer left, stored in their conversation.
+  router.add_subscription("/user/queue/messages", auth::kCustomers);
   router.add("/app/bot.message", auth::kCustomers,
              [this](const broker::AppMessage& message) -> broker::AppResult {
                auto body = parse_bot_message(message.body);

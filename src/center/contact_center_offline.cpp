@@ -11,6 +11,7 @@
 #include "broker/domain_error.hpp"
 #include "center/contact_center.hpp"
 #include "center/service_util.hpp"
+#include "center/wire_json.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"
@@ -20,6 +21,9 @@ namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
+
+// The open left messages looked through for the one being taken up.
+constexpr std::size_t kOpenLeftMessages = 10'000;
 
 json::object left_message_json(const chat::LeftMessageRecord& m) {
   json::object out{{"id", m.id},
@@ -88,28 +92,54 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
                    });
              });
 
-  router.add("/app/agent.handleOffline", auth::kAgents,
-             [this](const broker::AppMessage& message) -> broker::AppResult {
-               auto body = object_of(message.body);
-               auto id = body ? text_field(*body, "id", 128) : std::nullopt;
-               if (!id || id->empty()) {
-                 broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
-                                           "id is required", message.frame);
-                 return broker::AppResult::refused();
-               }
-               return on_request(
-                   message, "handle left message",
-                   [this, agent = message.sender.user_id, id = *id](Request& request) {
-                     if (!store_.handle_left_message(id, agent, now_ms())) {
-                       return refuse(request, "already_handled",
-                                     "another agent took it, or it does not exist");
-                     }
-                     publisher_.publish(
-                         "/topic/consult/updates", "application/json",
-                         json::serialize(json::object{
-                             {"offlineId", id}, {"status", "handled"}, {"agentId", agent}}));
-                   });
-             });
+  // An agent takes a left message up, with a reply for the customer (optional): the reply is
+  // stored in the customer's conversation, so they read it in the widget now or when they come
+  // back, under the agent's name.
+  router.add(
+      "/app/agent.handleOffline", auth::kAgents,
+      [this](const broker::AppMessage& message) -> broker::AppResult {
+        auto body = object_of(message.body);
+        auto id = body ? text_field(*body, "id", 128) : std::nullopt;
+        auto reply = body ? text_field(*body, "reply", kMaxMessageBytes) : std::nullopt;
+        if (!id || id->empty() || !reply) {
+          broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
+                                    "id is required; reply at most 4000 bytes", message.frame);
+          return broker::AppResult::refused();
+        }
+        return on_request(message, "handle left message",
+                          [this, agent = message.sender.user_id, agent_name = message.sender.name,
+                           id = *id, reply = *reply](Request& request) {
+                            std::optional<chat::LeftMessageRecord> left;
+                            for (auto& open : store_.list_left_messages(false, kOpenLeftMessages)) {
+                              if (open.id == id) left = std::move(open);
+                            }
+                            const chat::Millis now = now_ms();
+                            if (!left || !store_.handle_left_message(id, agent, now)) {
+                              return refuse(request, "already_handled",
+                                            "another agent took it, or it does not exist");
+                            }
+                            publisher_.publish(
+                                "/topic/consult/updates", "application/json",
+                                json::serialize(json::object{
+                                    {"offlineId", id}, {"status", "handled"}, {"agentId", agent}}));
+                            if (reply.empty() || left->conversation_id.empty()) return;
+                            chat::MessageRecord record;
+                            record.stream_id = left->conversation_id;
+                            record.message_id = "m_" + util::random_hex(12);
+                            record.sender_id = agent;
+                            record.sender_name = agent_name;
+                            record.sender_role = chat::SenderRole::kAgent;
+                            record.text = reply;
+                            record.created_at = now;
+                            const chat::AppendResult stored = store_.append_message(record);
+                            if (!stored.stored()) return;
+                            json::object event = message_json(stored.message);
+                            event["conversationId"] = left->conversation_id;
+                            event["leftMessageId"] = id;
+                            publisher_.send_to_user(left->customer_id, "/queue/messages",
+                                                    "application/json", json::serialize(event));
+                          });
+      });
 
   // The customer rates a room they had, once, 1 to 5.
   router.add(

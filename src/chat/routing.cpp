@@ -179,6 +179,21 @@ Effects Routing::request(const CustomerRef& customer, const RequestDetails& deta
   out.emplace_back(StoreUpsert{request.record});
   offer(request, now, out);
   finish(now, out);
+  // With no agent signed in, the customer is told at once and may leave a message (the request
+  // keeps waiting: an agent may sign in).
+  const bool nobody_online = std::none_of(agents_.begin(), agents_.end(),
+                                          [](const auto& entry) { return entry.second.online; });
+  if (nobody_online && request.waiting()) {
+    request.leave_offered = true;
+    out.emplace_back(OfferLeaveMessage{.customer_id = customer.id,
+                                       .request_id = request.record.id,
+                                       .waiting_since = now,
+                                       .nobody_online = true});
+    out.emplace_back(Audit{.event = AuditEvent::kLeaveMessage,
+                           .at = now,
+                           .request_id = request.record.id,
+                           .reason = "nobody_online"});
+  }
   return out;
 }
 

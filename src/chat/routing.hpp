@@ -263,6 +263,7 @@ struct OfferLeaveMessage {
   std::string customer_id{};
   std::string request_id{};
   Millis waiting_since = 0;
+  bool nobody_online = false;  // offered at once: no agent is signed in (else: waited max_wait)
 };
 
 // Write (insert or replace) this open request in the store.

@@ -683,6 +683,7 @@ TEST(Routing, MaxWaitOffersToLeaveAMessageOnce) {
   RoutingOptions o = options(RoutingMode::kManual);
   o.max_wait = 120s;
   Routing routing(o);
+  routing.agent_login(agent("a1"), kT0 - 1);  // signed in, but nobody accepts
   const auto id = opened(routing.request(customer("c1"), {}, kT0));
   EXPECT_EQ(routing.next_deadline(), kT0 + 120'000);
   EXPECT_TRUE(routing.on_timer(kT0 + 119'999).empty());
@@ -690,6 +691,7 @@ TEST(Routing, MaxWaitOffersToLeaveAMessageOnce) {
   const auto leave = one<OfferLeaveMessage>(out);
   EXPECT_EQ(leave.request_id, id);
   EXPECT_EQ(leave.waiting_since, kT0);
+  EXPECT_FALSE(leave.nobody_online);
   EXPECT_EQ(audits(out, AuditEvent::kLeaveMessage).size(), 1u);
   EXPECT_EQ(routing.waiting().size(), 1u);  // still waiting
   EXPECT_FALSE(routing.next_deadline());
@@ -698,8 +700,27 @@ TEST(Routing, MaxWaitOffersToLeaveAMessageOnce) {
 
 TEST(Routing, MaxWaitIsOffByDefault) {
   Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kT0 - 1);
   routing.request(customer("c1"), {}, kT0);
   EXPECT_TRUE(all<OfferLeaveMessage>(routing.on_timer(kT0 + 86'400'000)).empty());
+}
+
+// With nobody signed in the customer may leave a message at once, whatever max_wait says; the
+// request keeps waiting for an agent who signs in, and the offer is not made twice.
+TEST(Routing, NobodySignedInOffersToLeaveAMessageAtOnce) {
+  RoutingOptions o = options(RoutingMode::kManual);
+  o.max_wait = 120s;
+  Routing routing(o);
+  auto out = routing.request(customer("c1"), {}, kT0);
+  const auto leave = one<OfferLeaveMessage>(out);
+  EXPECT_TRUE(leave.nobody_online);
+  EXPECT_EQ(leave.customer_id, "c1");
+  EXPECT_EQ(audits(out, AuditEvent::kLeaveMessage).size(), 1u);
+  EXPECT_EQ(routing.waiting().size(), 1u);
+  EXPECT_TRUE(all<OfferLeaveMessage>(routing.on_timer(kT0 + 200'000)).empty());
+  // An agent who signed in meanwhile: the next customer waits as usual.
+  routing.agent_login(agent("a1"), kT0 + 1);
+  EXPECT_TRUE(all<OfferLeaveMessage>(routing.request(customer("c2"), {}, kT0 + 2)).empty());
 }
 
 TEST(Routing, RestoreReArmsTheAutoAssignDeadlineAndKeepsOrder) {

@@ -529,8 +529,9 @@ test('a customer tired of waiting leaves a message; the console shows it until a
   await page.locator('body[data-ready=true]').waitFor();
   await page.locator('#request-agent').click();
   await agent.locator('#queue .request').waitFor();
-  // Nobody accepts: after routing.max-wait the widget offers to leave a message.
+  // Nobody accepts: after routing.max-wait the widget offers to leave a message (agents are busy).
   await page.locator('.leave-form').waitFor({ timeout: 15000 });
+  assert.match(await page.locator('.leave-form p').first().textContent(), /^지금은 상담원이 모두 상담 중입니다/);
   await page.locator('#leave-text').fill('환불 건으로 연락 부탁드립니다 <b>x</b>');
   await page.locator('#leave-contact').fill('010-1234-5678');
   await page.locator('.leave-form button[type=submit]').click();
@@ -542,9 +543,20 @@ test('a customer tired of waiting leaves a message; the console shows it until a
   assert.equal(await card.locator('.left-text').textContent(), '환불 건으로 연락 부탁드립니다 <b>x</b>');
   assert.match(await card.innerText(), /010-1234-5678/);
   await agent.locator('#queue .request').waitFor({ state: 'detached' });
+  // Taking it up asks for a reply (a default one is written), which the customer reads at once,
+  // and again after a reload.
   await card.locator('.handle').click();
+  const reply = card.locator('.left-reply');
+  assert.equal(await reply.inputValue(), '남겨 주신 메시지를 확인했습니다. 곧 연락드리겠습니다.');
+  await reply.fill('영수증을 확인했습니다. 내일 환불됩니다.');
+  await card.locator('.send-reply').click();
   await card.waitFor({ state: 'detached' });
   await agent.locator('.toast', { hasText: '남긴 메시지를 처리했습니다' }).waitFor();
+  await waitForMessage(page, '영수증을 확인했습니다. 내일 환불됩니다.', { role: 'agent' });
+  await page.reload();
+  await page.locator('body[data-ready=true]').waitFor();
+  await waitForMessage(page, '영수증을 확인했습니다. 내일 환불됩니다.', { role: 'agent' });
+  assert.equal(await page.locator('.msg--agent .msg-sender').last().textContent(), '상담원 agent1');
 
   // Taken up for good: a reload does not bring it back.
   await agent.reload();
@@ -552,6 +564,16 @@ test('a customer tired of waiting leaves a message; the console shows it until a
   await agent.waitForTimeout(500);
   assert.equal(await agent.locator('#left-messages .left-message').count(), 0);
   assertNoPageProblems(agent);
+  assertNoPageProblems(page);
+});
+
+test('with no agent signed in, the widget says so at once and offers to leave a message (English, 360 px)', { timeout: 60000 }, async (t) => {
+  const server = await startWebServer(t, { settings: { 'routing.mode': 'manual' } });
+  const page = await openPage(t, browser, `${server.httpUrl}/widget?lang=en`, { viewport: { width: 360, height: 740 } });
+  await page.locator('body[data-ready=true]').waitFor();
+  await page.locator('#request-agent').click();
+  await page.locator('.leave-form').waitFor({ timeout: 5000 });
+  assert.match(await page.locator('.leave-form p').first().textContent(), /^No agent is available right now\./);
   assertNoPageProblems(page);
 });
 

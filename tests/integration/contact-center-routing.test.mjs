@@ -134,7 +134,9 @@ describe('consult routing: no agent available', () => {
     assert.equal(waiting.status, 'waiting');
     assert.equal(waiting.position, 1);
     await delay(WINDOW_MS + 500);
-    assert.deepEqual(received(customer.status).map((s) => s.status), ['waiting'], 'nothing happened without an agent');
+    // Nobody signed in: only the offer to leave a message instead (the request keeps waiting).
+    assert.deepEqual(received(customer.status).map((s) => [s.status, s.leaveReason]),
+      [['waiting', undefined], ['waiting', 'nobody_online']], 'nothing else happened without an agent');
 
     const agent = await newAgent(t, server, { loginNow: false });
     const assigned = nextJson(agent.assignments, { requestId: waiting.requestId }, 3000);
@@ -284,6 +286,8 @@ describe('consult routing: queue positions and cancellation', () => {
       const waiting = await requestConsult(customer);
       assert.equal(waiting.status, 'waiting');
       assert.equal(waiting.position, index + 1, `customer ${index + 1}`);
+      // Nobody is signed in yet: each is offered to leave a message instead, once.
+      await nextStatus(customer, { requestId: waiting.requestId, leaveReason: 'nobody_online' });
       requests.push(waiting.requestId);
     }
     // Nobody was told a new position while the queue only grew behind them.

@@ -56,7 +56,7 @@ const queue = new QueuePanel({
 });
 const leftMessages = new LeftMessages({
   list: $('left-messages'), empty: $('left-empty'), count: $('left-count'), i18n,
-  onHandle: (id) => session.publish('/app/agent.handleOffline', { id }),
+  onHandle: (id, reply) => session.publish('/app/agent.handleOffline', reply ? { id, reply } : { id }),
 });
 const rooms = new Rooms({
   tabs: $('rooms'), panels: $('room-panels'), noRoom: $('no-room'), empty: $('rooms-empty'), count: $('rooms-count'),

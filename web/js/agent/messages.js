@@ -124,6 +124,9 @@ export const MESSAGES = {
     left_handle: '처리',
     left_handle_for: '처리: {name}',
     left_handled: '남긴 메시지를 처리했습니다.',
+    left_reply_label: '{name} 고객에게 보낼 답장 (고객이 채팅 창에서 봅니다)',
+    left_reply_default: '남겨 주신 메시지를 확인했습니다. 곧 연락드리겠습니다.',
+    left_reply_send: '답장 보내고 처리',
     left_new: '{name} 고객이 메시지를 남겼습니다.',
   },
   en: {
@@ -249,6 +252,9 @@ export const MESSAGES = {
     left_handle: 'Take up',
     left_handle_for: 'Take up: {name}',
     left_handled: 'You took up the message.',
+    left_reply_label: 'Reply to {name} (they read it in the chat window)',
+    left_reply_default: 'We have read your message and will contact you soon.',
+    left_reply_send: 'Send reply and take up',
     left_new: '{name} left a message.',
   },
 };

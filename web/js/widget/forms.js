@@ -47,12 +47,12 @@ export function showRating(container, { t, send, done }) {
 }
 
 // Renders the leave-a-message form; `send({text, contact})` leaves it.
-export function showLeaveMessage(container, { t, send, done }) {
+export function showLeaveMessage(container, { t, title = t('leave_title'), send, done }) {
   clear(container);
   const text = el('textarea', { id: 'leave-text', name: 'text', rows: 3, maxlength: 2000, required: true });
   const contact = el('input', { id: 'leave-contact', name: 'contact', type: 'text', maxlength: 200, autocomplete: 'email' });
   const form = el('form', { class: 'side-form leave-form' },
-    el('p', { text: t('leave_title') }),
+    el('p', { text: title }),
     el('label', { for: 'leave-text', text: t('leave_text') }), text,
     el('label', { for: 'leave-contact', text: t('leave_contact') }), contact,
     el('div', { class: 'form-buttons' }, el('button', { type: 'submit', class: 'primary', text: t('leave_submit') })));

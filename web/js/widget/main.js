@@ -407,7 +407,7 @@ function applyStatus(status) {
       const position = state.request.position;
       setBanner(position ? 'waiting_position' : 'waiting', { position });
       if (status.roomId) enterRoom(status.roomId);
-      if (status.offerLeaveMessage) offerLeaveMessage(status.requestId);
+      if (status.offerLeaveMessage) offerLeaveMessage(status.requestId, status.leaveReason);
       break;
     }
     case 'connected':
@@ -481,9 +481,11 @@ function endRoom(roomId) {
   }
 }
 
-function offerLeaveMessage(requestId) {
+// `reason`: nobody_online (no agent signed in at all) or busy (the wait ran out).
+function offerLeaveMessage(requestId, reason) {
   showLeaveMessage(ui.sideForm, {
     t,
+    title: t(reason === 'nobody_online' ? 'leave_title_nobody' : 'leave_title'),
     send: ({ text, contact }) => {
       state.leftMessage = true;
       session.publish('/app/consult.leave', { requestId, text, contact });
@@ -727,6 +729,10 @@ async function start() {
   }
   session.subscribe('/user/queue/bot/response', onBotResponse);
   session.subscribe('/user/queue/consult/status', onConsultStatus);
+  // An agent's reply to the message this customer left (also read from the history later).
+  session.subscribe('/user/queue/messages', (message) => {
+    if (timeline.upsert(storedItem(message))) updateUnread();
+  });
   session.subscribe('/user/queue/errors', onDomainError);
   session.connect();
   await syncState();
