@@ -66,6 +66,24 @@ test('text from customers, agents and the bot shows as text and runs nothing', {
   const customerTexts = await messageTexts(page.locator('#messages'));
   assert.equal(count(customerTexts, XSS), 2, 'the customer sees their markup twice, as text');
   assert.equal(count(customerTexts, XSS_AGENT), 1);
+
+  // Web addresses become safe links (http and https only), line breaks stay, markup stays text.
+  const LINKS = 'see https://example.com/a?b=1&c=<x>. and\njavascript:alert(4) or <a href="https://evil.test">x</a> (http://example.org/p)';
+  const input = activeRoom(agent).locator('.room-input');
+  await input.fill(LINKS);
+  await input.press('Enter');
+  await waitForMessage(page, 'javascript:alert(4)', { role: 'agent' });
+  for (const p of [page, agent]) {
+    const message = p.locator('.msg-text', { hasText: 'javascript:alert(4)' }).last();
+    const links = await message.locator('a').evaluateAll((nodes) => nodes.map((a) => [a.getAttribute('href'), a.textContent, a.target, a.rel]));
+    assert.deepEqual(links, [
+      ['https://example.com/a?b=1&c=', 'https://example.com/a?b=1&c=', '_blank', 'noopener noreferrer'],
+      ['https://evil.test/', 'https://evil.test', '_blank', 'noopener noreferrer'],
+      ['http://example.org/p', 'http://example.org/p', '_blank', 'noopener noreferrer'],
+    ]);
+    assert.equal(await message.textContent(), LINKS, 'the text as written');
+    assert.equal(await message.evaluate((node) => node.innerText.split('\n').length), 2, 'the line break kept');
+  }
   for (const p of [page, agent]) {
     assert.equal(await p.locator('.messages img, .messages script, .messages b, .queue img').count(), 0, 'no element made from text');
     assertNoPageProblems(p);

@@ -1,7 +1,7 @@
 // The list of chat messages of a page (widget or console): one entry per message however often
 // it arrives (live, replayed after a reconnect, read from history), kept in time order, with the
 // sender's name, the time, "sending" while unconfirmed and "read" once the other side read it.
-// Every text is set with textContent.
+// Every text is set as text nodes; web addresses in messages become safe links (links.js).
 //
 // The list follows new messages while the reader is at its end; one who scrolled up to read stays
 // where they are, and a "new messages" button under the list counts what arrived meanwhile (a
@@ -12,8 +12,10 @@
 // the parts that changed are touched (the text only when it is another text), and a node is
 // moved only when its confirmed time puts it elsewhere.
 import { clockTime, el } from './dom.js';
+import { linkify } from './links.js';
 
 const NEAR_BOTTOM_PX = 80;
+const shownText = new WeakMap();  // a message's text node -> the text it shows
 
 export class Timeline {
   // `list`: the <ol>. `lang()`: the current language for times. `texts()`: { sending, read,
@@ -237,7 +239,12 @@ export class Timeline {
       sender?.remove();
     }
     const text = part(node, 'p', 'msg-text', null);
-    if (text.textContent !== String(item.text ?? '')) text.textContent = String(item.text ?? '');
+    // Web addresses become safe links (links.js); the text is set again only when it changed.
+    const raw = String(item.text ?? '');
+    if (shownText.get(text) !== raw) {
+      text.replaceChildren(...linkify(raw));
+      shownText.set(text, raw);
+    }
     const action = item.action ?? null;
     if (previous?.action && previous.action !== action) previous.action.remove();
     if (action && action.previousElementSibling !== text) text.after(action);
