@@ -25,10 +25,14 @@ Answer ConsultViews::current_consult(const std::string& customer_id) {
   if (auto conversation = store_.conversation_of_customer(customer_id))
     conversation_id = conversation->id;
   const auto status = routing_.customer_status(customer_id);
-  return json_answer(200,
-                     json::object{{"conversationId", id_or_null(conversation_id)},
-                                  {"request", status ? json::value(consult_status_json(*status))
-                                                     : json::value(nullptr)}});
+  json::value request = nullptr;
+  if (status) {
+    json::object body = consult_status_json(*status);
+    add_expected_wait(body, *status, figures_, now_ms());
+    request = std::move(body);
+  }
+  return json_answer(200, json::object{{"conversationId", id_or_null(conversation_id)},
+                                       {"request", std::move(request)}});
 }
 
 Answer ConsultViews::queue() {

@@ -612,8 +612,10 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                         std::is_same_v<E, chat::StoreAgent> || std::is_same_v<E, chat::Audit>) {
             // Written by write_decision(), before any announcement.
           } else if constexpr (std::is_same_v<E, chat::CustomerStatus>) {
+            json::object body = consult_status_json(e);
+            add_expected_wait(body, e, figures_, now);
             publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json",
-                                    json::serialize(consult_status_json(e)));
+                                    json::serialize(body));
           } else if constexpr (std::is_same_v<E, chat::OfferRequest>) {
             json::object body{{"requestId", e.request_id},
                               {"customerId", e.customer.id},
@@ -637,6 +639,7 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             publisher_.publish("/topic/consult/updates", "application/json", json::serialize(body));
           } else if constexpr (std::is_same_v<E, chat::Assigned>) {
             // The room was created or given its agent by write_decision().
+            if (e.previous_agent_id.empty()) figures_.assigned(now);  // the pace of the queue
             const auto conversation =
                 store_.get_or_create_conversation(e.customer.id, "c_" + util::random_hex(12), now);
             set_room_members(e.room_id, RoomMembers{e.customer.id, e.agent.id});

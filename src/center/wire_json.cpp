@@ -19,6 +19,12 @@ json::object message_json(const chat::MessageRecord& message) {
   return out;
 }
 
+void add_expected_wait(json::object& body, const chat::CustomerStatus& status,
+                       chat::LiveFigures& figures, chat::Millis now) {
+  if (status.status != chat::ConsultStatus::kWaiting || !status.position) return;
+  if (const auto wait = figures.expected_wait(*status.position, now)) body["expectedWaitMs"] = *wait;
+}
+
 json::object note_json(const chat::NoteRecord& note) {
   json::object out{{"noteId", note.id},
                    {"roomId", note.room_id},

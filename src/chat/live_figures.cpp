@@ -42,11 +42,23 @@ void SlidingCount::prune(Millis now) {
   while (!buckets_.empty() && buckets_.front().first < first) buckets_.pop_front();
 }
 
-LiveFigures::LiveFigures() : messages_(kMessageWindow), asked_(kBotWindow), failed_(kBotWindow) {}
+LiveFigures::LiveFigures()
+    : messages_(kMessageWindow),
+      assignments_(kAssignWindow),
+      asked_(kBotWindow),
+      failed_(kBotWindow) {}
 
 void LiveFigures::message(Millis now) { messages_.add(now); }
 void LiveFigures::bot_asked(Millis now) { asked_.add(now); }
 void LiveFigures::bot_failed(Millis now) { failed_.add(now); }
+
+void LiveFigures::assigned(Millis now) { assignments_.add(now); }
+
+std::optional<Millis> LiveFigures::expected_wait(std::int64_t position, Millis now) {
+  const std::int64_t count = assignments_.total(now);
+  if (position < 1 || count < 2) return std::nullopt;
+  return position * kAssignWindow / count;
+}
 
 std::int64_t LiveFigures::messages_per_minute(Millis now) { return messages_.total(now); }
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -58,6 +59,7 @@ class LiveFigures {
   static constexpr Millis kBotWindow = 15 * 60'000;     // bot asked / failed
   static constexpr Millis kQueueHistory = 60 * 60'000;  // how far back queueHistory goes
   static constexpr Millis kQueueSampleEvery = 30'000;   // one point per boundary of this
+  static constexpr Millis kAssignWindow = 30 * 60'000;  // assignments the expected wait is from
 
   LiveFigures();
 
@@ -67,6 +69,8 @@ class LiveFigures {
   void bot_asked(Millis now);
   // The apology was delivered in place of the bot's answer.
   void bot_failed(Millis now);
+  // A waiting request was given to an agent (accepted or auto-assigned).
+  void assigned(Millis now);
   // The queue holds `waiting` requests from `now` on; call whenever it may have changed
   // (repeating an unchanged value is free).
   void queue_length(std::size_t waiting, Millis now);
@@ -77,9 +81,14 @@ class LiveFigures {
   // the first queue_length call are left out), then its value at `now`. Empty before any
   // queue_length call.
   std::vector<QueueSample> queue_history(Millis now);
+  // How long the customer at `position` (1: next) may still wait, from the pace of assignments
+  // over the last kAssignWindow: position × the window / assignments in it. Nullopt with fewer
+  // than two assignments in the window (no pace to go by), or for a position below 1.
+  std::optional<Millis> expected_wait(std::int64_t position, Millis now);
 
  private:
   SlidingCount messages_;
+  SlidingCount assignments_;
   SlidingCount asked_;
   SlidingCount failed_;
   // Queue changes (time, new length), oldest first. Only the last change before each sample

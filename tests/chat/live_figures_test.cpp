@@ -143,5 +143,20 @@ TEST(LiveFigures, AChangeUndoneWithinItsSlotLeavesNoTrace) {
   EXPECT_EQ(values(figures.queue_history(kT0 + 70'000)), (std::vector<std::size_t>{1, 1, 2, 2}));
 }
 
+// The expected wait goes by the pace of the last 30 minutes' assignments: six in the window is
+// one every five minutes, so the third in line waits about fifteen.
+TEST(LiveFigures, ExpectedWaitFollowsThePaceOfRecentAssignments) {
+  LiveFigures figures;
+  EXPECT_FALSE(figures.expected_wait(1, kT0));  // no pace yet
+  figures.assigned(kT0);
+  EXPECT_FALSE(figures.expected_wait(1, kT0 + 1));  // one is no pace either
+  for (int i = 1; i < 6; ++i) figures.assigned(kT0 + i * 60'000);
+  EXPECT_EQ(figures.expected_wait(3, kT0 + 360'000), 15 * 60'000);
+  EXPECT_EQ(figures.expected_wait(1, kT0 + 360'000), 5 * 60'000);
+  EXPECT_FALSE(figures.expected_wait(0, kT0 + 360'000));
+  // Past the window the old pace is forgotten.
+  EXPECT_FALSE(figures.expected_wait(1, kT0 + LiveFigures::kAssignWindow + 400'000));
+}
+
 }  // namespace
 }  // namespace aicc::chat

@@ -3,11 +3,13 @@
 // choice is remembered in localStorage.
 
 export class Notifier {
-  constructor({ baseTitle, storageKey = 'aicc.notify' }) {
+  // `defaults`: the settings before the user chose (e.g. { title: false } in a frame, whose title
+  // nobody sees).
+  constructor({ baseTitle, storageKey = 'aicc.notify', defaults = {} }) {
     this.baseTitle = baseTitle;
     this.storageKey = storageKey;
     this.count = 0;
-    this.settings = { sound: true, title: true, ...this.#load() };
+    this.settings = { sound: true, title: true, ...defaults, ...this.#load() };
     this.audio = null;
     // A tab the agent looks at needs no count.
     document.addEventListener('visibilitychange', () => {

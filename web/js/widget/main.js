@@ -8,6 +8,7 @@ import SockJS from 'sockjs-client';
 import { ChatSession } from '../aicc-session.js';
 import { apiJson, el, randomId } from '../common/dom.js';
 import { createI18n } from '../common/i18n.js';
+import { Notifier } from '../common/notify.js';
 import { refusalText } from '../common/refusals.js';
 import { Outbox } from '../common/outbox.js';
 import { Timeline } from '../common/timeline.js';
@@ -23,6 +24,10 @@ const { t } = i18n;
 const $ = (id) => document.getElementById(id);
 
 const ui = {
+  agentLine: $('agent-line'),
+  agentAvatar: $('agent-avatar'),
+  agentName: $('agent-name'),
+  soundToggle: $('sound-toggle'),
   bubble: $('bubble'),
   badge: $('bubble-badge'),
   panel: $('panel'),
@@ -186,6 +191,25 @@ function renderBanner() {
   document.body.dataset.consult = state.request ? 'open' : 'none';
   ui.requestAgent.hidden = Boolean(state.request);
   ui.endChat.hidden = !state.roomId || !state.request || state.request.status === 'waiting';
+  // Who the customer is talking to, in the header: the agent's initial and name.
+  const agent = state.roomId && state.request && state.request.status !== 'waiting' ? state.agentName : '';
+  ui.agentLine.hidden = !agent;
+  ui.agentAvatar.textContent = agent ? Array.from(agent)[0].toUpperCase() : '';
+  ui.agentName.textContent = agent ? t('agent_header', { name: agent }) : '';
+}
+
+// A tone for an agent's message the customer cannot see (the widget closed, or the tab in the
+// background); switchable in the header, remembered (notify.js).
+const notifier = new Notifier({ baseTitle: document.title, storageKey: 'aicc.widget.notify', defaults: { title: false } });
+
+function renderSound() {
+  ui.soundToggle.setAttribute('aria-pressed', String(notifier.settings.sound));
+  ui.soundToggle.classList.toggle('muted', !notifier.settings.sound);
+}
+
+function agentMessageArrived() {
+  if (state.open && document.visibilityState === 'visible') return;
+  notifier.notify();
 }
 
 function renderOpen() {
@@ -405,7 +429,11 @@ function applyStatus(status) {
       const same = state.request && (!state.request.requestId || state.request.requestId === status.requestId);
       state.request = same ? { ...state.request, ...status, pending: false } : { ...status };
       const position = state.request.position;
-      setBanner(position ? 'waiting_position' : 'waiting', { position });
+      if (position && state.request.expectedWaitMs) {
+        setBanner('waiting_position_eta', { position, minutes: Math.max(1, Math.round(state.request.expectedWaitMs / 60000)) });
+      } else {
+        setBanner(position ? 'waiting_position' : 'waiting', { position });
+      }
       if (status.roomId) enterRoom(status.roomId);
       if (status.offerLeaveMessage) offerLeaveMessage(status.requestId, status.leaveReason);
       break;
@@ -506,6 +534,7 @@ function onRoomEvent(data) {
       if (timeline.upsert(storedItem(data)) && data.senderId !== state.user?.id) {
         showTyping(false);
         updateUnread();
+        agentMessageArrived();
         sendRead();
       }
       return;
@@ -609,6 +638,11 @@ function bindUi() {
   ui.minimize.addEventListener('click', () => setOpen(false));
   ui.minimize.hidden = !embedded;
   ui.langToggle.addEventListener('click', () => i18n.setLang(i18n.lang === 'ko' ? 'en' : 'ko'));
+  ui.soundToggle.addEventListener('click', () => {
+    notifier.set('sound', !notifier.settings.sound);
+    renderSound();
+  });
+  renderSound();
   ui.account.addEventListener('click', accountClicked);
   i18n.onChange(applyTexts);
   ui.requestAgent.addEventListener('click', requestAgent);
@@ -731,7 +765,9 @@ async function start() {
   session.subscribe('/user/queue/consult/status', onConsultStatus);
   // An agent's reply to the message this customer left (also read from the history later).
   session.subscribe('/user/queue/messages', (message) => {
-    if (timeline.upsert(storedItem(message))) updateUnread();
+    if (!timeline.upsert(storedItem(message))) return;
+    updateUnread();
+    agentMessageArrived();
   });
   session.subscribe('/user/queue/errors', onDomainError);
   session.connect();
