@@ -247,6 +247,9 @@ class ContactCenter {
                             bool connected);
   void announce_customer(const std::string& customer_id, bool present);
   void sweep_customers();  // every second: announce absences, withdraw requests past the grace
+  // Closes the rooms with no message for routing.room-idle-close (both sides are told why).
+  void close_idle_rooms();
+  chat::Millis last_idle_sweep_ = 0;
   // Cancels the customer's request (a room waiting again with it is closed too); false when the
   // engine refused (the refusal went to the customer, answering `request` if given).
   bool withdraw_request(const std::string& customer_id, const std::string& request_id,

@@ -1,4 +1,5 @@
-// Customers' presence (see customer_presence.hpp), decided where routing is: every node reports
+// Customers' presence and idle rooms, decided where routing is. Presence (see
+// customer_presence.hpp): every node reports
 // its customers' first and last connections to the routing authority (on the bus, or directly on
 // one node). A customer gone from every node for kGoneNoticeMs is announced in their open room
 // (`customer_presence`, present false; true when they come back), so the agent knows the other
@@ -21,6 +22,9 @@ namespace json = boost::json;
 // A reload or a network switch closes and reopens the connection within a second or two: only an
 // absence longer than this is told to the agent.
 constexpr chat::Millis kGoneNoticeMs = 5000;
+// Idle rooms are looked for this often, so many at a time (the rest at the next sweep).
+constexpr chat::Millis kIdleSweepEveryMs = 5000;
+constexpr std::size_t kIdleRoomsPerSweep = 200;
 
 }  // namespace
 
@@ -80,6 +84,27 @@ void ContactCenter::sweep_customers() {
                    away.customer_id, gone_for / 1000, status->request_id);
       withdraw_request(away.customer_id, status->request_id, nullptr);
     }
+  }
+}
+
+void ContactCenter::close_idle_rooms() {
+  if (!lease_.held() || config_.routing.room_idle_close <= 0) return;
+  const chat::Millis now = now_ms();
+  if (now - last_idle_sweep_ < kIdleSweepEveryMs) return;
+  last_idle_sweep_ = now;
+  const chat::Millis before =
+      now - static_cast<chat::Millis>(config_.routing.room_idle_close) * 1000;
+  for (const std::string& room_id : store_.idle_rooms(before, kIdleRoomsPerSweep)) {
+    spdlog::info("contact center: room {} had no message for {} s; closed", room_id,
+                 config_.routing.room_idle_close);
+    if (!store_.close_room(room_id, "", now)) continue;  // closed meanwhile
+    set_room_members(room_id, std::nullopt);
+    // The room hears why before the customer's status says it closed (a widget leaves the room
+    // on that status and would not hear the reason after it).
+    rooms_.publish_event(
+        room_id,
+        json::object{{"type", "closed"}, {"roomId", room_id}, {"by", ""}, {"reason", "idle"}});
+    apply(routing_.room_closed(room_id, "", now));  // by the server: no participant check
   }
 }
 

@@ -222,6 +222,7 @@ void ContactCenter::arm_heartbeat_timer() {
     try {
       heartbeat_presence();
       sweep_customers();
+      close_idle_rooms();
     } catch (const std::exception& e) {
       spdlog::warn("contact center: presence: {}", e.what());
     }

@@ -291,6 +291,9 @@ class ChatStore {
   // server.
   virtual bool close_room(const std::string& room_id, const std::string& closed_by, Millis now) = 0;
   virtual std::vector<RoomRecord> open_rooms() = 0;  // by creation time, then id
+  // Open rooms with no message since `before` (unix ms; a room without messages counts from its
+  // creation), oldest first, at most `limit`: rooms to close for inactivity.
+  virtual std::vector<std::string> idle_rooms(Millis before, std::size_t limit) = 0;
   // Every room of the conversation, open or closed, by creation time, then id.
   virtual std::vector<RoomRecord> rooms_of_conversation(const std::string& conversation_id) = 0;
 

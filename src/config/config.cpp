@@ -567,6 +567,8 @@ std::vector<Key> make_keys() {
                       "active rooms at which an agent gets no more auto-assignments"));
   k.push_back(int_key("routing.agent-grace", KEY(routing.agent_grace), 0, 86400,
                       "seconds a disconnected agent keeps their rooms"));
+  k.push_back(int_key("routing.room-idle-close", KEY(routing.room_idle_close), 0, 604800,
+                      "seconds without a message after which a room is closed; 0: never"));
   k.push_back(int_key("routing.customer-grace", KEY(routing.customer_grace), 1, 86400,
                       "seconds a customer with no connection left keeps a waiting request"));
   k.push_back(

@@ -135,6 +135,7 @@ struct RoutingConfig {
   int max_rooms_per_agent = 3;  // auto-assignment skips agents at this many active rooms
   int agent_grace = 60;         // seconds a disconnected agent keeps their rooms
   int customer_grace = 120;     // seconds a customer with no connection keeps a waiting request
+  int room_idle_close = 1800;   // seconds without a message after which a room is closed; 0: never
   int max_wait = 0;             // seconds in the queue before the customer is offered to leave a
                                 // message; 0: never
 };

@@ -844,6 +844,43 @@ TYPED_TEST_P(ChatStoreContract, PurgeDropsOldAuditEntriesOnly) {
 
 // Left messages
 
+// Rooms idle since a time: by their newest message, or their creation when they have none; open
+// rooms only, oldest first, with a limit.
+TYPED_TEST_P(ChatStoreContract, FindsOpenRoomsIdleSinceATime) {
+  const std::string conversation_id = this->conversation("cust_1");
+  ASSERT_TRUE(
+      this->store().create_room(make_room("r_quiet", conversation_id, "cust_1", "a", kNow)));
+  ASSERT_TRUE(
+      this->store().create_room(make_room("r_busy", conversation_id, "cust_1", "a", kNow + 1)));
+  ASSERT_TRUE(
+      this->store().create_room(make_room("r_new", conversation_id, "cust_1", "a", kNow + 900)));
+  ASSERT_TRUE(
+      this->store().create_room(make_room("r_shut", conversation_id, "cust_1", "a", kNow + 2)));
+  ASSERT_EQ(this->store()
+                .append_message(
+                    make_message("r_quiet", "m_1", "", "cust_1", SenderRole::kCustomer, kNow + 10))
+                .status,
+            AppendStatus::kStored);
+  ASSERT_EQ(this->store()
+                .append_message(
+                    make_message("r_busy", "m_2", "", "cust_1", SenderRole::kCustomer, kNow + 10))
+                .status,
+            AppendStatus::kStored);
+  ASSERT_EQ(
+      this->store()
+          .append_message(make_message("r_busy", "m_3", "", "a", SenderRole::kAgent, kNow + 1000))
+          .status,
+      AppendStatus::kStored);
+  ASSERT_TRUE(this->store().close_room("r_shut", "a", kNow + 3));
+  EXPECT_EQ(this->store().idle_rooms(kNow + 500, 10), (std::vector<std::string>{"r_quiet"}));
+  EXPECT_EQ(this->store().idle_rooms(kNow + 950, 10),
+            (std::vector<std::string>{"r_quiet", "r_new"}));
+  EXPECT_EQ(this->store().idle_rooms(kNow + 2000, 10),
+            (std::vector<std::string>{"r_quiet", "r_busy", "r_new"}));
+  EXPECT_EQ(this->store().idle_rooms(kNow + 2000, 1), (std::vector<std::string>{"r_quiet"}));
+  EXPECT_TRUE(this->store().idle_rooms(kNow + 2000, 0).empty());
+}
+
 // Private notes and transfer notes of a room: every field kept, oldest first, only for a room
 // that exists, each id once.
 TYPED_TEST_P(ChatStoreContract, NotesOfARoomKeepEveryFieldInOrder) {
@@ -1380,8 +1417,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     RoutingRecordsRoundTripIntoRestore, RoutingEffectsAppliedToTheStoreRestoreTheSameState,
     AuditEntriesKeepEveryFieldAndTheirCandidates, AuditQueryFiltersByTimeRequestAndAgentWithALimit,
     AuditPagesWithACursorInBothOrders, PurgeDropsOldAuditEntriesOnly,
-    NotesOfARoomKeepEveryFieldInOrder, LeftMessagesWaitUntilOneAgentTakesThem,
-    ARoomIsRatedOnceFromOneToFive, SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
+    NotesOfARoomKeepEveryFieldInOrder, FindsOpenRoomsIdleSinceATime,
+    LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
+    SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
     CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
     OneNodeHoldsTheRoutingAuthorityAtATime, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch,

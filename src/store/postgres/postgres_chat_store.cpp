@@ -709,6 +709,24 @@ std::vector<RoomRecord> PostgresChatStore::open_rooms() {
   });
 }
 
+std::vector<std::string> PostgresChatStore::idle_rooms(Millis before, std::size_t limit) {
+  if (limit == 0) return {};
+  return pool_->with([&](Connection& db) {
+    const Rows rows =
+        db.query(
+              "SELECT r.id FROM rooms r WHERE r.closed_at IS NULL AND coalesce((SELECT "
+              "m.created_at FROM messages m WHERE m.stream_id = r.id ORDER BY m.seq DESC "
+              "LIMIT 1), r.created_at) < $1 ORDER BY r.created_at, r.id LIMIT $2",
+              "list the idle rooms")
+            .integer(before)
+            .integer(limit_value(limit))
+            .run();
+    std::vector<std::string> ids;
+    for (int i = 0; i < rows.size(); ++i) ids.push_back(rows.text(i, 0));
+    return ids;
+  });
+}
+
 std::vector<RoomRecord> PostgresChatStore::rooms_of_conversation(
     const std::string& conversation_id) {
   return pool_->with([&](Connection& db) {

@@ -575,6 +575,22 @@ std::vector<RoomRecord> SqliteChatStore::open_rooms() {
   return read_rooms(select);
 }
 
+std::vector<std::string> SqliteChatStore::idle_rooms(Millis before, std::size_t limit) {
+  std::vector<std::string> ids;
+  if (limit == 0) return ids;
+  std::lock_guard lock(mutex_);
+  // The newest message of each open room by its primary key (stream_id, seq).
+  auto select = db_.prepare(
+      "SELECT r.id FROM rooms r WHERE r.closed_at IS NULL AND coalesce((SELECT m.created_at FROM "
+      "messages m WHERE m.stream_id = r.id ORDER BY m.seq DESC LIMIT 1), r.created_at) < ?1 "
+      "ORDER BY r.created_at, r.id LIMIT ?2",
+      "list the idle rooms");
+  select.bind_int(1, before);
+  select.bind_int(2, limit_value(limit));
+  while (select.step()) ids.push_back(select.column_text(0));
+  return ids;
+}
+
 std::vector<RoomRecord> SqliteChatStore::rooms_of_conversation(const std::string& conversation_id) {
   std::lock_guard lock(mutex_);
   auto select = db_.prepare(kSelectRoomsOfConversation, "list the rooms of a conversation");

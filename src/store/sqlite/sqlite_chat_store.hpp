@@ -74,6 +74,7 @@ class SqliteChatStore final : public chat::ChatStore {
   bool close_room(const std::string& room_id, const std::string& closed_by,
                   chat::Millis now) override;
   std::vector<chat::RoomRecord> open_rooms() override;
+  std::vector<std::string> idle_rooms(chat::Millis before, std::size_t limit) override;
   std::vector<chat::RoomRecord> rooms_of_conversation(const std::string& conversation_id) override;
 
   void upsert_request(const chat::RequestRecord& record) override;

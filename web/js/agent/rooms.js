@@ -371,7 +371,7 @@ export class Rooms {
         return;
       case 'closed':
         if (room.ended) return;
-        room.timeline.notice(t('room_closed'));
+        room.timeline.notice(t(data.reason === 'idle' ? 'room_closed_idle' : 'room_closed'));
         room.endedBy = 'close';
         this.#setEnded(room, true);
         return;

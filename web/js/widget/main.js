@@ -487,13 +487,14 @@ function leaveRoom() {
   renderBanner();
 }
 
-function endRoom(roomId) {
+// `reason`: idle when the server closed a room nobody wrote in for routing.room-idle-close.
+function endRoom(roomId, reason) {
   if (!state.request && !state.roomId) return;
   const rated = roomId ?? state.roomId;
   state.request = null;
   leaveRoom();
   setBanner(null);
-  timeline.notice(t('chat_closed'), `closed:${rated}`);
+  timeline.notice(t(reason === 'idle' ? 'chat_closed_idle' : 'chat_closed'), `closed:${rated}`);
   outbox?.discard((item) => item.body.roomId === rated);
   if (rated) {
     showRating(ui.sideForm, {
@@ -563,7 +564,9 @@ function onRoomEvent(data) {
       timeline.notice(data.toAgentName ? t('transferred_to', { name: data.toAgentName }) : t('transferred'));
       return;
     case 'closed':
-      endRoom(data.roomId);
+      endRoom(data.roomId, data.reason);
+      // The status may have ended the room first, with the plain words: say why.
+      if (data.reason === 'idle') timeline.notice(t('chat_closed_idle'), `closed:${data.roomId}`);
       return;
     default:
       return;
