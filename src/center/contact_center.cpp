@@ -51,6 +51,7 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
   add_routing_handlers(router);
   add_offline_handlers(router);
   add_note_handlers(router);
+  add_context_handlers(router);
   // What the service publishes, and to whom. A room only to its participants.
   router.add_subscription("/topic/room/", auth::kRoomMembers,
                           [this](const std::string& user_id, std::string_view destination) {

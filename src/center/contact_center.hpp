@@ -148,6 +148,8 @@ class ContactCenter {
   // GET /api/consult/history (customers; contact_center_history.cpp): the rooms of their
   // conversation, oldest first (the newest 50), with agent, times and rating.
   boost::asio::awaitable<Answer> customer_history(Caller caller);
+  // GET /api/customers/{id}/context (agents, admins): where the customer is, and their rooms.
+  boost::asio::awaitable<Answer> customer_context(Caller caller, std::string customer_id);
   // GET /api/consult/queue (agents, admins): the waiting requests, in queue order.
   boost::asio::awaitable<Answer> consult_queue(Caller caller);
   // GET /api/agent/rooms (agents): the caller's open rooms, so a reloaded console restores them.
@@ -203,6 +205,9 @@ class ContactCenter {
   void add_offline_handlers(broker::AppRouter& router);
   // contact_center_notes.cpp: agents' private notes of their rooms.
   void add_note_handlers(broker::AppRouter& router);
+  // contact_center_history.cpp: /app/customer.context, and the rooms of a conversation as JSON.
+  void add_context_handlers(broker::AppRouter& router);
+  boost::json::array rooms_of_customer(const std::string& conversation_id);
   // Applies what the routing engine decided, then re-arms its timer. On the service executor.
   // `request`: the client request these effects answer, if any; a refusal for its sender
   // answers it (receipt id, no RECEIPT).

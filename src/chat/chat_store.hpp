@@ -200,6 +200,19 @@ struct NoteRecord {
   Millis created_at = 0;  // unix ms
 };
 
+// Where a customer is, as their widget last said it: the page it is on and the browser. Shown to
+// the agents beside the chat; told by the client, so informative only.
+struct CustomerContext {
+  std::string customer_id{};
+  std::string page_url{};  // the page that embeds the widget
+  std::string page_title{};
+  std::string referrer{};    // where that page was reached from
+  std::string lang{};        // the widget's language
+  std::string user_agent{};  // the browser's User-Agent
+  std::string member_id{};   // a member's username; empty for a guest
+  Millis updated_at = 0;     // unix ms
+};
+
 // A customer's satisfaction rating of one consult room.
 struct RatingRecord {
   std::string room_id{};      // one rating per room
@@ -329,6 +342,10 @@ class ChatStore {
   // Marks it taken up by the agent. True only for the first agent; false when unknown or handled.
   virtual bool handle_left_message(const std::string& id, const std::string& agent_id,
                                    Millis now) = 0;
+
+  // Customers' context: replaced whole at each report.
+  virtual void set_customer_context(const CustomerContext& context) = 0;
+  virtual std::optional<CustomerContext> customer_context(const std::string& customer_id) = 0;
 
   // Private notes of rooms.
 

@@ -90,6 +90,17 @@ void add_view(Router& router, std::string path, center::ContactCenter& center,
                    });
 }
 
+// The {id} of `prefix`{id}`suffix` (at most 128 bytes, no '/'); nullopt for any other path.
+std::optional<std::string_view> id_between(const Request& request, std::string_view prefix,
+                                           std::string_view suffix) {
+  std::string_view id = target_path(request.target()).substr(prefix.size());
+  if (!id.ends_with(suffix) || id.size() == suffix.size() || id.size() > 128 + suffix.size())
+    return std::nullopt;
+  id.remove_suffix(suffix.size());
+  if (id.find('/') != std::string_view::npos) return std::nullopt;
+  return id;
+}
+
 }  // namespace
 
 void add_center_routes(Router& router, center::ContactCenter& center, auth::TokenService& tokens) {
@@ -171,20 +182,25 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
       });
 
   router.add_prefix_async(
-      bhttp::verb::get, "/api/conversations/",
+      bhttp::verb::get, "/api/customers/",
       [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-        // /api/conversations/{id}/messages
-        constexpr std::string_view kPrefix = "/api/conversations/";
-        constexpr std::string_view kSuffix = "/messages";
-        const std::string_view path = target_path(request.target());
-        std::string_view id = path.substr(kPrefix.size());
-        if (!id.ends_with(kSuffix) || id.size() == kSuffix.size() ||
-            id.size() > 128 + kSuffix.size()) {
+        const auto id = id_between(request, "/api/customers/", "/context");
+        if (!id) {
           co_return error_response(request, bhttp::status::not_found, "not_found",
                                    "no such API endpoint");
         }
-        id.remove_suffix(kSuffix.size());
-        if (id.find('/') != std::string_view::npos) {
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        co_return to_response(
+            request, co_await center.customer_context(std::move(*caller), std::string(*id)));
+      });
+
+  router.add_prefix_async(
+      bhttp::verb::get, "/api/conversations/",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        const auto id = id_between(request, "/api/conversations/", "/messages");
+        if (!id) {
           co_return error_response(request, bhttp::status::not_found, "not_found",
                                    "no such API endpoint");
         }
@@ -192,7 +208,7 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         auto caller = caller_of(request, tokens, refusal);
         if (!caller) co_return std::move(*refusal);
         const center::Answer answer =
-            co_await center.history(std::move(*caller), std::string(id),
+            co_await center.history(std::move(*caller), std::string(*id),
                                     std::string(query_param(request.target(), "after")),
                                     std::string(query_param(request.target(), "limit")));
         co_return to_response(request, answer);

@@ -391,3 +391,33 @@ describe('GET /api/consult/history', () => {
     await assertOnlyFor(server, '/api/consult/history', [agent.token, adminToken(server)]);
   });
 });
+
+describe('GET /api/customers/{id}/context', () => {
+  it('gives agents and supervisors where the customer is and their rooms; the context is bounded', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t, { settings: MANUAL });
+    const customer = await newCustomer(t, server);
+    const agent = await newAgent(t, server, { name: 'Kim' });
+    const path = `/api/customers/${encodeURIComponent(customer.id)}/context`;
+    assert.deepEqual((await get(server, path, agent.token)).json,
+      { customerId: customer.id, conversationId: null, context: null, rooms: [] });
+
+    const context = { pageUrl: 'https://shop.example/cart', pageTitle: '장바구니', referrer: 'https://search.example/', lang: 'en', userAgent: 'Mozilla/5.0 Chrome/120', memberId: '' };
+    await send(customer, '/app/customer.context', context);
+    const { roomId } = await acceptedRoom(customer, agent);
+    const answer = await get(server, path, adminToken(server));
+    assert.equal(answer.status, 200, answer.text);
+    const { updatedAt, ...told } = answer.json.context;
+    assert.deepEqual(told, context);
+    assert.match(updatedAt, RFC3339_MS);
+    assert.deepEqual(answer.json.rooms.map((r) => [r.roomId, r.agentName]), [[roomId, 'Kim']]);
+
+    // Each field has a limit and a type; a refusal says so and changes nothing.
+    for (const bad of [{ pageUrl: 'x'.repeat(2049) }, { pageTitle: 'x'.repeat(301) }, { lang: 7 }, { userAgent: 'x'.repeat(513) }]) {
+      const refused = await send(customer, '/app/customer.context', bad);
+      assert.equal(refused.refusal?.json.code, 'bad_request', JSON.stringify(bad).slice(0, 40));
+    }
+    assert.equal((await get(server, path, agent.token)).json.context.pageUrl, context.pageUrl);
+    await assertOnlyFor(server, path, [customer.token]);
+    assertError(await get(server, '/api/customers/x/y/context', agent.token), 404, 'not_found');
+  });
+});

@@ -844,6 +844,39 @@ TYPED_TEST_P(ChatStoreContract, PurgeDropsOldAuditEntriesOnly) {
 
 // Left messages
 
+// A customer's context is replaced whole at each report, kept byte for byte, per customer.
+TYPED_TEST_P(ChatStoreContract, KeepsTheLastContextOfEachCustomer) {
+  EXPECT_FALSE(this->store().customer_context("cust_1").has_value());
+  chat::CustomerContext first{.customer_id = "cust_1",
+                              .page_url = "https://shop.example/cart?x=<b>",
+                              .page_title = "장바구니 — Shop",
+                              .referrer = "https://search.example/?q=a%20b",
+                              .lang = "ko",
+                              .user_agent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120",
+                              .member_id = "",
+                              .updated_at = kNow};
+  this->store().set_customer_context(first);
+  chat::CustomerContext second = first;
+  second.page_url = "https://shop.example/checkout";
+  second.member_id = "user1";
+  second.lang = "en";
+  second.updated_at = kNow + 5;
+  this->store().set_customer_context(second);
+  chat::CustomerContext other = first;
+  other.customer_id = "cust_2";
+  this->store().set_customer_context(other);
+  const auto read = this->store().customer_context("cust_1");
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->page_url, "https://shop.example/checkout");
+  EXPECT_EQ(read->page_title, "장바구니 — Shop");
+  EXPECT_EQ(read->referrer, first.referrer);
+  EXPECT_EQ(read->lang, "en");
+  EXPECT_EQ(read->user_agent, first.user_agent);
+  EXPECT_EQ(read->member_id, "user1");
+  EXPECT_EQ(read->updated_at, kNow + 5);
+  EXPECT_EQ(this->store().customer_context("cust_2")->page_url, first.page_url);
+}
+
 // Rooms idle since a time: by their newest message, or their creation when they have none; open
 // rooms only, oldest first, with a limit.
 TYPED_TEST_P(ChatStoreContract, FindsOpenRoomsIdleSinceATime) {
@@ -1418,8 +1451,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     AuditEntriesKeepEveryFieldAndTheirCandidates, AuditQueryFiltersByTimeRequestAndAgentWithALimit,
     AuditPagesWithACursorInBothOrders, PurgeDropsOldAuditEntriesOnly,
     NotesOfARoomKeepEveryFieldInOrder, FindsOpenRoomsIdleSinceATime,
-    LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
-    SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
+    KeepsTheLastContextOfEachCustomer, LeftMessagesWaitUntilOneAgentTakesThem,
+    ARoomIsRatedOnceFromOneToFive, SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
     CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
     OneNodeHoldsTheRoutingAuthorityAtATime, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch,

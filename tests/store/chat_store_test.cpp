@@ -160,15 +160,15 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     db.execute(
         "DROP TABLE canned_responses; DROP TABLE routing_authority; DROP TABLE routing_agents; "
         "DROP INDEX routing_requests_by_customer; ALTER TABLE messages DROP COLUMN sender_name; "
-        "DROP TABLE room_notes; "
+        "DROP TABLE room_notes; DROP TABLE customer_context; "
         "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 6);
-  EXPECT_EQ(store.schema_version(), 6);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 7);
+  EXPECT_EQ(store.schema_version(), 7);
   EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   // Messages stored before migration 6 read with no sender name; new ones keep theirs.

@@ -197,6 +197,18 @@ CREATE TABLE room_notes (
 );
 CREATE INDEX room_notes_room ON room_notes (room_id, created_at, id);
 )sql"},
+    Migration{6, "where each customer is: page, referrer, language, browser", R"sql(
+CREATE TABLE customer_context (
+  customer_id BYTEA PRIMARY KEY,
+  page_url    BYTEA NOT NULL,
+  page_title  BYTEA NOT NULL,
+  referrer    BYTEA NOT NULL,
+  lang        BYTEA NOT NULL,
+  user_agent  BYTEA NOT NULL,
+  member_id   BYTEA NOT NULL,  -- '' for a guest
+  updated_at  BIGINT NOT NULL
+);
+)sql"},
 };
 
 // read_message() reads the columns in this order.
@@ -894,6 +906,51 @@ std::size_t PostgresChatStore::purge_audit(Millis before) {
             .integer(before)
             .run()
             .affected());
+  });
+}
+
+// Customers' context
+
+void PostgresChatStore::set_customer_context(const chat::CustomerContext& context) {
+  pool_->with([&](Connection& db) {
+    db.query(
+          "INSERT INTO customer_context (customer_id, page_url, page_title, referrer, lang, "
+          "user_agent, member_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+          "ON CONFLICT (customer_id) DO UPDATE SET page_url = excluded.page_url, "
+          "page_title = excluded.page_title, referrer = excluded.referrer, "
+          "lang = excluded.lang, user_agent = excluded.user_agent, "
+          "member_id = excluded.member_id, updated_at = excluded.updated_at",
+          "store a customer's context")
+        .text(context.customer_id)
+        .text(context.page_url)
+        .text(context.page_title)
+        .text(context.referrer)
+        .text(context.lang)
+        .text(context.user_agent)
+        .text(context.member_id)
+        .integer(context.updated_at)
+        .run();
+  });
+}
+
+std::optional<chat::CustomerContext> PostgresChatStore::customer_context(
+    const std::string& customer_id) {
+  return pool_->with([&](Connection& db) -> std::optional<chat::CustomerContext> {
+    const Rows rows = db.query(
+                            "SELECT customer_id, page_url, page_title, referrer, lang, user_agent, "
+                            "member_id, updated_at FROM customer_context WHERE customer_id = $1",
+                            "read a customer's context")
+                          .text(customer_id)
+                          .run();
+    if (rows.empty()) return std::nullopt;
+    return chat::CustomerContext{.customer_id = rows.text(0, 0),
+                                 .page_url = rows.text(0, 1),
+                                 .page_title = rows.text(0, 2),
+                                 .referrer = rows.text(0, 3),
+                                 .lang = rows.text(0, 4),
+                                 .user_agent = rows.text(0, 5),
+                                 .member_id = rows.text(0, 6),
+                                 .updated_at = rows.integer(0, 7)};
   });
 }
 

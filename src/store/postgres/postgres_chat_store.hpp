@@ -69,6 +69,8 @@ class PostgresChatStore final : public chat::ChatStore {
   std::vector<chat::AuditEntry> query_audit(const chat::AuditQuery& query) override;
   std::size_t purge_audit(chat::Millis before) override;
 
+  void set_customer_context(const chat::CustomerContext& context) override;
+  std::optional<chat::CustomerContext> customer_context(const std::string& customer_id) override;
   bool add_note(const chat::NoteRecord& note) override;
   std::vector<chat::NoteRecord> room_notes(const std::string& room_id, std::size_t limit) override;
 

@@ -197,6 +197,18 @@ CREATE TABLE room_notes (
 ) STRICT;
 CREATE INDEX room_notes_room ON room_notes (room_id, created_at, id);
 )sql"},
+    Migration{7, "where each customer is: page, referrer, language, browser", R"sql(
+CREATE TABLE customer_context (
+  customer_id TEXT NOT NULL PRIMARY KEY,
+  page_url    TEXT NOT NULL,
+  page_title  TEXT NOT NULL,
+  referrer    TEXT NOT NULL,
+  lang        TEXT NOT NULL,
+  user_agent  TEXT NOT NULL,
+  member_id   TEXT NOT NULL,  -- '' for a guest
+  updated_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -838,6 +850,48 @@ std::size_t SqliteChatStore::purge_audit(Millis before) {
       .bind_int(1, before)
       .run();
   return static_cast<std::size_t>(db_.changes());
+}
+
+// Customers' context
+
+void SqliteChatStore::set_customer_context(const chat::CustomerContext& context) {
+  std::lock_guard lock(mutex_);
+  db_.prepare(
+         "INSERT INTO customer_context (customer_id, page_url, page_title, referrer, lang, "
+         "user_agent, member_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+         "ON CONFLICT (customer_id) DO UPDATE SET page_url = excluded.page_url, "
+         "page_title = excluded.page_title, referrer = excluded.referrer, lang = excluded.lang, "
+         "user_agent = excluded.user_agent, member_id = excluded.member_id, "
+         "updated_at = excluded.updated_at",
+         "store a customer's context")
+      .bind_text(1, context.customer_id)
+      .bind_text(2, context.page_url)
+      .bind_text(3, context.page_title)
+      .bind_text(4, context.referrer)
+      .bind_text(5, context.lang)
+      .bind_text(6, context.user_agent)
+      .bind_text(7, context.member_id)
+      .bind_int(8, context.updated_at)
+      .run();
+}
+
+std::optional<chat::CustomerContext> SqliteChatStore::customer_context(
+    const std::string& customer_id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT customer_id, page_url, page_title, referrer, lang, user_agent, member_id, "
+      "updated_at FROM customer_context WHERE customer_id = ?1",
+      "read a customer's context");
+  select.bind_text(1, customer_id);
+  if (!select.step()) return std::nullopt;
+  return chat::CustomerContext{.customer_id = select.column_text(0),
+                               .page_url = select.column_text(1),
+                               .page_title = select.column_text(2),
+                               .referrer = select.column_text(3),
+                               .lang = select.column_text(4),
+                               .user_agent = select.column_text(5),
+                               .member_id = select.column_text(6),
+                               .updated_at = select.column_int(7)};
 }
 
 // Notes

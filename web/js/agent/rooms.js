@@ -15,6 +15,7 @@ import { refusalText } from '../common/refusals.js';
 import { Timeline } from '../common/timeline.js';
 import { attachPicker } from './canned.js';
 import { categoryLabel } from './category.js';
+import { CustomerPanel } from './customer-panel.js';
 import { RoomActions } from './room-actions.js';
 
 export class Rooms {
@@ -126,6 +127,7 @@ export class Rooms {
     for (const room of this.rooms.values()) {
       room.timeline.refresh();
       room.actions.relabel();
+      room.customerPanel.render();
       this.#relabel(room);
       this.#renderTab(room);
     }
@@ -171,6 +173,8 @@ export class Rooms {
       sendButton);
     const actions = new RoomActions({ roomId, i18n: this.i18n, session: this.session, me: this.me, focusBack: () => input.focus() });
     const dismiss = el('button', { type: 'button', class: 'secondary small dismiss-room', text: t('dismiss_room'), hidden: true });
+    const customerPanel = new CustomerPanel({ customerId: info.customer?.id ?? '', roomId, name, i18n: this.i18n, session: this.session });
+    if (info.customer?.id) customerPanel.load();
     const panel = el('div', { class: 'room-panel', role: 'tabpanel', id: `panel-${roomId}`, 'aria-labelledby': `tab-${roomId}`, hidden: true, dataset: { roomId } },
       el('header', { class: 'room-header' },
         el('div', { class: 'room-heading' },
@@ -178,13 +182,14 @@ export class Rooms {
           el('span', { class: 'chip', text: categoryLabel(info.category, t) })),
         el('div', { class: 'room-actions' }, actions.transferButton, actions.closeButton, dismiss)),
       actions.panel,
+      customerPanel.node,
       list, typing, form);
     this.tabs.append(tab);
     this.panels.append(panel);
 
     const room = {
       roomId, requestId: info.requestId, name, tab, panel, input, typing, actions, dismiss, form,
-      noteToggle, inputLabel, sendButton, noteMode: false, endedBy: null, customerAway: false,
+      noteToggle, inputLabel, sendButton, noteMode: false, endedBy: null, customerAway: false, customerPanel,
       customerId: info.customer?.id,
       timeline: new Timeline(list, {
         lang: () => this.i18n.lang,

@@ -95,6 +95,13 @@
     }
   });
   window.addEventListener('resize', () => layout(open));
+  // Where the customer is, for the agents beside the chat: this page, its title, where it was
+  // reached from (sent at each load of the frame).
+  frame.addEventListener('load', () => {
+    frame.contentWindow?.postMessage({
+      type: 'aicc:page', url: location.href, title: document.title, referrer: document.referrer,
+    }, origin);
+  });
   layout(false);
   window.__aiccWidget = { frame, origin };
   (document.body || document.documentElement).appendChild(frame);

@@ -115,8 +115,38 @@ function makeOutbox(userId) {
 // were away (statuses and bot answers are not replayed by the server) is read back.
 function connected() {
   outbox?.flush();
+  sendContext();
   if (state.everConnected) syncState();
   state.everConnected = true;
+}
+
+// Where the customer is, for the agents beside the chat: the page that embeds the widget (told by
+// the loader), or this page when the widget is opened directly; the language and the browser.
+const page = embedded ? { url: '', title: '', referrer: '' }
+  : { url: clip(location.href, 2048), title: clip(document.title, 300), referrer: clip(document.referrer, 2048) };
+window.addEventListener('message', (event) => {
+  if (!embedded || event.source !== window.parent || event.data?.type !== 'aicc:page') return;
+  page.url = clip(event.data.url, 2048);
+  page.title = clip(event.data.title, 300);
+  page.referrer = clip(event.data.referrer, 2048);
+  sendContext();
+});
+
+// `value` cut to at most `bytes` bytes of UTF-8 (the server's limits are in bytes), whole
+// characters only.
+function clip(value, bytes) {
+  if (typeof value !== 'string') return '';
+  let out = value.slice(0, bytes);
+  while (new TextEncoder().encode(out).length > bytes) out = Array.from(out).slice(0, -1).join('');
+  return out;
+}
+
+function sendContext() {
+  if (!session.connected) return;
+  session.publish('/app/customer.context', {
+    pageUrl: page.url, pageTitle: page.title, referrer: page.referrer, lang: i18n.lang,
+    userAgent: clip(navigator.userAgent, 512), memberId: state.user && !state.user.guest ? state.user.username ?? '' : '',
+  });
 }
 
 // ---- rendering -------------------------------------------------------------------------------
