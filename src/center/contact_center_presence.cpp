@@ -7,6 +7,7 @@
 // withdrawn, so nobody is handed a chat with a customer who left (they may ask again on return).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "center/contact_center.hpp"
@@ -22,8 +23,11 @@ namespace json = boost::json;
 // A reload or a network switch closes and reopens the connection within a second or two: only an
 // absence longer than this is told to the agent.
 constexpr chat::Millis kGoneNoticeMs = 5000;
-// Idle rooms are looked for this often, so many at a time (the rest at the next sweep).
-constexpr chat::Millis kIdleSweepEveryMs = 5000;
+// Idle rooms are looked for a few times per idle period, at most once a second and at least once a
+// minute (the query reads every open room's newest message), so many at a time (the rest at the
+// next sweep).
+constexpr chat::Millis kIdleSweepMinMs = 1000;
+constexpr chat::Millis kIdleSweepMaxMs = 60'000;
 constexpr std::size_t kIdleRoomsPerSweep = 200;
 
 }  // namespace
@@ -90,7 +94,8 @@ void ContactCenter::sweep_customers() {
 void ContactCenter::close_idle_rooms() {
   if (!lease_.held() || config_.routing.room_idle_close <= 0) return;
   const chat::Millis now = now_ms();
-  if (now - last_idle_sweep_ < kIdleSweepEveryMs) return;
+  const chat::Millis idle_ms = static_cast<chat::Millis>(config_.routing.room_idle_close) * 1000;
+  if (now - last_idle_sweep_ < std::clamp(idle_ms / 4, kIdleSweepMinMs, kIdleSweepMaxMs)) return;
   last_idle_sweep_ = now;
   const chat::Millis before =
       now - static_cast<chat::Millis>(config_.routing.room_idle_close) * 1000;
