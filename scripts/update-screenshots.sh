@@ -16,4 +16,8 @@ agent-chat-1280 agent-1280
 agent-chat-360 agent-360
 admin-1280 admin-1280
 admin-360 admin-360
+agent-long-chat-1280 agent-long-chat-1280
+agent-customer-panel-360 agent-customer-360
+agent-transferred-360 agent-notes-360
+widget-agent-header-360 widget-agent-360
 LIST

@@ -22,7 +22,8 @@ json::object message_json(const chat::MessageRecord& message) {
 void add_expected_wait(json::object& body, const chat::CustomerStatus& status,
                        chat::LiveFigures& figures, chat::Millis now) {
   if (status.status != chat::ConsultStatus::kWaiting || !status.position) return;
-  if (const auto wait = figures.expected_wait(*status.position, now)) body["expectedWaitMs"] = *wait;
+  if (const auto wait = figures.expected_wait(*status.position, now))
+    body["expectedWaitMs"] = *wait;
 }
 
 json::object note_json(const chat::NoteRecord& note) {

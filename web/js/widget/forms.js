@@ -51,8 +51,10 @@ export function showLeaveMessage(container, { t, title = t('leave_title'), send,
   clear(container);
   const text = el('textarea', { id: 'leave-text', name: 'text', rows: 3, maxlength: 2000, required: true });
   const contact = el('input', { id: 'leave-contact', name: 'contact', type: 'text', maxlength: 200, autocomplete: 'email' });
+  // Offered while the customer may be typing (the wait ran out, or nobody is signed in): said aloud
+  // (role=status), the focus left where it is.
   const form = el('form', { class: 'side-form leave-form' },
-    el('p', { text: title }),
+    el('p', { role: 'status', text: title }),
     el('label', { for: 'leave-text', text: t('leave_text') }), text,
     el('label', { for: 'leave-contact', text: t('leave_contact') }), contact,
     el('div', { class: 'form-buttons' }, el('button', { type: 'submit', class: 'primary', text: t('leave_submit') })));
@@ -64,7 +66,6 @@ export function showLeaveMessage(container, { t, title = t('leave_title'), send,
   });
   container.append(form);
   container.hidden = false;
-  text.focus();
 }
 
 // A registered customer's sign-in; `signIn(username, password)` rejects with a message to show.
