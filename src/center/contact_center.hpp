@@ -259,6 +259,10 @@ class ContactCenter {
   // engine refused (the refusal went to the customer, answering `request` if given).
   bool withdraw_request(const std::string& customer_id, const std::string& request_id,
                         Request* request);
+  // Closes the room in the store and, when it was open, takes it from the directory and tells
+  // both sides (`closed`, by whom, and `reason` when not empty). False when it was closed already.
+  bool end_room(const std::string& room_id, const std::string& by, chat::Millis now,
+                std::string_view reason = {});
 
   const config::Config& config_;
   chat::ChatStore& store_;

@@ -1,7 +1,7 @@
 // Customers' presence and idle rooms, decided where routing is. Presence (see
-// customer_presence.hpp): every node reports
-// its customers' first and last connections to the routing authority (on the bus, or directly on
-// one node). A customer gone from every node for kGoneNoticeMs is announced in their open room
+// customer_presence.hpp): every node reports its customers' first and last connections to the
+// routing authority (on the bus, or directly on one node). A customer gone from every node for
+// kGoneNoticeMs is announced in their open room
 // (`customer_presence`, present false; true when they come back), so the agent knows the other
 // side closed the page; one gone past routing.customer-grace with a request still waiting has it
 // withdrawn, so nobody is handed a chat with a customer who left (they may ask again on return).
@@ -97,18 +97,12 @@ void ContactCenter::close_idle_rooms() {
   const chat::Millis idle_ms = static_cast<chat::Millis>(config_.routing.room_idle_close) * 1000;
   if (now - last_idle_sweep_ < std::clamp(idle_ms / 4, kIdleSweepMinMs, kIdleSweepMaxMs)) return;
   last_idle_sweep_ = now;
-  const chat::Millis before =
-      now - static_cast<chat::Millis>(config_.routing.room_idle_close) * 1000;
-  for (const std::string& room_id : store_.idle_rooms(before, kIdleRoomsPerSweep)) {
-    spdlog::info("contact center: room {} had no message for {} s; closed", room_id,
-                 config_.routing.room_idle_close);
-    if (!store_.close_room(room_id, "", now)) continue;  // closed meanwhile
-    set_room_members(room_id, std::nullopt);
+  for (const std::string& room_id : store_.idle_rooms(now - idle_ms, kIdleRoomsPerSweep)) {
     // The room hears why before the customer's status says it closed (a widget leaves the room
     // on that status and would not hear the reason after it).
-    rooms_.publish_event(
-        room_id,
-        json::object{{"type", "closed"}, {"roomId", room_id}, {"by", ""}, {"reason", "idle"}});
+    if (!end_room(room_id, "", now, "idle")) continue;  // closed meanwhile
+    spdlog::info("contact center: room {} had no message for {} s; closed", room_id,
+                 config_.routing.room_idle_close);
     apply(routing_.room_closed(room_id, "", now));  // by the server: no participant check
   }
 }
@@ -128,12 +122,18 @@ bool ContactCenter::withdraw_request(const std::string& customer_id, const std::
       room_id = status->room_id;
   }
   apply(std::move(effects), request);
-  if (refused || (request != nullptr && request->refused)) return false;  // the room stays
-  if (!room_id.empty() && store_.close_room(room_id, customer_id, now)) {
-    set_room_members(room_id, std::nullopt);
-    rooms_.publish_event(
-        room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", customer_id}});
-  }
+  if (refused) return false;  // the room stays
+  if (!room_id.empty()) end_room(room_id, customer_id, now);
+  return true;
+}
+
+bool ContactCenter::end_room(const std::string& room_id, const std::string& by, chat::Millis now,
+                             std::string_view reason) {
+  if (!store_.close_room(room_id, by, now)) return false;
+  set_room_members(room_id, std::nullopt);
+  json::object event{{"type", "closed"}, {"roomId", room_id}, {"by", by}};
+  if (!reason.empty()) event["reason"] = reason;
+  rooms_.publish_event(room_id, event);
   return true;
 }
 

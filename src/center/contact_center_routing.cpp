@@ -462,28 +462,24 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                return broker::AppResult::done();
              });
 
-  router.add(
-      "/app/room.close", auth::kRoomMembers,
-      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
-        auto body = object_of(message.body);
-        auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
-        if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
-        return on_routing_request(
-            message, "room close",
-            [this, user = message.sender.user_id, room_id = *room_id](Request& request) {
-              if (std::string refusal = rooms_.members().refusal(room_id, user); !refusal.empty()) {
-                return refuse(request, "not_participant", refusal);
-              }
-              const chat::Millis now = now_ms();
-              apply(routing_.room_closed(room_id, user, now), &request);
-              if (request.refused) return;  // nothing was decided: the room stays
-              if (store_.close_room(room_id, user, now)) {
-                set_room_members(room_id, std::nullopt);
-                rooms_.publish_event(
-                    room_id, json::object{{"type", "closed"}, {"roomId", room_id}, {"by", user}});
-              }
-            });
-      });
+  router.add("/app/room.close", auth::kRoomMembers,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
+               auto body = object_of(message.body);
+               auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
+               if (!room_id || room_id->empty()) return bad_request(message, "roomId is required");
+               return on_routing_request(
+                   message, "room close",
+                   [this, user = message.sender.user_id, room_id = *room_id](Request& request) {
+                     if (std::string refusal = rooms_.members().refusal(room_id, user);
+                         !refusal.empty()) {
+                       return refuse(request, "not_participant", refusal);
+                     }
+                     const chat::Millis now = now_ms();
+                     apply(routing_.room_closed(room_id, user, now), &request);
+                     if (request.refused) return;  // nothing was decided: the room stays
+                     end_room(room_id, user, now);
+                   });
+             });
 
   router.add("/app/room.transfer", auth::kAgents,
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {

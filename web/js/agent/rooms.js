@@ -341,13 +341,17 @@ export class Rooms {
     return { name, text: note.text || t('transfer_no_note') };
   }
 
-  #sendNote(room, text) {
-    const clientMessageId = randomId();
+  // Our note, shown as "sending" until the server's echo (#showNote) takes its place.
+  #showPendingNote(room, clientMessageId, text, timestamp) {
     room.timeline.upsert({
       key: `c:note:${clientMessageId}`, mine: false, role: 'note',
-      name: this.i18n.t('note_from', { name: this.i18n.t('sender_me') }), text,
-      timestamp: new Date().toISOString(), pending: true, stream: room.roomId,
+      name: this.i18n.t('note_from', { name: this.i18n.t('sender_me') }), text, timestamp, pending: true, stream: room.roomId,
     });
+  }
+
+  #sendNote(room, text) {
+    const clientMessageId = randomId();
+    this.#showPendingNote(room, clientMessageId, text, new Date().toISOString());
     room.timeline.scrollToEnd();
     this.outbox.send('/app/room.note', { roomId: room.roomId, text, clientMessageId });
   }
@@ -449,11 +453,7 @@ export class Rooms {
       const body = item.body ?? {};
       if (body.roomId !== room.roomId) continue;
       if (item.destination === '/app/room.note') {
-        room.timeline.upsert({
-          key: `c:note:${body.clientMessageId}`, mine: false, role: 'note',
-          name: this.i18n.t('note_from', { name: this.i18n.t('sender_me') }), text: body.text,
-          timestamp: item.writtenAt, pending: true, stream: room.roomId,
-        });
+        this.#showPendingNote(room, body.clientMessageId, body.text, item.writtenAt);
         continue;
       }
       if (item.destination !== '/app/room.send') continue;
