@@ -48,6 +48,8 @@ const ui = {
   input: $('input'),
 };
 
+const OPEN_KEY = 'aicc.widget.open';  // sessionStorage: the widget was left open (see wasOpen)
+
 const state = {
   user: null,
   conversationId: null,
@@ -266,20 +268,16 @@ function setOpen(open) {
 
 // A framed widget remembers, for this tab, whether it was open: a reload (or the next page of the
 // site) shows it as the customer left it.
-// (A function, not a constant: the state above reads it before this part of the module has run.)
-function openKey() {
-  return 'aicc.widget.open';
-}
 function wasOpen() {
   try {
-    return sessionStorage.getItem(openKey()) === '1';
+    return sessionStorage.getItem(OPEN_KEY) === '1';
   } catch {
     return false;  // no storage in this frame: closed, as on a first visit
   }
 }
 function keepOpen(open) {
   try {
-    sessionStorage.setItem(openKey(), open ? '1' : '0');
+    sessionStorage.setItem(OPEN_KEY, open ? '1' : '0');
   } catch {
     // No storage: the state lasts for this page.
   }
