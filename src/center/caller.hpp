@@ -16,10 +16,12 @@ struct Caller {
   std::string name;
 };
 
-// What an HTTP route answers: a status and a JSON body.
+// What an HTTP route answers: a status and a body, JSON unless it says otherwise.
 struct Answer {
   unsigned status = 200;
-  std::string body;  // JSON
+  std::string body;
+  std::string content_type = "application/json";
+  std::string download_name{};  // not empty: a file to save under this name (Content-Disposition)
 };
 
 }  // namespace aicc::center

@@ -37,6 +37,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "auth/user.hpp"
@@ -150,6 +151,15 @@ class ContactCenter {
   boost::asio::awaitable<Answer> customer_history(Caller caller);
   // GET /api/customers/{id}/context (agents, admins): where the customer is, and their rooms.
   boost::asio::awaitable<Answer> customer_context(Caller caller, std::string customer_id);
+  // The history of rooms (contact_center_records.cpp; agents: the rooms they had; admins: all).
+  // GET /api/history/rooms: `parameters` as center/history_query.hpp reads them.
+  boost::asio::awaitable<Answer> room_history(Caller caller,
+                                              std::map<std::string, std::string> parameters);
+  // GET /api/history/rooms.csv: the same rooms as CSV (at most 10 000).
+  boost::asio::awaitable<Answer> room_history_csv(Caller caller,
+                                                  std::map<std::string, std::string> parameters);
+  // GET /api/history/rooms/{id}: one room's record and private notes, for its transcript.
+  boost::asio::awaitable<Answer> room_record(Caller caller, std::string room_id);
   // GET /api/consult/queue (agents, admins): the waiting requests, in queue order.
   boost::asio::awaitable<Answer> consult_queue(Caller caller);
   // GET /api/agent/rooms (agents): the caller's open rooms, so a reloaded console restores them.
@@ -208,6 +218,9 @@ class ContactCenter {
   // contact_center_history.cpp: /app/customer.context, and the rooms of a conversation as JSON.
   void add_context_handlers(broker::AppRouter& router);
   boost::json::array rooms_of_customer(const std::string& conversation_id);
+  std::unordered_map<std::string, std::string> agent_names();  // id to display name, from the store
+  std::variant<chat::RoomQuery, Answer> history_query_for(
+      const Caller& caller, const std::map<std::string, std::string>& parameters);
   // Applies what the routing engine decided, then re-arms its timer. On the service executor.
   // `request`: the client request these effects answer, if any; a refusal for its sender
   // answers it (receipt id, no RECEIPT).

@@ -24,9 +24,7 @@ constexpr std::size_t kRoomsInHistory = 50;  // the newest rooms a customer is s
 }  // namespace
 
 json::array ContactCenter::rooms_of_customer(const std::string& conversation_id) {
-  std::unordered_map<std::string, std::string> names;
-  for (const chat::AgentRecord& agent : store_.load_agents())
-    names[agent.agent.id] = agent.agent.display_name;
+  const auto names = agent_names();
   auto all = store_.rooms_of_conversation(conversation_id);
   const std::size_t skip = all.size() > kRoomsInHistory ? all.size() - kRoomsInHistory : 0;
   json::array rooms;
@@ -36,6 +34,7 @@ json::array ContactCenter::rooms_of_customer(const std::string& conversation_id)
     json::object item{{"roomId", room.id},
                       {"agentId", room.agent_id},
                       {"agentName", name == names.end() ? std::string() : name->second},
+                      {"category", room.category},
                       {"createdAt", timestamp_of(room.created_at)},
                       {"lastSeq", store_.last_seq(room.id)}};
     if (room.closed_at) item["closedAt"] = timestamp_of(*room.closed_at);

@@ -588,7 +588,9 @@ void ContactCenter::write_decision(const chat::Effects& effects, chat::Millis no
                                                                 assigned->agent.id,
                                                                 now,
                                                                 std::nullopt,
-                                                                {}}});
+                                                                {},
+                                                                assigned->details.category,
+                                                                assigned->customer.display_name}});
     } else if (const auto* requeued = std::get_if<chat::Requeued>(&effect)) {
       writes.emplace_back(chat::RoomUnassignment{requeued->room_id});
     }

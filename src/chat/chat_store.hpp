@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -142,7 +143,36 @@ struct RoomRecord {
                                   // the queue again after a requeue
   Millis created_at = 0;          // unix ms, first assignment
   std::optional<Millis> closed_at{};  // unix ms; empty while open. Closed rooms stay closed
-  std::string closed_by{};  // user id of whoever closed it; empty: the server (or still open)
+  std::string closed_by{};      // user id of whoever closed it; empty: the server (or still open)
+  std::string category{};       // the request's category when the room was opened; may be empty
+  std::string customer_name{};  // the customer's display name then, for lists and exports
+};
+
+// Which rooms to list in the history: every filter given must match. Newest first.
+struct RoomQuery {
+  Millis from = std::numeric_limits<Millis>::min();  // created_at, unix ms, inclusive
+  Millis to = std::numeric_limits<Millis>::max();    // created_at, unix ms, exclusive
+  std::string agent_id{};     // empty: any; else rooms it has now or handed over in a transfer
+  std::string customer_id{};  // empty: any
+  std::string category{};     // empty: any; else exactly this
+  enum class State { kAny, kOpen, kClosed } state = State::kAny;
+  int min_score = 0;     // 1..5: rated at least this; 0: no lower bound
+  int max_score = 0;     // 1..5: rated at most this; 0: no upper bound
+  bool unrated = false;  // only rooms without a rating (the score bounds must be 0)
+  // Words the room's messages must contain, each somewhere in the room (case-insensitive for
+  // Latin letters); the caller bounds their number and length and drops empty ones.
+  std::vector<std::string> words{};
+  // Paging cursor: only rooms older than this (created_at, id), in the newest-first order.
+  std::optional<std::pair<Millis, std::string>> before{};
+  std::size_t limit = 50;  // at most this many; the caller caps what users may ask for
+};
+
+// One room as the history lists it.
+struct RoomSummary {
+  RoomRecord room{};
+  std::int64_t last_seq = 0;     // its newest message's seq (how many it has)
+  std::optional<int> score{};    // the customer's rating, when given
+  std::string rating_comment{};  // with it; may be empty
 };
 
 // One line of the audit log: a routing decision, as the engine's `Audit` effect told it.
@@ -309,6 +339,9 @@ class ChatStore {
   virtual std::vector<std::string> idle_rooms(Millis before, std::size_t limit) = 0;
   // Every room of the conversation, open or closed, by creation time, then id.
   virtual std::vector<RoomRecord> rooms_of_conversation(const std::string& conversation_id) = 0;
+  // The history: rooms matching every filter of `query`, newest first (created_at, then id,
+  // both descending), at most query.limit.
+  virtual std::vector<RoomSummary> search_rooms(const RoomQuery& query) = 0;
 
   // Routing records: the engine's open requests (StoreUpsert / StoreErase), for Routing::restore.
 

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "util/url_decode.hpp"
+
 namespace aicc::chat {
 namespace {
 
@@ -44,13 +46,6 @@ Mac compute_mac(std::string_view secret, std::string_view timestamp, std::string
   return mac;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // "sha256=" and exactly 64 hex digits (either case: hex case carries no meaning, and the replay
 // cache keys on the decoded bytes, so re-casing a signature does not make it new).
 std::optional<Mac> parse_signature(std::string_view header) {
@@ -59,8 +54,8 @@ std::optional<Mac> parse_signature(std::string_view header) {
   if (hex.size() != 2 * kMacBytes) return std::nullopt;
   Mac mac{};
   for (std::size_t i = 0; i < kMacBytes; ++i) {
-    const int high = hex_value(hex[2 * i]);
-    const int low = hex_value(hex[2 * i + 1]);
+    const int high = util::hex_digit_value(hex[2 * i]);
+    const int low = util::hex_digit_value(hex[2 * i + 1]);
     if (high < 0 || low < 0) return std::nullopt;
     mac[i] = static_cast<unsigned char>(high * 16 + low);
   }

@@ -9,9 +9,11 @@
 #include <memory>
 #include <optional>
 
+#include "center/history_query.hpp"
 #include "http/request_checks.hpp"
 #include "log/rate_limited.hpp"
 #include "util/random.hpp"
+#include "util/url_decode.hpp"
 
 namespace aicc::http {
 namespace {
@@ -26,8 +28,13 @@ std::int64_t unix_now() {
 }
 
 Response to_response(const Request& request, const center::Answer& answer) {
-  return make_response(request, static_cast<bhttp::status>(answer.status), answer.body,
-                       "application/json");
+  Response response = make_response(request, static_cast<bhttp::status>(answer.status), answer.body,
+                                    answer.content_type);
+  if (!answer.download_name.empty()) {
+    response.set(bhttp::field::content_disposition,
+                 "attachment; filename=\"" + answer.download_name + "\"");
+  }
+  return response;
 }
 
 // The caller of a bearer-authenticated request, or the 401 to answer.
@@ -194,6 +201,47 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         if (!caller) co_return std::move(*refusal);
         co_return to_response(
             request, co_await center.customer_context(std::move(*caller), std::string(*id)));
+      });
+
+  // The history: the list (and its CSV export) take the filters of center/history_query.hpp.
+  auto history_parameters = [](const Request& request) {
+    std::map<std::string, std::string> parameters;
+    for (const char* name : center::kHistoryParameters) {
+      parameters[name] = util::url_decode(query_param(request.target(), name));
+    }
+    return parameters;
+  };
+  for (const bool csv : {false, true}) {
+    router.add_async(
+        bhttp::verb::get, csv ? "/api/history/rooms.csv" : "/api/history/rooms",
+        [&center, &tokens, csv, history_parameters](
+            const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+          std::optional<Response> refusal;
+          auto caller = caller_of(request, tokens, refusal);
+          if (!caller) co_return std::move(*refusal);
+          auto parameters = history_parameters(request);
+          // Two statements: GCC 12 miscompiles co_await inside a conditional expression.
+          if (csv) {
+            co_return to_response(request, co_await center.room_history_csv(std::move(*caller),
+                                                                            std::move(parameters)));
+          }
+          co_return to_response(
+              request, co_await center.room_history(std::move(*caller), std::move(parameters)));
+        });
+  }
+  router.add_prefix_async(
+      bhttp::verb::get, "/api/history/rooms/",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        const auto id = id_between(request, "/api/history/rooms/", "");
+        if (!id) {
+          co_return error_response(request, bhttp::status::not_found, "not_found",
+                                   "no such API endpoint");
+        }
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        co_return to_response(request,
+                              co_await center.room_record(std::move(*caller), std::string(*id)));
       });
 
   router.add_prefix_async(

@@ -22,6 +22,7 @@
 #include "sockjs/framing.hpp"
 #include "sockjs/session.hpp"
 #include "util/random.hpp"
+#include "util/url_decode.hpp"
 
 namespace aicc::http {
 
@@ -511,7 +512,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
     std::string_view session_id, std::string_view session_path, std::string_view transport,
     const std::string& remote, const RequestInfo& info) {
   const Receiver receiver = *receiver_of(transport);
-  const std::string callback = sockjs::url_decode(query_param(request.target(), "c"));
+  const std::string callback = util::url_decode(query_param(request.target(), "c"));
   // sockjs-client repeats the base URL's query on every request, so a ?ticket= reaches here too.
   const std::string ticket(query_param(request.target(), "ticket"));
   const bool needs_callback = receiver == Receiver::kHtmlFile || receiver == Receiver::kJsonp;

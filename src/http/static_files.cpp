@@ -8,15 +8,10 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/url_decode.hpp"
+
 namespace aicc::http {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string http_date(std::time_t t) {
   std::tm tm{};
@@ -38,8 +33,8 @@ std::optional<std::string> resolve_static_path(std::string_view root,
     char c = target_path[i];
     if (c == '%') {
       if (i + 2 >= target_path.size()) return std::nullopt;
-      const int hi = hex_value(target_path[i + 1]);
-      const int lo = hex_value(target_path[i + 2]);
+      const int hi = util::hex_digit_value(target_path[i + 1]);
+      const int lo = util::hex_digit_value(target_path[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
       i += 2;

@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "util/url_decode.hpp"
+
 namespace aicc::sockjs {
 namespace json = boost::json;
 
@@ -142,19 +144,12 @@ void append_html_escaped(std::string& out, std::string_view text) {
   }
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The value of the four hex digits at text[pos], if there are four.
 std::optional<unsigned> parse_hex4(std::string_view text, std::size_t pos) {
   if (pos + 4 > text.size()) return std::nullopt;
   unsigned value = 0;
   for (std::size_t i = pos; i < pos + 4; ++i) {
-    const int digit = hex_value(text[i]);
+    const int digit = util::hex_digit_value(text[i]);
     if (digit < 0) return std::nullopt;
     value = value * 16 + static_cast<unsigned>(digit);
   }
@@ -213,24 +208,6 @@ std::string replace_lone_surrogates(std::string_view text) {
 }
 
 }  // namespace
-
-std::string url_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string open_frame() { return "o"; }
 
@@ -463,7 +440,7 @@ std::string parse_form_payload(std::string_view form_body) {
     const std::size_t equals = field.find('=');
     if (field.substr(0, equals) == "d") {
       return equals == std::string_view::npos ? std::string()
-                                              : url_decode(field.substr(equals + 1));
+                                              : util::url_decode(field.substr(equals + 1));
     }
   }
   return {};

@@ -106,9 +106,4 @@ util::Result<std::vector<std::string>, ParseError> parse_client_messages(std::st
 // the result to parse_client_messages(). Bad %-escapes are kept as they are.
 std::string parse_form_payload(std::string_view form_body);
 
-// Decodes the %XX escapes and '+' of a URL query or form value; bad escapes are kept as they are.
-// The jsonp and htmlfile `c` callback goes through it before is_valid_callback(), as
-// sockjs-node's query parser does ("c=%63allback" names "callback").
-std::string url_decode(std::string_view text);
-
 }  // namespace aicc::sockjs

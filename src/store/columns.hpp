@@ -10,9 +10,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chat/chat_store.hpp"
 #include "chat/routing.hpp"
+#include "util/utf8.hpp"
 
 namespace aicc::store {
 
@@ -51,6 +53,41 @@ Enum parse_column(const std::array<Enum, N>& values, const std::string& text,
   }
   throw std::runtime_error(std::string(store) + ": unknown " + std::string(what) + " '" + text +
                            "'");
+}
+
+// History search words. A word of three characters or more is matched through a trigram index
+// where the adapter has one; a shorter one (frequent in Korean: "환불", "결제") cannot be, so it is
+// matched by a scan of the candidate rooms' messages.
+inline constexpr std::size_t kTrigram = 3;
+
+inline std::size_t code_points(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t pos = 0; pos < text.size(); ++count) util::next_code_point(text, pos);
+  return count;
+}
+
+// The words in index order: those the trigram index can match, then the others.
+struct SearchWords {
+  std::vector<std::string> indexed;
+  std::vector<std::string> scanned;
+};
+inline SearchWords split_search_words(const std::vector<std::string>& words) {
+  SearchWords split;
+  for (const std::string& word : words) {
+    (code_points(word) >= kTrigram ? split.indexed : split.scanned).push_back(word);
+  }
+  return split;
+}
+
+// A LIKE pattern finding `word` anywhere, with '\' as the escape character.
+inline std::string like_anywhere(std::string_view word) {
+  std::string pattern = "%";
+  for (const char c : word) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  return pattern;
 }
 
 }  // namespace aicc::store

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "util/url_decode.hpp"
 #include "util/utf8.hpp"
 
 namespace aicc::sockjs {
@@ -297,12 +298,12 @@ TEST(Validation, AcceptsSockJsClientCallbacks) {
 // Protocol HtmlFile/JsonPolling.test_transport: "c=%63allback" names the callback "callback", and
 // an escape cannot smuggle in what is_valid_callback() refuses ("abc%28" is "abc(").
 TEST(Validation, CallbackIsUrlDecodedBeforeItIsChecked) {
-  EXPECT_EQ(url_decode("%63allback"), "callback");
-  EXPECT_TRUE(is_valid_callback(url_decode("%63allback")));
-  EXPECT_FALSE(is_valid_callback(url_decode("abc%28")));
-  EXPECT_FALSE(is_valid_callback(url_decode("%20")));
-  EXPECT_EQ(url_decode("a+b%2"), "a b%2");
-  EXPECT_EQ(url_decode("%zz%4"), "%zz%4");
+  EXPECT_EQ(util::url_decode("%63allback"), "callback");
+  EXPECT_TRUE(is_valid_callback(util::url_decode("%63allback")));
+  EXPECT_FALSE(is_valid_callback(util::url_decode("abc%28")));
+  EXPECT_FALSE(is_valid_callback(util::url_decode("%20")));
+  EXPECT_EQ(util::url_decode("a+b%2"), "a b%2");
+  EXPECT_EQ(util::url_decode("%zz%4"), "%zz%4");
 }
 
 TEST(Validation, RejectsHostileCallbacks) {

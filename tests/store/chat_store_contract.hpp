@@ -199,6 +199,12 @@ std::vector<std::string> ids_of(const std::vector<RoomRecord>& rooms) {
   return ids;
 }
 
+std::vector<std::string> ids_of(const std::vector<chat::RoomSummary>& rooms) {
+  std::vector<std::string> ids;
+  for (const auto& summary : rooms) ids.push_back(summary.room.id);
+  return ids;
+}
+
 std::vector<std::string> ids_of(const std::vector<LeftMessageRecord>& messages) {
   std::vector<std::string> ids;
   for (const auto& message : messages) ids.push_back(message.id);
@@ -877,6 +883,129 @@ TYPED_TEST_P(ChatStoreContract, KeepsTheLastContextOfEachCustomer) {
   EXPECT_EQ(this->store().customer_context("cust_2")->page_url, first.page_url);
 }
 
+// The history: four rooms of two customers, two agents (one handed a room over), categories,
+// ratings and messages in Korean and English; every filter alone and together, words found in
+// the rooms' messages only (not the bot part), paging by cursor, and words that would be syntax
+// to a search engine taken as plain text.
+class HistoryFixture {
+ public:
+  explicit HistoryFixture(ChatStore& store) : store_(store) {
+    const std::string c1 = store.get_or_create_conversation("cust_1", "c_cust_1", kNow).id;
+    const std::string c2 = store.get_or_create_conversation("cust_2", "c_cust_2", kNow).id;
+    room("r_1", c1, "cust_1", "agent_1", kNow + 1, "refund",
+         {"환불을 요청합니다", "Order ABC-123"});
+    room("r_2", c2, "cust_2", "agent_2", kNow + 2, "delivery", {"배송이 늦어요"});
+    room("r_3", c1, "cust_1", "agent_2", kNow + 3, "refund", {"환불 했어요 50%_off"});
+    room("r_4", c2, "cust_2", "agent_1", kNow + 3, "", {"hello WORLD"});
+    EXPECT_TRUE(store.close_room("r_1", "agent_1", kNow + 10));
+    EXPECT_TRUE(store.close_room("r_3", "", kNow + 10));
+    EXPECT_TRUE(store.close_room("r_4", "agent_1", kNow + 10));
+    EXPECT_EQ(store.rate_room("r_1", "cust_1", 5, "친절해요", kNow + 11), RatingOutcome::kStored);
+    EXPECT_EQ(store.rate_room("r_3", "cust_1", 2, "", kNow + 11), RatingOutcome::kStored);
+    EXPECT_EQ(store.rate_room("r_4", "cust_2", 4, "", kNow + 11), RatingOutcome::kStored);
+    // agent_1 handed r_3 over to agent_2: it is in agent_1's history too.
+    EXPECT_TRUE(store.add_note(NoteRecord{.id = "n_1",
+                                          .room_id = "r_3",
+                                          .kind = NoteKind::kTransfer,
+                                          .author_id = "agent_1",
+                                          .to_agent_id = "agent_2",
+                                          .created_at = kNow + 4}));
+    // The bot part of cust_1's conversation is not a room's: its words find nothing.
+    MessageRecord bot_part = make_message(c1, "m_bot");
+    bot_part.text = "배송 조회";
+    EXPECT_TRUE(store.append_message(bot_part).stored());
+  }
+
+  std::vector<std::string> find(chat::RoomQuery query) {
+    return ids_of(store_.search_rooms(query));
+  }
+
+ private:
+  void room(const std::string& id, const std::string& conversation, const std::string& customer,
+            const std::string& agent, Millis at, const std::string& category,
+            const std::vector<std::string>& texts) {
+    RoomRecord record = make_room(id, conversation, customer, agent, at);
+    record.category = category;
+    record.customer_name = "고객 " + customer;
+    EXPECT_TRUE(store_.create_room(record));
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      MessageRecord message = make_message(id, id + "_m" + std::to_string(i));
+      message.text = texts[i];
+      EXPECT_TRUE(store_.append_message(message).stored());
+    }
+  }
+  ChatStore& store_;
+};
+
+using Ids = std::vector<std::string>;
+
+TYPED_TEST_P(ChatStoreContract, HistoryFiltersRoomsByTimeAgentCustomerCategoryStateAndRating) {
+  HistoryFixture history(this->store());
+  using State = chat::RoomQuery::State;
+  EXPECT_EQ(history.find({}), (Ids{"r_4", "r_3", "r_2", "r_1"}));
+  EXPECT_EQ(history.find({.from = kNow + 2, .to = kNow + 3}), (Ids{"r_2"}));
+  EXPECT_EQ(history.find({.agent_id = "agent_1"}), (Ids{"r_4", "r_3", "r_1"}));
+  EXPECT_EQ(history.find({.agent_id = "agent_2"}), (Ids{"r_3", "r_2"}));
+  EXPECT_TRUE(history.find({.agent_id = "agent_9"}).empty());
+  EXPECT_EQ(history.find({.customer_id = "cust_1"}), (Ids{"r_3", "r_1"}));
+  EXPECT_EQ(history.find({.category = "refund"}), (Ids{"r_3", "r_1"}));
+  EXPECT_EQ(history.find({.state = State::kOpen}), (Ids{"r_2"}));
+  EXPECT_EQ(history.find({.state = State::kClosed}), (Ids{"r_4", "r_3", "r_1"}));
+  EXPECT_EQ(history.find({.min_score = 4}), (Ids{"r_4", "r_1"}));
+  EXPECT_EQ(history.find({.max_score = 2}), (Ids{"r_3"}));
+  EXPECT_EQ(history.find({.min_score = 2, .max_score = 4}), (Ids{"r_4", "r_3"}));
+  EXPECT_EQ(history.find({.unrated = true}), (Ids{"r_2"}));
+  EXPECT_EQ(history.find({.agent_id = "agent_1", .category = "refund", .max_score = 3}),
+            (Ids{"r_3"}));
+
+  const auto rooms = this->store().search_rooms({.customer_id = "cust_1"});
+  ASSERT_EQ(rooms.size(), 2u);
+  const chat::RoomSummary& first = rooms[1];
+  EXPECT_EQ(first.room.id, "r_1");
+  EXPECT_EQ(first.room.category, "refund");
+  EXPECT_EQ(first.room.customer_name, "고객 cust_1");
+  EXPECT_EQ(first.room.closed_at, kNow + 10);
+  EXPECT_EQ(first.room.closed_by, "agent_1");
+  EXPECT_EQ(first.last_seq, 2);
+  EXPECT_EQ(first.score, 5);
+  EXPECT_EQ(first.rating_comment, "친절해요");
+  EXPECT_FALSE(this->store().search_rooms({.state = State::kOpen})[0].score.has_value());
+  EXPECT_TRUE(this->store().search_rooms({.limit = 0}).empty());
+}
+
+TYPED_TEST_P(ChatStoreContract, HistoryFindsWordsInTheRoomsMessagesAsPlainText) {
+  HistoryFixture history(this->store());
+  EXPECT_EQ(history.find({.words = {"환불"}}), (Ids{"r_3", "r_1"}));  // two characters
+  EXPECT_EQ(history.find({.words = {"환불을"}}), (Ids{"r_1"}));       // part of a word
+  EXPECT_EQ(history.find({.words = {"order"}}), (Ids{"r_1"}));        // either case
+  EXPECT_EQ(history.find({.words = {"wORLD"}}), (Ids{"r_4"}));
+  EXPECT_EQ(history.find({.words = {"abc-12"}}), (Ids{"r_1"}));
+  EXPECT_EQ(history.find({.words = {"50%"}}), (Ids{"r_3"}));
+  EXPECT_EQ(history.find({.words = {"%"}}), (Ids{"r_3"}));  // not a wildcard
+  EXPECT_EQ(history.find({.words = {"_"}}), (Ids{"r_3"}));
+  EXPECT_EQ(history.find({.words = {"환불", "50%"}}), (Ids{"r_3"}));    // every word
+  EXPECT_EQ(history.find({.words = {"환불", "order"}}), (Ids{"r_1"}));  // in different messages
+  EXPECT_TRUE(history.find({.words = {"환불", "world"}}).empty());
+  EXPECT_EQ(history.find({.words = {"배송"}}), (Ids{"r_2"}));  // not the bot part's
+  EXPECT_EQ(history.find({.customer_id = "cust_1", .words = {"요"}}), (Ids{"r_3", "r_1"}));
+  for (const std::string word :
+       {"\"", "a\" OR \"b", "NEAR(x y)", "*", "환불*", "' OR 1=1 --", "\\", "%_%", "r_1", "x"}) {
+    EXPECT_TRUE(history.find({.words = {word}}).empty()) << word;
+  }
+}
+
+TYPED_TEST_P(ChatStoreContract, HistoryPagesNewestFirstWithACursor) {
+  HistoryFixture history(this->store());
+  EXPECT_EQ(history.find({.limit = 2}), (Ids{"r_4", "r_3"}));
+  // r_3 and r_4 were opened at the same time: the cursor tells them apart by id.
+  EXPECT_EQ(history.find({.before = std::pair{kNow + 3, std::string("r_4")}, .limit = 2}),
+            (Ids{"r_3", "r_2"}));
+  EXPECT_EQ(history.find({.before = std::pair{kNow + 3, std::string("r_3")}}), (Ids{"r_2", "r_1"}));
+  EXPECT_TRUE(history.find({.before = std::pair{kNow + 1, std::string("r_1")}}).empty());
+  EXPECT_EQ(history.find({.category = "refund", .before = std::pair{kNow + 3, std::string("r_3")}}),
+            (Ids{"r_1"}));
+}
+
 // Rooms idle since a time: by their newest message, or their creation when they have none; open
 // rooms only, oldest first, with a limit.
 TYPED_TEST_P(ChatStoreContract, FindsOpenRoomsIdleSinceATime) {
@@ -1451,6 +1580,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     AuditEntriesKeepEveryFieldAndTheirCandidates, AuditQueryFiltersByTimeRequestAndAgentWithALimit,
     AuditPagesWithACursorInBothOrders, PurgeDropsOldAuditEntriesOnly,
     NotesOfARoomKeepEveryFieldInOrder, FindsOpenRoomsIdleSinceATime,
+    HistoryFiltersRoomsByTimeAgentCustomerCategoryStateAndRating,
+    HistoryFindsWordsInTheRoomsMessagesAsPlainText, HistoryPagesNewestFirstWithACursor,
     KeepsTheLastContextOfEachCustomer, LeftMessagesWaitUntilOneAgentTakesThem,
     ARoomIsRatedOnceFromOneToFive, SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,

@@ -153,6 +153,16 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     old.sender_id = "cust_1";
     old.created_at = kNow;
     ASSERT_EQ(store.append_message(old).status, chat::AppendStatus::kStored);
+    ASSERT_TRUE(store.create_room(chat::RoomRecord{.id = "r_old",
+                                                   .conversation_id = "c_1",
+                                                   .request_id = "q_1",
+                                                   .customer_id = "cust_1",
+                                                   .agent_id = "agent_1",
+                                                   .created_at = kNow}));
+    old.stream_id = "r_old";
+    old.message_id = "m_old_room";
+    old.text = "receipt of the refund";
+    ASSERT_EQ(store.append_message(old).status, chat::AppendStatus::kStored);
   }
   {
     // Back to what version 1 left: no later tables, no record of the later migrations.
@@ -160,15 +170,18 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     db.execute(
         "DROP TABLE canned_responses; DROP TABLE routing_authority; DROP TABLE routing_agents; "
         "DROP INDEX routing_requests_by_customer; ALTER TABLE messages DROP COLUMN sender_name; "
-        "DROP TABLE room_notes; DROP TABLE customer_context; "
+        "DROP TABLE room_notes; DROP TABLE customer_context; DROP TRIGGER "
+        "room_message_text_insert; DROP TABLE room_message_text; DROP INDEX rooms_created; DROP "
+        "INDEX rooms_agent; DROP INDEX rooms_customer; ALTER TABLE rooms DROP COLUMN category; "
+        "ALTER TABLE rooms DROP COLUMN customer_name; "
         "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 7);
-  EXPECT_EQ(store.schema_version(), 7);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 8);
+  EXPECT_EQ(store.schema_version(), 8);
   EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   // Messages stored before migration 6 read with no sender name; new ones keep theirs.
@@ -184,6 +197,11 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
   store.replace_canned_responses("agent_1", make_canned("u", 2));
   EXPECT_EQ(store.canned_responses("agent_1").size(), 2u);
   EXPECT_TRUE(store.claim_routing_authority("node", kNow, 1000).has_value());
+  // Migration 8 indexed the rooms' messages written before it, and gave old rooms no category.
+  const auto found = store.search_rooms({.words = {"refund"}});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].room.id, "r_old");
+  EXPECT_EQ(found[0].room.category, "");
 }
 
 // Two connections (two processes, or two stores on one file) appending to one stream: BEGIN

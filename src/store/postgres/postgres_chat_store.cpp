@@ -30,6 +30,7 @@ using chat::RatingRecord;
 using chat::RatingSummary;
 using chat::RequestRecord;
 using chat::RoomRecord;
+using chat::RoomSummary;
 using chat::StreamInfo;
 using chat::StreamKind;
 
@@ -209,6 +210,14 @@ CREATE TABLE customer_context (
   updated_at  BIGINT NOT NULL
 );
 )sql"},
+    Migration{7, "the history: rooms keep their category and customer name", R"sql(
+ALTER TABLE rooms ADD COLUMN category BYTEA NOT NULL DEFAULT ''::bytea;
+ALTER TABLE rooms ADD COLUMN customer_name BYTEA NOT NULL DEFAULT ''::bytea;
+CREATE INDEX rooms_created ON rooms (created_at, id);
+CREATE INDEX rooms_agent ON rooms (agent_id, created_at);
+CREATE INDEX rooms_customer ON rooms (customer_id, created_at);
+CREATE INDEX room_notes_transfers ON room_notes (author_id, room_id) WHERE kind = 'transfer';
+)sql"},
 };
 
 // read_message() reads the columns in this order.
@@ -233,13 +242,14 @@ constexpr std::string_view kSelectConversationByCustomer =
 // read_room() reads the columns in this order.
 constexpr std::string_view kSelectRoom =
     "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
-    "closed_by FROM rooms WHERE id = $1";
+    "closed_by, category, customer_name FROM rooms WHERE id = $1";
 constexpr std::string_view kSelectOpenRooms =
     "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
-    "closed_by FROM rooms WHERE closed_at IS NULL ORDER BY created_at, id";
+    "closed_by, category, customer_name FROM rooms WHERE closed_at IS NULL ORDER BY created_at, id";
 constexpr std::string_view kSelectRoomsOfConversation =
     "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
-    "closed_by FROM rooms WHERE conversation_id = $1 ORDER BY created_at, id";
+    "closed_by, category, customer_name FROM rooms WHERE conversation_id = $1 ORDER BY created_at, "
+    "id";
 
 // read_left_message() reads the columns in this order.
 constexpr std::string_view kSelectOpenLeft =
@@ -298,7 +308,9 @@ RoomRecord read_room(const Rows& rows, int row) {
                     .agent_id = rows.text(row, 4),
                     .created_at = rows.integer(row, 5),
                     .closed_at = optional_time(rows, row, 6),
-                    .closed_by = rows.text(row, 7)};
+                    .closed_by = rows.text(row, 7),
+                    .category = rows.text(row, 8),
+                    .customer_name = rows.text(row, 9)};
 }
 
 std::vector<RoomRecord> read_rooms(const Rows& rows) {
@@ -500,7 +512,8 @@ bool insert_room(Connection& db, const RoomRecord& room) {
   }
   db.query(
         "INSERT INTO rooms (id, conversation_id, request_id, customer_id, agent_id, "
-        "created_at, closed_at, closed_by) VALUES ($1, $2, $3, $4, $5, $6, NULL, '')",
+        "created_at, closed_at, closed_by, category, customer_name) VALUES ($1, $2, $3, $4, $5, "
+        "$6, NULL, '', $7, $8)",
         "create a room")
       .text(room.id)
       .text(room.conversation_id)
@@ -508,6 +521,8 @@ bool insert_room(Connection& db, const RoomRecord& room) {
       .text(room.customer_id)
       .text(room.agent_id)
       .integer(room.created_at)
+      .text(room.category)
+      .text(room.customer_name)
       .run();
   return true;
 }
@@ -736,6 +751,70 @@ std::vector<std::string> PostgresChatStore::idle_rooms(Millis before, std::size_
     std::vector<std::string> ids;
     for (int i = 0; i < rows.size(); ++i) ids.push_back(rows.text(i, 0));
     return ids;
+  });
+}
+
+namespace {
+
+// The history query. Filters not given bind as '' or 0 and drop out; the words make the only
+// variable part (one prepared statement per count of words). Without an index for parts of words
+// here, each word is looked for in the candidate rooms' messages, newest rooms first, until the
+// page is full.
+std::string room_search_sql(std::size_t words) {
+  std::string sql =
+      "SELECT r.id, r.conversation_id, r.request_id, r.customer_id, r.agent_id, r.created_at, "
+      "r.closed_at, r.closed_by, r.category, r.customer_name, (SELECT coalesce(max(m.seq), 0) "
+      "FROM messages m WHERE m.stream_id = r.id), g.score, g.comment FROM rooms r LEFT JOIN "
+      "ratings g ON g.room_id = r.id WHERE r.created_at >= $1 AND r.created_at < $2 AND ($3 = "
+      "''::bytea OR r.agent_id = $3 OR r.id IN (SELECT n.room_id FROM room_notes n WHERE n.kind "
+      "= 'transfer' AND n.author_id = $3)) AND ($4 = ''::bytea OR r.customer_id = $4) AND ($5 = "
+      "''::bytea OR r.category = $5) AND ($6 = 0 OR ($6 = 1 AND r.closed_at IS NULL) OR ($6 = 2 "
+      "AND r.closed_at IS NOT NULL)) AND ($7 = 0 OR g.score >= $7) AND ($8 = 0 OR g.score <= $8) "
+      "AND (NOT $9 OR g.score IS NULL) AND ($10::bigint IS NULL OR r.created_at < $10 OR "
+      "(r.created_at = $10 AND r.id < $11))";
+  for (std::size_t i = 0; i < words; ++i) {
+    sql +=
+        " AND EXISTS (SELECT 1 FROM messages m WHERE m.stream_id = r.id AND "
+        "strpos(lower(convert_from(m.text, 'UTF8')), lower($" +
+        std::to_string(13 + i) + ")) > 0)";
+  }
+  return sql + " ORDER BY r.created_at DESC, r.id DESC LIMIT $12";
+}
+
+}  // namespace
+
+std::vector<RoomSummary> PostgresChatStore::search_rooms(const chat::RoomQuery& query) {
+  if (query.limit == 0) return {};
+  return pool_->with([&](Connection& db) {
+    const std::string sql = room_search_sql(query.words.size());  // the query keeps a view of it
+    auto select = db.query(sql, "search the rooms");
+    select.integer(query.from)
+        .integer(query.to)
+        .text(query.agent_id)
+        .text(query.customer_id)
+        .text(query.category)
+        .integer(static_cast<int>(query.state))
+        .integer(query.min_score)
+        .integer(query.max_score)
+        .boolean(query.unrated);
+    if (query.before) {
+      select.integer(query.before->first).text(query.before->second);
+    } else {
+      select.null_integer().text("");
+    }
+    select.integer(limit_value(query.limit));
+    for (const std::string& word : query.words) select.label(word);
+    const Rows rows = select.run();
+    std::vector<RoomSummary> rooms;
+    for (int i = 0; i < rows.size(); ++i) {
+      RoomSummary summary{.room = read_room(rows, i), .last_seq = rows.integer(i, 10)};
+      if (!rows.is_null(i, 11)) {
+        summary.score = static_cast<int>(rows.integer(i, 11));
+        summary.rating_comment = rows.text(i, 12);
+      }
+      rooms.push_back(std::move(summary));
+    }
+    return rooms;
   });
 }
 

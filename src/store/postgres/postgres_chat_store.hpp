@@ -58,6 +58,7 @@ class PostgresChatStore final : public chat::ChatStore {
   std::vector<chat::RoomRecord> open_rooms() override;
   std::vector<std::string> idle_rooms(chat::Millis before, std::size_t limit) override;
   std::vector<chat::RoomRecord> rooms_of_conversation(const std::string& conversation_id) override;
+  std::vector<chat::RoomSummary> search_rooms(const chat::RoomQuery& query) override;
 
   void upsert_request(const chat::RequestRecord& record) override;
   bool erase_request(const std::string& request_id) override;

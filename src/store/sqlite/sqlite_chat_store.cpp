@@ -30,6 +30,7 @@ using chat::RatingRecord;
 using chat::RatingSummary;
 using chat::RequestRecord;
 using chat::RoomRecord;
+using chat::RoomSummary;
 using chat::StreamInfo;
 using chat::StreamKind;
 
@@ -209,6 +210,31 @@ CREATE TABLE customer_context (
   updated_at  INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 )sql"},
+    Migration{8, "the history: rooms keep their category and customer name; room messages indexed",
+              R"sql(
+ALTER TABLE rooms ADD COLUMN category TEXT NOT NULL DEFAULT '';
+ALTER TABLE rooms ADD COLUMN customer_name TEXT NOT NULL DEFAULT '';
+CREATE INDEX rooms_created ON rooms (created_at, id);
+CREATE INDEX rooms_agent ON rooms (agent_id, created_at);
+CREATE INDEX rooms_customer ON rooms (customer_id, created_at);
+CREATE INDEX room_notes_transfers ON room_notes (author_id, room_id) WHERE kind = 'transfer';
+
+-- The text of the rooms' messages (not the bot part), for the history search. Trigrams find any
+-- part of a word, which Korean needs (a word carries its particles: "환불을", "환불은"); words
+-- shorter than three characters are looked for without the index. Messages are never changed or
+-- deleted, so an insert trigger keeps it whole.
+CREATE VIRTUAL TABLE room_message_text USING fts5 (
+  text, content = 'messages', content_rowid = 'rowid', tokenize = 'trigram'
+);
+INSERT INTO room_message_text (rowid, text)
+  SELECT m.rowid, m.text FROM messages m JOIN streams s ON s.id = m.stream_id
+  WHERE s.kind = 'room';
+CREATE TRIGGER room_message_text_insert AFTER INSERT ON messages
+  WHEN (SELECT kind FROM streams WHERE id = NEW.stream_id) = 'room'
+BEGIN
+  INSERT INTO room_message_text (rowid, text) VALUES (NEW.rowid, NEW.text);
+END;
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -237,13 +263,14 @@ constexpr std::string_view kSelectConversationByCustomer =
 // read_room() reads the columns in this order.
 constexpr std::string_view kSelectRoom =
     "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
-    "closed_by FROM rooms WHERE id = ?1";
+    "closed_by, category, customer_name FROM rooms WHERE id = ?1";
 constexpr std::string_view kSelectOpenRooms =
     "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
-    "closed_by FROM rooms WHERE closed_at IS NULL ORDER BY created_at, id";
+    "closed_by, category, customer_name FROM rooms WHERE closed_at IS NULL ORDER BY created_at, id";
 constexpr std::string_view kSelectRoomsOfConversation =
     "SELECT id, conversation_id, request_id, customer_id, agent_id, created_at, closed_at, "
-    "closed_by FROM rooms WHERE conversation_id = ?1 ORDER BY created_at, id";
+    "closed_by, category, customer_name FROM rooms WHERE conversation_id = ?1 ORDER BY created_at, "
+    "id";
 
 // read_left_message() reads the columns in this order.
 constexpr std::string_view kSelectOpenLeft =
@@ -306,7 +333,9 @@ RoomRecord read_room(const Statement& row) {
                     .agent_id = row.column_text(4),
                     .created_at = row.column_int(5),
                     .closed_at = optional_time(row, 6),
-                    .closed_by = row.column_text(7)};
+                    .closed_by = row.column_text(7),
+                    .category = row.column_text(8),
+                    .customer_name = row.column_text(9)};
 }
 
 LeftMessageRecord read_left_message(const Statement& row) {
@@ -528,7 +557,8 @@ bool SqliteChatStore::insert_room(const RoomRecord& room) {
   if (db_.changes() != 1) return false;  // a room's or a conversation's id already
   db_.prepare(
          "INSERT INTO rooms (id, conversation_id, request_id, customer_id, agent_id, created_at, "
-         "closed_at, closed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, '')",
+         "closed_at, closed_by, category, customer_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, "
+         "'', ?7, ?8)",
          "create a room")
       .bind_text(1, room.id)
       .bind_text(2, room.conversation_id)
@@ -536,6 +566,8 @@ bool SqliteChatStore::insert_room(const RoomRecord& room) {
       .bind_text(4, room.customer_id)
       .bind_text(5, room.agent_id)
       .bind_int(6, room.created_at)
+      .bind_text(7, room.category)
+      .bind_text(8, room.customer_name)
       .run();
   return true;
 }
@@ -601,6 +633,85 @@ std::vector<std::string> SqliteChatStore::idle_rooms(Millis before, std::size_t 
   select.bind_int(2, limit_value(limit));
   while (select.step()) ids.push_back(select.column_text(0));
   return ids;
+}
+
+namespace {
+
+// The history query. Filters not given bind as '' or 0 and drop out; the words make the only
+// variable part (at most one statement per count of each kind, so the statement cache stays
+// small).
+std::string room_search_sql(std::size_t indexed_words, std::size_t scanned_words) {
+  std::string sql =
+      "SELECT r.id, r.conversation_id, r.request_id, r.customer_id, r.agent_id, r.created_at, "
+      "r.closed_at, r.closed_by, r.category, r.customer_name, (SELECT coalesce(max(m.seq), 0) "
+      "FROM messages m WHERE m.stream_id = r.id), g.score, g.comment FROM rooms r LEFT JOIN "
+      "ratings g ON g.room_id = r.id WHERE r.created_at >= ?1 AND r.created_at < ?2 AND (?3 = '' "
+      "OR r.agent_id = ?3 OR r.id IN (SELECT n.room_id FROM room_notes n WHERE n.kind = "
+      "'transfer' AND n.author_id = ?3)) AND (?4 = '' OR r.customer_id = ?4) AND (?5 = '' OR "
+      "r.category = ?5) AND (?6 = 0 OR (?6 = 1 AND r.closed_at IS NULL) OR (?6 = 2 AND "
+      "r.closed_at IS NOT NULL)) AND (?7 = 0 OR g.score >= ?7) AND (?8 = 0 OR g.score <= ?8) AND "
+      "(?9 = 0 OR g.score IS NULL) AND (?10 IS NULL OR r.created_at < ?10 OR (r.created_at = ?10 "
+      "AND r.id < ?11))";
+  int parameter = 13;
+  for (std::size_t i = 0; i < indexed_words; ++i) {
+    sql +=
+        " AND r.id IN (SELECT m.stream_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM "
+        "room_message_text WHERE room_message_text MATCH ?" +
+        std::to_string(parameter++) + "))";
+  }
+  for (std::size_t i = 0; i < scanned_words; ++i) {
+    sql += " AND EXISTS (SELECT 1 FROM messages m WHERE m.stream_id = r.id AND m.text LIKE ?" +
+           std::to_string(parameter++) + " ESCAPE '\\')";
+  }
+  return sql + " ORDER BY r.created_at DESC, r.id DESC LIMIT ?12";
+}
+
+// A trigram MATCH query finding `word` as one phrase: anywhere, as written.
+std::string fts_phrase(std::string_view word) {
+  std::string phrase = "\"";
+  for (const char c : word) {
+    if (c == '"') phrase += '"';
+    phrase += c;
+  }
+  return phrase + '"';
+}
+
+}  // namespace
+
+std::vector<RoomSummary> SqliteChatStore::search_rooms(const chat::RoomQuery& query) {
+  if (query.limit == 0) return {};
+  const SearchWords words = split_search_words(query.words);
+  std::lock_guard lock(mutex_);
+  auto select =
+      db_.prepare(room_search_sql(words.indexed.size(), words.scanned.size()), "search the rooms");
+  select.bind_int(1, query.from)
+      .bind_int(2, query.to)
+      .bind_text(3, query.agent_id)
+      .bind_text(4, query.customer_id)
+      .bind_text(5, query.category)
+      .bind_int(6, static_cast<int>(query.state))
+      .bind_int(7, query.min_score)
+      .bind_int(8, query.max_score)
+      .bind_bool(9, query.unrated)
+      .bind_int(12, limit_value(query.limit));
+  if (query.before) {
+    select.bind_int(10, query.before->first).bind_text(11, query.before->second);
+  } else {
+    select.bind_null(10).bind_text(11, "");
+  }
+  int parameter = 13;
+  for (const std::string& word : words.indexed) select.bind_text(parameter++, fts_phrase(word));
+  for (const std::string& word : words.scanned) select.bind_text(parameter++, like_anywhere(word));
+  std::vector<RoomSummary> rooms;
+  while (select.step()) {
+    RoomSummary summary{.room = read_room(select), .last_seq = select.column_int(10)};
+    if (!select.column_is_null(11)) {
+      summary.score = static_cast<int>(select.column_int(11));
+      summary.rating_comment = select.column_text(12);
+    }
+    rooms.push_back(std::move(summary));
+  }
+  return rooms;
 }
 
 std::vector<RoomRecord> SqliteChatStore::rooms_of_conversation(const std::string& conversation_id) {
