@@ -20,4 +20,7 @@ agent-long-chat-1280 agent-long-chat-1280
 agent-customer-panel-360 agent-customer-360
 agent-transferred-360 agent-notes-360
 widget-agent-header-360 widget-agent-360
+agent-history-1280 agent-history-1280
+admin-history-1280 admin-history-1280
+admin-live-room-360 admin-live-room-360
 LIST

@@ -61,6 +61,8 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
   router.add_subscription("/topic/consult/updates", auth::kStaff);
   router.add_subscription("/topic/consult/offline", auth::kStaff);
   router.add_subscription("/user/queue/agent/assignment", auth::kAgents);
+  // A supervisor put the agent in or out of the queue (contact_center_supervisor.cpp).
+  router.add_subscription("/user/queue/agent/status", auth::kAgents);
   router.add_subscription("/user/queue/bot/response", auth::kCustomers);
   router.add_subscription("/user/queue/consult/status", auth::kCustomers);
   // Agents' replies to the messages a customer left, stored in their conversation.

@@ -160,6 +160,9 @@ class ContactCenter {
                                                   std::map<std::string, std::string> parameters);
   // GET /api/history/rooms/{id}: one room's record and private notes, for its transcript.
   boost::asio::awaitable<Answer> room_record(Caller caller, std::string room_id);
+  // POST /api/admin/agents/{id}/status (admins): `body` {status: available | away | offline}.
+  boost::asio::awaitable<Answer> supervise_agent(Caller caller, std::string agent_id,
+                                                 std::string body);
   // GET /api/consult/queue (agents, admins): the waiting requests, in queue order.
   boost::asio::awaitable<Answer> consult_queue(Caller caller);
   // GET /api/agent/rooms (agents): the caller's open rooms, so a reloaded console restores them.
@@ -243,13 +246,26 @@ class ContactCenter {
   void run_routing_command(const net::BusEvent& command, std::function<void(std::uint64_t)> reply);
 
   // The read-only views (contact_center_views.cpp), computed where the routing engine is.
-  enum class View : std::uint8_t { kCurrentConsult, kQueue, kAgentRooms, kAgents, kStats };
+  // kSuperviseAgent is not read-only: a supervisor's change to an agent, made where the engine is
+  // like a view is read (its `argument`: the JSON the route checked).
+  enum class View : std::uint8_t {
+    kCurrentConsult,
+    kQueue,
+    kAgentRooms,
+    kAgents,
+    kStats,
+    kSuperviseAgent
+  };
   // Here when this node holds the routing authority (or there is no bus), else asked of the node
   // that holds it (503 routing_unavailable when none answers within the forward timeout).
-  boost::asio::awaitable<Answer> view(View which, Caller caller);
-  Answer view_now(View which, const Caller& caller);  // on the service executor
+  boost::asio::awaitable<Answer> view(View which, Caller caller, std::string argument = {});
+  // On the service executor.
+  Answer view_now(View which, const Caller& caller, const std::string& argument);
   // Across nodes (contact_center_cluster.cpp).
-  boost::asio::awaitable<Answer> view_at_authority(View which, Caller caller);
+  boost::asio::awaitable<Answer> view_at_authority(View which, Caller caller, std::string argument);
+  // {agentId, status}: puts the agent in the queue (available), out of auto-assignment (away) or
+  // out of routing (offline), and tells their console (contact_center_supervisor.cpp).
+  Answer supervise_agent_now(const Caller& caller, const std::string& argument);
   // The view's answer; nullopt: nobody will answer (503 at once). The first answer wins.
   void settle_view(const std::string& correlation, std::optional<Answer> answer);
   void execute_view(const net::BusEvent& request);

@@ -281,14 +281,16 @@ struct ContactCenter::PendingView {
   std::optional<Answer> answer;
 };
 
-asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller caller) {
+asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller caller,
+                                                         std::string argument) {
   // Not a coroutine itself (the GCC 12 reason in service_util.hpp): the task runs on the service
   // executor, where pending_views_ and the timer live.
-  auto task = [this, which, caller = std::move(caller)]() -> asio::awaitable<Answer> {
+  auto task = [this, which, caller = std::move(caller),
+               argument = std::move(argument)]() -> asio::awaitable<Answer> {
     if (lease_.held()) {
       // Taken since the caller looked: answered here (see forward_routing).
       try {
-        co_return view_now(which, caller);
+        co_return view_now(which, caller, argument);
       } catch (const std::exception& e) {
         co_return failed_answer("HTTP request", e);
       }
@@ -300,6 +302,7 @@ asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller call
     request.sender_role = std::string(auth::to_string(caller.role));
     request.sender_name = caller.name;
     request.correlation = util::random_hex(12);
+    request.body = argument;
     const std::string correlation = request.correlation;
     auto pending = std::make_shared<PendingView>(executor_);
     pending->timer.expires_after(kForwardTimeout);
@@ -334,11 +337,11 @@ void ContactCenter::execute_view(const net::BusEvent& request) {
   int which = -1;
   std::from_chars(request.destination.data(),
                   request.destination.data() + request.destination.size(), which);
-  if (lease_.held() && role && which >= 0 && which <= static_cast<int>(View::kStats)) {
+  if (lease_.held() && role && which >= 0 && which <= static_cast<int>(View::kSuperviseAgent)) {
     Answer answer;
     try {
-      answer =
-          view_now(static_cast<View>(which), Caller{request.user_id, *role, request.sender_name});
+      answer = view_now(static_cast<View>(which),
+                        Caller{request.user_id, *role, request.sender_name}, request.body);
     } catch (const std::exception& e) {
       answer = failed_answer("HTTP request of another node", e);
     }

@@ -46,15 +46,17 @@ asio::awaitable<Answer> ContactCenter::stats(Caller caller) {
   co_return co_await view(View::kStats, std::move(caller));
 }
 
-asio::awaitable<Answer> ContactCenter::view(View which, Caller caller) {
+asio::awaitable<Answer> ContactCenter::view(View which, Caller caller, std::string argument) {
   // The engine is filled only where the routing authority is: elsewhere the view is asked of it.
   if (bus_ != nullptr && !lease_.held())
-    co_return co_await view_at_authority(which, std::move(caller));
-  auto work = [this, which, caller = std::move(caller)] { return view_now(which, caller); };
+    co_return co_await view_at_authority(which, std::move(caller), std::move(argument));
+  auto work = [this, which, caller = std::move(caller), argument = std::move(argument)] {
+    return view_now(which, caller, argument);
+  };
   co_return co_await on_service(std::move(work));
 }
 
-Answer ContactCenter::view_now(View which, const Caller& caller) {
+Answer ContactCenter::view_now(View which, const Caller& caller, const std::string& argument) {
   switch (which) {
     case View::kCurrentConsult:
       return views_.current_consult(caller.user_id);
@@ -66,6 +68,8 @@ Answer ContactCenter::view_now(View which, const Caller& caller) {
       return views_.agents();
     case View::kStats:
       return views_.stats();
+    case View::kSuperviseAgent:
+      return supervise_agent_now(caller, argument);
   }
   return error_answer(404, "not_found", "no such view");
 }

@@ -245,6 +245,22 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
       });
 
   router.add_prefix_async(
+      bhttp::verb::post, "/api/admin/agents/",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        const auto id = id_between(request, "/api/admin/agents/", "/status");
+        if (!id) {
+          co_return error_response(request, bhttp::status::not_found, "not_found",
+                                   "no such API endpoint");
+        }
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
+        co_return to_response(request, co_await center.supervise_agent(
+                                           std::move(*caller), std::string(*id), request.body()));
+      });
+
+  router.add_prefix_async(
       bhttp::verb::get, "/api/conversations/",
       [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
         const auto id = id_between(request, "/api/conversations/", "/messages");

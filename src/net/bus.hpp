@@ -41,7 +41,8 @@ struct BusEvent {
     kRoomMembers,       // destination = room id, user_id = customer, login_id = agent, seq 1 closed
     kAgentPresence,     // user_ids: the agents connected to the sending node now (a heartbeat)
     kViewRequest,       // destination = the view's name, user_id + sender_role + sender_name (the
-                        // caller), correlation: a read-only HTTP view asked on another node
+                        // caller), body = its argument, correlation: an HTTP view (or a
+                        // supervisor's change to an agent) asked on another node
     kViewReply,         // correlation, seq = HTTP status, body = the JSON answer; seq 0: not the
                         // authority
     kResync,            // (control, sent by the bus itself) events from `origin` were dropped (its

@@ -53,8 +53,10 @@ test('the console shows where the customer is and their earlier chats', { timeou
   const earlier = phonePanel.locator('.customer-earlier-room');
   assert.match(await earlier.textContent(), /agent1 · ★5/);
   await earlier.locator('button', { hasText: 'Show' }).click();
-  await earlier.locator('.transcript li', { hasText: '첫 상담의 답변입니다.' }).waitFor();
-  assert.match(await earlier.locator('.transcript li', { hasText: '첫 상담의 답변입니다.' }).textContent(), /^agent1: /);
+  const line = earlier.locator('.transcript-line', { hasText: '첫 상담의 답변입니다.' });
+  await line.waitFor();
+  assert.equal(await line.locator('.transcript-who').textContent(), 'agent1');
+  assert.doesNotMatch(await activeRoom(phone).locator('.customer-panel').innerText(), /null/);
   await screenshot(phone, 'agent-customer-panel-360');
   for (const page of [agent, phone, shop]) assertNoPageProblems(page);
 });

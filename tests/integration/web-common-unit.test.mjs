@@ -1,11 +1,13 @@
 // Unit tests of the pages' shared modules in web/js/common/ without a server or a browser:
-// Outbox (web/js/common/outbox.js) against a fake ChatSession and a fake sessionStorage.
+// Outbox (web/js/common/outbox.js) against a fake ChatSession and a fake sessionStorage, and the
+// history form's query (web/js/common/history.js).
 //
 // These run with the integration tests because they share their runner; they need no binary.
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 
+import { historyParameters } from '../../web/js/common/history.js';
 import { Outbox } from '../../web/js/common/outbox.js';
 
 // ---- fakes ---------------------------------------------------------------------------------------
@@ -249,5 +251,30 @@ describe('Outbox', () => {
     assert.equal(refused.length, 1);
     assert.equal(refused[0][0].body.clientMessageId, 'c1');
     assert.equal(refused[0][1].code, 'room_closed');
+  });
+});
+
+describe('historyParameters', () => {
+  it('leaves out what the form left empty', () => {
+    assert.equal(historyParameters({ q: '  ', from: '', to: '', agentId: '', category: '', rating: '', state: '' }).toString(), '');
+  });
+
+  it('takes the browser\'s days: from the start of the first to the end of the last', () => {
+    const params = historyParameters({ from: '2026-12-01', to: '2026-12-05' });
+    assert.equal(Number(params.get('from')), new Date(2026, 11, 1).getTime());
+    assert.equal(Number(params.get('to')), new Date(2026, 11, 6).getTime());
+    assert.equal(historyParameters({ from: '12/01/2026' }).get('from'), null);  // not a date input's value
+  });
+
+  it("says a rating as the server's bounds", () => {
+    assert.deepEqual(Object.fromEntries(historyParameters({ rating: '4' })), { minRating: '4', maxRating: '4' });
+    assert.deepEqual(Object.fromEntries(historyParameters({ rating: 'low' })), { maxRating: '2' });
+    assert.deepEqual(Object.fromEntries(historyParameters({ rating: 'unrated' })), { unrated: '1' });
+    assert.deepEqual(Object.fromEntries(historyParameters({ rating: '9' })), {});
+  });
+
+  it('keeps words, agent, category and state as given, trimmed', () => {
+    assert.deepEqual(Object.fromEntries(historyParameters({ q: ' 환불 영수증 ', agentId: 'agent1', category: 'refund', state: 'closed' })),
+      { q: '환불 영수증', agentId: 'agent1', category: 'refund', state: 'closed' });
   });
 });

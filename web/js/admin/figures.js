@@ -76,8 +76,26 @@ function loadCell(agent, t, dash) {
   return el('td', {}, box);
 }
 
-// Rebuilds the table body (a few dozen rows at most: cheaper to redo than to diff).
-export function renderAgents(tbody, empty, list, { t, lang }) {
+// What a supervisor may do with an agent: see their open chats; put them in the queue, keep them
+// from auto-assignment, or sign them out of it (the current state's button is disabled).
+function actionsCell(agent, t, actions) {
+  const name = agent.name || agent.id;
+  const button = (action, text, label, disabled, onclick) => el('button', {
+    type: 'button', class: 'secondary small', dataset: { action }, 'aria-label': label, disabled, text, onclick,
+  });
+  const state = agent.state === 'full' ? 'available' : agent.state;
+  return el('td', { class: 'agent-actions' },
+    button('chats', t('agent_chats'), t('agent_chats_label', { name }), agent.activeRooms === 0, () => actions.onChats(agent.id)),
+    button('available', t('set_available'), t('set_available_label', { name }), state === 'available', () => actions.onStatus(agent, 'available')),
+    button('away', t('set_away'), t('set_away_label', { name }), state === 'away', () => actions.onStatus(agent, 'away')),
+    button('offline', t('set_offline'), t('set_offline_label', { name }), state === 'offline', () => actions.onStatus(agent, 'offline')));
+}
+
+// Rebuilds the table body (a few dozen rows at most: cheaper to redo than to diff); a focused
+// button keeps the focus across the rebuild, so keyboard users are not thrown out every 2 s.
+export function renderAgents(tbody, empty, list, { t, lang }, actions) {
+  const focused = tbody.contains(document.activeElement) ? document.activeElement : null;
+  const keep = focused && { agentId: focused.closest('tr')?.dataset.agentId, action: focused.dataset.action };
   clear(tbody);
   empty.hidden = list.length > 0;
   for (const agent of sortAgents(list, lang)) {
@@ -86,6 +104,12 @@ export function renderAgents(tbody, empty, list, { t, lang }) {
       el('td', { class: 'state' },
         el('span', { class: 'state-dot', 'aria-hidden': 'true' }),
         el('span', { text: stateLabel(agent.state, t) })),
-      loadCell(agent, t, t('no_data'))));
+      loadCell(agent, t, t('no_data')),
+      actionsCell(agent, t, actions)));
+  }
+  if (keep?.agentId) {
+    const row = [...tbody.rows].find((r) => r.dataset.agentId === keep.agentId);
+    const again = row?.querySelector(`[data-action="${keep.action}"]`);
+    (again && !again.disabled ? again : row?.querySelector('button:not(:disabled)'))?.focus();
   }
 }

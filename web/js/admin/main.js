@@ -1,5 +1,6 @@
 // The supervisor page (/admin): an administrator signs in and watches the contact center's live
-// figures (GET /api/admin/stats), polled every 2 s while the page is visible.
+// figures (GET /api/admin/stats), polled every 2 s while the page is visible, puts agents in or out
+// of the queue (POST /api/admin/agents/{id}/status), and reads every conversation (records.js).
 //
 // The page holds no STOMP connection: one small GET every 2 s is cheaper for the server than
 // fanning out every queue and presence change to supervisors, and it survives anything a proxy
@@ -12,6 +13,7 @@ import { refusalText } from '../common/refusals.js';
 import { renderQueueChart } from './chart.js';
 import { renderAgents, renderCards } from './figures.js';
 import { MESSAGES } from './messages.js';
+import { attachRecords } from './records.js';
 import { normalizeStats } from './stats.js';
 
 const POLL_MS = 2000;
@@ -58,6 +60,8 @@ const ui = {
   chart: $('queue-chart'),
   agentsBody: $('agents-body'),
   agentsEmpty: $('agents-empty'),
+  agentsNotice: $('agents-notice'),
+  records: $('records'),
 };
 
 const state = {
@@ -80,6 +84,34 @@ const session = new ChatSession({
   onError: (error) => console.warn('aicc-chat:', error.code, error.message),
 });
 
+const records = attachRecords({
+  section: ui.records,
+  title: $('records-title'),
+  form: $('records-form'),
+  agent: $('records-agent'),
+  category: $('records-category'),
+  rating: $('records-rating'),
+  exportButton: $('records-export'),
+  container: $('records-browser'),
+}, { session, i18n });
+
+// The agents' table buttons.
+const agentActions = {
+  onChats: (agentId) => records.showAgentChats(agentId),
+  onStatus: async (agent, status) => {
+    const name = agent.name || agent.id;
+    try {
+      await apiJson(session, `/api/admin/agents/${encodeURIComponent(agent.id)}/status`, {
+        method: 'POST', body: JSON.stringify({ status }),
+      });
+      ui.agentsNotice.textContent = t('agent_status_done', { name, state: t(`state_${status}`) });
+      poll();
+    } catch (error) {
+      ui.agentsNotice.textContent = t('agent_status_failed', { name, message: refusalText(error, i18n.lang) });
+    }
+  },
+};
+
 // ---- views ----------------------------------------------------------------------------------
 
 function setView(view, focus) {
@@ -88,6 +120,7 @@ function setView(view, focus) {
   ui.signIn.hidden = view !== 'sign-in';
   ui.refused.hidden = view !== 'refused';
   ui.dashboard.hidden = view !== 'dashboard';
+  ui.records.hidden = view !== 'dashboard';
   const signedIn = view === 'refused' || view === 'dashboard';
   ui.signOut.hidden = !signedIn;
   ui.who.hidden = !signedIn;
@@ -136,6 +169,7 @@ function enter(user, { fromSignIn = false } = {}) {
   if (user.role === 'ADMIN') {
     setView('dashboard', fromSignIn ? ui.dashboardTitle : null);
     startPolling();
+    records.start();
   } else if (user.guest && !fromSignIn) {
     state.user = null;
     showSignIn();
@@ -288,7 +322,8 @@ function renderStats() {
   if (!stats) return;
   const context = { t, lang: i18n.lang };
   renderCards(ui, stats, context);
-  renderAgents(ui.agentsBody, ui.agentsEmpty, stats.agents.list, context);
+  renderAgents(ui.agentsBody, ui.agentsEmpty, stats.agents.list, context, agentActions);
+  records.setAgents(stats.agents.list);
   renderChart();
 }
 

@@ -1,6 +1,9 @@
 // The supervisor page's texts. Korean is the default; keys are the same in every language.
+import { SHARED_MESSAGES } from '../common/history-messages.js';
+
 export const MESSAGES = {
   ko: {
+    ...SHARED_MESSAGES.ko,
     page_title: '상담 현황 (관리자)',
     title: '상담 현황',
     switch_language: 'English',
@@ -63,6 +66,17 @@ export const MESSAGES = {
     col_name: '이름',
     col_state: '상태',
     col_load: '상담 중 / 최대',
+    col_actions: '관리',
+    agent_chats: '진행 중 상담',
+    agent_chats_label: '{name} 님의 진행 중 상담 보기',
+    set_available: '대기열에 넣기',
+    set_available_label: '{name} 님을 상담 가능으로',
+    set_away: '자리 비움',
+    set_away_label: '{name} 님을 자리 비움으로 (자동 배정 멈춤)',
+    set_offline: '내보내기',
+    set_offline_label: '{name} 님을 상담 대기열에서 내보내기',
+    agent_status_done: '{name} 님: {state}',
+    agent_status_failed: '{name} 님의 상태를 바꾸지 못했습니다: {message}',
     state_available: '상담 가능',
     state_full: '가득 참',
     state_away: '자리 비움',
@@ -71,6 +85,7 @@ export const MESSAGES = {
     load_text: '{active} / {max}',
   },
   en: {
+    ...SHARED_MESSAGES.en,
     page_title: 'Contact center status (admin)',
     title: 'Contact center status',
     switch_language: '한국어',
@@ -133,6 +148,17 @@ export const MESSAGES = {
     col_name: 'Name',
     col_state: 'State',
     col_load: 'Active / max rooms',
+    col_actions: 'Manage',
+    agent_chats: 'Open chats',
+    agent_chats_label: 'Open chats of {name}',
+    set_available: 'Put in queue',
+    set_available_label: 'Set {name} available',
+    set_away: 'Away',
+    set_away_label: 'Set {name} away (no automatic assignments)',
+    set_offline: 'Sign out',
+    set_offline_label: 'Sign {name} out of the queue',
+    agent_status_done: '{name}: {state}',
+    agent_status_failed: 'Could not change the status of {name}: {message}',
     state_available: 'Available',
     state_full: 'Full',
     state_away: 'Away',

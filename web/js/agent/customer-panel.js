@@ -2,8 +2,10 @@
 // their widget is on (its title and address), where they came from, their language and browser,
 // and their earlier chats with agents (date, agent, rating), each opened in place as a transcript.
 // Read from GET /api/customers/{id}/context; every value is shown as text.
-import { apiJson, clockTime, el } from '../common/dom.js';
+import { apiJson, append, clockTime, el } from '../common/dom.js';
+import { categoryLabel } from '../common/category.js';
 import { refusalText } from '../common/refusals.js';
+import { Transcript } from '../common/transcript.js';
 
 export class CustomerPanel {
   constructor({ customerId, roomId, name, i18n, session }) {
@@ -40,7 +42,9 @@ export class CustomerPanel {
     if (context?.lang) rows.push(row(t('customer_lang'), context.lang === 'en' ? 'English' : context.lang === 'ko' ? '한국어' : context.lang));
     if (context?.userAgent) rows.push(row(t('customer_device'), describeBrowser(context.userAgent)));
     const earlier = (this.data?.rooms ?? []).filter((room) => room.roomId !== this.roomId).reverse();
-    this.body.replaceChildren(
+    // append() leaves out the missing parts (replaceChildren would write "null").
+    this.body.replaceChildren();
+    append(this.body,
       el('dl', { class: 'customer-facts' }, ...rows.flat()),
       el('h3', { class: 'customer-earlier-title', text: t('customer_earlier', { count: earlier.length }) }),
       earlier.length === 0 ? el('p', { class: 'empty', text: t('customer_no_earlier') }) : el('ul', { class: 'customer-earlier' }, ...earlier.map((room) => this.#earlierRoom(room))),
@@ -53,27 +57,29 @@ export class CustomerPanel {
     const date = new Date(room.createdAt);
     const day = Number.isNaN(date.getTime()) ? '' : date.toLocaleDateString(this.i18n.lang === 'en' ? 'en-US' : 'ko-KR');
     const parts = [`${day} ${clockTime(room.createdAt, this.i18n.lang)}`, room.agentName || t('agent')];
+    if (room.category) parts.push(categoryLabel(room.category, t));
     if (room.rating) parts.push(`★${room.rating.score}`);
-    const transcript = el('ol', { class: 'bot-conversation transcript', hidden: true });
+    const error = el('p', { class: 'form-error', hidden: true });
+    const transcript = new Transcript({
+      session: this.session,
+      roomId: room.roomId,
+      lang: this.i18n.lang,
+      whoOf: (message) => (String(message.senderRole).toUpperCase() === 'CUSTOMER' ? this.name : message.senderName || room.agentName || t('agent')),
+      onError: (failure) => {
+        error.textContent = refusalText(failure, this.i18n.lang);
+        error.hidden = false;
+      },
+    });
+    transcript.node.hidden = true;
     const open = el('button', { type: 'button', class: 'link', 'aria-expanded': 'false', text: t('customer_open') });
-    open.addEventListener('click', async () => {
-      const show = transcript.hidden;
-      transcript.hidden = !show;
+    open.addEventListener('click', () => {
+      const show = transcript.node.hidden;
+      transcript.node.hidden = !show;
       open.setAttribute('aria-expanded', String(show));
       open.textContent = t(show ? 'customer_close' : 'customer_open');
-      if (!show || transcript.childElementCount > 0) return;
-      try {
-        const data = await apiJson(this.session, `/api/conversations/${encodeURIComponent(room.roomId)}/messages?after=0&limit=200`);
-        for (const message of data.messages ?? []) {
-          const role = String(message.senderRole ?? '').toLowerCase();
-          const who = role === 'customer' ? this.name : message.senderName || room.agentName || t('agent');
-          transcript.append(el('li', { class: `bot-line bot-line--${role}` }, el('span', { class: 'label', text: `${who}: ` }), message.text));
-        }
-      } catch (error) {
-        transcript.append(el('li', { class: 'form-error', text: refusalText(error, this.i18n.lang) }));
-      }
+      if (show) transcript.refresh();
     });
-    return el('li', { class: 'customer-earlier-room' }, el('span', { text: parts.join(' · ') }), ' ', open, transcript);
+    return el('li', { class: 'customer-earlier-room' }, el('span', { text: parts.join(' · ') }), ' ', open, transcript.node, error);
   }
 }
 

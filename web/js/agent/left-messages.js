@@ -4,7 +4,7 @@
 // customer reads in the widget; the update comes on /topic/consult/updates). The reply being
 // written survives the list being drawn again.
 import { clear, clockTime, el } from '../common/dom.js';
-import { categoryLabel } from './category.js';
+import { categoryLabel } from '../common/category.js';
 
 export class LeftMessages {
   constructor({ list, empty, count, i18n, onHandle }) {

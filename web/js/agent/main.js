@@ -10,6 +10,7 @@ import { refusalText } from '../common/refusals.js';
 import { Notifier } from '../common/notify.js';
 import { Outbox } from '../common/outbox.js';
 import { attachManager, CannedResponses } from './canned.js';
+import { attachHistory } from './history-dialog.js';
 import { LeftMessages } from './left-messages.js';
 import { MESSAGES } from './messages.js';
 import { QueuePanel } from './queue.js';
@@ -20,7 +21,7 @@ const { t } = i18n;
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  user: null, away: false, started: false, outbox: null, connects: 0, logins: 0, loginReceipt: null, loginRetry: null,
+  user: null, away: false, outOfQueue: false, started: false, outbox: null, connects: 0, logins: 0, loginReceipt: null, loginRetry: null,
 };
 
 const session = new ChatSession({
@@ -72,15 +73,32 @@ function renderConnection(status) {
 }
 
 function renderStatus() {
-  $('status-available').setAttribute('aria-pressed', String(!state.away));
-  $('status-away').setAttribute('aria-pressed', String(state.away));
+  $('status-available').setAttribute('aria-pressed', String(!state.outOfQueue && !state.away));
+  $('status-away').setAttribute('aria-pressed', String(!state.outOfQueue && state.away));
 }
 
 function setAway(away) {
   state.away = away;
   renderStatus();
+  if (state.outOfQueue) {
+    // Signed out of the queue by a supervisor: choosing a status signs in again with it.
+    state.outOfQueue = false;
+    renderStatus();
+    if (session.connected) sendLogin();
+    return;
+  }
   // Offline, the next login carries it (a status sent before that login would be refused).
   if (session.connected) session.publish('/app/agent.status', { status: away ? 'away' : 'available' });
+}
+
+// A supervisor put this agent in the queue, out of auto-assignment, or out of the queue.
+function onSupervisorStatus(change) {
+  const status = change?.status;
+  if (!['available', 'away', 'offline'].includes(status)) return;
+  state.outOfQueue = status === 'offline';
+  if (status !== 'offline') state.away = status === 'away';
+  renderStatus();
+  toast(t(`supervisor_set_${status}`, { name: change.byName || t('supervisor') }), 'warn');
 }
 
 // agent.login until the server confirms it: with several nodes it is refused routing_unavailable
@@ -105,7 +123,7 @@ function retryLogin() {
 // to an agent who is away in between), then the queue and our rooms as the server has them now.
 async function onConnected() {
   const connect = ++state.connects;
-  sendLogin();
+  if (!state.outOfQueue) sendLogin();
   const mark = rooms.mark();
   const queueMark = queue.mark();
   const leftMark = leftMessages.mark();
@@ -211,6 +229,7 @@ async function enterWorkspace(user) {
   session.subscribe('/topic/consult/offline', onLeftMessage);
   session.subscribe('/user/queue/agent/assignment', onAssignment);
   session.subscribe('/user/queue/agent/notes', (note) => rooms.note(note));
+  session.subscribe('/user/queue/agent/status', onSupervisorStatus);
   session.subscribe('/user/queue/errors', onDomainError);
   session.connect();
   canned.load().catch((error) => toast(refusalText(error, i18n.lang), 'error'));
@@ -245,6 +264,8 @@ function bindUi() {
   });
   $('status-available').addEventListener('click', () => setAway(false));
   $('status-away').addEventListener('click', () => setAway(true));
+  attachHistory({ dialog: $('history'), openButton: $('history-open'), form: $('history-form'), container: $('history-browser') },
+    { session, i18n });
   const settings = $('settings');
   $('settings-open').addEventListener('click', () => settings.showModal());
   for (const name of ['sound', 'title']) {

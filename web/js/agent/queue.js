@@ -4,7 +4,7 @@
 // bot's last answer and the waiting time, and can show the whole bot conversation.
 import { apiJson, clear, duration, el } from '../common/dom.js';
 import { refusalText } from '../common/refusals.js';
-import { categoryLabel } from './category.js';
+import { categoryLabel } from '../common/category.js';
 
 export class QueuePanel {
   constructor({ list, empty, count, i18n, session, onAccept, onReject }) {

@@ -14,7 +14,7 @@ import { apiJson, el, randomId } from '../common/dom.js';
 import { refusalText } from '../common/refusals.js';
 import { Timeline } from '../common/timeline.js';
 import { attachPicker } from './canned.js';
-import { categoryLabel } from './category.js';
+import { categoryLabel } from '../common/category.js';
 import { CustomerPanel } from './customer-panel.js';
 import { RoomActions } from './room-actions.js';
 
