@@ -31,6 +31,7 @@
 #include "auth/token_service.hpp"
 #include "broker/app_router.hpp"
 #include "center/contact_center.hpp"
+#include "chat/business_hours.hpp"
 #include "config/config.hpp"
 #include "http/auth_routes.hpp"
 #include "http/center_routes.hpp"
@@ -224,6 +225,14 @@ int main(int argc, char** argv) {
   }
   aicc::config::Config config = std::move(loaded.value());
   if (args.user_command) return aicc::app::run_user_command(config, *args.user_command);
+  // The business hours' text is parsed (and its time zone read) once, here, so a mistake stops
+  // the start with the reason.
+  if (auto hours = aicc::chat::BusinessHours::parse(config.hours.weekly, config.hours.holidays,
+                                                    config.hours.timezone);
+      const auto* refusal = std::get_if<std::string>(&hours)) {
+    std::fprintf(stderr, "aicc-chat: configuration error: hours: %s\n", refusal->c_str());
+    return 2;
+  }
   aicc::log::init(config.log.level, config.log.format);
 
   if (config.demo) {

@@ -36,6 +36,7 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       executor_(std::move(executor)),
       bot_conversation_(config, store, publisher, metrics, executor_, figures_, shared),
       routing_(routing_options(config)),
+      hours_(routing_options(config).hours),
       routing_timer_(executor_),
       lease_(config.bus.kind == "local" ? std::string("single-node")
                                         : "node-" + util::random_hex(8)),

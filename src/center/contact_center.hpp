@@ -160,6 +160,9 @@ class ContactCenter {
                                                   std::map<std::string, std::string> parameters);
   // GET /api/history/rooms/{id}: one room's record and private notes, for its transcript.
   boost::asio::awaitable<Answer> room_record(Caller caller, std::string room_id);
+  // GET /api/consult/hours (anyone; the hours are public): whether agents are there now, and when
+  // that changes. Any thread: the hours never change after start.
+  Answer business_hours_now() const;
   // POST /api/admin/agents/{id}/status (admins): `body` {status: available | away | offline}.
   boost::asio::awaitable<Answer> supervise_agent(Caller caller, std::string agent_id,
                                                  std::string body);
@@ -302,6 +305,7 @@ class ContactCenter {
   BotConversation bot_conversation_;
 
   chat::Routing routing_;
+  std::optional<chat::BusinessHours> hours_;  // as the engine has them; empty: around the clock
   boost::asio::steady_timer routing_timer_;
   // One node: always the same id, so a restart renews its own lease at once. Several nodes: the
   // bus's id (one per process), and a node waits for a dead one's lease to run out. The epoch is

@@ -4,6 +4,7 @@
 // the bot part. GET /api/customers/{id}/context gives agents the same list beside the chat, with
 // where the customer is (the page, referrer, language and browser their widget reported with
 // /app/customer.context). Both read the store only (no routing state), so any node answers them.
+// GET /api/consult/hours says whether agents are there now (the configured business hours).
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
@@ -83,6 +84,19 @@ asio::awaitable<Answer> ContactCenter::customer_context(Caller caller, std::stri
             {"rooms", conversation ? rooms_of_customer(conversation->id) : json::array()}});
   };
   co_return co_await on_service(std::move(work));
+}
+
+Answer ContactCenter::business_hours_now() const {
+  const chat::Millis now = now_ms();
+  json::object body{{"alwaysOpen", !hours_.has_value()}, {"open", !hours_ || hours_->open_at(now)}};
+  if (hours_) {
+    body["weekly"] = hours_->weekly_text();
+    body["timeZone"] = hours_->time_zone();
+    if (auto opens = hours_->next_opening(now); opens && *opens > now)
+      body["opensAt"] = timestamp_of(*opens);
+    if (auto closes = hours_->closing_at(now)) body["closesAt"] = timestamp_of(*closes);
+  }
+  return json_answer(200, body);
 }
 
 void ContactCenter::add_context_handlers(broker::AppRouter& router) {

@@ -743,8 +743,10 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
           } else if constexpr (std::is_same_v<E, chat::OfferLeaveMessage>) {
             json::object body{
                 {"requestId", e.request_id}, {"status", "waiting"}, {"offerLeaveMessage", true}};
-            // Why: nobody is signed in at all, or everyone is busy (the wait ran out).
-            body["leaveReason"] = e.nobody_online ? "nobody_online" : "busy";
+            // Why: outside business hours (and when they open again), nobody is signed in at all,
+            // or everyone is busy (the wait ran out).
+            body["leaveReason"] = chat::to_string(e.reason);
+            if (e.opens_at) body["opensAt"] = timestamp_of(*e.opens_at);
             publisher_.send_to_user(e.customer_id, "/queue/consult/status", "application/json",
                                     json::serialize(body));
           }

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <chrono>
+#include <stdexcept>
 
 #include "broker/domain_error.hpp"
 #include "util/random.hpp"
@@ -135,6 +136,11 @@ stomp::Frame cause_of(const stomp::Frame& frame) {
   return cause;
 }
 
+std::variant<chat::BusinessHours, std::string> business_hours(const config::Config& config) {
+  return chat::BusinessHours::parse(config.hours.weekly, config.hours.holidays,
+                                    config.hours.timezone);
+}
+
 chat::RoutingOptions routing_options(const config::Config& config) {
   chat::RoutingOptions options;
   options.mode = chat::parse_routing_mode(config.routing.mode).value_or(chat::RoutingMode::kHybrid);
@@ -142,6 +148,11 @@ chat::RoutingOptions routing_options(const config::Config& config) {
   options.agent_grace = std::chrono::seconds(config.routing.agent_grace);
   options.max_rooms_per_agent = config.routing.max_rooms_per_agent;
   if (config.routing.max_wait > 0) options.max_wait = std::chrono::seconds(config.routing.max_wait);
+  auto hours = business_hours(config);
+  if (auto* refusal = std::get_if<std::string>(&hours))
+    throw std::runtime_error("hours: " + *refusal);
+  if (!std::get<chat::BusinessHours>(hours).always_open())
+    options.hours = std::move(std::get<chat::BusinessHours>(hours));
   options.new_request_id = [] { return "q_" + util::random_hex(12); };
   options.new_room_id = [] { return "r_" + util::random_hex(12); };
   return options;

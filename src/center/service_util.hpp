@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "center/contact_center.hpp"
 #include "chat/routing.hpp"
@@ -21,8 +22,11 @@
 namespace aicc::center {
 
 chat::Millis now_ms();  // unix milliseconds
-// The routing engine's options from the configuration (routing.*).
+// The routing engine's options from the configuration (routing.*, hours.*); throws when the hours
+// do not parse (checked at start-up first, see business_hours).
 chat::RoutingOptions routing_options(const config::Config& config);
+// The configured business hours, or why they do not parse.
+std::variant<chat::BusinessHours, std::string> business_hours(const config::Config& config);
 std::string timestamp_of(chat::Millis ms);  // RFC 3339, UTC, milliseconds
 
 Answer json_answer(unsigned status, const boost::json::value& body);

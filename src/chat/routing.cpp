@@ -30,6 +30,18 @@ std::string_view to_string(AgentStatus status) {
   return status == AgentStatus::kAway ? "away" : "available";
 }
 
+std::string_view to_string(LeaveReason reason) {
+  switch (reason) {
+    case LeaveReason::kBusy:
+      return "busy";
+    case LeaveReason::kNobodyOnline:
+      return "nobody_online";
+    case LeaveReason::kClosed:
+      return "closed";
+  }
+  return "busy";
+}
+
 std::optional<AgentStatus> parse_agent_status(std::string_view text) {
   if (text == "available") return AgentStatus::kAvailable;
   if (text == "away") return AgentStatus::kAway;
@@ -179,20 +191,24 @@ Effects Routing::request(const CustomerRef& customer, const RequestDetails& deta
   out.emplace_back(StoreUpsert{request.record});
   offer(request, now, out);
   finish(now, out);
-  // With no agent signed in, the customer is told at once and may leave a message (the request
-  // keeps waiting: an agent may sign in).
+  // Outside business hours, or with no agent signed in, the customer is told at once and may leave
+  // a message (the request keeps waiting: an agent may still take it).
+  const bool closed = options_.hours && !options_.hours->open_at(now);
   const bool nobody_online = std::none_of(agents_.begin(), agents_.end(),
                                           [](const auto& entry) { return entry.second.online; });
-  if (nobody_online && request.waiting()) {
+  if ((closed || nobody_online) && request.waiting()) {
     request.leave_offered = true;
-    out.emplace_back(OfferLeaveMessage{.customer_id = customer.id,
-                                       .request_id = request.record.id,
-                                       .waiting_since = now,
-                                       .nobody_online = true});
+    const LeaveReason reason = closed ? LeaveReason::kClosed : LeaveReason::kNobodyOnline;
+    out.emplace_back(
+        OfferLeaveMessage{.customer_id = customer.id,
+                          .request_id = request.record.id,
+                          .waiting_since = now,
+                          .reason = reason,
+                          .opens_at = closed ? options_.hours->next_opening(now) : std::nullopt});
     out.emplace_back(Audit{.event = AuditEvent::kLeaveMessage,
                            .at = now,
                            .request_id = request.record.id,
-                           .reason = "nobody_online"});
+                           .reason = std::string(to_string(reason))});
   }
   return out;
 }

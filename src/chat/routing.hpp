@@ -29,6 +29,8 @@
 #include <variant>
 #include <vector>
 
+#include "chat/business_hours.hpp"
+
 namespace aicc::chat {
 
 using Millis = std::int64_t;  // unix milliseconds: the `now` of every call and every timestamp here
@@ -47,6 +49,9 @@ struct RoutingOptions {
   std::chrono::milliseconds agent_grace{60'000};  // how long a disconnected agent keeps rooms, >= 0
   std::optional<std::chrono::milliseconds> max_wait{};  // past it a waiting customer is offered to
                                                         // leave a message; empty: never
+  // When agents are there; outside them a new request is offered to leave a message at once.
+  // Empty: around the clock.
+  std::optional<BusinessHours> hours{};
   // Active rooms at which an agent gets no more, automatically or by hand; >= 1.
   int max_rooms_per_agent = 3;
   // Make ids unique over the store's whole life (random in production). Empty: "request-N" and
@@ -257,13 +262,22 @@ struct Requeued {
   std::string reason{};  // "agent_grace_expired" or "transferred"
 };
 
-// The customer has waited max_wait: offer to leave a message instead (the request keeps waiting).
-// Once per stay in the queue; a restart may send it once more.
+// Why a waiting customer is offered to leave a message instead.
+enum class LeaveReason {
+  kBusy,          // they waited max_wait
+  kNobodyOnline,  // offered at once: no agent is signed in
+  kClosed,        // offered at once: outside business hours (or a holiday)
+};
+std::string_view to_string(LeaveReason reason);  // "busy", "nobody_online", "closed"
+
+// Offer the customer to leave a message instead (the request keeps waiting: an agent may still
+// take it). Once per stay in the queue; a restart may send it once more.
 struct OfferLeaveMessage {
   std::string customer_id{};
   std::string request_id{};
   Millis waiting_since = 0;
-  bool nobody_online = false;  // offered at once: no agent is signed in (else: waited max_wait)
+  LeaveReason reason = LeaveReason::kBusy;
+  std::optional<Millis> opens_at{};  // kClosed: when business hours begin again, if they do
 };
 
 // Write (insert or replace) this open request in the store.

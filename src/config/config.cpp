@@ -252,6 +252,17 @@ TextCheck url_with_scheme(std::vector<std::string_view> schemes, bool allow_empt
   };
 }
 
+// Text no longer than `bytes` bytes; a longer one is a mistake, refused before anything reads it.
+TextCheck at_most(std::size_t bytes) {
+  return [bytes](const std::string& text) -> Problem {
+    if (text.size() > bytes) {
+      return "is " + std::to_string(text.size()) + " bytes long, at most " + std::to_string(bytes) +
+             " are allowed";
+    }
+    return std::nullopt;
+  };
+}
+
 Problem bot_url(const std::string& text) {
   if (text == "builtin") return std::nullopt;
   if (url_with_scheme({"http://", "https://"}, false)(text)) {
@@ -574,6 +585,16 @@ std::vector<Key> make_keys() {
   k.push_back(
       int_key("routing.max-wait", KEY(routing.max_wait), 0, 86400,
               "seconds in the queue before the customer may leave a message instead; 0: off"));
+
+  // The same limits as chat::BusinessHours::parse (config does not depend on chat).
+  k.push_back(text_key("hours.weekly", KEY(hours.weekly), at_most(2000),
+                       "opening hours, e.g. \"mon-fri 09:00-18:00, sat 10:00-13:00\"; empty: "
+                       "always open"));
+  k.push_back(text_key("hours.holidays", KEY(hours.holidays), at_most(8000),
+                       "days closed, e.g. \"2026-12-25, 01-01\" (MM-DD: every year)"));
+  k.push_back(text_key("hours.timezone", KEY(hours.timezone), at_most(64),
+                       "time zone of the hours: a zone name (Asia/Seoul) or a POSIX TZ string "
+                       "(KST-9)"));
 
   k.push_back(text_key("bot.url", KEY(bot.url), bot_url,
                        "bot server base URL, or builtin for the demo bot"));

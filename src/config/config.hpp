@@ -140,6 +140,15 @@ struct RoutingConfig {
                                 // message; 0: never
 };
 
+// When the contact center takes consult requests. Only the lengths are checked here; the schedule
+// itself is parsed by chat::BusinessHours::parse (chat/business_hours.hpp), which names the
+// mistake in one line.
+struct HoursConfig {
+  std::string weekly;            // "mon-fri 09:00-18:00, sat 10:00-13:00"; empty: always open
+  std::string holidays;          // "2026-12-25, 01-01" (MM-DD: every year); closed those days
+  std::string timezone = "UTC";  // a zone name ("Asia/Seoul") or a POSIX TZ string ("KST-9")
+};
+
 struct BotConfig {
   std::string url = "builtin";  // base URL of the bot server, or "builtin" for the demo bot
   int timeout_ms = 5000;        // per call to {url}/api/chat
@@ -163,6 +172,7 @@ struct Config {
   StoreConfig store;
   BusConfig bus;
   RoutingConfig routing;
+  HoursConfig hours;
   BotConfig bot;
 };
 

@@ -112,6 +112,10 @@ std::optional<std::string_view> id_between(const Request& request, std::string_v
 
 void add_center_routes(Router& router, center::ContactCenter& center, auth::TokenService& tokens) {
   add_view(router, "/api/consult/current", center, tokens, &center::ContactCenter::current_consult);
+  // Public, like a shop's opening hours: the widget says them before anyone signs in.
+  router.add(bhttp::verb::get, "/api/consult/hours", [&center](const Request& request) {
+    return Generator(to_response(request, center.business_hours_now()));
+  });
   add_view(router, "/api/consult/history", center, tokens,
            &center::ContactCenter::customer_history);
   add_view(router, "/api/consult/queue", center, tokens, &center::ContactCenter::consult_queue);

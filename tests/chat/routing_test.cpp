@@ -691,7 +691,8 @@ TEST(Routing, MaxWaitOffersToLeaveAMessageOnce) {
   const auto leave = one<OfferLeaveMessage>(out);
   EXPECT_EQ(leave.request_id, id);
   EXPECT_EQ(leave.waiting_since, kT0);
-  EXPECT_FALSE(leave.nobody_online);
+  EXPECT_EQ(leave.reason, LeaveReason::kBusy);
+  EXPECT_FALSE(leave.opens_at);
   EXPECT_EQ(audits(out, AuditEvent::kLeaveMessage).size(), 1u);
   EXPECT_EQ(routing.waiting().size(), 1u);  // still waiting
   EXPECT_FALSE(routing.next_deadline());
@@ -713,7 +714,7 @@ TEST(Routing, NobodySignedInOffersToLeaveAMessageAtOnce) {
   Routing routing(o);
   auto out = routing.request(customer("c1"), {}, kT0);
   const auto leave = one<OfferLeaveMessage>(out);
-  EXPECT_TRUE(leave.nobody_online);
+  EXPECT_EQ(leave.reason, LeaveReason::kNobodyOnline);
   EXPECT_EQ(leave.customer_id, "c1");
   EXPECT_EQ(audits(out, AuditEvent::kLeaveMessage).size(), 1u);
   EXPECT_EQ(routing.waiting().size(), 1u);
@@ -721,6 +722,35 @@ TEST(Routing, NobodySignedInOffersToLeaveAMessageAtOnce) {
   // An agent who signed in meanwhile: the next customer waits as usual.
   routing.agent_login(agent("a1"), kT0 + 1);
   EXPECT_TRUE(all<OfferLeaveMessage>(routing.request(customer("c2"), {}, kT0 + 2)).empty());
+}
+
+// Outside business hours a new request is offered to leave a message at once, saying when the
+// hours begin again, even with an agent signed in (who may still take it); within them, not.
+TEST(Routing, OutsideBusinessHoursOffersToLeaveAMessageWithTheNextOpening) {
+  RoutingOptions o = options(RoutingMode::kManual);
+  o.hours = std::get<BusinessHours>(BusinessHours::parse("mon-fri 09:00-18:00", "", "UTC"));
+  Routing routing(o);
+  routing.agent_login(agent("a1"), kT0 - 1);
+  // kT0 is a Tuesday, 22:13 UTC: closed until Wednesday 09:00.
+  auto out = routing.request(customer("c1"), {}, kT0);
+  const auto leave = one<OfferLeaveMessage>(out);
+  EXPECT_EQ(leave.reason, LeaveReason::kClosed);
+  EXPECT_EQ(leave.opens_at, Millis{1'700'038'800'000});
+  EXPECT_EQ(audits(out, AuditEvent::kLeaveMessage).at(0).reason, "closed");
+  EXPECT_EQ(routing.waiting().size(), 1u);  // the signed-in agent may still take it
+  // Wednesday 10:00 UTC: open, and the agent is there.
+  EXPECT_TRUE(
+      all<OfferLeaveMessage>(routing.request(customer("c2"), {}, 1'700'042'400'000)).empty());
+}
+
+// Closed and nobody signed in: the customer hears the hours, the stronger reason.
+TEST(Routing, ClosedHoursComeBeforeNobodySignedIn) {
+  RoutingOptions o = options(RoutingMode::kManual);
+  o.hours = std::get<BusinessHours>(BusinessHours::parse("sat 10:00-12:00", "", "UTC"));
+  Routing routing(o);
+  const auto leave = one<OfferLeaveMessage>(routing.request(customer("c1"), {}, kT0));
+  EXPECT_EQ(leave.reason, LeaveReason::kClosed);
+  EXPECT_EQ(leave.opens_at, Millis{1'700'301'600'000});  // Saturday 2023-11-18 10:00 UTC
 }
 
 TEST(Routing, RestoreReArmsTheAutoAssignDeadlineAndKeepsOrder) {

@@ -448,6 +448,68 @@ TEST_F(ConfigTest, TopLevelMustBeAMap) {
   EXPECT_THAT(error_of("just text\n"), HasSubstr("expected a map of keys"));
 }
 
+TEST_F(ConfigTest, BusinessHoursAreAlwaysOpenInUtcByDefault) {
+  auto config = load_with("");
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_EQ(config->hours.weekly, "");
+  EXPECT_EQ(config->hours.holidays, "");
+  EXPECT_EQ(config->hours.timezone, "UTC");
+}
+
+TEST_F(ConfigTest, ReadsBusinessHoursFromYaml) {
+  auto config = load_with(
+      "hours:\n"
+      "  weekly: mon-fri 09:00-12:00, mon-fri 13:00-18:00; sat 10:00-13:00\n"
+      "  holidays: \"2026-12-25, 01-01\"\n"
+      "  timezone: Asia/Seoul\n");
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_EQ(config->hours.weekly, "mon-fri 09:00-12:00, mon-fri 13:00-18:00; sat 10:00-13:00");
+  EXPECT_EQ(config->hours.holidays, "2026-12-25, 01-01");
+  EXPECT_EQ(config->hours.timezone, "Asia/Seoul");
+
+  auto dotted = load_with("hours.timezone: CET-1CEST,M3.5.0,M10.5.0/3\nhours.weekly:\n");
+  ASSERT_TRUE(dotted) << dotted.error();
+  EXPECT_EQ(dotted->hours.timezone, "CET-1CEST,M3.5.0,M10.5.0/3");
+  EXPECT_EQ(dotted->hours.weekly, "");
+}
+
+TEST_F(ConfigTest, ReadsBusinessHoursFromTheEnvironmentAndTheCommandLine) {
+  // Commas are part of the text here, not list separators.
+  auto config = load_with("hours:\n  timezone: Asia/Seoul\n  weekly: sun 10:00-11:00\n",
+                          {{"AICC_HOURS_WEEKLY", "mon-fri 09:00-18:00, sat 10:00-13:00"},
+                           {"AICC_HOURS_HOLIDAYS", "12-25,01-01"},
+                           {"AICC_HOURS_TIMEZONE", "KST-9"}});
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_EQ(config->hours.weekly, "mon-fri 09:00-18:00, sat 10:00-13:00");
+  EXPECT_EQ(config->hours.holidays, "12-25,01-01");
+  EXPECT_EQ(config->hours.timezone, "KST-9");
+
+  auto set = load_with("", {{"AICC_HOURS_TIMEZONE", "KST-9"}},
+                       {"hours.timezone=Europe/Berlin", "hours.holidays=2026-12-24"});
+  ASSERT_TRUE(set) << set.error();
+  EXPECT_EQ(set->hours.timezone, "Europe/Berlin");
+  EXPECT_EQ(set->hours.holidays, "2026-12-24");
+}
+
+TEST_F(ConfigTest, BusinessHoursAreOnlyCheckedForLengthHere) {
+  // What the text means is checked where the schedule is parsed.
+  auto config = load_with("", {}, {"hours.weekly=not a schedule", "hours.timezone=Nowhere/Else"});
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_EQ(config->hours.weekly, "not a schedule");
+
+  EXPECT_TRUE(load_with(
+      "", {},
+      {"hours.weekly=" + std::string(2000, 'x'), "hours.holidays=" + std::string(8000, 'x'),
+       "hours.timezone=" + std::string(64, 'x')}));
+  EXPECT_EQ(error_of("", {}, {"hours.weekly=" + std::string(2001, 'x')}),
+            "hours.weekly: is 2001 bytes long, at most 2000 are allowed (from --set)");
+  EXPECT_EQ(error_of("", {{"AICC_HOURS_HOLIDAYS", std::string(8001, '1')}}),
+            "hours.holidays: is 8001 bytes long, at most 8000 are allowed (from "
+            "AICC_HOURS_HOLIDAYS)");
+  EXPECT_THAT(error_of("hours:\n  timezone: " + std::string(65, 'A') + "\n"),
+              StartsWith("hours.timezone: is 65 bytes long, at most 64 are allowed ("));
+}
+
 TEST_F(ConfigTest, ExampleFileIsTheDefaults) {
   LoadOptions options;
   options.file = AICC_TEST_DATA_DIR "/../../config/aicc-chat.yaml";

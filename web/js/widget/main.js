@@ -43,6 +43,7 @@ const ui = {
   typing: $('typing'),
   sideForm: $('side-form'),
   requestAgent: $('request-agent'),
+  hoursNote: $('hours-note'),
   endChat: $('end-chat'),
   composer: $('composer'),
   input: $('input'),
@@ -61,6 +62,8 @@ const state = {
   agentName: '',
   lastCategory: '',
   lastQuestion: '',
+  hours: null,            // GET /api/consult/hours: { open, opensAt?, closesAt?, weekly?, timeZone? }
+  hoursTimer: null,
   open: !embedded || wasOpen(),
   unread: 0,
   pastRooms: new Map(),   // room id -> last seq shown of an earlier chat (loadPastRooms)
@@ -222,6 +225,7 @@ function renderBanner() {
   // The bot's "talk to an agent?" buttons are moot while a request is open.
   document.body.dataset.consult = state.request ? 'open' : 'none';
   ui.requestAgent.hidden = Boolean(state.request);
+  renderHours();
   ui.endChat.hidden = !state.roomId || !state.request || state.request.status === 'waiting';
   // Who the customer is talking to, in the header: the agent's initial and name.
   const agent = state.roomId && state.request && state.request.status !== 'waiting' ? state.agentName : '';
@@ -463,7 +467,7 @@ function applyStatus(status) {
         setBanner(position ? 'waiting_position' : 'waiting', { position });
       }
       if (status.roomId) enterRoom(status.roomId);
-      if (status.offerLeaveMessage) offerLeaveMessage(status.requestId, status.leaveReason);
+      if (status.offerLeaveMessage) offerLeaveMessage(status.requestId, status.leaveReason, status.opensAt);
       break;
     }
     case 'connected':
@@ -538,11 +542,16 @@ function endRoom(roomId, reason) {
   }
 }
 
-// `reason`: nobody_online (no agent signed in at all) or busy (the wait ran out).
-function offerLeaveMessage(requestId, reason) {
+// `reason`: closed (outside business hours, opening again at `opensAt`), nobody_online (no agent
+// signed in at all) or busy (the wait ran out).
+function offerLeaveMessage(requestId, reason, opensAt) {
+  const title = {
+    closed: opensAt ? t('leave_title_closed', { time: openingTime(opensAt) }) : t('leave_title_closed_unknown'),
+    nobody_online: t('leave_title_nobody'),
+  }[reason] ?? t('leave_title');
   showLeaveMessage(ui.sideForm, {
     t,
-    title: t(reason === 'nobody_online' ? 'leave_title_nobody' : 'leave_title'),
+    title,
     send: ({ text, contact }) => {
       state.leftMessage = true;
       session.publish('/app/consult.leave', { requestId, text, contact });
@@ -717,6 +726,43 @@ function onDomainError(error) {
   }
 }
 
+// ---- business hours -------------------------------------------------------------------------
+
+// "12월 7일 (월) 오전 9:00" / "Mon, Dec 7, 9:00 AM": when agents are there again, in the
+// customer's own time.
+function openingTime(timestamp) {
+  const date = new Date(timestamp);
+  if (Number.isNaN(date.getTime())) return '';
+  return date.toLocaleString(i18n.lang === 'en' ? 'en-US' : 'ko-KR',
+    { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+}
+
+// Outside business hours the widget says so before the customer asks, and when agents are back.
+function renderHours() {
+  const closed = state.hours && !state.hours.open && !state.request;
+  ui.hoursNote.hidden = !closed;
+  if (!closed) return;
+  ui.hoursNote.textContent = state.hours.opensAt
+    ? t('hours_closed', { time: openingTime(state.hours.opensAt) })
+    : t('hours_closed_unknown');
+}
+
+// Reads the hours, and again when they change (opening or closing time, at most a day ahead).
+async function loadHours() {
+  clearTimeout(state.hoursTimer);
+  try {
+    const response = await fetch('/api/consult/hours', { headers: { accept: 'application/json' } });
+    if (response.ok) state.hours = await response.json();
+  } catch {
+    // Unknown: the widget says nothing of hours; asking for an agent still tells the customer.
+  }
+  renderHours();
+  const next = Date.parse(state.hours?.open ? state.hours?.closesAt : state.hours?.opensAt);
+  if (Number.isFinite(next)) {
+    state.hoursTimer = setTimeout(loadHours, Math.min(Math.max(next - Date.now() + 1000, 1000), 86_400_000));
+  }
+}
+
 // Reads the conversation and the consult state as the server has them: at start and after every
 // reconnect. A live status that arrived while the snapshot was on its way is newer: it wins.
 async function syncState() {
@@ -802,6 +848,7 @@ async function start() {
   });
   session.subscribe('/user/queue/errors', onDomainError);
   session.connect();
+  loadHours();
   await syncState();
   document.body.dataset.ready = 'true';
 }
