@@ -23,4 +23,7 @@ widget-agent-header-360 widget-agent-360
 agent-history-1280 agent-history-1280
 admin-history-1280 admin-history-1280
 admin-live-room-360 admin-live-room-360
+widget-attachment-360 widget-attachment-360
+agent-attachment-1280 agent-attachment-1280
+widget-closed-360 widget-closed-360
 LIST

@@ -24,7 +24,8 @@ Stores open_stores(const config::Config& config) {
   Stores stores;
   if (config.store.kind == "sqlite") {
     stores.users = std::make_unique<store::sqlite::SqliteUserStore>(config.store.sqlite.path);
-    stores.chat = std::make_unique<store::sqlite::SqliteChatStore>(config.store.sqlite.path);
+    stores.chat = std::make_unique<store::sqlite::SqliteChatStore>(config.store.sqlite.path,
+                                                                   config.attachments.path);
   } else if (config.store.kind == "postgres") {
     stores.postgres_pool =
         postgres_pool(config, static_cast<std::size_t>(config.store.postgres.pool_size));

@@ -22,6 +22,7 @@ struct Answer {
   std::string body;
   std::string content_type = "application/json";
   std::string download_name{};  // not empty: a file to save under this name (Content-Disposition)
+  bool inline_file = false;     // with download_name: shown in the page (a picture), not saved
 };
 
 }  // namespace aicc::center

@@ -57,6 +57,7 @@
 #include "chat/webhook_signature.hpp"
 #include "config/config.hpp"
 #include "net/metrics.hpp"
+#include "util/token_bucket.hpp"
 
 namespace aicc::util {
 class PeriodicThread;
@@ -163,6 +164,13 @@ class ContactCenter {
   // GET /api/consult/hours (anyone; the hours are public): whether agents are there now, and when
   // that changes. Any thread: the hours never change after start.
   Answer business_hours_now() const;
+  // POST /api/rooms/{id}/attachments (the room's customer or agent; contact_center_attachments):
+  // one file, `bytes` already capped at attachments.max-bytes by the HTTP layer.
+  boost::asio::awaitable<Answer> upload_attachment(Caller caller, std::string room_id,
+                                                   std::string declared_type, std::string name,
+                                                   std::string bytes);
+  // GET /api/attachments/{id}: the room's customer and staff only.
+  boost::asio::awaitable<Answer> attachment(Caller caller, std::string id);
   // POST /api/admin/agents/{id}/status (admins): `body` {status: available | away | offline}.
   boost::asio::awaitable<Answer> supervise_agent(Caller caller, std::string agent_id,
                                                  std::string body);
@@ -306,6 +314,9 @@ class ContactCenter {
 
   chat::Routing routing_;
   std::optional<chat::BusinessHours> hours_;  // as the engine has them; empty: around the clock
+  // Uploads per user (attachments.uploads-per-minute), on the service executor.
+  std::unordered_map<std::string, util::TokenBucket> upload_buckets_;
+  bool upload_allowed(const std::string& user_id);
   boost::asio::steady_timer routing_timer_;
   // One node: always the same id, so a restart renews its own lease at once. Several nodes: the
   // bus's id (one per process), and a node waits for a dead one's lease to run out. The epoch is

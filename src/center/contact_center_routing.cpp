@@ -399,31 +399,35 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                });
   }
 
-  router.add(
-      "/app/room.send", auth::kRoomMembers,
-      [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
-        auto body = object_of(message.body);
-        if (!body) return bad_request(message, "body must be a JSON object");
-        auto room_id = text_field(*body, "roomId", kMaxIdBytes);
-        auto text = text_field(*body, "text", kMaxMessageBytes);
-        auto client_message_id = text_field(*body, "clientMessageId", kMaxIdBytes);
-        if (!room_id || room_id->empty() || !text || text->empty() || !client_message_id) {
-          return bad_request(
-              message,
-              "roomId and text (at most 4000 bytes) are required; clientMessageId at most 128");
-        }
-        Caller caller{message.sender.user_id,
-                      auth::parse_role(message.sender.role).value_or(auth::Role::kCustomer),
-                      message.sender.name};
-        return on_request(message, "room message",
-                          [this, caller = std::move(caller), room_id = *room_id, text = *text,
-                           client_message_id = *client_message_id](Request& request) mutable {
-                            if (auto refusal = rooms_.send(caller, room_id, std::move(text),
-                                                           std::move(client_message_id))) {
-                              refuse(request, refusal->code, refusal->message);
-                            }
-                          });
-      });
+  router.add("/app/room.send", auth::kRoomMembers,
+             [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
+               auto body = object_of(message.body);
+               if (!body) return bad_request(message, "body must be a JSON object");
+               auto room_id = text_field(*body, "roomId", kMaxIdBytes);
+               auto text = text_field(*body, "text", kMaxMessageBytes);
+               auto client_message_id = text_field(*body, "clientMessageId", kMaxIdBytes);
+               auto attachment_ids = id_list(*body, "attachments", chat::kMaxAttachmentsPerMessage);
+               if (!room_id || room_id->empty() || !text || !client_message_id || !attachment_ids ||
+                   (text->empty() && attachment_ids->empty())) {
+                 return bad_request(
+                     message,
+                     "roomId and text (at most 4000 bytes) or attachments (at most 5 "
+                     "ids) are required; clientMessageId at most 128");
+               }
+               Caller caller{message.sender.user_id,
+                             auth::parse_role(message.sender.role).value_or(auth::Role::kCustomer),
+                             message.sender.name};
+               return on_request(
+                   message, "room message",
+                   [this, caller = std::move(caller), room_id = *room_id, text = *text,
+                    client_message_id = *client_message_id,
+                    attachment_ids = *attachment_ids](Request& request) mutable {
+                     if (auto refusal = rooms_.send(caller, room_id, std::move(text),
+                                                    std::move(client_message_id), attachment_ids)) {
+                       refuse(request, refusal->code, refusal->message);
+                     }
+                   });
+             });
 
   router.add("/app/room.typing", auth::kRoomMembers,
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {

@@ -39,11 +39,25 @@ void Rooms::set_members(const std::string& room_id, std::optional<RoomDirectory:
 }
 
 std::optional<Rooms::Refusal> Rooms::send(const Caller& caller, const std::string& room_id,
-                                          std::string text, std::string client_message_id) {
+                                          std::string text, std::string client_message_id,
+                                          const std::vector<std::string>& attachment_ids) {
   if (std::string refusal = members_.refusal(room_id, caller.user_id); !refusal.empty()) {
     return Refusal{"not_participant", std::move(refusal)};
   }
   chat::MessageRecord record;
+  // A file goes with a message of the room it was uploaded to, sent by whoever uploaded it.
+  for (const std::string& id : attachment_ids) {
+    const auto file = store_.find_attachment(id);
+    if (!file || file->room_id != room_id || file->uploader_id != caller.user_id) {
+      return Refusal{"bad_attachment",
+                     "attachment " + id.substr(0, 40) + " is not one you uploaded to this room"};
+    }
+    if (std::any_of(record.attachments.begin(), record.attachments.end(),
+                    [&](const chat::AttachmentRef& seen) { return seen.id == id; })) {
+      return Refusal{"bad_attachment", "attachment " + id.substr(0, 40) + " is listed twice"};
+    }
+    record.attachments.push_back(file->file);
+  }
   record.stream_id = room_id;
   record.message_id = "m_" + util::random_hex(12);
   record.client_message_id = std::move(client_message_id);

@@ -48,13 +48,15 @@ class Rooms {
                    net::Bus* bus);
 
   struct Refusal {
-    std::string code;  // not_participant, room_closed
+    std::string code;  // not_participant, room_closed, bad_attachment
     std::string message;
   };
   // Stores a member's message and publishes it in the room's order. A retry of a stored message
-  // (the same clientMessageId) is neither stored nor published again.
+  // (the same clientMessageId) is neither stored nor published again. `attachment_ids`: files the
+  // sender uploaded to this room (each at most once), which the message carries.
   std::optional<Refusal> send(const Caller& caller, const std::string& room_id, std::string text,
-                              std::string client_message_id);
+                              std::string client_message_id,
+                              const std::vector<std::string>& attachment_ids = {});
   // An event that is not a message (no seq): joined, left, typing, read, ...
   void publish_event(const std::string& room_id, const boost::json::object& event);
 

@@ -56,6 +56,26 @@ std::optional<std::string> text_field(const json::object& object, std::string_vi
   return text;
 }
 
+std::optional<std::vector<std::string>> id_list(const json::object& object, std::string_view name,
+                                                std::size_t limit) {
+  const json::value* value = object.if_contains(name);
+  if (value == nullptr || value->is_null()) return std::vector<std::string>{};
+  if (!value->is_array() || value->as_array().size() > limit) return std::nullopt;
+  std::vector<std::string> ids;
+  for (const json::value& item : value->as_array()) {
+    if (!item.is_string()) return std::nullopt;
+    const std::string_view id = item.as_string();
+    const bool server_made = !id.empty() && id.size() <= kMaxClientIdBytes &&
+                             std::all_of(id.begin(), id.end(), [](char c) {
+                               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                      (c >= '0' && c <= '9') || c == '_' || c == '-';
+                             });
+    if (!server_made) return std::nullopt;
+    ids.emplace_back(id);
+  }
+  return ids;
+}
+
 util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view body) {
   boost::system::error_code error;
   json::parse_options options;

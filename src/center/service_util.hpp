@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "center/contact_center.hpp"
 #include "chat/routing.hpp"
@@ -39,6 +40,10 @@ std::optional<boost::json::object> object_of(std::string_view body);
 std::optional<std::string> text_field(const boost::json::object& object, std::string_view name,
                                       std::size_t limit);
 bool parse_int(std::string_view text, std::int64_t& out);
+// An array of at most `limit` server-made ids (letters, digits, '_', '-'; 1 to 128 bytes): empty
+// when absent or null, nullopt when anything else.
+std::optional<std::vector<std::string>> id_list(const boost::json::object& object,
+                                                std::string_view name, std::size_t limit);
 
 inline constexpr std::size_t kMaxClientIdBytes = 128;  // a clientMessageId, bytes
 

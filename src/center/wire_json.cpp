@@ -16,6 +16,16 @@ json::object message_json(const chat::MessageRecord& message) {
   if (!message.client_message_id.empty()) out["clientMessageId"] = message.client_message_id;
   if (!message.reply_to.empty()) out["replyTo"] = message.reply_to;
   if (!message.sender_name.empty()) out["senderName"] = message.sender_name;
+  if (!message.attachments.empty()) {
+    json::array files;
+    for (const chat::AttachmentRef& file : message.attachments) {
+      files.push_back(json::object{{"id", file.id},
+                                   {"name", file.name},
+                                   {"contentType", file.content_type},
+                                   {"size", file.size}});
+    }
+    out["attachments"] = std::move(files);
+  }
   return out;
 }
 

@@ -34,6 +34,7 @@
 #include <variant>
 #include <vector>
 
+#include "chat/attachments.hpp"
 #include "chat/canned_responses.hpp"
 #include "chat/routing.hpp"
 
@@ -87,6 +88,8 @@ struct MessageRecord {
   std::string reply_to{};     // bot answers: message_id of the customer message answered (the
                               // caller checks it is one of this stream); else empty. Unique when
                               // not empty: one answer per customer message
+  std::vector<AttachmentRef> attachments{};  // files it carries (the caller checks they are this
+                                             // stream's and the sender's); stored as given
 };
 
 enum class AppendStatus {
@@ -375,6 +378,16 @@ class ChatStore {
   // Marks it taken up by the agent. True only for the first agent; false when unknown or handled.
   virtual bool handle_left_message(const std::string& id, const std::string& agent_id,
                                    Millis now) = 0;
+
+  // Attachments: uploaded into a room, then carried by its messages. Ids are server-made of
+  // letters, digits, '_' and '-' (an adapter may name a file after them).
+
+  // Stores the file's record and bytes. False, storing nothing, when the id is taken or the room is
+  // unknown or closed.
+  virtual bool add_attachment(const AttachmentRecord& record, std::string_view bytes) = 0;
+  virtual std::optional<AttachmentRecord> find_attachment(const std::string& id) = 0;
+  // The stored bytes; nullopt when the id is unknown.
+  virtual std::optional<std::string> attachment_bytes(const std::string& id) = 0;
 
   // Customers' context: replaced whole at each report.
   virtual void set_customer_context(const CustomerContext& context) = 0;

@@ -596,6 +596,14 @@ std::vector<Key> make_keys() {
                        "time zone of the hours: a zone name (Asia/Seoul) or a POSIX TZ string "
                        "(KST-9)"));
 
+  k.push_back(int_key("attachments.max-bytes", KEY(attachments.max_bytes), 1024, 100 * 1024 * 1024,
+                      "largest file a chat takes, bytes"));
+  k.push_back(int_key("attachments.uploads-per-minute", KEY(attachments.uploads_per_minute), 1,
+                      10000, "files one user may upload per minute"));
+  k.push_back(text_key("attachments.path", KEY(attachments.path), any_text,
+                       "folder of the files (store.kind sqlite); empty: attachments beside the "
+                       "database"));
+
   k.push_back(text_key("bot.url", KEY(bot.url), bot_url,
                        "bot server base URL, or builtin for the demo bot"));
   k.push_back(int_key("bot.timeout-ms", KEY(bot.timeout_ms), 100, 120000,

@@ -149,6 +149,14 @@ struct HoursConfig {
   std::string timezone = "UTC";  // a zone name ("Asia/Seoul") or a POSIX TZ string ("KST-9")
 };
 
+// Files in chats: how large, how many, and where the SQLite store keeps them (PostgreSQL keeps them
+// in the database, where every node reads them).
+struct AttachmentsConfig {
+  int max_bytes = 10 * 1024 * 1024;  // one upload, bytes
+  int uploads_per_minute = 30;       // per user, on each node
+  std::string path;  // store.kind sqlite: the folder; empty: "attachments" beside the database
+};
+
 struct BotConfig {
   std::string url = "builtin";  // base URL of the bot server, or "builtin" for the demo bot
   int timeout_ms = 5000;        // per call to {url}/api/chat
@@ -173,6 +181,7 @@ struct Config {
   BusConfig bus;
   RoutingConfig routing;
   HoursConfig hours;
+  AttachmentsConfig attachments;
   BotConfig bot;
 };
 

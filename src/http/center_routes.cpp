@@ -27,12 +27,38 @@ std::int64_t unix_now() {
       .count();
 }
 
+// Content-Disposition for a file named `name` (RFC 6266): an ASCII fallback for old clients and
+// the exact UTF-8 name (RFC 5987), so neither quotes nor line breaks can reach the header.
+std::string disposition(std::string_view name, bool show_inline) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string fallback;
+  std::string encoded;
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '-' || c == '_';
+    fallback += plain || c == ' ' ? c : '_';
+    if (plain) {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += kHex[u >> 4];
+      encoded += kHex[u & 0xf];
+    }
+  }
+  return std::string(show_inline ? "inline" : "attachment") + "; filename=\"" + fallback +
+         "\"; filename*=UTF-8''" + encoded;
+}
+
 Response to_response(const Request& request, const center::Answer& answer) {
   Response response = make_response(request, static_cast<bhttp::status>(answer.status), answer.body,
                                     answer.content_type);
   if (!answer.download_name.empty()) {
     response.set(bhttp::field::content_disposition,
-                 "attachment; filename=\"" + answer.download_name + "\"");
+                 disposition(answer.download_name, answer.inline_file));
+    // A file from a chat is never a page: nothing in it runs, even opened on its own.
+    response.set("Content-Security-Policy", "default-src 'none'; sandbox");
+    response.set(bhttp::field::cache_control, "private, max-age=3600");
   }
   return response;
 }
@@ -246,6 +272,39 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         if (!caller) co_return std::move(*refusal);
         co_return to_response(request,
                               co_await center.room_record(std::move(*caller), std::string(*id)));
+      });
+
+  // Files in chats: the upload's body limit is attachments.max-bytes (http_session.cpp).
+  router.add_prefix_async(
+      bhttp::verb::post, "/api/rooms/",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        const auto id = id_between(request, "/api/rooms/", "/attachments");
+        if (!id) {
+          co_return error_response(request, bhttp::status::not_found, "not_found",
+                                   "no such API endpoint");
+        }
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        std::string name = util::url_decode(query_param(request.target(), "name"));
+        co_return to_response(request, co_await center.upload_attachment(
+                                           std::move(*caller), std::string(*id),
+                                           std::string(request[bhttp::field::content_type]),
+                                           std::move(name), request.body()));
+      });
+  router.add_prefix_async(
+      bhttp::verb::get, "/api/attachments/",
+      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        const auto id = id_between(request, "/api/attachments/", "");
+        if (!id) {
+          co_return error_response(request, bhttp::status::not_found, "not_found",
+                                   "no such API endpoint");
+        }
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        co_return to_response(request,
+                              co_await center.attachment(std::move(*caller), std::string(*id)));
       });
 
   router.add_prefix_async(

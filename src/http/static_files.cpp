@@ -138,12 +138,11 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
     response.set(bhttp::field::last_modified, http_date(info.st_mtime));
     response.set(bhttp::field::cache_control, is_page ? "no-cache" : "public, max-age=3600");
     if (is_page) {
-      response.set(
-          "Content-Security-Policy",
-          std::string(
-              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-              "connect-src 'self' ws: wss:; frame-ancestors ") +
-              std::string(frame_ancestors));
+      response.set("Content-Security-Policy",
+                   std::string("default-src 'self'; script-src 'self'; style-src 'self'; img-src "
+                               "'self' data: blob:; "
+                               "connect-src 'self' ws: wss:; frame-ancestors ") +
+                       std::string(frame_ancestors));
       response.set("Referrer-Policy", "same-origin");
     }
     response.keep_alive(request.keep_alive());

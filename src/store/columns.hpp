@@ -55,6 +55,18 @@ Enum parse_column(const std::array<Enum, N>& values, const std::string& text,
                            "'");
 }
 
+// An attachment id, which the SQLite store names a file after: server-made, so anything but
+// letters, digits, '_' and '-' (at most 128) is a bug, refused before it reaches a path.
+inline void require_file_id(std::string_view id) {
+  const bool valid =
+      !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-';
+      });
+  if (!valid)
+    throw std::runtime_error("attachment id is not a server-made one: " + std::string(id));
+}
+
 // History search words. A word of three characters or more is matched through a trigram index
 // where the adapter has one; a shorter one (frequent in Korean: "환불", "결제") cannot be, so it is
 // matched by a scan of the candidate rooms' messages.

@@ -802,3 +802,34 @@ TEST_F(HostileConfigTest, EscapesControlCharactersInMessages) {
 
 }  // namespace
 }  // namespace aicc::config
+
+namespace aicc::config {
+namespace {
+
+TEST(AttachmentsConfig, HasLimitsByDefaultAndReadsEachKey) {
+  LoadOptions options;
+  options.require_secret = false;
+  auto defaults = load(options);
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->attachments.max_bytes, 10 * 1024 * 1024);
+  EXPECT_EQ(defaults->attachments.uploads_per_minute, 30);
+  EXPECT_EQ(defaults->attachments.path, "");
+
+  options.overrides = {"attachments.max-bytes=2048", "attachments.uploads-per-minute=5",
+                       "attachments.path=/srv/chat-files"};
+  auto set = load(options);
+  ASSERT_TRUE(set) << set.error();
+  EXPECT_EQ(set->attachments.max_bytes, 2048);
+  EXPECT_EQ(set->attachments.uploads_per_minute, 5);
+  EXPECT_EQ(set->attachments.path, "/srv/chat-files");
+
+  options.overrides = {"attachments.max-bytes=10"};
+  EXPECT_FALSE(load(options));
+  options.overrides = {"attachments.max-bytes=999999999999"};
+  EXPECT_FALSE(load(options));
+  options.overrides = {"attachments.uploads-per-minute=0"};
+  EXPECT_FALSE(load(options));
+}
+
+}  // namespace
+}  // namespace aicc::config

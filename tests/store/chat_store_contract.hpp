@@ -1006,6 +1006,79 @@ TYPED_TEST_P(ChatStoreContract, HistoryPagesNewestFirstWithACursor) {
             (Ids{"r_1"}));
 }
 
+chat::AttachmentRecord make_attachment(std::string id, std::string room_id, std::string bytes_of) {
+  return chat::AttachmentRecord{.file = {.id = std::move(id),
+                                         .name = "영수증 \"1\".png",
+                                         .content_type = "image/png",
+                                         .size = static_cast<std::int64_t>(bytes_of.size())},
+                                .room_id = std::move(room_id),
+                                .uploader_id = "cust_1",
+                                .sha256 = "ab12",
+                                .created_at = kNow};
+}
+
+// Attachments: bytes kept exactly (NULs, a megabyte), the record as given, one per id, only into
+// an open room; ids that could name another file are refused before any is touched.
+TYPED_TEST_P(ChatStoreContract, AttachmentsKeepTheirBytesAndRecordOncePerId) {
+  this->open_room("r_1");
+  std::string bytes(1024 * 1024, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 % 256);
+  ASSERT_TRUE(this->store().add_attachment(make_attachment("f_1", "r_1", bytes), bytes));
+  const auto found = this->store().find_attachment("f_1");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->file.id, "f_1");
+  EXPECT_EQ(found->file.name, "영수증 \"1\".png");
+  EXPECT_EQ(found->file.content_type, "image/png");
+  EXPECT_EQ(found->file.size, 1024 * 1024);
+  EXPECT_EQ(found->room_id, "r_1");
+  EXPECT_EQ(found->uploader_id, "cust_1");
+  EXPECT_EQ(found->sha256, "ab12");
+  EXPECT_EQ(found->created_at, kNow);
+  EXPECT_EQ(this->store().attachment_bytes("f_1"), bytes);
+
+  // The id is taken: nothing changes.
+  EXPECT_FALSE(this->store().add_attachment(make_attachment("f_1", "r_1", "other"), "other"));
+  EXPECT_EQ(this->store().attachment_bytes("f_1"), bytes);
+  // No such room, or a closed one.
+  EXPECT_FALSE(this->store().add_attachment(make_attachment("f_2", "r_none", "x"), "x"));
+  this->open_room("r_2");
+  ASSERT_TRUE(this->store().close_room("r_2", "", kNow));
+  EXPECT_FALSE(this->store().add_attachment(make_attachment("f_3", "r_2", "x"), "x"));
+  EXPECT_FALSE(this->store().find_attachment("f_2").has_value());
+  EXPECT_FALSE(this->store().attachment_bytes("f_3").has_value());
+  // An empty file is a file.
+  ASSERT_TRUE(this->store().add_attachment(make_attachment("f_4", "r_1", ""), ""));
+  EXPECT_EQ(this->store().attachment_bytes("f_4"), "");
+  for (const std::string& id :
+       std::vector<std::string>{"../f_1", "", "a/b", "f 1", std::string(200, 'a')}) {
+    EXPECT_THROW(this->store().add_attachment(make_attachment(id, "r_1", "x"), "x"),
+                 std::runtime_error)
+        << id;
+  }
+}
+
+TYPED_TEST_P(ChatStoreContract, MessagesKeepTheAttachmentsTheyCarry) {
+  this->open_room("r_1");
+  MessageRecord message = make_message("r_1", "m_1", "cm_1");
+  message.attachments = {{"f_1", "영수증.png", "image/png", 2048},
+                         {"f_2", "report.pdf", "application/pdf", 1}};
+  ASSERT_TRUE(this->store().append_message(message).stored());
+  ASSERT_TRUE(this->store().append_message(make_message("r_1", "m_2", "cm_2")).stored());
+  const auto read = this->store().read_messages("r_1", 0, 10);
+  ASSERT_EQ(read.size(), 2u);
+  ASSERT_EQ(read[0].attachments.size(), 2u);
+  EXPECT_EQ(read[0].attachments[0].id, "f_1");
+  EXPECT_EQ(read[0].attachments[0].name, "영수증.png");
+  EXPECT_EQ(read[0].attachments[0].content_type, "image/png");
+  EXPECT_EQ(read[0].attachments[0].size, 2048);
+  EXPECT_EQ(read[0].attachments[1].id, "f_2");
+  EXPECT_TRUE(read[1].attachments.empty());
+  // A retry gives the first message back with its files.
+  const auto retry = this->store().append_message(message);
+  EXPECT_EQ(retry.status, AppendStatus::kDuplicate);
+  EXPECT_EQ(retry.message.attachments.size(), 2u);
+}
+
 // Rooms idle since a time: by their newest message, or their creation when they have none; open
 // rooms only, oldest first, with a limit.
 TYPED_TEST_P(ChatStoreContract, FindsOpenRoomsIdleSinceATime) {
@@ -1582,6 +1655,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     NotesOfARoomKeepEveryFieldInOrder, FindsOpenRoomsIdleSinceATime,
     HistoryFiltersRoomsByTimeAgentCustomerCategoryStateAndRating,
     HistoryFindsWordsInTheRoomsMessagesAsPlainText, HistoryPagesNewestFirstWithACursor,
+    AttachmentsKeepTheirBytesAndRecordOncePerId, MessagesKeepTheAttachmentsTheyCarry,
     KeepsTheLastContextOfEachCustomer, LeftMessagesWaitUntilOneAgentTakesThem,
     ARoomIsRatedOnceFromOneToFive, SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,

@@ -173,15 +173,16 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
         "DROP TABLE room_notes; DROP TABLE customer_context; DROP TRIGGER "
         "room_message_text_insert; DROP TABLE room_message_text; DROP INDEX rooms_created; DROP "
         "INDEX rooms_agent; DROP INDEX rooms_customer; ALTER TABLE rooms DROP COLUMN category; "
-        "ALTER TABLE rooms DROP COLUMN customer_name; "
+        "ALTER TABLE rooms DROP COLUMN customer_name; DROP TABLE attachments; ALTER TABLE "
+        "messages DROP COLUMN attachments; "
         "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 8);
-  EXPECT_EQ(store.schema_version(), 8);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 9);
+  EXPECT_EQ(store.schema_version(), 9);
   EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   // Messages stored before migration 6 read with no sender name; new ones keep theirs.

@@ -218,19 +218,39 @@ CREATE INDEX rooms_agent ON rooms (agent_id, created_at);
 CREATE INDEX rooms_customer ON rooms (customer_id, created_at);
 CREATE INDEX room_notes_transfers ON room_notes (author_id, room_id) WHERE kind = 'transfer';
 )sql"},
+    Migration{8, "attachments: files uploaded into rooms, carried by their messages", R"sql(
+-- The bytes live here, so every node of a cluster reads every file.
+CREATE TABLE attachments (
+  id           BYTEA PRIMARY KEY,
+  room_id      BYTEA NOT NULL REFERENCES rooms (id),
+  uploader_id  BYTEA NOT NULL,
+  name         BYTEA NOT NULL,
+  content_type BYTEA NOT NULL,
+  size         BIGINT NOT NULL CHECK (size >= 0),
+  sha256       BYTEA NOT NULL,
+  created_at   BIGINT NOT NULL,
+  content      BYTEA NOT NULL
+);
+CREATE INDEX attachments_room ON attachments (room_id, created_at);
+-- chat::encode_attachments() of the files a message carries; '' for none.
+ALTER TABLE messages ADD COLUMN attachments BYTEA NOT NULL DEFAULT ''::bytea;
+)sql"},
 };
 
 // read_message() reads the columns in this order.
 constexpr std::string_view kSelectByClientId =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to, sender_name FROM messages WHERE stream_id = $1 AND sender_id = $2 "
+    "created_at, reply_to, sender_name, attachments FROM messages WHERE stream_id = $1 AND "
+    "sender_id = $2 "
     "AND client_message_id = $3 AND client_message_id <> ''";
 constexpr std::string_view kSelectAnswer =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to, sender_name FROM messages WHERE reply_to = $1 AND reply_to <> ''";
+    "created_at, reply_to, sender_name, attachments FROM messages WHERE reply_to = $1 AND reply_to "
+    "<> ''";
 constexpr std::string_view kSelectAfter =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to, sender_name FROM messages WHERE stream_id = $1 AND seq > $2 ORDER BY "
+    "created_at, reply_to, sender_name, attachments FROM messages WHERE stream_id = $1 AND seq > "
+    "$2 ORDER BY "
     "seq LIMIT $3";
 
 // read_conversation() reads the columns in this order.
@@ -279,6 +299,7 @@ MessageRecord read_message(const Rows& rows, int row) {
   message.created_at = rows.integer(row, 7);
   message.reply_to = rows.text(row, 8);
   message.sender_name = rows.text(row, 9);
+  message.attachments = chat::decode_attachments(rows.text(row, 10));
   return message;
 }
 
@@ -376,8 +397,8 @@ AppendResult append_once(Connection& db, const MessageRecord& message) {
   stored.seq = stream.integer(0, 0) + 1;
   db.query(
         "INSERT INTO messages (stream_id, seq, message_id, client_message_id, sender_id, "
-        "sender_role, text, created_at, reply_to, sender_name) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "sender_role, text, created_at, reply_to, sender_name, attachments) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         "store a message")
       .text(stored.stream_id)
       .integer(stored.seq)
@@ -389,6 +410,7 @@ AppendResult append_once(Connection& db, const MessageRecord& message) {
       .integer(stored.created_at)
       .text(stored.reply_to)
       .text(stored.sender_name)
+      .text(chat::encode_attachments(stored.attachments))
       .run();
   db.query("UPDATE streams SET last_seq = $2 WHERE id = $1", "advance the seq of a stream")
       .text(stored.stream_id)
@@ -989,6 +1011,64 @@ std::size_t PostgresChatStore::purge_audit(Millis before) {
 }
 
 // Customers' context
+
+// Attachments
+
+bool PostgresChatStore::add_attachment(const chat::AttachmentRecord& record,
+                                       std::string_view bytes) {
+  require_file_id(record.file.id);
+  return pool_->with([&](Connection& db) {
+    return db.query(
+                 "INSERT INTO attachments (id, room_id, uploader_id, name, content_type, size, "
+                 "sha256, created_at, content) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE "
+                 "EXISTS (SELECT 1 FROM rooms WHERE id = $2 AND closed_at IS NULL) ON CONFLICT "
+                 "DO NOTHING",
+                 "store an attachment")
+               .text(record.file.id)
+               .text(record.room_id)
+               .text(record.uploader_id)
+               .text(record.file.name)
+               .text(record.file.content_type)
+               .integer(record.file.size)
+               .text(record.sha256)
+               .integer(record.created_at)
+               .text(bytes)
+               .run()
+               .affected() == 1;
+  });
+}
+
+std::optional<chat::AttachmentRecord> PostgresChatStore::find_attachment(const std::string& id) {
+  return pool_->with([&](Connection& db) -> std::optional<chat::AttachmentRecord> {
+    const Rows rows =
+        db.query(
+              "SELECT id, room_id, uploader_id, name, content_type, size, sha256, created_at FROM "
+              "attachments WHERE id = $1",
+              "find an attachment")
+            .text(id)
+            .run();
+    if (rows.empty()) return std::nullopt;
+    return chat::AttachmentRecord{.file = {.id = rows.text(0, 0),
+                                           .name = rows.text(0, 3),
+                                           .content_type = rows.text(0, 4),
+                                           .size = rows.integer(0, 5)},
+                                  .room_id = rows.text(0, 1),
+                                  .uploader_id = rows.text(0, 2),
+                                  .sha256 = rows.text(0, 6),
+                                  .created_at = rows.integer(0, 7)};
+  });
+}
+
+std::optional<std::string> PostgresChatStore::attachment_bytes(const std::string& id) {
+  return pool_->with([&](Connection& db) -> std::optional<std::string> {
+    const Rows rows =
+        db.query("SELECT content FROM attachments WHERE id = $1", "read an attachment")
+            .text(id)
+            .run();
+    if (rows.empty()) return std::nullopt;
+    return rows.text(0, 0);
+  });
+}
 
 void PostgresChatStore::set_customer_context(const chat::CustomerContext& context) {
   pool_->with([&](Connection& db) {

@@ -235,20 +235,39 @@ BEGIN
   INSERT INTO room_message_text (rowid, text) VALUES (NEW.rowid, NEW.text);
 END;
 )sql"},
+    Migration{9, "attachments: files uploaded into rooms, carried by their messages", R"sql(
+-- The bytes are files in the attachments folder, named by id; this is what they are.
+CREATE TABLE attachments (
+  id           TEXT NOT NULL PRIMARY KEY,
+  room_id      TEXT NOT NULL REFERENCES rooms (id),
+  uploader_id  TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size         INTEGER NOT NULL CHECK (size >= 0),
+  sha256       TEXT NOT NULL,
+  created_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attachments_room ON attachments (room_id, created_at);
+-- chat::encode_attachments() of the files a message carries; '' for none.
+ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
 // unique indexes.
 constexpr std::string_view kSelectByClientId =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to, sender_name FROM messages WHERE stream_id = ?1 AND sender_id = ?2 "
+    "created_at, reply_to, sender_name, attachments FROM messages WHERE stream_id = ?1 AND "
+    "sender_id = ?2 "
     "AND client_message_id = ?3 AND client_message_id <> ''";
 constexpr std::string_view kSelectAnswer =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to, sender_name FROM messages WHERE reply_to = ?1 AND reply_to <> ''";
+    "created_at, reply_to, sender_name, attachments FROM messages WHERE reply_to = ?1 AND reply_to "
+    "<> ''";
 constexpr std::string_view kSelectAfter =
     "SELECT stream_id, seq, message_id, client_message_id, sender_id, sender_role, text, "
-    "created_at, reply_to, sender_name FROM messages WHERE stream_id = ?1 AND seq > ?2 ORDER BY "
+    "created_at, reply_to, sender_name, attachments FROM messages WHERE stream_id = ?1 AND seq > "
+    "?2 ORDER BY "
     "seq LIMIT ?3";
 
 constexpr std::string_view kLastSeq =
@@ -304,6 +323,7 @@ MessageRecord read_message(const Statement& row) {
   message.created_at = row.column_int(7);
   message.reply_to = row.column_text(8);
   message.sender_name = row.column_text(9);
+  message.attachments = chat::decode_attachments(row.column_text(10));
   return message;
 }
 
@@ -360,7 +380,10 @@ std::vector<RoomRecord> read_rooms(Statement& select) {
 
 }  // namespace
 
-SqliteChatStore::SqliteChatStore(const std::string& path) : db_(path) {
+SqliteChatStore::SqliteChatStore(const std::string& path, const std::string& attachments_dir)
+    : db_(path),
+      attachments_(attachments_dir.empty() ? AttachmentFolder::beside(path)
+                                           : std::filesystem::path(attachments_dir)) {
   db_.migrate(kComponent, kMigrations);
 }
 
@@ -496,8 +519,8 @@ AppendResult SqliteChatStore::append_message(const MessageRecord& message) {
   }
   db_.prepare(
          "INSERT INTO messages (stream_id, seq, message_id, client_message_id, sender_id, "
-         "sender_role, text, created_at, reply_to, sender_name) "
-         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         "sender_role, text, created_at, reply_to, sender_name, attachments) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
          "store a message")
       .bind_text(1, stored.stream_id)
       .bind_int(2, stored.seq)
@@ -509,6 +532,7 @@ AppendResult SqliteChatStore::append_message(const MessageRecord& message) {
       .bind_int(8, stored.created_at)
       .bind_text(9, stored.reply_to)
       .bind_text(10, stored.sender_name)
+      .bind_text(11, chat::encode_attachments(stored.attachments))
       .run();
   transaction.commit();
   return AppendResult{.status = AppendStatus::kStored, .message = std::move(stored)};
@@ -964,6 +988,73 @@ std::size_t SqliteChatStore::purge_audit(Millis before) {
 }
 
 // Customers' context
+
+// Attachments
+
+bool SqliteChatStore::add_attachment(const chat::AttachmentRecord& record, std::string_view bytes) {
+  require_file_id(record.file.id);
+  // The bytes go to disk before the lock: a large file never holds up the other calls.
+  const std::filesystem::path staged = attachments_.stage(bytes);
+  try {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(db_);
+    auto room = db_.prepare("SELECT closed_at IS NULL FROM rooms WHERE id = ?1",
+                            "find the room of an attachment");
+    room.bind_text(1, record.room_id);
+    if (!room.step() || !room.column_bool(0)) {
+      attachments_.discard(staged);
+      return false;
+    }
+    db_.prepare(
+           "INSERT INTO attachments (id, room_id, uploader_id, name, content_type, size, sha256, "
+           "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+           "store an attachment")
+        .bind_text(1, record.file.id)
+        .bind_text(2, record.room_id)
+        .bind_text(3, record.uploader_id)
+        .bind_text(4, record.file.name)
+        .bind_text(5, record.file.content_type)
+        .bind_int(6, record.file.size)
+        .bind_text(7, record.sha256)
+        .bind_int(8, record.created_at)
+        .run();
+    if (db_.changes() != 1) {
+      attachments_.discard(staged);
+      return false;  // the id is taken
+    }
+    attachments_.commit(staged, record.file.id);
+    transaction.commit();
+    return true;
+  } catch (...) {
+    attachments_.discard(staged);
+    throw;
+  }
+}
+
+std::optional<chat::AttachmentRecord> SqliteChatStore::find_attachment(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT id, room_id, uploader_id, name, content_type, size, sha256, created_at FROM "
+      "attachments WHERE id = ?1",
+      "find an attachment");
+  select.bind_text(1, id);
+  if (!select.step()) return std::nullopt;
+  return chat::AttachmentRecord{.file = {.id = select.column_text(0),
+                                         .name = select.column_text(3),
+                                         .content_type = select.column_text(4),
+                                         .size = select.column_int(5)},
+                                .room_id = select.column_text(1),
+                                .uploader_id = select.column_text(2),
+                                .sha256 = select.column_text(6),
+                                .created_at = select.column_int(7)};
+}
+
+std::optional<std::string> SqliteChatStore::attachment_bytes(const std::string& id) {
+  if (!find_attachment(id)) return std::nullopt;
+  auto bytes = attachments_.read(id);
+  if (!bytes) throw std::runtime_error("attachments: the file of " + id + " is missing");
+  return bytes;
+}
 
 void SqliteChatStore::set_customer_context(const chat::CustomerContext& context) {
   std::lock_guard lock(mutex_);

@@ -23,6 +23,11 @@
 //   canned_responses    (agent_id, position) PK, id UNIQUE, shortcut, text; UNIQUE (agent_id,
 //                       shortcut) (migration 2)
 //   routing_authority   one row: holder (node id), epoch, lease_until (migration 3)
+//   routing_agents, room_notes, customer_context (migrations 4, 6, 7)
+//   room_message_text   FTS5 trigram index of the rooms' messages, for the history (migration 8)
+//   attachments         id PK, room_id -> rooms, uploader_id, name, content_type, size, sha256,
+//                       created_at (migration 9); the bytes are files named by id in the
+//                       attachments folder (attachment_folder.hpp), by default beside the database
 //
 // Contract details the port leaves open, which every adapter must share (the contract tests check
 // them):
@@ -43,6 +48,7 @@
 #include <string>
 
 #include "chat/chat_store.hpp"
+#include "store/sqlite/attachment_folder.hpp"
 #include "store/sqlite/database.hpp"
 
 namespace aicc::store::sqlite {
@@ -52,7 +58,9 @@ class SqliteChatStore final : public chat::ChatStore {
   // Opens or creates the database at `path` (":memory:" for a private in-memory one) and brings
   // its schema up to date. Throws std::runtime_error when the file cannot be used, including when
   // a newer version of the program has already upgraded its schema.
-  explicit SqliteChatStore(const std::string& path);
+  // Attachment bytes go to `attachments_dir`, by default the folder "attachments" beside the
+  // database file (a private temporary folder for ":memory:").
+  explicit SqliteChatStore(const std::string& path, const std::string& attachments_dir = {});
 
   chat::ConversationRecord get_or_create_conversation(const std::string& customer_id,
                                                       const std::string& new_id,
@@ -92,6 +100,10 @@ class SqliteChatStore final : public chat::ChatStore {
   std::optional<chat::CustomerContext> customer_context(const std::string& customer_id) override;
   bool add_note(const chat::NoteRecord& note) override;
   std::vector<chat::NoteRecord> room_notes(const std::string& room_id, std::size_t limit) override;
+
+  bool add_attachment(const chat::AttachmentRecord& record, std::string_view bytes) override;
+  std::optional<chat::AttachmentRecord> find_attachment(const std::string& id) override;
+  std::optional<std::string> attachment_bytes(const std::string& id) override;
 
   bool add_left_message(const chat::LeftMessageRecord& message) override;
   std::vector<chat::LeftMessageRecord> list_left_messages(bool include_handled,
@@ -134,6 +146,7 @@ class SqliteChatStore final : public chat::ChatStore {
 
   std::mutex mutex_;  // one caller at a time on db_
   Database db_;
+  AttachmentFolder attachments_;
 };
 
 }  // namespace aicc::store::sqlite

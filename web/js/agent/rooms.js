@@ -10,12 +10,14 @@
 // ours any more). A room that comes back (a transfer back) is subscribed again from its last seq.
 // Messages go through the Outbox: kept (also across a reload) until the server has them, sent again
 // after every reconnect with the same clientMessageId.
+import { messageFiles } from '../common/attachments.js';
 import { apiJson, el, randomId } from '../common/dom.js';
 import { refusalText } from '../common/refusals.js';
 import { Timeline } from '../common/timeline.js';
 import { attachPicker } from './canned.js';
 import { categoryLabel } from '../common/category.js';
 import { CustomerPanel } from './customer-panel.js';
+import { attachControl } from './room-files.js';
 import { RoomActions } from './room-actions.js';
 
 export class Rooms {
@@ -26,6 +28,11 @@ export class Rooms {
     this.outbox = null;  // web/js/common/outbox.js, stored per agent: set once the agent is known
     this.stamp = 0;  // counts changes of rooms between live and ended (see mark() and sync())
     document.addEventListener('visibilitychange', () => this.#readActive());
+    this.filesOf = messageFiles({
+      session,
+      texts: () => ({ save: (name) => i18n.t('file_save', { name }) }),
+      onError: (error) => toast(refusalText(error, i18n.lang), 'error'),
+    });
   }
 
   has(roomId) {
@@ -141,6 +148,7 @@ export class Rooms {
       else if (item.note) room.timeline.upsert({ key, ...this.#noteParts(item.note) });
     }
     room.noteToggle.textContent = t('note_toggle');
+    room.files.relabel();
     this.#renderComposer(room);
   }
 
@@ -165,9 +173,14 @@ export class Rooms {
     const noteToggle = el('button', { type: 'button', class: 'secondary small note-toggle', 'aria-pressed': 'false', text: t('note_toggle') });
     const inputLabel = el('label', { for: `input-${roomId}`, class: 'sr-only', text: t('input_label') });
     const sendButton = el('button', { type: 'submit', class: 'primary', text: t('send') });
+    const files = attachControl({
+      roomId, i18n: this.i18n, session: this.session, toast: this.toast,
+      isEnded: () => this.rooms.get(roomId)?.ended ?? true,
+      send: (uploaded) => this.#send(this.rooms.get(roomId), uploaded),
+    });
     const form = el('form', { class: 'composer room-composer' },
       popup,
-      el('div', { class: 'composer-mode' }, noteToggle),
+      el('div', { class: 'composer-mode' }, noteToggle, files.button, files.input),
       inputLabel,
       input,
       sendButton);
@@ -189,7 +202,7 @@ export class Rooms {
 
     const room = {
       roomId, requestId: info.requestId, name, tab, panel, input, typing, actions, dismiss, form,
-      noteToggle, inputLabel, sendButton, noteMode: false, endedBy: null, customerAway: false, customerPanel,
+      noteToggle, inputLabel, sendButton, files, noteMode: false, endedBy: null, customerAway: false, customerPanel,
       customerId: info.customer?.id,
       timeline: new Timeline(list, {
         lang: () => this.i18n.lang,
@@ -287,7 +300,7 @@ export class Rooms {
     if (message.roomId === room.roomId) room.seq = Math.max(room.seq, message.seq ?? 0);
     const item = {
       key: `m:${message.messageId}`, clientMessageId: message.clientMessageId, mine, role, name, text: message.text,
-      timestamp: message.timestamp, seq: message.seq, stream: message.roomId, pending: false,
+      files: this.filesOf(message), timestamp: message.timestamp, seq: message.seq, stream: message.roomId, pending: false,
       message: { senderId: message.senderId, senderRole: message.senderRole, senderName: message.senderName },
     };
     const whileWaiting = requestedAt && role === 'customer' && message.roomId !== room.roomId &&
@@ -477,11 +490,12 @@ export class Rooms {
     this.#renderCount();
   }
 
-  #send(room) {
+  // `uploaded`: files already in the room (attachControl), sent with the box's text, if any.
+  #send(room, uploaded = []) {
     const text = room.input.value.trim();
-    if (!text || room.ended) return;
+    if (!room || (!text && uploaded.length === 0) || room.ended) return;
     room.input.value = '';
-    if (room.noteMode) {
+    if (room.noteMode && uploaded.length === 0) {
       this.#sendNote(room, text);
       return;
     }
@@ -491,11 +505,14 @@ export class Rooms {
     if (this.session.connected) this.session.publish('/app/room.typing', { roomId: room.roomId, typing: false });
     room.timeline.upsert({
       key: `c:${clientMessageId}`, clientMessageId, mine: true, role: 'agent', name: this.i18n.t('sender_me'), text,
-      timestamp: new Date().toISOString(), pending: true, stream: room.roomId,
+      files: this.filesOf({ clientMessageId, attachments: uploaded }), timestamp: new Date().toISOString(), pending: true,
+      stream: room.roomId,
     });
     // Kept until the server has it (a RECEIPT), sent again after a reconnect; the echo on the
     // room topic (same clientMessageId) takes the place of the "sending" line.
-    this.outbox.send('/app/room.send', { roomId: room.roomId, text, clientMessageId });
+    const body = { roomId: room.roomId, text, clientMessageId };
+    if (uploaded.length > 0) body.attachments = uploaded.map((file) => file.id);
+    this.outbox.send('/app/room.send', body);
   }
 
   #typed(room) {

@@ -66,6 +66,7 @@ export const SHARED_MESSAGES = {
     history_who_system: '안내',
     history_who_agent: '상담원',
     history_guest: '고객',
+    history_file_save: '{name} 저장',
   },
   en: {
     no_category: 'No category',
@@ -131,6 +132,7 @@ export const SHARED_MESSAGES = {
     history_who_system: 'Notice',
     history_who_agent: 'Agent',
     history_guest: 'Customer',
+    history_file_save: 'Save {name}',
   },
 };
 

@@ -174,6 +174,7 @@ export class HistoryBrowser {
       roomId: room.roomId,
       lang: this.i18n.lang,
       whoOf: (message) => this.#who(message, room),
+      saveText: (name) => this.i18n.t('history_file_save', { name }),
       onError: (error) => { this.error = error; this.render(); },
     });
     this.detail = { room, notes: [], transcript, timer: null };

@@ -55,7 +55,8 @@ export class Timeline {
   }
 
   // item: { key, clientMessageId?, mine, role, name?, text, timestamp?, seq?, stream?, pending?,
-  // read?, failed? (not sent, and never will be), action? (a node shown under the text) }.
+  // read?, failed? (not sent, and never will be), files? (a node of the message's files, under
+  // the text), action? (a node shown under them) }.
   // Fields not given keep their value for an entry already shown. Returns true when the item is new.
   upsert(item) {
     const pendingKey = item.clientMessageId ? this.byClientId.get(item.clientMessageId) : undefined;
@@ -230,7 +231,7 @@ export class Timeline {
       return;
     }
 
-    // Sender, text, action, meta: in this order.
+    // Sender, text, files, action, meta: in this order.
     const sender = node.querySelector(':scope > .msg-sender');
     if (item.name) {
       const span = sender ?? part(node, 'span', 'msg-sender', node.firstChild);
@@ -245,12 +246,17 @@ export class Timeline {
       text.replaceChildren(...linkify(raw));
       shownText.set(text, raw);
     }
+    text.hidden = raw === '' && Boolean(item.files);  // a message of files alone
+    const files = item.files ?? null;
+    if (previous?.files && previous.files !== files) previous.files.remove();
+    if (files && files.previousElementSibling !== text) text.after(files);
     const action = item.action ?? null;
     if (previous?.action && previous.action !== action) previous.action.remove();
-    if (action && action.previousElementSibling !== text) text.after(action);
+    const beforeAction = files ?? text;
+    if (action && action.previousElementSibling !== beforeAction) beforeAction.after(action);
 
     const meta = part(node, 'span', 'msg-meta', null);
-    const beforeMeta = action ?? text;
+    const beforeMeta = action ?? files ?? text;
     if (meta.previousElementSibling !== beforeMeta) beforeMeta.after(meta);
     let time = meta.querySelector(':scope > time');
     if (item.timestamp) {

@@ -3,6 +3,7 @@
 // time; refresh() reads only what came after the last message shown, so a live room is followed by
 // polling without a STOMP subscription (a supervisor is never a member of the room). Every line is
 // text nodes (addresses made safe links), never markup.
+import { fileList } from './attachments.js';
 import { apiJson, clockTime, el } from './dom.js';
 import { linkify } from './links.js';
 
@@ -10,9 +11,10 @@ const PAGE = 500;
 const MAX_MESSAGES = 5000;  // a transcript shows at most this many; longer rooms say so
 
 export class Transcript {
-  // whoOf(message) names the sender; lang formats the times; onError(error) shows a failed read.
-  constructor({ session, roomId, whoOf, lang, onError }) {
-    Object.assign(this, { session, roomId, whoOf, lang, onError });
+  // whoOf(message) names the sender; lang formats the times; onError(error) shows a failed read;
+  // saveText(name) labels a file's button.
+  constructor({ session, roomId, whoOf, lang, onError, saveText = (name) => name }) {
+    Object.assign(this, { session, roomId, whoOf, lang, onError, saveText });
     this.lastSeq = 0;
     this.count = 0;
     this.reading = null;
@@ -48,7 +50,10 @@ export class Transcript {
     this.node.append(el('li', { class: `transcript-line transcript-line--${role}`, dataset: { seq: message.seq } },
       el('span', { class: 'transcript-who', text: this.whoOf(message) }),
       el('time', { class: 'transcript-time', datetime: message.timestamp, text: clockTime(message.timestamp, this.lang) }),
-      el('p', { class: 'transcript-text' }, ...linkify(String(message.text ?? '')))));
+      message.text ? el('p', { class: 'transcript-text' }, ...linkify(String(message.text))) : null,
+      message.attachments?.length
+        ? fileList(this.session, message.attachments, { texts: { save: this.saveText }, onError: this.onError })
+        : null));
   }
 }
 

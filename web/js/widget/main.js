@@ -6,6 +6,7 @@
 import SockJS from 'sockjs-client';
 
 import { ChatSession } from '../aicc-session.js';
+import { ACCEPTED_TYPES, MAX_FILES_PER_MESSAGE, messageFiles, paperclipIcon, uploadAll } from '../common/attachments.js';
 import { apiJson, el, randomId } from '../common/dom.js';
 import { createI18n } from '../common/i18n.js';
 import { Notifier } from '../common/notify.js';
@@ -43,6 +44,8 @@ const ui = {
   typing: $('typing'),
   sideForm: $('side-form'),
   requestAgent: $('request-agent'),
+  attach: $('attach'),
+  attachInput: $('attach-input'),
   hoursNote: $('hours-note'),
   endChat: $('end-chat'),
   composer: $('composer'),
@@ -227,6 +230,8 @@ function renderBanner() {
   ui.requestAgent.hidden = Boolean(state.request);
   renderHours();
   ui.endChat.hidden = !state.roomId || !state.request || state.request.status === 'waiting';
+  // Files go to an agent's chat, not to the bot.
+  ui.attach.hidden = ui.endChat.hidden;
   // Who the customer is talking to, in the header: the agent's initial and name.
   const agent = state.roomId && state.request && state.request.status !== 'waiting' ? state.agentName : '';
   ui.agentLine.hidden = !agent;
@@ -393,6 +398,7 @@ function storedItem(message) {
     name,
     agentName,
     text: message.text,
+    files: filesOf(message),
     timestamp: message.timestamp,
     seq: message.seq,
     stream: message.roomId || state.conversationId || undefined,  // the room, or the bot conversation
@@ -634,6 +640,34 @@ function sendTyping(typing) {
 
 // ---- composer -----------------------------------------------------------------------------
 
+// The files a message carries, as one node per message.
+const filesOf = messageFiles({
+  session,
+  texts: () => ({ save: (name) => t('file_save', { name }) }),
+  onError: (error) => timeline.notice(refusalText(error, i18n.lang)),
+});
+
+// Uploads the chosen files to the room, then sends them in one message with what is in the box.
+async function attachFiles(chosen) {
+  const roomId = state.roomId;
+  if (!roomId || !outbox || chosen.length === 0) return;
+  ui.attach.disabled = true;
+  const uploaded = await uploadAll(session, roomId, chosen, {
+    refused: (file, error) => timeline.notice(t('file_refused', { name: file.name, reason: refusalText(error, i18n.lang) })),
+    tooMany: () => timeline.notice(t('files_at_most', { count: MAX_FILES_PER_MESSAGE })),
+  });
+  ui.attach.disabled = false;
+  if (uploaded.length === 0 || roomId !== state.roomId) return;
+  const text = ui.input.value.trim();
+  ui.input.value = '';
+  const clientMessageId = randomId();
+  outbox.send('/app/room.send', { roomId, text, clientMessageId, attachments: uploaded.map((file) => file.id) });
+  timeline.upsert({
+    key: `c:${clientMessageId}`, clientMessageId, mine: true, role: 'customer', name: t('sender_me'), text,
+    files: filesOf({ clientMessageId, attachments: uploaded }), timestamp: new Date().toISOString(), pending: true, stream: roomId,
+  });
+}
+
 function submit(event) {
   event.preventDefault();
   const text = ui.input.value.trim();
@@ -693,6 +727,14 @@ function bindUi() {
     if (state.roomId) session.publish('/app/room.close', { roomId: state.roomId });
   });
   ui.composer.addEventListener('submit', submit);
+  ui.attachInput.accept = ACCEPTED_TYPES;
+  ui.attach.append(paperclipIcon());
+  ui.attach.addEventListener('click', () => ui.attachInput.click());
+  ui.attachInput.addEventListener('change', () => {
+    const chosen = [...ui.attachInput.files];
+    ui.attachInput.value = '';  // the same file may be chosen again
+    attachFiles(chosen);
+  });
   ui.input.addEventListener('input', typed);
   ui.input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
