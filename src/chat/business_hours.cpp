@@ -10,6 +10,8 @@
 #include <system_error>
 #include <vector>
 
+#include "util/quote.hpp"
+
 // Time zones are evaluated here rather than with Boost.DateTime's posix_time_zone: that class reads
 // the offset with the opposite sign to POSIX ("KST-9" would be 9 hours west), and refuses much of
 // what the zone database's files end with: quoted names ("<+04>-4"), change times below 0 or from
@@ -65,26 +67,7 @@ std::string_view trim(std::string_view text) {
 
 // `text` in double quotes, shortened and with control and non-ASCII bytes escaped, safe for a log
 // line whatever was configured.
-std::string quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  const std::size_t shown = std::min(text.size(), kMaxQuoted);
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20 || c >= 0x7F) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += char(c);
-    }
-  }
-  if (shown < text.size()) out += "...";
-  return out + '"';
-}
+std::string quote(std::string_view text) { return util::quoted(text, kMaxQuoted, true); }
 
 // The items of a list separated by ',' or ';', each trimmed (empty ones included, so that they
 // can be refused).

@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "util/quote.hpp"
 #include "util/utf8.hpp"
 
 extern char** environ;
@@ -76,27 +77,7 @@ std::string lower(std::string_view text) {
 }
 
 // `text` in double quotes, shortened and with control characters escaped, safe for a log line.
-std::string quote(std::string_view text) {
-  std::string out = "\"";
-  const std::size_t shown = std::min(text.size(), kMaxQuoted);
-  for (std::size_t i = 0; i < shown; ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20 || c == 0x7F) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += char(c);
-    }
-  }
-  if (shown < text.size()) out += "...";
-  out += '"';
-  return out;
-}
+std::string quote(std::string_view text) { return util::quoted(text, kMaxQuoted); }
 
 // Shortest form that reads back the same, without exponents for whole numbers (1000000, not 1e+06).
 std::string format_double(double value) {

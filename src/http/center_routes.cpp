@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -134,6 +135,33 @@ std::optional<std::string_view> id_between(const Request& request, std::string_v
   return id;
 }
 
+// A bearer-authenticated route for `prefix`{id}`suffix`: 404 for any other path under the prefix,
+// the refusals of caller_of (and, with `json_body`, of refuse_non_json), else what `answer` says
+// for the caller, the id and the request.
+using IdAnswer =
+    std::function<asio::awaitable<center::Answer>(center::Caller, std::string, const Request&)>;
+void add_id_route(Router& router, bhttp::verb verb, std::string prefix, std::string suffix,
+                  auth::TokenService& tokens, IdAnswer answer, bool json_body = false) {
+  router.add_prefix_async(
+      verb, prefix,
+      [prefix, suffix, &tokens, json_body, answer = std::move(answer)](
+          const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+        const auto id = id_between(request, prefix, suffix);
+        if (!id) {
+          co_return error_response(request, bhttp::status::not_found, "not_found",
+                                   "no such API endpoint");
+        }
+        std::optional<Response> refusal;
+        auto caller = caller_of(request, tokens, refusal);
+        if (!caller) co_return std::move(*refusal);
+        if (json_body) {
+          if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
+        }
+        co_return to_response(request,
+                              co_await answer(std::move(*caller), std::string(*id), request));
+      });
+}
+
 }  // namespace
 
 void add_center_routes(Router& router, center::ContactCenter& center, auth::TokenService& tokens) {
@@ -218,20 +246,10 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         co_return to_response(request, answer);
       });
 
-  router.add_prefix_async(
-      bhttp::verb::get, "/api/customers/",
-      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-        const auto id = id_between(request, "/api/customers/", "/context");
-        if (!id) {
-          co_return error_response(request, bhttp::status::not_found, "not_found",
-                                   "no such API endpoint");
-        }
-        std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
-        if (!caller) co_return std::move(*refusal);
-        co_return to_response(
-            request, co_await center.customer_context(std::move(*caller), std::string(*id)));
-      });
+  add_id_route(router, bhttp::verb::get, "/api/customers/", "/context", tokens,
+               [&center](center::Caller caller, std::string id, const Request&) {
+                 return center.customer_context(std::move(caller), std::move(id));
+               });
 
   // The history: the list (and its CSV export) take the filters of center/history_query.hpp.
   auto history_parameters = [](const Request& request) {
@@ -259,87 +277,37 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
               request, co_await center.room_history(std::move(*caller), std::move(parameters)));
         });
   }
-  router.add_prefix_async(
-      bhttp::verb::get, "/api/history/rooms/",
-      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-        const auto id = id_between(request, "/api/history/rooms/", "");
-        if (!id) {
-          co_return error_response(request, bhttp::status::not_found, "not_found",
-                                   "no such API endpoint");
-        }
-        std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
-        if (!caller) co_return std::move(*refusal);
-        co_return to_response(request,
-                              co_await center.room_record(std::move(*caller), std::string(*id)));
-      });
+  add_id_route(router, bhttp::verb::get, "/api/history/rooms/", "", tokens,
+               [&center](center::Caller caller, std::string id, const Request&) {
+                 return center.room_record(std::move(caller), std::move(id));
+               });
 
   // Files in chats: the upload's body limit is attachments.max-bytes (http_session.cpp).
-  router.add_prefix_async(
-      bhttp::verb::post, "/api/rooms/",
-      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-        const auto id = id_between(request, "/api/rooms/", "/attachments");
-        if (!id) {
-          co_return error_response(request, bhttp::status::not_found, "not_found",
-                                   "no such API endpoint");
-        }
-        std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
-        if (!caller) co_return std::move(*refusal);
-        std::string name = util::url_decode(query_param(request.target(), "name"));
-        co_return to_response(request, co_await center.upload_attachment(
-                                           std::move(*caller), std::string(*id),
-                                           std::string(request[bhttp::field::content_type]),
-                                           std::move(name), request.body()));
-      });
-  router.add_prefix_async(
-      bhttp::verb::get, "/api/attachments/",
-      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-        const auto id = id_between(request, "/api/attachments/", "");
-        if (!id) {
-          co_return error_response(request, bhttp::status::not_found, "not_found",
-                                   "no such API endpoint");
-        }
-        std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
-        if (!caller) co_return std::move(*refusal);
-        co_return to_response(request,
-                              co_await center.attachment(std::move(*caller), std::string(*id)));
-      });
+  add_id_route(router, bhttp::verb::post, "/api/rooms/", "/attachments", tokens,
+               [&center](center::Caller caller, std::string id, const Request& request) {
+                 return center.upload_attachment(
+                     std::move(caller), std::move(id),
+                     std::string(request[bhttp::field::content_type]),
+                     util::url_decode(query_param(request.target(), "name")), request.body());
+               });
+  add_id_route(router, bhttp::verb::get, "/api/attachments/", "", tokens,
+               [&center](center::Caller caller, std::string id, const Request&) {
+                 return center.attachment(std::move(caller), std::move(id));
+               });
 
-  router.add_prefix_async(
-      bhttp::verb::post, "/api/admin/agents/",
-      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-        const auto id = id_between(request, "/api/admin/agents/", "/status");
-        if (!id) {
-          co_return error_response(request, bhttp::status::not_found, "not_found",
-                                   "no such API endpoint");
-        }
-        std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
-        if (!caller) co_return std::move(*refusal);
-        if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
-        co_return to_response(request, co_await center.supervise_agent(
-                                           std::move(*caller), std::string(*id), request.body()));
-      });
+  add_id_route(
+      router, bhttp::verb::post, "/api/admin/agents/", "/status", tokens,
+      [&center](center::Caller caller, std::string id, const Request& request) {
+        return center.supervise_agent(std::move(caller), std::move(id), request.body());
+      },
+      true);
 
-  router.add_prefix_async(
-      bhttp::verb::get, "/api/conversations/",
-      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
-        const auto id = id_between(request, "/api/conversations/", "/messages");
-        if (!id) {
-          co_return error_response(request, bhttp::status::not_found, "not_found",
-                                   "no such API endpoint");
-        }
-        std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
-        if (!caller) co_return std::move(*refusal);
-        const center::Answer answer =
-            co_await center.history(std::move(*caller), std::string(*id),
-                                    std::string(query_param(request.target(), "after")),
-                                    std::string(query_param(request.target(), "limit")));
-        co_return to_response(request, answer);
-      });
+  add_id_route(router, bhttp::verb::get, "/api/conversations/", "/messages", tokens,
+               [&center](center::Caller caller, std::string id, const Request& request) {
+                 return center.history(std::move(caller), std::move(id),
+                                       std::string(query_param(request.target(), "after")),
+                                       std::string(query_param(request.target(), "limit")));
+               });
 }
 
 }  // namespace aicc::http

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -40,6 +41,24 @@ bool is_upload(const Request& request) {
   const std::string_view path = target_path(request.target());
   return request.method() == bhttp::verb::post && path.starts_with("/api/rooms/") &&
          path.ends_with("/attachments");
+}
+
+// After refusing a request whose body is still coming (an upload too large or without a token),
+// the client is still sending: closing at once would reset the connection before it reads the
+// refusal. Its remaining bytes are read and dropped (never kept) for a short while, as servers'
+// "lingering close" does, then the connection closes.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  constexpr auto kLinger = std::chrono::seconds(2);
+  constexpr std::size_t kMaxDropped = 64 * 1024 * 1024;
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kLinger);
+  std::array<char, 16 * 1024> sink;
+  for (std::size_t dropped = 0; dropped < kMaxDropped;) {
+    auto [error, n] = co_await stream.async_read_some(asio::buffer(sink), kAwait);
+    if (error) break;
+    dropped += n;
+  }
 }
 
 bool has_valid_token(HttpContext& context, const Request& request) {
@@ -141,6 +160,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
       response.set(bhttp::field::www_authenticate, "Bearer");
       response.keep_alive(false);
       co_await bhttp::async_write(stream, response, kAwait);
+      co_await linger(stream);
       break;
     }
     if (!read_error) {
@@ -174,6 +194,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
           too_large ? "too_large" : "bad_request", why);
       response.keep_alive(false);
       co_await bhttp::async_write(stream, response, kAwait);
+      if (read_error == bhttp::error::body_limit) co_await linger(stream);
       break;
     }
     context.services.metrics.http_request();

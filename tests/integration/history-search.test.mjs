@@ -177,7 +177,7 @@ describe('the history of rooms', () => {
     const answer = await fetch(`${server.httpUrl}/api/history/rooms.csv?category=refund`, { headers: { Authorization: `Bearer ${admin}` } });
     assert.equal(answer.status, 200);
     assert.match(answer.headers.get('content-type'), /^text\/csv; charset=utf-8/);
-    assert.match(answer.headers.get('content-disposition'), /^attachment; filename="conversations\.csv"$/);
+    assert.match(answer.headers.get('content-disposition'), /^attachment; filename="conversations\.csv"; filename\*=UTF-8''conversations\.csv$/);
     const bytes = Buffer.from(await answer.arrayBuffer());
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const lines = bytes.subarray(3).toString('utf8').split('\r\n').filter(Boolean);
