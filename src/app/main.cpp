@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -39,6 +40,7 @@
 #include "http/listener.hpp"
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
+#include "http/upload_gate.hpp"
 #include "log/log.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/handshake_guard.hpp"
@@ -404,7 +406,12 @@ int main(int argc, char** argv) {
     aicc::http::add_auth_routes(router, auth_deps);
     aicc::http::add_center_routes(router, center, tokens);
 
+    // Files being uploaded are held in memory until stored: at most four of the largest at once
+    // (or 64 MiB), two per user.
+    const auto max_upload = static_cast<std::uint64_t>(config.attachments.max_bytes);
+    aicc::http::UploadGate uploads(std::max<std::uint64_t>(64ULL << 20, 4 * max_upload), 2);
     aicc::http::HttpContext http_context{services, router, sockjs, limiter};
+    http_context.uploads = &uploads;
     aicc::http::Listener listener(http_context, context_ptrs);
     const std::uint16_t port = listener.listen(config.server.host, config.server.port);
     listener.start();

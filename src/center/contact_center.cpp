@@ -163,6 +163,14 @@ Answer ContactCenter::history_now(const Caller& caller, const std::string& strea
   if (!participant && caller.role == auth::Role::kCustomer) {
     return error_answer(403, "forbidden", "not a participant of this conversation");
   }
+  // A room is read by the agents who had it or serve its customer now (and admins); the bot part
+  // stays open to agents, who read it to triage waiting requests.
+  if (!participant && stream->kind == chat::StreamKind::kRoom &&
+      caller.role == auth::Role::kAgent) {
+    const auto room = store_.find_room(stream_id);
+    if (!room || !may_read_room(caller, *room))
+      return error_answer(404, "not_found", "no such conversation");
+  }
   json::array messages;
   std::int64_t next_after = after;
   for (const auto& message : store_.read_messages(stream_id, after, limit)) {

@@ -197,6 +197,12 @@ class ContactCenter {
   // is answered 503 store_unavailable.
   template <class Work>
   boost::asio::awaitable<Answer> on_service(Work&& work);
+  template <class Work>
+  boost::asio::awaitable<Answer> on_blocking(Work&& work);
+  // Whether `caller` may read the room's messages, files, notes and record: its customer, an agent
+  // it was ever assigned to, an agent serving its customer in an open room now (their earlier
+  // chats beside the live one), or an admin. Reads the store (blocking).
+  bool may_read_room(const Caller& caller, const chat::RoomRecord& room);
 
   // A client's SEND being handled on the service executor (see on_request).
   struct Request {

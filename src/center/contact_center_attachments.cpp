@@ -2,9 +2,10 @@
 // its kind is read from its bytes (chat/attachments.hpp) and must agree with what the browser
 // declared; its size is capped by the HTTP layer (attachments.max-bytes) and each user's uploads
 // per minute here. A message then carries it (/app/room.send `attachments`, checked in rooms.cpp).
-// GET /api/attachments/{id} serves a file to the room's customer and to staff only (anyone else
-// gets 404, so ids cannot be probed), pictures inline for previews, everything else as a download,
-// never as something the browser would run.
+// GET /api/attachments/{id} serves a file to whoever may read its room (may_read_room: its
+// customer, its agents, an agent serving that customer now, admins; anyone else gets 404, so ids
+// cannot be probed), pictures inline for previews, everything else as a download, never as
+// something the browser would run. Hashing, writing and reading files run on the blocking pool.
 #include "auth/token_service.hpp"
 #include "center/contact_center.hpp"
 #include "center/service_util.hpp"
@@ -57,17 +58,24 @@ asio::awaitable<Answer> ContactCenter::upload_attachment(Caller caller, std::str
                                                          std::string name, std::string bytes) {
   if (caller.role != auth::Role::kCustomer && caller.role != auth::Role::kAgent)
     co_return error_answer(403, "forbidden", "only the room's customer and agent send files");
-  auto work = [this, caller = std::move(caller), room_id = std::move(room_id),
-               declared_type = std::move(declared_type), name = std::move(name),
-               bytes = std::move(bytes)]() -> Answer {
-    if (std::string refusal = rooms_.members().refusal(room_id, caller.user_id); !refusal.empty())
+  // Who may: checked where the rooms' members are, on the service executor. Every try counts
+  // against the rate, refused or not: garbage is not a way round the limit.
+  auto admit = [this, user_id = caller.user_id, room_id]() -> Answer {
+    if (std::string refusal = rooms_.members().refusal(room_id, user_id); !refusal.empty())
       return error_answer(403, "not_participant", refusal);
-    // Every try counts, refused or not: garbage is not a way round the limit.
-    if (!upload_allowed(caller.user_id)) {
+    if (!upload_allowed(user_id)) {
       return error_answer(429, "rate_limited",
                           "too many files in a minute (attachments.uploads-per-minute); wait a "
                           "little");
     }
+    return Answer{.status = 200};
+  };
+  Answer admitted = co_await on_service(std::move(admit));
+  if (admitted.status != 200) co_return admitted;
+  // What it is, and keeping it: on the blocking pool (hashing and writing megabytes).
+  auto work = [this, caller = std::move(caller), room_id = std::move(room_id),
+               declared_type = std::move(declared_type), name = std::move(name),
+               bytes = std::move(bytes)]() -> Answer {
     if (bytes.empty()) return error_answer(400, "bad_request", "the file is empty");
     const auto kind = chat::sniff_content_type(bytes);
     if (!kind) {
@@ -77,7 +85,11 @@ asio::awaitable<Answer> ContactCenter::upload_attachment(Caller caller, std::str
                           "them");
     }
     const std::string declared = media_type(declared_type);
-    if (!declared.empty() && declared != "application/octet-stream" && declared != *kind) {
+    // Text is text whatever the browser calls it (text/csv, text/markdown).
+    const bool agrees = declared.empty() || declared == "application/octet-stream" ||
+                        declared == *kind ||
+                        (*kind == "text/plain" && declared.starts_with("text/"));
+    if (!agrees) {
       return error_answer(415, "type_mismatch",
                           "the file says it is " + declared.substr(0, 64) + " but its content is " +
                               std::string(*kind));
@@ -94,15 +106,14 @@ asio::awaitable<Answer> ContactCenter::upload_attachment(Caller caller, std::str
       return error_answer(409, "room_closed", "the room is closed");
     return json_answer(201, json::object{{"attachment", attachment_json(record.file)}});
   };
-  co_return co_await on_service(std::move(work));
+  co_return co_await on_blocking(std::move(work));
 }
 
 asio::awaitable<Answer> ContactCenter::attachment(Caller caller, std::string id) {
   auto work = [this, caller = std::move(caller), id = std::move(id)]() -> Answer {
     const auto record = store_.find_attachment(id);
     const auto room = record ? store_.find_room(record->room_id) : std::nullopt;
-    const bool staff = caller.role == auth::Role::kAgent || caller.role == auth::Role::kAdmin;
-    if (!room || (!staff && room->customer_id != caller.user_id))
+    if (!room || !may_read_room(caller, *room))
       return error_answer(404, "not_found", "no such file");
     auto bytes = store_.attachment_bytes(id);
     if (!bytes) return error_answer(404, "not_found", "no such file");
@@ -113,7 +124,7 @@ asio::awaitable<Answer> ContactCenter::attachment(Caller caller, std::string id)
                   .download_name = record->file.name,
                   .inline_file = chat::is_image(record->file.content_type)};
   };
-  co_return co_await on_service(std::move(work));
+  co_return co_await on_blocking(std::move(work));
 }
 
 }  // namespace aicc::center

@@ -50,14 +50,15 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
   router.add("/app/consult.leave", auth::kCustomers,
              [this](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
-               auto text = body ? text_field(*body, "text", kMaxMessageBytes) : std::nullopt;
+               auto text = body ? chat_text_field(*body, "text", kMaxMessageBytes) : std::nullopt;
                auto contact = body ? text_field(*body, "contact", 256) : std::nullopt;
                auto request_id = body ? text_field(*body, "requestId", 128) : std::nullopt;
                if (!text || text->empty() || !contact || !request_id) {
-                 broker::send_domain_error(
-                     publisher_, message.sender.user_id, "bad_request",
-                     "text (at most 4000 bytes) is required; contact and requestId are optional",
-                     message.frame);
+                 broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
+                                           "text (at most 4000 bytes, no control characters but "
+                                           "tab and line breaks) is required; "
+                                           "contact and requestId are optional",
+                                           message.frame);
                  return broker::AppResult::refused();
                }
                return on_routing_request(
@@ -100,10 +101,13 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
       [this](const broker::AppMessage& message) -> broker::AppResult {
         auto body = object_of(message.body);
         auto id = body ? text_field(*body, "id", 128) : std::nullopt;
-        auto reply = body ? text_field(*body, "reply", kMaxMessageBytes) : std::nullopt;
+        auto reply = body ? chat_text_field(*body, "reply", kMaxMessageBytes) : std::nullopt;
         if (!id || id->empty() || !reply) {
-          broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
-                                    "id is required; reply at most 4000 bytes", message.frame);
+          broker::send_domain_error(
+              publisher_, message.sender.user_id, "bad_request",
+              "id is required; reply at most 4000 bytes, no control characters but tab and line "
+              "breaks",
+              message.frame);
           return broker::AppResult::refused();
         }
         return on_request(message, "handle left message",

@@ -4,6 +4,7 @@
 // GET /api/history/rooms/{id} gives one room's record with its private notes, for the transcript
 // (its messages come from GET /api/conversations/{id}/messages). All read the store only, so any
 // node answers them.
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <unordered_map>
@@ -58,6 +59,24 @@ json::object room_summary_json(const chat::RoomSummary& summary,
 
 }  // namespace
 
+bool ContactCenter::may_read_room(const Caller& caller, const chat::RoomRecord& room) {
+  switch (caller.role) {
+    case auth::Role::kAdmin:
+      return true;
+    case auth::Role::kCustomer:
+      return room.customer_id == caller.user_id;
+    case auth::Role::kAgent:
+      break;
+  }
+  if (room.agent_id == caller.user_id) return true;
+  const auto had = store_.room_agents(room.id);
+  if (std::find(had.begin(), had.end(), caller.user_id) != had.end()) return true;
+  const auto rooms = store_.rooms_of_conversation(room.conversation_id);
+  return std::any_of(rooms.begin(), rooms.end(), [&](const chat::RoomRecord& other) {
+    return !other.closed_at && other.agent_id == caller.user_id;
+  });
+}
+
 std::unordered_map<std::string, std::string> ContactCenter::agent_names() {
   std::unordered_map<std::string, std::string> names;
   for (const chat::AgentRecord& agent : store_.load_agents())
@@ -100,7 +119,7 @@ asio::awaitable<Answer> ContactCenter::room_history(Caller caller,
     if (more) next = json::value(history_cursor(found.back().room));
     return json_answer(200, json::object{{"rooms", std::move(rooms)}, {"next", std::move(next)}});
   };
-  co_return co_await on_service(std::move(work));
+  co_return co_await on_blocking(std::move(work));
 }
 
 asio::awaitable<Answer> ContactCenter::room_history_csv(
@@ -139,14 +158,16 @@ asio::awaitable<Answer> ContactCenter::room_history_csv(
                   .download_name = "conversations.csv"};
     return answer;
   };
-  co_return co_await on_service(std::move(work));
+  co_return co_await on_blocking(std::move(work));
 }
 
 asio::awaitable<Answer> ContactCenter::room_record(Caller caller, std::string room_id) {
   if (!staff(caller)) co_return error_answer(403, "forbidden", "agents and supervisors only");
-  auto work = [this, room_id = std::move(room_id)] {
+  auto work = [this, caller = std::move(caller), room_id = std::move(room_id)] {
     const auto room = store_.find_room(room_id);
-    if (!room) return error_answer(404, "not_found", "no such room");
+    // One the caller may not read is not there for them (ids are not to be probed).
+    if (!room || !may_read_room(caller, *room))
+      return error_answer(404, "not_found", "no such room");
     chat::RoomSummary summary{.room = *room, .last_seq = store_.last_seq(room->id)};
     if (auto rating = store_.find_rating(room->id)) {
       summary.score = rating->score;
@@ -158,7 +179,7 @@ asio::awaitable<Answer> ContactCenter::room_record(Caller caller, std::string ro
     return json_answer(200, json::object{{"room", room_summary_json(summary, agent_names())},
                                          {"notes", std::move(notes)}});
   };
-  co_return co_await on_service(std::move(work));
+  co_return co_await on_blocking(std::move(work));
 }
 
 }  // namespace aicc::center

@@ -404,15 +404,16 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                auto body = object_of(message.body);
                if (!body) return bad_request(message, "body must be a JSON object");
                auto room_id = text_field(*body, "roomId", kMaxIdBytes);
-               auto text = text_field(*body, "text", kMaxMessageBytes);
+               auto text = chat_text_field(*body, "text", kMaxMessageBytes);
                auto client_message_id = text_field(*body, "clientMessageId", kMaxIdBytes);
                auto attachment_ids = id_list(*body, "attachments", chat::kMaxAttachmentsPerMessage);
                if (!room_id || room_id->empty() || !text || !client_message_id || !attachment_ids ||
                    (text->empty() && attachment_ids->empty())) {
                  return bad_request(
                      message,
-                     "roomId and text (at most 4000 bytes) or attachments (at most 5 "
-                     "ids) are required; clientMessageId at most 128");
+                     "roomId and text (at most 4000 bytes, no control characters but tab and "
+                     "line breaks) or attachments (at most 5 ids) are required; clientMessageId "
+                     "at most 128");
                }
                Caller caller{message.sender.user_id,
                              auth::parse_role(message.sender.role).value_or(auth::Role::kCustomer),

@@ -56,6 +56,20 @@ std::optional<std::string> text_field(const json::object& object, std::string_vi
   return text;
 }
 
+bool has_control_characters(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
+  });
+}
+
+std::optional<std::string> chat_text_field(const json::object& object, std::string_view name,
+                                           std::size_t limit) {
+  auto text = text_field(object, name, limit);
+  if (text && has_control_characters(*text)) return std::nullopt;
+  return text;
+}
+
 std::optional<std::vector<std::string>> id_list(const json::object& object, std::string_view name,
                                                 std::size_t limit) {
   const json::value* value = object.if_contains(name);
@@ -90,6 +104,10 @@ util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view bod
   }
   BotMessageBody out;
   out.message = std::string(message->as_string());
+  if (has_control_characters(out.message)) {
+    return util::unexpected(
+        std::string("\"message\" must not hold control characters (but tab and line breaks)"));
+  }
   if (const json::value* id = object.if_contains("clientMessageId");
       id != nullptr && !id->is_null()) {
     if (!id->is_string())

@@ -17,6 +17,7 @@
 
 #include "center/contact_center.hpp"
 #include "chat/routing.hpp"
+#include "net/blocking_pool.hpp"
 #include "stomp/frame.hpp"
 #include "util/result.hpp"
 
@@ -39,6 +40,12 @@ std::optional<boost::json::object> object_of(std::string_view body);
 // A string field of at most `limit` bytes of UTF-8: "" when absent or null, nullopt when malformed.
 std::optional<std::string> text_field(const boost::json::object& object, std::string_view name,
                                       std::size_t limit);
+// A chat text (a message, a note, a reply): text_field, and no control character but tab, line
+// feed and carriage return (a NUL or an escape sequence is never something a person wrote, and the
+// history search reads texts as text).
+std::optional<std::string> chat_text_field(const boost::json::object& object, std::string_view name,
+                                           std::size_t limit);
+bool has_control_characters(std::string_view text);
 bool parse_int(std::string_view text, std::int64_t& out);
 // An array of at most `limit` server-made ids (letters, digits, '_', '-'; 1 to 128 bytes): empty
 // when absent or null, nullopt when anything else.
@@ -75,6 +82,26 @@ boost::asio::awaitable<Answer> ContactCenter::on_service(Work&& work) {
     } catch (const std::exception& e) {
       co_return failed_answer("HTTP request", e);
     }
+  };
+  return boost::asio::co_spawn(executor_, std::move(task), boost::asio::use_awaitable);
+}
+
+// Work that reads or writes much (files, searches, exports) runs on the blocking pool, so the
+// service executor (routing, room messages) never waits for it; without a pool, on the service.
+template <class Work>
+boost::asio::awaitable<Answer> ContactCenter::on_blocking(Work&& work) {
+  if (blocking_ == nullptr) return on_service(std::forward<Work>(work));
+  // The task owns the work for as long as the pool runs it (run() keeps only a reference to what
+  // it is given until it starts).
+  auto task = [this, work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<Answer> {
+    auto guarded = [&work]() -> Answer {
+      try {
+        return work();
+      } catch (const std::exception& e) {
+        return failed_answer("HTTP request", e);
+      }
+    };
+    co_return co_await blocking_->run(std::move(guarded));
   };
   return boost::asio::co_spawn(executor_, std::move(task), boost::asio::use_awaitable);
 }

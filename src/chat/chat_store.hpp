@@ -155,7 +155,7 @@ struct RoomRecord {
 struct RoomQuery {
   Millis from = std::numeric_limits<Millis>::min();  // created_at, unix ms, inclusive
   Millis to = std::numeric_limits<Millis>::max();    // created_at, unix ms, exclusive
-  std::string agent_id{};     // empty: any; else rooms it has now or handed over in a transfer
+  std::string agent_id{};     // empty: any; else rooms it was ever assigned (room_agents)
   std::string customer_id{};  // empty: any
   std::string category{};     // empty: any; else exactly this
   enum class State { kAny, kOpen, kClosed } state = State::kAny;
@@ -342,6 +342,9 @@ class ChatStore {
   virtual std::vector<std::string> idle_rooms(Millis before, std::size_t limit) = 0;
   // Every room of the conversation, open or closed, by creation time, then id.
   virtual std::vector<RoomRecord> rooms_of_conversation(const std::string& conversation_id) = 0;
+  // Every agent the room was ever assigned to (at creation, by set_room_agent or a routing write),
+  // sorted; empty for an unknown room.
+  virtual std::vector<std::string> room_agents(const std::string& room_id) = 0;
   // The history: rooms matching every filter of `query`, newest first (created_at, then id,
   // both descending), at most query.limit.
   virtual std::vector<RoomSummary> search_rooms(const RoomQuery& query) = 0;

@@ -59,7 +59,8 @@ Response to_response(const Request& request, const center::Answer& answer) {
                  disposition(answer.download_name, answer.inline_file));
     // A file from a chat is never a page: nothing in it runs, even opened on its own.
     response.set("Content-Security-Policy", "default-src 'none'; sandbox");
-    response.set(bhttp::field::cache_control, "private, max-age=3600");
+    // Customers' files and exports stay off shared machines' disks.
+    response.set(bhttp::field::cache_control, "no-store");
   }
   return response;
 }

@@ -17,6 +17,7 @@
 #include "auth/token_service.hpp"
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
+#include "http/upload_gate.hpp"
 #include "net/ws_frame.hpp"
 #include "net/ws_session.hpp"
 #include "net/ws_transport.hpp"
@@ -61,13 +62,16 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
   }
 }
 
-bool has_valid_token(HttpContext& context, const Request& request) {
+// The user of a valid access token on the request; nullopt without one.
+std::optional<std::string> token_user(HttpContext& context, const Request& request) {
   const std::string_view token = auth::bearer_token(request[bhttp::field::authorization]);
-  if (token.empty()) return false;
+  if (token.empty()) return std::nullopt;
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  return context.services.tokens.verify_access(token, now).has_value();
+  auto principal = context.services.tokens.verify_access(token, now);
+  if (!principal) return std::nullopt;
+  return principal->user_id;
 }
 
 std::string remote_of(const beast::tcp_stream& stream) {
@@ -153,7 +157,9 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     stream.expires_after(kRequestTimeout);
     auto [read_error, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
     const bool upload = !read_error && is_upload(parser.get());
-    if (upload && !has_valid_token(context, parser.get())) {
+    const std::optional<std::string> uploader =
+        upload ? token_user(context, parser.get()) : std::nullopt;
+    if (upload && !uploader) {
       Response response =
           error_response(parser.get(), bhttp::status::unauthorized, "unauthorized",
                          "a valid Authorization: Bearer access token is required to upload");
@@ -169,6 +175,27 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
       if (parser.content_length() && *parser.content_length() > limit)
         read_error = bhttp::error::body_limit;
       if (upload) stream.expires_after(kUploadTimeout);
+    }
+    // Held until this request is answered: an upload's bytes count against the budget meanwhile.
+    std::optional<UploadGate::Ticket> upload_ticket;
+    if (upload && !read_error && context.uploads != nullptr) {
+      const std::uint64_t bytes = parser.content_length().value_or(max_upload);
+      auto admission = context.uploads->admit(*uploader, bytes);
+      if (!admission.ticket) {
+        const bool mine = admission.refusal == UploadGate::Refusal::kUserBusy;
+        Response response = error_response(
+            parser.get(),
+            mine ? bhttp::status::too_many_requests : bhttp::status::service_unavailable,
+            mine ? "rate_limited" : "busy",
+            mine ? "you are already sending files; wait until they are done"
+                 : "the server is taking in many files right now; try again in a few seconds");
+        response.set(bhttp::field::retry_after, "5");
+        response.keep_alive(false);
+        co_await bhttp::async_write(stream, response, kAwait);
+        co_await linger(stream);
+        break;
+      }
+      upload_ticket.emplace(std::move(*admission.ticket));
     }
     if (!read_error && !parser.is_done()) {
       std::tie(read_error, n) = co_await bhttp::async_read(stream, buffer, parser, kAwait);

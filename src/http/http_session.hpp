@@ -14,6 +14,7 @@ namespace aicc::http {
 
 class Router;
 class SockJsServer;
+class UploadGate;
 
 struct HttpContext {
   net::Services& services;
@@ -23,6 +24,8 @@ struct HttpContext {
   // Connections being served (server.max-connections); set by the Listener. A WebSocket outlives
   // its HTTP session and keeps its place in this count until it ends.
   std::atomic<std::size_t>* open_connections = nullptr;
+  // Uploads in flight (upload_gate.hpp); none: no cap besides attachments.max-bytes (tests).
+  UploadGate* uploads = nullptr;
 };
 
 boost::asio::awaitable<void> run_http_session(HttpContext& context,

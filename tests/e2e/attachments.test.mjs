@@ -66,6 +66,11 @@ test('pictures and documents go both ways, previewed, saved, kept in the history
   const [download] = await Promise.all([shop.waitForEvent('download'), file.click()]);
   assert.equal(download.suggestedFilename(), '환불 안내.pdf');
   assert.deepEqual(await readFile(await download.path()), PDF);
+  // A private note's box has no paperclip: files go to the customer.
+  await room.locator('.note-toggle').click();
+  assert.ok(await room.locator('.attach').isHidden());
+  await room.locator('.note-toggle').click();
+  assert.ok(await room.locator('.attach').isVisible());
   await screenshot(shop, 'widget-attachment-360');
   await received.scrollIntoViewIfNeeded();
   await screenshot(agent, 'agent-attachment-1280');

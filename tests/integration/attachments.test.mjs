@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import { describe, it } from 'node:test';
 
 import {
@@ -87,6 +88,7 @@ describe('attachments', () => {
       assert.match(got.headers.get('content-disposition'), /^inline; filename="_+\.png"; filename\*=UTF-8''%EC%98%81%EC%88%98%EC%A6%9D\.png$/);
       assert.equal(got.headers.get('x-content-type-options'), 'nosniff');
       assert.equal(got.headers.get('content-security-policy'), "default-src 'none'; sandbox");
+      assert.equal(got.headers.get('cache-control'), 'no-store');
       assert.deepEqual(Buffer.from(await got.arrayBuffer()), PNG);
     }
     const file = await download(server, customer.token, pdf.json.attachment.id);
@@ -96,6 +98,8 @@ describe('attachments', () => {
 
     // Anyone else: not found (ids are not to be probed), or not signed in.
     await assertRefused(download(server, stranger.token, picture.json.attachment.id), 404, 'not_found');
+    const otherAgent = await newAgent(t, server);  // never had the room
+    await assertRefused(download(server, otherAgent.token, picture.json.attachment.id), 404, 'not_found');
     await assertRefused(download(server, customer.token, 'f_0000'), 404, 'not_found');
     await assertRefused(download(server, null, picture.json.attachment.id), 401, 'unauthorized');
   });
@@ -146,9 +150,39 @@ describe('attachments', () => {
     }
     const empty = await send(customer, '/app/room.send', { roomId, text: '', clientMessageId: randomUUID(), attachments: [] });
     assert.equal(empty.refusal?.json.code, 'bad_request');
+    // Control characters are never something a person wrote (and the search reads texts as text).
+    for (const text of ['nul\u0000inside', 'escape \u001b[31m', 'bell\u0007']) {
+      const refused = await send(customer, '/app/room.send', { roomId, text, clientMessageId: randomUUID() });
+      assert.equal(refused.refusal?.json.code, 'bad_request', JSON.stringify(text));
+      assert.match(refused.refusal.json.message, /control characters/);
+    }
     await roomSend(customer, roomId, 'still fine');
 
     // Too many in a minute.
     await assertRefused(upload(server, customer.token, roomId, PNG), 429, 'rate_limited', /uploads-per-minute/);
+  });
+
+  it('holds at most two uploads of one user in flight: a third is refused before its body', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t, { settings: { 'routing.mode': 'manual' } });
+    const agent = await newAgent(t, server);
+    const customer = await newCustomer(t, server);
+    const { roomId } = await acceptedRoom(customer, agent);
+    // Two uploads whose bodies are still coming (slow phones).
+    const slow = [];
+    for (let i = 0; i < 2; ++i) {
+      const socket = tcpConnect(server.port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(`POST /api/rooms/${roomId}/attachments?name=slow.png HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Authorization: Bearer ${customer.token}\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n`);
+      socket.write(PNG.subarray(0, 16));
+      slow.push(socket);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await assertRefused(upload(server, customer.token, roomId, PNG), 429, 'rate_limited', /already sending files/);
+    // Another user is not held up by them; once they end, the customer may send again.
+    assert.equal((await upload(server, agent.token, roomId, PNG)).status, 201);
+    for (const socket of slow) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await upload(server, customer.token, roomId, PNG)).status, 201);
   });
 });

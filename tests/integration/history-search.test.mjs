@@ -201,6 +201,19 @@ describe('the history of rooms', () => {
       assert.equal(transfer.toAgentId, lee.id);
     }
     assertError(await get(server, '/api/history/rooms/r_nothing', admin), 404, 'not_found');
+  });
+
+  it('binds a room to the agents who had it or serve its customer now: anyone else finds nothing', { timeout: TEST_TIMEOUT }, async () => {
+    const park = await newAgent(context, server, { name: 'Park' });
+    for (const [agent, room] of [[park, refund], [park, delivery], [kim, delivery], [lee, open]]) {
+      assertError(await get(server, `/api/history/rooms/${room}`, agent.token), 404, 'not_found');
+      assertError(await get(server, `/api/conversations/${room}/messages`, agent.token), 404, 'not_found');
+    }
+    // Kim serves the first customer now: their earlier chat (Lee's at the end) reads beside it.
+    for (const [agent, room] of [[kim, refund], [lee, refund], [lee, delivery], [kim, open]]) {
+      assert.equal((await get(server, `/api/history/rooms/${room}`, agent.token)).status, 200);
+      assert.equal((await get(server, `/api/conversations/${room}/messages`, agent.token)).status, 200);
+    }
     assertError(await get(server, `/api/history/rooms/${refund}/x`, admin), 404, 'not_found');
   });
 });

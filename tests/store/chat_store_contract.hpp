@@ -895,7 +895,8 @@ class HistoryFixture {
     room("r_1", c1, "cust_1", "agent_1", kNow + 1, "refund",
          {"환불을 요청합니다", "Order ABC-123"});
     room("r_2", c2, "cust_2", "agent_2", kNow + 2, "delivery", {"배송이 늦어요"});
-    room("r_3", c1, "cust_1", "agent_2", kNow + 3, "refund", {"환불 했어요 50%_off"});
+    room("r_3", c1, "cust_1", "agent_1", kNow + 3, "refund", {"환불 했어요 50%_off"});
+    EXPECT_TRUE(store.set_room_agent("r_3", "agent_2"));  // handed over
     room("r_4", c2, "cust_2", "agent_1", kNow + 3, "", {"hello WORLD"});
     EXPECT_TRUE(store.close_room("r_1", "agent_1", kNow + 10));
     EXPECT_TRUE(store.close_room("r_3", "", kNow + 10));
@@ -903,7 +904,7 @@ class HistoryFixture {
     EXPECT_EQ(store.rate_room("r_1", "cust_1", 5, "친절해요", kNow + 11), RatingOutcome::kStored);
     EXPECT_EQ(store.rate_room("r_3", "cust_1", 2, "", kNow + 11), RatingOutcome::kStored);
     EXPECT_EQ(store.rate_room("r_4", "cust_2", 4, "", kNow + 11), RatingOutcome::kStored);
-    // agent_1 handed r_3 over to agent_2: it is in agent_1's history too.
+    // agent_1 handed r_3 over to agent_2 (with a note): it is in agent_1's history too.
     EXPECT_TRUE(store.add_note(NoteRecord{.id = "n_1",
                                           .room_id = "r_3",
                                           .kind = NoteKind::kTransfer,
@@ -992,6 +993,30 @@ TYPED_TEST_P(ChatStoreContract, HistoryFindsWordsInTheRoomsMessagesAsPlainText) 
        {"\"", "a\" OR \"b", "NEAR(x y)", "*", "환불*", "' OR 1=1 --", "\\", "%_%", "r_1", "x"}) {
     EXPECT_TRUE(history.find({.words = {word}}).empty()) << word;
   }
+}
+
+// Every agent a room was assigned to, however: created with one, transferred, back in the queue
+// (no agent), then another; closed rooms keep them. The history's agent filter reads them.
+TYPED_TEST_P(ChatStoreContract, RoomsRememberEveryAgentTheyHad) {
+  this->open_room("r_1");  // agent_1
+  ASSERT_TRUE(this->store().set_room_agent("r_1", "agent_2"));
+  ASSERT_TRUE(this->store().set_room_agent("r_1", ""));
+  ASSERT_TRUE(this->store().set_room_agent("r_1", "agent_3"));
+  ASSERT_TRUE(this->store().set_room_agent("r_1", "agent_2"));
+  ASSERT_TRUE(this->store().close_room("r_1", "", kNow));
+  EXPECT_EQ(this->store().room_agents("r_1"), (Ids{"agent_1", "agent_2", "agent_3"}));
+  EXPECT_TRUE(this->store().room_agents("r_none").empty());
+  // A routing decision's room writes count too.
+  const std::string conversation_id = this->conversation("cust_2");
+  const std::int64_t epoch = this->store().claim_routing_authority("node-a", 0, 5000)->epoch;
+  ASSERT_TRUE(this->store().apply_routing_writes(
+      epoch, {chat::RoomAssignment{make_room("r_2", conversation_id, "cust_2", "agent_4")}}));
+  ASSERT_TRUE(this->store().apply_routing_writes(epoch, {chat::RoomUnassignment{"r_2"}}));
+  ASSERT_TRUE(this->store().apply_routing_writes(
+      epoch, {chat::RoomAssignment{make_room("r_2", conversation_id, "cust_2", "agent_5")}}));
+  EXPECT_EQ(this->store().room_agents("r_2"), (Ids{"agent_4", "agent_5"}));
+  EXPECT_EQ(ids_of(this->store().search_rooms({.agent_id = "agent_4"})), (Ids{"r_2"}));
+  EXPECT_EQ(ids_of(this->store().search_rooms({.agent_id = "agent_3"})), (Ids{"r_1"}));
 }
 
 TYPED_TEST_P(ChatStoreContract, HistoryPagesNewestFirstWithACursor) {
@@ -1655,9 +1680,10 @@ REGISTER_TYPED_TEST_SUITE_P(
     NotesOfARoomKeepEveryFieldInOrder, FindsOpenRoomsIdleSinceATime,
     HistoryFiltersRoomsByTimeAgentCustomerCategoryStateAndRating,
     HistoryFindsWordsInTheRoomsMessagesAsPlainText, HistoryPagesNewestFirstWithACursor,
-    AttachmentsKeepTheirBytesAndRecordOncePerId, MessagesKeepTheAttachmentsTheyCarry,
-    KeepsTheLastContextOfEachCustomer, LeftMessagesWaitUntilOneAgentTakesThem,
-    ARoomIsRatedOnceFromOneToFive, SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
+    RoomsRememberEveryAgentTheyHad, AttachmentsKeepTheirBytesAndRecordOncePerId,
+    MessagesKeepTheAttachmentsTheyCarry, KeepsTheLastContextOfEachCustomer,
+    LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
+    SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
     CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
     CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
     OneNodeHoldsTheRoutingAuthorityAtATime, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch,

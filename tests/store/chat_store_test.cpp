@@ -170,19 +170,19 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     db.execute(
         "DROP TABLE canned_responses; DROP TABLE routing_authority; DROP TABLE routing_agents; "
         "DROP INDEX routing_requests_by_customer; ALTER TABLE messages DROP COLUMN sender_name; "
-        "DROP TABLE room_notes; DROP TABLE customer_context; DROP TRIGGER "
-        "room_message_text_insert; DROP TABLE room_message_text; DROP INDEX rooms_created; DROP "
-        "INDEX rooms_agent; DROP INDEX rooms_customer; ALTER TABLE rooms DROP COLUMN category; "
-        "ALTER TABLE rooms DROP COLUMN customer_name; DROP TABLE attachments; ALTER TABLE "
-        "messages DROP COLUMN attachments; "
+        "DROP TABLE room_notes; DROP TABLE customer_context; DROP TRIGGER room_text_insert; "
+        "DROP TABLE room_text; DROP TRIGGER rooms_agent_insert; DROP TRIGGER rooms_agent_update; "
+        "DROP TABLE room_agents; DROP INDEX rooms_created; DROP INDEX rooms_agent; DROP INDEX "
+        "rooms_customer; ALTER TABLE rooms DROP COLUMN category; ALTER TABLE rooms DROP COLUMN "
+        "customer_name; DROP TABLE attachments; ALTER TABLE messages DROP COLUMN attachments; "
         "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 9);
-  EXPECT_EQ(store.schema_version(), 9);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 10);
+  EXPECT_EQ(store.schema_version(), 10);
   EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   // Messages stored before migration 6 read with no sender name; new ones keep theirs.
@@ -203,6 +203,7 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].room.id, "r_old");
   EXPECT_EQ(found[0].room.category, "");
+  EXPECT_EQ(store.room_agents("r_old"), (std::vector<std::string>{"agent_1"}));
 }
 
 // Two connections (two processes, or two stores on one file) appending to one stream: BEGIN

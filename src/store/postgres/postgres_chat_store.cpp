@@ -235,6 +235,35 @@ CREATE INDEX attachments_room ON attachments (room_id, created_at);
 -- chat::encode_attachments() of the files a message carries; '' for none.
 ALTER TABLE messages ADD COLUMN attachments BYTEA NOT NULL DEFAULT ''::bytea;
 )sql"},
+    Migration{9, "every agent who had a room", R"sql(
+-- Every agent a room was ever assigned to (first assignment, transfers, a requeue's next agent),
+-- kept by a trigger whatever writes the room: the history's agent filter and who may read a room.
+CREATE TABLE room_agents (
+  room_id  BYTEA NOT NULL REFERENCES rooms (id),
+  agent_id BYTEA NOT NULL,
+  PRIMARY KEY (room_id, agent_id)
+);
+CREATE INDEX room_agents_agent ON room_agents (agent_id, room_id);
+INSERT INTO room_agents (room_id, agent_id)
+  SELECT id, agent_id FROM rooms WHERE agent_id <> ''::bytea ON CONFLICT DO NOTHING;
+INSERT INTO room_agents (room_id, agent_id)
+  SELECT room_id, author_id FROM room_notes WHERE kind = 'transfer' AND author_id <> ''::bytea
+  ON CONFLICT DO NOTHING;
+INSERT INTO room_agents (room_id, agent_id)
+  SELECT room_id, to_agent_id FROM room_notes WHERE kind = 'transfer' AND to_agent_id <> ''::bytea
+  ON CONFLICT DO NOTHING;
+CREATE FUNCTION aicc_remember_room_agent() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF NEW.agent_id <> ''::bytea THEN
+    INSERT INTO room_agents (room_id, agent_id) VALUES (NEW.id, NEW.agent_id)
+      ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER rooms_agent_remember AFTER INSERT OR UPDATE OF agent_id ON rooms
+  FOR EACH ROW EXECUTE FUNCTION aicc_remember_room_agent();
+)sql"},
 };
 
 // read_message() reads the columns in this order.
@@ -788,8 +817,8 @@ std::string room_search_sql(std::size_t words) {
       "r.closed_at, r.closed_by, r.category, r.customer_name, (SELECT coalesce(max(m.seq), 0) "
       "FROM messages m WHERE m.stream_id = r.id), g.score, g.comment FROM rooms r LEFT JOIN "
       "ratings g ON g.room_id = r.id WHERE r.created_at >= $1 AND r.created_at < $2 AND ($3 = "
-      "''::bytea OR r.agent_id = $3 OR r.id IN (SELECT n.room_id FROM room_notes n WHERE n.kind "
-      "= 'transfer' AND n.author_id = $3)) AND ($4 = ''::bytea OR r.customer_id = $4) AND ($5 = "
+      "''::bytea OR r.id IN (SELECT a.room_id FROM room_agents a WHERE a.agent_id = $3)) AND ($4 "
+      "= ''::bytea OR r.customer_id = $4) AND ($5 = "
       "''::bytea OR r.category = $5) AND ($6 = 0 OR ($6 = 1 AND r.closed_at IS NULL) OR ($6 = 2 "
       "AND r.closed_at IS NOT NULL)) AND ($7 = 0 OR g.score >= $7) AND ($8 = 0 OR g.score <= $8) "
       "AND (NOT $9 OR g.score IS NULL) AND ($10::bigint IS NULL OR r.created_at < $10 OR "
@@ -837,6 +866,19 @@ std::vector<RoomSummary> PostgresChatStore::search_rooms(const chat::RoomQuery& 
       rooms.push_back(std::move(summary));
     }
     return rooms;
+  });
+}
+
+std::vector<std::string> PostgresChatStore::room_agents(const std::string& room_id) {
+  return pool_->with([&](Connection& db) {
+    const Rows rows =
+        db.query("SELECT agent_id FROM room_agents WHERE room_id = $1 ORDER BY agent_id",
+                 "list the agents of a room")
+            .text(room_id)
+            .run();
+    std::vector<std::string> agents;
+    for (int i = 0; i < rows.size(); ++i) agents.push_back(rows.text(i, 0));
+    return agents;
   });
 }
 

@@ -59,6 +59,7 @@ class PostgresChatStore final : public chat::ChatStore {
   std::vector<std::string> idle_rooms(chat::Millis before, std::size_t limit) override;
   std::vector<chat::RoomRecord> rooms_of_conversation(const std::string& conversation_id) override;
   std::vector<chat::RoomSummary> search_rooms(const chat::RoomQuery& query) override;
+  std::vector<std::string> room_agents(const std::string& room_id) override;
   bool add_attachment(const chat::AttachmentRecord& record, std::string_view bytes) override;
   std::optional<chat::AttachmentRecord> find_attachment(const std::string& id) override;
   std::optional<std::string> attachment_bytes(const std::string& id) override;

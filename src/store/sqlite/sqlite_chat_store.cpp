@@ -251,6 +251,44 @@ CREATE INDEX attachments_room ON attachments (room_id, created_at);
 -- chat::encode_attachments() of the files a message carries; '' for none.
 ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '';
 )sql"},
+    Migration{10, "every agent who had a room; the word index keyed by stream", R"sql(
+-- Every agent a room was ever assigned to (first assignment, transfers, a requeue's next agent),
+-- kept by triggers whatever writes the room: the history's agent filter and who may read a room.
+CREATE TABLE room_agents (
+  room_id  TEXT NOT NULL REFERENCES rooms (id),
+  agent_id TEXT NOT NULL,
+  PRIMARY KEY (room_id, agent_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX room_agents_agent ON room_agents (agent_id, room_id);
+INSERT OR IGNORE INTO room_agents (room_id, agent_id)
+  SELECT id, agent_id FROM rooms WHERE agent_id <> '';
+INSERT OR IGNORE INTO room_agents (room_id, agent_id)
+  SELECT room_id, author_id FROM room_notes WHERE kind = 'transfer' AND author_id <> '';
+INSERT OR IGNORE INTO room_agents (room_id, agent_id)
+  SELECT room_id, to_agent_id FROM room_notes WHERE kind = 'transfer' AND to_agent_id <> '';
+CREATE TRIGGER rooms_agent_insert AFTER INSERT ON rooms WHEN NEW.agent_id <> ''
+BEGIN
+  INSERT OR IGNORE INTO room_agents (room_id, agent_id) VALUES (NEW.id, NEW.agent_id);
+END;
+CREATE TRIGGER rooms_agent_update AFTER UPDATE OF agent_id ON rooms WHEN NEW.agent_id <> ''
+BEGIN
+  INSERT OR IGNORE INTO room_agents (room_id, agent_id) VALUES (NEW.id, NEW.agent_id);
+END;
+
+-- The word index of migration 8 followed the messages' implicit rowids, which VACUUM may
+-- renumber: this one keeps each text with its stream instead.
+DROP TRIGGER room_message_text_insert;
+DROP TABLE room_message_text;
+CREATE VIRTUAL TABLE room_text USING fts5 (text, stream_id UNINDEXED, tokenize = 'trigram');
+INSERT INTO room_text (text, stream_id)
+  SELECT m.text, m.stream_id FROM messages m JOIN streams s ON s.id = m.stream_id
+  WHERE s.kind = 'room';
+CREATE TRIGGER room_text_insert AFTER INSERT ON messages
+  WHEN (SELECT kind FROM streams WHERE id = NEW.stream_id) = 'room'
+BEGIN
+  INSERT INTO room_text (text, stream_id) VALUES (NEW.text, NEW.stream_id);
+END;
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -670,18 +708,16 @@ std::string room_search_sql(std::size_t indexed_words, std::size_t scanned_words
       "r.closed_at, r.closed_by, r.category, r.customer_name, (SELECT coalesce(max(m.seq), 0) "
       "FROM messages m WHERE m.stream_id = r.id), g.score, g.comment FROM rooms r LEFT JOIN "
       "ratings g ON g.room_id = r.id WHERE r.created_at >= ?1 AND r.created_at < ?2 AND (?3 = '' "
-      "OR r.agent_id = ?3 OR r.id IN (SELECT n.room_id FROM room_notes n WHERE n.kind = "
-      "'transfer' AND n.author_id = ?3)) AND (?4 = '' OR r.customer_id = ?4) AND (?5 = '' OR "
+      "OR r.id IN (SELECT a.room_id FROM room_agents a WHERE a.agent_id = ?3)) AND (?4 = '' OR "
+      "r.customer_id = ?4) AND (?5 = '' OR "
       "r.category = ?5) AND (?6 = 0 OR (?6 = 1 AND r.closed_at IS NULL) OR (?6 = 2 AND "
       "r.closed_at IS NOT NULL)) AND (?7 = 0 OR g.score >= ?7) AND (?8 = 0 OR g.score <= ?8) AND "
       "(?9 = 0 OR g.score IS NULL) AND (?10 IS NULL OR r.created_at < ?10 OR (r.created_at = ?10 "
       "AND r.id < ?11))";
   int parameter = 13;
   for (std::size_t i = 0; i < indexed_words; ++i) {
-    sql +=
-        " AND r.id IN (SELECT m.stream_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM "
-        "room_message_text WHERE room_message_text MATCH ?" +
-        std::to_string(parameter++) + "))";
+    sql += " AND r.id IN (SELECT stream_id FROM room_text WHERE room_text MATCH ?" +
+           std::to_string(parameter++) + ")";
   }
   for (std::size_t i = 0; i < scanned_words; ++i) {
     sql += " AND EXISTS (SELECT 1 FROM messages m WHERE m.stream_id = r.id AND m.text LIKE ?" +
@@ -736,6 +772,16 @@ std::vector<RoomSummary> SqliteChatStore::search_rooms(const chat::RoomQuery& qu
     rooms.push_back(std::move(summary));
   }
   return rooms;
+}
+
+std::vector<std::string> SqliteChatStore::room_agents(const std::string& room_id) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare("SELECT agent_id FROM room_agents WHERE room_id = ?1 ORDER BY agent_id",
+                            "list the agents of a room");
+  select.bind_text(1, room_id);
+  std::vector<std::string> agents;
+  while (select.step()) agents.push_back(select.column_text(0));
+  return agents;
 }
 
 std::vector<RoomRecord> SqliteChatStore::rooms_of_conversation(const std::string& conversation_id) {

@@ -85,6 +85,7 @@ class SqliteChatStore final : public chat::ChatStore {
   std::vector<std::string> idle_rooms(chat::Millis before, std::size_t limit) override;
   std::vector<chat::RoomRecord> rooms_of_conversation(const std::string& conversation_id) override;
   std::vector<chat::RoomSummary> search_rooms(const chat::RoomQuery& query) override;
+  std::vector<std::string> room_agents(const std::string& room_id) override;
 
   void upsert_request(const chat::RequestRecord& record) override;
   bool erase_request(const std::string& request_id) override;

@@ -258,6 +258,8 @@ export class Rooms {
     room.input.placeholder = t(room.noteMode ? 'note_placeholder' : 'input_placeholder');
     room.inputLabel.textContent = t(room.noteMode ? 'note_label' : 'input_label');
     room.sendButton.textContent = t(room.noteMode ? 'note_send' : 'send');
+    // Files go to the customer: never from the private note's box.
+    room.files.button.hidden = room.noteMode;
   }
 
   #renderCount() {
@@ -491,14 +493,18 @@ export class Rooms {
   }
 
   // `uploaded`: files already in the room (attachControl), sent with the box's text, if any.
+  // In note mode (switched while files were uploading) the files go alone and the note stays in
+  // the box: a private note never reaches the customer.
   #send(room, uploaded = []) {
-    const text = room.input.value.trim();
-    if (!room || (!text && uploaded.length === 0) || room.ended) return;
-    room.input.value = '';
+    if (!room || room.ended) return;
+    const text = room.noteMode && uploaded.length > 0 ? '' : room.input.value.trim();
+    if (!text && uploaded.length === 0) return;
     if (room.noteMode && uploaded.length === 0) {
+      room.input.value = '';
       this.#sendNote(room, text);
       return;
     }
+    if (text) room.input.value = '';
     const clientMessageId = randomId();
     clearTimeout(room.typingTimer);
     room.typingSentAt = 0;

@@ -8,7 +8,6 @@ import { el } from './dom.js';
 export const ACCEPTED_TYPES = 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,.txt,.pdf';
 export const MAX_FILES_PER_MESSAGE = 5;
 
-const blobUrls = new Map();  // attachment id -> Promise of its blob: URL, read once per page
 
 // Uploads `file` (a File) to the room; resolves with {id, name, contentType, size}, or throws an
 // Error with the server's `code` (a file too large is `file_too_large`).
@@ -32,16 +31,38 @@ export async function uploadFile(session, roomId, file) {
   return data.attachment;
 }
 
-function blobUrl(session, id) {
-  if (!blobUrls.has(id)) {
-    const reading = session.apiFetch(`/api/attachments/${encodeURIComponent(id)}`).then(async (response) => {
-      if (!response.ok) throw Object.assign(new Error(`file answered ${response.status}`), { status: response.status, code: `http_${response.status}` });
-      return URL.createObjectURL(await response.blob());
-    });
-    reading.catch(() => blobUrls.delete(id));  // a failed read may be tried again
-    blobUrls.set(id, reading);
+// A blob: URL of the file, read with the session's token. The caller revokes it when done, so a
+// console open all day keeps no file it is not showing.
+async function blobUrl(session, id) {
+  const response = await session.apiFetch(`/api/attachments/${encodeURIComponent(id)}`);
+  if (!response.ok) throw Object.assign(new Error(`file answered ${response.status}`), { status: response.status, code: `http_${response.status}` });
+  return URL.createObjectURL(await response.blob());
+}
+
+// Reads a picture once it comes near the screen (a long transcript does not fetch every picture),
+// and lets its blob go as soon as it is drawn: the page keeps the drawn image, not the file.
+const lazyImages = typeof IntersectionObserver === 'function'
+  ? new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      lazyImages.unobserve(entry.target);
+      entry.target.dispatchEvent(new Event('aicc-visible'));
+    }
+  }, { rootMargin: '200px' })
+  : null;
+
+function showPicture(image, session, file, onError) {
+  const load = () => blobUrl(session, file.id).then((url) => {
+    image.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
+    image.addEventListener('error', () => URL.revokeObjectURL(url), { once: true });
+    image.src = url;
+  }).catch(onError);
+  if (!lazyImages) {
+    load();
+    return;
   }
-  return blobUrls.get(id);
+  image.addEventListener('aicc-visible', load, { once: true });
+  lazyImages.observe(image);
 }
 
 // "2.4 MB", "830 KB", "120 B".
@@ -57,6 +78,7 @@ async function save(session, file) {
   document.body.append(link);
   link.click();
   link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 // The files of a message as a list: a preview for each picture (a click saves it) and a button
@@ -71,7 +93,7 @@ export function fileList(session, files, { texts, onError }) {
       const image = el('img', { class: 'msg-file-preview', alt: file.name });
       button.classList.add('msg-file--image');
       button.append(image);
-      blobUrl(session, file.id).then((url) => { image.src = url; }).catch(onError);
+      showPicture(image, session, file, onError);
     } else {
       button.append(el('span', { class: 'msg-file-icon', 'aria-hidden': 'true', text: file.contentType === 'application/pdf' ? 'PDF' : 'TXT' }),
         el('span', { class: 'msg-file-name', text: file.name }),
