@@ -697,6 +697,24 @@ struct BusinessHours::Impl {
     }
     return std::nullopt;
   }
+
+  // The first instant from `now` (within kSearchHorizon) whose local time `find` (one of the two
+  // above) gives: the walk described below, shared by next_opening and closing_at.
+  using LocalFinder = std::optional<Millis> (Impl::*)(Millis, std::int64_t) const;
+  std::optional<Millis> first_instant(Millis now, LocalFinder find) const {
+    const Millis horizon = now + kSearchHorizon;
+    for (Millis from = now; from <= horizon;) {
+      const Millis offset = offset_at(zone, from);
+      const Millis change = next_change_after(zone, from);
+      const auto local = (this->*find)(from + offset, floor_div(horizon + offset, kDay));
+      if (local && *local - offset < change) {
+        if (*local - offset > horizon) return std::nullopt;
+        return *local - offset;
+      }
+      from = change;
+    }
+    return std::nullopt;
+  }
 };
 
 std::variant<BusinessHours, std::string> BusinessHours::parse(std::string_view weekly,
@@ -750,35 +768,13 @@ std::optional<Millis> BusinessHours::next_opening(Millis now) const {
   const Impl& hours = *impl_;
   if (hours.always_open()) return now;
   if (!in_supported_range(now)) return std::nullopt;
-  const Millis horizon = now + kSearchHorizon;
-  for (Millis from = now; from <= horizon;) {
-    const Millis offset = offset_at(hours.zone, from);
-    const Millis change = next_change_after(hours.zone, from);
-    const auto local = hours.first_open_local(from + offset, floor_div(horizon + offset, kDay));
-    if (local && *local - offset < change) {
-      if (*local - offset > horizon) return std::nullopt;
-      return *local - offset;
-    }
-    from = change;
-  }
-  return std::nullopt;
+  return hours.first_instant(now, &Impl::first_open_local);
 }
 
 std::optional<Millis> BusinessHours::closing_at(Millis now) const {
   const Impl& hours = *impl_;
   if (hours.always_open() || !open_at(now)) return std::nullopt;
-  const Millis horizon = now + kSearchHorizon;
-  for (Millis from = now; from <= horizon;) {
-    const Millis offset = offset_at(hours.zone, from);
-    const Millis change = next_change_after(hours.zone, from);
-    const auto local = hours.first_closed_local(from + offset, floor_div(horizon + offset, kDay));
-    if (local && *local - offset < change) {
-      if (*local - offset > horizon) return std::nullopt;
-      return *local - offset;
-    }
-    from = change;
-  }
-  return std::nullopt;
+  return hours.first_instant(now, &Impl::first_closed_local);
 }
 
 std::string BusinessHours::weekly_text() const { return impl_->weekly_text; }
