@@ -13,8 +13,7 @@ import {
   requestConsult, roomSend, send, subscribeRoom, waitForSeq,
 } from './lib/contact-center.mjs';
 import { apiRequest } from './lib/auth-http.mjs';
-import { startServer } from './lib/server.mjs';
-import { postgresInstalled, postgresUrlFor, privateRedis, redisInstalled } from './lib/services.mjs';
+import { postgresInstalled, redisInstalled, startThreeNodes } from './lib/services.mjs';
 
 const TEST_TIMEOUT = 180000;
 const RACES = 100;
@@ -23,20 +22,10 @@ const missing = !postgresInstalled ? 'PostgreSQL' : !redisInstalled ? 'redis-ser
 
 describe('the journey on three nodes', { skip: missing ? `${missing} is not installed (scripts/install-deps.sh --test)` : false }, () => {
   it(`two agents on two other nodes race to accept: one room each time (${RACES} races); ${MESSAGES} messages each way in order`, { timeout: TEST_TIMEOUT }, async (t) => {
-    const redis = await privateRedis(t);
-    const settings = {
+    const { nodes } = await startThreeNodes(t, {
       ...FAST_ROUTING,
       'routing.mode': 'manual',
       'routing.max-rooms-per-agent': '100',
-      'store.kind': 'postgres',
-      'store.postgres.url': await postgresUrlFor(t),
-      'bus.kind': 'redis',
-      'bus.redis.url': redis.url,
-    };
-    const nodes = [await startServer({ settings })];
-    for (let i = 0; i < 2; ++i) nodes.push(await startServer({ settings, secret: nodes[0].secret }));
-    t.after(async () => {
-      for (const node of nodes) await node.stop();
     });
 
     const agents = [await newAgent(t, nodes[1]), await newAgent(t, nodes[2])];

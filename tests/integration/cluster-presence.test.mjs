@@ -14,8 +14,7 @@ import {
   roomEvents, subscribeRoom,
 } from './lib/contact-center.mjs';
 import { apiRequest } from './lib/auth-http.mjs';
-import { startServer } from './lib/server.mjs';
-import { postgresInstalled, postgresUrlFor, privateRedis, redisInstalled } from './lib/services.mjs';
+import { postgresInstalled, redisInstalled, startThreeNodes } from './lib/services.mjs';
 import { mintToken } from './lib/tokens.mjs';
 import { delay } from './lib/util.mjs';
 
@@ -24,21 +23,11 @@ const missing = !postgresInstalled ? 'PostgreSQL' : !redisInstalled ? 'redis-ser
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201ffa9b6e6a90000000049454e44ae426082', 'hex');
 
 async function threeNodes(t) {
-  const redis = await privateRedis(t);
-  const settings = {
+  const { nodes } = await startThreeNodes(t, {
     ...FAST_ROUTING,
     'routing.mode': 'manual',
     'bot.need-human': 'offer',
     'routing.customer-grace': '3',
-    'store.kind': 'postgres',
-    'store.postgres.url': await postgresUrlFor(t),
-    'bus.kind': 'redis',
-    'bus.redis.url': redis.url,
-  };
-  const nodes = [await startServer({ settings })];
-  for (let i = 0; i < 2; ++i) nodes.push(await startServer({ settings, secret: nodes[0].secret }));
-  t.after(async () => {
-    for (const node of nodes) await node.stop();
   });
   return nodes;
 }

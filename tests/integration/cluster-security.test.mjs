@@ -11,33 +11,21 @@ import { describe, it } from 'node:test';
 import { guest, login, logout, wsTicket } from './lib/auth-http.mjs';
 import { WEBHOOK_SECRET, sendWebhook, resendWebhook } from './lib/bot.mjs';
 import { RawStomp } from './lib/raw-stomp.mjs';
-import { startServer } from './lib/server.mjs';
-import { postgresInstalled, postgresUrlFor, privateRedis, redisInstalled } from './lib/services.mjs';
+import { postgresInstalled, redisInstalled, startThreeNodes } from './lib/services.mjs';
 
 const TEST_TIMEOUT = 90000;
 const PER_USER_LIMIT = 5;
 const missing = !postgresInstalled ? 'PostgreSQL' : !redisInstalled ? 'redis-server' : '';
 
-async function startCluster(t, extra = {}) {
-  const redis = await privateRedis(t);
-  const settings = {
-    'store.kind': 'postgres',
-    'store.postgres.url': await postgresUrlFor(t),
-    'bus.kind': 'redis',
-    'bus.redis.url': redis.url,
+function startCluster(t, extra = {}) {
+  return startThreeNodes(t, {
     'bot.webhook-secret': WEBHOOK_SECRET,
     // Only the bus can tell another node of a revocation within this test.
     'auth.revocation-sync-interval': '3600',
     'auth.login-attempts-per-user': String(PER_USER_LIMIT),
     'auth.login-attempts-per-address': '1000',
     ...extra,
-  };
-  const nodes = [await startServer({ settings })];
-  for (let i = 0; i < 2; ++i) nodes.push(await startServer({ settings, secret: nodes[0].secret }));
-  t.after(async () => {
-    for (const node of nodes) await node.stop();
   });
-  return { nodes, redis };
 }
 
 async function newGuest(node) {

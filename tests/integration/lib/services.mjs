@@ -12,7 +12,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { repoRoot } from './server.mjs';
+import { repoRoot, startServer } from './server.mjs';
 
 export const postgresInstalled = existsSync('/usr/lib/postgresql') &&
   readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/initdb`));
@@ -198,4 +198,23 @@ function adminCommand(path, command) {
     connection.once('end', () => resolve(answer));
     connection.write(`${command}\n`);
   });
+}
+
+// Three nodes on one private PostgreSQL database and one private Redis, sharing a JWT secret, with
+// `settings` on top; stopped when `t` ends. Resolves with { nodes, redis }.
+export async function startThreeNodes(t, settings = {}) {
+  const redis = await privateRedis(t);
+  const all = {
+    'store.kind': 'postgres',
+    'store.postgres.url': await postgresUrlFor(t),
+    'bus.kind': 'redis',
+    'bus.redis.url': redis.url,
+    ...settings,
+  };
+  const nodes = [await startServer({ settings: all })];
+  for (let i = 0; i < 2; ++i) nodes.push(await startServer({ settings: all, secret: nodes[0].secret }));
+  t.after(async () => {
+    for (const node of nodes) await node.stop();
+  });
+  return { nodes, redis };
 }
