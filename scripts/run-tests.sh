@@ -8,9 +8,9 @@
 #      that exercise the store once more with store.kind postgres (AICC_TEST_STORE=postgres)
 #   4. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
 #   5. browser tests: the built pages in headless Chromium (playwright-core)
-#   6. when clang is installed: the unit tests again under ASan + UBSan (build-sanitize/, built in
-#      the background meanwhile), and a short run of every fuzzer, each counted as one test
-#      (AICC_FUZZ_SECONDS, default 10)
+#   6. when clang is installed: the unit tests again under ASan + UBSan (build-sanitize/), and a
+#      short run of every fuzzer, each counted as one test (AICC_FUZZ_SECONDS, default 10); these
+#      are built and run in the background, at the lowest priority, while 1-5 run
 # Each suite runs even when an earlier one failed; the exit status is non-zero if any test failed.
 set -uo pipefail
 
@@ -58,31 +58,45 @@ else
   echo "run-tests: could not start PostgreSQL; its tests will fail" >&2
 fi
 
+# The sanitizer tree is built, and then its unit tests and the fuzzers run, in the background at the
+# lowest priority while the other suites run: those mostly wait on sockets and timers, so this work
+# takes the idle CPU instead of adding its minutes to the run, and the suites keep the CPU when they
+# need it. Each step's output is in $logs; the totals are read at the end.
+sanitizer_checks() {
+  renice -n 19 -p "$BASHPID" >/dev/null
+  if ! scripts/build-sanitize.sh build-sanitize >"$logs/sanitize-build.log" 2>&1; then
+    return 1
+  fi
+  scripts/run-gtest-executables.sh build-sanitize >"$logs/unit-sanitize.log" 2>&1
+  # The fuzzers' report is read whatever their exit status (non-zero when one found something).
+  scripts/run-fuzz.sh "${AICC_FUZZ_SECONDS:-10}" >"$logs/fuzz.log" 2>&1
+  return 0
+}
+sanitize_pid=""
+if command -v clang++ >/dev/null 2>&1; then
+  echo "== sanitizer build and tests started in the background (clang, ASan + UBSan: unit tests, fuzzers)"
+  sanitizer_checks &
+  sanitize_pid=$!
+else
+  echo "clang++ not installed: sanitizer tests and fuzzing skipped (scripts/install-deps.sh --test)"
+fi
+
 echo "== unit tests (ctest)"
 run_ctest ctest "$build"
 
 echo "== formatting (clang-format)"
 if scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
-# The sanitizer tree builds in the background at the lowest priority while the integration and
-# browser suites run: they mostly wait on sockets and timers, so the build takes the idle CPU
-# instead of adding its minutes to the run, and the suites keep the CPU when they need it.
-sanitize_pid=""
-if command -v clang++ >/dev/null 2>&1; then
-  echo "== sanitizer build started in the background (clang, ASan + UBSan: libraries, unit tests, fuzzers)"
-  nice -n 19 scripts/build-sanitize.sh build-sanitize >"$logs/sanitize-build.log" 2>&1 &
-  sanitize_pid=$!
-else
-  echo "clang++ not installed: sanitizer tests and fuzzing skipped (scripts/install-deps.sh --test)"
-fi
-
-# A node --test run of `folder` (or of the files given after it), its output in $logs/<name>.log,
-# its totals added to ours.
+# A node --test run of `folder` (or of the files given after it), `files_at_once` test files at a
+# time, its output in $logs/<name>.log, its totals added to ours. Every file starts its own servers
+# on free ports with their own data folders, so files can run side by side; most of a file's time is
+# spent waiting on timers and sockets, which is why several at once finish sooner even on 2 cores.
 run_node_suite() {
-  local name=$1
-  shift
+  local name=$1 files_at_once=$2
+  shift 2
   AICC_BINARY="$build/aicc-chat" AICC_WEB_ROOT="$build/web" AICC_SCREENSHOT_DIR="$build/screenshots" \
-    node --test --test-reporter=spec --test-concurrency=1 "$@" 2>&1 | tee "$logs/$name.log"
+    node --test --test-reporter=spec --test-concurrency="$files_at_once" "$@" 2>&1 |
+    tee "$logs/$name.log"
   local suite_passed suite_failed
   suite_passed=$(grep -E "^ℹ pass [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
   suite_failed=$(grep -E "^ℹ fail [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
@@ -96,7 +110,7 @@ run_node_suite() {
 }
 
 echo "== integration tests (real binary, npm clients)"
-run_node_suite integration tests/integration/
+run_node_suite integration 4 tests/integration/
 
 # The whole suite passes on PostgreSQL too (4 minutes more); make test runs the part that
 # exercises the store, each server in a schema of its own.
@@ -106,7 +120,7 @@ store_suites=(canned-responses console-views contact-center-journey contact-cent
   identity-revocation room-replay store-failures)
 store_files=()
 for suite in "${store_suites[@]}"; do store_files+=("tests/integration/$suite.test.mjs"); done
-AICC_TEST_STORE=postgres run_node_suite integration-postgres "${store_files[@]}"
+AICC_TEST_STORE=postgres run_node_suite integration-postgres 4 "${store_files[@]}"
 
 echo "== SockJS protocol reference suite (sockjs-protocol.py against the test services)"
 scripts/run-sockjs-protocol.sh "$build" 2>&1 | tee "$logs/sockjs-protocol.log"
@@ -120,16 +134,24 @@ else
 fi
 
 echo "== browser tests (headless Chromium; screenshots in $build/screenshots)"
-run_node_suite browser tests/e2e/
+# Two at a time: each file drives its own Chromium, which needs the CPU more than the servers do.
+run_node_suite browser 2 tests/e2e/
 
 if [[ -n "$sanitize_pid" ]]; then
-  echo "== sanitizer build (waiting for it to finish)"
+  echo "== sanitizer build, unit tests and fuzzers (waiting for the background run to finish)"
   if wait "$sanitize_pid"; then
     echo "== unit tests under ASan + UBSan"
-    run_ctest ctest-sanitize build-sanitize
+    cat "$logs/unit-sanitize.log"
+    summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$logs/unit-sanitize.log" | tail -1)
+    if [[ -n "$summary" ]]; then
+      passed=$((passed + $(awk '{print $1}' <<<"$summary")))
+      failed=$((failed + $(awk '{print $3}' <<<"$summary")))
+    else
+      echo "run-tests: the sanitizer unit tests printed no summary" >&2
+      failed=$((failed + 1))
+    fi
     echo "== fuzzing smoke run (each fuzzer ${AICC_FUZZ_SECONDS:-10}s)"
-    # One test per fuzzer: failed when it found something.
-    scripts/run-fuzz.sh "${AICC_FUZZ_SECONDS:-10}" 2>&1 | tee "$logs/fuzz.log"
+    cat "$logs/fuzz.log"
     fuzzers_seen=0
     # The report's rows: "<fuzzer> <execs/s, or N runs> <findings>"; the findings are the last field.
     while read -r row; do
