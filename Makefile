@@ -56,8 +56,8 @@ bench-full: bench-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@scripts/run-bench.sh $(BUILD_DIR) --full
 
-# Every fuzzer for 10 minutes in the sanitizer tree (build-sanitize/), then each one's execs/s and
-# findings.
+# Every fuzzer for 10 minutes in the fuzzing tree (build-fuzz/: coverage-guided), then each one's
+# execs/s and findings.
 fuzz: test-deps
 	@scripts/run-fuzz.sh 600
 
@@ -70,4 +70,4 @@ format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) build-sanitize
+	rm -rf $(BUILD_DIR) build-sanitize build-fuzz

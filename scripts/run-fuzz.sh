@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in the sanitizer tree (scripts/build-sanitize.sh) and runs each for
-# the given number of seconds on a scratch copy of its committed corpus, then prints each one's
-# executions per second and findings. Exits non-zero when any fuzzer found something; the
-# reproducers are left in build-sanitize/fuzz-findings/ (fix the bug, then commit the input as a
-# regression case: see fuzz/README.md).
-#   scripts/run-fuzz.sh [seconds per target, default 60]
+# Builds the libFuzzer targets (scripts/build-sanitize.sh) and runs each for the given number of
+# seconds on a scratch copy of its committed corpus, then prints each one's executions per second
+# and findings. Exits non-zero when any fuzzer found something; the reproducers are left in
+# <tree>/fuzz-findings/ (fix the bug, then commit the input as a regression case: see
+# fuzz/README.md). The tree is the fuzzing tree (build-fuzz/, coverage-guided) unless another is
+# given: make test passes its sanitizer tree for a short smoke run.
+#   scripts/run-fuzz.sh [seconds per target, default 60] [tree]
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-build=build-sanitize
+build=${2:-build-fuzz}
 fuzzers=()
 for source in fuzz/*_fuzzer.cpp; do fuzzers+=("$(basename "$source" .cpp)"); done
-scripts/build-sanitize.sh "$build" "${fuzzers[@]}" >/dev/null
+if [[ "$build" == build-fuzz ]]; then
+  scripts/build-sanitize.sh --fuzzing "$build" "${fuzzers[@]}" >/dev/null
+else
+  scripts/build-sanitize.sh "$build" "${fuzzers[@]}" >/dev/null
+fi
 
 findings_dir="$build/fuzz-findings"
 rm -rf "$findings_dir"

@@ -69,7 +69,7 @@ sanitizer_checks() {
   fi
   scripts/run-gtest-executables.sh build-sanitize >"$logs/unit-sanitize.log" 2>&1
   # The fuzzers' report is read whatever their exit status (non-zero when one found something).
-  scripts/run-fuzz.sh "${AICC_FUZZ_SECONDS:-10}" >"$logs/fuzz.log" 2>&1
+  scripts/run-fuzz.sh "${AICC_FUZZ_SECONDS:-10}" build-sanitize >"$logs/fuzz.log" 2>&1
   return 0
 }
 sanitize_pid=""

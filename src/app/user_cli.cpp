@@ -11,6 +11,7 @@
 #include "app/stores.hpp"
 #include "auth/password.hpp"
 #include "util/random.hpp"
+#include "util/time.hpp"
 #include "util/utf8.hpp"
 
 namespace aicc::app {
@@ -34,12 +35,6 @@ Passwords are asked for twice on a terminal, or read as one line from standard i
 )";
 
 constexpr std::size_t kMinPassword = 8;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool valid_username(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
@@ -165,7 +160,7 @@ int run_user_command(const config::Config& config, const std::vector<std::string
     user.display_name = display_name;
     user.role = *role;
     user.password_hash = auth::hash_password(*password);
-    user.created_at = unix_now();
+    user.created_at = util::unix_seconds();
     if (!store->create_user(user)) return fail("user " + username + " already exists");
     std::printf("added %s (%s, %s)\n", username.c_str(),
                 std::string(auth::to_string(user.role)).c_str(), user.id.c_str());
@@ -179,7 +174,7 @@ int run_user_command(const config::Config& config, const std::vector<std::string
   // a running server, which reads the revocations from the store.
   auto revoke_logins = [&](const std::string& reason) {
     const std::int64_t until =
-        unix_now() + config.jwt.access_token_validity + config.jwt.clock_skew;
+        util::unix_seconds() + config.jwt.access_token_validity + config.jwt.clock_skew;
     return store->deny_families_of_user(user->id, until, reason);
   };
   if (command == "disable" || command == "enable") {

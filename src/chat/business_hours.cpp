@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "util/quote.hpp"
+#include "util/time.hpp"
 
 // Time zones are evaluated here rather than with Boost.DateTime's posix_time_zone: that class reads
 // the offset with the opposite sign to POSIX ("KST-9" would be 9 hours west), and refuses much of
@@ -42,7 +43,7 @@ using Problem = std::optional<std::string>;
 
 // Division rounding towards minus infinity (b > 0), so that instants before 1970 fall on the
 // right day.
-Millis floor_div(Millis a, Millis b) { return a / b - ((a % b != 0) && (a < 0)); }
+using util::floor_div;
 
 bool in_supported_range(Millis utc) { return utc >= kFirstSupported && utc < kEndSupported; }
 

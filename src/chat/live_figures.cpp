@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/time.hpp"
+
 namespace aicc::chat {
 namespace {
 
@@ -9,7 +11,7 @@ constexpr Millis kSecond = 1000;
 
 // Division rounding towards minus infinity / plus infinity (b > 0), so that times before 1970 in
 // tests still fall into the right second or slot.
-Millis floor_div(Millis a, Millis b) { return a / b - ((a % b != 0) && (a < 0)); }
+using util::floor_div;
 Millis ceil_div(Millis a, Millis b) { return -floor_div(-a, b); }
 
 // The 30 s sample boundary at or after `at`: every change in one slot is seen by the same

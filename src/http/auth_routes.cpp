@@ -10,6 +10,7 @@
 
 #include "http/json_body.hpp"
 #include "http/request_checks.hpp"
+#include "util/time.hpp"
 
 namespace aicc::http {
 namespace {
@@ -19,12 +20,6 @@ namespace json = boost::json;
 using Generator = bhttp::message_generator;
 
 constexpr std::size_t kMaxAuthBody = 8 * 1024;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The request body as a JSON object (parse_object_body()); nullopt + an error response when it is
 // anything else, or not sent as application/json (415; a body over the limit is 413 first).
@@ -146,7 +141,7 @@ std::optional<auth::Principal> bearer_principal(const Request& request, auth::To
     refusal->set(bhttp::field::www_authenticate, "Bearer");
     return std::nullopt;
   }
-  auto principal = tokens.verify_access(token, unix_now());
+  auto principal = tokens.verify_access(token, util::unix_seconds());
   if (!principal) {
     refusal =
         error_response(request, bhttp::status::unauthorized, "invalid_token", principal.error());
@@ -243,7 +238,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           co_return error_response(request, bhttp::status::bad_request, "bad_request",
                                    "\"username\" and \"password\" are required");
         }
-        const std::int64_t now = unix_now();
+        const std::int64_t now = util::unix_seconds();
         // Counted before the password is checked, in the same step as the limits are (see
         // auth/login_throttle.hpp). The throttle's failures may live in Redis (several nodes):
         // off the I/O thread then.
@@ -338,7 +333,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           response.set(bhttp::field::retry_after, "1");
           co_return response;
         }
-        const std::int64_t now = unix_now();
+        const std::int64_t now = util::unix_seconds();
         auto work = [&deps, &display_name, &cookie, now] {
           std::optional<std::string_view> presented;
           if (!cookie.empty()) presented = cookie;
@@ -371,7 +366,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           co_return error_response(request, bhttp::status::unauthorized, "invalid_token",
                                    "no refresh token: sign in again");
         }
-        const std::int64_t now = unix_now();
+        const std::int64_t now = util::unix_seconds();
         auto work = [&deps, &token, now] { return deps.tokens.refresh(token, now); };
         auto session = co_await deps.pool.run(std::move(work));
         if (!session) {
@@ -402,7 +397,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
             if (token != nullptr && token->is_string()) cookie = std::string(token->as_string());
           }
         }
-        const std::int64_t now = unix_now();
+        const std::int64_t now = util::unix_seconds();
         auto work = [&deps, &principal, &cookie, now] {
           std::optional<std::string_view> presented;
           if (!cookie.empty()) presented = cookie;
@@ -432,7 +427,7 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
         if (!principal) co_return std::move(*refusal);
         // Tickets may live in Redis (several nodes): stored off the I/O thread then.
         auto issue = [&deps, &principal] {
-          return deps.tokens.issue_ticket(*principal, unix_now());
+          return deps.tokens.issue_ticket(*principal, util::unix_seconds());
         };
         std::string ticket;  // not a conditional expression around co_await: see the login route
         if (deps.tokens.tickets_are_local()) {

@@ -14,6 +14,7 @@
 #include "http/request_checks.hpp"
 #include "log/rate_limited.hpp"
 #include "util/random.hpp"
+#include "util/time.hpp"
 #include "util/url_decode.hpp"
 
 namespace aicc::http {
@@ -21,12 +22,6 @@ namespace {
 
 namespace asio = boost::asio;
 using Generator = bhttp::message_generator;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Content-Disposition for a file named `name` (RFC 6266): an ASCII fallback for old clients and
 // the exact UTF-8 name (RFC 5987), so neither quotes nor line breaks can reach the header.
@@ -72,7 +67,7 @@ std::optional<center::Caller> caller_of(const Request& request, auth::TokenServi
   auto principal = token.empty()
                        ? util::Result<auth::Principal, std::string>(util::unexpected(
                              std::string("an Authorization: Bearer access token is required")))
-                       : tokens.verify_access(token, unix_now());
+                       : tokens.verify_access(token, util::unix_seconds());
   if (!principal) {
     refusal = error_response(request, bhttp::status::unauthorized,
                              token.empty() ? "unauthorized" : "invalid_token", principal.error());

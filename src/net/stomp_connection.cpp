@@ -22,6 +22,7 @@
 #include "broker/domain_error.hpp"
 #include "broker/registry.hpp"
 #include "net/hub.hpp"
+#include "util/time.hpp"
 
 namespace aicc::net {
 namespace {
@@ -66,12 +67,6 @@ std::string next_connection_id() {
   const auto n = counter.fetch_add(1, std::memory_order_relaxed) + 1;
   std::snprintf(text, sizeof text, "c%llx", static_cast<unsigned long long>(n));
   return text;
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -281,7 +276,7 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(
   }
   std::optional<auth::Principal> principal;
   if (!token.empty()) {
-    auto verified = services_.tokens.verify_access(token, unix_now());
+    auto verified = services_.tokens.verify_access(token, util::unix_seconds());
     if (!verified) {
       services_.metrics.error("auth");
       return util::unexpected(verified.error());
@@ -324,7 +319,7 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(
 
 std::string StompConnection::check_credential() const {
   const std::int64_t expires_at = engine_.identity().expires_at;
-  if (expires_at != 0 && unix_now() >= expires_at + services_.config.jwt.clock_skew) {
+  if (expires_at != 0 && util::unix_seconds() >= expires_at + services_.config.jwt.clock_skew) {
     services_.metrics.error("auth");
     return "authentication failed: token expired";
   }
@@ -344,8 +339,8 @@ bool StompConnection::refresh_credential(const stomp::Frame& frame) {
                               "body must be a JSON object with a string \"accessToken\"", frame);
     return false;
   }
-  auto verified =
-      services_.tokens.verify_access(std::string_view(token->data(), token->size()), unix_now());
+  auto verified = services_.tokens.verify_access(std::string_view(token->data(), token->size()),
+                                                 util::unix_seconds());
   if (!verified) {
     broker::send_domain_error(services_.hub, identity.user_id, "invalid_token", verified.error(),
                               frame);
@@ -728,7 +723,7 @@ void StompConnection::set_credential_deadline(std::int64_t expires_at) {
     return;
   }
   // The verifier accepts a token until exp + skew; the session gets the same allowance.
-  const std::int64_t left = expires_at + services_.config.jwt.clock_skew - unix_now();
+  const std::int64_t left = expires_at + services_.config.jwt.clock_skew - util::unix_seconds();
   credential_deadline_ = SteadyClock::now() + std::chrono::seconds(std::max<std::int64_t>(left, 0));
 }
 

@@ -104,7 +104,7 @@ TEST(CannedResponses, ShortcutsAreUniqueWithinTheList) {
 }
 
 TEST(CannedResponses, HostileBodiesAreRefusedNotTrusted) {
-  for (const std::string body : {
+  for (const std::string& body : {
            std::string(""),
            std::string("null"),
            std::string("[]"),

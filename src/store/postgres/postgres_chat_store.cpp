@@ -34,11 +34,11 @@ using chat::RoomSummary;
 using chat::StreamInfo;
 using chat::StreamKind;
 
-constexpr std::string_view kComponent = "chat";
+constexpr std::string_view kChatComponent = "chat";
 
 // The schema, one step per released change. Never edit a released step: add the next one.
 // Times are unix milliseconds; "none" is '' for strings and NULL for times.
-constexpr std::array kMigrations = {
+constexpr std::array kChatMigrations = {
     Migration{1,
               "conversations, messages, rooms, routing records, audit log, left messages, "
               "ratings, canned responses",
@@ -598,13 +598,13 @@ bool room_exists(Connection& db, const std::string& room_id) {
 
 PostgresChatStore::PostgresChatStore(std::shared_ptr<Pool> pool, std::shared_ptr<Pool> lease_pool)
     : pool_(std::move(pool)), lease_pool_(lease_pool ? std::move(lease_pool) : pool_) {
-  pool_->with([](Connection& db) { db.migrate(kComponent, kMigrations); });
+  pool_->with([](Connection& db) { db.migrate(kChatComponent, kChatMigrations); });
 }
 
-int PostgresChatStore::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int PostgresChatStore::latest_schema_version() { return static_cast<int>(kChatMigrations.size()); }
 
 int PostgresChatStore::schema_version() {
-  return pool_->with([](Connection& db) { return db.schema_version(kComponent); });
+  return pool_->with([](Connection& db) { return db.schema_version(kChatComponent); });
 }
 
 // Conversations

@@ -10,10 +10,10 @@ using auth::RefreshToken;
 using auth::RotateOutcome;
 using auth::User;
 
-constexpr std::string_view kComponent = "auth";
+constexpr std::string_view kUserComponent = "auth";
 
 // The schema, one step per released change. Never edit a released step: add the next one.
-constexpr std::array kMigrations = {
+constexpr std::array kUserMigrations = {
     Migration{1, "users, refresh tokens, revoked access tokens and revoked logins", R"sql(
 CREATE TABLE users (
   id            BYTEA PRIMARY KEY,
@@ -135,13 +135,13 @@ void insert_denied_family(Connection& db, const std::string& family_id, std::int
 }  // namespace
 
 PostgresUserStore::PostgresUserStore(std::shared_ptr<Pool> pool) : pool_(std::move(pool)) {
-  pool_->with([](Connection& db) { db.migrate(kComponent, kMigrations); });
+  pool_->with([](Connection& db) { db.migrate(kUserComponent, kUserMigrations); });
 }
 
-int PostgresUserStore::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int PostgresUserStore::latest_schema_version() { return static_cast<int>(kUserMigrations.size()); }
 
 int PostgresUserStore::schema_version() {
-  return pool_->with([](Connection& db) { return db.schema_version(kComponent); });
+  return pool_->with([](Connection& db) { return db.schema_version(kUserComponent); });
 }
 
 bool PostgresUserStore::create_user(const User& user) {

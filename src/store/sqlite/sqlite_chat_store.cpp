@@ -34,12 +34,12 @@ using chat::RoomSummary;
 using chat::StreamInfo;
 using chat::StreamKind;
 
-constexpr std::string_view kComponent = "chat";
+constexpr std::string_view kChatComponent = "chat";
 
 // The schema, one step per released change. Never edit a released step: add the next one.
 // TEXT PRIMARY KEY columns are NOT NULL explicitly, because SQLite would otherwise accept NULL in
 // them. Times are unix milliseconds; "none" is '' for strings and NULL for times.
-constexpr std::array kMigrations = {
+constexpr std::array kChatMigrations = {
     Migration{1,
               "conversations, messages, rooms, routing records, audit log, left messages, ratings",
               R"sql(
@@ -422,14 +422,14 @@ SqliteChatStore::SqliteChatStore(const std::string& path, const std::string& att
     : db_(path),
       attachments_(attachments_dir.empty() ? AttachmentFolder::beside(path)
                                            : std::filesystem::path(attachments_dir)) {
-  db_.migrate(kComponent, kMigrations);
+  db_.migrate(kChatComponent, kChatMigrations);
 }
 
-int SqliteChatStore::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int SqliteChatStore::latest_schema_version() { return static_cast<int>(kChatMigrations.size()); }
 
 int SqliteChatStore::schema_version() {
   std::lock_guard lock(mutex_);
-  return db_.schema_version(kComponent);
+  return db_.schema_version(kChatComponent);
 }
 
 // Conversations

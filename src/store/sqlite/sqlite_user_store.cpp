@@ -10,12 +10,12 @@ using auth::RefreshToken;
 using auth::RotateOutcome;
 using auth::User;
 
-constexpr std::string_view kComponent = "auth";
+constexpr std::string_view kUserComponent = "auth";
 
 // The schema, one step per released change. Never edit a released step: add the next one.
 // TEXT PRIMARY KEY columns are NOT NULL explicitly, because SQLite would otherwise accept NULL in
 // them. Booleans are 0 or 1, times unix seconds.
-constexpr std::array kMigrations = {
+constexpr std::array kUserMigrations = {
     Migration{1, "users, refresh tokens and revoked access tokens", R"sql(
 CREATE TABLE users (
   id            TEXT NOT NULL PRIMARY KEY,
@@ -105,14 +105,14 @@ RefreshToken read_token(const Statement& row) {
 }  // namespace
 
 SqliteUserStore::SqliteUserStore(const std::string& path) : db_(path) {
-  db_.migrate(kComponent, kMigrations);
+  db_.migrate(kUserComponent, kUserMigrations);
 }
 
-int SqliteUserStore::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int SqliteUserStore::latest_schema_version() { return static_cast<int>(kUserMigrations.size()); }
 
 int SqliteUserStore::schema_version() {
   std::lock_guard lock(mutex_);
-  return db_.schema_version(kComponent);
+  return db_.schema_version(kUserComponent);
 }
 
 bool SqliteUserStore::create_user(const User& user) {
