@@ -20,7 +20,9 @@
 #include <optional>
 #include <thread>
 
+#include "app/backup_cli.hpp"
 #include "app/bus.hpp"
+#include "app/config_check.hpp"
 #include "app/demo_secret.hpp"
 #include "app/demo_users.hpp"
 #include "app/lobby.hpp"
@@ -49,6 +51,7 @@
 #include "net/stomp_connection.hpp"
 #include "net/tcp_listener.hpp"
 #include "util/random.hpp"
+#include "util/time.hpp"
 
 namespace {
 
@@ -72,6 +75,11 @@ options:
 
 commands:
   user ...           manage users (aicc-chat user --help)
+  backup FILE        copy the SQLite store and its attachment files into FILE, while it runs
+  restore FILE       put a backup back into the SQLite store (with the server stopped)
+  check-config [FILE]
+                     validate a configuration (FILE, or --config, with the environment and --set)
+                     and print the effective values, secrets masked; exit status 2 when invalid
 
 Every setting can also come from the environment: AICC_ + the key in upper case with '.' and '-'
 as '_', e.g. AICC_JWT_SECRET for jwt.secret. Precedence: defaults < file < environment < --set.
@@ -81,6 +89,9 @@ struct Arguments {
   aicc::config::LoadOptions load;
   bool done = false;                                     // --help or --version answered
   std::optional<std::vector<std::string>> user_command;  // the words after "user"
+  bool check_config = false;                             // aicc-chat check-config [FILE]
+  std::optional<std::string> backup_file;                // aicc-chat backup FILE
+  std::optional<std::string> restore_file;               // aicc-chat restore FILE
   int exit_code = 0;
 };
 
@@ -117,6 +128,13 @@ Arguments parse_arguments(int argc, char** argv) {
     } else if (arg == "user") {
       args.user_command = std::vector<std::string>(argv + i + 1, argv + argc);
       break;
+    } else if (arg == "backup" || arg == "restore") {
+      std::string file = i + 1 < argc ? argv[++i] : "";
+      (arg == "backup" ? args.backup_file : args.restore_file) = std::move(file);
+      break;
+    } else if (arg == "check-config") {
+      args.check_config = true;
+      if (i + 1 < argc && argv[i + 1][0] != '-') args.load.file = argv[++i];
     } else if (arg == "--version") {
       std::printf("aicc-chat %s\n", kVersion);
       args.done = true;
@@ -162,12 +180,6 @@ void add_operational_routes(aicc::http::Router& router, aicc::net::Metrics& metr
     return bhttp::message_generator(aicc::http::make_response(
         request, bhttp::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8"));
   });
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 aicc::auth::TokenSettings token_settings(const aicc::config::Config& config) {
@@ -218,8 +230,11 @@ int main(int argc, char** argv) {
   Arguments args = parse_arguments(argc, argv);
   if (args.done) return args.exit_code;
 
-  // Managing users issues no tokens, so it needs no JWT secret.
-  if (args.user_command) args.load.require_secret = false;
+  // Managing users, backups and restores issue no tokens, so they need no JWT secret.
+  if (args.user_command || args.backup_file || args.restore_file) {
+    args.load.require_secret = false;
+  }
+  if (args.check_config) return aicc::app::run_check_config(args.load);
   auto loaded = aicc::config::load(args.load);
   if (!loaded) {
     std::fprintf(stderr, "aicc-chat: configuration error: %s\n", loaded.error().c_str());
@@ -227,6 +242,8 @@ int main(int argc, char** argv) {
   }
   aicc::config::Config config = std::move(loaded.value());
   if (args.user_command) return aicc::app::run_user_command(config, *args.user_command);
+  if (args.backup_file) return aicc::app::run_backup_command(config, *args.backup_file);
+  if (args.restore_file) return aicc::app::run_restore_command(config, *args.restore_file);
   // The business hours' text is parsed (and its time zone read) once, here, so a mistake stops
   // the start with the reason.
   if (auto hours = aicc::chat::BusinessHours::parse(config.hours.weekly, config.hours.holidays,
@@ -294,8 +311,8 @@ int main(int argc, char** argv) {
         spdlog::info("login revoked ({}): {} stomp sessions closed", reason, closed);
       }
     });
-    tokens.load_revocations(unix_now());
-    if (config.demo) aicc::app::create_demo_users(*user_store, unix_now());
+    tokens.load_revocations(aicc::util::unix_seconds());
+    if (config.demo) aicc::app::create_demo_users(*user_store, aicc::util::unix_seconds());
     aicc::broker::AppRouter app_router;
     // Every user's refusals (see broker/domain_error.hpp).
     app_router.add_subscription("/user/queue/errors", aicc::auth::kEveryone);
@@ -341,7 +358,8 @@ int main(int argc, char** argv) {
                                    break;
                                  case Kind::kCloseLoginSessions:
                                    // Refused here too from now on, not only closed.
-                                   tokens.deny_login_revoked_elsewhere(event.login_id, unix_now());
+                                   tokens.deny_login_revoked_elsewhere(event.login_id,
+                                                                       aicc::util::unix_seconds());
                                    hub.apply_remote(event);
                                    break;
                                  case Kind::kRoutingCommand:
@@ -443,7 +461,7 @@ int main(int argc, char** argv) {
         if (error) return;
         asio::post(blocking_pool.executor(), [&] {
           try {
-            const std::size_t purged = user_store->purge_expired(unix_now());
+            const std::size_t purged = user_store->purge_expired(aicc::util::unix_seconds());
             if (purged > 0) spdlog::info("purged {} expired tokens", purged);
           } catch (const std::exception& e) {
             spdlog::error("purging expired tokens failed: {}", e.what());
@@ -461,7 +479,7 @@ int main(int argc, char** argv) {
         if (error) return;
         asio::post(blocking_pool.executor(), [&] {
           try {
-            tokens.sync_revocations(unix_now());
+            tokens.sync_revocations(aicc::util::unix_seconds());
           } catch (const std::exception& e) {
             spdlog::error("reading revoked logins failed: {}", e.what());
           }

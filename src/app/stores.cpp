@@ -23,6 +23,17 @@ std::shared_ptr<store::postgres::Pool> postgres_pool(const config::Config& confi
 Stores open_stores(const config::Config& config) {
   Stores stores;
   if (config.store.kind == "sqlite") {
+    const std::string& path = config.store.sqlite.path;
+    if (!path.empty() && path != ":memory:") {
+      long holder = 0;
+      stores.sqlite_lock = store::sqlite::DatabaseLock::try_take(path, holder);
+      if (!stores.sqlite_lock) {
+        throw std::runtime_error(
+            "another aicc-chat process" +
+            (holder > 0 ? " (" + std::to_string(holder) + ")" : std::string()) + " serves " + path +
+            "; one SQLite file has one server (several nodes need store.kind postgres)");
+      }
+    }
     stores.users = std::make_unique<store::sqlite::SqliteUserStore>(config.store.sqlite.path);
     stores.chat = std::make_unique<store::sqlite::SqliteChatStore>(config.store.sqlite.path,
                                                                    config.attachments.path);

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "auth/user_store.hpp"
 #include "chat/chat_store.hpp"
 #include "config/config.hpp"
+#include "store/sqlite/database_lock.hpp"
 
 namespace aicc::store::postgres {
 class Pool;
@@ -14,6 +16,9 @@ class Pool;
 namespace aicc::app {
 
 struct Stores {
+  // With store.kind sqlite: this process serves the file; a second server, or a restore, is
+  // refused while it runs. Declared first, so released after the stores have closed.
+  std::optional<store::sqlite::DatabaseLock> sqlite_lock;
   std::unique_ptr<auth::UserStore> users;
   std::unique_ptr<chat::ChatStore> chat;
   // With store.kind postgres: the connections both share (for /metrics); null otherwise.
@@ -22,7 +27,7 @@ struct Stores {
 
 // Both stores of the server. Throws std::runtime_error with an operator-readable message when the
 // store cannot be opened (a wrong path or URL, an unreachable server, a schema from a newer
-// program).
+// program, a SQLite file another server already serves).
 Stores open_stores(const config::Config& config);
 
 // The user store alone, for the `aicc-chat user` commands (one connection).

@@ -8,6 +8,11 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "util/random.hpp"
 
 namespace aicc::config {
 namespace {
@@ -18,7 +23,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-const std::string kSecret = "0123456789abcdef0123456789abcdef";  // exactly 32 bytes
+const std::string kSecret = "Xq3vR8zLp2mN7tWc9bKd4hFs6jYg1eUa";  // exactly 32 bytes
 
 // Each test gets its own folder for the files it writes.
 class ConfigTest : public ::testing::Test {
@@ -160,9 +165,9 @@ TEST_F(ConfigTest, LaterSetWins) {
 }
 
 TEST_F(ConfigTest, SetKeepsEverythingAfterTheFirstEquals) {
-  auto config = load_with("", {}, {"jwt.secret=abc=def=0123456789abcdef0123456789"});
+  auto config = load_with("", {}, {"jwt.secret=abc=def=Xq3vR8zLp2mN7tWc9bKd4hFs6jYg"});
   ASSERT_TRUE(config) << config.error();
-  EXPECT_EQ(config->jwt.secret, "abc=def=0123456789abcdef0123456789");
+  EXPECT_EQ(config->jwt.secret, "abc=def=Xq3vR8zLp2mN7tWc9bKd4hFs6jYg");
 }
 
 TEST_F(ConfigTest, EnvironmentNamesFollowTheKeys) {
@@ -560,6 +565,37 @@ TEST_F(ConfigTest, SecretMustHave32Bytes) {
                                     Not(HasSubstr(kSecret.substr(1)))));
   options.overrides = {"jwt.secret=" + kSecret};
   EXPECT_TRUE(load(options));
+}
+
+TEST_F(ConfigTest, AGuessableSecretIsRefusedWithTheReasonAndWithoutTheSecret) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string(40, 'a'), "it repeats a pattern of 1 character"},
+      {"passwordpasswordpasswordpassword", "it repeats a pattern of 8 characters"},
+      {"abcdefghijklmnopqrstuvwxyzABCDEFGH", "it is mostly a run of characters"},
+      {"9876543210zyxwvutsrqponmlkjihgfedcba", "it is mostly a run of characters"},
+      {"aabbccaabbccaabbccaabbccddaabbccaa", "it uses only 4 different characters"},
+      {"aaaaaaaaaaaaaaaaaaaaaaaaqwertyui", "its characters carry about 49 bits, at least 64"},
+  };
+  for (const auto& [secret, why] : cases) {
+    LoadOptions options;
+    options.overrides = {"jwt.secret=" + secret};
+    auto result = load(options);
+    ASSERT_FALSE(result) << secret;
+    EXPECT_THAT(result.error(), AllOf(StartsWith("jwt.secret is too easy to guess: " + why),
+                                      HasSubstr("openssl rand"), Not(HasSubstr(secret))))
+        << secret;
+  }
+}
+
+TEST_F(ConfigTest, RandomSecretsOfTheShortestLengthAreAccepted) {
+  // 32 hex digits (128 random bits) is the weakest random value allowed; none may be refused.
+  for (int i = 0; i < 2000; ++i) {
+    const std::string secret = util::random_hex(16);
+    LoadOptions options;
+    options.overrides = {"jwt.secret=" + secret};
+    auto result = load(options);
+    ASSERT_TRUE(result) << secret << ": " << result.error();
+  }
 }
 
 TEST_F(ConfigTest, DemoModeLeavesAMissingSecretEmpty) {

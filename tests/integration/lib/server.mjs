@@ -279,13 +279,20 @@ export async function startServer({ settings = {}, args: extraArgs = [], dir, se
 // may be running on it), writing `stdin` to its standard input. Resolves with { code, stdout,
 // stderr }; kills the process after `timeoutMs`.
 export function runUserCommand(dir, userArgs, { stdin = '', settings = {}, timeoutMs = 15000 } = {}) {
+  return runCommand(dir, ['user', ...userArgs], { stdin, settings: { ...storeSettingsFor(dir), ...settings }, timeoutMs });
+}
+
+// Runs `aicc-chat [--set ...] <words...>` in folder `dir` with a bare environment plus `env`,
+// writing `stdin` to its standard input. Resolves with { code, signal, stdout, stderr }; kills the
+// process after `timeoutMs`.
+export function runCommand(dir, words, { stdin = '', settings = {}, env = {}, timeoutMs = 15000 } = {}) {
   const args = [];
-  for (const [key, value] of Object.entries({ ...storeSettingsFor(dir), ...settings })) {
+  for (const [key, value] of Object.entries(settings)) {
     args.push('--set', `${key}=${value}`);
   }
-  args.push('user', ...userArgs);
+  args.push(...words);
   return new Promise((resolveRun, rejectRun) => {
-    const child = spawn(binaryPath, args, { cwd: dir, env: childEnvironment(dir), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(binaryPath, args, { cwd: dir, env: { ...childEnvironment(dir), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     liveServers.add(child);
     let stdout = '';
     let stderr = '';
@@ -307,7 +314,7 @@ export function runUserCommand(dir, userArgs, { stdin = '', settings = {}, timeo
       clearTimeout(timer);
       liveServers.delete(child);
       if (signal === 'SIGKILL') {
-        rejectRun(new Error(`aicc-chat user ${userArgs.join(' ')}: no exit within ${timeoutMs} ms; stderr:\n${stderr}`));
+        rejectRun(new Error(`aicc-chat ${words.join(' ')}: no exit within ${timeoutMs} ms; stderr:\n${stderr}`));
         return;
       }
       resolveRun({ code, signal, stdout, stderr });
