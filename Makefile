@@ -33,8 +33,8 @@ build: deps configure
 run: build
 	$(BUILD_DIR)/aicc-chat --demo --set server.host=$(HOST) --set server.port=$(PORT)
 
+# Builds what the suites need and runs them all (scripts/run-tests.sh).
 test: test-deps configure
-	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@scripts/run-tests.sh $(BUILD_DIR)
 
 # Three nodes behind HAProxy on http://localhost:8080, with a private PostgreSQL and Redis, in demo

@@ -9,10 +9,9 @@ if ! command -v clang-format >/dev/null 2>&1; then
   exit 1
 fi
 mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cc')
-offending=()
-for file in "${files[@]}"; do
-  if ! clang-format --dry-run --Werror "$file" >/dev/null 2>&1; then offending+=("$file"); fi
-done
+# In batches on every core: one clang-format process per file took half a minute.
+report=$(printf '%s\0' "${files[@]}" | xargs -0 -P "$(nproc)" -n 25 clang-format --dry-run --Werror 2>&1)
+mapfile -t offending < <(grep -E '^[^:]+:[0-9]+:[0-9]+: error' <<<"$report" | cut -d: -f1 | sort -u)
 if ((${#offending[@]} > 0)); then
   echo "check-format: ${#offending[@]} of ${#files[@]} C++ files are not formatted (clang-format -i):"
   printf '  %s\n' "${offending[@]}"

@@ -22,19 +22,29 @@ fi
 findings_dir="$build/fuzz-findings"
 rm -rf "$findings_dir"
 mkdir -p "$findings_dir"
+
+# One fuzzer, for `seconds`, its log in the findings folder. -fork would keep going after a
+# finding; one process keeps the figures comparable and a finding ends the run with its reproducer
+# written. As many run at once as there are cores (each is one thread).
+fuzz_one() {
+  local fuzzer=$1 build=$2 seconds=$3 findings_dir=$4
+  local name=${fuzzer%_fuzzer}
+  local scratch="$build/fuzz-corpus/$name"
+  mkdir -p "$scratch"
+  echo "fuzzing $name for ${seconds}s"
+  "$build/fuzz/$fuzzer" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
+    -rss_limit_mb=2048 -artifact_prefix="$findings_dir/$name-" "$scratch" "fuzz/corpus/$name" \
+    >"$findings_dir/$name.log" 2>&1 || true
+}
+export -f fuzz_one
+printf '%s\n' "${fuzzers[@]}" |
+  xargs -P "$(nproc)" -I{} bash -c 'fuzz_one "$@"' _ {} "$build" "$seconds" "$findings_dir"
+
 report=()
 total_findings=0
 for fuzzer in "${fuzzers[@]}"; do
   name=${fuzzer%_fuzzer}
-  scratch="$build/fuzz-corpus/$name"
-  mkdir -p "$scratch"
   log="$findings_dir/$name.log"
-  echo "fuzzing $name for ${seconds}s"
-  # -fork would keep going after a finding; one process keeps the figures comparable and a
-  # finding ends the run with its reproducer written.
-  "$build/fuzz/$fuzzer" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
-    -rss_limit_mb=2048 -artifact_prefix="$findings_dir/$name-" "$scratch" "fuzz/corpus/$name" \
-    >"$log" 2>&1 || true
   runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
   time=$(sed -nE 's/^Done [0-9]+ runs in ([0-9]+) second.*/\1/p' "$log" | tail -1)
   found=$(find "$findings_dir" -maxdepth 1 -name "$name-*" -type f | wc -l)

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test suite against an already built tree and prints the totals:
+# Builds what the suites need, runs every test suite and prints the totals:
 #   0. first, the services the tests need, private to this run on free loopback ports: PostgreSQL
 #      (its URL in AICC_TEST_POSTGRES_URL); stopped and removed when the run ends
-#   1. unit tests (GoogleTest, through ctest), the PostgreSQL adapters' among them
-#   2. the formatting of every C++ file (clang-format), counted as one test
-#   3. integration tests: the real binary on loopback ports, driven by npm clients; then the suites
+#   1. the Release build of the server, the load generator and the pages (build/)
+#   2. the unit tests (GoogleTest): with clang, built under ASan + UBSan in build-sanitize/, each
+#      executable in one process, then a short run of every fuzzer, each counted as one test
+#      (AICC_FUZZ_SECONDS, default 10); all of it in the background, at the lowest priority, from
+#      the start to the end of the run. Without clang, in the Release tree through ctest
+#   3. the formatting of every C++ file (clang-format), counted as one test
+#   4. integration tests: the real binary on loopback ports, driven by npm clients; then the suites
 #      that exercise the store once more with store.kind postgres (AICC_TEST_STORE=postgres)
-#   4. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
-#   5. browser tests: the built pages in headless Chromium (playwright-core)
-#   6. when clang is installed: the unit tests again under ASan + UBSan (build-sanitize/), and a
-#      short run of every fuzzer, each counted as one test (AICC_FUZZ_SECONDS, default 10); these
-#      are built and run in the background, at the lowest priority, while 1-5 run
+#   5. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
+#   6. browser tests: the built pages in headless Chromium (playwright-core)
 # Each suite runs even when an earlier one failed; the exit status is non-zero if any test failed.
 set -uo pipefail
 
@@ -58,10 +59,12 @@ else
   echo "run-tests: could not start PostgreSQL; its tests will fail" >&2
 fi
 
-# The sanitizer tree is built, and then its unit tests and the fuzzers run, in the background at the
-# lowest priority while the other suites run: those mostly wait on sockets and timers, so this work
-# takes the idle CPU instead of adding its minutes to the run, and the suites keep the CPU when they
-# need it. Each step's output is in $logs; the totals are read at the end.
+# The unit tests run once, in the sanitizer tree, which is stricter than the Release one (ASan and
+# UBSan see what an optimised run may hide): it is built, and then its unit tests and the fuzzers
+# run, in the background at the lowest priority while the Release build and the other suites run.
+# Those mostly wait on sockets and timers, so this work takes the idle CPU, and the suites keep the
+# CPU when they need it. Started once PostgreSQL is up (its tests read AICC_TEST_POSTGRES_URL).
+# Each step's output is in $logs; the totals are read at the end.
 sanitizer_checks() {
   renice -n 19 -p "$BASHPID" >/dev/null
   if ! scripts/build-sanitize.sh build-sanitize >"$logs/sanitize-build.log" 2>&1; then
@@ -74,15 +77,26 @@ sanitizer_checks() {
 }
 sanitize_pid=""
 if command -v clang++ >/dev/null 2>&1; then
-  echo "== sanitizer build and tests started in the background (clang, ASan + UBSan: unit tests, fuzzers)"
+  echo "== unit tests under ASan + UBSan and fuzzers: built and run in the background (clang)"
   sanitizer_checks &
   sanitize_pid=$!
-else
-  echo "clang++ not installed: sanitizer tests and fuzzing skipped (scripts/install-deps.sh --test)"
 fi
 
-echo "== unit tests (ctest)"
-run_ctest ctest "$build"
+# The suites need the server, the load generator and the pages; the unit tests only without clang.
+echo "== build (Release, $build)"
+build_targets=()
+[[ -n "$sanitize_pid" ]] && build_targets=(--target aicc-chat aicc-loadgen web)
+if ! cmake --build "$build" -j "$(nproc)" "${build_targets[@]}"; then
+  echo "run-tests: the Release build failed" >&2
+  failed=$((failed + 1))
+fi
+
+if [[ -z "$sanitize_pid" ]]; then
+  echo "clang++ not installed: the unit tests run in the Release tree, and the sanitizers and"
+  echo "fuzzers are skipped (scripts/install-deps.sh --test installs clang)"
+  echo "== unit tests (ctest)"
+  run_ctest ctest "$build"
+fi
 
 echo "== formatting (clang-format)"
 if scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
