@@ -10,6 +10,7 @@
 
 #include "broker/domain_error.hpp"
 #include "center/contact_center.hpp"
+#include "center/routing_log.hpp"
 #include "center/service_util.hpp"
 #include "center/wire_json.hpp"
 #include "net/bus.hpp"
@@ -558,6 +559,7 @@ void ContactCenter::apply(chat::Effects effects, Request* request) {
     }
     return;
   }
+  log_routing_decision(effects);
   for (chat::Effect& effect : effects) {
     try {
       apply_one(effect, now, request);

@@ -10,6 +10,7 @@
 
 #include "http/json_body.hpp"
 #include "http/request_checks.hpp"
+#include "http/request_id.hpp"
 #include "util/time.hpp"
 
 namespace aicc::http {
@@ -198,8 +199,9 @@ Response refused_session(const Request& request, const RequestInfo& info, AuthRo
                          auth::AuthError error, std::string_view route, bool secure_cookie,
                          RefreshTokenIn where) {
   if (error == auth::AuthError::kTokenReused) {
-    spdlog::warn("security: refresh token reused on {} remote={}; its family was revoked", route,
-                 info.remote_address);
+    spdlog::warn(
+        "security: refresh token reused on {} remote={} request={}; its family was revoked", route,
+        info.remote_address, request_id_of(request));
     deps.metrics.error("refresh_token_reuse");
   }
   return with_cleared_cookie(auth_error(request, error), secure_cookie, where);
@@ -210,8 +212,8 @@ Response refused_session(const Request& request, const RequestInfo& info, AuthRo
 Response cross_site_refusal(Response refusal, const RequestInfo& info, AuthRouteDeps& deps,
                             std::string_view route) {
   deps.metrics.error("cross_site_refused");
-  spdlog::warn("security: cross-site request refused on {} remote={}: {}", route,
-               info.remote_address, refusal.body());
+  spdlog::warn("security: cross-site request refused on {} remote={} request={}: {}", route,
+               info.remote_address, std::string_view(refusal[kRequestIdField]), refusal.body());
   return refusal;
 }
 
@@ -301,8 +303,9 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           }
           co_return auth_error(request, session.error());
         }
-        spdlog::info("login user={} role={} remote={}", session->user.id,
-                     auth::to_string(session->user.role), info.remote_address);
+        spdlog::info("login user={} role={} remote={} request={}", session->user.id,
+                     auth::to_string(session->user.role), info.remote_address,
+                     request_id_of(request));
         co_return session_response(request, *session, now, secure_cookie(info), *where);
       });
 
@@ -344,6 +347,10 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           co_return refused_session(request, info, deps, session.error(), "/api/auth/guest",
                                     secure_cookie(info), *where);
         }
+        // A customer's journey starts here: their user id, then their STOMP connections.
+        spdlog::info("guest user={} {} remote={} request={}", session->user.id,
+                     cookie.empty() ? "created" : "resumed", info.remote_address,
+                     request_id_of(request));
         co_return session_response(request, *session, now, secure_cookie(info), *where);
       });
 
@@ -412,8 +419,10 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
           closed = deps.hub.close_user_sessions(
               principal->user_id, "authentication failed: token revoked (signed out)");
         }
-        spdlog::info("logout user={} login_revoked={} remote={} stomp_sessions_closed={}",
-                     principal->user_id, !principal->login_id.empty(), info.remote_address, closed);
+        spdlog::info(
+            "logout user={} login_revoked={} remote={} stomp_sessions_closed={} request={}",
+            principal->user_id, !principal->login_id.empty(), info.remote_address, closed,
+            request_id_of(request));
         Response response =
             make_response(request, bhttp::status::no_content, "", "application/json");
         co_return with_cleared_cookie(std::move(response), secure_cookie(info));

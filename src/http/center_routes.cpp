@@ -12,6 +12,7 @@
 
 #include "center/history_query.hpp"
 #include "http/request_checks.hpp"
+#include "http/request_id.hpp"
 #include "log/rate_limited.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
@@ -80,23 +81,25 @@ std::optional<center::Caller> caller_of(const Request& request, auth::TokenServi
 // A refused webhook is the bot's problem more often than an attack (a wrong secret, a skewed
 // clock, a proxy that alters the body), and the customers only see apologies meanwhile: the
 // operator gets a warning with the reason, at most one per reason every 10 s, and the refusal
-// carries a correlation id that the log line repeats, so the bot's side can find it.
-center::Answer logged_webhook_refusal(center::Answer answer, const RequestInfo& info,
-                                      log::RateLimitedLog& limiter) {
+// carries the request's correlation id (X-Request-Id) that the log line repeats, so the bot's side
+// can find it.
+center::Answer logged_webhook_refusal(center::Answer answer, const Request& request,
+                                      const RequestInfo& info, log::RateLimitedLog& limiter) {
   boost::system::error_code error;
   boost::json::value body = boost::json::parse(answer.body, error);
   if (error || !body.is_object()) return answer;
   boost::json::object& object = body.as_object();
-  const std::string id = util::random_hex(8);
+  const std::string id(request_id_of(request));
   object["correlationId"] = id;
+  object["requestId"] = id;
   const auto text = [&](std::string_view name) -> std::string {
     const boost::json::value* field = object.if_contains(name);
     return field != nullptr && field->is_string() ? std::string(field->get_string()) : "";
   };
   const std::string code = text("error");
   if (const auto left_out = limiter.admit(code, std::chrono::steady_clock::now())) {
-    spdlog::warn("security: bot webhook refused: {} ({}) status={} remote={} correlation={}{}",
-                 code, text("message"), answer.status, info.remote_address, id,
+    spdlog::warn("security: bot webhook refused: {} ({}) status={} remote={} request={}{}", code,
+                 text("message"), answer.status, info.remote_address, id,
                  *left_out > 0
                      ? fmt::format(" ({} more refusals of this kind not logged)", *left_out)
                      : std::string());
@@ -212,7 +215,7 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         // unknown session or a bad body is the bot's answer to a conversation, not its credentials.
         if (answer.status == 401 || answer.status == 403 || answer.status == 409 ||
             answer.status == 503) {
-          answer = logged_webhook_refusal(std::move(answer), info, *webhook_refusals);
+          answer = logged_webhook_refusal(std::move(answer), request, info, *webhook_refusals);
         }
         co_return to_response(request, answer);
       });

@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "auth/token_service.hpp"
+#include "http/request_id.hpp"
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
 #include "http/upload_gate.hpp"
@@ -156,6 +157,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(kRequestTimeout);
     auto [read_error, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
+    if (!read_error) assign_request_id(parser.get());
     const bool upload = !read_error && is_upload(parser.get());
     const std::optional<std::string> uploader =
         upload ? token_user(context, parser.get()) : std::nullopt;
@@ -211,6 +213,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
           read_error == bhttp::error::body_limit || read_error == bhttp::error::header_limit;
       Request blank;
       blank.version(11);
+      assign_request_id(blank);
       const std::string why =
           upload && read_error == bhttp::error::body_limit
               ? "the file is larger than this server takes (attachments.max-bytes: " +

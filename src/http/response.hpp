@@ -13,16 +13,20 @@ namespace bhttp = boost::beast::http;
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
-// A response to `request` (same HTTP version and keep-alive) with a body and content type.
+// A response to `request` (same HTTP version, keep-alive and X-Request-Id) with a body and content
+// type.
 Response make_response(const Request& request, bhttp::status status, std::string body,
                        std::string_view content_type);
-// `{"error": code, "message": message}` with `status`.
+// `{"error": code, "message": message, "requestId": ...}` with `status` (requestId: the request's
+// correlation id, http/request_id.hpp, when it has one).
 Response error_response(const Request& request, bhttp::status status, std::string_view code,
                         std::string_view message);
 // 405 with `Allow: <allow>` and no body: the Allow header is the answer (RFC 9110 section
 // 15.5.6), and the SockJS protocol suite wants no body and no content type on its 405s.
 Response method_not_allowed(const Request& request, std::string_view allow);
-// Adds the headers every response carries (server name, nosniff).
+// Adds the headers every response carries (server name, nosniff), and with `request` its
+// X-Request-Id.
 void add_common_headers(Response& response);
+void add_common_headers(Response& response, const Request& request);
 
 }  // namespace aicc::http

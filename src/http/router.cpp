@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "http/request_id.hpp"
 #include "log/rate_limited.hpp"
 
 namespace asio = boost::asio;
@@ -58,8 +59,9 @@ asio::awaitable<bhttp::message_generator> Router::handle(const Request& request,
   static log::RateLimitedLog failures(std::chrono::seconds(10));
   const std::string path(target_path(request.target()));
   if (const auto left_out = failures.admit(path, log::RateLimitedLog::Clock::now())) {
-    spdlog::error("HTTP {} {} failed: {} (same failure left out since the last line: {})",
-                  std::string(request.method_string()), path, failure, *left_out);
+    spdlog::error(
+        "HTTP {} {} failed: {} request={} (same failure left out since the last line: {})",
+        std::string(request.method_string()), path, failure, request_id_of(request), *left_out);
   }
   co_return error_response(request, bhttp::status::service_unavailable, "store_unavailable",
                            "the server could not complete this request: a store it needs could "

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "http/request_id.hpp"
 #include "util/url_decode.hpp"
 
 namespace aicc::http {
@@ -133,6 +134,9 @@ bhttp::message_generator StaticFiles::serve(const Request& request) const {
   auto set_headers = [&](auto& response) {
     response.set(bhttp::field::server, "aicc-chat");
     response.set("X-Content-Type-Options", "nosniff");
+    if (const std::string_view id = request_id_of(request); !id.empty()) {
+      response.set(kRequestIdField, id);
+    }
     response.set(bhttp::field::content_type, type);
     response.set(bhttp::field::etag, etag);
     response.set(bhttp::field::last_modified, http_date(info.st_mtime));

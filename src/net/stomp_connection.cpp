@@ -22,6 +22,7 @@
 #include "broker/domain_error.hpp"
 #include "broker/registry.hpp"
 #include "net/hub.hpp"
+#include "util/random.hpp"
 #include "util/time.hpp"
 
 namespace aicc::net {
@@ -60,13 +61,15 @@ stomp::EngineOptions engine_options(const config::Config& config) {
   return o;
 }
 
-// Short, unique within the process, and not guessable as a sequence is.
+// Short and unique across nodes and restarts (a random prefix per process, then a counter), so a
+// session id found in one node's log names one connection: "c3fa9e1-2b".
 std::string next_connection_id() {
+  static const std::string process_prefix = "c" + util::random_hex(3) + "-";
   static std::atomic<std::uint64_t> counter{0};
   char text[32];
   const auto n = counter.fetch_add(1, std::memory_order_relaxed) + 1;
-  std::snprintf(text, sizeof text, "c%llx", static_cast<unsigned long long>(n));
-  return text;
+  std::snprintf(text, sizeof text, "%llx", static_cast<unsigned long long>(n));
+  return process_prefix + text;
 }
 
 }  // namespace
@@ -313,6 +316,9 @@ util::Result<stomp::Identity, std::string> StompConnection::authenticate(
     return util::unexpected(std::string("token revoked"));
   }
   set_credential_deadline(principal->expires_at);
+  // Links the session id (CONNECTED's session header) to the user in the log.
+  spdlog::info("connection authenticated id={} user={} role={}", id_, principal->user_id,
+               auth::to_string(principal->role));
   return stomp::Identity{principal->user_id, std::string(auth::to_string(principal->role)),
                          principal->name, principal->expires_at};
 }

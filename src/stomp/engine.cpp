@@ -192,6 +192,7 @@ void Engine::handle_connect(const Frame& frame) {
   if (!version) {
     Frame error;
     error.command = Command::kError;
+    error.add("session", session_id_);
     error.add("version", std::string(kSupportedVersions));
     error.add("content-type", "text/plain");
     error.add("message", "unsupported STOMP version");
@@ -566,6 +567,8 @@ void Engine::protocol_error(const Frame* cause, std::string_view message, std::s
   Frame error;
   error.command = Command::kError;
   error.add("message", one_line(message));
+  // The session's correlation id (CONNECTED's session header; the server logs it as id=).
+  error.add("session", session_id_);
   error.add("content-type", "text/plain");
   if (cause != nullptr) {
     if (const std::string* receipt = cause->find("receipt")) error.add("receipt-id", *receipt);

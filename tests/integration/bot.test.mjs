@@ -397,8 +397,10 @@ describe('bot webhook refusals in the log', () => {
     const first = await sendWebhook(server, body(1), { secret: `${WEBHOOK_SECRET}x` });
     assert.equal(first.status, 401, first.text);
     assert.equal(first.json.error, 'bad_signature');
-    assert.match(first.json.correlationId, /^[0-9a-f]{16}$/);
-    await server.waitForLog(new RegExp(`warn.*bot webhook refused: bad_signature \\(.+\\) status=401 .*correlation=${first.json.correlationId}`));
+    assert.match(first.json.correlationId, /^r[0-9a-f]{16}$/);
+    assert.equal(first.json.requestId, first.json.correlationId);
+    assert.equal(first.headers.get('x-request-id'), first.json.correlationId);
+    await server.waitForLog(new RegExp(`warn.*bot webhook refused: bad_signature \\(.+\\) status=401 .*request=${first.json.correlationId}`));
 
     // The same reason again at once is answered the same way but not logged again; another
     // reason is.
@@ -407,7 +409,7 @@ describe('bot webhook refusals in the log', () => {
     assert.notEqual(second.json.correlationId, first.json.correlationId);
     const stale = await sendWebhook(server, body(3), { timestamp: unixNow() - 600 });
     assert.equal(stale.json.error, 'stale_timestamp');
-    await server.waitForLog(new RegExp(`bot webhook refused: stale_timestamp .*correlation=${stale.json.correlationId}`));
+    await server.waitForLog(new RegExp(`bot webhook refused: stale_timestamp .*request=${stale.json.correlationId}`));
     assert.doesNotMatch(server.stderr, new RegExp(second.json.correlationId));
   });
 

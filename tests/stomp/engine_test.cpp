@@ -1368,5 +1368,21 @@ TEST_F(EngineTest, PipelinedBadFrameAfterConnectIsReportedAfterConnected) {
   EXPECT_TRUE(ports.sends.empty());
 }
 
+TEST_F(EngineTest, EveryErrorNamesTheSessionItEnds) {
+  // The session id is the connection's correlation id: CONNECTED gives it, the logs name it.
+  feed(wire("CONNECT\naccept-version:1.2\n") + wire("SEND\ndestination:a\\tb\n"));
+  const std::vector<Frame> all = frames();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].get("session"), "session-1");
+  EXPECT_EQ(all[1].get("session"), "session-1");
+
+  start();
+  feed(wire("CONNECT\naccept-version:2.0\n"));
+  const std::vector<Frame> refused = ports.frames(Version::k10);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].command, Command::kError);
+  EXPECT_EQ(refused[0].get("session"), "session-1");
+}
+
 }  // namespace
 }  // namespace aicc::stomp
