@@ -30,7 +30,9 @@ configure: $(BUILD_DIR)/build.ninja
 build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# Only the server and the pages, so a first start does not wait for the tests and benchmarks.
+run: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target aicc-chat web
 	$(BUILD_DIR)/aicc-chat --demo --set server.host=$(HOST) --set server.port=$(PORT)
 
 # Builds what the suites need and runs them all (scripts/run-tests.sh).
