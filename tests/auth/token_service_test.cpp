@@ -18,12 +18,12 @@ void PrintTo(AuthError error, std::ostream* out) { *out << describe(error); }
 
 namespace {
 
-constexpr std::int64_t kNow = 1700000000;
+constexpr std::int64_t kServiceNow = 1700000000;
 constexpr std::int64_t kGrace = 10;
-const std::string kSecret = "a-token-service-test-key-of-32-bytes!";
+const std::string kServiceSecret = "a-token-service-test-key-of-32-bytes!";
 const std::string kPassword = "correct horse battery staple";
 
-TokenSettings settings(std::string secret = kSecret) {
+TokenSettings settings(std::string secret = kServiceSecret) {
   TokenSettings result;
   result.secret = std::move(secret);
   result.reuse_grace = kGrace;
@@ -61,17 +61,17 @@ class TokenServiceTest : public ::testing::Test {
     user.role = role;
     user.password_hash = *hash_;
     user.disabled = disabled;
-    user.created_at = kNow - 1000;
+    user.created_at = kServiceNow - 1000;
     ASSERT_TRUE(store_.create_user(user));
   }
 
-  IssuedSession login(std::string_view username, std::int64_t now = kNow) {
+  IssuedSession login(std::string_view username, std::int64_t now = kServiceNow) {
     auto session = service_.login(username, kPassword, now);
     EXPECT_TRUE(session) << describe(session.error());
     return session ? std::move(session).value() : IssuedSession{};
   }
 
-  Principal principal_of(const IssuedSession& session, std::int64_t now = kNow) {
+  Principal principal_of(const IssuedSession& session, std::int64_t now = kServiceNow) {
     auto principal = service_.verify_access(session.access_token, now);
     EXPECT_TRUE(principal) << principal.error();
     return principal ? std::move(principal).value() : Principal{};
@@ -92,13 +92,13 @@ TEST_F(TokenServiceTest, LoginIssuesAccessAndRefreshTokens) {
   const IssuedSession session = login("alice");
   EXPECT_EQ(session.user.id, "u_alice");
   EXPECT_EQ(session.access_expires_in, 3600);
-  EXPECT_EQ(session.refresh_expires_at, kNow + 2592000);
+  EXPECT_EQ(session.refresh_expires_at, kServiceNow + 2592000);
 
   const Principal principal = principal_of(session);
   EXPECT_EQ(principal.user_id, "u_alice");
   EXPECT_EQ(principal.role, Role::kAgent);
   EXPECT_EQ(principal.name, "Alice");
-  EXPECT_EQ(principal.expires_at, kNow + 3600);
+  EXPECT_EQ(principal.expires_at, kServiceNow + 3600);
   EXPECT_FALSE(principal.jti.empty());
 
   // Only the hash of the refresh token is stored.
@@ -106,31 +106,33 @@ TEST_F(TokenServiceTest, LoginIssuesAccessAndRefreshTokens) {
   const auto token = stored(session.refresh_token);
   ASSERT_TRUE(token.has_value());
   EXPECT_EQ(token->user_id, "u_alice");
-  EXPECT_EQ(token->expires_at, kNow + 2592000);
+  EXPECT_EQ(token->expires_at, kServiceNow + 2592000);
   EXPECT_FALSE(token->rotated);
 }
 
 TEST_F(TokenServiceTest, LoginAnswersWrongPasswordAndUnknownUserAlike) {
-  EXPECT_EQ(error_of(service_.login("alice", "wrong password", kNow)), AuthError::kBadCredentials);
-  EXPECT_EQ(error_of(service_.login("nobody", kPassword, kNow)), AuthError::kBadCredentials);
-  EXPECT_EQ(error_of(service_.login("Alice", kPassword, kNow)), AuthError::kBadCredentials);
-  EXPECT_EQ(error_of(service_.login("", kPassword, kNow)), AuthError::kBadCredentials);
-  EXPECT_EQ(error_of(service_.login(std::string(129, 'a'), kPassword, kNow)),
+  EXPECT_EQ(error_of(service_.login("alice", "wrong password", kServiceNow)),
             AuthError::kBadCredentials);
-  EXPECT_EQ(error_of(service_.login("alice", std::string(kMaxPasswordBytes + 1, 'p'), kNow)),
+  EXPECT_EQ(error_of(service_.login("nobody", kPassword, kServiceNow)), AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login("Alice", kPassword, kServiceNow)), AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login("", kPassword, kServiceNow)), AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login(std::string(129, 'a'), kPassword, kServiceNow)),
+            AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login("alice", std::string(kMaxPasswordBytes + 1, 'p'), kServiceNow)),
             AuthError::kBadCredentials);
 }
 
 TEST_F(TokenServiceTest, LoginRefusesADisabledAccount) {
-  EXPECT_EQ(error_of(service_.login("dave", kPassword, kNow)), AuthError::kDisabled);
+  EXPECT_EQ(error_of(service_.login("dave", kPassword, kServiceNow)), AuthError::kDisabled);
   // A wrong password does not even learn that the account is disabled.
-  EXPECT_EQ(error_of(service_.login("dave", "wrong password", kNow)), AuthError::kBadCredentials);
+  EXPECT_EQ(error_of(service_.login("dave", "wrong password", kServiceNow)),
+            AuthError::kBadCredentials);
 }
 
 // Guests
 
 TEST_F(TokenServiceTest, GuestCreatesACustomerWithAGuestId) {
-  auto session = service_.guest("Visitor", std::nullopt, kNow);
+  auto session = service_.guest("Visitor", std::nullopt, kServiceNow);
   ASSERT_TRUE(session) << describe(session.error());
   EXPECT_EQ(session->user.id.rfind("g_", 0), 0u) << session->user.id;
   EXPECT_EQ(session->user.role, Role::kCustomer);
@@ -147,15 +149,15 @@ TEST_F(TokenServiceTest, GuestCreatesACustomerWithAGuestId) {
 }
 
 TEST_F(TokenServiceTest, GuestWithoutNameGetsADefaultOne) {
-  auto session = service_.guest("", std::nullopt, kNow);
+  auto session = service_.guest("", std::nullopt, kServiceNow);
   ASSERT_TRUE(session);
   EXPECT_EQ(session->user.display_name.rfind("Guest ", 0), 0u) << session->user.display_name;
 }
 
 TEST_F(TokenServiceTest, GuestResumesTheSameCustomerWithItsRefreshToken) {
-  auto first = service_.guest("Visitor", std::nullopt, kNow);
+  auto first = service_.guest("Visitor", std::nullopt, kServiceNow);
   ASSERT_TRUE(first);
-  auto again = service_.guest("Visitor", first->refresh_token, kNow + 600);
+  auto again = service_.guest("Visitor", first->refresh_token, kServiceNow + 600);
   ASSERT_TRUE(again) << describe(again.error());
   EXPECT_EQ(again->user.id, first->user.id);
   EXPECT_NE(again->refresh_token, first->refresh_token);
@@ -166,38 +168,39 @@ TEST_F(TokenServiceTest, GuestResumesTheSameCustomerWithItsRefreshToken) {
 
 TEST_F(TokenServiceTest, GuestDoesNotResumeAnAgentsToken) {
   const IssuedSession alice = login("alice");
-  auto session = service_.guest("Visitor", alice.refresh_token, kNow + 1);
+  auto session = service_.guest("Visitor", alice.refresh_token, kServiceNow + 1);
   ASSERT_TRUE(session);
   EXPECT_NE(session->user.id, "u_alice");
   EXPECT_EQ(session->user.id.rfind("g_", 0), 0u);
   EXPECT_EQ(session->user.role, Role::kCustomer);
   // The agent's token was not used up on the way.
   EXPECT_FALSE(stored(alice.refresh_token)->rotated);
-  EXPECT_TRUE(service_.refresh(alice.refresh_token, kNow + 2));
+  EXPECT_TRUE(service_.refresh(alice.refresh_token, kServiceNow + 2));
 }
 
 TEST_F(TokenServiceTest, GuestWithAnUnknownTokenStartsAFreshGuest) {
-  auto session = service_.guest("Visitor", std::string_view("not-a-token"), kNow);
+  auto session = service_.guest("Visitor", std::string_view("not-a-token"), kServiceNow);
   ASSERT_TRUE(session);
   EXPECT_EQ(session->user.id.rfind("g_", 0), 0u);
 }
 
 TEST_F(TokenServiceTest, GuestWithAReusedTokenIsRefused) {
-  auto first = service_.guest("Visitor", std::nullopt, kNow);
+  auto first = service_.guest("Visitor", std::nullopt, kServiceNow);
   ASSERT_TRUE(first);
-  ASSERT_TRUE(service_.guest("Visitor", first->refresh_token, kNow + 1));
-  EXPECT_EQ(error_of(service_.guest("Visitor", first->refresh_token, kNow + 2 + kGrace)),
+  ASSERT_TRUE(service_.guest("Visitor", first->refresh_token, kServiceNow + 1));
+  EXPECT_EQ(error_of(service_.guest("Visitor", first->refresh_token, kServiceNow + 2 + kGrace)),
             AuthError::kTokenReused);
 }
 
 TEST_F(TokenServiceTest, DisplayNamesTooLongOrNotUtf8AreRefused) {
-  EXPECT_TRUE(service_.guest(std::string(64, 'a'), std::nullopt, kNow));
-  EXPECT_TRUE(service_.guest("Zoë 名前", std::nullopt, kNow));
+  EXPECT_TRUE(service_.guest(std::string(64, 'a'), std::nullopt, kServiceNow));
+  EXPECT_TRUE(service_.guest("Zoë 名前", std::nullopt, kServiceNow));
   for (const std::string& bad :
        {std::string(65, 'a'), std::string("\xff\xfe"), std::string("caf\xc3"),
         std::string("\xc0\xaf"), std::string("line\nbreak"), std::string("nul\0", 4),
         std::string("del\x7f")}) {
-    EXPECT_EQ(error_of(service_.guest(bad, std::nullopt, kNow)), AuthError::kInvalidInput) << bad;
+    EXPECT_EQ(error_of(service_.guest(bad, std::nullopt, kServiceNow)), AuthError::kInvalidInput)
+        << bad;
   }
 }
 
@@ -205,40 +208,41 @@ TEST_F(TokenServiceTest, DisplayNamesTooLongOrNotUtf8AreRefused) {
 
 TEST_F(TokenServiceTest, RefreshRotatesTheToken) {
   const IssuedSession first = login("carol");
-  auto second = service_.refresh(first.refresh_token, kNow + 100);
+  auto second = service_.refresh(first.refresh_token, kServiceNow + 100);
   ASSERT_TRUE(second) << describe(second.error());
   EXPECT_EQ(second->user.id, "u_carol");
   EXPECT_NE(second->refresh_token, first.refresh_token);
-  EXPECT_EQ(second->refresh_expires_at, kNow + 100 + 2592000);  // sliding
-  EXPECT_EQ(principal_of(*second, kNow + 100).user_id, "u_carol");
+  EXPECT_EQ(second->refresh_expires_at, kServiceNow + 100 + 2592000);  // sliding
+  EXPECT_EQ(principal_of(*second, kServiceNow + 100).user_id, "u_carol");
   EXPECT_TRUE(stored(first.refresh_token)->rotated);
-  EXPECT_TRUE(service_.refresh(second->refresh_token, kNow + 200));
+  EXPECT_TRUE(service_.refresh(second->refresh_token, kServiceNow + 200));
 }
 
 TEST_F(TokenServiceTest, OldTokenWorksOnlyWithinTheGraceAndItsReuseRevokesTheFamily) {
   const IssuedSession first = login("carol");
   const IssuedSession other_login = login("carol");
-  auto second = service_.refresh(first.refresh_token, kNow + 100);
+  auto second = service_.refresh(first.refresh_token, kServiceNow + 100);
   ASSERT_TRUE(second);
   // A second tab refreshing at the same moment is not theft.
-  auto tab = service_.refresh(first.refresh_token, kNow + 100 + kGrace);
+  auto tab = service_.refresh(first.refresh_token, kServiceNow + 100 + kGrace);
   ASSERT_TRUE(tab) << describe(tab.error());
 
-  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kNow + 101 + kGrace)),
+  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kServiceNow + 101 + kGrace)),
             AuthError::kTokenReused);
   // The whole family is gone, the tokens handed out in good faith included.
-  EXPECT_EQ(error_of(service_.refresh(second->refresh_token, kNow + 102 + kGrace)),
+  EXPECT_EQ(error_of(service_.refresh(second->refresh_token, kServiceNow + 102 + kGrace)),
             AuthError::kInvalidToken);
-  EXPECT_EQ(error_of(service_.refresh(tab->refresh_token, kNow + 102 + kGrace)),
+  EXPECT_EQ(error_of(service_.refresh(tab->refresh_token, kServiceNow + 102 + kGrace)),
             AuthError::kInvalidToken);
   // The same user's other login is another family and keeps working.
-  EXPECT_TRUE(service_.refresh(other_login.refresh_token, kNow + 103 + kGrace));
+  EXPECT_TRUE(service_.refresh(other_login.refresh_token, kServiceNow + 103 + kGrace));
 }
 
 TEST_F(TokenServiceTest, RefreshRefusesUnknownAndExpiredTokens) {
-  EXPECT_EQ(error_of(service_.refresh("", kNow)), AuthError::kInvalidToken);
-  EXPECT_EQ(error_of(service_.refresh("unknown", kNow)), AuthError::kInvalidToken);
-  EXPECT_EQ(error_of(service_.refresh(std::string(1000, 'a'), kNow)), AuthError::kInvalidToken);
+  EXPECT_EQ(error_of(service_.refresh("", kServiceNow)), AuthError::kInvalidToken);
+  EXPECT_EQ(error_of(service_.refresh("unknown", kServiceNow)), AuthError::kInvalidToken);
+  EXPECT_EQ(error_of(service_.refresh(std::string(1000, 'a'), kServiceNow)),
+            AuthError::kInvalidToken);
   const IssuedSession session = login("carol");
   EXPECT_EQ(error_of(service_.refresh(session.refresh_token, session.refresh_expires_at)),
             AuthError::kInvalidToken);
@@ -247,10 +251,12 @@ TEST_F(TokenServiceTest, RefreshRefusesUnknownAndExpiredTokens) {
 TEST_F(TokenServiceTest, RefreshOfADisabledUserRevokesTheFamily) {
   const IssuedSession session = login("carol");
   ASSERT_TRUE(store_.set_disabled("u_carol", true));
-  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kNow + 1)), AuthError::kDisabled);
+  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kServiceNow + 1)),
+            AuthError::kDisabled);
   EXPECT_TRUE(stored(session.refresh_token)->revoked);
   ASSERT_TRUE(store_.set_disabled("u_carol", false));
-  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kNow + 2)), AuthError::kInvalidToken);
+  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kServiceNow + 2)),
+            AuthError::kInvalidToken);
 }
 
 // Logout and revocation
@@ -259,30 +265,31 @@ TEST_F(TokenServiceTest, LogoutDeniesTheAccessTokenAndRevokesTheFamily) {
   const IssuedSession session = login("alice");
   const IssuedSession other = login("alice");
   const Principal principal = principal_of(session);
-  service_.logout(principal, session.refresh_token, kNow + 5);
+  service_.logout(principal, session.refresh_token, kServiceNow + 5);
 
-  auto verified = service_.verify_access(session.access_token, kNow + 6);
+  auto verified = service_.verify_access(session.access_token, kServiceNow + 6);
   ASSERT_FALSE(verified);
   EXPECT_EQ(verified.error(), "token revoked");
   EXPECT_TRUE(service_.is_revoked(principal.jti));
-  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kNow + 6)), AuthError::kInvalidToken);
+  EXPECT_EQ(error_of(service_.refresh(session.refresh_token, kServiceNow + 6)),
+            AuthError::kInvalidToken);
   // Another login of the same user is not signed out.
-  EXPECT_TRUE(service_.verify_access(other.access_token, kNow + 6));
-  EXPECT_TRUE(service_.refresh(other.refresh_token, kNow + 6));
+  EXPECT_TRUE(service_.verify_access(other.access_token, kServiceNow + 6));
+  EXPECT_TRUE(service_.refresh(other.refresh_token, kServiceNow + 6));
 }
 
 TEST_F(TokenServiceTest, LogoutLeavesAnotherUsersRefreshTokenAlone) {
   const IssuedSession alice = login("alice");
   const IssuedSession carol = login("carol");
-  service_.logout(principal_of(alice), carol.refresh_token, kNow + 1);
+  service_.logout(principal_of(alice), carol.refresh_token, kServiceNow + 1);
   EXPECT_FALSE(stored(carol.refresh_token)->revoked);
-  EXPECT_TRUE(service_.refresh(carol.refresh_token, kNow + 2));
+  EXPECT_TRUE(service_.refresh(carol.refresh_token, kServiceNow + 2));
 }
 
 TEST_F(TokenServiceTest, RevocationsSurviveARestartUntilTheTokenCannotBeUsedAnyway) {
   const IssuedSession session = login("alice");
   const Principal principal = principal_of(session);
-  service_.logout(principal, std::nullopt, kNow + 1);
+  service_.logout(principal, std::nullopt, kServiceNow + 1);
 
   // The verifier still accepts a token up to clock_skew seconds past its exp, so the deny-list
   // must keep it that long too, across a restart and a purge.
@@ -299,28 +306,28 @@ TEST_F(TokenServiceTest, RevocationsSurviveARestartUntilTheTokenCannotBeUsedAnyw
 
 TEST_F(TokenServiceTest, TicketsAreSingleUse) {
   const Principal principal = principal_of(login("alice"));
-  const std::string ticket = service_.issue_ticket(principal, kNow);
-  const auto redeemed = service_.redeem_ticket(ticket, kNow + 1);
+  const std::string ticket = service_.issue_ticket(principal, kServiceNow);
+  const auto redeemed = service_.redeem_ticket(ticket, kServiceNow + 1);
   ASSERT_TRUE(redeemed.has_value());
   EXPECT_EQ(redeemed->user_id, "u_alice");
   EXPECT_EQ(redeemed->jti, principal.jti);
-  EXPECT_FALSE(service_.redeem_ticket(ticket, kNow + 1).has_value());
+  EXPECT_FALSE(service_.redeem_ticket(ticket, kServiceNow + 1).has_value());
 }
 
 TEST_F(TokenServiceTest, TicketsExpireAfterThirtySeconds) {
   const Principal principal = principal_of(login("alice"));
-  const std::string on_time = service_.issue_ticket(principal, kNow);
-  const std::string late = service_.issue_ticket(principal, kNow);
-  EXPECT_TRUE(service_.redeem_ticket(on_time, kNow + 30).has_value());
-  EXPECT_FALSE(service_.redeem_ticket(late, kNow + 31).has_value());
+  const std::string on_time = service_.issue_ticket(principal, kServiceNow);
+  const std::string late = service_.issue_ticket(principal, kServiceNow);
+  EXPECT_TRUE(service_.redeem_ticket(on_time, kServiceNow + 30).has_value());
+  EXPECT_FALSE(service_.redeem_ticket(late, kServiceNow + 31).has_value());
 }
 
 TEST_F(TokenServiceTest, TicketsDieWithTheirAccessToken) {
   const IssuedSession session = login("alice");
   const Principal principal = principal_of(session);
-  const std::string ticket = service_.issue_ticket(principal, kNow);
-  service_.logout(principal, session.refresh_token, kNow + 1);
-  EXPECT_FALSE(service_.redeem_ticket(ticket, kNow + 2).has_value());
+  const std::string ticket = service_.issue_ticket(principal, kServiceNow);
+  service_.logout(principal, session.refresh_token, kServiceNow + 1);
+  EXPECT_FALSE(service_.redeem_ticket(ticket, kServiceNow + 2).has_value());
 }
 
 TEST_F(TokenServiceTest, ATicketIssuedByOneNodeIsRedeemedOnceOnAnother) {
@@ -328,8 +335,8 @@ TEST_F(TokenServiceTest, ATicketIssuedByOneNodeIsRedeemedOnceOnAnother) {
   TokenService node1(settings(), store_, &shared);
   TokenService node3(settings(), store_, &shared);
   const Principal principal = principal_of(login("alice"));
-  const std::string ticket = node1.issue_ticket(principal, kNow);
-  const auto redeemed = node3.redeem_ticket(ticket, kNow + 1);
+  const std::string ticket = node1.issue_ticket(principal, kServiceNow);
+  const auto redeemed = node3.redeem_ticket(ticket, kServiceNow + 1);
   ASSERT_TRUE(redeemed.has_value());
   EXPECT_EQ(redeemed->user_id, principal.user_id);
   EXPECT_EQ(redeemed->role, principal.role);
@@ -337,10 +344,10 @@ TEST_F(TokenServiceTest, ATicketIssuedByOneNodeIsRedeemedOnceOnAnother) {
   EXPECT_EQ(redeemed->jti, principal.jti);
   EXPECT_EQ(redeemed->expires_at, principal.expires_at);
   EXPECT_EQ(redeemed->login_id, principal.login_id);
-  EXPECT_FALSE(node1.redeem_ticket(ticket, kNow + 1).has_value());
-  EXPECT_FALSE(node3.redeem_ticket(ticket, kNow + 1).has_value());
+  EXPECT_FALSE(node1.redeem_ticket(ticket, kServiceNow + 1).has_value());
+  EXPECT_FALSE(node3.redeem_ticket(ticket, kServiceNow + 1).has_value());
   // The shared state holds the ticket's hash, never the ticket itself.
-  const std::string other = node1.issue_ticket(principal, kNow);
+  const std::string other = node1.issue_ticket(principal, kServiceNow);
   EXPECT_FALSE(shared.take("ticket:" + other).has_value());
   EXPECT_TRUE(shared.take("ticket:" + sha256_hex(other)).has_value());
 }
@@ -351,42 +358,42 @@ TEST_F(TokenServiceTest, TicketsThatCannotBeStoredOrCheckedAreNeverTakenAsValid)
   UnreachableState unreachable;
   TokenService node(settings(), store_, &unreachable);
   const Principal principal = principal_of(login("alice"));
-  EXPECT_THROW(node.issue_ticket(principal, kNow), util::SharedStateUnavailable);
-  EXPECT_THROW(node.redeem_ticket("0123456789abcdef0123456789abcdef", kNow),
+  EXPECT_THROW(node.issue_ticket(principal, kServiceNow), util::SharedStateUnavailable);
+  EXPECT_THROW(node.redeem_ticket("0123456789abcdef0123456789abcdef", kServiceNow),
                util::SharedStateUnavailable);
   // What does not have a ticket's shape is refused without asking the shared state.
   for (const std::string& junk :
        std::vector<std::string>{"", "short", "0123456789ABCDEF0123456789ABCDEF",
                                 "0123456789abcdef0123456789abcdeg", std::string(300, 'a')}) {
-    EXPECT_FALSE(node.redeem_ticket(junk, kNow).has_value()) << junk;
+    EXPECT_FALSE(node.redeem_ticket(junk, kServiceNow).has_value()) << junk;
   }
 }
 
 TEST_F(TokenServiceTest, ALoginRevokedOnAnotherNodeIsRefusedHereAtOnce) {
   const IssuedSession session = login("alice");
   const Principal principal = principal_of(session);
-  ASSERT_TRUE(service_.verify_access(session.access_token, kNow + 1));
+  ASSERT_TRUE(service_.verify_access(session.access_token, kServiceNow + 1));
   // What the bus tells this node when another revoked the login (nothing read from the store).
-  service_.deny_login_revoked_elsewhere(principal.login_id, kNow + 1);
+  service_.deny_login_revoked_elsewhere(principal.login_id, kServiceNow + 1);
   EXPECT_TRUE(service_.is_login_revoked(principal.login_id));
-  auto verified = service_.verify_access(session.access_token, kNow + 2);
+  auto verified = service_.verify_access(session.access_token, kServiceNow + 2);
   ASSERT_FALSE(verified);
   EXPECT_EQ(verified.error(), "token revoked");
   // Another login of the same user is untouched.
-  EXPECT_TRUE(service_.verify_access(login("alice").access_token, kNow + 2));
+  EXPECT_TRUE(service_.verify_access(login("alice").access_token, kServiceNow + 2));
 }
 
 TEST_F(TokenServiceTest, UnknownTicketsAreRefused) {
-  EXPECT_FALSE(service_.redeem_ticket("", kNow).has_value());
-  EXPECT_FALSE(service_.redeem_ticket("0123456789abcdef0123456789abcdef", kNow).has_value());
-  EXPECT_FALSE(service_.redeem_ticket(std::string(10000, 'a'), kNow).has_value());
+  EXPECT_FALSE(service_.redeem_ticket("", kServiceNow).has_value());
+  EXPECT_FALSE(service_.redeem_ticket("0123456789abcdef0123456789abcdef", kServiceNow).has_value());
+  EXPECT_FALSE(service_.redeem_ticket(std::string(10000, 'a'), kServiceNow).has_value());
 }
 
 // Access tokens
 
 TEST_F(TokenServiceTest, VerifyAccessRejectsExpiredTokens) {
   const IssuedSession session = login("alice");
-  const std::int64_t exp = kNow + 3600;
+  const std::int64_t exp = kServiceNow + 3600;
   const std::int64_t skew = settings().clock_skew;
   EXPECT_TRUE(service_.verify_access(session.access_token, exp + skew - 1));
   auto verified = service_.verify_access(session.access_token, exp + skew);
@@ -398,7 +405,7 @@ TEST_F(TokenServiceTest, VerifyAccessRejectsTokensSignedWithAnotherKey) {
   store::sqlite::SqliteUserStore other_store(":memory:");
   TokenService other(settings("another-key-that-is-also-32-bytes-long"), other_store);
   const User alice = *store_.find_user("u_alice");
-  auto verified = service_.verify_access(other.issue_access_token(alice, kNow), kNow);
+  auto verified = service_.verify_access(other.issue_access_token(alice, kServiceNow), kServiceNow);
   ASSERT_FALSE(verified);
   EXPECT_EQ(verified.error(), "invalid signature");
 }
@@ -408,16 +415,16 @@ TEST_F(TokenServiceTest, VerifyAccessRejectsUnknownRoles) {
   claims.sub = "u_alice";
   claims.role = "ROOT";
   claims.iss = settings().issuer;
-  claims.iat = kNow;
-  claims.exp = kNow + 60;
+  claims.iat = kServiceNow;
+  claims.exp = kServiceNow + 60;
   claims.jti = "jti-1";
-  auto verified = service_.verify_access(sign_hs256(claims, kSecret), kNow);
+  auto verified = service_.verify_access(sign_hs256(claims, kServiceSecret), kServiceNow);
   ASSERT_FALSE(verified);
   EXPECT_EQ(verified.error(), "unknown role");
   claims.role = "agent";  // roles are upper case
-  EXPECT_FALSE(service_.verify_access(sign_hs256(claims, kSecret), kNow));
+  EXPECT_FALSE(service_.verify_access(sign_hs256(claims, kServiceSecret), kServiceNow));
   claims.role = "AGENT";
-  EXPECT_TRUE(service_.verify_access(sign_hs256(claims, kSecret), kNow));
+  EXPECT_TRUE(service_.verify_access(sign_hs256(claims, kServiceSecret), kServiceNow));
 }
 
 }  // namespace
@@ -432,9 +439,9 @@ TEST_F(TokenServiceTest, AccessTokensNameTheirLoginAcrossRefreshes) {
   const Principal a = principal_of(first);
   EXPECT_FALSE(a.login_id.empty());
   EXPECT_NE(a.login_id, principal_of(second).login_id);  // two logins, two families
-  auto refreshed = service_.refresh(first.refresh_token, kNow + 60);
+  auto refreshed = service_.refresh(first.refresh_token, kServiceNow + 60);
   ASSERT_TRUE(refreshed);
-  EXPECT_EQ(principal_of(*refreshed, kNow + 60).login_id, a.login_id);
+  EXPECT_EQ(principal_of(*refreshed, kServiceNow + 60).login_id, a.login_id);
 }
 
 }  // namespace
@@ -465,14 +472,14 @@ TEST_F(LoginRevocationTest, ReuseOfARotatedTokenDeniesEveryAccessTokenOfItsLogin
   const IssuedSession first = login("carol");
   const IssuedSession other_login = login("carol");
   const std::string family = principal_of(first).login_id;
-  auto second = service_.refresh(first.refresh_token, kNow + 100);
+  auto second = service_.refresh(first.refresh_token, kServiceNow + 100);
   ASSERT_TRUE(second);
-  ASSERT_TRUE(service_.verify_access(second->access_token, kNow + 101));
+  ASSERT_TRUE(service_.verify_access(second->access_token, kServiceNow + 101));
 
-  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kNow + 101 + kGrace)),
+  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kServiceNow + 101 + kGrace)),
             AuthError::kTokenReused);
   for (const std::string& token : {first.access_token, second->access_token}) {
-    auto verified = service_.verify_access(token, kNow + 102 + kGrace);
+    auto verified = service_.verify_access(token, kServiceNow + 102 + kGrace);
     ASSERT_FALSE(verified);
     EXPECT_EQ(verified.error(), "token revoked");
   }
@@ -480,19 +487,19 @@ TEST_F(LoginRevocationTest, ReuseOfARotatedTokenDeniesEveryAccessTokenOfItsLogin
   EXPECT_EQ(revoked_[0].family_id, family);
   EXPECT_EQ(revoked_[0].reason, "refresh token reused");
   // The user's other login keeps working.
-  EXPECT_TRUE(service_.verify_access(other_login.access_token, kNow + 102 + kGrace));
+  EXPECT_TRUE(service_.verify_access(other_login.access_token, kServiceNow + 102 + kGrace));
 }
 
 TEST_F(LoginRevocationTest, LogoutWithTheBearerAloneEndsItsLogin) {
   const IssuedSession session = login("alice");
-  auto refreshed = service_.refresh(session.refresh_token, kNow + 10);
+  auto refreshed = service_.refresh(session.refresh_token, kServiceNow + 10);
   ASSERT_TRUE(refreshed);
   // The logout names neither refresh token: the bearer's sid is enough.
-  service_.logout(principal_of(session, kNow + 20), std::nullopt, kNow + 20);
+  service_.logout(principal_of(session, kServiceNow + 20), std::nullopt, kServiceNow + 20);
 
-  EXPECT_EQ(error_of(service_.refresh(refreshed->refresh_token, kNow + 21)),
+  EXPECT_EQ(error_of(service_.refresh(refreshed->refresh_token, kServiceNow + 21)),
             AuthError::kInvalidToken);
-  auto verified = service_.verify_access(refreshed->access_token, kNow + 21);
+  auto verified = service_.verify_access(refreshed->access_token, kServiceNow + 21);
   ASSERT_FALSE(verified);
   EXPECT_EQ(verified.error(), "token revoked");
   ASSERT_EQ(revoked_.size(), 1u);
@@ -503,31 +510,31 @@ TEST_F(LoginRevocationTest, LogoutAlsoEndsTheLoginOfThePresentedRefreshToken) {
   const IssuedSession bearer = login("alice");
   const IssuedSession presented = login("alice");
   const IssuedSession untouched = login("alice");
-  service_.logout(principal_of(bearer), presented.refresh_token, kNow + 1);
-  EXPECT_FALSE(service_.verify_access(bearer.access_token, kNow + 2));
-  EXPECT_FALSE(service_.verify_access(presented.access_token, kNow + 2));
-  EXPECT_TRUE(service_.verify_access(untouched.access_token, kNow + 2));
+  service_.logout(principal_of(bearer), presented.refresh_token, kServiceNow + 1);
+  EXPECT_FALSE(service_.verify_access(bearer.access_token, kServiceNow + 2));
+  EXPECT_FALSE(service_.verify_access(presented.access_token, kServiceNow + 2));
+  EXPECT_TRUE(service_.verify_access(untouched.access_token, kServiceNow + 2));
   EXPECT_EQ(revoked_.size(), 2u);
 }
 
 TEST_F(LoginRevocationTest, TicketsOfARevokedLoginAreRefused) {
   const IssuedSession session = login("alice");
   const Principal principal = principal_of(session);
-  const std::string ticket = service_.issue_ticket(principal, kNow);
-  service_.revoke_login(principal.login_id, "signed out", kNow + 1);
-  EXPECT_FALSE(service_.redeem_ticket(ticket, kNow + 2));
+  const std::string ticket = service_.issue_ticket(principal, kServiceNow);
+  service_.revoke_login(principal.login_id, "signed out", kServiceNow + 1);
+  EXPECT_FALSE(service_.redeem_ticket(ticket, kServiceNow + 2));
 }
 
 TEST_F(LoginRevocationTest, RevokedLoginsSurviveARestart) {
   const IssuedSession session = login("alice");
-  service_.revoke_login(principal_of(session).login_id, "refresh token reused", kNow + 1);
+  service_.revoke_login(principal_of(session).login_id, "refresh token reused", kServiceNow + 1);
   TokenService restarted(settings(), store_);
-  restarted.load_revocations(kNow + 2);
-  auto verified = restarted.verify_access(session.access_token, kNow + 2);
+  restarted.load_revocations(kServiceNow + 2);
+  auto verified = restarted.verify_access(session.access_token, kServiceNow + 2);
   ASSERT_FALSE(verified);
   EXPECT_EQ(verified.error(), "token revoked");
   // Kept until the last access token the login could have issued is dead, then purged.
-  const std::int64_t dead = kNow + 1 + 3600 + settings().clock_skew;
+  const std::int64_t dead = kServiceNow + 1 + 3600 + settings().clock_skew;
   EXPECT_EQ(store_.denied_families(dead - 1).size(), 1u);
   EXPECT_TRUE(store_.denied_families(dead).empty());
 }
@@ -538,19 +545,19 @@ TEST_F(LoginRevocationTest, SyncPicksUpLoginsRevokedByAnotherProcess) {
   const IssuedSession carol = login("carol");
   // What "aicc-chat user disable" does in its own process, on the shared store.
   ASSERT_TRUE(store_.set_disabled("u_alice", true));
-  EXPECT_EQ(store_.deny_families_of_user("u_alice", kNow + 4000, "account disabled"), 2u);
+  EXPECT_EQ(store_.deny_families_of_user("u_alice", kServiceNow + 4000, "account disabled"), 2u);
   // Not known here until read.
-  EXPECT_TRUE(service_.verify_access(first.access_token, kNow + 1));
+  EXPECT_TRUE(service_.verify_access(first.access_token, kServiceNow + 1));
 
-  EXPECT_EQ(service_.sync_revocations(kNow + 2), 2u);
-  EXPECT_FALSE(service_.verify_access(first.access_token, kNow + 3));
-  EXPECT_FALSE(service_.verify_access(second.access_token, kNow + 3));
-  EXPECT_TRUE(service_.verify_access(carol.access_token, kNow + 3));
+  EXPECT_EQ(service_.sync_revocations(kServiceNow + 2), 2u);
+  EXPECT_FALSE(service_.verify_access(first.access_token, kServiceNow + 3));
+  EXPECT_FALSE(service_.verify_access(second.access_token, kServiceNow + 3));
+  EXPECT_TRUE(service_.verify_access(carol.access_token, kServiceNow + 3));
   ASSERT_EQ(revoked_.size(), 2u);
   EXPECT_EQ(revoked_[0].reason, "account disabled");
-  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kNow + 3)), AuthError::kDisabled);
+  EXPECT_EQ(error_of(service_.refresh(first.refresh_token, kServiceNow + 3)), AuthError::kDisabled);
   // Each revocation is told once.
-  EXPECT_EQ(service_.sync_revocations(kNow + 4), 0u);
+  EXPECT_EQ(service_.sync_revocations(kServiceNow + 4), 0u);
   EXPECT_EQ(revoked_.size(), 2u);
 }
 

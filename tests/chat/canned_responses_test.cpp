@@ -17,7 +17,7 @@ std::string body_of(std::size_t count, const std::string& text = "hello") {
   return body + "]}";
 }
 
-CannedError error_of(std::string_view body) {
+CannedError refusal_of(std::string_view body) {
   auto parsed = parse_canned_responses(body);
   EXPECT_FALSE(parsed) << body.substr(0, 200);
   return parsed ? CannedError{} : parsed.error();
@@ -43,7 +43,7 @@ TEST(CannedResponses, AnEmptyListClearsEverything) {
 
 TEST(CannedResponses, TakesAHundredEntriesAndNoMore) {
   EXPECT_TRUE(parse_canned_responses(body_of(100)));
-  EXPECT_EQ(error_of(body_of(101)).status, 400u);
+  EXPECT_EQ(refusal_of(body_of(101)).status, 400u);
 }
 
 TEST(CannedResponses, RefusesABodyOver128KiBAs413) {
@@ -53,7 +53,7 @@ TEST(CannedResponses, RefusesABodyOver128KiBAs413) {
   EXPECT_TRUE(parse_canned_responses(body));
   std::string padded = body;
   padded.insert(padded.size() - 1, std::string(kMaxCannedBody, ' '));
-  const CannedError error = error_of(padded);
+  const CannedError error = refusal_of(padded);
   EXPECT_EQ(error.status, 413u);
   EXPECT_EQ(error.code, "too_large");
 }
@@ -81,8 +81,8 @@ TEST(CannedResponses, ShortcutLimits) {
 
 TEST(CannedResponses, TextLimits) {
   EXPECT_TRUE(parse_canned_responses(body_of(1, std::string(1000, 'x'))));
-  EXPECT_EQ(error_of(body_of(1, std::string(1001, 'x'))).status, 400u);
-  EXPECT_EQ(error_of(R"({"responses":[{"shortcut":"a","text":""}]})").status, 400u);
+  EXPECT_EQ(refusal_of(body_of(1, std::string(1001, 'x'))).status, 400u);
+  EXPECT_EQ(refusal_of(R"({"responses":[{"shortcut":"a","text":""}]})").status, 400u);
   // 1000 bytes, not 1000 characters: 334 three-byte syllables are 1002 bytes.
   std::string hangul;
   for (int i = 0; i < 334; ++i) hangul += "가";
@@ -94,7 +94,7 @@ TEST(CannedResponses, TextLimits) {
 }
 
 TEST(CannedResponses, ShortcutsAreUniqueWithinTheList) {
-  const CannedError error = error_of(
+  const CannedError error = refusal_of(
       R"({"responses":[{"shortcut":"a","text":"1"},{"shortcut":"b","text":"2"},{"shortcut":"a","text":"3"}]})");
   EXPECT_EQ(error.status, 400u);
   EXPECT_NE(error.message.find("responses[2]"), std::string::npos) << error.message;
@@ -130,7 +130,7 @@ TEST(CannedResponses, HostileBodiesAreRefusedNotTrusted) {
            R"({"responses":[{"shortcut":"a","text":"x","deep":)" + std::string(50, '[') +
                std::string(50, ']') + "}]}",
        }) {
-    const CannedError error = error_of(body);
+    const CannedError error = refusal_of(body);
     EXPECT_EQ(error.status, 400u) << body.substr(0, 80);
     EXPECT_EQ(error.code, "bad_request");
     EXPECT_FALSE(error.message.empty());

@@ -12,7 +12,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr Millis kT0 = 1'700'000'000'000;  // any fixed instant; the engine never reads a clock
+constexpr Millis kRoutingT0 =
+    1'700'000'000'000;  // any fixed instant; the engine never reads a clock
 
 template <class T>
 std::vector<T> all(const Effects& effects) {
@@ -65,21 +66,22 @@ std::optional<int> position_of(const Routing& routing, const std::string& reques
 
 TEST(Routing, ManualAcceptConnectsCustomerAndAgent) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  routing.agent_login(agent("a2"), kT0);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_login(agent("a2"), kRoutingT0);
 
-  auto asked = routing.request(customer("c1"), {"billing", "double charge", "Sorry"}, kT0 + 5);
+  auto asked =
+      routing.request(customer("c1"), {"billing", "double charge", "Sorry"}, kRoutingT0 + 5);
   const auto offer = one<OfferRequest>(asked);
   EXPECT_EQ(offer.recipients, (std::vector<std::string>{"a1", "a2"}));
   EXPECT_EQ(offer.customer.id, "c1");
   EXPECT_EQ(offer.details.category, "billing");
-  EXPECT_EQ(offer.waiting_since, kT0 + 5);
+  EXPECT_EQ(offer.waiting_since, kRoutingT0 + 5);
   const auto waiting = one<CustomerStatus>(asked);
   EXPECT_EQ(waiting.status, ConsultStatus::kWaiting);
   EXPECT_EQ(waiting.position, 1);
   ASSERT_EQ(audits(asked, AuditEvent::kOffer).size(), 1u);
 
-  auto accepted = routing.accept("a2", offer.request_id, kT0 + 2000);
+  auto accepted = routing.accept("a2", offer.request_id, kRoutingT0 + 2000);
   const auto assigned = one<Assigned>(accepted);
   EXPECT_EQ(assigned.mode, AssignMode::kManual);
   EXPECT_EQ(assigned.agent.id, "a2");
@@ -101,24 +103,24 @@ TEST(Routing, ManualAcceptConnectsCustomerAndAgent) {
   EXPECT_FALSE(routing.next_deadline());
   ASSERT_TRUE(routing.room(assigned.room_id));
   EXPECT_EQ(routing.room(assigned.room_id)->agent.id, "a2");
-  EXPECT_TRUE(routing.on_timer(kT0 + 60'000).empty());  // the offer window no longer matters
+  EXPECT_TRUE(routing.on_timer(kRoutingT0 + 60'000).empty());  // the offer window no longer matters
 }
 
 TEST(Routing, AskingAgainReturnsTheOpenRequestWithItsStatus) {
   Routing routing(options());
-  routing.request(customer("c0"), {}, kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1));
+  routing.request(customer("c0"), {}, kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0 + 1));
 
-  auto again = routing.request(customer("c1"), {"other", "again", ""}, kT0 + 2);
+  auto again = routing.request(customer("c1"), {"other", "again", ""}, kRoutingT0 + 2);
   ASSERT_EQ(again.size(), 1u);
   const auto status = one<CustomerStatus>(again);
   EXPECT_EQ(status.request_id, id);
   EXPECT_EQ(status.position, 2);
   EXPECT_EQ(routing.waiting().size(), 2u);
 
-  routing.agent_login(agent("a1"), kT0 + 3);
-  routing.accept("a1", id, kT0 + 4);
-  const auto connected = one<CustomerStatus>(routing.request(customer("c1"), {}, kT0 + 5));
+  routing.agent_login(agent("a1"), kRoutingT0 + 3);
+  routing.accept("a1", id, kRoutingT0 + 4);
+  const auto connected = one<CustomerStatus>(routing.request(customer("c1"), {}, kRoutingT0 + 5));
   EXPECT_EQ(connected.status, ConsultStatus::kConnected);
   EXPECT_EQ(connected.agent_id, "a1");
 }
@@ -131,10 +133,11 @@ TEST(Routing, DoubleAcceptRaceHasExactlyOneWinnerPerRequest) {
     Routing routing(o);
     const int agents = 2 + static_cast<int>(rng() % 7);
     const int requests = 1 + static_cast<int>(rng() % 6);
-    for (int a = 0; a < agents; ++a) routing.agent_login(agent("a" + std::to_string(a)), kT0);
+    for (int a = 0; a < agents; ++a)
+      routing.agent_login(agent("a" + std::to_string(a)), kRoutingT0);
     std::vector<std::string> ids;
     for (int r = 0; r < requests; ++r) {
-      ids.push_back(opened(routing.request(customer("c" + std::to_string(r)), {}, kT0 + r)));
+      ids.push_back(opened(routing.request(customer("c" + std::to_string(r)), {}, kRoutingT0 + r)));
     }
     std::vector<std::pair<std::string, std::string>> accepts;  // (agent, request)
     for (int a = 0; a < agents; ++a) {
@@ -144,7 +147,7 @@ TEST(Routing, DoubleAcceptRaceHasExactlyOneWinnerPerRequest) {
 
     std::map<std::string, std::string> winner;  // request -> agent
     for (const auto& [agent_id, request_id] : accepts) {
-      auto out = routing.accept(agent_id, request_id, kT0 + 100);
+      auto out = routing.accept(agent_id, request_id, kRoutingT0 + 100);
       auto assigned = all<Assigned>(out);
       auto refusals = all<Refusal>(out);
       ASSERT_EQ(assigned.size() + refusals.size(), 1u) << "seed " << seed;
@@ -168,36 +171,37 @@ TEST(Routing, DoubleAcceptRaceHasExactlyOneWinnerPerRequest) {
 
 TEST(Routing, AcceptOfUnknownOrCanceledRequestIsNotFound) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  routing.cancel("c1", id, kT0 + 1);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.cancel("c1", id, kRoutingT0 + 1);
 
-  EXPECT_EQ(one<Refusal>(routing.accept("a1", id, kT0 + 2)).code, RefusalCode::kNotFound);
-  EXPECT_EQ(one<Refusal>(routing.accept("a1", "no-such", kT0 + 2)).code, RefusalCode::kNotFound);
+  EXPECT_EQ(one<Refusal>(routing.accept("a1", id, kRoutingT0 + 2)).code, RefusalCode::kNotFound);
+  EXPECT_EQ(one<Refusal>(routing.accept("a1", "no-such", kRoutingT0 + 2)).code,
+            RefusalCode::kNotFound);
 }
 
 TEST(Routing, AcceptBeforeLoginIsRefused) {
   Routing routing(options());
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  auto out = routing.accept("a1", id, kT0 + 1);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  auto out = routing.accept("a1", id, kRoutingT0 + 1);
   EXPECT_EQ(one<Refusal>(out).code, RefusalCode::kAgentOffline);
   EXPECT_TRUE(all<Assigned>(out).empty());
 }
 
 TEST(Routing, RejectThenAutoAssignsToAnotherAgentAfterTheOfferWindow) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);  // a1 has been idle the longest
-  routing.agent_login(agent("a2"), kT0 + 1);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1000));
+  routing.agent_login(agent("a1"), kRoutingT0);  // a1 has been idle the longest
+  routing.agent_login(agent("a2"), kRoutingT0 + 1);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0 + 1000));
 
-  auto rejected = routing.reject("a1", id, kT0 + 2000);
+  auto rejected = routing.reject("a1", id, kRoutingT0 + 2000);
   const auto audit = audits(rejected, AuditEvent::kReject);
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(audit[0].agent_id, "a1");
   EXPECT_EQ(one<StoreUpsert>(rejected).record.rejected_by, (std::vector<std::string>{"a1"}));
 
-  EXPECT_EQ(routing.next_deadline(), kT0 + 11'000);
-  auto timer = routing.on_timer(kT0 + 11'000);
+  EXPECT_EQ(routing.next_deadline(), kRoutingT0 + 11'000);
+  auto timer = routing.on_timer(kRoutingT0 + 11'000);
   const auto assigned = one<Assigned>(timer);
   EXPECT_EQ(assigned.agent.id, "a2");
   EXPECT_EQ(assigned.mode, AssignMode::kAuto);
@@ -212,11 +216,11 @@ TEST(Routing, RejectThenAutoAssignsToAnotherAgentAfterTheOfferWindow) {
 
 TEST(Routing, RejectedAgentNeverGetsTheRequestAgainEvenAfterRequeue) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  routing.reject("a1", id, kT0 + 1);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.reject("a1", id, kRoutingT0 + 1);
 
-  auto timer = routing.on_timer(kT0 + 10'000);
+  auto timer = routing.on_timer(kRoutingT0 + 10'000);
   EXPECT_TRUE(all<Assigned>(timer).empty());
   const auto no_agent = audits(timer, AuditEvent::kNoAgent);
   ASSERT_EQ(no_agent.size(), 1u);
@@ -224,16 +228,16 @@ TEST(Routing, RejectedAgentNeverGetsTheRequestAgainEvenAfterRequeue) {
   EXPECT_FALSE(routing.next_deadline());  // waits for a change, not for a timer
 
   // Logging in again re-delivers waiting offers, but not this one.
-  EXPECT_TRUE(all<OfferRequest>(routing.agent_login(agent("a1"), kT0 + 11'000)).empty());
+  EXPECT_TRUE(all<OfferRequest>(routing.agent_login(agent("a1"), kRoutingT0 + 11'000)).empty());
 
   // a2 takes it by hand and hands it back to the queue: a1 is still skipped.
-  routing.agent_login(agent("a2"), kT0 + 12'000);
-  routing.accept("a2", id, kT0 + 12'001);
+  routing.agent_login(agent("a2"), kRoutingT0 + 12'000);
+  routing.accept("a2", id, kRoutingT0 + 12'001);
   const auto room = routing.rooms().at(0).room_id;
-  auto back = routing.transfer(room, "a2", std::nullopt, kT0 + 13'000);
+  auto back = routing.transfer(room, "a2", std::nullopt, kRoutingT0 + 13'000);
   EXPECT_EQ(one<OfferRequest>(back).recipients, (std::vector<std::string>{"a2"}));
-  routing.agent_status("a2", AgentStatus::kAway, kT0 + 13'001);
-  auto later = routing.on_timer(kT0 + 23'000);
+  routing.agent_status("a2", AgentStatus::kAway, kRoutingT0 + 13'001);
+  auto later = routing.on_timer(kRoutingT0 + 23'000);
   EXPECT_TRUE(all<Assigned>(later).empty());
   EXPECT_EQ(verdicts(audits(later, AuditEvent::kNoAgent).at(0)),
             (std::map<std::string, CandidateVerdict>{{"a1", CandidateVerdict::kRejected},
@@ -242,22 +246,23 @@ TEST(Routing, RejectedAgentNeverGetsTheRequestAgainEvenAfterRequeue) {
 
 TEST(Routing, RejectingOwnRoomIsRefused) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  routing.accept("a1", id, kT0 + 1);
-  EXPECT_EQ(one<Refusal>(routing.reject("a1", id, kT0 + 2)).code, RefusalCode::kNotWaiting);
-  EXPECT_EQ(one<Refusal>(routing.reject("a1", "nope", kT0 + 2)).code, RefusalCode::kNotFound);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.accept("a1", id, kRoutingT0 + 1);
+  EXPECT_EQ(one<Refusal>(routing.reject("a1", id, kRoutingT0 + 2)).code, RefusalCode::kNotWaiting);
+  EXPECT_EQ(one<Refusal>(routing.reject("a1", "nope", kRoutingT0 + 2)).code,
+            RefusalCode::kNotFound);
 }
 
 TEST(Routing, WaitsWithoutAgentsThenAssignsWhenOneLogsIn) {
   Routing routing(options());
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  auto timer = routing.on_timer(kT0 + 10'000);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  auto timer = routing.on_timer(kRoutingT0 + 10'000);
   EXPECT_TRUE(all<Assigned>(timer).empty());
   EXPECT_EQ(audits(timer, AuditEvent::kNoAgent).size(), 1u);
   EXPECT_EQ(position_of(routing, id), 1);
 
-  auto login = routing.agent_login(agent("a1"), kT0 + 30'000);
+  auto login = routing.agent_login(agent("a1"), kRoutingT0 + 30'000);
   const auto assigned = one<Assigned>(login);
   EXPECT_EQ(assigned.request_id, id);
   EXPECT_EQ(assigned.agent.id, "a1");
@@ -267,62 +272,63 @@ TEST(Routing, WaitsWithoutAgentsThenAssignsWhenOneLogsIn) {
 
 TEST(Routing, HybridWaitsForTheOfferWindowBeforeAutoAssigning) {
   Routing routing(options());
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  auto login = routing.agent_login(agent("a1"), kT0 + 5000);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  auto login = routing.agent_login(agent("a1"), kRoutingT0 + 5000);
   EXPECT_TRUE(all<Assigned>(login).empty());
   EXPECT_EQ(one<OfferRequest>(login).request_id, id);  // the late joiner sees the offer
-  EXPECT_TRUE(routing.on_timer(kT0 + 9999).empty());
-  EXPECT_EQ(one<Assigned>(routing.on_timer(kT0 + 10'000)).agent.id, "a1");
+  EXPECT_TRUE(routing.on_timer(kRoutingT0 + 9999).empty());
+  EXPECT_EQ(one<Assigned>(routing.on_timer(kRoutingT0 + 10'000)).agent.id, "a1");
 }
 
 TEST(Routing, AwayAgentsAreSkippedByAutoAssignmentButMayAccept) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  routing.agent_status("a1", AgentStatus::kAway, kT0 + 1);
-  const auto first = opened(routing.request(customer("c1"), {}, kT0 + 2));
-  const auto second = opened(routing.request(customer("c2"), {}, kT0 + 3));
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_status("a1", AgentStatus::kAway, kRoutingT0 + 1);
+  const auto first = opened(routing.request(customer("c1"), {}, kRoutingT0 + 2));
+  const auto second = opened(routing.request(customer("c2"), {}, kRoutingT0 + 3));
 
-  auto timer = routing.on_timer(kT0 + 10'003);
+  auto timer = routing.on_timer(kRoutingT0 + 10'003);
   EXPECT_TRUE(all<Assigned>(timer).empty());
   EXPECT_EQ(verdicts(audits(timer, AuditEvent::kNoAgent).at(0)).at("a1"), CandidateVerdict::kAway);
 
-  EXPECT_EQ(one<Assigned>(routing.accept("a1", second, kT0 + 20'000)).mode, AssignMode::kManual);
+  EXPECT_EQ(one<Assigned>(routing.accept("a1", second, kRoutingT0 + 20'000)).mode,
+            AssignMode::kManual);
   // Back to available: the remaining due request goes to a1 at once.
-  auto available = routing.agent_status("a1", AgentStatus::kAvailable, kT0 + 21'000);
+  auto available = routing.agent_status("a1", AgentStatus::kAvailable, kRoutingT0 + 21'000);
   EXPECT_EQ(one<Assigned>(available).request_id, first);
 }
 
 TEST(Routing, AgentLoggingInAwayIsNotAutoAssignedADueRequest) {
   Routing routing(options());
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  routing.on_timer(kT0 + 10'000);  // due, nobody to take it
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.on_timer(kRoutingT0 + 10'000);  // due, nobody to take it
 
   // A console that was away before its reconnect logs in away in one step: nothing is assigned
   // between the login and its status, yet the agent still sees the offer and may accept it.
-  auto login = routing.agent_login(agent("a1"), kT0 + 20'000, AgentStatus::kAway);
+  auto login = routing.agent_login(agent("a1"), kRoutingT0 + 20'000, AgentStatus::kAway);
   EXPECT_TRUE(all<Assigned>(login).empty());
   EXPECT_EQ(one<OfferRequest>(login).request_id, id);
   EXPECT_EQ(routing.agents().at(0).status, AgentStatus::kAway);
   EXPECT_EQ(presence_of(routing.agents().at(0)), "away");
-  EXPECT_TRUE(all<Assigned>(routing.on_timer(kT0 + 30'000)).empty());
+  EXPECT_TRUE(all<Assigned>(routing.on_timer(kRoutingT0 + 30'000)).empty());
   EXPECT_EQ(position_of(routing, id), 1);
 
   // Logging in again without a status is available, as before: the due request goes at once.
-  auto again = routing.agent_login(agent("a1"), kT0 + 31'000);
+  auto again = routing.agent_login(agent("a1"), kRoutingT0 + 31'000);
   EXPECT_EQ(one<Assigned>(again).request_id, id);
 }
 
 TEST(Routing, AgentLoggingInAwayLeavesTheDueRequestToAnAvailableAgent) {
   Routing routing(options());
-  routing.agent_login(agent("a2"), kT0);
-  routing.agent_status("a2", AgentStatus::kAway, kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1));
-  routing.on_timer(kT0 + 10'001);
+  routing.agent_login(agent("a2"), kRoutingT0);
+  routing.agent_status("a2", AgentStatus::kAway, kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0 + 1));
+  routing.on_timer(kRoutingT0 + 10'001);
   // Every agent logging in while the request is due: the away one is skipped, the available one
   // gets it.
-  auto away = routing.agent_login(agent("a1"), kT0 + 10'002, AgentStatus::kAway);
+  auto away = routing.agent_login(agent("a1"), kRoutingT0 + 10'002, AgentStatus::kAway);
   EXPECT_TRUE(all<Assigned>(away).empty());
-  auto available = routing.agent_login(agent("a3"), kT0 + 10'003, AgentStatus::kAvailable);
+  auto available = routing.agent_login(agent("a3"), kRoutingT0 + 10'003, AgentStatus::kAvailable);
   const auto assigned = one<Assigned>(available);
   EXPECT_EQ(assigned.request_id, id);
   EXPECT_EQ(assigned.agent.id, "a3");
@@ -332,26 +338,26 @@ TEST(Routing, CapacityLimitsAutoAssignmentAndManualAccept) {
   RoutingOptions o = options();
   o.max_rooms_per_agent = 2;
   Routing routing(o);
-  routing.agent_login(agent("a1"), kT0);
+  routing.agent_login(agent("a1"), kRoutingT0);
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) {
-    ids.push_back(opened(routing.request(customer("c" + std::to_string(i)), {}, kT0 + i)));
+    ids.push_back(opened(routing.request(customer("c" + std::to_string(i)), {}, kRoutingT0 + i)));
   }
-  EXPECT_EQ(one<Assigned>(routing.accept("a1", ids[0], kT0 + 10)).request_id, ids[0]);
-  auto timer = routing.on_timer(kT0 + 10'003);
+  EXPECT_EQ(one<Assigned>(routing.accept("a1", ids[0], kRoutingT0 + 10)).request_id, ids[0]);
+  auto timer = routing.on_timer(kRoutingT0 + 10'003);
   ASSERT_EQ(all<Assigned>(timer).size(), 1u);  // ids[1]; then a1 is full
   EXPECT_EQ(all<Assigned>(timer)[0].request_id, ids[1]);
   const auto no_agent = audits(timer, AuditEvent::kNoAgent);
   ASSERT_EQ(no_agent.size(), 2u);
   EXPECT_EQ(verdicts(no_agent[0]).at("a1"), CandidateVerdict::kAtCapacity);
 
-  auto refused = routing.accept("a1", ids[2], kT0 + 20'000);
+  auto refused = routing.accept("a1", ids[2], kRoutingT0 + 20'000);
   EXPECT_EQ(one<Refusal>(refused).code, RefusalCode::kAtCapacity);
   EXPECT_EQ(audits(refused, AuditEvent::kRefusal).at(0).reason, "at_capacity");
 
   // A room closes: capacity frees and the head of the queue is assigned.
   const auto room = routing.rooms().at(0).room_id;
-  auto closed = routing.room_closed(room, "c0", kT0 + 30'000);
+  auto closed = routing.room_closed(room, "c0", kRoutingT0 + 30'000);
   EXPECT_EQ(all<CustomerStatus>(closed).at(0).status, ConsultStatus::kClosed);
   EXPECT_EQ(one<Assigned>(closed).request_id, ids[2]);
   EXPECT_EQ(one<StoreErase>(closed).request_id, ids[0]);
@@ -359,11 +365,11 @@ TEST(Routing, CapacityLimitsAutoAssignmentAndManualAccept) {
 
 TEST(Routing, AutoAssignmentPicksTheLeastLoadedAgent) {
   Routing routing(options(RoutingMode::kAuto));
-  routing.agent_login(agent("a1"), kT0);
-  EXPECT_EQ(one<Assigned>(routing.request(customer("c1"), {}, kT0 + 1)).agent.id, "a1");
-  routing.agent_login(agent("a2"), kT0 + 2);  // idle for less time, but emptier
+  routing.agent_login(agent("a1"), kRoutingT0);
+  EXPECT_EQ(one<Assigned>(routing.request(customer("c1"), {}, kRoutingT0 + 1)).agent.id, "a1");
+  routing.agent_login(agent("a2"), kRoutingT0 + 2);  // idle for less time, but emptier
 
-  auto out = routing.request(customer("c2"), {}, kT0 + 3);
+  auto out = routing.request(customer("c2"), {}, kRoutingT0 + 3);
   EXPECT_EQ(one<Assigned>(out).agent.id, "a2");
   const auto audit = audits(out, AuditEvent::kAutoAssign).at(0);
   EXPECT_EQ(audit.reason, "auto_mode");
@@ -374,21 +380,21 @@ TEST(Routing, AutoAssignmentPicksTheLeastLoadedAgent) {
 
 TEST(Routing, AutoAssignmentTiesGoToTheLongestIdleAgent) {
   Routing routing(options(RoutingMode::kAuto));
-  routing.agent_login(agent("b"), kT0);
-  routing.agent_login(agent("a"), kT0 + 100);
-  routing.agent_login(agent("c"), kT0 + 100);
+  routing.agent_login(agent("b"), kRoutingT0);
+  routing.agent_login(agent("a"), kRoutingT0 + 100);
+  routing.agent_login(agent("c"), kRoutingT0 + 100);
   // b logged in first: longest idle.
-  EXPECT_EQ(one<Assigned>(routing.request(customer("c1"), {}, kT0 + 200)).agent.id, "b");
+  EXPECT_EQ(one<Assigned>(routing.request(customer("c1"), {}, kRoutingT0 + 200)).agent.id, "b");
   // a and c tie on load and idle time; the smaller id wins, b is now busier.
-  auto out = routing.request(customer("c2"), {}, kT0 + 300);
+  auto out = routing.request(customer("c2"), {}, kRoutingT0 + 300);
   EXPECT_EQ(one<Assigned>(out).agent.id, "a");
   EXPECT_EQ(verdicts(audits(out, AuditEvent::kAutoAssign).at(0)),
             (std::map<std::string, CandidateVerdict>{{"a", CandidateVerdict::kPicked},
                                                      {"b", CandidateVerdict::kBusier},
                                                      {"c", CandidateVerdict::kLostTie}}));
-  EXPECT_EQ(one<Assigned>(routing.request(customer("c3"), {}, kT0 + 400)).agent.id, "c");
+  EXPECT_EQ(one<Assigned>(routing.request(customer("c3"), {}, kRoutingT0 + 400)).agent.id, "c");
   // All at one room: b's assignment is the oldest, so b has been idle the longest.
-  auto fourth = routing.request(customer("c4"), {}, kT0 + 500);
+  auto fourth = routing.request(customer("c4"), {}, kRoutingT0 + 500);
   EXPECT_EQ(one<Assigned>(fourth).agent.id, "b");
   EXPECT_EQ(verdicts(audits(fourth, AuditEvent::kAutoAssign).at(0)).at("a"),
             CandidateVerdict::kIdleShorter);
@@ -396,23 +402,23 @@ TEST(Routing, AutoAssignmentTiesGoToTheLongestIdleAgent) {
 
 TEST(Routing, GraceExpiryRequeuesRoomsToTheHeadWithReason) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  routing.agent_login(agent("a2"), kT0);
-  const auto r1 = opened(routing.request(customer("c1"), {}, kT0 + 1));
-  const auto r2 = opened(routing.request(customer("c2"), {}, kT0 + 2));
-  const auto w1 = opened(routing.request(customer("w1"), {}, kT0 + 3));
-  routing.accept("a1", r2, kT0 + 10);
-  routing.accept("a1", r1, kT0 + 11);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_login(agent("a2"), kRoutingT0);
+  const auto r1 = opened(routing.request(customer("c1"), {}, kRoutingT0 + 1));
+  const auto r2 = opened(routing.request(customer("c2"), {}, kRoutingT0 + 2));
+  const auto w1 = opened(routing.request(customer("w1"), {}, kRoutingT0 + 3));
+  routing.accept("a1", r2, kRoutingT0 + 10);
+  routing.accept("a1", r1, kRoutingT0 + 11);
   EXPECT_EQ(position_of(routing, w1), 1);
 
-  auto dropped = routing.agent_disconnected("a1", kT0 + 1000);
+  auto dropped = routing.agent_disconnected("a1", kRoutingT0 + 1000);
   const auto notices = all<AgentReconnecting>(dropped);
   ASSERT_EQ(notices.size(), 2u);
-  EXPECT_EQ(notices[0].until, kT0 + 61'000);
-  EXPECT_EQ(routing.next_deadline(), kT0 + 61'000);
-  EXPECT_TRUE(routing.on_timer(kT0 + 60'999).empty());
+  EXPECT_EQ(notices[0].until, kRoutingT0 + 61'000);
+  EXPECT_EQ(routing.next_deadline(), kRoutingT0 + 61'000);
+  EXPECT_TRUE(routing.on_timer(kRoutingT0 + 60'999).empty());
 
-  auto expired = routing.on_timer(kT0 + 61'000);
+  auto expired = routing.on_timer(kRoutingT0 + 61'000);
   const auto requeued = all<Requeued>(expired);
   ASSERT_EQ(requeued.size(), 2u);
   EXPECT_EQ(requeued[0].request_id, r1);  // the older request first
@@ -442,7 +448,7 @@ TEST(Routing, GraceExpiryRequeuesRoomsToTheHeadWithReason) {
 
   // The room keeps its id for the next agent, who learns whose it was.
   const auto room = requeued[0].room_id;
-  const auto taken = one<Assigned>(routing.accept("a2", r1, kT0 + 62'000));
+  const auto taken = one<Assigned>(routing.accept("a2", r1, kRoutingT0 + 62'000));
   EXPECT_EQ(taken.room_id, room);
   EXPECT_EQ(taken.previous_agent_id, "a1");
   EXPECT_EQ(taken.reason, "agent_grace_expired");
@@ -452,21 +458,21 @@ TEST(Routing, GraceExpiredRoomIsServedBeforeOlderRequestsBehindIt) {
   RoutingOptions o = options();
   o.max_rooms_per_agent = 1;
   Routing routing(o);
-  routing.agent_login(agent("a1"), kT0);
-  const auto r1 = opened(routing.request(customer("c1"), {}, kT0));
-  routing.accept("a1", r1, kT0 + 1);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto r1 = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.accept("a1", r1, kRoutingT0 + 1);
   // w1 waits past its offer window: the only agent is at capacity.
-  const auto w1 = opened(routing.request(customer("w1"), {}, kT0 + 2));
-  EXPECT_TRUE(all<Assigned>(routing.on_timer(kT0 + 10'002)).empty());
+  const auto w1 = opened(routing.request(customer("w1"), {}, kRoutingT0 + 2));
+  EXPECT_TRUE(all<Assigned>(routing.on_timer(kRoutingT0 + 10'002)).empty());
 
-  routing.agent_disconnected("a1", kT0 + 20'000);
-  auto expired = routing.on_timer(kT0 + 80'000);
+  routing.agent_disconnected("a1", kRoutingT0 + 20'000);
+  auto expired = routing.on_timer(kRoutingT0 + 80'000);
   EXPECT_EQ(one<Requeued>(expired).request_id, r1);
   EXPECT_EQ(position_of(routing, r1), 1);
   EXPECT_EQ(position_of(routing, w1), 2);
   // Its customer has waited out the grace period: no new offer window, and the next agent gets
   // the head of the queue, not the older request behind it.
-  auto login = routing.agent_login(agent("a2"), kT0 + 80'001);
+  auto login = routing.agent_login(agent("a2"), kRoutingT0 + 80'001);
   const auto assigned = one<Assigned>(login);
   EXPECT_EQ(assigned.request_id, r1);
   EXPECT_EQ(assigned.mode, AssignMode::kAuto);
@@ -476,55 +482,55 @@ TEST(Routing, GraceExpiredRoomIsServedBeforeOlderRequestsBehindIt) {
 
 TEST(Routing, AgentBackWithinGraceKeepsRooms) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  routing.accept("a1", id, kT0 + 1);
-  routing.agent_disconnected("a1", kT0 + 1000);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.accept("a1", id, kRoutingT0 + 1);
+  routing.agent_disconnected("a1", kRoutingT0 + 1000);
 
-  auto back = routing.agent_reconnected("a1", kT0 + 30'000);
+  auto back = routing.agent_reconnected("a1", kRoutingT0 + 30'000);
   EXPECT_EQ(one<AgentReconnected>(back).customer_id, "c1");
   EXPECT_FALSE(routing.next_deadline());
-  EXPECT_TRUE(routing.on_timer(kT0 + 61'000).empty());
+  EXPECT_TRUE(routing.on_timer(kRoutingT0 + 61'000).empty());
   EXPECT_EQ(routing.rooms().at(0).agent.id, "a1");
   EXPECT_TRUE(routing.agents().at(0).online);
 }
 
 TEST(Routing, DisconnectedAgentGetsNoOffersNorAssignments) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  routing.agent_disconnected("a1", kT0 + 1);
-  auto asked = routing.request(customer("c1"), {}, kT0 + 2);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_disconnected("a1", kRoutingT0 + 1);
+  auto asked = routing.request(customer("c1"), {}, kRoutingT0 + 2);
   EXPECT_TRUE(one<OfferRequest>(asked).recipients.empty());
   EXPECT_EQ(verdicts(audits(asked, AuditEvent::kOffer).at(0)).at("a1"),
             CandidateVerdict::kDisconnected);
-  EXPECT_TRUE(all<Assigned>(routing.on_timer(kT0 + 10'002)).empty());
+  EXPECT_TRUE(all<Assigned>(routing.on_timer(kRoutingT0 + 10'002)).empty());
   // Back: the missed offer is re-delivered and the due request assigned.
-  auto back = routing.agent_reconnected("a1", kT0 + 20'000);
+  auto back = routing.agent_reconnected("a1", kRoutingT0 + 20'000);
   EXPECT_EQ(one<Assigned>(back).agent.id, "a1");
 }
 
 TEST(Routing, LoggedOutAgentKeepsRoomsButGetsNoOffers) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  routing.agent_login(agent("a2"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  routing.accept("a1", id, kT0 + 1);
-  routing.agent_logout("a1", kT0 + 2);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_login(agent("a2"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.accept("a1", id, kRoutingT0 + 1);
+  routing.agent_logout("a1", kRoutingT0 + 2);
   EXPECT_EQ(routing.rooms().at(0).agent.id, "a1");
-  EXPECT_EQ(one<OfferRequest>(routing.request(customer("c2"), {}, kT0 + 3)).recipients,
+  EXPECT_EQ(one<OfferRequest>(routing.request(customer("c2"), {}, kRoutingT0 + 3)).recipients,
             (std::vector<std::string>{"a2"}));
-  EXPECT_EQ(one<Refusal>(routing.agent_status("a1", AgentStatus::kAway, kT0 + 4)).code,
+  EXPECT_EQ(one<Refusal>(routing.agent_status("a1", AgentStatus::kAway, kRoutingT0 + 4)).code,
             RefusalCode::kAgentOffline);
 }
 
 TEST(Routing, TransferToTheQueueGoesToTheHeadAndIsOfferedAgain) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  const auto room = one<Assigned>(routing.accept("a1", id, kT0 + 1)).room_id;
-  const auto w1 = opened(routing.request(customer("w1"), {}, kT0 + 2));
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  const auto room = one<Assigned>(routing.accept("a1", id, kRoutingT0 + 1)).room_id;
+  const auto w1 = opened(routing.request(customer("w1"), {}, kRoutingT0 + 2));
 
-  auto out = routing.transfer(room, "a1", std::nullopt, kT0 + 3);
+  auto out = routing.transfer(room, "a1", std::nullopt, kRoutingT0 + 3);
   EXPECT_EQ(one<Requeued>(out).reason, "transferred");
   EXPECT_EQ(audits(out, AuditEvent::kTransfer).at(0).reason, "to_queue");
   EXPECT_EQ(audits(out, AuditEvent::kTransfer).at(0).from_agent_id, "a1");
@@ -542,23 +548,23 @@ TEST(Routing, TransferToTheQueueGoesToTheHeadAndIsOfferedAgain) {
 
 TEST(Routing, TransferToANamedAgent) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  routing.agent_login(agent("a2"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  const auto room = one<Assigned>(routing.accept("a1", id, kT0 + 1)).room_id;
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_login(agent("a2"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  const auto room = one<Assigned>(routing.accept("a1", id, kRoutingT0 + 1)).room_id;
 
-  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "ghost", kT0 + 2)).code,
+  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "ghost", kRoutingT0 + 2)).code,
             RefusalCode::kAgentUnavailable);
-  routing.agent_login(agent("a3"), kT0 + 2);
-  routing.agent_logout("a3", kT0 + 2);
-  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "a3", kT0 + 3)).code,
+  routing.agent_login(agent("a3"), kRoutingT0 + 2);
+  routing.agent_logout("a3", kRoutingT0 + 2);
+  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "a3", kRoutingT0 + 3)).code,
             RefusalCode::kAgentUnavailable);
-  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "a1", kT0 + 3)).code,
+  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a1", "a1", kRoutingT0 + 3)).code,
             RefusalCode::kSameAgent);
-  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a2", "a2", kT0 + 3)).code,
+  EXPECT_EQ(one<Refusal>(routing.transfer(room, "a2", "a2", kRoutingT0 + 3)).code,
             RefusalCode::kNotParticipant);
 
-  auto out = routing.transfer(room, "a1", "a2", kT0 + 4);
+  auto out = routing.transfer(room, "a1", "a2", kRoutingT0 + 4);
   const auto assigned = one<Assigned>(out);
   EXPECT_EQ(assigned.agent.id, "a2");
   EXPECT_EQ(assigned.room_id, room);
@@ -578,12 +584,12 @@ TEST(Routing, TransferToANamedAgent) {
 
 TEST(Routing, CancelWithdrawsAWaitingRequestOnly) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  const auto first = opened(routing.request(customer("c1"), {}, kT0));
-  const auto second = opened(routing.request(customer("c2"), {}, kT0 + 1));
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto first = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  const auto second = opened(routing.request(customer("c2"), {}, kRoutingT0 + 1));
 
-  EXPECT_EQ(one<Refusal>(routing.cancel("c2", first, kT0 + 2)).code, RefusalCode::kNotFound);
-  auto out = routing.cancel("c1", first, kT0 + 2);
+  EXPECT_EQ(one<Refusal>(routing.cancel("c2", first, kRoutingT0 + 2)).code, RefusalCode::kNotFound);
+  auto out = routing.cancel("c1", first, kRoutingT0 + 2);
   std::map<std::string, CustomerStatus> status;
   for (auto& s : all<CustomerStatus>(out)) status[s.customer_id] = s;
   EXPECT_EQ(status.at("c1").status, ConsultStatus::kCanceled);
@@ -592,56 +598,57 @@ TEST(Routing, CancelWithdrawsAWaitingRequestOnly) {
   EXPECT_EQ(audits(out, AuditEvent::kCancel).size(), 1u);
   EXPECT_EQ(one<StoreErase>(out).request_id, first);
 
-  routing.accept("a1", second, kT0 + 3);
-  auto refused = routing.cancel("c2", second, kT0 + 4);
+  routing.accept("a1", second, kRoutingT0 + 3);
+  auto refused = routing.cancel("c2", second, kRoutingT0 + 4);
   EXPECT_EQ(one<Refusal>(refused).code, RefusalCode::kNotWaiting);
   EXPECT_EQ(audits(refused, AuditEvent::kRefusal).at(0).reason, "not_waiting");
 
   // A new request is possible once the old one is gone.
-  EXPECT_NE(opened(routing.request(customer("c1"), {}, kT0 + 5)), first);
+  EXPECT_NE(opened(routing.request(customer("c1"), {}, kRoutingT0 + 5)), first);
 }
 
 TEST(Routing, RoomCloseChecksParticipantsAndEndsTheRequest) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  const auto room = one<Assigned>(routing.accept("a1", id, kT0 + 1)).room_id;
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  const auto room = one<Assigned>(routing.accept("a1", id, kRoutingT0 + 1)).room_id;
 
-  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "stranger", kT0 + 2)).code,
+  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "stranger", kRoutingT0 + 2)).code,
             RefusalCode::kNotParticipant);
-  auto closed = routing.room_closed(room, "a1", kT0 + 3);
+  auto closed = routing.room_closed(room, "a1", kRoutingT0 + 3);
   const auto status = one<CustomerStatus>(closed);
   EXPECT_EQ(status.status, ConsultStatus::kClosed);
   EXPECT_EQ(status.agent_id, "a1");
   EXPECT_EQ(audits(closed, AuditEvent::kClose).at(0).reason, "agent");
   EXPECT_FALSE(routing.room(room));
-  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "c1", kT0 + 4)).code, RefusalCode::kNotFound);
-  EXPECT_TRUE(routing.room_closed(room, "", kT0 + 4).empty());
+  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "c1", kRoutingT0 + 4)).code,
+            RefusalCode::kNotFound);
+  EXPECT_TRUE(routing.room_closed(room, "", kRoutingT0 + 4).empty());
 }
 
 TEST(Routing, ClosingARequeuedRoomWithdrawsItsOffer) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  const auto room = one<Assigned>(routing.accept("a1", id, kT0 + 1)).room_id;
-  routing.transfer(room, "a1", std::nullopt, kT0 + 2);
-  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "a1", kT0 + 3)).code,
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  const auto room = one<Assigned>(routing.accept("a1", id, kRoutingT0 + 1)).room_id;
+  routing.transfer(room, "a1", std::nullopt, kRoutingT0 + 2);
+  EXPECT_EQ(one<Refusal>(routing.room_closed(room, "a1", kRoutingT0 + 3)).code,
             RefusalCode::kNotParticipant);
-  auto closed = routing.room_closed(room, "c1", kT0 + 3);
+  auto closed = routing.room_closed(room, "c1", kRoutingT0 + 3);
   EXPECT_EQ(one<RequestUpdate>(closed).status, RequestUpdate::Status::kCanceled);
   EXPECT_TRUE(routing.waiting().empty());
 }
 
 TEST(Routing, QueuePositionsUpdateAsRequestsLeave) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
+  routing.agent_login(agent("a1"), kRoutingT0);
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) {
-    auto out = routing.request(customer("c" + std::to_string(i)), {}, kT0 + i);
+    auto out = routing.request(customer("c" + std::to_string(i)), {}, kRoutingT0 + i);
     EXPECT_EQ(one<CustomerStatus>(out).position, i + 1);  // nobody else moved
     ids.push_back(opened(out));
   }
-  auto out = routing.accept("a1", ids[1], kT0 + 10);
+  auto out = routing.accept("a1", ids[1], kRoutingT0 + 10);
   std::map<std::string, int> moved;
   for (auto& s : all<CustomerStatus>(out)) {
     if (s.status == ConsultStatus::kWaiting) moved[s.customer_id] = *s.position;
@@ -651,19 +658,19 @@ TEST(Routing, QueuePositionsUpdateAsRequestsLeave) {
 
 TEST(Routing, ManualModeNeverAutoAssigns) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  auto asked = routing.request(customer("c1"), {}, kT0);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  auto asked = routing.request(customer("c1"), {}, kRoutingT0);
   EXPECT_EQ(all<OfferRequest>(asked).size(), 1u);
   EXPECT_FALSE(routing.next_deadline());
-  EXPECT_TRUE(routing.on_timer(kT0 + 3'600'000).empty());
-  EXPECT_TRUE(all<Assigned>(routing.agent_login(agent("a2"), kT0 + 3'600'001)).empty());
+  EXPECT_TRUE(routing.on_timer(kRoutingT0 + 3'600'000).empty());
+  EXPECT_TRUE(all<Assigned>(routing.agent_login(agent("a2"), kRoutingT0 + 3'600'001)).empty());
   EXPECT_EQ(routing.waiting().size(), 1u);
 }
 
 TEST(Routing, AutoModeAssignsAtOnceWithoutOffers) {
   Routing routing(options(RoutingMode::kAuto));
-  routing.agent_login(agent("a1"), kT0);
-  auto asked = routing.request(customer("c1"), {}, kT0 + 1);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  auto asked = routing.request(customer("c1"), {}, kRoutingT0 + 1);
   EXPECT_TRUE(all<OfferRequest>(asked).empty());
   EXPECT_TRUE(audits(asked, AuditEvent::kOffer).empty());
   EXPECT_EQ(one<Assigned>(asked).mode, AssignMode::kAuto);
@@ -671,10 +678,10 @@ TEST(Routing, AutoModeAssignsAtOnceWithoutOffers) {
   EXPECT_EQ(status.status, ConsultStatus::kAutoAssigned);
 
   // Without an eligible agent, it waits and needs no timer.
-  routing.agent_status("a1", AgentStatus::kAway, kT0 + 2);
-  auto waits = routing.request(customer("c2"), {}, kT0 + 3);
+  routing.agent_status("a1", AgentStatus::kAway, kRoutingT0 + 2);
+  auto waits = routing.request(customer("c2"), {}, kRoutingT0 + 3);
   EXPECT_EQ(one<CustomerStatus>(waits).status, ConsultStatus::kWaiting);
-  EXPECT_TRUE(all<OfferRequest>(routing.agent_login(agent("a2"), kT0 + 3)).empty());
+  EXPECT_TRUE(all<OfferRequest>(routing.agent_login(agent("a2"), kRoutingT0 + 3)).empty());
   EXPECT_FALSE(routing.next_deadline());
   EXPECT_TRUE(routing.waiting().empty());  // a2 got it on login
 }
@@ -683,27 +690,27 @@ TEST(Routing, MaxWaitOffersToLeaveAMessageOnce) {
   RoutingOptions o = options(RoutingMode::kManual);
   o.max_wait = 120s;
   Routing routing(o);
-  routing.agent_login(agent("a1"), kT0 - 1);  // signed in, but nobody accepts
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  EXPECT_EQ(routing.next_deadline(), kT0 + 120'000);
-  EXPECT_TRUE(routing.on_timer(kT0 + 119'999).empty());
-  auto out = routing.on_timer(kT0 + 120'000);
+  routing.agent_login(agent("a1"), kRoutingT0 - 1);  // signed in, but nobody accepts
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  EXPECT_EQ(routing.next_deadline(), kRoutingT0 + 120'000);
+  EXPECT_TRUE(routing.on_timer(kRoutingT0 + 119'999).empty());
+  auto out = routing.on_timer(kRoutingT0 + 120'000);
   const auto leave = one<OfferLeaveMessage>(out);
   EXPECT_EQ(leave.request_id, id);
-  EXPECT_EQ(leave.waiting_since, kT0);
+  EXPECT_EQ(leave.waiting_since, kRoutingT0);
   EXPECT_EQ(leave.reason, LeaveReason::kBusy);
   EXPECT_FALSE(leave.opens_at);
   EXPECT_EQ(audits(out, AuditEvent::kLeaveMessage).size(), 1u);
   EXPECT_EQ(routing.waiting().size(), 1u);  // still waiting
   EXPECT_FALSE(routing.next_deadline());
-  EXPECT_TRUE(routing.on_timer(kT0 + 500'000).empty());
+  EXPECT_TRUE(routing.on_timer(kRoutingT0 + 500'000).empty());
 }
 
 TEST(Routing, MaxWaitIsOffByDefault) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0 - 1);
-  routing.request(customer("c1"), {}, kT0);
-  EXPECT_TRUE(all<OfferLeaveMessage>(routing.on_timer(kT0 + 86'400'000)).empty());
+  routing.agent_login(agent("a1"), kRoutingT0 - 1);
+  routing.request(customer("c1"), {}, kRoutingT0);
+  EXPECT_TRUE(all<OfferLeaveMessage>(routing.on_timer(kRoutingT0 + 86'400'000)).empty());
 }
 
 // With nobody signed in the customer may leave a message at once, whatever max_wait says; the
@@ -712,16 +719,16 @@ TEST(Routing, NobodySignedInOffersToLeaveAMessageAtOnce) {
   RoutingOptions o = options(RoutingMode::kManual);
   o.max_wait = 120s;
   Routing routing(o);
-  auto out = routing.request(customer("c1"), {}, kT0);
+  auto out = routing.request(customer("c1"), {}, kRoutingT0);
   const auto leave = one<OfferLeaveMessage>(out);
   EXPECT_EQ(leave.reason, LeaveReason::kNobodyOnline);
   EXPECT_EQ(leave.customer_id, "c1");
   EXPECT_EQ(audits(out, AuditEvent::kLeaveMessage).size(), 1u);
   EXPECT_EQ(routing.waiting().size(), 1u);
-  EXPECT_TRUE(all<OfferLeaveMessage>(routing.on_timer(kT0 + 200'000)).empty());
+  EXPECT_TRUE(all<OfferLeaveMessage>(routing.on_timer(kRoutingT0 + 200'000)).empty());
   // An agent who signed in meanwhile: the next customer waits as usual.
-  routing.agent_login(agent("a1"), kT0 + 1);
-  EXPECT_TRUE(all<OfferLeaveMessage>(routing.request(customer("c2"), {}, kT0 + 2)).empty());
+  routing.agent_login(agent("a1"), kRoutingT0 + 1);
+  EXPECT_TRUE(all<OfferLeaveMessage>(routing.request(customer("c2"), {}, kRoutingT0 + 2)).empty());
 }
 
 // Outside business hours a new request is offered to leave a message at once, saying when the
@@ -730,9 +737,9 @@ TEST(Routing, OutsideBusinessHoursOffersToLeaveAMessageWithTheNextOpening) {
   RoutingOptions o = options(RoutingMode::kManual);
   o.hours = std::get<BusinessHours>(BusinessHours::parse("mon-fri 09:00-18:00", "", "UTC"));
   Routing routing(o);
-  routing.agent_login(agent("a1"), kT0 - 1);
-  // kT0 is a Tuesday, 22:13 UTC: closed until Wednesday 09:00.
-  auto out = routing.request(customer("c1"), {}, kT0);
+  routing.agent_login(agent("a1"), kRoutingT0 - 1);
+  // kRoutingT0 is a Tuesday, 22:13 UTC: closed until Wednesday 09:00.
+  auto out = routing.request(customer("c1"), {}, kRoutingT0);
   const auto leave = one<OfferLeaveMessage>(out);
   EXPECT_EQ(leave.reason, LeaveReason::kClosed);
   EXPECT_EQ(leave.opens_at, Millis{1'700'038'800'000});
@@ -748,29 +755,31 @@ TEST(Routing, ClosedHoursComeBeforeNobodySignedIn) {
   RoutingOptions o = options(RoutingMode::kManual);
   o.hours = std::get<BusinessHours>(BusinessHours::parse("sat 10:00-12:00", "", "UTC"));
   Routing routing(o);
-  const auto leave = one<OfferLeaveMessage>(routing.request(customer("c1"), {}, kT0));
+  const auto leave = one<OfferLeaveMessage>(routing.request(customer("c1"), {}, kRoutingT0));
   EXPECT_EQ(leave.reason, LeaveReason::kClosed);
   EXPECT_EQ(leave.opens_at, Millis{1'700'301'600'000});  // Saturday 2023-11-18 10:00 UTC
 }
 
 TEST(Routing, RestoreReArmsTheAutoAssignDeadlineAndKeepsOrder) {
-  RequestRecord old_one{.id = "r-old", .customer = customer("c1"), .requested_at = kT0};
-  RequestRecord newer{
-      .id = "r-new", .customer = customer("c2"), .requested_at = kT0 + 10, .rejected_by = {"a1"}};
+  RequestRecord old_one{.id = "r-old", .customer = customer("c1"), .requested_at = kRoutingT0};
+  RequestRecord newer{.id = "r-new",
+                      .customer = customer("c2"),
+                      .requested_at = kRoutingT0 + 10,
+                      .rejected_by = {"a1"}};
   RequestRecord requeued{.id = "r-back",
                          .customer = customer("c3"),
-                         .requested_at = kT0 + 20,
-                         .requeued_at = kT0 + 30,
+                         .requested_at = kRoutingT0 + 20,
+                         .requeued_at = kRoutingT0 + 30,
                          .room_id = "room-x"};
   Routing routing(options());
-  const Millis restart = kT0 + 600'000;
+  const Millis restart = kRoutingT0 + 600'000;
   auto out = routing.restore({newer, requeued, old_one}, restart);
   const auto view = routing.waiting();
   ASSERT_EQ(view.size(), 3u);
   EXPECT_EQ(view[0].request_id, "r-back");  // requeued lane first
   EXPECT_EQ(view[1].request_id, "r-old");
   EXPECT_EQ(view[2].request_id, "r-new");
-  EXPECT_EQ(view[1].waiting_since, kT0);  // the original request time is kept
+  EXPECT_EQ(view[1].waiting_since, kRoutingT0);  // the original request time is kept
   EXPECT_EQ(all<CustomerStatus>(out).size(), 3u);
   EXPECT_EQ(routing.next_deadline(), restart + 10'000);
 
@@ -788,18 +797,18 @@ TEST(Routing, RestoreReArmsTheAutoAssignDeadlineAndKeepsOrder) {
 TEST(Routing, RestoreKeepsRoomsForTheGracePeriod) {
   RequestRecord held{.id = "r1",
                      .customer = customer("c1"),
-                     .requested_at = kT0,
+                     .requested_at = kRoutingT0,
                      .room_id = "room-1",
                      .agent = agent("a1"),
                      .mode = AssignMode::kAuto};
   RequestRecord lost{.id = "r2",
                      .customer = customer("c2"),
-                     .requested_at = kT0 + 1,
+                     .requested_at = kRoutingT0 + 1,
                      .room_id = "room-2",
                      .agent = agent("a2")};
-  RequestRecord duplicate{.id = "r3", .customer = customer("c1"), .requested_at = kT0 + 2};
+  RequestRecord duplicate{.id = "r3", .customer = customer("c1"), .requested_at = kRoutingT0 + 2};
   Routing routing(options(RoutingMode::kManual));
-  const Millis restart = kT0 + 600'000;
+  const Millis restart = kRoutingT0 + 600'000;
   auto out = routing.restore({held, lost, duplicate}, restart);
   EXPECT_EQ(all<AgentReconnecting>(out).size(), 2u);
   EXPECT_EQ(one<StoreErase>(out).request_id, "r3");  // c1 already has an open request
@@ -819,29 +828,32 @@ TEST(Routing, RestoreKeepsRoomsForTheGracePeriod) {
 
 TEST(Routing, AgentsAreRecordedOnLoginLogoutStatusAndTheEndOfTheirGrace) {
   Routing routing(options());
-  const auto login = one<StoreAgent>(routing.agent_login(agent("a1"), kT0, AgentStatus::kAway));
+  const auto login =
+      one<StoreAgent>(routing.agent_login(agent("a1"), kRoutingT0, AgentStatus::kAway));
   EXPECT_EQ(login.record.agent.id, "a1");
   EXPECT_EQ(login.record.agent.display_name, "Agent a1");
   EXPECT_TRUE(login.record.online);
   EXPECT_EQ(login.record.status, AgentStatus::kAway);
-  const auto available = one<StoreAgent>(routing.agent_status("a1", AgentStatus::kAvailable, kT0));
+  const auto available =
+      one<StoreAgent>(routing.agent_status("a1", AgentStatus::kAvailable, kRoutingT0));
   EXPECT_EQ(available.record.status, AgentStatus::kAvailable);
   // The same status again changes nothing, so nothing is written.
-  EXPECT_TRUE(all<StoreAgent>(routing.agent_status("a1", AgentStatus::kAvailable, kT0)).empty());
-  EXPECT_FALSE(one<StoreAgent>(routing.agent_logout("a1", kT0 + 1)).record.online);
+  EXPECT_TRUE(
+      all<StoreAgent>(routing.agent_status("a1", AgentStatus::kAvailable, kRoutingT0)).empty());
+  EXPECT_FALSE(one<StoreAgent>(routing.agent_logout("a1", kRoutingT0 + 1)).record.online);
 
-  routing.agent_login(agent("a2"), kT0);
-  routing.agent_disconnected("a2", kT0 + 1);
-  const auto expired = one<StoreAgent>(routing.on_timer(kT0 + 1 + 60'000));
+  routing.agent_login(agent("a2"), kRoutingT0);
+  routing.agent_disconnected("a2", kRoutingT0 + 1);
+  const auto expired = one<StoreAgent>(routing.on_timer(kRoutingT0 + 1 + 60'000));
   EXPECT_EQ(expired.record.agent.id, "a2");
   EXPECT_FALSE(expired.record.online);
 }
 
 TEST(Routing, RestoredAgentsAreAsRecordedAndDecideAgainOnceReportedConnected) {
-  RequestRecord waiting{.id = "r1", .customer = customer("c1"), .requested_at = kT0};
+  RequestRecord waiting{.id = "r1", .customer = customer("c1"), .requested_at = kRoutingT0};
   RequestRecord held{.id = "r2",
                      .customer = customer("c2"),
-                     .requested_at = kT0,
+                     .requested_at = kRoutingT0,
                      .room_id = "room-2",
                      .agent = agent("a2")};
   const std::vector<AgentRecord> agents{
@@ -851,7 +863,7 @@ TEST(Routing, RestoredAgentsAreAsRecordedAndDecideAgainOnceReportedConnected) {
       {.agent = agent("gone"), .online = false, .status = AgentStatus::kAway},
   };
   Routing routing(options());
-  const Millis takeover = kT0 + 5000;
+  const Millis takeover = kRoutingT0 + 5000;
   auto out = routing.restore({waiting, held}, takeover, agents);
   EXPECT_EQ(one<AgentReconnecting>(out).room_id, "room-2");
   std::map<std::string, AgentView> views;
@@ -890,21 +902,21 @@ TEST(Routing, AuditsListEveryKnownAgentWithWhyItWasSkipped) {
   o.max_rooms_per_agent = 1;
   Routing routing(o);
   for (const char* id : {"away", "busy", "gone", "no", "off", "pick"}) {
-    routing.agent_login(agent(id), kT0);
+    routing.agent_login(agent(id), kRoutingT0);
   }
-  routing.agent_status("away", AgentStatus::kAway, kT0);
-  routing.agent_logout("off", kT0);
-  routing.agent_disconnected("gone", kT0);
-  const auto busy = opened(routing.request(customer("c0"), {}, kT0));
-  routing.accept("busy", busy, kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1));
-  routing.reject("no", id, kT0 + 2);
+  routing.agent_status("away", AgentStatus::kAway, kRoutingT0);
+  routing.agent_logout("off", kRoutingT0);
+  routing.agent_disconnected("gone", kRoutingT0);
+  const auto busy = opened(routing.request(customer("c0"), {}, kRoutingT0));
+  routing.accept("busy", busy, kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0 + 1));
+  routing.reject("no", id, kRoutingT0 + 2);
 
-  auto out = routing.on_timer(kT0 + 10'001);
+  auto out = routing.on_timer(kRoutingT0 + 10'001);
   const auto audit = audits(out, AuditEvent::kAutoAssign).at(0);
   EXPECT_EQ(audit.request_id, id);
   EXPECT_EQ(audit.agent_id, "pick");
-  EXPECT_EQ(audit.at, kT0 + 10'001);
+  EXPECT_EQ(audit.at, kRoutingT0 + 10'001);
   EXPECT_EQ(verdicts(audit),
             (std::map<std::string, CandidateVerdict>{{"away", CandidateVerdict::kAway},
                                                      {"busy", CandidateVerdict::kAtCapacity},
@@ -926,7 +938,7 @@ TEST(Routing, NextDeadlineIsTheEarliestTimerAndEarlierTimersDoNothing) {
     o.max_wait = 30s;
     o.max_rooms_per_agent = 2;
     Routing routing(o);
-    Millis now = kT0;
+    Millis now = kRoutingT0;
     for (int step = 0; step < 150; ++step) {
       now += rng() % 4000;
       const std::string a = "a" + std::to_string(rng() % 4);
@@ -1029,8 +1041,8 @@ TEST(Routing, IdGeneratorsComeFromTheOptions) {
   o.new_request_id = [&n] { return "R" + std::to_string(++n); };
   o.new_room_id = [&n] { return "ROOM" + std::to_string(++n); };
   Routing routing(o);
-  routing.agent_login(agent("a1"), kT0);
-  const auto assigned = one<Assigned>(routing.request(customer("c1"), {}, kT0));
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto assigned = one<Assigned>(routing.request(customer("c1"), {}, kRoutingT0));
   EXPECT_EQ(assigned.request_id, "R1");
   EXPECT_EQ(assigned.room_id, "ROOM2");
 }
@@ -1047,8 +1059,8 @@ TEST(Routing, CustomerStatusIsEmptyWithoutAnOpenRequest) {
 
 TEST(Routing, CustomerStatusGivesThePositionWhileWaiting) {
   Routing routing(options(RoutingMode::kManual));
-  const auto first = opened(routing.request(customer("c0"), {}, kT0));
-  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 1));
+  const auto first = opened(routing.request(customer("c0"), {}, kRoutingT0));
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0 + 1));
   auto status = routing.customer_status("c1");
   ASSERT_TRUE(status);
   EXPECT_EQ(status->request_id, id);
@@ -1058,7 +1070,7 @@ TEST(Routing, CustomerStatusGivesThePositionWhileWaiting) {
   EXPECT_TRUE(status->agent_id.empty());
   EXPECT_FALSE(status->agent_reconnecting);
 
-  routing.cancel("c0", first, kT0 + 2);
+  routing.cancel("c0", first, kRoutingT0 + 2);
   EXPECT_EQ(routing.customer_status("c1")->position, 1);
   EXPECT_FALSE(routing.customer_status("c0"));
   EXPECT_EQ(routing.waiting_count(), 1u);
@@ -1066,9 +1078,9 @@ TEST(Routing, CustomerStatusGivesThePositionWhileWaiting) {
 
 TEST(Routing, CustomerStatusNamesTheAgentAndTheModeOnceAssigned) {
   Routing routing(options());
-  routing.agent_login(agent("a1"), kT0);
-  const auto manual = opened(routing.request(customer("c1"), {}, kT0));
-  const auto assigned = one<Assigned>(routing.accept("a1", manual, kT0 + 1));
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto manual = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  const auto assigned = one<Assigned>(routing.accept("a1", manual, kRoutingT0 + 1));
   auto status = routing.customer_status("c1");
   ASSERT_TRUE(status);
   EXPECT_EQ(status->status, ConsultStatus::kConnected);
@@ -1077,29 +1089,29 @@ TEST(Routing, CustomerStatusNamesTheAgentAndTheModeOnceAssigned) {
   EXPECT_EQ(status->room_id, assigned.room_id);
   EXPECT_FALSE(status->position);
 
-  routing.request(customer("c2"), {}, kT0 + 2);
-  routing.on_timer(kT0 + 20'000);  // past the offer window: auto-assigned
+  routing.request(customer("c2"), {}, kRoutingT0 + 2);
+  routing.on_timer(kRoutingT0 + 20'000);  // past the offer window: auto-assigned
   EXPECT_EQ(routing.customer_status("c2")->status, ConsultStatus::kAutoAssigned);
 }
 
 TEST(Routing, CustomerStatusSaysWhenTheAgentIsReconnecting) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0));
-  routing.accept("a1", id, kT0 + 1);
-  routing.agent_disconnected("a1", kT0 + 1000);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.accept("a1", id, kRoutingT0 + 1);
+  routing.agent_disconnected("a1", kRoutingT0 + 1000);
   EXPECT_TRUE(routing.customer_status("c1")->agent_reconnecting);
   EXPECT_EQ(routing.customer_status("c1")->status, ConsultStatus::kConnected);
   // Asking again says the same.
-  EXPECT_TRUE(
-      one<CustomerStatus>(routing.request(customer("c1"), {}, kT0 + 2000)).agent_reconnecting);
+  EXPECT_TRUE(one<CustomerStatus>(routing.request(customer("c1"), {}, kRoutingT0 + 2000))
+                  .agent_reconnecting);
 
-  routing.agent_reconnected("a1", kT0 + 3000);
+  routing.agent_reconnected("a1", kRoutingT0 + 3000);
   EXPECT_FALSE(routing.customer_status("c1")->agent_reconnecting);
 
   // Grace expiry: the room waits again at the head of the queue.
-  routing.agent_disconnected("a1", kT0 + 4000);
-  routing.on_timer(kT0 + 4000 + 60'000);
+  routing.agent_disconnected("a1", kRoutingT0 + 4000);
+  routing.on_timer(kRoutingT0 + 4000 + 60'000);
   auto status = routing.customer_status("c1");
   ASSERT_TRUE(status);
   EXPECT_EQ(status->status, ConsultStatus::kWaiting);
@@ -1113,10 +1125,10 @@ TEST(Routing, CustomerStatusOfRestoredRoomsSaysTheAgentIsReconnecting) {
   RequestRecord record;
   record.id = "q1";
   record.customer = customer("c1");
-  record.requested_at = kT0;
+  record.requested_at = kRoutingT0;
   record.room_id = "r1";
   record.agent = agent("a1");
-  routing.restore({record}, kT0 + 5);
+  routing.restore({record}, kRoutingT0 + 5);
   auto status = routing.customer_status("c1");
   ASSERT_TRUE(status);
   EXPECT_EQ(status->room_id, "r1");
@@ -1127,49 +1139,49 @@ TEST(Routing, CustomerStatusOfRestoredRoomsSaysTheAgentIsReconnecting) {
 
 TEST(Routing, ViewsCarryTheDetailsConsolesShow) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  routing.agent_login(agent("a2"), kT0);
-  const auto id =
-      opened(routing.request(customer("c1"), {"billing", "double charge", "Sorry"}, kT0 + 5));
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_login(agent("a2"), kRoutingT0);
+  const auto id = opened(
+      routing.request(customer("c1"), {"billing", "double charge", "Sorry"}, kRoutingT0 + 5));
   const auto waiting = routing.waiting().at(0);
   EXPECT_EQ(waiting.customer_name, "Customer c1");
   EXPECT_EQ(waiting.details.category, "billing");
   EXPECT_EQ(waiting.details.reason, "double charge");
   EXPECT_EQ(waiting.details.last_bot_message, "Sorry");
 
-  const auto room_id = one<Assigned>(routing.accept("a1", id, kT0 + 100)).room_id;
+  const auto room_id = one<Assigned>(routing.accept("a1", id, kRoutingT0 + 100)).room_id;
   auto room = routing.room(room_id);
   ASSERT_TRUE(room);
   EXPECT_EQ(room->details.category, "billing");
-  EXPECT_EQ(room->assigned_at, kT0 + 100);
+  EXPECT_EQ(room->assigned_at, kRoutingT0 + 100);
   // A transfer gives the room a new assignment time.
-  routing.transfer(room_id, "a1", std::string_view("a2"), kT0 + 900);
+  routing.transfer(room_id, "a1", std::string_view("a2"), kRoutingT0 + 900);
   EXPECT_EQ(routing.room(room_id)->agent.id, "a2");
-  EXPECT_EQ(routing.room(room_id)->assigned_at, kT0 + 900);
+  EXPECT_EQ(routing.room(room_id)->assigned_at, kRoutingT0 + 900);
   // Back in the queue it has none.
-  routing.transfer(room_id, "a2", std::nullopt, kT0 + 1000);
+  routing.transfer(room_id, "a2", std::nullopt, kRoutingT0 + 1000);
   EXPECT_FALSE(routing.room(room_id)->assigned_at);
 }
 
 TEST(Routing, AgentPresenceNamesWhatConsolesShow) {
   Routing routing(options(RoutingMode::kManual));
-  routing.agent_login(agent("a1"), kT0);
-  routing.agent_login(agent("a2"), kT0);
-  routing.agent_login(agent("a3"), kT0);
-  routing.agent_status("a2", AgentStatus::kAway, kT0 + 1);
-  routing.agent_logout("a3", kT0 + 2);
-  const auto id = opened(routing.request(customer("c1"), {}, kT0 + 3));
-  routing.accept("a1", id, kT0 + 4);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_login(agent("a2"), kRoutingT0);
+  routing.agent_login(agent("a3"), kRoutingT0);
+  routing.agent_status("a2", AgentStatus::kAway, kRoutingT0 + 1);
+  routing.agent_logout("a3", kRoutingT0 + 2);
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0 + 3));
+  routing.accept("a1", id, kRoutingT0 + 4);
   std::map<std::string, std::string_view> shown;
   for (const auto& view : routing.agents()) shown[view.agent.id] = presence_of(view);
   EXPECT_EQ(shown["a1"], "available");
   EXPECT_EQ(shown["a2"], "away");
   EXPECT_EQ(shown["a3"], "offline");
 
-  routing.agent_disconnected("a1", kT0 + 5);
+  routing.agent_disconnected("a1", kRoutingT0 + 5);
   EXPECT_EQ(presence_of(routing.agents().at(0)), "reconnecting");
   EXPECT_EQ(routing.agents().at(0).active_rooms, 1);
-  routing.on_timer(kT0 + 5 + 60'000);  // grace over: logged out, rooms requeued
+  routing.on_timer(kRoutingT0 + 5 + 60'000);  // grace over: logged out, rooms requeued
   EXPECT_EQ(presence_of(routing.agents().at(0)), "offline");
   EXPECT_EQ(routing.agents().at(0).active_rooms, 0);
 }

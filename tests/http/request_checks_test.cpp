@@ -5,7 +5,7 @@
 namespace aicc::http {
 namespace {
 
-Request post(std::string body, std::string content_type) {
+Request json_post(std::string body, std::string content_type) {
   Request request(bhttp::verb::post, "/api/auth/login", 11);
   request.set(bhttp::field::host, "chat.example");
   if (!content_type.empty()) request.set(bhttp::field::content_type, content_type);
@@ -28,16 +28,17 @@ TEST(JsonMediaType, AcceptsApplicationJsonWithParametersInAnyCase) {
 }
 
 TEST(RefuseNonJson, ABodyOfAnotherTypeGets415SayingWhy) {
-  const auto refused = refuse_non_json(post(R"({"username":"a","password":"b"})", "text/plain"));
+  const auto refused =
+      refuse_non_json(json_post(R"({"username":"a","password":"b"})", "text/plain"));
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->result(), bhttp::status::unsupported_media_type);
   EXPECT_NE(refused->body().find("\"error\":\"unsupported_media_type\""), std::string::npos);
   EXPECT_NE(refused->body().find("text/plain"), std::string::npos);
-  EXPECT_TRUE(refuse_non_json(post("{}", "")));
-  EXPECT_FALSE(refuse_non_json(post("{}", "application/json")));
+  EXPECT_TRUE(refuse_non_json(json_post("{}", "")));
+  EXPECT_FALSE(refuse_non_json(json_post("{}", "application/json")));
   // No body needs no type.
-  EXPECT_FALSE(refuse_non_json(post("", "")));
-  EXPECT_FALSE(refuse_non_json(post("", "text/plain")));
+  EXPECT_FALSE(refuse_non_json(json_post("", "")));
+  EXPECT_FALSE(refuse_non_json(json_post("", "text/plain")));
 }
 
 const std::vector<std::string> kNone;

@@ -24,7 +24,7 @@ namespace {
 using postgres::Pool;
 using postgres::PostgresUserStore;
 
-std::shared_ptr<Pool> pool_on(const std::string& schema, std::size_t size = 4) {
+std::shared_ptr<Pool> user_pool_on(const std::string& schema, std::size_t size = 4) {
   return std::make_shared<Pool>(postgres::testing::schema_url(schema), size,
                                 std::chrono::seconds(10));
 }
@@ -33,7 +33,9 @@ std::shared_ptr<Pool> pool_on(const std::string& schema, std::size_t size = 4) {
 struct PostgresUsers {
   static constexpr bool kPersistent = true;
   std::string schema = postgres::testing::fresh_schema();
-  std::unique_ptr<UserStore> open() { return std::make_unique<PostgresUserStore>(pool_on(schema)); }
+  std::unique_ptr<UserStore> open() {
+    return std::make_unique<PostgresUserStore>(user_pool_on(schema));
+  }
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, UserStoreContract, ::testing::Types<PostgresUsers>);
@@ -67,12 +69,14 @@ TEST(PostgresUserStoreNodes, ExactlyOneRotationOfATokenWinsAcrossNodes) {
     std::atomic<int> reused{0};
     std::thread a([&] {
       const auto outcome = node_a.rotate_refresh_token(
-          old_hash, make_token("a_" + std::to_string(round), "f", "u_1"), contract::kNow + 5, -1);
+          old_hash, make_token("a_" + std::to_string(round), "f", "u_1"), contract::kUserNow + 5,
+          -1);
       (outcome == auth::RotateOutcome::kRotated ? rotated : reused).fetch_add(1);
     });
     std::thread b([&] {
       const auto outcome = node_b.rotate_refresh_token(
-          old_hash, make_token("b_" + std::to_string(round), "f", "u_1"), contract::kNow + 5, -1);
+          old_hash, make_token("b_" + std::to_string(round), "f", "u_1"), contract::kUserNow + 5,
+          -1);
       (outcome == auth::RotateOutcome::kRotated ? rotated : reused).fetch_add(1);
     });
     a.join();

@@ -97,7 +97,7 @@ std::map<std::string, std::int64_t> checked_lengths(SqliteChatStore& store,
   return lengths;
 }
 
-std::int64_t count_rows(const std::string& path, const std::string& table) {
+std::int64_t count_backup_rows(const std::string& path, const std::string& table) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* stmt = nullptr;
@@ -160,8 +160,8 @@ TEST(SqliteBackup, ACopyTakenDuringWritesIsOneInstantAndRestoresToIt) {
   EXPECT_GE(summary.attachments, 20u);
   EXPECT_EQ(summary.bytes, fs::file_size(backup));
   EXPECT_FALSE(fs::exists(backup.string() + ".partial"));
-  EXPECT_EQ(count_rows(backup.string(), "aicc_backup_files"),
-            count_rows(backup.string(), "attachments"))
+  EXPECT_EQ(count_backup_rows(backup.string(), "aicc_backup_files"),
+            count_backup_rows(backup.string(), "attachments"))
       << "every attachment the copy names has its bytes in it";
 
   const RestoreSummary restore = restore_backup(backup, restored.path(), files_of(restored.path()));
@@ -193,7 +193,7 @@ TEST(SqliteBackup, ACopyTakenDuringWritesIsOneInstantAndRestoresToIt) {
     ASSERT_TRUE(found) << id;
     EXPECT_EQ(after.attachment_bytes("f_" + std::to_string(id)), bytes_of(id));
   }
-  EXPECT_EQ(count_rows(restored.path(), "sqlite_master WHERE name LIKE 'aicc_backup%'"), 0)
+  EXPECT_EQ(count_backup_rows(restored.path(), "sqlite_master WHERE name LIKE 'aicc_backup%'"), 0)
       << "the backup's own tables are gone from the restored database";
 }
 

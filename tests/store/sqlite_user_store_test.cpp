@@ -24,14 +24,14 @@ namespace {
 
 // Contract backends: open() gives a fresh store on first call and the same data on later calls
 // when kPersistent.
-struct SqliteInMemory {
+struct SqliteUsersInMemory {
   static constexpr bool kPersistent = false;
   std::unique_ptr<UserStore> open() {
     return std::make_unique<sqlite::SqliteUserStore>(":memory:");
   }
 };
 
-struct SqliteFile {
+struct SqliteUsersFile {
   static constexpr bool kPersistent = true;
   store::testing::TempFile file;
   std::unique_ptr<UserStore> open() {
@@ -39,8 +39,8 @@ struct SqliteFile {
   }
 };
 
-using SqliteBackends = ::testing::Types<SqliteInMemory, SqliteFile>;
-INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserStoreContract, SqliteBackends);
+using SqliteUserBackends = ::testing::Types<SqliteUsersInMemory, SqliteUsersFile>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserStoreContract, SqliteUserBackends);
 
 }  // namespace
 }  // namespace aicc::store::contract
@@ -53,7 +53,7 @@ using namespace contract;  // the helpers
 // ---------------------------------------------------------------------------------------------
 // SQLite only: the connection set-up, statements, transactions and migrations.
 
-std::int64_t count_rows(Database& db, std::string_view sql) {
+std::int64_t count_user_rows(Database& db, std::string_view sql) {
   auto select = db.prepare(sql, "count rows");
   return select.step() ? select.column_int(0) : -1;
 }
@@ -145,14 +145,14 @@ TEST(SqliteDatabase, TransactionRollsBackWhenAnExceptionUnwindsThroughIt) {
   } catch (const std::runtime_error&) {
   }
   EXPECT_FALSE(db.in_transaction());
-  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM t"), 0);
+  EXPECT_EQ(count_user_rows(db, "SELECT count(*) FROM t"), 0);
 
   {
     Transaction transaction(db);
     db.prepare("INSERT INTO t VALUES (1)", "insert").run();
     transaction.commit();
   }
-  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM t"), 1);
+  EXPECT_EQ(count_user_rows(db, "SELECT count(*) FROM t"), 1);
 }
 
 constexpr Migration kFirst{1, "create a", "CREATE TABLE a (n INTEGER);"};
@@ -175,8 +175,9 @@ TEST(SqliteMigrations, AppliesOnlyPendingMigrationsInOrder) {
   db.migrate("test", both);
   db.migrate("test", both);
   EXPECT_EQ(db.schema_version("test"), 2);
-  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM a"), 1);
-  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM schema_migrations WHERE component = 'test'"), 2);
+  EXPECT_EQ(count_user_rows(db, "SELECT count(*) FROM a"), 1);
+  EXPECT_EQ(count_user_rows(db, "SELECT count(*) FROM schema_migrations WHERE component = 'test'"),
+            2);
   // Another component has its own sequence.
   EXPECT_EQ(db.schema_version("other"), 0);
 }
@@ -194,7 +195,7 @@ TEST(SqliteMigrations, FailedMigrationLeavesNoTraceAndTheVersionUnchanged) {
   }
   EXPECT_EQ(db.schema_version("test"), 2);
   EXPECT_FALSE(db.in_transaction());
-  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'c'"), 0);
+  EXPECT_EQ(count_user_rows(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'c'"), 0);
 }
 
 TEST(SqliteMigrations, RefusesMigrationsOutOfOrder) {
@@ -216,7 +217,7 @@ TEST(SqliteUserStoreSchema, MigratesOnceAcrossReopens) {
     EXPECT_TRUE(store.find_user("u_1").has_value());
   }
   Database db(file.path());
-  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM schema_migrations WHERE component = 'auth'"),
+  EXPECT_EQ(count_user_rows(db, "SELECT count(*) FROM schema_migrations WHERE component = 'auth'"),
             SqliteUserStore::latest_schema_version());
 }
 
@@ -265,7 +266,7 @@ TEST(SqliteUserStoreConcurrency, ExactlyOneRotationOfATokenWins) {
       SqliteUserStore& store = i % 2 == 0 ? first : second;
       for (int t = 0; t < kTokens; ++t) {
         const auto next = make_token("t" + std::to_string(t) + "-" + std::to_string(i), "f", "u_1");
-        switch (store.rotate_refresh_token("t" + std::to_string(t), next, kNow, -1)) {
+        switch (store.rotate_refresh_token("t" + std::to_string(t), next, kUserNow, -1)) {
           case RotateOutcome::kRotated:
             ++rotated;
             break;

@@ -32,11 +32,11 @@ using auth::RotateOutcome;
 using auth::User;
 using auth::UserStore;
 
-constexpr std::int64_t kNow = 1700000000;
+constexpr std::int64_t kUserNow = 1700000000;
 constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kGrace = 10;
 
-User make_user(std::string id, std::string username, std::int64_t created_at = kNow,
+User make_user(std::string id, std::string username, std::int64_t created_at = kUserNow,
                Role role = Role::kAgent) {
   User user;
   user.id = std::move(id);
@@ -48,7 +48,7 @@ User make_user(std::string id, std::string username, std::int64_t created_at = k
   return user;
 }
 
-User make_guest(std::string id, std::int64_t created_at = kNow) {
+User make_guest(std::string id, std::int64_t created_at = kUserNow) {
   User user;
   user.id = std::move(id);
   user.display_name = "Guest";
@@ -59,7 +59,7 @@ User make_guest(std::string id, std::int64_t created_at = kNow) {
 }
 
 RefreshToken make_token(std::string hash, std::string family, std::string user_id,
-                        std::int64_t issued_at = kNow, std::int64_t lifetime = 30 * kDay) {
+                        std::int64_t issued_at = kUserNow, std::int64_t lifetime = 30 * kDay) {
   RefreshToken token;
   token.token_hash = std::move(hash);
   token.family_id = std::move(family);
@@ -123,7 +123,7 @@ class UserStoreContract : public ::testing::Test {
 TYPED_TEST_SUITE_P(UserStoreContract);
 
 TYPED_TEST_P(UserStoreContract, CreatesAndFindsUsersWithEveryField) {
-  User user = make_user("u_1", "alice", kNow, Role::kAdmin);
+  User user = make_user("u_1", "alice", kUserNow, Role::kAdmin);
   user.disabled = true;
   ASSERT_TRUE(this->store().create_user(user));
 
@@ -169,10 +169,10 @@ TYPED_TEST_P(UserStoreContract, StoresAnyNumberOfGuestsWithoutUsername) {
 }
 
 TYPED_TEST_P(UserStoreContract, ListsUsersByCreationTimeThenIdAndCanLeaveGuestsOut) {
-  ASSERT_TRUE(this->store().create_user(make_user("u_b", "b", kNow + 5)));
-  ASSERT_TRUE(this->store().create_user(make_guest("g_a", kNow + 5)));
-  ASSERT_TRUE(this->store().create_user(make_user("u_c", "c", kNow)));
-  ASSERT_TRUE(this->store().create_user(make_user("u_a", "a", kNow + 9)));
+  ASSERT_TRUE(this->store().create_user(make_user("u_b", "b", kUserNow + 5)));
+  ASSERT_TRUE(this->store().create_user(make_guest("g_a", kUserNow + 5)));
+  ASSERT_TRUE(this->store().create_user(make_user("u_c", "c", kUserNow)));
+  ASSERT_TRUE(this->store().create_user(make_user("u_a", "a", kUserNow + 9)));
 
   EXPECT_EQ(ids_of(this->store().list_users(true)),
             (std::vector<std::string>{"u_c", "g_a", "u_b", "u_a"}));
@@ -217,14 +217,14 @@ TYPED_TEST_P(UserStoreContract, StoresAndFindsRefreshTokens) {
 TYPED_TEST_P(UserStoreContract, RotationMarksTheOldTokenAndStoresTheNext) {
   this->add_owner("u_1");
   this->store().insert_refresh_token(make_token("h1", "f1", "u_1"));
-  const RefreshToken next = make_token("h2", "f1", "u_1", kNow + 100);
+  const RefreshToken next = make_token("h2", "f1", "u_1", kUserNow + 100);
 
-  EXPECT_EQ(this->store().rotate_refresh_token("h1", next, kNow + 100, kGrace),
+  EXPECT_EQ(this->store().rotate_refresh_token("h1", next, kUserNow + 100, kGrace),
             RotateOutcome::kRotated);
   const auto old = this->store().find_refresh_token("h1");
   ASSERT_TRUE(old.has_value());
   EXPECT_TRUE(old->rotated);
-  EXPECT_EQ(old->rotated_at, kNow + 100);
+  EXPECT_EQ(old->rotated_at, kUserNow + 100);
   EXPECT_FALSE(old->revoked);
   const auto stored = this->store().find_refresh_token("h2");
   ASSERT_TRUE(stored.has_value());
@@ -233,8 +233,9 @@ TYPED_TEST_P(UserStoreContract, RotationMarksTheOldTokenAndStoresTheNext) {
 
 TYPED_TEST_P(UserStoreContract, RotationOfUnknownTokenStoresNothing) {
   this->add_owner("u_1");
-  EXPECT_EQ(this->store().rotate_refresh_token("nope", make_token("h2", "f1", "u_1"), kNow, kGrace),
-            RotateOutcome::kUnknown);
+  EXPECT_EQ(
+      this->store().rotate_refresh_token("nope", make_token("h2", "f1", "u_1"), kUserNow, kGrace),
+      RotateOutcome::kUnknown);
   EXPECT_FALSE(this->store().find_refresh_token("h2").has_value());
 }
 
@@ -243,7 +244,7 @@ TYPED_TEST_P(UserStoreContract, RotationOfRevokedTokenIsRefused) {
   this->store().insert_refresh_token(make_token("h1", "f1", "u_1"));
   this->store().revoke_family("f1");
   EXPECT_EQ(
-      this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"), kNow + 1, kGrace),
+      this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"), kUserNow + 1, kGrace),
       RotateOutcome::kRevoked);
   EXPECT_FALSE(this->store().find_refresh_token("h2").has_value());
   EXPECT_FALSE(this->store().find_refresh_token("h1")->rotated);
@@ -251,7 +252,7 @@ TYPED_TEST_P(UserStoreContract, RotationOfRevokedTokenIsRefused) {
 
 TYPED_TEST_P(UserStoreContract, RotationOfExpiredTokenIsRefusedFromItsExpiryOn) {
   this->add_owner("u_1");
-  const RefreshToken token = make_token("h1", "f1", "u_1", kNow, 100);
+  const RefreshToken token = make_token("h1", "f1", "u_1", kUserNow, 100);
   this->store().insert_refresh_token(token);
   EXPECT_EQ(this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"),
                                                token.expires_at, kGrace),
@@ -266,18 +267,19 @@ TYPED_TEST_P(UserStoreContract, RotationOfExpiredTokenIsRefusedFromItsExpiryOn) 
 TYPED_TEST_P(UserStoreContract, SecondRotationWithinGraceIsAllowedAndKeepsFirstRotationTime) {
   this->add_owner("u_1");
   this->store().insert_refresh_token(make_token("h1", "f1", "u_1"));
-  ASSERT_EQ(this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"), kNow, kGrace),
-            RotateOutcome::kRotated);
+  ASSERT_EQ(
+      this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"), kUserNow, kGrace),
+      RotateOutcome::kRotated);
   // Two tabs refreshing together: the second one, up to exactly the grace later, is not theft.
-  EXPECT_EQ(this->store().rotate_refresh_token("h1", make_token("h3", "f1", "u_1"), kNow + kGrace,
-                                               kGrace),
+  EXPECT_EQ(this->store().rotate_refresh_token("h1", make_token("h3", "f1", "u_1"),
+                                               kUserNow + kGrace, kGrace),
             RotateOutcome::kRotated);
   EXPECT_TRUE(this->store().find_refresh_token("h3").has_value());
-  EXPECT_EQ(this->store().find_refresh_token("h1")->rotated_at, kNow);
+  EXPECT_EQ(this->store().find_refresh_token("h1")->rotated_at, kUserNow);
 
   // The grace counts from the first rotation, so using it again does not extend it.
   EXPECT_EQ(this->store().rotate_refresh_token("h1", make_token("h4", "f1", "u_1"),
-                                               kNow + kGrace + 1, kGrace),
+                                               kUserNow + kGrace + 1, kGrace),
             RotateOutcome::kReused);
   EXPECT_FALSE(this->store().find_refresh_token("h4").has_value());
 }
@@ -285,10 +287,11 @@ TYPED_TEST_P(UserStoreContract, SecondRotationWithinGraceIsAllowedAndKeepsFirstR
 TYPED_TEST_P(UserStoreContract, RotationAfterGraceIsReuse) {
   this->add_owner("u_1");
   this->store().insert_refresh_token(make_token("h1", "f1", "u_1"));
-  ASSERT_EQ(this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"), kNow, kGrace),
-            RotateOutcome::kRotated);
+  ASSERT_EQ(
+      this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"), kUserNow, kGrace),
+      RotateOutcome::kRotated);
   EXPECT_EQ(this->store().rotate_refresh_token("h1", make_token("h3", "f1", "u_1"),
-                                               kNow + kGrace + 1, kGrace),
+                                               kUserNow + kGrace + 1, kGrace),
             RotateOutcome::kReused);
   EXPECT_FALSE(this->store().find_refresh_token("h3").has_value());
   // The store only reports reuse; revoking the family is the caller's decision.
@@ -299,8 +302,9 @@ TYPED_TEST_P(UserStoreContract, RevokingAFamilyLeavesOtherFamiliesAlone) {
   this->add_owner("u_1");
   this->add_owner("u_2");
   this->store().insert_refresh_token(make_token("a1", "fa", "u_1"));
-  ASSERT_EQ(this->store().rotate_refresh_token("a1", make_token("a2", "fa", "u_1"), kNow, kGrace),
-            RotateOutcome::kRotated);
+  ASSERT_EQ(
+      this->store().rotate_refresh_token("a1", make_token("a2", "fa", "u_1"), kUserNow, kGrace),
+      RotateOutcome::kRotated);
   this->store().insert_refresh_token(make_token("b1", "fb", "u_1"));
   this->store().insert_refresh_token(make_token("c1", "fc", "u_2"));
 
@@ -309,8 +313,9 @@ TYPED_TEST_P(UserStoreContract, RevokingAFamilyLeavesOtherFamiliesAlone) {
   EXPECT_TRUE(this->store().find_refresh_token("a2")->revoked);
   EXPECT_FALSE(this->store().find_refresh_token("b1")->revoked);
   EXPECT_FALSE(this->store().find_refresh_token("c1")->revoked);
-  EXPECT_EQ(this->store().rotate_refresh_token("b1", make_token("b2", "fb", "u_1"), kNow, kGrace),
-            RotateOutcome::kRotated);
+  EXPECT_EQ(
+      this->store().rotate_refresh_token("b1", make_token("b2", "fb", "u_1"), kUserNow, kGrace),
+      RotateOutcome::kRotated);
 }
 
 TYPED_TEST_P(UserStoreContract, RevokingAllTokensOfAUserLeavesOtherUsersAlone) {
@@ -327,33 +332,33 @@ TYPED_TEST_P(UserStoreContract, RevokingAllTokensOfAUserLeavesOtherUsersAlone) {
 }
 
 TYPED_TEST_P(UserStoreContract, DenyListKeepsEntriesUntilTheyExpire) {
-  this->store().deny_access_token("j1", kNow + 100);
-  this->store().deny_access_token("j2", kNow + 200);
-  EXPECT_EQ(this->store().denied_access_tokens(kNow), (std::vector<std::string>{"j1", "j2"}));
-  EXPECT_EQ(this->store().denied_access_tokens(kNow + 100), (std::vector<std::string>{"j2"}));
-  EXPECT_TRUE(this->store().denied_access_tokens(kNow + 200).empty());
+  this->store().deny_access_token("j1", kUserNow + 100);
+  this->store().deny_access_token("j2", kUserNow + 200);
+  EXPECT_EQ(this->store().denied_access_tokens(kUserNow), (std::vector<std::string>{"j1", "j2"}));
+  EXPECT_EQ(this->store().denied_access_tokens(kUserNow + 100), (std::vector<std::string>{"j2"}));
+  EXPECT_TRUE(this->store().denied_access_tokens(kUserNow + 200).empty());
 }
 
 TYPED_TEST_P(UserStoreContract, DenyingTwiceKeepsTheLaterExpiry) {
-  this->store().deny_access_token("j1", kNow + 200);
-  this->store().deny_access_token("j1", kNow + 100);
-  EXPECT_EQ(this->store().denied_access_tokens(kNow + 150), (std::vector<std::string>{"j1"}));
-  this->store().deny_access_token("j1", kNow + 300);
-  EXPECT_EQ(this->store().denied_access_tokens(kNow + 250), (std::vector<std::string>{"j1"}));
+  this->store().deny_access_token("j1", kUserNow + 200);
+  this->store().deny_access_token("j1", kUserNow + 100);
+  EXPECT_EQ(this->store().denied_access_tokens(kUserNow + 150), (std::vector<std::string>{"j1"}));
+  this->store().deny_access_token("j1", kUserNow + 300);
+  EXPECT_EQ(this->store().denied_access_tokens(kUserNow + 250), (std::vector<std::string>{"j1"}));
 }
 
 TYPED_TEST_P(UserStoreContract, PurgeDropsExpiredTokensAndDenyListEntriesOnly) {
   this->add_owner("u_1");
-  this->store().insert_refresh_token(make_token("old", "f1", "u_1", kNow, 100));
-  this->store().insert_refresh_token(make_token("new", "f2", "u_1", kNow, 1000));
-  this->store().deny_access_token("j_old", kNow + 100);
-  this->store().deny_access_token("j_new", kNow + 1000);
+  this->store().insert_refresh_token(make_token("old", "f1", "u_1", kUserNow, 100));
+  this->store().insert_refresh_token(make_token("new", "f2", "u_1", kUserNow, 1000));
+  this->store().deny_access_token("j_old", kUserNow + 100);
+  this->store().deny_access_token("j_new", kUserNow + 1000);
 
-  EXPECT_EQ(this->store().purge_expired(kNow + 100), 2u);
+  EXPECT_EQ(this->store().purge_expired(kUserNow + 100), 2u);
   EXPECT_FALSE(this->store().find_refresh_token("old").has_value());
   EXPECT_TRUE(this->store().find_refresh_token("new").has_value());
-  EXPECT_EQ(this->store().denied_access_tokens(kNow), (std::vector<std::string>{"j_new"}));
-  EXPECT_EQ(this->store().purge_expired(kNow + 100), 0u);
+  EXPECT_EQ(this->store().denied_access_tokens(kUserNow), (std::vector<std::string>{"j_new"}));
+  EXPECT_EQ(this->store().purge_expired(kUserNow + 100), 0u);
   EXPECT_TRUE(this->store().find_user("u_1").has_value());
 }
 
@@ -405,8 +410,8 @@ TYPED_TEST_P(UserStoreContract, HostileStringsAreStoredAndFoundExactly) {
   EXPECT_EQ(this->store().find_refresh_token(odd_hash)->user_id, odd_id);
   EXPECT_FALSE(this->store().find_refresh_token("h").has_value());
   const std::string odd_jti = std::string("j'\0\"", 4);
-  this->store().deny_access_token(odd_jti, kNow + 10);
-  EXPECT_EQ(this->store().denied_access_tokens(kNow), (std::vector<std::string>{odd_jti}));
+  this->store().deny_access_token(odd_jti, kUserNow + 10);
+  EXPECT_EQ(this->store().denied_access_tokens(kUserNow), (std::vector<std::string>{odd_jti}));
 }
 
 TYPED_TEST_P(UserStoreContract, EverythingSurvivesAReopen) {
@@ -418,11 +423,12 @@ TYPED_TEST_P(UserStoreContract, EverythingSurvivesAReopen) {
     ASSERT_TRUE(this->store().create_user(alice));
     ASSERT_TRUE(this->store().create_user(guest));
     this->store().insert_refresh_token(make_token("h1", "f1", "u_1"));
-    ASSERT_EQ(this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"), kNow, kGrace),
-              RotateOutcome::kRotated);
+    ASSERT_EQ(
+        this->store().rotate_refresh_token("h1", make_token("h2", "f1", "u_1"), kUserNow, kGrace),
+        RotateOutcome::kRotated);
     this->store().insert_refresh_token(make_token("g1", "fg", "g_1"));
     this->store().revoke_family("fg");
-    this->store().deny_access_token("j1", kNow + 100);
+    this->store().deny_access_token("j1", kUserNow + 100);
 
     this->reopen();
 
@@ -431,13 +437,13 @@ TYPED_TEST_P(UserStoreContract, EverythingSurvivesAReopen) {
     const auto h1 = this->store().find_refresh_token("h1");
     ASSERT_TRUE(h1.has_value());
     EXPECT_TRUE(h1->rotated);
-    EXPECT_EQ(h1->rotated_at, kNow);
+    EXPECT_EQ(h1->rotated_at, kUserNow);
     EXPECT_TRUE(this->store().find_refresh_token("h2").has_value());
     EXPECT_TRUE(this->store().find_refresh_token("g1")->revoked);
-    EXPECT_EQ(this->store().denied_access_tokens(kNow), (std::vector<std::string>{"j1"}));
+    EXPECT_EQ(this->store().denied_access_tokens(kUserNow), (std::vector<std::string>{"j1"}));
     // Reuse detection still works across the restart.
     EXPECT_EQ(this->store().rotate_refresh_token("h1", make_token("h3", "f1", "u_1"),
-                                                 kNow + kGrace + 1, kGrace),
+                                                 kUserNow + kGrace + 1, kGrace),
               RotateOutcome::kReused);
   }
 }
