@@ -3,8 +3,9 @@
 # libraries, the unit tests and the libFuzzer targets; not the server executable, the benchmarks or
 # the web bundle, which the regular build has.
 #   scripts/build-sanitize.sh [--fuzzing] [build-dir] [target...]   (no target: everything)
-# Both flavours compile each library's files in batches (AICC_UNITY_BUILD: Boost's headers read
-# once per batch), and the libraries carry the coverage instrumentation libFuzzer steers by:
+# Both flavours compile each library's and test folder's files in batches (AICC_UNITY_BUILD:
+# Boost's headers read once per batch), and the libraries carry the coverage instrumentation
+# libFuzzer steers by:
 # - the test tree (build-sanitize/, what make test runs): -O0. ASan at -O1 triples clang's compile
 #   time, and the unit tests and the fuzzers' short smoke run find the same memory and
 #   undefined-behaviour errors unoptimised;
