@@ -24,6 +24,7 @@ build_packages=(
 test_packages=(
   clang libclang-rt-14-dev clang-format clang-tidy curl  # sanitizers, fuzzers, format check, lint
   sqlite3  # integration tests change a running server's database to make the store fail
+  openssl  # certificates made by the TLS tests
   postgresql-15 redis-server haproxy  # several nodes: the store, the bus, the load balancer
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
   python3 python3-websocket  # the SockJS protocol reference suite (tests/sockjs-protocol/)

@@ -1,6 +1,7 @@
 // `aicc-chat check-config [FILE]`: validates a configuration the way a start would (every key, the
-// secret's strength, the origins, the business hours) and prints the effective values with secrets
-// masked, then what is allowed but unwise, so an operator can check a file before a restart.
+// secret's strength, the origins, the business hours, the TLS files) and prints the effective
+// values with secrets masked, then what is allowed but unwise, so an operator can check a file
+// before a restart.
 #pragma once
 
 #include <string>

@@ -23,11 +23,13 @@
 #include "app/backup_cli.hpp"
 #include "app/bus.hpp"
 #include "app/config_check.hpp"
+#include "app/customer_cli.hpp"
 #include "app/demo_secret.hpp"
 #include "app/demo_users.hpp"
 #include "app/lobby.hpp"
 #include "app/node_metrics.hpp"
 #include "app/readiness.hpp"
+#include "app/retention_job.hpp"
 #include "app/stores.hpp"
 #include "app/user_cli.hpp"
 #include "auth/login_throttle.hpp"
@@ -50,6 +52,7 @@
 #include "net/metrics.hpp"
 #include "net/stomp_connection.hpp"
 #include "net/tcp_listener.hpp"
+#include "net/tls_certificates.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
 
@@ -75,6 +78,7 @@ options:
 
 commands:
   user ...           manage users (aicc-chat user --help)
+  customer erase ID  erase everything stored of one customer (aicc-chat customer --help)
   backup FILE        copy the SQLite store and its attachment files into FILE, while it runs
   restore FILE       put a backup back into the SQLite store (with the server stopped)
   check-config [FILE]
@@ -87,11 +91,12 @@ as '_', e.g. AICC_JWT_SECRET for jwt.secret. Precedence: defaults < file < envir
 
 struct Arguments {
   aicc::config::LoadOptions load;
-  bool done = false;                                     // --help or --version answered
-  std::optional<std::vector<std::string>> user_command;  // the words after "user"
-  bool check_config = false;                             // aicc-chat check-config [FILE]
-  std::optional<std::string> backup_file;                // aicc-chat backup FILE
-  std::optional<std::string> restore_file;               // aicc-chat restore FILE
+  bool done = false;                                         // --help or --version answered
+  std::optional<std::vector<std::string>> user_command;      // the words after "user"
+  std::optional<std::vector<std::string>> customer_command;  // the words after "customer"
+  bool check_config = false;                                 // aicc-chat check-config [FILE]
+  std::optional<std::string> backup_file;                    // aicc-chat backup FILE
+  std::optional<std::string> restore_file;                   // aicc-chat restore FILE
   int exit_code = 0;
 };
 
@@ -127,6 +132,9 @@ Arguments parse_arguments(int argc, char** argv) {
       args.done = true;
     } else if (arg == "user") {
       args.user_command = std::vector<std::string>(argv + i + 1, argv + argc);
+      break;
+    } else if (arg == "customer") {
+      args.customer_command = std::vector<std::string>(argv + i + 1, argv + argc);
       break;
     } else if (arg == "backup" || arg == "restore") {
       std::string file = i + 1 < argc ? argv[++i] : "";
@@ -231,7 +239,7 @@ int main(int argc, char** argv) {
   if (args.done) return args.exit_code;
 
   // Managing users, backups and restores issue no tokens, so they need no JWT secret.
-  if (args.user_command || args.backup_file || args.restore_file) {
+  if (args.user_command || args.customer_command || args.backup_file || args.restore_file) {
     args.load.require_secret = false;
   }
   if (args.check_config) return aicc::app::run_check_config(args.load);
@@ -242,6 +250,7 @@ int main(int argc, char** argv) {
   }
   aicc::config::Config config = std::move(loaded.value());
   if (args.user_command) return aicc::app::run_user_command(config, *args.user_command);
+  if (args.customer_command) return aicc::app::run_customer_command(config, *args.customer_command);
   if (args.backup_file) return aicc::app::run_backup_command(config, *args.backup_file);
   if (args.restore_file) return aicc::app::run_restore_command(config, *args.restore_file);
   // The business hours' text is parsed (and its time zone read) once, here, so a mistake stops
@@ -337,6 +346,10 @@ int main(int argc, char** argv) {
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics,
                                        center_context.get_executor(), shared_state.get());
     center.set_blocking_pool(&blocking_pool);
+    // An erased customer's sessions end at once here (the other nodes read the revocations within
+    // auth.revocation-sync-interval).
+    center.set_accounts(user_store.get(), config.jwt.access_token_validity + config.jwt.clock_skew,
+                        [&tokens] { tokens.sync_revocations(aicc::util::unix_seconds()); });
     center.add_handlers(app_router);
     metrics.add_section([&center] {
       return "# HELP aicc_routing_authority 1 when this node holds the routing authority.\n"
@@ -431,6 +444,13 @@ int main(int argc, char** argv) {
     aicc::http::HttpContext http_context{services, router, sockjs, limiter};
     http_context.uploads = &uploads;
     aicc::http::Listener listener(http_context, context_ptrs);
+    std::optional<aicc::net::TlsCertificates> tls;
+    if (config.server.tls.enabled()) {
+      tls.emplace(config.server.tls);
+      listener.serve_tls(*tls);
+      spdlog::info("TLS: {} (TLS {} and later; SIGHUP reloads the files)", tls->describe(),
+                   config.server.tls.min_version);
+    }
     const std::uint16_t port = listener.listen(config.server.host, config.server.port);
     listener.start();
     if (!config.server.port_file.empty()) {
@@ -439,8 +459,8 @@ int main(int argc, char** argv) {
       std::ofstream(temporary) << port << '\n';
       std::rename(temporary.c_str(), config.server.port_file.c_str());
     }
-    spdlog::info("aicc-chat {} listening on http://{}:{} threads={} web_root={}", kVersion,
-                 config.server.host, port, threads, web_root);
+    spdlog::info("aicc-chat {} listening on {}://{}:{} threads={} web_root={}", kVersion,
+                 tls ? "https" : "http", config.server.host, port, threads, web_root);
     // STOMP over plain TCP, only when a port is set.
     std::optional<aicc::net::TcpStompListener> tcp_listener;
     if (config.stomp.tcp_port != 0) {
@@ -450,6 +470,9 @@ int main(int argc, char** argv) {
       tcp_listener->start();
       spdlog::info("aicc-chat listening for STOMP on tcp://{}:{}", config.stomp.tcp_host, tcp_port);
     }
+
+    // Personal data past its age (retention.*), deleted daily on a thread of its own.
+    aicc::app::RetentionJob retention(*chat_store, config.retention);
 
     // Graceful shutdown: stop accepting, tell every STOMP client, let them flush, then stop.
     asio::io_context& main_context = *contexts.front();
@@ -522,6 +545,24 @@ int main(int argc, char** argv) {
       check_drained();
     });
 
+    // SIGHUP: a renewed certificate is read again; connections already open keep theirs.
+    asio::signal_set reload_signal(main_context, SIGHUP);
+    std::function<void()> await_reload = [&] {
+      reload_signal.async_wait([&](boost::system::error_code error, int) {
+        if (error) return;
+        if (!tls) {
+          spdlog::info("SIGHUP: nothing to reload (server.tls is not set)");
+        } else if (const auto reloaded = tls->reload(); reloaded.ok) {
+          spdlog::info("SIGHUP: TLS certificate reloaded: {}", reloaded.detail);
+        } else {
+          spdlog::error("SIGHUP: TLS certificate not reloaded, the previous one stays: {}",
+                        reloaded.detail);
+        }
+        await_reload();
+      });
+    };
+    await_reload();
+
     std::vector<std::thread> workers;
     workers.emplace_back([&center_context] { run_with_barrier(center_context, "contact center"); });
     for (std::size_t i = 1; i < contexts.size(); ++i) {
@@ -532,6 +573,7 @@ int main(int argc, char** argv) {
     for (auto& worker : workers) worker.join();
     // Nothing decides here any more: the routing authority goes to another node at once.
     center.stop();
+    retention.stop();
     // Work already on the pools (a revocation sync, a purge, a password check) ends before what it
     // uses (the token service, the stores) is destroyed below: those are declared after the pools.
     blocking_pool.join();

@@ -20,11 +20,11 @@ std::shared_ptr<store::postgres::Pool> postgres_pool(const config::Config& confi
 
 }  // namespace
 
-Stores open_stores(const config::Config& config) {
+Stores open_stores(const config::Config& config, StoreUser user) {
   Stores stores;
   if (config.store.kind == "sqlite") {
     const std::string& path = config.store.sqlite.path;
-    if (!path.empty() && path != ":memory:") {
+    if (user == StoreUser::kServer && !path.empty() && path != ":memory:") {
       long holder = 0;
       stores.sqlite_lock = store::sqlite::DatabaseLock::try_take(path, holder);
       if (!stores.sqlite_lock) {
@@ -38,8 +38,9 @@ Stores open_stores(const config::Config& config) {
     stores.chat = std::make_unique<store::sqlite::SqliteChatStore>(config.store.sqlite.path,
                                                                    config.attachments.path);
   } else if (config.store.kind == "postgres") {
-    stores.postgres_pool =
-        postgres_pool(config, static_cast<std::size_t>(config.store.postgres.pool_size));
+    stores.postgres_pool = postgres_pool(
+        config,
+        user == StoreUser::kServer ? static_cast<std::size_t>(config.store.postgres.pool_size) : 1);
     stores.users = std::make_unique<store::postgres::PostgresUserStore>(stores.postgres_pool);
     // The routing authority's lease on a connection of its own: see PostgresChatStore.
     stores.chat = std::make_unique<store::postgres::PostgresChatStore>(stores.postgres_pool,

@@ -25,10 +25,14 @@ struct Stores {
   std::shared_ptr<store::postgres::Pool> postgres_pool;
 };
 
-// Both stores of the server. Throws std::runtime_error with an operator-readable message when the
-// store cannot be opened (a wrong path or URL, an unreachable server, a schema from a newer
-// program, a SQLite file another server already serves).
-Stores open_stores(const config::Config& config);
+// Who opens them: the server (which holds the SQLite file's lock and a pool of connections), or
+// an operator's command that may run beside it (aicc-chat customer erase: one connection).
+enum class StoreUser { kServer, kCommand };
+
+// Both stores. Throws std::runtime_error with an operator-readable message when the store cannot
+// be opened (a wrong path or URL, an unreachable server, a schema from a newer program; for the
+// server, a SQLite file another server already serves).
+Stores open_stores(const config::Config& config, StoreUser user = StoreUser::kServer);
 
 // The user store alone, for the `aicc-chat user` commands (one connection).
 std::unique_ptr<auth::UserStore> open_user_store(const config::Config& config);

@@ -79,6 +79,12 @@ class UserStore {
                                             const std::string& reason) = 0;
   virtual std::vector<RevokedLogin> denied_families(std::int64_t now) = 0;
 
+  // Erasure of a customer's account: denies every login of theirs until `expires_at` (so their
+  // open sessions end, told `reason`), then deletes the user and their refresh tokens, in one
+  // transaction. False when there is no such user. Only logins' random ids stay, in the deny list.
+  virtual bool erase_user(const std::string& id, std::int64_t expires_at,
+                          const std::string& reason) = 0;
+
   // Drops expired refresh tokens and deny-list entries; returns how many rows went.
   virtual std::size_t purge_expired(std::int64_t now) = 0;
 };

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "auth/user.hpp"
+#include "auth/user_store.hpp"
 #include "broker/app_router.hpp"
 #include "broker/publisher.hpp"
 #include "center/agent_presence.hpp"
@@ -84,6 +85,15 @@ class ContactCenter {
   // Where work that may wait on the network (Redis, with several nodes) runs instead of the
   // service's executor. Set before serving; without it, such work runs where it is asked.
   void set_blocking_pool(net::BlockingPool* pool) { blocking_ = pool; }
+  // The accounts an erasure removes with a customer's data, how long an access token issued now
+  // lives, and what to do once one is erased (apply the revocations at once). Without them
+  // DELETE /api/admin/customers/{id} answers 503.
+  void set_accounts(auth::UserStore* users, std::int64_t token_lifetime,
+                    std::function<void()> after_erasure) {
+    accounts_ = users;
+    token_lifetime_ = token_lifetime;
+    after_erasure_ = std::move(after_erasure);
+  }
 
   // /app/bot.message and the other destinations of the service, and what its clients may
   // subscribe to.
@@ -152,6 +162,9 @@ class ContactCenter {
   boost::asio::awaitable<Answer> customer_history(Caller caller);
   // GET /api/customers/{id}/context (agents, admins): where the customer is, and their rooms.
   boost::asio::awaitable<Answer> customer_context(Caller caller, std::string customer_id);
+  // DELETE /api/admin/customers/{id} (admins; contact_center_erasure.cpp): erases everything of
+  // the customer (center/customer_erasure.hpp).
+  boost::asio::awaitable<Answer> erase_customer(Caller caller, std::string customer_id);
   // The history of rooms (contact_center_records.cpp; agents: the rooms they had; admins: all).
   // GET /api/history/rooms: `parameters` as center/history_query.hpp reads them.
   boost::asio::awaitable<Answer> room_history(Caller caller,
@@ -332,6 +345,9 @@ class ContactCenter {
   CustomerPresence customers_;                 // followed at the authority
   net::Bus* bus_ = nullptr;
   net::BlockingPool* blocking_ = nullptr;
+  auth::UserStore* accounts_ = nullptr;
+  std::int64_t token_lifetime_ = 0;
+  std::function<void()> after_erasure_;
   // The bus as completions that may settle after teardown see it: emptied by set_bus(nullptr).
   std::shared_ptr<net::Bus*> bus_cell_ = std::make_shared<net::Bus*>(nullptr);
   const broker::AppRouter* router_ = nullptr;

@@ -269,6 +269,45 @@ enum class RatingOutcome {
   kUnknownRoom,   // no such room, or not this customer's
 };
 
+// Retention (retention.*): how old each kind of data may grow. 0: that kind is kept.
+struct RetentionCutoffs {
+  // Consult rooms closed before this (with their messages, notes, files and rating), bot messages,
+  // left messages and customers' context written before it.
+  Millis chats = 0;
+  Millis attachments = 0;  // files uploaded before this (their messages stay)
+  Millis audit = 0;        // audit entries before this
+};
+
+// What one retention batch or one erasure removed.
+struct RemovedCounts {
+  std::size_t conversations = 0;
+  std::size_t rooms = 0;
+  std::size_t messages = 0;
+  std::size_t attachments = 0;
+  std::size_t ratings = 0;
+  std::size_t notes = 0;
+  std::size_t left_messages = 0;
+  std::size_t contexts = 0;
+  std::size_t requests = 0;
+  std::size_t audit_entries = 0;
+  std::size_t total() const {
+    return conversations + rooms + messages + attachments + ratings + notes + left_messages +
+           contexts + requests + audit_entries;
+  }
+  RemovedCounts& operator+=(const RemovedCounts& other);
+};
+// "2 rooms, 41 messages, 1 file": the non-zero counts, for logs and the audit.
+std::string describe(const RemovedCounts& counts);
+
+enum class ErasureStatus {
+  kErased,       // everything of the customer is gone (or there was nothing)
+  kOpenConsult,  // refused, nothing changed: a request waits or a room is open
+};
+struct ErasureResult {
+  ErasureStatus status = ErasureStatus::kErased;
+  RemovedCounts removed{};
+};
+
 // The routing authority: one node at a time makes routing decisions (center/). It holds a lease
 // in the store and renews it; when the lease ran out, another node may claim it, under the next
 // epoch. Every decision's writes carry the epoch they were decided under and are refused whole
@@ -368,8 +407,19 @@ class ChatStore {
   // Appends the entry and returns its id.
   virtual std::int64_t append_audit(const Audit& audit) = 0;
   virtual std::vector<AuditEntry> query_audit(const AuditQuery& query) = 0;
-  // Drops the entries older than `before` (unix ms); returns how many went.
-  virtual std::size_t purge_audit(Millis before) = 0;
+
+  // Retention and erasure.
+
+  // One batch of the retention job: of each kind, at most `limit` (rooms: `limit` rooms with all
+  // they hold), oldest first, whose time is before its cutoff. Open rooms, waiting requests and
+  // conversations themselves are never removed here. Call again until nothing was removed.
+  virtual RemovedCounts purge_expired(const RetentionCutoffs& cutoffs, std::size_t limit) = 0;
+  // Everything stored about one customer, in one transaction: their conversation and its
+  // messages, their rooms with everything in them (messages, notes, files, ratings), their
+  // closed requests and the audit entries about those, left messages and context. Refused, and
+  // nothing changed, while they have a waiting request or an open room. Accounts and tokens are
+  // the user store's (auth::UserStore::erase_user).
+  virtual ErasureResult erase_customer(const std::string& customer_id) = 0;
 
   // Left messages.
 

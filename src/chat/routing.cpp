@@ -125,6 +125,8 @@ std::string_view to_string(AuditEvent event) {
       return "refusal";
     case AuditEvent::kLeaveMessage:
       return "leave_message";
+    case AuditEvent::kErasure:
+      return "erasure";
   }
   return "offer";
 }

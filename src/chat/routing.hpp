@@ -200,6 +200,7 @@ enum class AuditEvent {
   kClose,         // a room (or a waiting requeued request) ended
   kRefusal,       // a Refusal effect was sent
   kLeaveMessage,  // the customer was offered to leave a message (max_wait)
+  kErasure,       // a customer's data was erased (agent_id: who did it; reason: how much)
 };
 std::string_view to_string(AuditEvent event);  // "offer", "accept", …, "leave_message"
 

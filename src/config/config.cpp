@@ -414,6 +414,12 @@ std::vector<Key> make_keys() {
   k.push_back(
       bool_key("server.trust-proxy", KEY(server.trust_proxy),
                "behind a reverse proxy: client address and TLS from X-Forwarded-For/-Proto"));
+  k.push_back(text_key("server.tls.cert-file", KEY(server.tls.cert_file), any_text,
+                       "PEM certificate (and chain): serve HTTPS/WSS on server.port; empty: none"));
+  k.push_back(text_key("server.tls.key-file", KEY(server.tls.key_file), any_text,
+                       "PEM private key of server.tls.cert-file"));
+  k.push_back(choice_key("server.tls.min-version", KEY(server.tls.min_version), {"1.2", "1.3"},
+                         "oldest TLS version accepted"));
 
   k.push_back(
       bool_key("auth.cookie-secure", KEY(auth.cookie_secure),
@@ -578,6 +584,15 @@ std::vector<Key> make_keys() {
                        "time zone of the hours: a zone name (Asia/Seoul) or a POSIX TZ string "
                        "(KST-9)"));
 
+  k.push_back(int_key("retention.chats-days", KEY(retention.chats_days), 0, 36500,
+                      "delete closed chats (rooms, messages, notes, files, ratings), bot messages, "
+                      "left messages and customers' context older than this; 0: keep"));
+  k.push_back(int_key("retention.attachments-days", KEY(retention.attachments_days), 0, 36500,
+                      "delete files in chats older than this; 0: as retention.chats-days"));
+  k.push_back(int_key("retention.audit-days", KEY(retention.audit_days), 0, 36500,
+                      "delete audit entries older than this; 0: keep"));
+  k.push_back(int_key("retention.batch-size", KEY(retention.batch_size), 1, 100000,
+                      "rows of each kind deleted per transaction by the daily retention job"));
   k.push_back(int_key("attachments.max-bytes", KEY(attachments.max_bytes), 1024, 100 * 1024 * 1024,
                       "largest file a chat takes, bytes"));
   k.push_back(int_key("attachments.uploads-per-minute", KEY(attachments.uploads_per_minute), 1,
@@ -1013,6 +1028,10 @@ Problem check_rules(const Config& config, bool require_secret) {
     return "jwt.refresh-token-validity (" + std::to_string(config.jwt.refresh_token_validity) +
            " s) is shorter than jwt.access-token-validity (" +
            std::to_string(config.jwt.access_token_validity) + " s)";
+  }
+  if (config.server.tls.cert_file.empty() != config.server.tls.key_file.empty()) {
+    return "server.tls.cert-file and server.tls.key-file go together: set both to serve HTTPS, or "
+           "neither";
   }
   if (config.store.kind == "postgres" && config.store.postgres.url.empty()) {
     return "store.postgres.url is required when store.kind is postgres";

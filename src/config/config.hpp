@@ -16,6 +16,14 @@
 
 namespace aicc::config {
 
+// HTTPS, WSS and SockJS on the server's own port (net/tls_certificates.hpp); both files or none.
+struct TlsConfig {
+  std::string cert_file;            // PEM: the certificate, then its chain
+  std::string key_file;             // PEM: its private key
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct ServerConfig {
   std::string host = "0.0.0.0";     // listen address
   std::uint16_t port = 8080;        // 0 picks a free port (see port_file)
@@ -25,6 +33,7 @@ struct ServerConfig {
   int shutdown_timeout_ms = 10000;  // bound on graceful shutdown
   std::size_t max_connections = 100000;  // open connections at most; 0: the descriptor limit
   bool trust_proxy = false;  // take the client address and TLS from X-Forwarded-For/-Proto
+  TlsConfig tls;
 };
 
 struct JwtConfig {
@@ -167,6 +176,16 @@ struct BotConfig {
   std::string need_human = "queue";
 };
 
+// How long personal data is kept (Korea's PIPA, the GDPR): a daily job deletes what is older, in
+// small batches (app/retention_job.hpp). 0 days: kept.
+struct RetentionConfig {
+  int chats_days = 0;        // closed consult rooms with all they hold, bot messages, left
+                             // messages, customers' context
+  int attachments_days = 0;  // files in chats; 0: as chats
+  int audit_days = 0;        // the audit log
+  int batch_size = 500;      // rows of each kind per transaction
+};
+
 struct Config {
   bool demo = false;  // demo mode: demo users and secret, loud warnings
   ServerConfig server;
@@ -183,6 +202,7 @@ struct Config {
   HoursConfig hours;
   AttachmentsConfig attachments;
   BotConfig bot;
+  RetentionConfig retention;
 };
 
 struct LoadOptions {

@@ -245,6 +245,10 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         co_return to_response(request, answer);
       });
 
+  add_id_route(router, bhttp::verb::delete_, "/api/admin/customers/", "", tokens,
+               [&center](center::Caller caller, std::string id, const Request&) {
+                 return center.erase_customer(std::move(caller), std::move(id));
+               });
   add_id_route(router, bhttp::verb::get, "/api/customers/", "/context", tokens,
                [&center](center::Caller caller, std::string id, const Request&) {
                  return center.customer_context(std::move(caller), std::move(id));

@@ -122,10 +122,10 @@ std::optional<Response> check_handshake(HttpContext& context, const Request& req
 
 // Behind a trusted reverse proxy the client is the last X-Forwarded-For hop (the one that proxy
 // added: earlier ones are whatever the client wrote) and TLS is what X-Forwarded-Proto says;
-// otherwise the TCP peer, without TLS.
+// otherwise the TCP peer, with TLS when it came over this server's own.
 RequestInfo request_info(const HttpContext& context, const Request& request,
-                         const std::string& remote) {
-  RequestInfo info{remote, false};
+                         const std::string& remote, bool tls) {
+  RequestInfo info{remote, tls};
   if (!context.services.config.server.trust_proxy) return info;
   std::string_view forwarded;
   const auto fields = request.equal_range("X-Forwarded-For");
@@ -136,15 +136,19 @@ RequestInfo request_info(const HttpContext& context, const Request& request,
   while (!forwarded.empty() && forwarded.front() == ' ') forwarded.remove_prefix(1);
   while (!forwarded.empty() && forwarded.back() == ' ') forwarded.remove_suffix(1);
   if (!forwarded.empty() && forwarded.size() <= 64) info.remote_address = std::string(forwarded);
-  info.secure = request["X-Forwarded-Proto"] == "https";
+  info.secure = tls || request["X-Forwarded-Proto"] == "https";
   return info;
 }
 
 }  // namespace
 
-asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::socket socket) {
+asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::socket socket,
+                                       std::optional<PeerInfo> peer) {
   beast::tcp_stream stream(std::move(socket));
-  const std::string remote = remote_of(stream);
+  const std::string remote = peer ? peer->address : remote_of(stream);
+  const bool tls = peer && peer->tls;
+  // A TLS connection keeps its place in server.max-connections through its bridge.
+  std::atomic<std::size_t>* const open_count = tls ? nullptr : context.open_connections;
   beast::flat_buffer buffer;
   while (true) {
     bhttp::request_parser<bhttp::string_body> parser;
@@ -245,7 +249,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
                                  "no WebSocket endpoint here");
       } else {
         refusal = check_handshake(context, request,
-                                  request_info(context, request, remote).remote_address);
+                                  request_info(context, request, remote, tls).remote_address);
       }
       if (refusal) {
         refusal->keep_alive(false);
@@ -271,7 +275,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
         net::serve_websocket(context.services, stream.release_socket(), *framing, remote,
                              std::move(ticket),
                              std::string_view(static_cast<const char*>(early.data()), early.size()),
-                             context.open_connections, endpoint->application);
+                             open_count, endpoint->application);
         co_return;
       }
       co_await net::run_websocket(context.services, std::move(stream), std::move(request), *framing,
@@ -281,11 +285,11 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
 
     bool keep_alive = request.keep_alive();
     if (context.sockjs.matches(path)) {
-      RequestInfo info = request_info(context, request, remote);
+      RequestInfo info = request_info(context, request, remote, tls);
       keep_alive =
           co_await context.sockjs.handle(stream, std::move(request), remote, std::move(info));
     } else {
-      const RequestInfo info = request_info(context, request, remote);
+      const RequestInfo info = request_info(context, request, remote, tls);
       auto response = co_await context.router.handle(request, info);
       auto [write_error, written] =
           co_await beast::async_write(stream, std::move(response), kAwait);

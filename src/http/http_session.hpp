@@ -6,6 +6,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
+#include <optional>
+#include <string>
 
 #include "net/handshake_guard.hpp"
 #include "net/services.hpp"
@@ -28,7 +30,15 @@ struct HttpContext {
   UploadGate* uploads = nullptr;
 };
 
+// Who is at the other end when the socket cannot say: a TLS connection's plaintext comes through
+// an in-process socket pair (tls_bridge.hpp), which counts the connection for its whole life.
+struct PeerInfo {
+  std::string address;
+  bool tls = false;
+};
+
 boost::asio::awaitable<void> run_http_session(HttpContext& context,
-                                              boost::asio::ip::tcp::socket socket);
+                                              boost::asio::ip::tcp::socket socket,
+                                              std::optional<PeerInfo> peer = std::nullopt);
 
 }  // namespace aicc::http

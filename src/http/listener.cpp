@@ -10,6 +10,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <stdexcept>
 
+#include "http/tls_bridge.hpp"
+#include "net/tls_certificates.hpp"
+
 namespace aicc::http {
 
 namespace asio = boost::asio;
@@ -69,16 +72,17 @@ asio::awaitable<void> Listener::accept_loop() {
     open_.fetch_add(1, std::memory_order_relaxed);
     socket.set_option(tcp::no_delay(true));
     // One bad session never takes the acceptor down: its exception is logged here.
-    asio::co_spawn(target, run_http_session(context_, std::move(socket)),
-                   [this](const std::exception_ptr& failure) {
-                     open_.fetch_sub(1, std::memory_order_relaxed);
-                     if (!failure) return;
-                     try {
-                       std::rethrow_exception(failure);
-                     } catch (const std::exception& e) {
-                       spdlog::error("connection failed: {}", e.what());
-                     }
-                   });
+    auto session = tls_ ? run_tls_connection(context_, std::move(socket), tls_->current())
+                        : run_http_session(context_, std::move(socket));
+    asio::co_spawn(target, std::move(session), [this](const std::exception_ptr& failure) {
+      open_.fetch_sub(1, std::memory_order_relaxed);
+      if (!failure) return;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        spdlog::error("connection failed: {}", e.what());
+      }
+    });
   }
 }
 

@@ -10,6 +10,10 @@
 
 #include "http/http_session.hpp"
 
+namespace aicc::net {
+class TlsCertificates;
+}
+
 namespace aicc::http {
 
 class Listener {
@@ -20,6 +24,8 @@ class Listener {
   // Binds and listens; returns the bound port (useful with port 0). Throws on failure with a
   // message that names the address.
   std::uint16_t listen(const std::string& host, std::uint16_t port);
+  // From now on every connection speaks TLS with the certificates' current pair (tls_bridge.hpp).
+  void serve_tls(const net::TlsCertificates& certificates) { tls_ = &certificates; }
   void start();
   // Stops accepting; connections already open carry on.
   void stop();
@@ -32,6 +38,7 @@ class Listener {
   HttpContext& context_;
   std::vector<boost::asio::io_context*> contexts_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  const net::TlsCertificates* tls_ = nullptr;
   std::size_t next_ = 0;
   std::atomic<std::size_t> open_ = 0;  // TCP connections being served, for server.max-connections
 };

@@ -28,7 +28,7 @@ inline constexpr std::array kAuditEvents = {
     chat::AuditEvent::kOffer,      chat::AuditEvent::kAccept,       chat::AuditEvent::kReject,
     chat::AuditEvent::kAutoAssign, chat::AuditEvent::kNoAgent,      chat::AuditEvent::kRequeue,
     chat::AuditEvent::kTransfer,   chat::AuditEvent::kCancel,       chat::AuditEvent::kClose,
-    chat::AuditEvent::kRefusal,    chat::AuditEvent::kLeaveMessage,
+    chat::AuditEvent::kRefusal,    chat::AuditEvent::kLeaveMessage, chat::AuditEvent::kErasure,
 };
 inline constexpr std::array kVerdicts = {
     chat::CandidateVerdict::kPicked,       chat::CandidateVerdict::kOffline,

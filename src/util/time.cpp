@@ -11,6 +11,12 @@ std::int64_t unix_seconds() {
       .count();
 }
 
+std::int64_t unix_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string rfc3339(std::chrono::system_clock::time_point when) {
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();

@@ -10,6 +10,8 @@ namespace aicc::util {
 
 // Now, as whole seconds since 1970-01-01 UTC (what JWTs and the stores' second columns hold).
 std::int64_t unix_seconds();
+// Now, as milliseconds since 1970-01-01 UTC (the chat store's times).
+std::int64_t unix_millis();
 
 // a / b rounded down (b > 0), so that times before 1970 fall into the right bucket too.
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {

@@ -113,6 +113,10 @@ class HoldingStore final : public auth::UserStore {
   std::vector<RevokedLogin> denied_families(std::int64_t now) override {
     return inner_.denied_families(now);
   }
+  bool erase_user(const std::string& id, std::int64_t expires_at,
+                  const std::string& reason) override {
+    return inner_.erase_user(id, expires_at, reason);
+  }
   std::size_t purge_expired(std::int64_t now) override { return inner_.purge_expired(now); }
 
  private:

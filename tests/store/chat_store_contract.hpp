@@ -743,9 +743,10 @@ TYPED_TEST_P(ChatStoreContract, AuditEntriesKeepEveryFieldAndTheirCandidates) {
 
   // Every event and verdict the engine can write reads back.
   const std::vector<AuditEvent> events = {
-      AuditEvent::kOffer,   AuditEvent::kAccept,  AuditEvent::kReject,      AuditEvent::kAutoAssign,
-      AuditEvent::kNoAgent, AuditEvent::kRequeue, AuditEvent::kTransfer,    AuditEvent::kCancel,
-      AuditEvent::kClose,   AuditEvent::kRefusal, AuditEvent::kLeaveMessage};
+      AuditEvent::kOffer,      AuditEvent::kAccept,       AuditEvent::kReject,
+      AuditEvent::kAutoAssign, AuditEvent::kNoAgent,      AuditEvent::kRequeue,
+      AuditEvent::kTransfer,   AuditEvent::kCancel,       AuditEvent::kClose,
+      AuditEvent::kRefusal,    AuditEvent::kLeaveMessage, AuditEvent::kErasure};
   const std::vector<CandidateVerdict> verdicts = {
       CandidateVerdict::kPicked,   CandidateVerdict::kOffline,     CandidateVerdict::kDisconnected,
       CandidateVerdict::kRejected, CandidateVerdict::kAway,        CandidateVerdict::kAtCapacity,
@@ -835,16 +836,19 @@ TYPED_TEST_P(ChatStoreContract, AuditPagesWithACursorInBothOrders) {
 }
 
 TYPED_TEST_P(ChatStoreContract, PurgeDropsOldAuditEntriesOnly) {
+  auto purge_audit = [this](Millis before) {
+    return this->store().purge_expired({.audit = before}, 100).audit_entries;
+  };
   Audit old = make_audit(AuditEvent::kAutoAssign, kNow, "req_old", "agent_1");
   old.candidates = {{.agent_id = "agent_1", .verdict = CandidateVerdict::kPicked}};
   this->store().append_audit(old);
   this->store().append_audit(make_audit(AuditEvent::kOffer, kNow + 100, "req_new"));
-  EXPECT_EQ(this->store().purge_audit(kNow + 100), 1u);
+  EXPECT_EQ(purge_audit(kNow + 100), 1u);
   EXPECT_EQ(requests_of(this->store().query_audit({})), (std::vector<std::string>{"req_new"}));
-  EXPECT_EQ(this->store().purge_audit(kNow + 100), 0u);
+  EXPECT_EQ(purge_audit(kNow + 100), 0u);
   // Ids are not reused after a purge: cursors stay valid.
   const std::int64_t last = this->store().query_audit({})[0].id;
-  EXPECT_EQ(this->store().purge_audit(kNow + 1000), 1u);
+  EXPECT_EQ(purge_audit(kNow + 1000), 1u);
   EXPECT_GT(this->store().append_audit(make_audit(AuditEvent::kOffer, kNow, "req_x")), last);
 }
 
@@ -1667,6 +1671,148 @@ TYPED_TEST_P(ChatStoreContract, PingsAStoreThatCanServe) {
   EXPECT_NO_THROW(this->store().ping());
 }
 
+// Retention and erasure
+
+chat::CustomerContext context_of(std::string customer_id, Millis at) {
+  return chat::CustomerContext{.customer_id = std::move(customer_id),
+                               .page_url = "https://shop.example/cart",
+                               .lang = "ko",
+                               .updated_at = at};
+}
+
+// Retention removes, in batches, what is past each kind's cutoff: closed rooms with all they hold
+// (and their words in the search), bot messages, left messages, customers' context, files, audit
+// entries; open rooms and the conversations themselves stay.
+TYPED_TEST_P(ChatStoreContract, RetentionRemovesWhatIsPastItsCutoffInBatches) {
+  ChatStore& store = this->store();
+  HistoryFixture fixture(store);  // r_1, r_3 (cust_1) and r_4 closed at kNow + 10; r_2 open
+  ASSERT_TRUE(store.add_attachment(make_attachment("f_open", "r_2", "receipt"), "receipt"));
+  EXPECT_TRUE(store.add_left_message(make_left("l_old", kNow)));
+  EXPECT_TRUE(store.add_left_message(make_left("l_new", kNow + 100)));
+  store.set_customer_context(context_of("cust_1", kNow));
+  store.set_customer_context(context_of("cust_2", kNow + 100));
+  store.append_audit(make_audit(AuditEvent::kOffer, kNow, "req_old"));
+  store.append_audit(make_audit(AuditEvent::kOffer, kNow + 100, "req_new"));
+
+  // One room per batch: three batches take the three closed rooms, oldest first.
+  const chat::RetentionCutoffs chats{.chats = kNow + 11};
+  chat::RemovedCounts first = store.purge_expired(chats, 1);
+  EXPECT_EQ(first.rooms, 1u);
+  EXPECT_FALSE(store.find_room("r_1").has_value());
+  EXPECT_TRUE(store.find_room("r_3").has_value());
+  chat::RemovedCounts all = first;
+  for (int batch = 0; batch < 10; ++batch) {
+    const chat::RemovedCounts more = store.purge_expired(chats, 1);
+    if (more.total() == 0) break;
+    all += more;
+  }
+  EXPECT_EQ(all.rooms, 3u);
+  EXPECT_EQ(all.messages, 5u);  // r_1: 2, r_3: 1, r_4: 1, and the bot part's one
+  EXPECT_EQ(all.ratings, 3u);
+  EXPECT_EQ(all.notes, 1u);
+  EXPECT_EQ(all.left_messages, 1u);
+  EXPECT_EQ(all.contexts, 1u);
+  EXPECT_EQ(all.attachments, 0u);
+  EXPECT_EQ(all.audit_entries, 0u);
+  EXPECT_EQ(store.purge_expired(chats, 100).total(), 0u);
+
+  for (const char* gone : {"r_1", "r_3", "r_4"}) {
+    EXPECT_FALSE(store.find_room(gone).has_value()) << gone;
+    EXPECT_FALSE(store.find_stream(gone).has_value()) << gone;
+    EXPECT_TRUE(store.read_messages(gone, 0, 100).empty()) << gone;
+    EXPECT_FALSE(store.find_rating(gone).has_value()) << gone;
+  }
+  EXPECT_TRUE(store.room_notes("r_3", 10).empty());
+  EXPECT_EQ(fixture.find({}), (std::vector<std::string>{"r_2"}));
+  EXPECT_TRUE(fixture.find({.words = {"환불"}}).empty());
+  EXPECT_EQ(fixture.find({.words = {"배송이"}}), (std::vector<std::string>{"r_2"}));
+  EXPECT_EQ(store.read_messages("r_2", 0, 100).size(), 1u);
+  // The conversations stay (a customer who comes back keeps theirs), their old messages go.
+  ASSERT_TRUE(store.conversation_of_customer("cust_1").has_value());
+  EXPECT_TRUE(store.read_messages("c_cust_1", 0, 100).empty());
+  EXPECT_EQ(ids_of(store.list_left_messages(true, 10)), (std::vector<std::string>{"l_new"}));
+  EXPECT_FALSE(store.customer_context("cust_1").has_value());
+  EXPECT_TRUE(store.customer_context("cust_2").has_value());
+  EXPECT_EQ(store.query_audit({}).size(), 2u);
+  EXPECT_EQ(store.attachment_bytes("f_open"), "receipt");
+
+  // Files and audit entries have cutoffs of their own.
+  const chat::RemovedCounts files = store.purge_expired({.attachments = kNow + 1}, 100);
+  EXPECT_EQ(files.attachments, 1u);
+  EXPECT_FALSE(store.find_attachment("f_open").has_value());
+  EXPECT_FALSE(store.attachment_bytes("f_open").has_value());
+  EXPECT_TRUE(store.find_room("r_2").has_value());
+  EXPECT_EQ(store.purge_expired({.audit = kNow + 50}, 100).audit_entries, 1u);
+  EXPECT_EQ(requests_of(store.query_audit({})), (std::vector<std::string>{"req_new"}));
+}
+
+// An erasure removes everything of one customer, everywhere, and nothing of anybody else; it
+// waits until the customer has no open consult.
+TYPED_TEST_P(ChatStoreContract, ErasureRemovesEverythingOfOneCustomerAndNothingElse) {
+  ChatStore& store = this->store();
+  HistoryFixture fixture(store);  // cust_1: r_1, r_3 closed; cust_2: r_2 open, r_4 closed
+  // One more room of cust_1 with a file, closed.
+  ASSERT_TRUE(store.create_room(make_room("r_5", "c_cust_1", "cust_1", "agent_1", kNow + 20)));
+  ASSERT_TRUE(store.add_attachment(make_attachment("f_1", "r_5", "id card"), "id card"));
+  ASSERT_TRUE(store.close_room("r_5", "agent_1", kNow + 21));
+  EXPECT_TRUE(store.add_left_message(make_left("1", kNow)));  // cust_1's
+  EXPECT_TRUE(store.add_left_message(make_left("2", kNow)));  // cust_2's
+  store.set_customer_context(context_of("cust_1", kNow));
+  store.set_customer_context(context_of("cust_2", kNow));
+  store.append_audit(make_audit(AuditEvent::kAccept, kNow, "req_of_r_1", "agent_1"));
+  store.append_audit(make_audit(AuditEvent::kAccept, kNow, "req_of_r_4", "agent_1"));
+
+  // cust_2's room is open: refused, nothing changed.
+  const chat::ErasureResult refused = store.erase_customer("cust_2");
+  EXPECT_EQ(refused.status, chat::ErasureStatus::kOpenConsult);
+  EXPECT_EQ(refused.removed.total(), 0u);
+  EXPECT_TRUE(store.find_room("r_4").has_value());
+  // A waiting request refuses it too.
+  RequestRecord waiting;
+  waiting.id = "req_w";
+  waiting.customer = {.id = "cust_w", .display_name = "Waiting"};
+  waiting.requested_at = kNow;
+  store.upsert_request(waiting);
+  EXPECT_EQ(store.erase_customer("cust_w").status, chat::ErasureStatus::kOpenConsult);
+
+  const chat::ErasureResult erased = store.erase_customer("cust_1");
+  ASSERT_EQ(erased.status, chat::ErasureStatus::kErased);
+  EXPECT_EQ(erased.removed.conversations, 1u);
+  EXPECT_EQ(erased.removed.rooms, 3u);
+  EXPECT_EQ(erased.removed.messages, 4u);  // r_1: 2, r_3: 1, bot part: 1
+  EXPECT_EQ(erased.removed.attachments, 1u);
+  EXPECT_EQ(erased.removed.ratings, 2u);
+  EXPECT_EQ(erased.removed.notes, 1u);
+  EXPECT_EQ(erased.removed.left_messages, 1u);
+  EXPECT_EQ(erased.removed.contexts, 1u);
+  EXPECT_EQ(erased.removed.audit_entries, 1u);
+
+  EXPECT_FALSE(store.conversation_of_customer("cust_1").has_value());
+  EXPECT_FALSE(store.find_stream("c_cust_1").has_value());
+  for (const char* gone : {"r_1", "r_3", "r_5"}) {
+    EXPECT_FALSE(store.find_room(gone).has_value()) << gone;
+    EXPECT_TRUE(store.read_messages(gone, 0, 100).empty()) << gone;
+    EXPECT_TRUE(store.room_agents(gone).empty()) << gone;
+  }
+  EXPECT_FALSE(store.attachment_bytes("f_1").has_value());
+  EXPECT_TRUE(fixture.find({.customer_id = "cust_1"}).empty());
+  EXPECT_TRUE(fixture.find({.words = {"환불"}}).empty());
+  EXPECT_FALSE(store.customer_context("cust_1").has_value());
+  EXPECT_EQ(ids_of(store.list_left_messages(true, 10)), (std::vector<std::string>{"2"}));
+  EXPECT_EQ(requests_of(store.query_audit({})), (std::vector<std::string>{"req_of_r_4"}));
+  // Everything of cust_2 is still there.
+  EXPECT_EQ(fixture.find({.customer_id = "cust_2"}), (std::vector<std::string>{"r_4", "r_2"}));
+  EXPECT_EQ(store.read_messages("r_4", 0, 100).size(), 1u);
+  EXPECT_TRUE(store.find_rating("r_4").has_value());
+  EXPECT_TRUE(store.customer_context("cust_2").has_value());
+
+  // Again: nothing left to erase. A customer who comes back starts afresh.
+  const chat::ErasureResult again = store.erase_customer("cust_1");
+  EXPECT_EQ(again.status, chat::ErasureStatus::kErased);
+  EXPECT_EQ(again.removed.total(), 0u);
+  EXPECT_EQ(store.get_or_create_conversation("cust_1", "c_new", kNow + 50).id, "c_new");
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     ChatStoreContract, ConversationIsCreatedOncePerCustomer,
     FindsStreamsOfBothKindsWithOwnerAndLastSeq, SeqStartsAtOneWithoutGapsInEachStream,
@@ -1688,7 +1834,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
     OneNodeHoldsTheRoutingAuthorityAtATime, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch,
     ACustomersOpenRequestIsFoundUntilItIsErased, AgentRecordsAreWrittenByDecisionsAndReadBack,
-    RoutingWritesApplyInOrderAsOneDecision, AFailingRoutingWriteLeavesNothingOfItsDecision);
+    RoutingWritesApplyInOrderAsOneDecision, AFailingRoutingWriteLeavesNothingOfItsDecision,
+    RetentionRemovesWhatIsPastItsCutoffInBatches,
+    ErasureRemovesEverythingOfOneCustomerAndNothingElse);
 
 }  // namespace
 }  // namespace aicc::store::contract

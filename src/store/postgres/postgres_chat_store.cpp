@@ -1041,14 +1041,204 @@ std::vector<AuditEntry> PostgresChatStore::query_audit(const AuditQuery& query) 
   });
 }
 
-std::size_t PostgresChatStore::purge_audit(Millis before) {
+// Retention and erasure
+
+namespace {
+
+std::size_t affected(const Rows& rows) { return static_cast<std::size_t>(rows.affected()); }
+
+// The rooms one retention batch removes, the same in every statement of its transaction: rooms
+// closed later than the cutoff can never join them, and the order is total.
+#define AICC_EXPIRED_ROOMS                                                                    \
+  "(SELECT id FROM rooms WHERE closed_at IS NOT NULL AND closed_at < $1 ORDER BY closed_at, " \
+  "id LIMIT $2)"
+
+// Removes `room_id` with all it holds, counting into `removed`.
+void remove_room(Connection& db, const std::string& room_id, chat::RemovedCounts& removed) {
+  removed.messages += affected(
+      db.query("DELETE FROM messages WHERE stream_id = $1", "remove the messages of a room")
+          .text(room_id)
+          .run());
+  removed.notes +=
+      affected(db.query("DELETE FROM room_notes WHERE room_id = $1", "remove the notes of a room")
+                   .text(room_id)
+                   .run());
+  removed.ratings +=
+      affected(db.query("DELETE FROM ratings WHERE room_id = $1", "remove the rating of a room")
+                   .text(room_id)
+                   .run());
+  removed.attachments +=
+      affected(db.query("DELETE FROM attachments WHERE room_id = $1", "remove the files of a room")
+                   .text(room_id)
+                   .run());
+  db.query("DELETE FROM room_agents WHERE room_id = $1", "remove the agents of a room")
+      .text(room_id)
+      .run();
+  removed.rooms +=
+      affected(db.query("DELETE FROM rooms WHERE id = $1", "remove a room").text(room_id).run());
+  db.query("DELETE FROM streams WHERE id = $1", "remove the stream of a room").text(room_id).run();
+}
+
+}  // namespace
+
+chat::RemovedCounts PostgresChatStore::purge_expired(const chat::RetentionCutoffs& cutoffs,
+                                                     std::size_t limit) {
   return pool_->with([&](Connection& db) {
-    // The candidates go with their entries (ON DELETE CASCADE); affected() counts the entries.
-    return static_cast<std::size_t>(
-        db.query("DELETE FROM audit_log WHERE at < $1", "purge the audit log")
-            .integer(before)
-            .run()
-            .affected());
+    chat::RemovedCounts removed;
+    const auto batch = static_cast<std::int64_t>(limit);
+    Transaction transaction(db);
+    if (cutoffs.chats > 0) {
+      removed.messages +=
+          affected(db.query("DELETE FROM messages WHERE stream_id IN " AICC_EXPIRED_ROOMS,
+                            "remove the messages of rooms past the retention cutoff")
+                       .integer(cutoffs.chats)
+                       .integer(batch)
+                       .run());
+      removed.notes +=
+          affected(db.query("DELETE FROM room_notes WHERE room_id IN " AICC_EXPIRED_ROOMS,
+                            "remove the notes of rooms past the retention cutoff")
+                       .integer(cutoffs.chats)
+                       .integer(batch)
+                       .run());
+      removed.ratings +=
+          affected(db.query("DELETE FROM ratings WHERE room_id IN " AICC_EXPIRED_ROOMS,
+                            "remove the ratings of rooms past the retention cutoff")
+                       .integer(cutoffs.chats)
+                       .integer(batch)
+                       .run());
+      removed.attachments +=
+          affected(db.query("DELETE FROM attachments WHERE room_id IN " AICC_EXPIRED_ROOMS,
+                            "remove the files of rooms past the retention cutoff")
+                       .integer(cutoffs.chats)
+                       .integer(batch)
+                       .run());
+      db.query("DELETE FROM room_agents WHERE room_id IN " AICC_EXPIRED_ROOMS,
+               "remove the agents of rooms past the retention cutoff")
+          .integer(cutoffs.chats)
+          .integer(batch)
+          .run();
+      const Rows rooms =
+          db.query("DELETE FROM rooms WHERE id IN " AICC_EXPIRED_ROOMS " RETURNING id",
+                   "remove rooms past the retention cutoff")
+              .integer(cutoffs.chats)
+              .integer(batch)
+              .run();
+      removed.rooms += static_cast<std::size_t>(rooms.size());
+      for (int i = 0; i < rooms.size(); ++i) {
+        db.query("DELETE FROM streams WHERE id = $1", "remove the stream of a room")
+            .text(rooms.text(i, 0))
+            .run();
+      }
+      removed.messages += affected(
+          db.query("DELETE FROM messages WHERE ctid IN (SELECT m.ctid FROM messages m JOIN "
+                   "streams s ON s.id = m.stream_id WHERE s.kind = 'conversation' AND "
+                   "m.created_at < $1 LIMIT $2)",
+                   "remove bot messages past the retention cutoff")
+              .integer(cutoffs.chats)
+              .integer(batch)
+              .run());
+      removed.left_messages += affected(
+          db.query("DELETE FROM left_messages WHERE id IN (SELECT id FROM left_messages WHERE "
+                   "created_at < $1 ORDER BY created_at, id LIMIT $2)",
+                   "remove left messages past the retention cutoff")
+              .integer(cutoffs.chats)
+              .integer(batch)
+              .run());
+      removed.contexts += affected(
+          db.query("DELETE FROM customer_context WHERE customer_id IN (SELECT customer_id FROM "
+                   "customer_context WHERE updated_at < $1 LIMIT $2)",
+                   "remove customers' context past the retention cutoff")
+              .integer(cutoffs.chats)
+              .integer(batch)
+              .run());
+    }
+    if (cutoffs.attachments > 0) {
+      removed.attachments +=
+          affected(db.query("DELETE FROM attachments WHERE id IN (SELECT id FROM attachments WHERE "
+                            "created_at < $1 ORDER BY created_at, id LIMIT $2)",
+                            "remove files past the retention cutoff")
+                       .integer(cutoffs.attachments)
+                       .integer(batch)
+                       .run());
+    }
+    if (cutoffs.audit > 0) {
+      // The candidates go with their entries (ON DELETE CASCADE); affected() counts the entries.
+      removed.audit_entries += affected(
+          db.query("DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 "
+                   "ORDER BY id LIMIT $2)",
+                   "remove audit entries past the retention cutoff")
+              .integer(cutoffs.audit)
+              .integer(batch)
+              .run());
+    }
+    transaction.commit();
+    return removed;
+  });
+}
+
+#undef AICC_EXPIRED_ROOMS
+
+chat::ErasureResult PostgresChatStore::erase_customer(const std::string& customer_id) {
+  return pool_->with([&](Connection& db) {
+    chat::ErasureResult result;
+    Transaction transaction(db);
+    // The customer's conversation row is locked first: new rooms of theirs wait for this.
+    const Rows conversation =
+        db.query("SELECT id FROM conversations WHERE customer_id = $1 FOR UPDATE",
+                 "lock a customer's conversation for an erasure")
+            .text(customer_id)
+            .run();
+    const Rows open = db.query(
+                            "SELECT EXISTS (SELECT 1 FROM routing_requests WHERE customer_id = "
+                            "$1) OR EXISTS (SELECT 1 FROM rooms WHERE customer_id = $1 AND "
+                            "closed_at IS NULL)",
+                            "check for an open consult before an erasure")
+                          .text(customer_id)
+                          .run();
+    if (open.boolean(0, 0)) {
+      result.status = chat::ErasureStatus::kOpenConsult;
+      return result;
+    }
+    chat::RemovedCounts& removed = result.removed;
+    removed.audit_entries += affected(
+        db.query("DELETE FROM audit_log WHERE request_id <> ''::bytea AND request_id IN (SELECT "
+                 "request_id FROM rooms WHERE customer_id = $1)",
+                 "remove the audit entries about a customer's requests")
+            .text(customer_id)
+            .run());
+    const Rows rooms =
+        db.query("SELECT id FROM rooms WHERE customer_id = $1", "find a customer's rooms")
+            .text(customer_id)
+            .run();
+    for (int i = 0; i < rooms.size(); ++i) remove_room(db, rooms.text(i, 0), removed);
+    if (!conversation.empty()) {
+      const std::string id = conversation.text(0, 0);
+      removed.messages += affected(
+          db.query("DELETE FROM messages WHERE stream_id = $1", "remove a customer's bot messages")
+              .text(id)
+              .run());
+      removed.conversations += affected(
+          db.query("DELETE FROM conversations WHERE id = $1", "remove a customer's conversation")
+              .text(id)
+              .run());
+      db.query("DELETE FROM streams WHERE id = $1", "remove a conversation's stream")
+          .text(id)
+          .run();
+    }
+    removed.ratings += affected(
+        db.query("DELETE FROM ratings WHERE customer_id = $1", "remove a customer's ratings")
+            .text(customer_id)
+            .run());
+    removed.left_messages += affected(db.query("DELETE FROM left_messages WHERE customer_id = $1",
+                                               "remove a customer's left messages")
+                                          .text(customer_id)
+                                          .run());
+    removed.contexts += affected(db.query("DELETE FROM customer_context WHERE customer_id = $1",
+                                          "remove a customer's context")
+                                     .text(customer_id)
+                                     .run());
+    transaction.commit();
+    return result;
   });
 }
 

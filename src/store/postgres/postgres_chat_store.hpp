@@ -72,7 +72,9 @@ class PostgresChatStore final : public chat::ChatStore {
 
   std::int64_t append_audit(const chat::Audit& audit) override;
   std::vector<chat::AuditEntry> query_audit(const chat::AuditQuery& query) override;
-  std::size_t purge_audit(chat::Millis before) override;
+  chat::RemovedCounts purge_expired(const chat::RetentionCutoffs& cutoffs,
+                                    std::size_t limit) override;
+  chat::ErasureResult erase_customer(const std::string& customer_id) override;
 
   void set_customer_context(const chat::CustomerContext& context) override;
   std::optional<chat::CustomerContext> customer_context(const std::string& customer_id) override;

@@ -339,6 +339,29 @@ std::size_t PostgresUserStore::deny_families_of_user(const std::string& user_id,
   });
 }
 
+bool PostgresUserStore::erase_user(const std::string& id, std::int64_t expires_at,
+                                   const std::string& reason) {
+  return pool_->with([&](Connection& db) {
+    Transaction transaction(db);
+    const Rows rows = db.query(
+                            "SELECT DISTINCT family_id FROM (SELECT family_id FROM refresh_tokens "
+                            "WHERE user_id = $1 FOR UPDATE) AS locked ORDER BY family_id",
+                            "read the logins of a user")
+                          .text(id)
+                          .run();
+    for (int i = 0; i < rows.size(); ++i) {
+      insert_denied_family(db, rows.text(i, 0), expires_at, reason);
+    }
+    db.query("DELETE FROM refresh_tokens WHERE user_id = $1", "delete a user's refresh tokens")
+        .text(id)
+        .run();
+    const bool erased =
+        db.query("DELETE FROM users WHERE id = $1", "delete a user").text(id).run().affected() == 1;
+    transaction.commit();
+    return erased;
+  });
+}
+
 std::vector<auth::RevokedLogin> PostgresUserStore::denied_families(std::int64_t now) {
   return pool_->with([&](Connection& db) {
     const Rows rows = db.query(

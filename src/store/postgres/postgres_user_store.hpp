@@ -53,6 +53,8 @@ class PostgresUserStore final : public auth::UserStore {
   std::size_t deny_families_of_user(const std::string& user_id, std::int64_t expires_at,
                                     const std::string& reason) override;
   std::vector<auth::RevokedLogin> denied_families(std::int64_t now) override;
+  bool erase_user(const std::string& id, std::int64_t expires_at,
+                  const std::string& reason) override;
 
   std::size_t purge_expired(std::int64_t now) override;
 

@@ -89,6 +89,12 @@ void AttachmentFolder::discard(const fs::path& staged) noexcept {
   fs::remove(staged, ignored);
 }
 
+bool AttachmentFolder::remove(std::string_view id) noexcept {
+  std::error_code error;
+  fs::remove(dir_ / std::string(id), error);
+  return !error;
+}
+
 std::optional<std::string> AttachmentFolder::read(std::string_view id) const {
   std::ifstream file(dir_ / std::string(id), std::ios::binary);
   if (!file) return std::nullopt;

@@ -26,6 +26,8 @@ class AttachmentFolder {
   void commit(const std::filesystem::path& staged, std::string_view id);
   // Removes a staged file that will not be kept; never throws.
   void discard(const std::filesystem::path& staged) noexcept;
+  // Deletes the file of `id` if there is one (retention, erasure); false when it is still there.
+  bool remove(std::string_view id) noexcept;
   // The bytes of `id`; nullopt when there is no such file.
   std::optional<std::string> read(std::string_view id) const;
 

@@ -1024,13 +1024,219 @@ std::vector<AuditEntry> SqliteChatStore::query_audit(const AuditQuery& query) {
   return entries;
 }
 
-std::size_t SqliteChatStore::purge_audit(Millis before) {
-  std::lock_guard lock(mutex_);
-  // The candidates go with their entries (ON DELETE CASCADE); changes() counts the entries only.
-  db_.prepare("DELETE FROM audit_log WHERE at < ?1", "purge the audit log")
-      .bind_int(1, before)
+// Retention and erasure
+
+namespace {
+
+std::size_t changed(const Database& db) { return static_cast<std::size_t>(db.changes()); }
+
+// After the rows are committed: their files. One that cannot be deleted is reported, since it
+// still holds what was to be erased.
+void remove_files(AttachmentFolder& folder, const std::vector<std::string>& ids) {
+  std::string left;
+  for (const std::string& id : ids) {
+    if (folder.remove(id)) continue;
+    if (!left.empty()) left += ", ";
+    left += id;
+  }
+  if (!left.empty()) {
+    throw std::runtime_error("attachments: the rows are deleted but these files could not be: " +
+                             left);
+  }
+}
+
+}  // namespace
+
+void SqliteChatStore::remove_marked_rooms(chat::RemovedCounts& removed,
+                                          std::vector<std::string>& files) {
+  // The rooms to remove are in temp.marked_rooms. One statement per table for the whole batch:
+  // the word index cannot look up by stream (stream_id is UNINDEXED), so it is read once.
+  auto select_files =
+      db_.prepare("SELECT id FROM attachments WHERE room_id IN (SELECT id FROM temp.marked_rooms)",
+                  "find the files of rooms to remove");
+  while (select_files.step()) files.push_back(select_files.column_text(0));
+  db_.prepare("DELETE FROM room_text WHERE stream_id IN (SELECT id FROM temp.marked_rooms)",
+              "remove rooms from the word index")
       .run();
-  return static_cast<std::size_t>(db_.changes());
+  db_.prepare("DELETE FROM messages WHERE stream_id IN (SELECT id FROM temp.marked_rooms)",
+              "remove the messages of rooms")
+      .run();
+  removed.messages += changed(db_);
+  db_.prepare("DELETE FROM room_notes WHERE room_id IN (SELECT id FROM temp.marked_rooms)",
+              "remove the notes of rooms")
+      .run();
+  removed.notes += changed(db_);
+  db_.prepare("DELETE FROM ratings WHERE room_id IN (SELECT id FROM temp.marked_rooms)",
+              "remove the ratings of rooms")
+      .run();
+  removed.ratings += changed(db_);
+  db_.prepare("DELETE FROM attachments WHERE room_id IN (SELECT id FROM temp.marked_rooms)",
+              "remove the files of rooms")
+      .run();
+  removed.attachments += changed(db_);
+  db_.prepare("DELETE FROM room_agents WHERE room_id IN (SELECT id FROM temp.marked_rooms)",
+              "remove the agents of rooms")
+      .run();
+  db_.prepare("DELETE FROM rooms WHERE id IN (SELECT id FROM temp.marked_rooms)", "remove rooms")
+      .run();
+  removed.rooms += changed(db_);
+  db_.prepare("DELETE FROM streams WHERE id IN (SELECT id FROM temp.marked_rooms)",
+              "remove the streams of rooms")
+      .run();
+}
+
+chat::RemovedCounts SqliteChatStore::purge_expired(const chat::RetentionCutoffs& cutoffs,
+                                                   std::size_t limit) {
+  chat::RemovedCounts removed;
+  std::vector<std::string> files;
+  {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(db_);
+    const auto batch = static_cast<std::int64_t>(limit);
+    if (cutoffs.chats > 0) {
+      db_.execute(
+          "CREATE TEMP TABLE IF NOT EXISTS marked_rooms (id TEXT PRIMARY KEY); "
+          "DELETE FROM temp.marked_rooms;",
+          "prepare the rooms to remove");
+      db_.prepare(
+             "INSERT INTO temp.marked_rooms (id) SELECT id FROM rooms WHERE closed_at IS NOT "
+             "NULL AND closed_at < ?1 ORDER BY closed_at, id LIMIT ?2",
+             "mark the rooms closed before the retention cutoff")
+          .bind_int(1, cutoffs.chats)
+          .bind_int(2, batch)
+          .run();
+      remove_marked_rooms(removed, files);
+      db_.prepare(
+             "DELETE FROM messages WHERE rowid IN (SELECT m.rowid FROM messages m JOIN streams s "
+             "ON s.id = m.stream_id WHERE s.kind = 'conversation' AND m.created_at < ?1 "
+             "LIMIT ?2)",
+             "remove bot messages past the retention cutoff")
+          .bind_int(1, cutoffs.chats)
+          .bind_int(2, batch)
+          .run();
+      removed.messages += changed(db_);
+      db_.prepare(
+             "DELETE FROM left_messages WHERE id IN (SELECT id FROM left_messages WHERE "
+             "created_at < ?1 ORDER BY created_at, id LIMIT ?2)",
+             "remove left messages past the retention cutoff")
+          .bind_int(1, cutoffs.chats)
+          .bind_int(2, batch)
+          .run();
+      removed.left_messages += changed(db_);
+      db_.prepare(
+             "DELETE FROM customer_context WHERE customer_id IN (SELECT customer_id FROM "
+             "customer_context WHERE updated_at < ?1 LIMIT ?2)",
+             "remove customers' context past the retention cutoff")
+          .bind_int(1, cutoffs.chats)
+          .bind_int(2, batch)
+          .run();
+      removed.contexts += changed(db_);
+    }
+    if (cutoffs.attachments > 0) {
+      auto select = db_.prepare(
+          "SELECT id FROM attachments WHERE created_at < ?1 ORDER BY created_at, id LIMIT ?2",
+          "find files past the retention cutoff");
+      select.bind_int(1, cutoffs.attachments).bind_int(2, batch);
+      std::vector<std::string> expired;
+      while (select.step()) expired.push_back(select.column_text(0));
+      for (const std::string& id : expired) {
+        db_.prepare("DELETE FROM attachments WHERE id = ?1", "remove a file past the cutoff")
+            .bind_text(1, id)
+            .run();
+        removed.attachments += changed(db_);
+        files.push_back(id);
+      }
+    }
+    if (cutoffs.audit > 0) {
+      // The candidates go with their entries (ON DELETE CASCADE); changes() counts the entries.
+      db_.prepare(
+             "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ?1 ORDER BY "
+             "id LIMIT ?2)",
+             "remove audit entries past the retention cutoff")
+          .bind_int(1, cutoffs.audit)
+          .bind_int(2, batch)
+          .run();
+      removed.audit_entries += changed(db_);
+    }
+    transaction.commit();
+  }
+  // The rows are gone for good: now their files (a crash before this leaves orphan files, never
+  // a row without its file).
+  remove_files(attachments_, files);
+  return removed;
+}
+
+chat::ErasureResult SqliteChatStore::erase_customer(const std::string& customer_id) {
+  chat::ErasureResult result;
+  std::vector<std::string> files;
+  {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(db_);
+    auto open = db_.prepare(
+        "SELECT EXISTS (SELECT 1 FROM routing_requests WHERE customer_id = ?1) OR EXISTS (SELECT "
+        "1 FROM rooms WHERE customer_id = ?1 AND closed_at IS NULL)",
+        "check for an open consult before an erasure");
+    open.bind_text(1, customer_id);
+    if (open.step() && open.column_bool(0)) {
+      result.status = chat::ErasureStatus::kOpenConsult;
+      return result;
+    }
+    chat::RemovedCounts& removed = result.removed;
+    db_.prepare(
+           "DELETE FROM audit_log WHERE request_id <> '' AND request_id IN (SELECT request_id "
+           "FROM rooms WHERE customer_id = ?1)",
+           "remove the audit entries about a customer's requests")
+        .bind_text(1, customer_id)
+        .run();
+    removed.audit_entries += changed(db_);
+    db_.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS marked_rooms (id TEXT PRIMARY KEY); "
+        "DELETE FROM temp.marked_rooms;",
+        "prepare the rooms to remove");
+    db_.prepare("INSERT INTO temp.marked_rooms (id) SELECT id FROM rooms WHERE customer_id = ?1",
+                "mark a customer's rooms")
+        .bind_text(1, customer_id)
+        .run();
+    remove_marked_rooms(removed, files);
+    db_.prepare(
+           "DELETE FROM messages WHERE stream_id IN (SELECT id FROM conversations WHERE "
+           "customer_id = ?1)",
+           "remove a customer's bot messages")
+        .bind_text(1, customer_id)
+        .run();
+    removed.messages += changed(db_);
+    std::string conversation;
+    auto select = db_.prepare("SELECT id FROM conversations WHERE customer_id = ?1",
+                              "find a customer's conversation");
+    select.bind_text(1, customer_id);
+    if (select.step()) conversation = select.column_text(0);
+    if (!conversation.empty()) {
+      db_.prepare("DELETE FROM conversations WHERE id = ?1", "remove a customer's conversation")
+          .bind_text(1, conversation)
+          .run();
+      removed.conversations += changed(db_);
+      db_.prepare("DELETE FROM streams WHERE id = ?1", "remove a conversation's stream")
+          .bind_text(1, conversation)
+          .run();
+    }
+    db_.prepare("DELETE FROM ratings WHERE customer_id = ?1", "remove a customer's ratings")
+        .bind_text(1, customer_id)
+        .run();
+    removed.ratings += changed(db_);
+    db_.prepare("DELETE FROM left_messages WHERE customer_id = ?1",
+                "remove a customer's left messages")
+        .bind_text(1, customer_id)
+        .run();
+    removed.left_messages += changed(db_);
+    db_.prepare("DELETE FROM customer_context WHERE customer_id = ?1",
+                "remove a customer's context")
+        .bind_text(1, customer_id)
+        .run();
+    removed.contexts += changed(db_);
+    transaction.commit();
+  }
+  remove_files(attachments_, files);
+  return result;
 }
 
 // Customers' context

@@ -95,7 +95,9 @@ class SqliteChatStore final : public chat::ChatStore {
 
   std::int64_t append_audit(const chat::Audit& audit) override;
   std::vector<chat::AuditEntry> query_audit(const chat::AuditQuery& query) override;
-  std::size_t purge_audit(chat::Millis before) override;
+  chat::RemovedCounts purge_expired(const chat::RetentionCutoffs& cutoffs,
+                                    std::size_t limit) override;
+  chat::ErasureResult erase_customer(const std::string& customer_id) override;
 
   void set_customer_context(const chat::CustomerContext& context) override;
   std::optional<chat::CustomerContext> customer_context(const std::string& customer_id) override;
@@ -144,6 +146,9 @@ class SqliteChatStore final : public chat::ChatStore {
   bool insert_room(const chat::RoomRecord& room);  // false: taken id or wrong conversation
   bool update_room_agent(const std::string& room_id, const std::string& agent_id);
   bool room_exists(const std::string& room_id);
+  // Removes the rooms listed in temp.marked_rooms with all they hold, counting into `removed`
+  // and listing their files (removed from disk by the caller once committed).
+  void remove_marked_rooms(chat::RemovedCounts& removed, std::vector<std::string>& files);
 
   std::mutex mutex_;  // one caller at a time on db_
   Database db_;

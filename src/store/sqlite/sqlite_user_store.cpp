@@ -318,6 +318,28 @@ std::size_t SqliteUserStore::deny_families_of_user(const std::string& user_id,
   return families.size();
 }
 
+bool SqliteUserStore::erase_user(const std::string& id, std::int64_t expires_at,
+                                 const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  std::vector<std::string> families;
+  {
+    auto select = db_.prepare(
+        "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?1 ORDER BY family_id",
+        "read the logins of a user");
+    select.bind_text(1, id);
+    while (select.step()) families.push_back(select.column_text(0));
+  }
+  for (const std::string& family : families) insert_denied_family(family, expires_at, reason);
+  db_.prepare("DELETE FROM refresh_tokens WHERE user_id = ?1", "delete a user's refresh tokens")
+      .bind_text(1, id)
+      .run();
+  db_.prepare("DELETE FROM users WHERE id = ?1", "delete a user").bind_text(1, id).run();
+  const bool erased = db_.changes() == 1;
+  transaction.commit();
+  return erased;
+}
+
 void SqliteUserStore::insert_denied_family(const std::string& family_id, std::int64_t expires_at,
                                            const std::string& reason) {
   // Denying twice keeps the later expiry and the first reason.

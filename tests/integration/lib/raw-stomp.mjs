@@ -178,9 +178,10 @@ export class StompClient {
 
 export class RawStomp extends StompClient {
   // Opens the WebSocket; rejects with `.statusCode` set when the server refuses the handshake.
-  static open(url, { protocols = STOMP_SUBPROTOCOLS, origin, timeoutMs = 5000, headers } = {}) {
+  // `tls`: options for a wss:// URL (e.g. { ca } to trust a test certificate).
+  static open(url, { protocols = STOMP_SUBPROTOCOLS, origin, timeoutMs = 5000, headers, tls = {} } = {}) {
     return new Promise((resolve, reject) => {
-      const options = { handshakeTimeout: timeoutMs, headers };
+      const options = { handshakeTimeout: timeoutMs, headers, ...tls };
       if (origin) options.origin = origin;
       const ws = new WebSocket(url, protocols, options);
       const client = new RawStomp(ws);
