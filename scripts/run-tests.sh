@@ -123,12 +123,14 @@ run_node_suite() {
   AICC_BINARY="$build/aicc-chat" AICC_WEB_ROOT="$build/web" AICC_SCREENSHOT_DIR="$build/screenshots" \
     node --test --test-reporter=spec --test-concurrency="$files_at_once" "$@" 2>&1 |
     tee "$logs/$name.log"
-  local suite_passed suite_failed
+  local suite_passed suite_failed suite_cancelled
   suite_passed=$(grep -E "^ℹ pass [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
   suite_failed=$(grep -E "^ℹ fail [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
+  # Tests whose before hook failed, or whose file timed out, are reported as cancelled: failures too.
+  suite_cancelled=$(grep -E "^ℹ cancelled [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
   if [[ -n "$suite_passed" && -n "$suite_failed" ]]; then
     passed=$((passed + suite_passed))
-    failed=$((failed + suite_failed))
+    failed=$((failed + suite_failed + ${suite_cancelled:-0}))
   else
     echo "run-tests: the $name runner printed no summary" >&2
     failed=$((failed + 1))

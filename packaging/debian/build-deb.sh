@@ -65,6 +65,29 @@ find "$root/usr/share/aicc-chat/web" -type d -exec chmod 0755 {} + -o -type f -e
 install -m 0644 "$here/aicc-chat.yaml" "$root/etc/aicc-chat/aicc-chat.yaml"
 install -m 0644 "$here/aicc-chat.service" "$root/lib/systemd/system/aicc-chat.service"
 install -m 0644 "$repo/config/aicc-chat.yaml" "$root/usr/share/doc/aicc-chat/aicc-chat.yaml.example"
+install -m 0644 "$here/copyright" "$root/usr/share/doc/aicc-chat/copyright"
+# A native package's changelog: one entry for this version, dated by the last commit when there is
+# one, so that building the same commit twice gives the same file.
+stamp=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
+printf 'aicc-chat (%s) unstable; urgency=medium\n\n  * aicc-chat %s.\n\n -- %s  %s\n' \
+  "$version" "$version" "$maintainer" "$(LC_ALL=C date -u -R -d "@$stamp")" |
+  gzip -9n >"$root/usr/share/doc/aicc-chat/changelog.gz"
+chmod 0644 "$root/usr/share/doc/aicc-chat/changelog.gz"
+# The manual page is the binary's own --help, so it never disagrees with it, and the package's files.
+install -d "$root/usr/share/man/man1"
+{
+  printf '.TH AICC-CHAT 1 "%s" "aicc-chat %s" "User Commands"\n' "$(date -u -d "@$stamp" +%F)" "$version"
+  printf '.SH NAME\naicc-chat \\- chat server for AI contact centers\n.SH DESCRIPTION\n.nf\n'
+  "$binary" --help | sed -e 's/\\/\\e/g' -e "s/^[.']/\\\\\&&/"
+  printf '.fi\n.SH FILES\n'
+  printf '.TP\n%s\n%s\n' \
+    /etc/aicc-chat/aicc-chat.yaml "the service's configuration (every key: aicc-chat \\-\\-help-config)" \
+    /etc/aicc-chat/aicc-chat.env "its secrets, as environment variables (AICC_JWT_SECRET, ...)" \
+    /var/lib/aicc-chat "its data: the SQLite database and the attachments" \
+    /usr/share/doc/aicc-chat/aicc-chat.yaml.example "every setting with its default"
+  printf '.SH SEE ALSO\n.BR systemctl (1),\n.BR journalctl (1)\n'
+} | gzip -9n >"$root/usr/share/man/man1/aicc-chat.1.gz"
+chmod 0644 "$root/usr/share/man/man1/aicc-chat.1.gz"
 
 # The control area: maintainer scripts, conffiles, checksums and the control file.
 install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$root/DEBIAN/"

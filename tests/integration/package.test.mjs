@@ -191,9 +191,10 @@ describe('the Debian package', { timeout: 180000 }, () => {
     });
     const byPath = new Map(listing.map((entry) => [entry.path, entry]));
     for (const entry of listing) assert.equal(entry.owner, 'root/root', `${entry.path} belongs to root`);
-    const allowed = ['', 'usr', 'usr/bin', 'usr/share', 'etc', 'lib', 'lib/systemd', 'lib/systemd/system'];
+    const allowed = ['', 'usr', 'usr/bin', 'usr/share', 'usr/share/man', 'usr/share/man/man1', 'etc', 'lib', 'lib/systemd',
+      'lib/systemd/system'];
     for (const entry of listing) {
-      assert.ok(allowed.includes(entry.path) || /^(usr\/bin\/aicc-chat|usr\/share\/aicc-chat|usr\/share\/doc|etc\/aicc-chat|lib\/systemd\/system\/aicc-chat\.service)/.test(entry.path),
+      assert.ok(allowed.includes(entry.path) || /^(usr\/bin\/aicc-chat|usr\/share\/aicc-chat|usr\/share\/doc|usr\/share\/man\/man1\/aicc-chat\.1\.gz|etc\/aicc-chat|lib\/systemd\/system\/aicc-chat\.service)/.test(entry.path),
         `${entry.path} is none of the package's places`);
       assert.ok(!entry.path.startsWith('var'), `${entry.path}: the data folder is made by postinst, not shipped`);
       if (entry.mode.startsWith('d')) assert.equal(entry.mode, 'drwxr-xr-x', entry.path);
@@ -204,6 +205,9 @@ describe('the Debian package', { timeout: 180000 }, () => {
       [UNIT]: '-rw-r--r--',
       [`${WEB}/index.html`]: '-rw-r--r--',
       'usr/share/doc/aicc-chat/aicc-chat.yaml.example': '-rw-r--r--',
+      'usr/share/doc/aicc-chat/copyright': '-rw-r--r--',
+      'usr/share/doc/aicc-chat/changelog.gz': '-rw-r--r--',
+      'usr/share/man/man1/aicc-chat.1.gz': '-rw-r--r--',
     };
     for (const [path, mode] of Object.entries(expectations)) {
       assert.equal(byPath.get(path)?.mode, mode, `${path} in the package, mode ${mode}`);
@@ -292,7 +296,9 @@ describe('the Debian package', { timeout: 180000 }, () => {
     execFileSync('mkdir', ['-p', verifyDir]);
     const verifiable = join(verifyDir, 'aicc-chat.service');
     execFileSync('sh', ['-c', 'sed "s|^ExecStart=/usr/bin/|ExecStart=$1/usr/bin/|" "$2" >"$3"', 'sh', root, join(root, UNIT), verifiable]);
-    const verify = spawnSync('systemd-analyze', ['verify', verifiable], { encoding: 'utf8' });
+    // Documentation=man:aicc-chat(1) is looked up with man, here among the package's pages.
+    const verify = spawnSync('systemd-analyze', ['verify', verifiable],
+      { encoding: 'utf8', env: { ...process.env, MANPATH: join(root, 'usr/share/man') } });
     assert.equal(verify.status, 0, `systemd-analyze verify: ${verify.stdout}${verify.stderr}`);
     // verify only warns about unknown keys and bad values, so any output is a failure.
     assert.equal(`${verify.stdout}${verify.stderr}`.trim(), '', 'systemd-analyze verify has nothing to say');
