@@ -28,7 +28,8 @@ test_packages=(
   postgresql-15 redis-server haproxy  # several nodes: the store, the bus, the load balancer
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
   python3 python3-websocket  # the SockJS protocol reference suite (tests/sockjs-protocol/)
-  systemd adduser  # the Debian package's test: systemd-analyze verify, and a dpkg install in a sandbox
+  systemd adduser strace  # the Debian package's test: its unit checked (systemd-analyze, the server's
+                          # system calls against its filter) and a dpkg install in a sandbox
 )
 
 cluster_packages=(postgresql-15 redis-server haproxy curl openssl)

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { login } from './lib/auth-http.mjs';
+import { guest, login } from './lib/auth-http.mjs';
+import { RawStomp } from './lib/raw-stomp.mjs';
 import { binaryPath, repoRoot } from './lib/server.mjs';
 import { delay } from './lib/util.mjs';
 
@@ -68,6 +69,20 @@ function effectiveConfig(root, configFile, env) {
   return { values, output: result.stdout };
 }
 
+// The system calls a SystemCallFilter= line allows, its groups (@name) expanded the way systemd does.
+function syscallsOf(filter) {
+  const names = new Set();
+  const expand = (group) => {
+    const lines = run('systemd-analyze', ['syscall-filter', '--no-pager', group]).split('\n').slice(1);
+    for (const line of lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+      if (line.startsWith('@')) expand(line);
+      else names.add(line);
+    }
+  };
+  for (const group of filter.split(/\s+/).filter(Boolean)) expand(group);
+  return names;
+}
+
 function filesUnder(dir) {
   const out = [];
   const walk = (current) => {
@@ -81,8 +96,19 @@ function filesUnder(dir) {
   return out.sort();
 }
 
-// Starts `binary` with `args` and a bare environment plus `env`, waiting for its port file.
-async function startPackaged(binary, args, { env, cwd, portFile }) {
+// The pids of the children of process `pid` (the server strace runs).
+function childrenOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+// Starts `binary` with `args` and a bare environment plus `env`, waiting for its port file. With
+// `traced`, `binary` is strace running the server: stop() signals the server, strace's child (strace
+// itself holds fatal signals back while it traces a command), and strace exits after it.
+async function startPackaged(binary, args, { env, cwd, portFile, traced = false }) {
   const child = spawn(binary, args, { cwd, env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -110,8 +136,21 @@ async function startPackaged(binary, args, { env, cwd, portFile }) {
       return stderr;
     },
     async stop() {
-      if (!exitInfo) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+      const targets = () => (traced ? childrenOf(child.pid) : [child.pid]);
+      const signal = (name) => {
+        for (const pid of targets()) {
+          try {
+            process.kill(pid, name);
+          } catch {
+            // Gone already.
+          }
+        }
+      };
+      if (!exitInfo) signal('SIGTERM');
+      const timer = setTimeout(() => {
+        signal('SIGKILL');
+        child.kill('SIGKILL');
+      }, 15000);
       const info = await exited;
       clearTimeout(timer);
       return info;
@@ -310,20 +349,22 @@ describe('the Debian package', { timeout: 180000 }, () => {
 
   describe('the unpacked server with the packaged configuration', () => {
     let data;
-    let overrides;
+    let overridesIn; // the packaged configuration's data paths moved into a folder, a free port
+    let overrides; // those of `data`
 
     before(async () => {
       data = join(scratch, 'var/lib/aicc-chat');
       await mkdir(data, { recursive: true });
       // The paths of this machine's layout, moved into the scratch folder; the rest as packaged.
       const { values } = effectiveConfig(root, join(root, CONFIG), { AICC_JWT_SECRET: randomBytes(48).toString('base64') });
-      overrides = [
-        '--set', `store.sqlite.path=${scratch}${values.get('store.sqlite.path')}`,
-        '--set', `attachments.path=${scratch}${values.get('attachments.path')}`,
+      overridesIn = (dir) => [
+        '--set', `store.sqlite.path=${join(dir, relative('/var/lib/aicc-chat', values.get('store.sqlite.path')))}`,
+        '--set', `attachments.path=${join(dir, relative('/var/lib/aicc-chat', values.get('attachments.path')))}`,
         '--set', `server.web-root=${root}${values.get('server.web-root')}`,
         '--set', 'server.port=0',
-        '--set', `server.port-file=${join(data, 'port')}`,
+        '--set', `server.port-file=${join(dir, 'port')}`,
       ];
+      overrides = overridesIn(data);
     });
 
     it('serves the health endpoint, the pages and a login, and stops cleanly', async () => {
@@ -353,6 +394,62 @@ describe('the Debian package', { timeout: 180000 }, () => {
         const exit = await server.stop();
         assert.deepEqual(exit, { code: 0, signal: null }, server.stderr);
       }
+    });
+
+    // No systemd runs the unit here, so its seccomp filter cannot refuse anything: instead every
+    // system call the server makes while serving a customer's chat with the bot is traced and
+    // checked against the filter. One outside it would fail with EPERM under the unit.
+    it('makes only system calls the unit\'s SystemCallFilter= allows while serving a chat', async () => {
+      requireTool('strace', 'strace');
+      requireTool('systemd-analyze', 'systemd');
+      const filters = parseUnit(readFileSync(join(root, UNIT), 'utf8')).get('SystemCallFilter');
+      const allowed = syscallsOf(filters.filter((f) => !f.startsWith('~')).join(' '));
+      for (const denied of syscallsOf(filters.filter((f) => f.startsWith('~')).map((f) => f.slice(1)).join(' '))) {
+        allowed.delete(denied);
+      }
+      assert.ok(allowed.has('epoll_wait') && !allowed.has('reboot') && !allowed.has('setrlimit'), 'the filter as expanded');
+
+      // As the unit runs it, not as root: as root SQLite hands its files back to their owner
+      // (fchown), which the service never needs. Its own data folder, which that user owns.
+      const summary = join(scratch, 'syscalls.txt');
+      const tracedData = join(scratch, 'traced');
+      await mkdir(tracedData);
+      const asUser = [];
+      if (process.getuid() === 0) {
+        execFileSync('chmod', ['0755', scratch]);
+        execFileSync('chown', ['nobody', tracedData]);
+        asUser.push('-u', 'nobody');
+      }
+      const portFile = join(tracedData, 'port');
+      const tracedOverrides = overridesIn(tracedData);
+      const server = await startPackaged('strace', ['-f', '-qq', '-c', '-o', summary, ...asUser, join(root, 'usr/bin/aicc-chat'),
+        '--config', join(root, CONFIG), ...tracedOverrides], { env: { AICC_JWT_SECRET: randomBytes(48).toString('base64') }, cwd: tracedData, portFile, traced: true });
+      try {
+        assert.equal((await fetch(`${server.httpUrl}/health`)).status, 200);
+        assert.equal((await fetch(`${server.httpUrl}/widget.html`)).status, 200);
+        const customer = await guest(server);
+        assert.equal(customer.status, 200, customer.text);
+        const client = await RawStomp.open(`${server.httpUrl.replace('http', 'ws')}/ws`);
+        try {
+          await client.connect(customer.json.accessToken);
+          await client.subscribe('/user/queue/bot/response');
+          await client.send('SEND', { destination: '/app/bot.message', 'content-type': 'application/json' },
+            JSON.stringify({ message: 'hello', lang: 'en' }));
+          const answer = await client.nextFrame('MESSAGE', 10000);
+          assert.ok(JSON.parse(answer.body).botMessage, answer.body);
+        } finally {
+          client.close();
+        }
+      } finally {
+        // The server stops on SIGTERM; strace then writes the summary and exits with its status.
+        const exit = await server.stop();
+        assert.equal(exit.code, 0, server.stderr);
+      }
+      const used = readFileSync(summary, 'utf8').split('\n')
+        .map((line) => line.trim().split(/\s+/)).filter((f) => f.length >= 5 && /^[0-9.]+$/.test(f[0]))
+        .map((f) => f[f.length - 1]).filter((name) => name !== 'total');
+      assert.ok(used.includes('epoll_wait') || used.includes('epoll_pwait'), `the trace: ${used}`);
+      assert.deepEqual(used.filter((name) => !allowed.has(name)), [], 'system calls outside SystemCallFilter=');
     });
 
     it('refuses to start without the secret, saying how to give it, with the status the unit does not restart on', () => {
