@@ -500,6 +500,7 @@ describe('the Debian package', { timeout: 180000 }, () => {
         upgrade_keeps_config: '1',
         upgrade_keeps_secret: 'yes',
         upgrade_keeps_data: 'yes',
+        upgrade_brings_back_secret: 'no',
         remove_status: '0',
         remove_binary: 'absent',
         remove_data: 'present',
@@ -509,6 +510,8 @@ describe('the Debian package', { timeout: 180000 }, () => {
         purge_etc: 'absent',
         purge_enabled: 'absent',
         purge_user: 'present',
+        reinstall_status: '0',
+        reinstall_secret: 'new',
       };
       for (const [name, value] of Object.entries(expected)) {
         assert.equal(facts.get(name), value, `${name}:\n${report}`);

@@ -106,6 +106,11 @@ fact upgrade_status $?
 fact upgrade_keeps_config "$(grep -c '^# changed by the administrator$' /etc/aicc-chat/aicc-chat.yaml)"
 fact upgrade_keeps_secret "$([[ $(md5sum /etc/aicc-chat/aicc-chat.env | cut -d' ' -f1) == "$secret_before" ]] && echo yes || echo no)"
 fact upgrade_keeps_data "$([[ -f /var/lib/aicc-chat/aicc-chat.sqlite ]] && echo yes || echo no)"
+# An administrator who took the secrets file away (the secret given another way) gets no new one.
+mv /etc/aicc-chat/aicc-chat.env "$scratch/env.saved"
+dpkg -i "$deb" </dev/null >>"$scratch/upgrade.log" 2>&1
+fact upgrade_brings_back_secret "$([[ -e /etc/aicc-chat/aicc-chat.env ]] && echo yes || echo no)"
+mv "$scratch/env.saved" /etc/aicc-chat/aicc-chat.env
 
 # 4. Removal keeps the data and the configuration; purge deletes them, and keeps the user.
 dpkg -r aicc-chat </dev/null >"$scratch/remove.log" 2>&1
@@ -119,4 +124,8 @@ fact purge_data "$([[ -e /var/lib/aicc-chat ]] && echo present || echo absent)"
 fact purge_etc "$([[ -e /etc/aicc-chat ]] && echo present || echo absent)"
 fact purge_enabled "$([[ -e /etc/systemd/system/multi-user.target.wants/aicc-chat.service ]] && echo present || echo absent)"
 fact purge_user "$(getent passwd aicc-chat >/dev/null && echo present || echo absent)"
+# After a purge, an installation is a first one again: a new secret.
+dpkg -i "$deb" </dev/null >"$scratch/reinstall.log" 2>&1
+fact reinstall_status $?
+fact reinstall_secret "$([[ -f /etc/aicc-chat/aicc-chat.env ]] && md5sum /etc/aicc-chat/aicc-chat.env | cut -d' ' -f1 | grep -vqx "$secret_before" && echo new || echo none-or-old)"
 fact done yes
