@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps bench-deps cluster-deps configure build run test bench bench-full fuzz lint format clean cluster cluster-down
+.PHONY: all deps test-deps bench-deps cluster-deps configure build run test package bench bench-full fuzz lint format clean cluster cluster-down
 
 all: build
 
@@ -38,6 +38,13 @@ run: deps configure
 # Builds what the suites need and runs them all (scripts/run-tests.sh).
 test: test-deps configure
 	@scripts/run-tests.sh $(BUILD_DIR)
+
+# The Debian package $(BUILD_DIR)/aicc-chat_<version>_<arch>.deb: the server and the pages of the
+# Release build, the systemd unit, the configuration and the maintainer scripts of packaging/debian/
+# (README, "Deploying").
+package: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target aicc-chat web
+	@packaging/debian/build-deb.sh $(BUILD_DIR)
 
 # Three nodes behind HAProxy on http://localhost:8080, with a private PostgreSQL and Redis, in demo
 # mode (see README, "Several nodes"); pids and logs in $(BUILD_DIR)/cluster/.

@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config
+  dpkg-dev  # make package: dpkg-shlibdeps and dpkg-deb
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev libsodium-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libhiredis-dev libpq-dev libpqxx-dev
@@ -28,6 +29,8 @@ test_packages=(
   postgresql-15 redis-server haproxy  # several nodes: the store, the bus, the load balancer
   chromium fonts-nanum  # browser tests (headless, driven by playwright-core); Korean text in screenshots
   python3 python3-websocket  # the SockJS protocol reference suite (tests/sockjs-protocol/)
+  systemd adduser strace  # the Debian package's test: its unit checked (systemd-analyze, the server's
+                          # system calls against its filter) and a dpkg install in a sandbox
 )
 
 cluster_packages=(postgresql-15 redis-server haproxy curl openssl)

@@ -2,7 +2,8 @@
 # Builds what the suites need, runs every test suite and prints the totals:
 #   0. first, the services the tests need, private to this run on free loopback ports: PostgreSQL
 #      (its URL in AICC_TEST_POSTGRES_URL); stopped and removed when the run ends
-#   1. the Release build of the server, the load generator and the pages (build/)
+#   1. the Release build of the server, the load generator and the pages (build/), and the Debian
+#      package made from it (packaging/debian/build-deb.sh), which the integration suite checks
 #   2. the unit tests (GoogleTest): with clang, built under ASan + UBSan in build-sanitize/, each
 #      executable in one process, then a short run of every fuzzer, each counted as one test
 #      (AICC_FUZZ_SECONDS, default 10); all of it in the background, at the lowest priority, from
@@ -98,6 +99,17 @@ if [[ -z "$sanitize_pid" ]]; then
   run_ctest ctest "$build"
 fi
 
+# What `make package` makes, from the build above (nothing compiled again); package.test.mjs in the
+# integration suite checks it, and fails on the missing file when this step failed.
+echo "== Debian package (packaging/debian/build-deb.sh)"
+if AICC_DEB=$(packaging/debian/build-deb.sh "$build" | tail -n 1) && [[ -f "$AICC_DEB" ]]; then
+  echo "$AICC_DEB"
+else
+  echo "run-tests: the Debian package was not built; package.test.mjs fails" >&2
+  AICC_DEB="$build/aicc-chat-package-not-built.deb"
+fi
+export AICC_DEB
+
 echo "== formatting (clang-format)"
 if scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
@@ -111,12 +123,14 @@ run_node_suite() {
   AICC_BINARY="$build/aicc-chat" AICC_WEB_ROOT="$build/web" AICC_SCREENSHOT_DIR="$build/screenshots" \
     node --test --test-reporter=spec --test-concurrency="$files_at_once" "$@" 2>&1 |
     tee "$logs/$name.log"
-  local suite_passed suite_failed
+  local suite_passed suite_failed suite_cancelled
   suite_passed=$(grep -E "^ℹ pass [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
   suite_failed=$(grep -E "^ℹ fail [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
+  # Tests whose before hook failed, or whose file timed out, are reported as cancelled: failures too.
+  suite_cancelled=$(grep -E "^ℹ cancelled [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
   if [[ -n "$suite_passed" && -n "$suite_failed" ]]; then
     passed=$((passed + suite_passed))
-    failed=$((failed + suite_failed))
+    failed=$((failed + suite_failed + ${suite_cancelled:-0}))
   else
     echo "run-tests: the $name runner printed no summary" >&2
     failed=$((failed + 1))
