@@ -516,8 +516,9 @@ std::vector<Key> make_keys() {
                       "STOMP sessions one user may hold at once"));
 
   k.push_back(list_key("ws.allowed-origins", KEY(ws.allowed_origins), origin,
-                       "browser origins allowed to connect and to frame the widget; empty: same "
-                       "origin and localhost; * allows any"));
+                       "browser origins allowed to connect and to frame the widget, and (listed "
+                       "exactly) to call /api/auth/* and /api/bot/message; empty: same origin and "
+                       "localhost; * allows any but CORS"));
   k.push_back(
       bool_key("ws.permessage-deflate", KEY(ws.permessage_deflate), "offer WebSocket compression"));
   k.push_back(

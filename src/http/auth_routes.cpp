@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 
+#include "http/cors.hpp"
 #include "http/json_body.hpp"
 #include "http/request_checks.hpp"
 #include "http/request_id.hpp"
@@ -100,7 +101,7 @@ Response with_cleared_cookie(Response response, bool secure_cookie,
   return response;
 }
 
-// refresh_token_in(), with its refusal as a 400 response.
+// refresh_token_in(), with its refusal as a 400 response; always the body for a cross-origin page.
 std::optional<RefreshTokenIn> token_place(const json::object& body, const Request& request,
                                           std::optional<Response>& refusal) {
   auto where = refresh_token_in(body);
@@ -108,6 +109,9 @@ std::optional<RefreshTokenIn> token_place(const json::object& body, const Reques
     refusal = error_response(request, bhttp::status::bad_request, "bad_request", where.error());
     return std::nullopt;
   }
+  // A page of another allowed origin (http/cors.hpp) never gets our cookie: its fetch carries no
+  // credentials and the cookie is SameSite=Strict. It keeps its refresh token itself.
+  if (is_cross_origin_request(request)) return RefreshTokenIn::kBody;
   return where.value();
 }
 
@@ -425,7 +429,9 @@ void add_auth_routes(Router& router, AuthRouteDeps& deps) {
             request_id_of(request));
         Response response =
             make_response(request, bhttp::status::no_content, "", "application/json");
-        co_return with_cleared_cookie(std::move(response), secure_cookie(info));
+        co_return with_cleared_cookie(
+            std::move(response), secure_cookie(info),
+            is_cross_origin_request(request) ? RefreshTokenIn::kBody : RefreshTokenIn::kCookie);
       });
 
   router.add_async(

@@ -6,10 +6,12 @@
 // `"refreshTokenIn": "body"` on login, guest and refresh: the answer then carries `refreshToken`
 // and `refreshExpiresIn` and sets no cookie, and the client sends the token back as
 // `{"refreshToken": ...}` (guest resumes with it, like with the cookie; the cookie wins when both
-// come). Rotation and reuse detection are the same either way. Store work runs on the blocking
-// pool, never on I/O threads; logins, whose argon2id check costs tens of milliseconds of CPU, run
-// on a bounded pool of their own, so a crowd logging in never slows refresh, guest or logout: a
-// login that finds that pool and its queue full is refused at once with 503 and Retry-After.
+// come). A page of another origin listed in ws.allowed-origins (http/cors.hpp) always gets the
+// body's mode, whatever it asks. Rotation and reuse detection are the same either way. Store work
+// runs on the blocking pool, never on I/O threads; logins, whose argon2id check costs tens of
+// milliseconds of CPU, run on a bounded pool of their own, so a crowd logging in never slows
+// refresh, guest or logout: a login that finds that pool and its queue full is refused at once with
+// 503 and Retry-After.
 #pragma once
 
 #include <boost/json/object.hpp>

@@ -15,10 +15,12 @@
 #include <limits>
 
 #include "auth/token_service.hpp"
+#include "http/cors.hpp"
 #include "http/request_id.hpp"
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
 #include "http/upload_gate.hpp"
+#include "log/rate_limited.hpp"
 #include "net/ws_frame.hpp"
 #include "net/ws_session.hpp"
 #include "net/ws_transport.hpp"
@@ -140,6 +142,28 @@ RequestInfo request_info(const HttpContext& context, const Request& request,
   return info;
 }
 
+// A CORS preflight, answered here rather than routed. A refusal is counted and logged (one line
+// per origin and 10 s): a page of a site missing from ws.allowed-origins shows in the log, not only
+// in the browser's console.
+Response answer_preflight(const HttpContext& context, const Request& request,
+                          const RequestInfo& info) {
+  Response response = preflight_response(request, context.services.config.ws.allowed_origins);
+  if (response.result() != bhttp::status::no_content) {
+    context.services.metrics.error("cors_refused");
+    static log::RateLimitedLog refusals(std::chrono::seconds(10));
+    const std::string_view sent = request[bhttp::field::origin];
+    const std::string origin(sent.substr(0, 200));
+    if (const auto left_out = refusals.admit(origin, log::RateLimitedLog::Clock::now())) {
+      spdlog::warn(
+          "CORS preflight refused {} origin=\"{}\" remote={} request={}: {} (refusals of this "
+          "origin left out since the last line: {})",
+          std::string(target_path(request.target())), origin, info.remote_address,
+          request_id_of(request), response.body(), *left_out);
+    }
+  }
+  return response;
+}
+
 }  // namespace
 
 asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::socket socket,
@@ -161,7 +185,12 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(kRequestTimeout);
     auto [read_error, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
-    if (!read_error) assign_request_id(parser.get());
+    // Only a header read whole has had its CORS mark checked (a client's copy removed).
+    const bool header_read = !read_error;
+    if (header_read) {
+      assign_request_id(parser.get());
+      mark_cors_request(parser.get(), context.services.config.ws.allowed_origins);
+    }
     const bool upload = !read_error && is_upload(parser.get());
     const std::optional<std::string> uploader =
         upload ? token_user(context, parser.get()) : std::nullopt;
@@ -218,6 +247,9 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
       Request blank;
       blank.version(11);
       assign_request_id(blank);
+      // A cross-origin page reads the refusal too (a body too large for a sign-in route).
+      if (header_read && is_cross_origin_request(parser.get()))
+        blank.set(kCorsOriginField, parser.get()[kCorsOriginField]);
       const std::string why =
           upload && read_error == bhttp::error::body_limit
               ? "the file is larger than this server takes (attachments.max-bytes: " +
@@ -288,6 +320,11 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
       RequestInfo info = request_info(context, request, remote, tls);
       keep_alive =
           co_await context.sockjs.handle(stream, std::move(request), remote, std::move(info));
+    } else if (is_preflight(request)) {
+      const RequestInfo info = request_info(context, request, remote, tls);
+      Response response = answer_preflight(context, request, info);
+      auto [write_error, written] = co_await bhttp::async_write(stream, response, kAwait);
+      if (write_error) break;
     } else {
       const RequestInfo info = request_info(context, request, remote, tls);
       auto response = co_await context.router.handle(request, info);

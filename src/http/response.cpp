@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "http/cors.hpp"
 #include "http/request_id.hpp"
 
 namespace aicc::http {
@@ -17,6 +18,7 @@ void add_common_headers(Response& response, const Request& request) {
   if (const std::string_view id = request_id_of(request); !id.empty()) {
     response.set(kRequestIdField, id);
   }
+  add_cors_headers(response, request);
 }
 
 Response make_response(const Request& request, bhttp::status status, std::string body,

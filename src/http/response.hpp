@@ -25,7 +25,7 @@ Response error_response(const Request& request, bhttp::status status, std::strin
 // 15.5.6), and the SockJS protocol suite wants no body and no content type on its 405s.
 Response method_not_allowed(const Request& request, std::string_view allow);
 // Adds the headers every response carries (server name, nosniff), and with `request` its
-// X-Request-Id.
+// X-Request-Id and, for an allowed cross-origin request, the CORS headers (http/cors.hpp).
 void add_common_headers(Response& response);
 void add_common_headers(Response& response, const Request& request);
 
