@@ -141,8 +141,9 @@ using IdAnswer =
     std::function<asio::awaitable<center::Answer>(center::Caller, std::string, const Request&)>;
 void add_id_route(Router& router, bhttp::verb verb, std::string prefix, std::string suffix,
                   auth::TokenService& tokens, IdAnswer answer, bool json_body = false) {
+  std::string path_template = prefix + "{id}" + suffix;
   router.add_prefix_async(
-      verb, prefix,
+      verb, prefix, std::move(path_template),
       [prefix, suffix, &tokens, json_body, answer = std::move(answer)](
           const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
         const auto id = id_between(request, prefix, suffix);
