@@ -174,9 +174,10 @@ export class ApiModel {
     const operation = found?.item[method.toLowerCase()];
     if (!operation) {
       // The router's answers outside the document: 404 for a path it does not have, 404 or 405 for
-      // a method a documented path does not take; both with the error body.
+      // a method a documented path does not take, and the HTTP session's 400 (malformed) and 413
+      // (too large) before any route; all with the error body.
       const name = found ? '(method not documented)' : '(no such /api path)';
-      const allowed = found ? [404, 405] : [404];
+      const allowed = found ? [400, 404, 405, 413] : [400, 404, 413];
       if (!allowed.includes(answer.status)) {
         problems.push(`${answer.method} ${answer.path} answered ${answer.status}, expected ${allowed.join(' or ')}`);
       } else if (answer.body) {
