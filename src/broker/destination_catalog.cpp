@@ -21,7 +21,7 @@ constexpr std::array kCatalog{
         .roles = kEveryone,
         .rate = RateClass::kLobby,
         .payload = "`{content}`",
-        .effect = "broadcast `{sender, content, timestamp}` on `/topic/chat` (the lobby demo)",
+        .effect = "broadcast `{sender, content, timestamp}` on `/topic/chat`: the lobby demo",
     },
     DestinationSpec{
         .name = "/app/auth.refresh",
