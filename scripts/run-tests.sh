@@ -10,7 +10,9 @@
 #      the start to the end of the run. Without clang, in the Release tree through ctest
 #   3. the formatting of every C++ file (clang-format), counted as one test
 #   4. integration tests: the real binary on loopback ports, driven by npm clients; then the suites
-#      that exercise the store once more with store.kind postgres (AICC_TEST_STORE=postgres)
+#      that exercise the store once more with store.kind postgres (AICC_TEST_STORE=postgres); then
+#      every HTTP answer they received (recorded by tests/integration/lib/record-api.mjs) checked
+#      against docs/openapi.json, one test per documented operation exercised
 #   5. the SockJS protocol reference suite (tests/sockjs-protocol/, Python 3)
 #   6. browser tests: the built pages in headless Chromium (playwright-core)
 # Each suite runs even when an earlier one failed; the exit status is non-zero if any test failed.
@@ -117,11 +119,14 @@ if scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed +
 # time, its output in $logs/<name>.log, its totals added to ours. Every file starts its own servers
 # on free ports with their own data folders, so files can run side by side; most of a file's time is
 # spent waiting on timers and sockets, which is why several at once finish sooner even on 2 cores.
+# lib/record-api.mjs is loaded into every test process: it records the server's HTTP answers when
+# AICC_API_RECORD_DIR is set (the integration suites), and does nothing otherwise.
 run_node_suite() {
   local name=$1 files_at_once=$2
   shift 2
   AICC_BINARY="$build/aicc-chat" AICC_WEB_ROOT="$build/web" AICC_SCREENSHOT_DIR="$build/screenshots" \
-    node --test --test-reporter=spec --test-concurrency="$files_at_once" "$@" 2>&1 |
+    node --import ./tests/integration/lib/record-api.mjs --test --test-reporter=spec \
+    --test-concurrency="$files_at_once" "$@" 2>&1 |
     tee "$logs/$name.log"
   local suite_passed suite_failed suite_cancelled
   suite_passed=$(grep -E "^ℹ pass [0-9]+" "$logs/$name.log" | tail -1 | awk '{print $3}')
@@ -138,6 +143,10 @@ run_node_suite() {
 }
 
 echo "== integration tests (real binary, npm clients)"
+api_records="$build/api-responses"
+[[ $api_records == /* ]] || api_records="$PWD/$api_records"
+rm -rf "$api_records"
+export AICC_API_RECORD_DIR="$api_records"
 run_node_suite integration 4 tests/integration/
 
 # The whole suite passes on PostgreSQL too (4 minutes more); make test runs the part that
@@ -149,6 +158,18 @@ store_suites=(canned-responses console-views contact-center-journey contact-cent
 store_files=()
 for suite in "${store_suites[@]}"; do store_files+=("tests/integration/$suite.test.mjs"); done
 AICC_TEST_STORE=postgres run_node_suite integration-postgres 4 "${store_files[@]}"
+unset AICC_API_RECORD_DIR
+
+echo "== the integration suites' HTTP answers against the API document (docs/openapi.json)"
+node scripts/check-api-responses.mjs "$api_records" 2>&1 | tee "$logs/api-responses.log"
+summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$logs/api-responses.log" | tail -1)
+if [[ -n "$summary" ]]; then
+  passed=$((passed + $(awk '{print $1}' <<<"$summary")))
+  failed=$((failed + $(awk '{print $3}' <<<"$summary")))
+else
+  echo "run-tests: the API answers check printed no summary" >&2
+  failed=$((failed + 1))
+fi
 
 echo "== SockJS protocol reference suite (sockjs-protocol.py against the test services)"
 scripts/run-sockjs-protocol.sh "$build" 2>&1 | tee "$logs/sockjs-protocol.log"

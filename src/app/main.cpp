@@ -18,6 +18,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "app/backup_cli.hpp"
@@ -38,6 +39,7 @@
 #include "center/contact_center.hpp"
 #include "chat/business_hours.hpp"
 #include "config/config.hpp"
+#include "http/api_document.hpp"
 #include "http/auth_routes.hpp"
 #include "http/center_routes.hpp"
 #include "http/http_session.hpp"
@@ -324,7 +326,7 @@ int main(int argc, char** argv) {
     if (config.demo) aicc::app::create_demo_users(*user_store, aicc::util::unix_seconds());
     aicc::broker::AppRouter app_router;
     // Every user's refusals (see broker/domain_error.hpp).
-    app_router.add_subscription("/user/queue/errors", aicc::auth::kEveryone);
+    app_router.add_subscription("/user/queue/errors");
     aicc::app::add_lobby_handlers(app_router, hub);
     // The contact center runs on a thread of its own (its store calls block; see center/).
     std::unique_ptr<aicc::chat::ChatStore>& chat_store = stores.chat;
@@ -351,6 +353,12 @@ int main(int argc, char** argv) {
     center.set_accounts(user_store.get(), config.jwt.access_token_validity + config.jwt.clock_skew,
                         [&tokens] { tokens.sync_revocations(aicc::util::unix_seconds()); });
     center.add_handlers(app_router);
+    // Every destination of the catalog has its handler (broker/destination_catalog.hpp).
+    if (const auto missing = app_router.unregistered(); !missing.empty()) {
+      std::string names;
+      for (const std::string& name : missing) names += "\n  " + name;
+      throw std::logic_error("STOMP destinations listed but never registered:" + names);
+    }
     metrics.add_section([&center] {
       return "# HELP aicc_routing_authority 1 when this node holds the routing authority.\n"
              "# TYPE aicc_routing_authority gauge\n"
@@ -436,6 +444,15 @@ int main(int argc, char** argv) {
                                         blocking_pool, hash_pool, hub,      metrics};
     aicc::http::add_auth_routes(router, auth_deps);
     aicc::http::add_center_routes(router, center, tokens);
+    // The routes and their document agree, or the build is wrong: said before anything listens.
+    const aicc::http::ApiDocument api_document =
+        aicc::http::ApiDocument::embedded(aicc::broker::destination_catalog());
+    api_document.add_route(router);
+    if (const auto mismatches = api_document.mismatches(router.routes()); !mismatches.empty()) {
+      std::string lines;
+      for (const std::string& line : mismatches) lines += "\n  " + line;
+      throw std::logic_error("the HTTP routes and the API document differ:" + lines);
+    }
 
     // Files being uploaded are held in memory until stored: at most four of the largest at once
     // (or 64 MiB), two per user.

@@ -1,10 +1,11 @@
 // The destinations clients may use, each registered once with who may use it.
 //
-// SEND: a feature registers each /app/** destination with the roles that may send to it, the rate
-// class that limits it and its handler. SUBSCRIBE: each destination (or family of destinations,
-// by prefix) is registered with its roles and an optional guard that knows more (a room: its
-// participants only). Authorization is fail-closed: a destination nobody registered does not
-// exist, whatever the role; there is no default rule.
+// SEND: a feature registers each /app/** destination with its handler; SUBSCRIBE: each destination
+// (or family of destinations, by prefix) with an optional guard that knows more (a room: its
+// participants only). The roles that may use it and the rate class that limits it come from the
+// one list of destinations (broker/destination_catalog.hpp): registering one it lacks throws, and
+// unregistered() names the listed ones nobody registered. Authorization is fail-closed: a
+// destination nobody registered does not exist, whatever the role; there is no default rule.
 //
 // A handler gets who sent what and answers with an AppResult: done (the RECEIPT goes now),
 // refused (it already sent the refusal to the user's /user/queue/errors, no RECEIPT) or a
@@ -17,11 +18,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "auth/destination_policy.hpp"
+#include "broker/destination_catalog.hpp"
 #include "stomp/engine.hpp"
 
 namespace aicc::broker {
@@ -76,12 +80,6 @@ struct AppMessage {
 
 using AppHandler = std::function<AppResult(const AppMessage&)>;
 
-// Which send-rate limit a destination counts against (config `limits.*`).
-enum class RateClass {
-  kChat,   // what people type in conversations: generous
-  kLobby,  // the open demo lobby, fanned out to everybody: strict
-};
-
 struct SendRoute {
   auth::Roles roles;
   RateClass rate = RateClass::kChat;
@@ -99,24 +97,29 @@ struct SubscribeRoute {
 
 class AppRouter {
  public:
-  // SEND to exactly `destination` (an /app/ destination).
-  void add(std::string destination, auth::Roles roles, AppHandler handler,
-           RateClass rate = RateClass::kChat) {
-    sends_[std::move(destination)] = SendRoute{roles, rate, std::move(handler)};
-  }
+  // `catalog` must outlive the router; tests pass lists of their own.
+  explicit AppRouter(std::span<const DestinationSpec> catalog = destination_catalog())
+      : catalog_(catalog) {}
+
+  // SEND to exactly `destination`, a kSend entry of the catalog (else std::logic_error).
+  void add(std::string_view destination, AppHandler handler);
   const SendRoute* find(std::string_view destination) const {
     auto it = sends_.find(destination);
     return it == sends_.end() ? nullptr : &it->second;
   }
 
-  // SUBSCRIBE to exactly `pattern`, or, when it ends in '/', to any destination under it.
-  void add_subscription(std::string pattern, auth::Roles roles, SubscribeGuard guard = {}) {
-    subscriptions_[std::move(pattern)] = SubscribeRoute{roles, std::move(guard)};
-  }
+  // SUBSCRIBE to a kSubscribe entry of the catalog (else std::logic_error): exactly its name, or
+  // for a family ("/topic/room/{roomId}", registered as "/topic/room/") any destination under it.
+  void add_subscription(std::string_view destination, SubscribeGuard guard = {});
   // The most specific registration that covers `destination`, or nullptr (unknown destination).
   const SubscribeRoute* find_subscription(std::string_view destination) const;
 
+  // The catalog's destinations that nothing registered (answered_by_connection ones aside), as
+  // "send /app/x" or "subscribe /topic/y".
+  std::vector<std::string> unregistered() const;
+
  private:
+  std::span<const DestinationSpec> catalog_;
   std::map<std::string, SendRoute, std::less<>> sends_;
   std::map<std::string, SubscribeRoute, std::less<>> subscriptions_;
 };

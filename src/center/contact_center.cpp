@@ -54,38 +54,37 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
   add_note_handlers(router);
   add_context_handlers(router);
   // What the service publishes, and to whom. A room only to its participants.
-  router.add_subscription("/topic/room/", auth::kRoomMembers,
+  router.add_subscription("/topic/room/",
                           [this](const std::string& user_id, std::string_view destination) {
                             return authorize_room(user_id, destination);
                           });
-  router.add_subscription("/topic/consult/request", auth::kStaff);
-  router.add_subscription("/topic/consult/updates", auth::kStaff);
-  router.add_subscription("/topic/consult/offline", auth::kStaff);
-  router.add_subscription("/user/queue/agent/assignment", auth::kAgents);
+  router.add_subscription("/topic/consult/request");
+  router.add_subscription("/topic/consult/updates");
+  router.add_subscription("/topic/consult/offline");
+  router.add_subscription("/user/queue/agent/assignment");
   // A supervisor put the agent in or out of the queue (contact_center_supervisor.cpp).
-  router.add_subscription("/user/queue/agent/status", auth::kAgents);
-  router.add_subscription("/user/queue/bot/response", auth::kCustomers);
-  router.add_subscription("/user/queue/consult/status", auth::kCustomers);
+  router.add_subscription("/user/queue/agent/status");
+  router.add_subscription("/user/queue/bot/response");
+  router.add_subscription("/user/queue/consult/status");
   // Agents' replies to the messages a customer left, stored in their conversation.
-  router.add_subscription("/user/queue/messages", auth::kCustomers);
-  router.add("/app/bot.message", auth::kCustomers,
-             [this](const broker::AppMessage& message) -> broker::AppResult {
-               auto body = parse_bot_message(message.body);
-               if (!body) {
-                 broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
-                                           body.error(), message.frame);
-                 return broker::AppResult::refused();
-               }
-               Caller caller{message.sender.user_id, auth::Role::kCustomer, message.sender.name};
-               return on_request(message, "bot message",
-                                 [this, caller = std::move(caller),
-                                  body = std::move(body.value())](Request& request) mutable {
-                                   auto accepted = bot_conversation_.customer_message(
-                                       caller, std::move(body.message),
-                                       std::move(body.client_message_id), std::move(body.lang));
-                                   if (!accepted) refuse(request, "bad_request", accepted.error());
-                                 });
-             });
+  router.add_subscription("/user/queue/messages");
+  router.add("/app/bot.message", [this](const broker::AppMessage& message) -> broker::AppResult {
+    auto body = parse_bot_message(message.body);
+    if (!body) {
+      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request", body.error(),
+                                message.frame);
+      return broker::AppResult::refused();
+    }
+    Caller caller{message.sender.user_id, auth::Role::kCustomer, message.sender.name};
+    return on_request(message, "bot message",
+                      [this, caller = std::move(caller),
+                       body = std::move(body.value())](Request& request) mutable {
+                        auto accepted = bot_conversation_.customer_message(
+                            caller, std::move(body.message), std::move(body.client_message_id),
+                            std::move(body.lang));
+                        if (!accepted) refuse(request, "bad_request", accepted.error());
+                      });
+  });
 }
 
 asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::string body) {

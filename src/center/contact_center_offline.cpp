@@ -47,58 +47,56 @@ json::object left_message_json(const chat::LeftMessageRecord& m) {
 void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
   // A waiting customer leaves a message instead (offered after routing.max-wait): it is stored,
   // the request is withdrawn, and agents see it as an offline request.
-  router.add("/app/consult.leave", auth::kCustomers,
-             [this](const broker::AppMessage& message) -> broker::AppResult {
-               auto body = object_of(message.body);
-               auto text = body ? chat_text_field(*body, "text", kMaxMessageBytes) : std::nullopt;
-               auto contact = body ? text_field(*body, "contact", 256) : std::nullopt;
-               auto request_id = body ? text_field(*body, "requestId", 128) : std::nullopt;
-               if (!text || text->empty() || !contact || !request_id) {
-                 broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
-                                           "text (at most 4000 bytes, no control characters but "
-                                           "tab and line breaks) is required; "
-                                           "contact and requestId are optional",
-                                           message.frame);
-                 return broker::AppResult::refused();
-               }
-               return on_routing_request(
-                   message, "left message",
-                   [this, customer_id = message.sender.user_id, customer_name = message.sender.name,
-                    text = *text, contact = *contact, request_id = *request_id](Request& request) {
-                     const chat::Millis now = now_ms();
-                     const auto conversation = store_.get_or_create_conversation(
-                         customer_id, "c_" + util::random_hex(12), now);
-                     chat::LeftMessageRecord record;
-                     record.id = "l_" + util::random_hex(12);
-                     record.customer_id = customer_id;
-                     record.customer_name = customer_name;
-                     record.conversation_id = conversation.id;
-                     record.contact = contact;
-                     record.text = text;
-                     record.created_at = now;
-                     // The request the customer was waiting with, if still waiting, is withdrawn.
-                     for (const auto& waiting : routing_.waiting()) {
-                       if (waiting.customer_id == customer_id &&
-                           (request_id.empty() || waiting.request_id == request_id)) {
-                         record.request_id = waiting.request_id;
-                       }
-                     }
-                     if (!store_.add_left_message(record)) {
-                       return refuse(request, "conflict", "the message could not be stored");
-                     }
-                     if (!record.request_id.empty())
-                       apply(routing_.cancel(customer_id, record.request_id, now), &request);
-                     publisher_.publish("/topic/consult/offline", "application/json",
-                                        json::serialize(left_message_json(record)));
-                   });
-             });
+  router.add("/app/consult.leave", [this](const broker::AppMessage& message) -> broker::AppResult {
+    auto body = object_of(message.body);
+    auto text = body ? chat_text_field(*body, "text", kMaxMessageBytes) : std::nullopt;
+    auto contact = body ? text_field(*body, "contact", 256) : std::nullopt;
+    auto request_id = body ? text_field(*body, "requestId", 128) : std::nullopt;
+    if (!text || text->empty() || !contact || !request_id) {
+      broker::send_domain_error(publisher_, message.sender.user_id, "bad_request",
+                                "text (at most 4000 bytes, no control characters but "
+                                "tab and line breaks) is required; "
+                                "contact and requestId are optional",
+                                message.frame);
+      return broker::AppResult::refused();
+    }
+    return on_routing_request(
+        message, "left message",
+        [this, customer_id = message.sender.user_id, customer_name = message.sender.name,
+         text = *text, contact = *contact, request_id = *request_id](Request& request) {
+          const chat::Millis now = now_ms();
+          const auto conversation =
+              store_.get_or_create_conversation(customer_id, "c_" + util::random_hex(12), now);
+          chat::LeftMessageRecord record;
+          record.id = "l_" + util::random_hex(12);
+          record.customer_id = customer_id;
+          record.customer_name = customer_name;
+          record.conversation_id = conversation.id;
+          record.contact = contact;
+          record.text = text;
+          record.created_at = now;
+          // The request the customer was waiting with, if still waiting, is withdrawn.
+          for (const auto& waiting : routing_.waiting()) {
+            if (waiting.customer_id == customer_id &&
+                (request_id.empty() || waiting.request_id == request_id)) {
+              record.request_id = waiting.request_id;
+            }
+          }
+          if (!store_.add_left_message(record)) {
+            return refuse(request, "conflict", "the message could not be stored");
+          }
+          if (!record.request_id.empty())
+            apply(routing_.cancel(customer_id, record.request_id, now), &request);
+          publisher_.publish("/topic/consult/offline", "application/json",
+                             json::serialize(left_message_json(record)));
+        });
+  });
 
   // An agent takes a left message up, with a reply for the customer (optional): the reply is
   // stored in the customer's conversation, so they read it in the widget now or when they come
   // back, under the agent's name.
   router.add(
-      "/app/agent.handleOffline", auth::kAgents,
-      [this](const broker::AppMessage& message) -> broker::AppResult {
+      "/app/agent.handleOffline", [this](const broker::AppMessage& message) -> broker::AppResult {
         auto body = object_of(message.body);
         auto id = body ? text_field(*body, "id", 128) : std::nullopt;
         auto reply = body ? chat_text_field(*body, "reply", kMaxMessageBytes) : std::nullopt;
@@ -146,39 +144,35 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
       });
 
   // The customer rates a room they had, once, 1 to 5.
-  router.add(
-      "/app/room.rate", auth::kCustomers,
-      [this](const broker::AppMessage& message) -> broker::AppResult {
-        auto body = object_of(message.body);
-        auto room_id = body ? text_field(*body, "roomId", 128) : std::nullopt;
-        auto comment = body ? text_field(*body, "comment", 1000) : std::nullopt;
-        const json::value* score = body ? body->if_contains("score") : nullptr;
-        if (!room_id || room_id->empty() || !comment || score == nullptr || !score->is_int64()) {
-          broker::send_domain_error(
-              publisher_, message.sender.user_id, "bad_request",
-              "roomId and a whole score from 1 to 5 are required; comment at most 1000 bytes",
-              message.frame);
-          return broker::AppResult::refused();
-        }
-        return on_request(
-            message, "room rating",
-            [this, customer = message.sender.user_id, room_id = *room_id, comment = *comment,
-             value = score->as_int64()](Request& request) {
-              if (value < 1 || value > 5)
-                return refuse(request, "bad_request", "score must be 1 to 5");
-              switch (
-                  store_.rate_room(room_id, customer, static_cast<int>(value), comment, now_ms())) {
-                case chat::RatingOutcome::kStored:
-                  return;
-                case chat::RatingOutcome::kAlreadyRated:
-                  return refuse(request, "already_rated", "this room was already rated");
-                case chat::RatingOutcome::kInvalidScore:
-                  return refuse(request, "bad_request", "score must be 1 to 5");
-                case chat::RatingOutcome::kUnknownRoom:
-                  return refuse(request, "not_found", "no room of yours has this id");
-              }
-            });
-      });
+  router.add("/app/room.rate", [this](const broker::AppMessage& message) -> broker::AppResult {
+    auto body = object_of(message.body);
+    auto room_id = body ? text_field(*body, "roomId", 128) : std::nullopt;
+    auto comment = body ? text_field(*body, "comment", 1000) : std::nullopt;
+    const json::value* score = body ? body->if_contains("score") : nullptr;
+    if (!room_id || room_id->empty() || !comment || score == nullptr || !score->is_int64()) {
+      broker::send_domain_error(
+          publisher_, message.sender.user_id, "bad_request",
+          "roomId and a whole score from 1 to 5 are required; comment at most 1000 bytes",
+          message.frame);
+      return broker::AppResult::refused();
+    }
+    return on_request(
+        message, "room rating",
+        [this, customer = message.sender.user_id, room_id = *room_id, comment = *comment,
+         value = score->as_int64()](Request& request) {
+          if (value < 1 || value > 5) return refuse(request, "bad_request", "score must be 1 to 5");
+          switch (store_.rate_room(room_id, customer, static_cast<int>(value), comment, now_ms())) {
+            case chat::RatingOutcome::kStored:
+              return;
+            case chat::RatingOutcome::kAlreadyRated:
+              return refuse(request, "already_rated", "this room was already rated");
+            case chat::RatingOutcome::kInvalidScore:
+              return refuse(request, "bad_request", "score must be 1 to 5");
+            case chat::RatingOutcome::kUnknownRoom:
+              return refuse(request, "not_found", "no room of yours has this id");
+          }
+        });
+  });
 }
 
 asio::awaitable<Answer> ContactCenter::offline_requests(Caller caller, bool include_handled) {

@@ -300,7 +300,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
     return broker::AppResult::refused();
   };
 
-  router.add("/app/consult.request", auth::kCustomers,
+  router.add("/app/consult.request",
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                if (!body) return bad_request(message, "body must be a JSON object");
@@ -327,7 +327,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                    });
              });
 
-  router.add("/app/consult.cancel", auth::kCustomers,
+  router.add("/app/consult.cancel",
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto request_id = body ? text_field(*body, "requestId", kMaxIdBytes) : std::nullopt;
@@ -340,7 +340,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
              });
 
   router.add(
-      "/app/agent.login", auth::kAgents,
+      "/app/agent.login",
       [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
         // `{}` (or no body) logs in available; `{"status":"away"}` logs in away in the same step,
         // so a console that was away before a reconnect is never auto-assigned a request in
@@ -361,14 +361,13 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
               apply(routing_.agent_login(agent, now_ms(), status), &request);
             });
       });
-  router.add("/app/agent.logout", auth::kAgents,
-             [this](const broker::AppMessage& message) -> broker::AppResult {
-               return on_routing_request(message, "agent logout",
-                                         [this, agent = message.sender.user_id](Request& request) {
-                                           apply(routing_.agent_logout(agent, now_ms()), &request);
-                                         });
-             });
-  router.add("/app/agent.status", auth::kAgents,
+  router.add("/app/agent.logout", [this](const broker::AppMessage& message) -> broker::AppResult {
+    return on_routing_request(message, "agent logout",
+                              [this, agent = message.sender.user_id](Request& request) {
+                                apply(routing_.agent_logout(agent, now_ms()), &request);
+                              });
+  });
+  router.add("/app/agent.status",
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto text = body ? text_field(*body, "status", 32) : std::nullopt;
@@ -382,7 +381,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
              });
   for (const char* destination : {"/app/agent.accept", "/app/agent.reject"}) {
     const bool accept = std::string_view(destination) == "/app/agent.accept";
-    router.add(destination, auth::kAgents,
+    router.add(destination,
                [this, bad_request, accept](const broker::AppMessage& message) -> broker::AppResult {
                  auto body = object_of(message.body);
                  auto request_id =
@@ -400,7 +399,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                });
   }
 
-  router.add("/app/room.send", auth::kRoomMembers,
+  router.add("/app/room.send",
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                if (!body) return bad_request(message, "body must be a JSON object");
@@ -431,7 +430,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                    });
              });
 
-  router.add("/app/room.typing", auth::kRoomMembers,
+  router.add("/app/room.typing",
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
@@ -449,7 +448,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                return broker::AppResult::done();
              });
 
-  router.add("/app/room.read", auth::kRoomMembers,
+  router.add("/app/room.read",
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
@@ -468,7 +467,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                return broker::AppResult::done();
              });
 
-  router.add("/app/room.close", auth::kRoomMembers,
+  router.add("/app/room.close",
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
@@ -487,7 +486,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                    });
              });
 
-  router.add("/app/room.transfer", auth::kAgents,
+  router.add("/app/room.transfer",
              [this, bad_request](const broker::AppMessage& message) -> broker::AppResult {
                auto body = object_of(message.body);
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;

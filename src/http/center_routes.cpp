@@ -47,9 +47,23 @@ std::string disposition(std::string_view name, bool show_inline) {
          "\"; filename*=UTF-8''" + encoded;
 }
 
+// A refusal's body with the request's correlation id added (`requestId`, as error_response()
+// gives every other error body): the service that wrote it never saw the request.
+std::string with_request_id(const Request& request, const center::Answer& answer) {
+  if (answer.status < 400 || answer.content_type != "application/json") return answer.body;
+  boost::system::error_code error;
+  boost::json::value body = boost::json::parse(answer.body, error);
+  if (error || !body.is_object() || !body.as_object().contains("error") ||
+      body.as_object().contains("requestId")) {
+    return answer.body;
+  }
+  body.as_object()["requestId"] = request_id_of(request);
+  return boost::json::serialize(body);
+}
+
 Response to_response(const Request& request, const center::Answer& answer) {
-  Response response = make_response(request, static_cast<bhttp::status>(answer.status), answer.body,
-                                    answer.content_type);
+  Response response = make_response(request, static_cast<bhttp::status>(answer.status),
+                                    with_request_id(request, answer), answer.content_type);
   if (!answer.download_name.empty()) {
     response.set(bhttp::field::content_disposition,
                  disposition(answer.download_name, answer.inline_file));
@@ -141,8 +155,9 @@ using IdAnswer =
     std::function<asio::awaitable<center::Answer>(center::Caller, std::string, const Request&)>;
 void add_id_route(Router& router, bhttp::verb verb, std::string prefix, std::string suffix,
                   auth::TokenService& tokens, IdAnswer answer, bool json_body = false) {
+  std::string path_template = prefix + "{id}" + suffix;
   router.add_prefix_async(
-      verb, prefix,
+      verb, prefix, std::move(path_template),
       [prefix, suffix, &tokens, json_body, answer = std::move(answer)](
           const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
         const auto id = id_between(request, prefix, suffix);

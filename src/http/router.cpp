@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "http/request_id.hpp"
@@ -41,8 +42,19 @@ void Router::add_async(bhttp::verb method, std::string path, AsyncHandler handle
   routes_[{std::move(path), method}] = std::move(handler);
 }
 
-void Router::add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandler handler) {
+void Router::add_prefix_async(bhttp::verb method, std::string prefix, std::string path_template,
+                              AsyncHandler handler) {
+  prefix_names_.push_back({std::string(bhttp::to_string(method)), std::move(path_template)});
   prefix_routes_.emplace_back(std::pair{std::move(prefix), method}, std::move(handler));
+}
+
+std::vector<RouteName> Router::routes() const {
+  std::vector<RouteName> names = prefix_names_;
+  for (const auto& [key, handler] : routes_) {
+    names.push_back({std::string(bhttp::to_string(key.second)), key.first});
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 asio::awaitable<bhttp::message_generator> Router::handle(const Request& request,

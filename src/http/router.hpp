@@ -23,6 +23,13 @@ struct RequestInfo {
   bool secure = false;         // served over TLS (X-Forwarded-Proto: https with server.trust-proxy)
 };
 
+// A route as documented: its method and path template ("/api/customers/{id}/context").
+struct RouteName {
+  std::string method;  // "GET", "POST", ...
+  std::string path;
+  auto operator<=>(const RouteName&) const = default;
+};
+
 class Router {
  public:
   using Handler = std::function<bhttp::message_generator(const Request&)>;
@@ -34,7 +41,12 @@ class Router {
   void add(bhttp::verb method, std::string path, Handler handler);
   void add_async(bhttp::verb method, std::string path, AsyncHandler handler);
   // Every path that starts with `prefix` (e.g. "/api/conversations/"), after the exact routes.
-  void add_prefix_async(bhttp::verb method, std::string prefix, AsyncHandler handler);
+  // `path_template` is how the document names what the handler serves under it
+  // ("/api/conversations/{id}/messages").
+  void add_prefix_async(bhttp::verb method, std::string prefix, std::string path_template,
+                        AsyncHandler handler);
+  // Every route, exact and by prefix, as the API document must name it (http/api_document.hpp).
+  std::vector<RouteName> routes() const;
   // `request` must outlive the returned coroutine. A handler that throws is answered 503
   // `store_unavailable` (and logged).
   boost::asio::awaitable<bhttp::message_generator> handle(const Request& request,
@@ -47,6 +59,7 @@ class Router {
 
   std::map<std::pair<std::string, bhttp::verb>, AsyncHandler, std::less<>> routes_;
   std::vector<std::pair<std::pair<std::string, bhttp::verb>, AsyncHandler>> prefix_routes_;
+  std::vector<RouteName> prefix_names_;  // the path templates of prefix_routes_
   StaticFiles static_files_;
 };
 
