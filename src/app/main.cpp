@@ -43,6 +43,7 @@
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
 #include "http/upload_gate.hpp"
+#include "http/user_admin_routes.hpp"
 #include "log/log.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/handshake_guard.hpp"
@@ -337,6 +338,8 @@ int main(int argc, char** argv) {
     aicc::center::ContactCenter center(config, *chat_store, hub, metrics,
                                        center_context.get_executor(), shared_state.get());
     center.set_blocking_pool(&blocking_pool);
+    // Agents' own room limits, read by the node that takes the routing authority.
+    center.set_room_limits_source([&user_store] { return user_store->room_limits(); });
     center.add_handlers(app_router);
     metrics.add_section([&center] {
       return "# HELP aicc_routing_authority 1 when this node holds the routing authority.\n"
@@ -422,7 +425,12 @@ int main(int argc, char** argv) {
     aicc::http::AuthRouteDeps auth_deps{config,        tokens,    throttle, guest_limiter,
                                         blocking_pool, hash_pool, hub,      metrics};
     aicc::http::add_auth_routes(router, auth_deps);
-    aicc::http::add_center_routes(router, center, tokens);
+    // Agents and admins managed from the supervisor page (the CLI shares the rules and the log).
+    const aicc::http::UserAdminDeps user_admin{
+        *user_store,   tokens,    center,
+        blocking_pool, hash_pool, config.jwt.access_token_validity + config.jwt.clock_skew};
+    aicc::http::add_user_admin_routes(router, user_admin);
+    aicc::http::add_center_routes(router, center, tokens, aicc::http::user_audit_route(user_admin));
 
     // Files being uploaded are held in memory until stored: at most four of the largest at once
     // (or 64 MiB), two per user.
