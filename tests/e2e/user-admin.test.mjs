@@ -59,7 +59,7 @@ test('the supervisor page manages users', async (t) => {
     assert.equal(await text(page, `${'#users-body tr[data-username="agent1"]'} td:nth-child(3)`), '상담원');
 
     const form = page.locator('#users-create');
-    await form.getByLabel('아이디').fill(username);
+    await form.getByLabel('로그인 ID').fill(username);
     await form.getByLabel('표시 이름').fill('김 상담원');
     await form.getByLabel('최대 상담 수').fill('2');
     await page.locator('#users-create-button').click();
@@ -84,7 +84,7 @@ test('the supervisor page manages users', async (t) => {
     assert.equal(await page.locator('#users-body img').count(), 0);
 
     // A taken username: said in Korean, with the server's own words.
-    await page.locator('#users-create').getByLabel('아이디').fill(username);
+    await page.locator('#users-create').getByLabel('로그인 ID').fill(username);
     await page.locator('#users-create-button').click();
     await untilText(page, '#users-notice', new RegExp(`${username} 계정을 만들지 못했습니다: 이미 있는 아이디입니다. \\(user ${username} already exists\\)`));
     assert.ok(await page.locator('#users-notice').evaluate((node) => node.classList.contains('error')));

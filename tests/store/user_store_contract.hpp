@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -430,17 +431,25 @@ TYPED_TEST_P(UserStoreContract, ListsStaffByUsernameFilteredAndPaged) {
     return out;
   };
   using Names = std::vector<std::string>;
+  const auto query = [](std::optional<Role> role, std::optional<bool> disabled,
+                        std::string after = "", std::size_t limit = 100) {
+    auth::StaffQuery q;
+    q.role = role;
+    q.disabled = disabled;
+    q.after_username = std::move(after);
+    q.limit = limit;
+    return q;
+  };
   // Customers and guests never; by username, whatever the creation order.
   EXPECT_EQ(names(store.list_staff({})), (Names{"ann", "bob", "cho", "eve"}));
-  EXPECT_EQ(names(store.list_staff({.role = Role::kAdmin})), (Names{"cho"}));
-  EXPECT_EQ(names(store.list_staff({.role = Role::kAgent, .disabled = false})),
-            (Names{"ann", "bob"}));
-  EXPECT_EQ(names(store.list_staff({.disabled = true})), (Names{"eve"}));
+  EXPECT_EQ(names(store.list_staff(query(Role::kAdmin, {}))), (Names{"cho"}));
+  EXPECT_EQ(names(store.list_staff(query(Role::kAgent, false))), (Names{"ann", "bob"}));
+  EXPECT_EQ(names(store.list_staff(query({}, true))), (Names{"eve"}));
   // Pages: a cursor and a limit.
-  EXPECT_EQ(names(store.list_staff({.limit = 2})), (Names{"ann", "bob"}));
-  EXPECT_EQ(names(store.list_staff({.after_username = "bob", .limit = 2})), (Names{"cho", "eve"}));
-  EXPECT_TRUE(store.list_staff({.after_username = "eve"}).empty());
-  EXPECT_TRUE(store.list_staff({.limit = 0}).empty());
+  EXPECT_EQ(names(store.list_staff(query({}, {}, "", 2))), (Names{"ann", "bob"}));
+  EXPECT_EQ(names(store.list_staff(query({}, {}, "bob", 2))), (Names{"cho", "eve"}));
+  EXPECT_TRUE(store.list_staff(query({}, {}, "eve")).empty());
+  EXPECT_TRUE(store.list_staff(query({}, {}, "", 0)).empty());
 }
 
 TYPED_TEST_P(UserStoreContract, DisablesAnyoneButTheLastEnabledAdmin) {
