@@ -57,6 +57,8 @@ CREATE TABLE revoked_families (
     Migration{3, "agents' room limits and the user-administration audit log", R"sql(
 ALTER TABLE users ADD COLUMN max_rooms INTEGER NOT NULL DEFAULT 0;  -- 0: the configured default
 CREATE INDEX users_staff ON users (role, username);
+-- The few agents with a limit of their own, read whole when a node takes the routing authority.
+CREATE INDEX users_room_limits ON users (id) WHERE max_rooms <> 0;
 
 CREATE TABLE user_audit (
   id              INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: paging cursors stay valid
