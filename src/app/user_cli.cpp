@@ -183,7 +183,7 @@ int run_user_command(const config::Config& config, const std::vector<std::string
       upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const auto role = auth::parse_role(upper);
     if (!role) return fail("--role must be agent, admin or customer");
-    if (!display_name.empty() && !auth::valid_display_name(display_name))
+    if (!display_name.empty() && !auth::valid_account_display_name(display_name))
       return fail("--name: 1 to 64 bytes of UTF-8, no control characters");
     if (store->find_user_by_username(username)) return fail("user " + username + " already exists");
     const auto password = ask_password(password_stdin);

@@ -67,7 +67,7 @@ AdminResult<AccountChange> UserAdmin::create(const Actor& actor, NewAccount acco
   if (staff_only_ && account.role == Role::kCustomer)
     return refused(400, "bad_request", "role must be AGENT or ADMIN");
   if (account.display_name.empty()) account.display_name = account.username;
-  if (!valid_display_name(account.display_name))
+  if (!valid_account_display_name(account.display_name))
     return refused(400, "bad_request",
                    "displayName: 1 to 64 bytes of UTF-8, no control characters");
   if (const std::string problem = limit_problem(account.max_rooms); !problem.empty())
@@ -176,7 +176,7 @@ AdminResult<AccountChange> UserAdmin::set_max_rooms(const Actor& actor, const st
 
 AdminResult<AccountChange> UserAdmin::rename(const Actor& actor, const std::string& id,
                                              const std::string& display_name) {
-  if (!valid_display_name(display_name))
+  if (!valid_account_display_name(display_name))
     return refused(400, "bad_request",
                    "displayName: 1 to 64 bytes of UTF-8, no control characters");
   auto user = target(id);

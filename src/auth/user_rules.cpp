@@ -23,7 +23,7 @@ std::string password_problem(std::string_view password) {
   return {};
 }
 
-bool valid_display_name(std::string_view name) {
+bool valid_account_display_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxDisplayNameBytes || !util::is_valid_utf8(name))
     return false;
   for (const char c : name) {

@@ -21,7 +21,7 @@ bool valid_username(std::string_view name);
 // Why `password` is refused (too short or too long); empty when acceptable.
 std::string password_problem(std::string_view password);
 // 1 to 64 bytes of UTF-8 without control characters.
-bool valid_display_name(std::string_view name);
+bool valid_account_display_name(std::string_view name);
 // A password for an admin to hand over once: 16 characters from an alphabet without look-alikes
 // (about 90 bits).
 std::string generate_password();

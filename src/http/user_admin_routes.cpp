@@ -331,7 +331,8 @@ asio::awaitable<Generator> user_action(std::shared_ptr<Context> context, center:
   co_return error_response(request, bhttp::status::not_found, "not_found", "no such API endpoint");
 }
 
-asio::awaitable<Generator> user_audit(std::shared_ptr<Context> context, const Request& request) {
+asio::awaitable<Generator> user_audit_page(std::shared_ptr<Context> context,
+                                           const Request& request) {
   std::int64_t before = 0;
   int limit = 100;
   if (const std::string_view text = query_param(request.target(), "before"); !text.empty()) {
@@ -420,7 +421,7 @@ Router::AsyncHandler user_audit_route(const UserAdminDeps& deps) {
     std::optional<Response> refusal;
     auto caller = admin_of(request, context->deps.tokens, refusal);
     if (!caller) co_return std::move(*refusal);
-    co_return co_await user_audit(context, request);
+    co_return co_await user_audit_page(context, request);
   };
 }
 

@@ -43,11 +43,11 @@ TEST(UserRules, UsernamesPasswordsAndDisplayNames) {
   EXPECT_NE(password_problem("short"), "");
   EXPECT_NE(password_problem(std::string(kMaxPasswordBytes + 1, 'x')), "");
   EXPECT_EQ(password_problem("long enough"), "");
-  EXPECT_TRUE(valid_display_name("김 상담원"));
-  EXPECT_FALSE(valid_display_name(""));
-  EXPECT_FALSE(valid_display_name("a\nb"));
-  EXPECT_FALSE(valid_display_name("\xff"));
-  EXPECT_FALSE(valid_display_name(std::string(65, 'a')));
+  EXPECT_TRUE(valid_account_display_name("김 상담원"));
+  EXPECT_FALSE(valid_account_display_name(""));
+  EXPECT_FALSE(valid_account_display_name("a\nb"));
+  EXPECT_FALSE(valid_account_display_name("\xff"));
+  EXPECT_FALSE(valid_account_display_name(std::string(65, 'a')));
 }
 
 TEST(UserRules, GeneratedPasswordsAreLongAndDiffer) {
