@@ -47,6 +47,7 @@
 #include "http/router.hpp"
 #include "http/sockjs_server.hpp"
 #include "http/upload_gate.hpp"
+#include "http/user_admin_routes.hpp"
 #include "log/log.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/handshake_guard.hpp"
@@ -352,6 +353,8 @@ int main(int argc, char** argv) {
     // auth.revocation-sync-interval).
     center.set_accounts(user_store.get(), config.jwt.access_token_validity + config.jwt.clock_skew,
                         [&tokens] { tokens.sync_revocations(aicc::util::unix_seconds()); });
+    // Agents' own room limits, read by the node that takes the routing authority.
+    center.set_room_limits_source([&user_store] { return user_store->room_limits(); });
     center.add_handlers(app_router);
     // Every destination of the catalog has its handler (broker/destination_catalog.hpp).
     if (const auto missing = app_router.unregistered(); !missing.empty()) {
@@ -443,7 +446,12 @@ int main(int argc, char** argv) {
     aicc::http::AuthRouteDeps auth_deps{config,        tokens,    throttle, guest_limiter,
                                         blocking_pool, hash_pool, hub,      metrics};
     aicc::http::add_auth_routes(router, auth_deps);
-    aicc::http::add_center_routes(router, center, tokens);
+    // Agents and admins managed from the supervisor page (the CLI shares the rules and the log).
+    const aicc::http::UserAdminDeps user_admin{
+        *user_store,   tokens,    center,
+        blocking_pool, hash_pool, config.jwt.access_token_validity + config.jwt.clock_skew};
+    aicc::http::add_user_admin_routes(router, user_admin);
+    aicc::http::add_center_routes(router, center, tokens, aicc::http::user_audit_route(user_admin));
     // The routes and their document agree, or the build is wrong: said before anything listens.
     const aicc::http::ApiDocument api_document =
         aicc::http::ApiDocument::embedded(aicc::broker::destination_catalog());

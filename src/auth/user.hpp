@@ -22,6 +22,7 @@ struct User {
   bool guest = false;           // anonymous customer known by a refresh cookie
   bool disabled = false;        // refused at login, refresh and CONNECT
   std::int64_t created_at = 0;  // unix seconds
+  int max_rooms = 0;  // agents: rooms routing gives them at most; 0: routing.max-rooms-per-agent
 };
 
 }  // namespace aicc::auth

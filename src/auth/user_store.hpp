@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "auth/user.hpp"
@@ -32,6 +33,35 @@ struct RevokedLogin {
   std::string reason;  // why, for the ERROR that ends its sessions ("account disabled", ...)
 };
 
+// One change an administrator (or the `aicc-chat user` command) made to a user: who, what, on whom,
+// when. Never a password, not even a hash.
+struct UserAuditEntry {
+  std::int64_t id = 0;          // set by the store: increasing in append order, never reused
+  std::int64_t at = 0;          // unix milliseconds
+  std::string actor_id;         // the admin's user id, or "cli:" + the OS user
+  std::string actor_name;       // their display name (or OS user) at the time
+  std::string action;           // "create", "disable", "enable", "reset_password", "max_rooms",
+                                // "rename"
+  std::string target_id;        // the user changed
+  std::string target_username;  // their username at the time
+  std::string detail;           // what changed, e.g. "role=AGENT", "maxRooms=2"; may be empty
+  std::string request_id;       // the HTTP request's correlation id; empty from the CLI
+};
+
+// Which staff (agents and admins, never customers) to list, by username.
+struct StaffQuery {
+  std::optional<Role> role;      // kAgent or kAdmin; empty: both
+  std::optional<bool> disabled;  // empty: both
+  std::string after_username;    // paging cursor: only usernames after it (byte order)
+  std::size_t limit = 100;       // at most this many; the caller caps what users may ask for
+};
+
+enum class DisableOutcome {
+  kDisabled,   // disabled now, or it already was
+  kNotFound,   // no such user
+  kLastAdmin,  // the user is the last enabled admin: nobody could manage users any more
+};
+
 enum class RotateOutcome {
   kRotated,  // the old token is now marked rotated and the new one stored
   kUnknown,  // no such token
@@ -52,6 +82,21 @@ class UserStore {
   virtual bool set_disabled(const std::string& id, bool disabled) = 0;
   virtual bool set_password_hash(const std::string& id, const std::string& hash) = 0;
   virtual bool set_display_name(const std::string& id, const std::string& name) = 0;
+  // Agents and admins in username order, filtered; guests and customers never.
+  virtual std::vector<User> list_staff(const StaffQuery& query) = 0;
+  // Disables the user unless they are the last enabled admin, in one transaction: two admins
+  // disabling each other at once leave one of them enabled.
+  virtual DisableOutcome disable_user(const std::string& id) = 0;
+  // The user's room limit (0: the configured default); false when no such user.
+  virtual bool set_max_rooms(const std::string& id, int max_rooms) = 0;
+  // Every user whose max_rooms is set (not 0): id -> limit, for the routing engine.
+  virtual std::vector<std::pair<std::string, int>> room_limits() = 0;
+
+  // The user-administration audit log. append returns the entry's id; query reads the newest
+  // first, only ids below `before_id` (0: from the newest), at most `limit`.
+  virtual std::int64_t append_user_audit(const UserAuditEntry& entry) = 0;
+  virtual std::vector<UserAuditEntry> query_user_audit(std::int64_t before_id,
+                                                       std::size_t limit) = 0;
 
   // Refresh tokens.
   virtual void insert_refresh_token(const RefreshToken& token) = 0;

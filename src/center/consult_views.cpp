@@ -79,9 +79,8 @@ Answer ConsultViews::agent_rooms(const std::string& agent_id) {
 
 Answer ConsultViews::agents() {
   json::array agents;
-  const int max_rooms = routing_.options().max_rooms_per_agent;
   for (const chat::AgentView& agent : routing_.agents()) {
-    json::object entry = agent_json(agent, max_rooms);
+    json::object entry = agent_json(agent);
     // What the agent chose last, kept through reconnects and logouts (`state` is what routing
     // makes of it now): a reloaded console logs in with it.
     entry["status"] = chat::to_string(agent.status);
@@ -98,17 +97,16 @@ Answer ConsultViews::stats() {
   figures_.queue_length(waiting.size(), now);
 
   // "available" counts the agents who can take a chat now; "full" those available but at
-  // capacity (routing.max-rooms-per-agent), who cannot.
+  // capacity (their own room limit, or routing.max-rooms-per-agent), who cannot.
   json::object agents{
       {"available", 0}, {"full", 0}, {"away", 0}, {"offline", 0}, {"reconnecting", 0}};
   json::array list;
-  const int max_rooms = routing_.options().max_rooms_per_agent;
   for (const chat::AgentView& agent : routing_.agents()) {
     const std::string_view presence = chat::presence_of(agent);
-    const bool full = presence == "available" && agent.active_rooms >= max_rooms;
+    const bool full = presence == "available" && agent.active_rooms >= agent.max_rooms;
     json::value& count = agents[full ? std::string_view("full") : presence];
     count = count.as_int64() + 1;
-    list.push_back(agent_json(agent, max_rooms));
+    list.push_back(agent_json(agent));
   }
   agents["list"] = std::move(list);
 

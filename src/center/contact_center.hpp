@@ -187,6 +187,17 @@ class ContactCenter {
   // POST /api/admin/agents/{id}/status (admins): `body` {status: available | away | offline}.
   boost::asio::awaitable<Answer> supervise_agent(Caller caller, std::string agent_id,
                                                  std::string body);
+  // The admin user API (contact_center_users.cpp), admins only. An agent's own room limit (0:
+  // routing.max-rooms-per-agent), applied where the routing engine is; and a disabled agent
+  // signed out of routing, their rooms handled as when an agent signs out and disconnects.
+  boost::asio::awaitable<Answer> set_agent_room_limit(Caller caller, std::string agent_id,
+                                                      int max_rooms);
+  boost::asio::awaitable<Answer> sign_out_agent(Caller caller, std::string agent_id);
+  // Where the node that takes the routing authority reads every agent's own room limit (the user
+  // store). Set before start(); without it, every agent has the configured default.
+  using RoomLimitsSource = std::function<std::vector<std::pair<std::string, int>>()>;
+  void set_room_limits_source(RoomLimitsSource source) { room_limits_source_ = std::move(source); }
+
   // GET /api/consult/queue (agents, admins): the waiting requests, in queue order.
   boost::asio::awaitable<Answer> consult_queue(Caller caller);
   // GET /api/agent/rooms (agents): the caller's open rooms, so a reloaded console restores them.
@@ -284,8 +295,11 @@ class ContactCenter {
     kAgentRooms,
     kAgents,
     kStats,
-    kSuperviseAgent
+    kSuperviseAgent,
+    kRoomLimit,     // {agentId, maxRooms}: room_limit_now
+    kSignOutAgent,  // {agentId}: sign_out_agent_now
   };
+  static constexpr View kLastView = View::kSignOutAgent;
   // Here when this node holds the routing authority (or there is no bus), else asked of the node
   // that holds it (503 routing_unavailable when none answers within the forward timeout).
   boost::asio::awaitable<Answer> view(View which, Caller caller, std::string argument = {});
@@ -296,6 +310,9 @@ class ContactCenter {
   // {agentId, status}: puts the agent in the queue (available), out of auto-assignment (away) or
   // out of routing (offline), and tells their console (contact_center_supervisor.cpp).
   Answer supervise_agent_now(const Caller& caller, const std::string& argument);
+  Answer room_limit_now(const Caller& caller, const std::string& argument);
+  Answer sign_out_agent_now(const Caller& caller, const std::string& argument);
+  RoomLimitsSource room_limits_source_;
   // The view's answer; nullopt: nobody will answer (503 at once). The first answer wins.
   void settle_view(const std::string& correlation, std::optional<Answer> answer);
   void execute_view(const net::BusEvent& request);

@@ -337,7 +337,7 @@ void ContactCenter::execute_view(const net::BusEvent& request) {
   int which = -1;
   std::from_chars(request.destination.data(),
                   request.destination.data() + request.destination.size(), which);
-  if (lease_.held() && role && which >= 0 && which <= static_cast<int>(View::kSuperviseAgent)) {
+  if (lease_.held() && role && which >= 0 && which <= static_cast<int>(kLastView)) {
     Answer answer;
     try {
       answer = view_now(static_cast<View>(which),

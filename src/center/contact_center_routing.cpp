@@ -149,10 +149,14 @@ void ContactCenter::take_authority(const chat::AuthorityGrant& grant) {
   RoomDirectory::Rooms rooms;
   std::vector<chat::RequestRecord> records;
   std::vector<chat::AgentRecord> agents;
+  std::map<std::string, int, std::less<>> room_limits;
   try {
     rooms = RoomDirectory::from_store(store_.open_rooms());
     records = store_.load_requests();
     agents = store_.load_agents();
+    if (room_limits_source_) {
+      for (auto& [agent_id, limit] : room_limits_source_()) room_limits[agent_id] = limit;
+    }
   } catch (const std::exception& e) {
     spdlog::warn("contact center: reading the routing state failed: {}", e.what());
     metrics_.error("store_unavailable");
@@ -168,6 +172,7 @@ void ContactCenter::take_authority(const chat::AuthorityGrant& grant) {
   const bool takeover = held_before || grant.epoch > 1;
   if (!held_before && bus_) bus_->listen(std::string(net::kRoutingChannel));
   routing_ = chat::Routing(routing_options(config_));
+  routing_.replace_room_limits(std::move(room_limits));
   presence_.engine_replaced();
   customers_.clear();  // nobody's absence is known to the new engine
   rooms_.members().replace(std::move(rooms));
@@ -714,7 +719,8 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             if (!e.to_agent_id.empty()) body["toAgentId"] = e.to_agent_id;
             // Parameters, so that a page can say it in its own language.
             if (e.code == chat::RefusalCode::kAtCapacity)
-              body["maxRooms"] = routing_.options().max_rooms_per_agent;
+              body["maxRooms"] =
+                  routing_.max_rooms_of(e.to_agent_id.empty() ? e.user_id : e.to_agent_id);
             // The refusal of the client's own SEND answers it: its receipt id, and no RECEIPT.
             if (request != nullptr && e.user_id == request->user_id) {
               request->refused = true;

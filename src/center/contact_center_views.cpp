@@ -70,6 +70,10 @@ Answer ContactCenter::view_now(View which, const Caller& caller, const std::stri
       return views_.stats();
     case View::kSuperviseAgent:
       return supervise_agent_now(caller, argument);
+    case View::kRoomLimit:
+      return room_limit_now(caller, argument);
+    case View::kSignOutAgent:
+      return sign_out_agent_now(caller, argument);
   }
   return error_answer(404, "not_found", "no such view");
 }

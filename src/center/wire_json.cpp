@@ -62,14 +62,14 @@ json::object consult_status_json(const chat::CustomerStatus& status) {
   return body;
 }
 
-json::object agent_json(const chat::AgentView& agent, int max_rooms) {
+json::object agent_json(const chat::AgentView& agent) {
   return json::object{{"id", agent.agent.id},
                       {"name", agent.agent.display_name},
                       {"state", chat::presence_of(agent)},
                       {"activeRooms", agent.active_rooms},
-                      {"maxRooms", max_rooms},
+                      {"maxRooms", agent.max_rooms},
                       // Available, but with as many rooms as allowed: takes no new chat.
-                      {"atCapacity", agent.active_rooms >= max_rooms}};
+                      {"atCapacity", agent.active_rooms >= agent.max_rooms}};
 }
 
 }  // namespace aicc::center

@@ -28,6 +28,6 @@ void add_expected_wait(boost::json::object& body, const chat::CustomerStatus& st
 boost::json::object note_json(const chat::NoteRecord& note);
 
 // {id, name, state, activeRooms, maxRooms}; state as chat::presence_of says it.
-boost::json::object agent_json(const chat::AgentView& agent, int max_rooms);
+boost::json::object agent_json(const chat::AgentView& agent);
 
 }  // namespace aicc::center

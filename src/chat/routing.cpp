@@ -289,6 +289,29 @@ Effects Routing::agent_status(std::string_view agent_id, AgentStatus status, Mil
   return out;
 }
 
+Effects Routing::set_room_limit(std::string_view agent_id, int max_rooms, Millis now) {
+  Effects out;
+  if (max_rooms <= 0) {
+    if (auto found = room_limits_.find(agent_id); found != room_limits_.end())
+      room_limits_.erase(found);
+  } else {
+    room_limits_.insert_or_assign(std::string(agent_id), max_rooms);
+  }
+  // A higher limit may let a due request be assigned now; a lower one takes no room away.
+  finish(now, out);
+  return out;
+}
+
+void Routing::replace_room_limits(std::map<std::string, int, std::less<>> limits) {
+  std::erase_if(limits, [](const auto& entry) { return entry.second <= 0; });
+  room_limits_ = std::move(limits);
+}
+
+int Routing::max_rooms_of(std::string_view agent_id) const {
+  const auto found = room_limits_.find(agent_id);
+  return found == room_limits_.end() ? options_.max_rooms_per_agent : found->second;
+}
+
 Effects Routing::agent_disconnected(std::string_view agent_id, Millis now) {
   Effects out;
   Agent* a = find_agent(agent_id);
@@ -341,7 +364,7 @@ Effects Routing::accept(std::string_view agent_id, std::string_view request_id, 
            "This consult request was already taken by an agent.", request_id, "", now);
     return out;
   }
-  if (load(*a) >= options_.max_rooms_per_agent) {
+  if (load(*a) >= max_rooms_of(a->ref.id)) {
     refuse(out, agent_id, RefusalCode::kAtCapacity,
            "You already have the most rooms allowed; close one first.", request_id, "", now);
     return out;
@@ -458,7 +481,7 @@ Effects Routing::transfer(std::string_view room_id, std::string_view by_agent_id
            room_id, now, *to_agent_id);
     return out;
   }
-  if (load(*to) >= options_.max_rooms_per_agent) {
+  if (load(*to) >= max_rooms_of(to->ref.id)) {
     refuse(out, by_agent_id, RefusalCode::kAtCapacity,
            "That agent already has the most rooms allowed.", request->record.id, room_id, now,
            *to_agent_id);
@@ -637,7 +660,8 @@ std::vector<AgentView> Routing::agents() const {
                                .connected = agent.connected,
                                .active_rooms = load(agent),
                                .idle_since = agent.idle_since,
-                               .grace_until = agent.grace_until});
+                               .grace_until = agent.grace_until,
+                               .max_rooms = max_rooms_of(agent.ref.id)});
   }
   return result;
 }
@@ -755,7 +779,7 @@ std::optional<CandidateVerdict> Routing::skip_reason(const Request& request,
   if (!agent.connected) return CandidateVerdict::kDisconnected;
   if (rejected(request, agent.ref.id)) return CandidateVerdict::kRejected;
   if (agent.status == AgentStatus::kAway) return CandidateVerdict::kAway;
-  if (load(agent) >= options_.max_rooms_per_agent) return CandidateVerdict::kAtCapacity;
+  if (load(agent) >= max_rooms_of(agent.ref.id)) return CandidateVerdict::kAtCapacity;
   return std::nullopt;
 }
 

@@ -52,7 +52,8 @@ struct RoutingOptions {
   // When agents are there; outside them a new request is offered to leave a message at once.
   // Empty: around the clock.
   std::optional<BusinessHours> hours{};
-  // Active rooms at which an agent gets no more, automatically or by hand; >= 1.
+  // Active rooms at which an agent gets no more, automatically or by hand; >= 1. An agent's own
+  // limit (set_room_limit) replaces it for them.
   int max_rooms_per_agent = 3;
   // Make ids unique over the store's whole life (random in production). Empty: "request-N" and
   // "room-N" counters that skip ids in use: deterministic, for tests only (they restart at 1).
@@ -169,7 +170,7 @@ struct Assigned {
 enum class RefusalCode {
   kNotFound,          // unknown, canceled or closed request or room (or someone else's)
   kAlreadyAssigned,   // another accept won, or the request is no longer waiting
-  kAtCapacity,        // the agent (or transfer target) has max_rooms_per_agent rooms
+  kAtCapacity,        // the agent (or transfer target) has max_rooms_of() rooms
   kNotWaiting,        // cancel of a request that has an agent; reject of one's own room
   kAgentUnavailable,  // transfer target is unknown, logged out or disconnected
   kAgentOffline,      // the acting agent has not logged in (agent.login)
@@ -323,6 +324,7 @@ struct AgentView {
   int active_rooms = 0;                 // rooms the agent has now
   Millis idle_since = 0;                // last assignment, or login when later
   std::optional<Millis> grace_until{};  // set while disconnected with rooms or logged in
+  int max_rooms = 0;                    // the agent's room limit (their own, or the default)
 };
 
 // How a console or the supervisor page shows an agent, first match wins: "reconnecting" (their
@@ -375,6 +377,15 @@ class Routing {
   // nullopt back to the head of the queue (nobody excluded but those who rejected it).
   Effects transfer(std::string_view room_id, std::string_view by_agent_id,
                    std::optional<std::string_view> to_agent_id, Millis now);
+
+  // The agent's own room limit (max_rooms <= 0: back to max_rooms_per_agent), for agents known or
+  // not yet seen. Lowering it takes no room away: the agent just gets none until below it.
+  Effects set_room_limit(std::string_view agent_id, int max_rooms, Millis now);
+  // Every agent's own limit at once (after a restart or a takeover, from the user store);
+  // restore() leaves them as they are.
+  void replace_room_limits(std::map<std::string, int, std::less<>> limits);
+  // The active rooms at which the agent gets no more.
+  int max_rooms_of(std::string_view agent_id) const;
 
   // Runs what is due at `now`: grace expiries, auto-assignments, max-wait notices.
   Effects on_timer(Millis now);
@@ -477,6 +488,7 @@ class Routing {
   std::map<std::string, std::string, std::less<>> rooms_;        // room id -> request id
   std::map<std::string, std::string, std::less<>> by_customer_;  // customer id -> open request
   std::map<std::string, Agent, std::less<>> agents_;             // by id
+  std::map<std::string, int, std::less<>> room_limits_;          // agent id -> own limit, >= 1
   std::uint64_t next_seq_ = 0;
   std::uint64_t request_counter_ = 0;  // default ids only
   std::uint64_t room_counter_ = 0;     // default ids only

@@ -75,23 +75,6 @@ Response to_response(const Request& request, const center::Answer& answer) {
   return response;
 }
 
-// The caller of a bearer-authenticated request, or the 401 to answer.
-std::optional<center::Caller> caller_of(const Request& request, auth::TokenService& tokens,
-                                        std::optional<Response>& refusal) {
-  const std::string_view token = auth::bearer_token(request[bhttp::field::authorization]);
-  auto principal = token.empty()
-                       ? util::Result<auth::Principal, std::string>(util::unexpected(
-                             std::string("an Authorization: Bearer access token is required")))
-                       : tokens.verify_access(token, util::unix_seconds());
-  if (!principal) {
-    refusal = error_response(request, bhttp::status::unauthorized,
-                             token.empty() ? "unauthorized" : "invalid_token", principal.error());
-    refusal->set(bhttp::field::www_authenticate, "Bearer");
-    return std::nullopt;
-  }
-  return center::Caller{principal->user_id, principal->role, principal->name};
-}
-
 // A refused webhook is the bot's problem more often than an attack (a wrong secret, a skewed
 // clock, a proxy that alters the body), and the customers only see apologies meanwhile: the
 // operator gets a warning with the reason, at most one per reason every 10 s, and the refusal
@@ -130,7 +113,7 @@ void add_view(Router& router, std::string path, center::ContactCenter& center,
                    [&center, &tokens, view](const Request& request,
                                             const RequestInfo&) -> asio::awaitable<Generator> {
                      std::optional<Response> refusal;
-                     auto caller = caller_of(request, tokens, refusal);
+                     auto caller = bearer_caller(request, tokens, refusal);
                      if (!caller) co_return std::move(*refusal);
                      const center::Answer answer = co_await (center.*view)(std::move(*caller));
                      co_return to_response(request, answer);
@@ -149,8 +132,8 @@ std::optional<std::string_view> id_between(const Request& request, std::string_v
 }
 
 // A bearer-authenticated route for `prefix`{id}`suffix`: 404 for any other path under the prefix,
-// the refusals of caller_of (and, with `json_body`, of refuse_non_json), else what `answer` says
-// for the caller, the id and the request.
+// the refusals of bearer_caller (and, with `json_body`, of refuse_non_json), else what `answer`
+// says for the caller, the id and the request.
 using IdAnswer =
     std::function<asio::awaitable<center::Answer>(center::Caller, std::string, const Request&)>;
 void add_id_route(Router& router, bhttp::verb verb, std::string prefix, std::string suffix,
@@ -166,7 +149,7 @@ void add_id_route(Router& router, bhttp::verb verb, std::string prefix, std::str
                                    "no such API endpoint");
         }
         std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
+        auto caller = bearer_caller(request, tokens, refusal);
         if (!caller) co_return std::move(*refusal);
         if (json_body) {
           if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
@@ -178,7 +161,24 @@ void add_id_route(Router& router, bhttp::verb verb, std::string prefix, std::str
 
 }  // namespace
 
-void add_center_routes(Router& router, center::ContactCenter& center, auth::TokenService& tokens) {
+std::optional<center::Caller> bearer_caller(const Request& request, auth::TokenService& tokens,
+                                            std::optional<Response>& refusal) {
+  const std::string_view token = auth::bearer_token(request[bhttp::field::authorization]);
+  auto principal = token.empty()
+                       ? util::Result<auth::Principal, std::string>(util::unexpected(
+                             std::string("an Authorization: Bearer access token is required")))
+                       : tokens.verify_access(token, util::unix_seconds());
+  if (!principal) {
+    refusal = error_response(request, bhttp::status::unauthorized,
+                             token.empty() ? "unauthorized" : "invalid_token", principal.error());
+    refusal->set(bhttp::field::www_authenticate, "Bearer");
+    return std::nullopt;
+  }
+  return center::Caller{principal->user_id, principal->role, principal->name};
+}
+
+void add_center_routes(Router& router, center::ContactCenter& center, auth::TokenService& tokens,
+                       Router::AsyncHandler user_audit) {
   add_view(router, "/api/consult/current", center, tokens, &center::ContactCenter::current_consult);
   // Public, like a shop's opening hours: the widget says them before anyone signs in.
   router.add(bhttp::verb::get, "/api/consult/hours", [&center](const Request& request) {
@@ -197,7 +197,7 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
       bhttp::verb::put, "/api/agent/canned-responses",
       [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
         std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
+        auto caller = bearer_caller(request, tokens, refusal);
         if (!caller) co_return std::move(*refusal);
         if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
         const center::Answer answer =
@@ -209,7 +209,7 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
       bhttp::verb::post, "/api/bot/message",
       [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
         std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
+        auto caller = bearer_caller(request, tokens, refusal);
         if (!caller) co_return std::move(*refusal);
         if (auto not_json = refuse_non_json(request)) co_return std::move(*not_json);
         const center::Answer answer =
@@ -237,9 +237,17 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
 
   router.add_async(
       bhttp::verb::get, "/api/admin/audit",
-      [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
+      [&center, &tokens, user_audit = std::move(user_audit)](
+          const Request& request, const RequestInfo& info) -> asio::awaitable<Generator> {
+        // Two logs: routing decisions (the default) and user administration (kind=users).
+        const std::string_view kind = query_param(request.target(), "kind");
+        if (kind == "users" && user_audit) co_return co_await user_audit(request, info);
+        if (!kind.empty() && kind != "routing") {
+          co_return error_response(request, bhttp::status::bad_request, "bad_request",
+                                   "kind must be \"routing\" or \"users\"");
+        }
         std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
+        auto caller = bearer_caller(request, tokens, refusal);
         if (!caller) co_return std::move(*refusal);
         std::map<std::string, std::string> query;
         for (const char* name : {"requestId", "agentId", "from", "to", "after", "limit", "order"}) {
@@ -253,7 +261,7 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
       bhttp::verb::get, "/api/consult/offline",
       [&center, &tokens](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
         std::optional<Response> refusal;
-        auto caller = caller_of(request, tokens, refusal);
+        auto caller = bearer_caller(request, tokens, refusal);
         if (!caller) co_return std::move(*refusal);
         const bool all = query_param(request.target(), "all") == "1";
         const center::Answer answer = co_await center.offline_requests(std::move(*caller), all);
@@ -283,7 +291,7 @@ void add_center_routes(Router& router, center::ContactCenter& center, auth::Toke
         [&center, &tokens, csv, history_parameters](
             const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
           std::optional<Response> refusal;
-          auto caller = caller_of(request, tokens, refusal);
+          auto caller = bearer_caller(request, tokens, refusal);
           if (!caller) co_return std::move(*refusal);
           auto parameters = history_parameters(request);
           // Two statements: GCC 12 miscompiles co_await inside a conditional expression.

@@ -334,6 +334,47 @@ TEST(Routing, AgentLoggingInAwayLeavesTheDueRequestToAnAvailableAgent) {
   EXPECT_EQ(assigned.agent.id, "a3");
 }
 
+TEST(Routing, AnAgentsOwnRoomLimitReplacesTheDefaultLive) {
+  RoutingOptions o = options(RoutingMode::kAuto);
+  o.max_rooms_per_agent = 3;
+  Routing routing(o);
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_login(agent("a2"), kRoutingT0);
+  // Set before a2 has any room, and for an agent never seen (kept for when they come).
+  routing.set_room_limit("a2", 1, kRoutingT0);
+  routing.set_room_limit("a9", 5, kRoutingT0);
+  EXPECT_EQ(routing.max_rooms_of("a1"), 3);
+  EXPECT_EQ(routing.max_rooms_of("a2"), 1);
+  EXPECT_EQ(routing.max_rooms_of("a9"), 5);
+  for (int i = 0; i < 5; ++i)
+    routing.request(customer("c" + std::to_string(i)), {}, kRoutingT0 + i);
+  std::map<std::string, int> rooms;
+  for (const auto& view : routing.agents()) {
+    rooms[view.agent.id] = view.active_rooms;
+    EXPECT_EQ(view.max_rooms, view.agent.id == "a2" ? 1 : 3);
+  }
+  EXPECT_EQ(rooms["a1"], 3);
+  EXPECT_EQ(rooms["a2"], 1);  // no second room, though a1 is full and two customers wait
+  EXPECT_EQ(routing.waiting_count(), 1u);
+
+  // A manual accept is held to it too.
+  const std::string waiting = routing.waiting().at(0).request_id;
+  EXPECT_EQ(one<Refusal>(routing.accept("a2", waiting, kRoutingT0 + 10)).code,
+            RefusalCode::kAtCapacity);
+
+  // Raised: the waiting request is assigned at once. Lowered: no room is taken away.
+  EXPECT_EQ(one<Assigned>(routing.set_room_limit("a2", 2, kRoutingT0 + 20)).agent.id, "a2");
+  EXPECT_TRUE(all<Assigned>(routing.set_room_limit("a1", 1, kRoutingT0 + 30)).empty());
+  EXPECT_EQ(routing.rooms().size(), 5u);
+  // Back to the default (0), and all of them replaced at once after a takeover.
+  routing.set_room_limit("a1", 0, kRoutingT0 + 40);
+  EXPECT_EQ(routing.max_rooms_of("a1"), 3);
+  routing.replace_room_limits({{"a1", 2}, {"a3", 0}});
+  EXPECT_EQ(routing.max_rooms_of("a1"), 2);
+  EXPECT_EQ(routing.max_rooms_of("a2"), 3);
+  EXPECT_EQ(routing.max_rooms_of("a3"), 3);
+}
+
 TEST(Routing, CapacityLimitsAutoAssignmentAndManualAccept) {
   RoutingOptions o = options();
   o.max_rooms_per_agent = 2;

@@ -82,6 +82,23 @@ class HoldingStore final : public auth::UserStore {
   bool set_display_name(const std::string& id, const std::string& name) override {
     return inner_.set_display_name(id, name);
   }
+  std::vector<User> list_staff(const auth::StaffQuery& query) override {
+    return inner_.list_staff(query);
+  }
+  auth::DisableOutcome disable_user(const std::string& id) override {
+    return inner_.disable_user(id);
+  }
+  bool set_max_rooms(const std::string& id, int max_rooms) override {
+    return inner_.set_max_rooms(id, max_rooms);
+  }
+  std::vector<std::pair<std::string, int>> room_limits() override { return inner_.room_limits(); }
+  std::int64_t append_user_audit(const auth::UserAuditEntry& entry) override {
+    return inner_.append_user_audit(entry);
+  }
+  std::vector<auth::UserAuditEntry> query_user_audit(std::int64_t before_id,
+                                                     std::size_t limit) override {
+    return inner_.query_user_audit(before_id, limit);
+  }
   void insert_refresh_token(const RefreshToken& token) override {
     inner_.insert_refresh_token(token);
   }

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,6 +79,7 @@ void expect_same_user(const User& actual, const User& expected) {
   EXPECT_EQ(actual.guest, expected.guest);
   EXPECT_EQ(actual.disabled, expected.disabled);
   EXPECT_EQ(actual.created_at, expected.created_at);
+  EXPECT_EQ(actual.max_rooms, expected.max_rooms);
 }
 
 void expect_same_token(const RefreshToken& actual, const RefreshToken& expected) {
@@ -414,6 +416,135 @@ TYPED_TEST_P(UserStoreContract, HostileStringsAreStoredAndFoundExactly) {
   EXPECT_EQ(this->store().denied_access_tokens(kUserNow), (std::vector<std::string>{odd_jti}));
 }
 
+TYPED_TEST_P(UserStoreContract, ListsStaffByUsernameFilteredAndPaged) {
+  UserStore& store = this->store();
+  ASSERT_TRUE(store.create_user(make_user("u_b", "bob")));
+  ASSERT_TRUE(store.create_user(make_user("u_a", "ann")));
+  ASSERT_TRUE(store.create_user(make_user("u_c", "cho", kUserNow, Role::kAdmin)));
+  ASSERT_TRUE(store.create_user(make_user("u_d", "dan", kUserNow, Role::kCustomer)));
+  ASSERT_TRUE(store.create_user(make_guest("g_1")));
+  ASSERT_TRUE(store.create_user(make_user("u_e", "eve")));
+  ASSERT_TRUE(store.set_disabled("u_e", true));
+  const auto names = [](const std::vector<User>& users) {
+    std::vector<std::string> out;
+    for (const User& user : users) out.push_back(user.username);
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  const auto query = [](std::optional<Role> role, std::optional<bool> disabled,
+                        std::string after = "", std::size_t limit = 100) {
+    auth::StaffQuery q;
+    q.role = role;
+    q.disabled = disabled;
+    q.after_username = std::move(after);
+    q.limit = limit;
+    return q;
+  };
+  // Customers and guests never; by username, whatever the creation order.
+  EXPECT_EQ(names(store.list_staff({})), (Names{"ann", "bob", "cho", "eve"}));
+  EXPECT_EQ(names(store.list_staff(query(Role::kAdmin, {}))), (Names{"cho"}));
+  EXPECT_EQ(names(store.list_staff(query(Role::kAgent, false))), (Names{"ann", "bob"}));
+  EXPECT_EQ(names(store.list_staff(query({}, true))), (Names{"eve"}));
+  // Pages: a cursor and a limit.
+  EXPECT_EQ(names(store.list_staff(query({}, {}, "", 2))), (Names{"ann", "bob"}));
+  EXPECT_EQ(names(store.list_staff(query({}, {}, "bob", 2))), (Names{"cho", "eve"}));
+  EXPECT_TRUE(store.list_staff(query({}, {}, "eve")).empty());
+  EXPECT_TRUE(store.list_staff(query({}, {}, "", 0)).empty());
+}
+
+TYPED_TEST_P(UserStoreContract, DisablesAnyoneButTheLastEnabledAdmin) {
+  UserStore& store = this->store();
+  ASSERT_TRUE(store.create_user(make_user("u_1", "root", kUserNow, Role::kAdmin)));
+  ASSERT_TRUE(store.create_user(make_user("u_2", "boss", kUserNow, Role::kAdmin)));
+  ASSERT_TRUE(store.create_user(make_user("u_3", "agent")));
+  EXPECT_EQ(store.disable_user("u_missing"), auth::DisableOutcome::kNotFound);
+  EXPECT_EQ(store.disable_user("u_3"), auth::DisableOutcome::kDisabled);
+  EXPECT_TRUE(store.find_user("u_3")->disabled);
+  EXPECT_EQ(store.disable_user("u_1"), auth::DisableOutcome::kDisabled);
+  // A disabled admin does not count: u_2 is the last one.
+  EXPECT_EQ(store.disable_user("u_2"), auth::DisableOutcome::kLastAdmin);
+  EXPECT_FALSE(store.find_user("u_2")->disabled);
+  // Disabling one already disabled is no change, and allowed.
+  EXPECT_EQ(store.disable_user("u_1"), auth::DisableOutcome::kDisabled);
+  ASSERT_TRUE(store.set_disabled("u_1", false));
+  EXPECT_EQ(store.disable_user("u_2"), auth::DisableOutcome::kDisabled);
+}
+
+TYPED_TEST_P(UserStoreContract, TwoAdminsDisablingEachOtherAtOnceLeaveOneEnabled) {
+  UserStore& store = this->store();
+  ASSERT_TRUE(store.create_user(make_user("u_1", "root", kUserNow, Role::kAdmin)));
+  ASSERT_TRUE(store.create_user(make_user("u_2", "boss", kUserNow, Role::kAdmin)));
+  for (int round = 0; round < 20; ++round) {
+    ASSERT_TRUE(store.set_disabled("u_1", false));
+    ASSERT_TRUE(store.set_disabled("u_2", false));
+    std::atomic<int> disabled{0};
+    std::thread first(
+        [&] { disabled += store.disable_user("u_1") == auth::DisableOutcome::kDisabled; });
+    std::thread second(
+        [&] { disabled += store.disable_user("u_2") == auth::DisableOutcome::kDisabled; });
+    first.join();
+    second.join();
+    EXPECT_EQ(disabled.load(), 1) << "round " << round;
+    EXPECT_NE(store.find_user("u_1")->disabled, store.find_user("u_2")->disabled);
+  }
+}
+
+TYPED_TEST_P(UserStoreContract, StoresRoomLimits) {
+  UserStore& store = this->store();
+  ASSERT_TRUE(store.create_user(make_user("u_1", "ann")));
+  ASSERT_TRUE(store.create_user(make_user("u_2", "bob")));
+  EXPECT_EQ(store.find_user("u_1")->max_rooms, 0);
+  EXPECT_TRUE(store.room_limits().empty());
+  EXPECT_TRUE(store.set_max_rooms("u_1", 1));
+  EXPECT_TRUE(store.set_max_rooms("u_2", 7));
+  EXPECT_FALSE(store.set_max_rooms("u_missing", 2));
+  EXPECT_EQ(store.find_user("u_1")->max_rooms, 1);
+  EXPECT_EQ(store.find_user_by_username("bob")->max_rooms, 7);
+  using Limits = std::vector<std::pair<std::string, int>>;
+  EXPECT_EQ(store.room_limits(), (Limits{{"u_1", 1}, {"u_2", 7}}));
+  // 0 is the configured default again: no limit of their own.
+  EXPECT_TRUE(store.set_max_rooms("u_2", 0));
+  EXPECT_EQ(store.room_limits(), (Limits{{"u_1", 1}}));
+  EXPECT_EQ(store.list_staff({})[0].max_rooms, 1);
+}
+
+TYPED_TEST_P(UserStoreContract, AppendsAndPagesTheUserAuditNewestFirst) {
+  UserStore& store = this->store();
+  EXPECT_TRUE(store.query_user_audit(0, 10).empty());
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    auth::UserAuditEntry entry;
+    entry.at = kUserNow * 1000 + i;
+    entry.actor_id = i == 0 ? "cli:root" : "u_admin";
+    entry.actor_name = std::string("Kim \"'\x01") + std::to_string(i);
+    entry.action = "disable";
+    entry.target_id = "u_" + std::to_string(i);
+    entry.target_username = "agent" + std::to_string(i);
+    entry.detail = "logins=2";
+    entry.request_id = i == 0 ? "" : "req-" + std::to_string(i);
+    ids.push_back(store.append_user_audit(entry));
+  }
+  EXPECT_LT(ids[0], ids[1]);
+  EXPECT_LT(ids[1], ids[2]);
+  const auto all = store.query_user_audit(0, 10);
+  ASSERT_EQ(all.size(), 3U);
+  EXPECT_EQ(all[0].id, ids[2]);
+  EXPECT_EQ(all[2].id, ids[0]);
+  EXPECT_EQ(all[2].at, kUserNow * 1000);
+  EXPECT_EQ(all[2].actor_id, "cli:root");
+  EXPECT_EQ(all[2].actor_name, std::string("Kim \"'\x01") + "0");
+  EXPECT_EQ(all[2].action, "disable");
+  EXPECT_EQ(all[2].target_id, "u_0");
+  EXPECT_EQ(all[2].target_username, "agent0");
+  EXPECT_EQ(all[2].detail, "logins=2");
+  EXPECT_EQ(all[2].request_id, "");
+  EXPECT_EQ(all[0].request_id, "req-2");
+  const auto page = store.query_user_audit(ids[2], 1);
+  ASSERT_EQ(page.size(), 1U);
+  EXPECT_EQ(page[0].id, ids[1]);
+  EXPECT_TRUE(store.query_user_audit(ids[0], 10).empty());
+}
+
 TYPED_TEST_P(UserStoreContract, EverythingSurvivesAReopen) {
   if constexpr (!TypeParam::kPersistent) {
     GTEST_SKIP() << "this backend does not persist";
@@ -448,20 +579,20 @@ TYPED_TEST_P(UserStoreContract, EverythingSurvivesAReopen) {
   }
 }
 
-REGISTER_TYPED_TEST_SUITE_P(UserStoreContract, CreatesAndFindsUsersWithEveryField,
-                            RefusesTakenIdOrUsername, ComparesUsernamesCaseSensitively,
-                            StoresAnyNumberOfGuestsWithoutUsername,
-                            ListsUsersByCreationTimeThenIdAndCanLeaveGuestsOut,
-                            UpdatesDisabledPasswordAndDisplayName, UpdatesOfUnknownUsersReportFalse,
-                            StoresAndFindsRefreshTokens, RotationMarksTheOldTokenAndStoresTheNext,
-                            RotationOfUnknownTokenStoresNothing, RotationOfRevokedTokenIsRefused,
-                            RotationOfExpiredTokenIsRefusedFromItsExpiryOn,
-                            SecondRotationWithinGraceIsAllowedAndKeepsFirstRotationTime,
-                            RotationAfterGraceIsReuse, RevokingAFamilyLeavesOtherFamiliesAlone,
-                            RevokingAllTokensOfAUserLeavesOtherUsersAlone,
-                            DenyListKeepsEntriesUntilTheyExpire, DenyingTwiceKeepsTheLaterExpiry,
-                            PurgeDropsExpiredTokensAndDenyListEntriesOnly,
-                            HostileStringsAreStoredAndFoundExactly, EverythingSurvivesAReopen);
+REGISTER_TYPED_TEST_SUITE_P(
+    UserStoreContract, CreatesAndFindsUsersWithEveryField, RefusesTakenIdOrUsername,
+    ComparesUsernamesCaseSensitively, StoresAnyNumberOfGuestsWithoutUsername,
+    ListsUsersByCreationTimeThenIdAndCanLeaveGuestsOut, UpdatesDisabledPasswordAndDisplayName,
+    UpdatesOfUnknownUsersReportFalse, StoresAndFindsRefreshTokens,
+    RotationMarksTheOldTokenAndStoresTheNext, RotationOfUnknownTokenStoresNothing,
+    RotationOfRevokedTokenIsRefused, RotationOfExpiredTokenIsRefusedFromItsExpiryOn,
+    SecondRotationWithinGraceIsAllowedAndKeepsFirstRotationTime, RotationAfterGraceIsReuse,
+    RevokingAFamilyLeavesOtherFamiliesAlone, RevokingAllTokensOfAUserLeavesOtherUsersAlone,
+    DenyListKeepsEntriesUntilTheyExpire, DenyingTwiceKeepsTheLaterExpiry,
+    PurgeDropsExpiredTokensAndDenyListEntriesOnly, HostileStringsAreStoredAndFoundExactly,
+    ListsStaffByUsernameFilteredAndPaged, DisablesAnyoneButTheLastEnabledAdmin,
+    TwoAdminsDisablingEachOtherAtOnceLeaveOneEnabled, StoresRoomLimits,
+    AppendsAndPagesTheUserAuditNewestFirst, EverythingSurvivesAReopen);
 
 }  // namespace
 }  // namespace aicc::store::contract

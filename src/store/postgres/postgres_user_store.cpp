@@ -51,17 +51,38 @@ CREATE TABLE revoked_families (
   reason     BYTEA NOT NULL    -- why, as its sessions are told ("account disabled", ...)
 );
 )sql"},
+    Migration{2, "agents' room limits and the user-administration audit log", R"sql(
+ALTER TABLE users ADD COLUMN max_rooms INTEGER NOT NULL DEFAULT 0;  -- 0: the configured default
+CREATE INDEX users_staff ON users (role, username);
+-- The few agents with a limit of their own, read whole when a node takes the routing authority.
+CREATE INDEX users_room_limits ON users (id) WHERE max_rooms <> 0;
+
+CREATE TABLE user_audit (
+  id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- never reused
+  at              BIGINT NOT NULL,                                  -- unix milliseconds
+  actor_id        BYTEA NOT NULL,
+  actor_name      BYTEA NOT NULL,
+  action          BYTEA NOT NULL,
+  target_id       BYTEA NOT NULL,
+  target_username BYTEA NOT NULL,
+  detail          BYTEA NOT NULL,
+  request_id      BYTEA NOT NULL
+);
+)sql"},
 };
 
 // read_user() reads the columns in this order.
 constexpr std::string_view kSelectUserById =
-    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at "
+    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at, "
+    "max_rooms "
     "FROM users WHERE id = $1";
 constexpr std::string_view kSelectUserByUsername =
-    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at "
+    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at, "
+    "max_rooms "
     "FROM users WHERE username = $1";
 constexpr std::string_view kListUsers =
-    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at "
+    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at, "
+    "max_rooms "
     "FROM users WHERE $1 OR NOT guest ORDER BY created_at, id";
 
 // read_token() reads the columns in this order.
@@ -86,6 +107,7 @@ User read_user(const Rows& rows, int row) {
   user.guest = rows.boolean(row, 5);
   user.disabled = rows.boolean(row, 6);
   user.created_at = rows.integer(row, 7);
+  user.max_rooms = static_cast<int>(rows.integer(row, 8));
   return user;
 }
 
@@ -223,6 +245,123 @@ bool PostgresUserStore::set_display_name(const std::string& id, const std::strin
                .text(name)
                .run()
                .affected() == 1;
+  });
+}
+
+std::vector<User> PostgresUserStore::list_staff(const auth::StaffQuery& query) {
+  return pool_->with([&](Connection& db) {
+    // $2: the role, or empty for both; $3: 0 or 1 for disabled, -1 for both.
+    const Rows rows =
+        db.query(
+              "SELECT id, username, display_name, role, password_hash, guest, disabled, "
+              "created_at, max_rooms FROM users WHERE NOT guest AND role IN ('AGENT', 'ADMIN') "
+              "AND username > $1 AND ($2 = ''::bytea OR role = $2) AND ($3 < 0 OR disabled = "
+              "($3 = 1)) ORDER BY username LIMIT $4",
+              "list staff")
+            .text(query.after_username)
+            .text(query.role ? auth::to_string(*query.role) : std::string_view())
+            .integer(query.disabled ? (*query.disabled ? 1 : 0) : -1)
+            .integer(static_cast<std::int64_t>(query.limit))
+            .run();
+    std::vector<User> users;
+    for (int i = 0; i < rows.size(); ++i) users.push_back(read_user(rows, i));
+    return users;
+  });
+}
+
+auth::DisableOutcome PostgresUserStore::disable_user(const std::string& id) {
+  return pool_->with([&](Connection& db) {
+    Transaction transaction(db);
+    const Rows target =
+        db.query("SELECT role FROM users WHERE id = $1 FOR UPDATE", "read a user's role")
+            .text(id)
+            .run();
+    if (target.empty()) return auth::DisableOutcome::kNotFound;
+    if (target.text(0, 0) == "ADMIN") {
+      // Locks every enabled admin: a second admin being disabled at the same time waits here,
+      // then reads the first one as disabled (READ COMMITTED re-checks locked rows).
+      const Rows others = db.query(
+                                "SELECT id FROM users WHERE role = 'ADMIN' AND NOT disabled AND "
+                                "id <> $1 FOR UPDATE",
+                                "lock the other enabled admins")
+                              .text(id)
+                              .run();
+      if (others.empty()) return auth::DisableOutcome::kLastAdmin;
+    }
+    db.query("UPDATE users SET disabled = TRUE WHERE id = $1", "disable a user").text(id).run();
+    transaction.commit();
+    return auth::DisableOutcome::kDisabled;
+  });
+}
+
+bool PostgresUserStore::set_max_rooms(const std::string& id, int max_rooms) {
+  return pool_->with([&](Connection& db) {
+    return db.query("UPDATE users SET max_rooms = $2 WHERE id = $1", "set a room limit")
+               .text(id)
+               .integer(max_rooms)
+               .run()
+               .affected() == 1;
+  });
+}
+
+std::vector<std::pair<std::string, int>> PostgresUserStore::room_limits() {
+  return pool_->with([&](Connection& db) {
+    const Rows rows = db.query("SELECT id, max_rooms FROM users WHERE max_rooms <> 0 ORDER BY id",
+                               "read the room limits")
+                          .run();
+    std::vector<std::pair<std::string, int>> limits;
+    for (int i = 0; i < rows.size(); ++i)
+      limits.emplace_back(rows.text(i, 0), static_cast<int>(rows.integer(i, 1)));
+    return limits;
+  });
+}
+
+std::int64_t PostgresUserStore::append_user_audit(const auth::UserAuditEntry& entry) {
+  return pool_->with([&](Connection& db) {
+    const Rows rows =
+        db.query(
+              "INSERT INTO user_audit (at, actor_id, actor_name, action, target_id, "
+              "target_username, detail, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+              "RETURNING id",
+              "append to the user audit log")
+            .integer(entry.at)
+            .text(entry.actor_id)
+            .text(entry.actor_name)
+            .text(entry.action)
+            .text(entry.target_id)
+            .text(entry.target_username)
+            .text(entry.detail)
+            .text(entry.request_id)
+            .run();
+    return rows.integer(0, 0);
+  });
+}
+
+std::vector<auth::UserAuditEntry> PostgresUserStore::query_user_audit(std::int64_t before_id,
+                                                                      std::size_t limit) {
+  return pool_->with([&](Connection& db) {
+    const Rows rows = db.query(
+                            "SELECT id, at, actor_id, actor_name, action, target_id, "
+                            "target_username, detail, request_id FROM user_audit WHERE $1 = 0 "
+                            "OR id < $1 ORDER BY id DESC LIMIT $2",
+                            "read the user audit log")
+                          .integer(before_id)
+                          .integer(static_cast<std::int64_t>(limit))
+                          .run();
+    std::vector<auth::UserAuditEntry> entries;
+    for (int i = 0; i < rows.size(); ++i) {
+      auth::UserAuditEntry& e = entries.emplace_back();
+      e.id = rows.integer(i, 0);
+      e.at = rows.integer(i, 1);
+      e.actor_id = rows.text(i, 2);
+      e.actor_name = rows.text(i, 3);
+      e.action = rows.text(i, 4);
+      e.target_id = rows.text(i, 5);
+      e.target_username = rows.text(i, 6);
+      e.detail = rows.text(i, 7);
+      e.request_id = rows.text(i, 8);
+    }
+    return entries;
   });
 }
 

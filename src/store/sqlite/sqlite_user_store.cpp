@@ -54,17 +54,38 @@ CREATE TABLE revoked_families (
   reason     TEXT NOT NULL     -- why, as its sessions are told ("account disabled", ...)
 ) STRICT;
 )sql"},
+    Migration{3, "agents' room limits and the user-administration audit log", R"sql(
+ALTER TABLE users ADD COLUMN max_rooms INTEGER NOT NULL DEFAULT 0;  -- 0: the configured default
+CREATE INDEX users_staff ON users (role, username);
+-- The few agents with a limit of their own, read whole when a node takes the routing authority.
+CREATE INDEX users_room_limits ON users (id) WHERE max_rooms <> 0;
+
+CREATE TABLE user_audit (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: paging cursors stay valid
+  at              INTEGER NOT NULL,                   -- unix milliseconds
+  actor_id        TEXT NOT NULL,
+  actor_name      TEXT NOT NULL,
+  action          TEXT NOT NULL,
+  target_id       TEXT NOT NULL,
+  target_username TEXT NOT NULL,
+  detail          TEXT NOT NULL,
+  request_id      TEXT NOT NULL
+) STRICT;
+)sql"},
 };
 
 // read_user() reads the columns in this order.
 constexpr std::string_view kSelectUserById =
-    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at "
+    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at, "
+    "max_rooms "
     "FROM users WHERE id = ?1";
 constexpr std::string_view kSelectUserByUsername =
-    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at "
+    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at, "
+    "max_rooms "
     "FROM users WHERE username = ?1";
 constexpr std::string_view kListUsers =
-    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at "
+    "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at, "
+    "max_rooms "
     "FROM users WHERE ?1 OR guest = 0 ORDER BY created_at, id";
 
 // read_token() reads the columns in this order.
@@ -86,6 +107,7 @@ User read_user(const Statement& row) {
   user.guest = row.column_bool(5);
   user.disabled = row.column_bool(6);
   user.created_at = row.column_int(7);
+  user.max_rooms = static_cast<int>(row.column_int(8));
   return user;
 }
 
@@ -189,6 +211,119 @@ bool SqliteUserStore::set_display_name(const std::string& id, const std::string&
       .bind_text(2, name)
       .run();
   return db_.changes() == 1;
+}
+
+std::vector<User> SqliteUserStore::list_staff(const auth::StaffQuery& query) {
+  std::lock_guard lock(mutex_);
+  // ?1/?2: role filter or NULL; ?3: disabled filter or NULL.
+  auto select = db_.prepare(
+      "SELECT id, username, display_name, role, password_hash, guest, disabled, created_at, "
+      "max_rooms FROM users WHERE guest = 0 AND role IN ('AGENT', 'ADMIN') "
+      "AND (?1 IS NULL OR role = ?1) AND (?2 IS NULL OR disabled = ?2) AND username > ?3 "
+      "ORDER BY username LIMIT ?4",
+      "list staff");
+  if (query.role) {
+    select.bind_text(1, auth::to_string(*query.role));
+  } else {
+    select.bind_null(1);
+  }
+  if (query.disabled) {
+    select.bind_bool(2, *query.disabled);
+  } else {
+    select.bind_null(2);
+  }
+  select.bind_text(3, query.after_username).bind_int(4, static_cast<std::int64_t>(query.limit));
+  std::vector<User> users;
+  while (select.step()) users.push_back(read_user(select));
+  return users;
+}
+
+auth::DisableOutcome SqliteUserStore::disable_user(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);  // BEGIN IMMEDIATE: another process's change waits for this one
+  std::string role;
+  {
+    auto select = db_.prepare("SELECT role FROM users WHERE id = ?1", "read a user's role");
+    select.bind_text(1, id);
+    if (!select.step()) return auth::DisableOutcome::kNotFound;
+    role = select.column_text(0);
+  }
+  if (role == "ADMIN") {
+    auto others =
+        db_.prepare("SELECT count(*) FROM users WHERE role = 'ADMIN' AND disabled = 0 AND id <> ?1",
+                    "count the other enabled admins");
+    others.bind_text(1, id);
+    others.step();
+    if (others.column_int(0) == 0) return auth::DisableOutcome::kLastAdmin;
+  }
+  db_.prepare("UPDATE users SET disabled = 1 WHERE id = ?1", "disable a user")
+      .bind_text(1, id)
+      .run();
+  transaction.commit();
+  return auth::DisableOutcome::kDisabled;
+}
+
+bool SqliteUserStore::set_max_rooms(const std::string& id, int max_rooms) {
+  std::lock_guard lock(mutex_);
+  db_.prepare("UPDATE users SET max_rooms = ?2 WHERE id = ?1", "set a room limit")
+      .bind_text(1, id)
+      .bind_int(2, max_rooms)
+      .run();
+  return db_.changes() == 1;
+}
+
+std::vector<std::pair<std::string, int>> SqliteUserStore::room_limits() {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare("SELECT id, max_rooms FROM users WHERE max_rooms <> 0 ORDER BY id",
+                            "read the room limits");
+  std::vector<std::pair<std::string, int>> limits;
+  while (select.step())
+    limits.emplace_back(select.column_text(0), static_cast<int>(select.column_int(1)));
+  return limits;
+}
+
+std::int64_t SqliteUserStore::append_user_audit(const auth::UserAuditEntry& entry) {
+  std::lock_guard lock(mutex_);
+  auto insert = db_.prepare(
+      "INSERT INTO user_audit (at, actor_id, actor_name, action, target_id, target_username, "
+      "detail, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+      "append to the user audit log");
+  insert.bind_int(1, entry.at)
+      .bind_text(2, entry.actor_id)
+      .bind_text(3, entry.actor_name)
+      .bind_text(4, entry.action)
+      .bind_text(5, entry.target_id)
+      .bind_text(6, entry.target_username)
+      .bind_text(7, entry.detail)
+      .bind_text(8, entry.request_id);
+  if (!insert.step()) throw std::runtime_error("SQLite user store: audit insert returned no id");
+  const std::int64_t id = insert.column_int(0);
+  insert.run();  // finishes the statement
+  return id;
+}
+
+std::vector<auth::UserAuditEntry> SqliteUserStore::query_user_audit(std::int64_t before_id,
+                                                                    std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare(
+      "SELECT id, at, actor_id, actor_name, action, target_id, target_username, detail, "
+      "request_id FROM user_audit WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2",
+      "read the user audit log");
+  select.bind_int(1, before_id).bind_int(2, static_cast<std::int64_t>(limit));
+  std::vector<auth::UserAuditEntry> entries;
+  while (select.step()) {
+    auth::UserAuditEntry& e = entries.emplace_back();
+    e.id = select.column_int(0);
+    e.at = select.column_int(1);
+    e.actor_id = select.column_text(2);
+    e.actor_name = select.column_text(3);
+    e.action = select.column_text(4);
+    e.target_id = select.column_text(5);
+    e.target_username = select.column_text(6);
+    e.detail = select.column_text(7);
+    e.request_id = select.column_text(8);
+  }
+  return entries;
 }
 
 void SqliteUserStore::insert_token(const RefreshToken& token) {

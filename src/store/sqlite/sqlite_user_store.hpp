@@ -3,11 +3,13 @@
 //
 // Tables (schema "auth", see the migrations in the .cpp):
 //   users           id PK, username UNIQUE (NULL for guests), display_name, role, password_hash,
-//                   guest, disabled, created_at
+//                   guest, disabled, created_at, max_rooms (0: the default)
 //   refresh_tokens  token_hash PK, family_id, user_id -> users, issued_at, expires_at, rotated,
 //                   rotated_at, revoked; indexed by family_id, user_id and expires_at
 //   revoked_jtis    jti PK, expires_at
 //   revoked_families family_id PK, expires_at, reason (the access tokens of a revoked login)
+//   user_audit       id (increasing), at (unix ms), actor_id, actor_name, action, target_id,
+//                    target_username, detail, request_id
 //
 // Contract details the port leaves open, which every adapter must share (the contract tests check
 // them):
@@ -48,6 +50,13 @@ class SqliteUserStore final : public auth::UserStore {
   bool set_disabled(const std::string& id, bool disabled) override;
   bool set_password_hash(const std::string& id, const std::string& hash) override;
   bool set_display_name(const std::string& id, const std::string& name) override;
+  std::vector<auth::User> list_staff(const auth::StaffQuery& query) override;
+  auth::DisableOutcome disable_user(const std::string& id) override;
+  bool set_max_rooms(const std::string& id, int max_rooms) override;
+  std::vector<std::pair<std::string, int>> room_limits() override;
+  std::int64_t append_user_audit(const auth::UserAuditEntry& entry) override;
+  std::vector<auth::UserAuditEntry> query_user_audit(std::int64_t before_id,
+                                                     std::size_t limit) override;
 
   void insert_refresh_token(const auth::RefreshToken& token) override;
   std::optional<auth::RefreshToken> find_refresh_token(const std::string& token_hash) override;

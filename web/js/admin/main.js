@@ -1,6 +1,7 @@
 // The supervisor page (/admin): an administrator signs in and watches the contact center's live
 // figures (GET /api/admin/stats), polled every 2 s while the page is visible, puts agents in or out
-// of the queue (POST /api/admin/agents/{id}/status), and reads every conversation (records.js).
+// of the queue (POST /api/admin/agents/{id}/status), reads every conversation (records.js) and
+// manages agents and admins (users.js).
 //
 // The page holds no STOMP connection: one small GET every 2 s is cheaper for the server than
 // fanning out every queue and presence change to supervisors, and it survives anything a proxy
@@ -15,6 +16,7 @@ import { renderAgents, renderCards } from './figures.js';
 import { MESSAGES } from './messages.js';
 import { attachRecords } from './records.js';
 import { normalizeStats } from './stats.js';
+import { attachUsers } from './users.js';
 
 const POLL_MS = 2000;
 const REQUEST_TIMEOUT_MS = 5000;  // a hung request must not stop the polling
@@ -62,6 +64,7 @@ const ui = {
   agentsEmpty: $('agents-empty'),
   agentsNotice: $('agents-notice'),
   records: $('records'),
+  users: $('users'),
 };
 
 const state = {
@@ -95,6 +98,26 @@ const records = attachRecords({
   container: $('records-browser'),
 }, { session, i18n });
 
+const users = attachUsers({
+  notice: $('users-notice'),
+  secret: $('users-secret'),
+  secretText: $('users-secret-text'),
+  secretValue: $('users-secret-value'),
+  secretCopy: $('users-secret-copy'),
+  secretHide: $('users-secret-hide'),
+  secretCopied: $('users-secret-copied'),
+  createForm: $('users-create'),
+  createButton: $('users-create-button'),
+  filters: $('users-filters'),
+  roleFilter: $('users-role-filter'),
+  stateFilter: $('users-state-filter'),
+  body: $('users-body'),
+  empty: $('users-empty'),
+  more: $('users-more'),
+  auditBody: $('users-audit-body'),
+  auditEmpty: $('users-audit-empty'),
+}, { session, i18n });
+
 // The agents' table buttons.
 const agentActions = {
   onChats: (agentId) => records.showAgentChats(agentId),
@@ -121,6 +144,8 @@ function setView(view, focus) {
   ui.refused.hidden = view !== 'refused';
   ui.dashboard.hidden = view !== 'dashboard';
   ui.records.hidden = view !== 'dashboard';
+  ui.users.hidden = view !== 'dashboard';
+  if (view !== 'dashboard') users.stop();
   const signedIn = view === 'refused' || view === 'dashboard';
   ui.signOut.hidden = !signedIn;
   ui.who.hidden = !signedIn;
@@ -170,6 +195,7 @@ function enter(user, { fromSignIn = false } = {}) {
     setView('dashboard', fromSignIn ? ui.dashboardTitle : null);
     startPolling();
     records.start();
+    users.start();
   } else if (user.guest && !fromSignIn) {
     state.user = null;
     showSignIn();
@@ -338,7 +364,10 @@ function applyTexts() {
   renderWho();
   renderSignInMessage();
   renderRefused();
-  if (state.view === 'dashboard') renderStats();
+  if (state.view === 'dashboard') {
+    renderStats();
+    users.render();
+  }
   if (!ui.signInButton.disabled) ui.signInButton.textContent = t('sign_in');
 }
 
