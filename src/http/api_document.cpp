@@ -71,7 +71,10 @@ ApiDocument::ApiDocument(std::string_view document,
     for (const auto& [path, item] : paths->as_object()) {
       if (!item.is_object() || item.as_object().contains("x-served-by")) continue;
       for (const std::string_view method : kMethods) {
-        if (!item.as_object().contains(method)) continue;
+        const json::value* operation = item.as_object().if_contains(method);
+        if (operation == nullptr) continue;
+        // An operation answered before routing (the CORS preflights) is marked on its own.
+        if (operation->is_object() && operation->as_object().contains("x-served-by")) continue;
         std::string upper(method);
         std::transform(upper.begin(), upper.end(), upper.begin(),
                        [](unsigned char c) { return static_cast<char>(std::toupper(c)); });

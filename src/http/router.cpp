@@ -44,7 +44,14 @@ void Router::add_async(bhttp::verb method, std::string path, AsyncHandler handle
 
 void Router::add_prefix_async(bhttp::verb method, std::string prefix, std::string path_template,
                               AsyncHandler handler) {
-  prefix_names_.push_back({std::string(bhttp::to_string(method)), std::move(path_template)});
+  add_prefix_async(method, std::move(prefix), std::vector<std::string>{std::move(path_template)},
+                   std::move(handler));
+}
+
+void Router::add_prefix_async(bhttp::verb method, std::string prefix,
+                              std::vector<std::string> path_templates, AsyncHandler handler) {
+  for (std::string& path_template : path_templates)
+    prefix_names_.push_back({std::string(bhttp::to_string(method)), std::move(path_template)});
   prefix_routes_.emplace_back(std::pair{std::move(prefix), method}, std::move(handler));
 }
 

@@ -45,6 +45,10 @@ class Router {
   // ("/api/conversations/{id}/messages").
   void add_prefix_async(bhttp::verb method, std::string prefix, std::string path_template,
                         AsyncHandler handler);
+  // The same, for a handler that serves several operations under its prefix
+  // ("/api/admin/users/{id}/disable", ".../enable", ...).
+  void add_prefix_async(bhttp::verb method, std::string prefix,
+                        std::vector<std::string> path_templates, AsyncHandler handler);
   // Every route, exact and by prefix, as the API document must name it (http/api_document.hpp).
   std::vector<RouteName> routes() const;
   // `request` must outlive the returned coroutine. A handler that throws is answered 503

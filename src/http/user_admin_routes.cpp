@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "auth/user_admin.hpp"
 #include "auth/user_rules.hpp"
@@ -395,9 +397,16 @@ void add_user_admin_routes(Router& router, const UserAdminDeps& deps) {
           co_return co_await create_user(context, std::move(*caller), request);
         });
   }
-  for (const bhttp::verb verb : {bhttp::verb::get, bhttp::verb::post, bhttp::verb::put}) {
+  // What each method serves under /api/admin/users/{id} (user_action), as the document names it.
+  const std::string user = std::string(kUsersPath) + "/{id}";
+  const std::vector<std::pair<bhttp::verb, std::vector<std::string>>> operations = {
+      {bhttp::verb::get, {user}},
+      {bhttp::verb::post, {user + "/disable", user + "/enable", user + "/password"}},
+      {bhttp::verb::put, {user + "/max-rooms", user + "/display-name"}},
+  };
+  for (const auto& [verb, templates] : operations) {
     router.add_prefix_async(
-        verb, std::string(kUsersPath) + "/",
+        verb, std::string(kUsersPath) + "/", templates,
         [context](const Request& request, const RequestInfo&) -> asio::awaitable<Generator> {
           std::optional<Response> refusal;
           auto caller = admin_of(request, context->deps.tokens, refusal);

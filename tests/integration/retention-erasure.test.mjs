@@ -30,14 +30,16 @@ const get = (server, path, token) => apiRequest(server, path, { method: 'GET', b
 const erase = (server, id, token) => apiRequest(server, `/api/admin/customers/${encodeURIComponent(id)}`, { method: 'DELETE', bearer: token });
 const adminToken = (server) => mintToken({ secret: server.secret, sub: 'admin-erasing', role: 'ADMIN', name: 'Supervisor' });
 
-// Every row of the store as text: the sqlite3 shell's dump of the file, or pg_dump of the schema.
+// Every row of the store as text: the sqlite3 shell's dump of the file, or pg_dump of the schema
+// with its BYTEA values ('\x...', how that adapter keeps text) decoded, so words can be looked for.
 function dumpStore(dir) {
   const settings = storeSettingsFor(dir);
   if (!usesPostgres) return execFileSync('sqlite3', [settings['store.sqlite.path'], '.dump'], { encoding: 'utf8' });
   const url = settings['store.postgres.url'];
   const schema = /search_path%3D([a-z0-9_]+)/.exec(url)[1];
   const base = url.replace(/[?&]options=.*$/, '');
-  return execFileSync('pg_dump', ['--data-only', '--inserts', `--schema=${schema}`, base], { encoding: 'utf8' });
+  const dump = execFileSync('pg_dump', ['--data-only', '--inserts', `--schema=${schema}`, base], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return dump.replace(/'\\x([0-9a-f]*)'/g, (_, hex) => JSON.stringify(Buffer.from(hex, 'hex').toString('utf8')));
 }
 
 function upload(server, token, roomId, name) {

@@ -64,8 +64,7 @@ TEST_F(RetentionPass, StopsBetweenBatchesWhenAsked) {
   closed_rooms(5);
   int batches = 0;
   const RemovedCounts removed = run_retention_pass(
-      store_, {.chats = 1}, 2, kStart + 2 * kDay, [&] { return batches >= 1; },
-      [&] { ++batches; });
+      store_, {.chats = 1}, 2, kStart + 2 * kDay, [&] { return batches >= 1; }, [&] { ++batches; });
   EXPECT_EQ(removed.rooms, 2u);
   EXPECT_TRUE(store_.find_room("r_4").has_value());
 }
@@ -81,7 +80,8 @@ TEST(RetentionCutoffs, FilesFollowChatsUnlessSetAndZeroKeeps) {
   EXPECT_EQ(both.chats, kStart - 10 * kDay);
   EXPECT_EQ(both.attachments, kStart - 10 * kDay);
   EXPECT_EQ(both.audit, 0);
-  const RetentionCutoffs own = retention_cutoffs({.chats = 10, .attachments = 2, .audit = 365}, kStart);
+  const RetentionCutoffs own =
+      retention_cutoffs({.chats = 10, .attachments = 2, .audit = 365}, kStart);
   EXPECT_EQ(own.attachments, kStart - 2 * kDay);
   EXPECT_EQ(own.audit, kStart - 365 * kDay);
   EXPECT_EQ(retention_cutoffs({}, kStart).chats, 0);

@@ -116,7 +116,10 @@ export class ApiModel {
     const names = [];
     for (const { template, item } of this.paths) {
       if (item['x-served-by']) continue;
-      for (const method of kMethods) if (item[method]) names.push(operationName(method, template));
+      for (const method of kMethods) {
+        // An operation answered before routing (the CORS preflights) is marked on its own.
+        if (item[method] && !item[method]['x-served-by']) names.push(operationName(method, template));
+      }
     }
     return names.sort();
   }
@@ -176,8 +179,11 @@ export class ApiModel {
       // The router's answers outside the document: 404 for a path it does not have, 404 or 405 for
       // a method a documented path does not take, and the HTTP session's 400 (malformed) and 413
       // (too large) before any route; all with the error body.
+      // A CORS preflight (OPTIONS) for a path not open to other origins is refused 403
+      // `cors_refused` before any route (http/cors.hpp).
       const name = found ? '(method not documented)' : '(no such /api path)';
       const allowed = found ? [400, 404, 405, 413] : [400, 404, 413];
+      if (answer.method === 'OPTIONS') allowed.push(403);
       if (!allowed.includes(answer.status)) {
         problems.push(`${answer.method} ${answer.path} answered ${answer.status}, expected ${allowed.join(' or ')}`);
       } else if (answer.body) {
