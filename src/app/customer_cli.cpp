@@ -1,5 +1,6 @@
 #include "app/customer_cli.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "app/stores.hpp"
@@ -9,7 +10,7 @@
 namespace aicc::app {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kCustomerUsage =
     "usage: aicc-chat [--config FILE] customer erase CUSTOMER_ID\n"
     "  erases everything stored of the customer (conversation, rooms, messages, files, ratings,\n"
     "  notes, left messages, context, account and tokens); their open sessions end. Refused\n"
@@ -19,15 +20,19 @@ constexpr const char* kUsage =
 
 int run_customer_command(const config::Config& config, const std::vector<std::string>& words) {
   if (words.size() != 2 || words[0] != "erase" || words[1].empty() || words[1].front() == '-') {
-    std::fputs(kUsage, words.empty() || words[0] == "--help" ? stdout : stderr);
+    std::fputs(kCustomerUsage, words.empty() || words[0] == "--help" ? stdout : stderr);
     return words.size() == 1 && words[0] == "--help" ? 0 : 2;
   }
   const std::string& id = words[1];
   try {
     Stores stores = open_stores(config, StoreUser::kCommand);
-    const center::ErasureReport report =
-        center::erase_customer(*stores.chat, *stores.users, id, "cli", util::unix_seconds(),
-                               config.jwt.access_token_validity + config.jwt.clock_skew);
+    // A running server ends the customer's sessions when it next reads the revoked logins.
+    const center::ErasureReport report = center::erase_customer(
+        *stores.chat, *stores.users, id, "cli",
+        center::ErasureSteps{
+            .now = util::unix_seconds(),
+            .token_lifetime = config.jwt.access_token_validity + config.jwt.clock_skew,
+            .settle = std::chrono::seconds(config.auth.revocation_sync_interval + 1)});
     switch (report.outcome) {
       case center::ErasureOutcome::kNotFound:
         std::fprintf(stderr, "aicc-chat customer erase: nothing is stored under %s\n", id.c_str());

@@ -351,8 +351,10 @@ int main(int argc, char** argv) {
     center.set_blocking_pool(&blocking_pool);
     // An erased customer's sessions end at once here (the other nodes read the revocations within
     // auth.revocation-sync-interval).
-    center.set_accounts(user_store.get(), config.jwt.access_token_validity + config.jwt.clock_skew,
-                        [&tokens] { tokens.sync_revocations(aicc::util::unix_seconds()); });
+    center.set_accounts(
+        user_store.get(), config.jwt.access_token_validity + config.jwt.clock_skew,
+        [&tokens] { tokens.sync_revocations(aicc::util::unix_seconds()); },
+        std::chrono::seconds(config.auth.revocation_sync_interval + 1));
     // Agents' own room limits, read by the node that takes the routing authority.
     center.set_room_limits_source([&user_store] { return user_store->room_limits(); });
     center.add_handlers(app_router);

@@ -86,13 +86,15 @@ class ContactCenter {
   // service's executor. Set before serving; without it, such work runs where it is asked.
   void set_blocking_pool(net::BlockingPool* pool) { blocking_ = pool; }
   // The accounts an erasure removes with a customer's data, how long an access token issued now
-  // lives, and what to do once one is erased (apply the revocations at once). Without them
+  // lives, what ends a customer's sessions here at once (apply the revocations) and how long the
+  // other processes take to end theirs (center/customer_erasure.hpp). Without them
   // DELETE /api/admin/customers/{id} answers 503.
   void set_accounts(auth::UserStore* users, std::int64_t token_lifetime,
-                    std::function<void()> after_erasure) {
+                    std::function<void()> revoked, std::chrono::milliseconds settle) {
     accounts_ = users;
     token_lifetime_ = token_lifetime;
-    after_erasure_ = std::move(after_erasure);
+    after_erasure_ = std::move(revoked);
+    erasure_settle_ = settle;
   }
 
   // /app/bot.message and the other destinations of the service, and what its clients may
@@ -365,6 +367,7 @@ class ContactCenter {
   auth::UserStore* accounts_ = nullptr;
   std::int64_t token_lifetime_ = 0;
   std::function<void()> after_erasure_;
+  std::chrono::milliseconds erasure_settle_{0};
   // The bus as completions that may settle after teardown see it: emptied by set_bus(nullptr).
   std::shared_ptr<net::Bus*> bus_cell_ = std::make_shared<net::Bus*>(nullptr);
   const broker::AppRouter* router_ = nullptr;

@@ -37,8 +37,12 @@ asio::awaitable<Answer> ContactCenter::erase_customer(Caller caller, std::string
   if (accounts_ == nullptr)
     co_return error_answer(503, "unavailable", "erasure is not available on this server");
   auto work = [this, caller = std::move(caller), customer_id = std::move(customer_id)] {
-    const ErasureReport report = center::erase_customer(
-        store_, *accounts_, customer_id, caller.user_id, util::unix_seconds(), token_lifetime_);
+    const ErasureReport report =
+        center::erase_customer(store_, *accounts_, customer_id, caller.user_id,
+                               ErasureSteps{.now = util::unix_seconds(),
+                                            .token_lifetime = token_lifetime_,
+                                            .revoked = after_erasure_,
+                                            .settle = erasure_settle_});
     switch (report.outcome) {
       case ErasureOutcome::kNotFound:
         return error_answer(404, "not_found", "nothing is stored under this customer id");
@@ -55,7 +59,6 @@ asio::awaitable<Answer> ContactCenter::erase_customer(Caller caller, std::string
     spdlog::info("customer erased reference={} by={} removed=\"{}\" account={}",
                  erasure_reference(customer_id), caller.user_id, chat::describe(report.removed),
                  report.account);
-    if (after_erasure_) after_erasure_();
     return json_answer(200, json::object{{"customerId", customer_id},
                                          {"reference", erasure_reference(customer_id)},
                                          {"removed", counts_json(report.removed)},

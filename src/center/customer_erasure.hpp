@@ -6,7 +6,9 @@
 // was carried out without keeping an identifier of the person.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "auth/user_store.hpp"
@@ -27,13 +29,26 @@ struct ErasureReport {
   bool account = false;  // the account was there and is gone
 };
 
-// `actor`: who asked ("cli" or an admin's user id), for the audit entry. `now` in unix seconds;
-// `token_lifetime`: how long an access token issued now may live (its logins stay denied that
-// long). Throws std::runtime_error when a store fails (what was committed stays erased; running
-// it again finishes the job).
+struct ErasureSteps {
+  std::int64_t now = 0;             // unix seconds
+  std::int64_t token_lifetime = 0;  // how long an access token issued now may live: the
+                                    // customer's logins stay denied that long
+  // Once their logins are denied: end their sessions here at once (apply the revocations).
+  std::function<void()> revoked{};
+  // How long the other processes take to end theirs (auth.revocation-sync-interval, and a
+  // margin): nothing is erased before, so no open session of theirs writes anything afterwards.
+  std::chrono::milliseconds settle{0};
+};
+
+// The order matters: refused at once while a consult of theirs is open (nothing changed); else
+// their logins are denied and their account disabled, their sessions given `settle` to end, then
+// their data is erased (refused again, and nothing of it erased, if a consult opened meanwhile),
+// then their account, then the audit entry. `actor`: who asked ("cli" or an admin's user id).
+// Throws std::runtime_error when a store fails (what was committed stays erased; running it again
+// finishes the job).
 ErasureReport erase_customer(chat::ChatStore& chat, auth::UserStore& users,
                              const std::string& customer_id, const std::string& actor,
-                             std::int64_t now, std::int64_t token_lifetime);
+                             const ErasureSteps& steps);
 
 // "sha256:" + the first 16 hex digits of SHA-256(customer id): what the audit keeps.
 std::string erasure_reference(const std::string& customer_id);

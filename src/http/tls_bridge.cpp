@@ -25,75 +25,87 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr auto kTlsAwait = asio::as_tuple(asio::use_awaitable);
 
-constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+constexpr auto kTlsHandshakeTimeout = std::chrono::seconds(10);
 // Once the session has said all it will, how long the client has to close its side.
-constexpr auto kCloseTimeout = std::chrono::seconds(5);
+constexpr auto kTlsCloseTimeout = std::chrono::seconds(5);
+// A client that takes nothing of what is written to it for this long is gone (a plain connection
+// meets the same bound in the session's own writes).
+constexpr auto kTlsWriteTimeout = std::chrono::seconds(30);
+// After refusing a plain request, how long what the client still sends is read and dropped.
+constexpr auto kTlsLingerTimeout = std::chrono::seconds(2);
 constexpr std::uint8_t kTlsHandshakeRecord = 0x16;
 
-struct Bridge {
-  Bridge(tcp::socket socket, std::shared_ptr<ssl::context> tls)
+// Shared by the two directions and the timers: a timer's handler may already be queued when its
+// wait is cancelled, so it holds the bridge rather than point into a finished coroutine's frame.
+struct TlsBridge : std::enable_shared_from_this<TlsBridge> {
+  TlsBridge(tcp::socket socket, std::shared_ptr<ssl::context> tls)
       : context(std::move(tls)),
         outer(std::move(socket), *context),
         inner(outer.get_executor()),
-        timer(outer.get_executor()) {}
+        deadline(outer.get_executor()),
+        write_deadline(outer.get_executor()) {}
 
-  void close_after(std::chrono::steady_clock::duration delay) {
+  // Closes the client's socket when `timer` runs out before it is cancelled or set again.
+  void close_after(asio::steady_timer& timer, std::chrono::steady_clock::duration delay) {
     timer.expires_after(delay);
-    timer.async_wait([this](boost::system::error_code error) {
+    timer.async_wait([self = shared_from_this()](boost::system::error_code error) {
       if (error) return;  // cancelled: done in time
       boost::system::error_code ignored;
-      outer.lowest_layer().close(ignored);
+      self->outer.lowest_layer().close(ignored);
     });
   }
 
   std::shared_ptr<ssl::context> context;  // first: the connection's SSL object refers to it
   ssl::stream<tcp::socket> outer;
   asio::local::stream_protocol::socket inner;  // this end of the pair; the session has the other
-  asio::steady_timer timer;
+  asio::steady_timer deadline;                 // the handshake, then the closing
+  asio::steady_timer write_deadline;           // each write to the client
   std::array<char, 8 * 1024> from_client;
   std::array<char, 16 * 1024> to_client;
 };
 
 // Client to session. When the client is done (or gone), the session reads the end of its input.
-asio::awaitable<void> pump_from_client(Bridge& bridge) {
+asio::awaitable<void> pump_from_client(std::shared_ptr<TlsBridge> bridge) {
   while (true) {
     auto [read_error, n] =
-        co_await bridge.outer.async_read_some(asio::buffer(bridge.from_client), kAwait);
+        co_await bridge->outer.async_read_some(asio::buffer(bridge->from_client), kTlsAwait);
     if (read_error) break;
     auto [write_error, written] =
-        co_await asio::async_write(bridge.inner, asio::buffer(bridge.from_client, n), kAwait);
+        co_await asio::async_write(bridge->inner, asio::buffer(bridge->from_client, n), kTlsAwait);
     if (write_error) break;  // the session has ended
   }
   boost::system::error_code ignored;
-  bridge.inner.shutdown(asio::socket_base::shutdown_send, ignored);
-  bridge.timer.cancel();
+  bridge->inner.shutdown(asio::socket_base::shutdown_send, ignored);
+  bridge->deadline.cancel();
 }
 
-// Session to client. When the session has said all, the client is told (TCP FIN) and given a
-// moment to close its side, so the last answer is read before the connection goes.
-asio::awaitable<void> pump_to_client(Bridge& bridge) {
+// Session to client. Each write has kTlsWriteTimeout (a client that stopped reading is dropped, as
+// the session would drop it over plain TCP). When the session has said all, the client is told
+// (TCP FIN) and given a moment to close its side, so the last answer is read before the
+// connection goes.
+asio::awaitable<void> pump_to_client(std::shared_ptr<TlsBridge> bridge) {
   while (true) {
     auto [read_error, n] =
-        co_await bridge.inner.async_read_some(asio::buffer(bridge.to_client), kAwait);
+        co_await bridge->inner.async_read_some(asio::buffer(bridge->to_client), kTlsAwait);
     if (read_error) break;
+    bridge->close_after(bridge->write_deadline, kTlsWriteTimeout);
     auto [write_error, written] =
-        co_await asio::async_write(bridge.outer, asio::buffer(bridge.to_client, n), kAwait);
+        co_await asio::async_write(bridge->outer, asio::buffer(bridge->to_client, n), kTlsAwait);
+    bridge->write_deadline.cancel();
     if (write_error) break;
   }
   boost::system::error_code ignored;
-  bridge.outer.lowest_layer().shutdown(asio::socket_base::shutdown_send, ignored);
-  bridge.close_after(kCloseTimeout);
+  bridge->outer.lowest_layer().shutdown(asio::socket_base::shutdown_send, ignored);
+  bridge->close_after(bridge->deadline, kTlsCloseTimeout);
 }
 
-// A browser sent plain HTTP to the TLS port: it can read an answer only in plain HTTP.
-asio::awaitable<void> refuse_plain_http(tcp::socket& socket) {
-  std::array<char, 16 * 1024> request;  // what has arrived is read, so closing does not reset
-  boost::system::error_code ignored;
-  socket.non_blocking(true, ignored);
-  (void)socket.read_some(asio::buffer(request), ignored);
-  socket.non_blocking(false, ignored);
+// A browser sent plain HTTP to the TLS port: it can read an answer only in plain HTTP. What it
+// sent is read and dropped for a moment after the answer, so closing does not reset the
+// connection before the answer is read.
+asio::awaitable<void> refuse_plain_http(std::shared_ptr<TlsBridge> bridge) {
+  tcp::socket& socket = bridge->outer.next_layer();
   Request blank;
   blank.version(11);
   assign_request_id(blank);
@@ -101,8 +113,15 @@ asio::awaitable<void> refuse_plain_http(tcp::socket& socket) {
       error_response(blank, bhttp::status::bad_request, "tls_required",
                      "this port speaks HTTPS only: use https:// (or wss:// for WebSockets)");
   response.keep_alive(false);
-  co_await bhttp::async_write(socket, response, kAwait);
+  co_await bhttp::async_write(socket, response, kTlsAwait);
+  boost::system::error_code ignored;
   socket.shutdown(asio::socket_base::shutdown_send, ignored);
+  bridge->close_after(bridge->deadline, kTlsLingerTimeout);
+  while (true) {
+    auto [error, n] = co_await socket.async_read_some(asio::buffer(bridge->to_client), kTlsAwait);
+    if (error) break;
+  }
+  bridge->deadline.cancel();
 }
 
 }  // namespace
@@ -112,32 +131,40 @@ asio::awaitable<void> run_tls_connection(HttpContext& context, tcp::socket socke
   boost::system::error_code error;
   const auto endpoint = socket.remote_endpoint(error);
   PeerInfo peer{error ? std::string("unknown") : endpoint.address().to_string(), true};
-  Bridge bridge(std::move(socket), std::move(tls));
-  bridge.close_after(kHandshakeTimeout);
+  auto bridge = std::make_shared<TlsBridge>(std::move(socket), std::move(tls));
+  // However this ends, no timer outlives it holding the connection open.
+  struct CancelTlsTimers {
+    TlsBridge& bridge;
+    ~CancelTlsTimers() {
+      bridge.deadline.cancel();
+      bridge.write_deadline.cancel();
+    }
+  } cancel_timers{*bridge};
+  bridge->close_after(bridge->deadline, kTlsHandshakeTimeout);
 
   // The first byte tells a TLS ClientHello from a plain request.
-  tcp::socket& raw = bridge.outer.next_layer();
-  auto [wait_error] = co_await raw.async_wait(tcp::socket::wait_read, kAwait);
+  tcp::socket& raw = bridge->outer.next_layer();
+  auto [wait_error] = co_await raw.async_wait(tcp::socket::wait_read, kTlsAwait);
   if (wait_error) co_return;
   std::uint8_t first = 0;
   if (raw.receive(asio::buffer(&first, 1), tcp::socket::message_peek, error) != 1 || error)
     co_return;
   if (first != kTlsHandshakeRecord) {
     context.services.metrics.error("tls_plain_request");
-    co_await refuse_plain_http(raw);
-    bridge.timer.cancel();
+    co_await refuse_plain_http(bridge);
     co_return;
   }
-  auto [handshake_error] = co_await bridge.outer.async_handshake(ssl::stream_base::server, kAwait);
-  bridge.timer.cancel();
+  auto [handshake_error] =
+      co_await bridge->outer.async_handshake(ssl::stream_base::server, kTlsAwait);
+  bridge->deadline.cancel();
   if (handshake_error) {
     context.services.metrics.error("tls_handshake_failed");
     spdlog::debug("TLS handshake with {} failed: {}", peer.address, handshake_error.message());
     co_return;
   }
 
-  asio::local::stream_protocol::socket session_end(bridge.outer.get_executor());
-  asio::local::connect_pair(bridge.inner, session_end, error);
+  asio::local::stream_protocol::socket session_end(bridge->outer.get_executor());
+  asio::local::connect_pair(bridge->inner, session_end, error);
   if (error) {
     spdlog::warn("TLS connection from {} refused: no socket pair ({})", peer.address,
                  error.message());
@@ -146,9 +173,9 @@ asio::awaitable<void> run_tls_connection(HttpContext& context, tcp::socket socke
   // The session's code is written for TCP sockets; on a stream socket pair the calls it makes
   // (read, write, wait, shutdown) are the same system calls, and the peer's address comes in
   // `peer`.
-  tcp::socket session_socket(bridge.outer.get_executor());
+  tcp::socket session_socket(bridge->outer.get_executor());
   session_socket.assign(tcp::v6(), session_end.release());
-  asio::co_spawn(bridge.outer.get_executor(),
+  asio::co_spawn(bridge->outer.get_executor(),
                  run_http_session(context, std::move(session_socket), std::move(peer)),
                  [](const std::exception_ptr& failure) {
                    if (!failure) return;
@@ -159,7 +186,6 @@ asio::awaitable<void> run_tls_connection(HttpContext& context, tcp::socket socke
                    }
                  });
   co_await (pump_from_client(bridge) && pump_to_client(bridge));
-  bridge.timer.cancel();
 }
 
 }  // namespace aicc::http

@@ -27,7 +27,8 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 const DAY_MS = 24 * 3600 * 1000;
 
 const get = (server, path, token) => apiRequest(server, path, { method: 'GET', bearer: token });
-const erase = (server, id, token) => apiRequest(server, `/api/admin/customers/${encodeURIComponent(id)}`, { method: 'DELETE', bearer: token });
+// An erasure waits auth.revocation-sync-interval and a second for the customer's sessions to end.
+const erase = (server, id, token) => apiRequest(server, `/api/admin/customers/${encodeURIComponent(id)}`, { method: 'DELETE', bearer: token, timeoutMs: 20000 });
 const adminToken = (server) => mintToken({ secret: server.secret, sub: 'admin-erasing', role: 'ADMIN', name: 'Supervisor' });
 
 // Every row of the store as text: the sqlite3 shell's dump of the file, or pg_dump of the schema

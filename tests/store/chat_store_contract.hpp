@@ -1727,9 +1727,15 @@ TYPED_TEST_P(ChatStoreContract, RetentionRemovesWhatIsPastItsCutoffInBatches) {
   EXPECT_TRUE(fixture.find({.words = {"환불"}}).empty());
   EXPECT_EQ(fixture.find({.words = {"배송이"}}), (std::vector<std::string>{"r_2"}));
   EXPECT_EQ(store.read_messages("r_2", 0, 100).size(), 1u);
-  // The conversations stay (a customer who comes back keeps theirs), their old messages go.
+  // The conversations stay (a customer who comes back keeps theirs), their old messages go, and
+  // the next message follows the last one removed: a client resuming after seq 1 misses nothing.
   ASSERT_TRUE(store.conversation_of_customer("cust_1").has_value());
   EXPECT_TRUE(store.read_messages("c_cust_1", 0, 100).empty());
+  EXPECT_EQ(store.last_seq("c_cust_1"), 1);
+  const auto next = store.append_message(make_message("c_cust_1", "m_after_purge"));
+  ASSERT_TRUE(next.stored());
+  EXPECT_EQ(next.message.seq, 2);
+  EXPECT_EQ(store.read_messages("c_cust_1", 1, 100).size(), 1u);
   EXPECT_EQ(ids_of(store.list_left_messages(true, 10)), (std::vector<std::string>{"l_new"}));
   EXPECT_FALSE(store.customer_context("cust_1").has_value());
   EXPECT_TRUE(store.customer_context("cust_2").has_value());
@@ -1761,6 +1767,8 @@ TYPED_TEST_P(ChatStoreContract, ErasureRemovesEverythingOfOneCustomerAndNothingE
   store.set_customer_context(context_of("cust_2", kNow));
   store.append_audit(make_audit(AuditEvent::kAccept, kNow, "req_of_r_1", "agent_1"));
   store.append_audit(make_audit(AuditEvent::kAccept, kNow, "req_of_r_4", "agent_1"));
+  // A refusal sent to the customer names them as its agent.
+  store.append_audit(make_audit(AuditEvent::kRefusal, kNow, "", "cust_1"));
 
   // cust_2's room is open: refused, nothing changed.
   const chat::ErasureResult refused = store.erase_customer("cust_2");
@@ -1785,7 +1793,7 @@ TYPED_TEST_P(ChatStoreContract, ErasureRemovesEverythingOfOneCustomerAndNothingE
   EXPECT_EQ(erased.removed.notes, 1u);
   EXPECT_EQ(erased.removed.left_messages, 1u);
   EXPECT_EQ(erased.removed.contexts, 1u);
-  EXPECT_EQ(erased.removed.audit_entries, 1u);
+  EXPECT_EQ(erased.removed.audit_entries, 2u);
 
   EXPECT_FALSE(store.conversation_of_customer("cust_1").has_value());
   EXPECT_FALSE(store.find_stream("c_cust_1").has_value());

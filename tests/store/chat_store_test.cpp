@@ -175,14 +175,15 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
         "DROP TABLE room_agents; DROP INDEX rooms_created; DROP INDEX rooms_agent; DROP INDEX "
         "rooms_customer; ALTER TABLE rooms DROP COLUMN category; ALTER TABLE rooms DROP COLUMN "
         "customer_name; DROP TABLE attachments; ALTER TABLE messages DROP COLUMN attachments; "
+        "DROP TABLE pending_file_removals; ALTER TABLE streams DROP COLUMN purged_seq; "
         "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 10);
-  EXPECT_EQ(store.schema_version(), 10);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 11);
+  EXPECT_EQ(store.schema_version(), 11);
   EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   // Messages stored before migration 6 read with no sender name; new ones keep theirs.

@@ -1047,12 +1047,6 @@ namespace {
 
 std::size_t affected(const Rows& rows) { return static_cast<std::size_t>(rows.affected()); }
 
-// The rooms one retention batch removes, the same in every statement of its transaction: rooms
-// closed later than the cutoff can never join them, and the order is total.
-#define AICC_EXPIRED_ROOMS                                                                    \
-  "(SELECT id FROM rooms WHERE closed_at IS NOT NULL AND closed_at < $1 ORDER BY closed_at, " \
-  "id LIMIT $2)"
-
 // Removes `room_id` with all it holds, counting into `removed`.
 void remove_room(Connection& db, const std::string& room_id, chat::RemovedCounts& removed) {
   removed.messages += affected(
@@ -1088,47 +1082,16 @@ chat::RemovedCounts PostgresChatStore::purge_expired(const chat::RetentionCutoff
     const auto batch = static_cast<std::int64_t>(limit);
     Transaction transaction(db);
     if (cutoffs.chats > 0) {
-      removed.messages +=
-          affected(db.query("DELETE FROM messages WHERE stream_id IN " AICC_EXPIRED_ROOMS,
-                            "remove the messages of rooms past the retention cutoff")
-                       .integer(cutoffs.chats)
-                       .integer(batch)
-                       .run());
-      removed.notes +=
-          affected(db.query("DELETE FROM room_notes WHERE room_id IN " AICC_EXPIRED_ROOMS,
-                            "remove the notes of rooms past the retention cutoff")
-                       .integer(cutoffs.chats)
-                       .integer(batch)
-                       .run());
-      removed.ratings +=
-          affected(db.query("DELETE FROM ratings WHERE room_id IN " AICC_EXPIRED_ROOMS,
-                            "remove the ratings of rooms past the retention cutoff")
-                       .integer(cutoffs.chats)
-                       .integer(batch)
-                       .run());
-      removed.attachments +=
-          affected(db.query("DELETE FROM attachments WHERE room_id IN " AICC_EXPIRED_ROOMS,
-                            "remove the files of rooms past the retention cutoff")
-                       .integer(cutoffs.chats)
-                       .integer(batch)
-                       .run());
-      db.query("DELETE FROM room_agents WHERE room_id IN " AICC_EXPIRED_ROOMS,
-               "remove the agents of rooms past the retention cutoff")
-          .integer(cutoffs.chats)
-          .integer(batch)
-          .run();
-      const Rows rooms =
-          db.query("DELETE FROM rooms WHERE id IN " AICC_EXPIRED_ROOMS " RETURNING id",
-                   "remove rooms past the retention cutoff")
-              .integer(cutoffs.chats)
-              .integer(batch)
-              .run();
-      removed.rooms += static_cast<std::size_t>(rooms.size());
-      for (int i = 0; i < rooms.size(); ++i) {
-        db.query("DELETE FROM streams WHERE id = $1", "remove the stream of a room")
-            .text(rooms.text(i, 0))
-            .run();
-      }
+      // The batch's rooms are chosen once and locked; rooms another node's batch holds are
+      // skipped, so nodes running the job at once share the work instead of colliding.
+      const Rows rooms = db.query(
+                               "SELECT id FROM rooms WHERE closed_at IS NOT NULL AND closed_at < "
+                               "$1 ORDER BY closed_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+                               "choose the rooms past the retention cutoff")
+                             .integer(cutoffs.chats)
+                             .integer(batch)
+                             .run();
+      for (int i = 0; i < rooms.size(); ++i) remove_room(db, rooms.text(i, 0), removed);
       removed.messages += affected(
           db.query("DELETE FROM messages WHERE ctid IN (SELECT m.ctid FROM messages m JOIN "
                    "streams s ON s.id = m.stream_id WHERE s.kind = 'conversation' AND "
@@ -1176,8 +1139,6 @@ chat::RemovedCounts PostgresChatStore::purge_expired(const chat::RetentionCutoff
   });
 }
 
-#undef AICC_EXPIRED_ROOMS
-
 chat::ErasureResult PostgresChatStore::erase_customer(const std::string& customer_id) {
   return pool_->with([&](Connection& db) {
     chat::ErasureResult result;
@@ -1201,9 +1162,12 @@ chat::ErasureResult PostgresChatStore::erase_customer(const std::string& custome
     }
     chat::RemovedCounts& removed = result.removed;
     removed.audit_entries += affected(
-        db.query("DELETE FROM audit_log WHERE request_id <> ''::bytea AND request_id IN (SELECT "
-                 "request_id FROM rooms WHERE customer_id = $1)",
-                 "remove the audit entries about a customer's requests")
+        // Entries about their requests, and refusals sent to them (which name them as the
+        // agent).
+        db.query("DELETE FROM audit_log WHERE (request_id <> ''::bytea AND request_id IN (SELECT "
+                 "request_id FROM rooms WHERE customer_id = $1)) OR agent_id = $1 OR "
+                 "from_agent_id = $1",
+                 "remove the audit entries about a customer")
             .text(customer_id)
             .run());
     const Rows rooms =

@@ -494,6 +494,11 @@ bool PostgresUserStore::erase_user(const std::string& id, std::int64_t expires_a
     db.query("DELETE FROM refresh_tokens WHERE user_id = $1", "delete a user's refresh tokens")
         .text(id)
         .run();
+    // What `aicc-chat user` did to the account (the page manages staff only) goes with it.
+    db.query("DELETE FROM user_audit WHERE target_id = $1 OR actor_id = $1",
+             "delete the user log's entries about a user")
+        .text(id)
+        .run();
     const bool erased =
         db.query("DELETE FROM users WHERE id = $1", "delete a user").text(id).run().affected() == 1;
     transaction.commit();

@@ -289,6 +289,15 @@ BEGIN
   INSERT INTO room_text (text, stream_id) VALUES (NEW.text, NEW.stream_id);
 END;
 )sql"},
+    Migration{11, "retention: seq goes on after old messages are deleted; files still to delete",
+              R"sql(
+-- The highest seq retention removed from the stream: the next message follows it even when no
+-- message is left, so a client resuming after a seq it saw misses nothing.
+ALTER TABLE streams ADD COLUMN purged_seq INTEGER NOT NULL DEFAULT 0;
+-- Attachment files whose rows are deleted (retention, erasure) and whose file is still to go:
+-- written in the deleting transaction, cleared as each file is removed, retried until then.
+CREATE TABLE pending_file_removals (id TEXT NOT NULL PRIMARY KEY) STRICT;
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -309,7 +318,8 @@ constexpr std::string_view kSelectAfter =
     "seq LIMIT ?3";
 
 constexpr std::string_view kLastSeq =
-    "SELECT coalesce(max(seq), 0) FROM messages WHERE stream_id = ?1";
+    "SELECT max(coalesce((SELECT max(seq) FROM messages WHERE stream_id = ?1), 0), "
+    "coalesce((SELECT purged_seq FROM streams WHERE id = ?1), 0))";
 
 // read_conversation() reads the columns in this order.
 constexpr std::string_view kSelectConversationById =
@@ -489,7 +499,8 @@ std::optional<StreamInfo> SqliteChatStore::find_stream(const std::string& id) {
       "SELECT s.kind, coalesce(c.customer_id, r.customer_id, ''), "
       "coalesce(c.id, r.conversation_id, ''), coalesce(r.agent_id, ''), "
       "r.closed_at IS NOT NULL, "
-      "(SELECT coalesce(max(m.seq), 0) FROM messages m WHERE m.stream_id = s.id) "
+      "max(s.purged_seq, (SELECT coalesce(max(m.seq), 0) FROM messages m WHERE m.stream_id = "
+      "s.id)) "
       "FROM streams s LEFT JOIN conversations c ON c.id = s.id LEFT JOIN rooms r ON r.id = s.id "
       "WHERE s.id = ?1",
       "find a stream");
@@ -1029,32 +1040,41 @@ std::vector<AuditEntry> SqliteChatStore::query_audit(const AuditQuery& query) {
 namespace {
 
 std::size_t changed(const Database& db) { return static_cast<std::size_t>(db.changes()); }
-
-// After the rows are committed: their files. One that cannot be deleted is reported, since it
-// still holds what was to be erased.
-void remove_files(AttachmentFolder& folder, const std::vector<std::string>& ids) {
-  std::string left;
-  for (const std::string& id : ids) {
-    if (folder.remove(id)) continue;
-    if (!left.empty()) left += ", ";
-    left += id;
-  }
-  if (!left.empty()) {
-    throw std::runtime_error("attachments: the rows are deleted but these files could not be: " +
-                             left);
-  }
-}
-
 }  // namespace
 
-void SqliteChatStore::remove_marked_rooms(chat::RemovedCounts& removed,
-                                          std::vector<std::string>& files) {
+void SqliteChatStore::remove_pending_files() {
+  std::vector<std::string> pending;
+  {
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare("SELECT id FROM pending_file_removals ORDER BY id LIMIT 10000",
+                              "read the files still to delete");
+    while (select.step()) pending.push_back(select.column_text(0));
+  }
+  // The files go outside the lock; a file that cannot be deleted stays listed for the next call.
+  std::vector<std::string> removed;
+  for (const std::string& id : pending) {
+    if (attachments_.remove(id)) removed.push_back(id);
+  }
+  if (removed.empty()) return;
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  for (const std::string& id : removed) {
+    db_.prepare("DELETE FROM pending_file_removals WHERE id = ?1", "note a file deleted")
+        .bind_text(1, id)
+        .run();
+  }
+  transaction.commit();
+}
+
+void SqliteChatStore::remove_marked_rooms(chat::RemovedCounts& removed) {
   // The rooms to remove are in temp.marked_rooms. One statement per table for the whole batch:
-  // the word index cannot look up by stream (stream_id is UNINDEXED), so it is read once.
-  auto select_files =
-      db_.prepare("SELECT id FROM attachments WHERE room_id IN (SELECT id FROM temp.marked_rooms)",
-                  "find the files of rooms to remove");
-  while (select_files.step()) files.push_back(select_files.column_text(0));
+  // the word index cannot look up by stream (stream_id is UNINDEXED), so it is read once. Their
+  // files are listed to delete once this commits.
+  db_.prepare(
+         "INSERT OR IGNORE INTO pending_file_removals (id) SELECT id FROM attachments WHERE "
+         "room_id IN (SELECT id FROM temp.marked_rooms)",
+         "list the files of rooms to remove")
+      .run();
   db_.prepare("DELETE FROM room_text WHERE stream_id IN (SELECT id FROM temp.marked_rooms)",
               "remove rooms from the word index")
       .run();
@@ -1088,7 +1108,6 @@ void SqliteChatStore::remove_marked_rooms(chat::RemovedCounts& removed,
 chat::RemovedCounts SqliteChatStore::purge_expired(const chat::RetentionCutoffs& cutoffs,
                                                    std::size_t limit) {
   chat::RemovedCounts removed;
-  std::vector<std::string> files;
   {
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
@@ -1105,14 +1124,29 @@ chat::RemovedCounts SqliteChatStore::purge_expired(const chat::RetentionCutoffs&
           .bind_int(1, cutoffs.chats)
           .bind_int(2, batch)
           .run();
-      remove_marked_rooms(removed, files);
+      remove_marked_rooms(removed);
+      // Bot messages: each stream remembers the highest seq removed, so its next message
+      // follows it (kLastSeq) even when none is left.
+      db_.execute(
+          "CREATE TEMP TABLE IF NOT EXISTS marked_messages (row INTEGER PRIMARY KEY, "
+          "stream_id TEXT NOT NULL, seq INTEGER NOT NULL); DELETE FROM temp.marked_messages;",
+          "prepare the messages to remove");
       db_.prepare(
-             "DELETE FROM messages WHERE rowid IN (SELECT m.rowid FROM messages m JOIN streams s "
-             "ON s.id = m.stream_id WHERE s.kind = 'conversation' AND m.created_at < ?1 "
-             "LIMIT ?2)",
-             "remove bot messages past the retention cutoff")
+             "INSERT INTO temp.marked_messages (row, stream_id, seq) SELECT m.rowid, "
+             "m.stream_id, m.seq FROM messages m JOIN streams s ON s.id = m.stream_id WHERE "
+             "s.kind = 'conversation' AND m.created_at < ?1 LIMIT ?2",
+             "mark bot messages past the retention cutoff")
           .bind_int(1, cutoffs.chats)
           .bind_int(2, batch)
+          .run();
+      db_.prepare(
+             "UPDATE streams SET purged_seq = max(purged_seq, (SELECT max(seq) FROM "
+             "temp.marked_messages t WHERE t.stream_id = streams.id)) WHERE id IN (SELECT "
+             "stream_id FROM temp.marked_messages)",
+             "remember the last seq of removed bot messages")
+          .run();
+      db_.prepare("DELETE FROM messages WHERE rowid IN (SELECT row FROM temp.marked_messages)",
+                  "remove bot messages past the retention cutoff")
           .run();
       removed.messages += changed(db_);
       db_.prepare(
@@ -1140,11 +1174,14 @@ chat::RemovedCounts SqliteChatStore::purge_expired(const chat::RetentionCutoffs&
       std::vector<std::string> expired;
       while (select.step()) expired.push_back(select.column_text(0));
       for (const std::string& id : expired) {
+        db_.prepare("INSERT OR IGNORE INTO pending_file_removals (id) VALUES (?1)",
+                    "list a file past the cutoff")
+            .bind_text(1, id)
+            .run();
         db_.prepare("DELETE FROM attachments WHERE id = ?1", "remove a file past the cutoff")
             .bind_text(1, id)
             .run();
         removed.attachments += changed(db_);
-        files.push_back(id);
       }
     }
     if (cutoffs.audit > 0) {
@@ -1160,15 +1197,14 @@ chat::RemovedCounts SqliteChatStore::purge_expired(const chat::RetentionCutoffs&
     }
     transaction.commit();
   }
-  // The rows are gone for good: now their files (a crash before this leaves orphan files, never
-  // a row without its file).
-  remove_files(attachments_, files);
+  // The rows are gone for good: now their files (listed in the same transaction, so a crash or
+  // a file that cannot be deleted now is retried by the next call, never forgotten).
+  remove_pending_files();
   return removed;
 }
 
 chat::ErasureResult SqliteChatStore::erase_customer(const std::string& customer_id) {
   chat::ErasureResult result;
-  std::vector<std::string> files;
   {
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
@@ -1182,10 +1218,11 @@ chat::ErasureResult SqliteChatStore::erase_customer(const std::string& customer_
       return result;
     }
     chat::RemovedCounts& removed = result.removed;
+    // Entries about their requests, and refusals sent to them (which name them as the agent).
     db_.prepare(
-           "DELETE FROM audit_log WHERE request_id <> '' AND request_id IN (SELECT request_id "
-           "FROM rooms WHERE customer_id = ?1)",
-           "remove the audit entries about a customer's requests")
+           "DELETE FROM audit_log WHERE (request_id <> '' AND request_id IN (SELECT request_id "
+           "FROM rooms WHERE customer_id = ?1)) OR agent_id = ?1 OR from_agent_id = ?1",
+           "remove the audit entries about a customer")
         .bind_text(1, customer_id)
         .run();
     removed.audit_entries += changed(db_);
@@ -1197,7 +1234,7 @@ chat::ErasureResult SqliteChatStore::erase_customer(const std::string& customer_
                 "mark a customer's rooms")
         .bind_text(1, customer_id)
         .run();
-    remove_marked_rooms(removed, files);
+    remove_marked_rooms(removed);
     db_.prepare(
            "DELETE FROM messages WHERE stream_id IN (SELECT id FROM conversations WHERE "
            "customer_id = ?1)",
@@ -1235,7 +1272,7 @@ chat::ErasureResult SqliteChatStore::erase_customer(const std::string& customer_
     removed.contexts += changed(db_);
     transaction.commit();
   }
-  remove_files(attachments_, files);
+  remove_pending_files();
   return result;
 }
 

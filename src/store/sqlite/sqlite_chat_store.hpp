@@ -146,9 +146,12 @@ class SqliteChatStore final : public chat::ChatStore {
   bool insert_room(const chat::RoomRecord& room);  // false: taken id or wrong conversation
   bool update_room_agent(const std::string& room_id, const std::string& agent_id);
   bool room_exists(const std::string& room_id);
-  // Removes the rooms listed in temp.marked_rooms with all they hold, counting into `removed`
-  // and listing their files (removed from disk by the caller once committed).
-  void remove_marked_rooms(chat::RemovedCounts& removed, std::vector<std::string>& files);
+  // Removes the rooms listed in temp.marked_rooms with all they hold, counting into `removed`;
+  // their files are listed in pending_file_removals (deleted once committed).
+  void remove_marked_rooms(chat::RemovedCounts& removed);
+  // Deletes the files listed in pending_file_removals and unlists them; one that cannot be
+  // deleted stays listed for the next call. Takes mutex_ itself.
+  void remove_pending_files();
 
   std::mutex mutex_;  // one caller at a time on db_
   Database db_;

@@ -469,6 +469,11 @@ bool SqliteUserStore::erase_user(const std::string& id, std::int64_t expires_at,
   db_.prepare("DELETE FROM refresh_tokens WHERE user_id = ?1", "delete a user's refresh tokens")
       .bind_text(1, id)
       .run();
+  // What `aicc-chat user` did to the account (the page manages staff only) goes with it.
+  db_.prepare("DELETE FROM user_audit WHERE target_id = ?1 OR actor_id = ?1",
+              "delete the user log's entries about a user")
+      .bind_text(1, id)
+      .run();
   db_.prepare("DELETE FROM users WHERE id = ?1", "delete a user").bind_text(1, id).run();
   const bool erased = db_.changes() == 1;
   transaction.commit();
