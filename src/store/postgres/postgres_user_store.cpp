@@ -154,6 +154,21 @@ void insert_denied_family(Connection& db, const std::string& family_id, std::int
       .run();
 }
 
+// Denies every login (refresh-token family) of the user until `expires_at`, locking their tokens
+// first; inside the caller's transaction. Returns how many.
+std::size_t deny_logins_of(Connection& db, const std::string& user_id, std::int64_t expires_at,
+                           const std::string& reason) {
+  const Rows rows = db.query(
+                          "SELECT DISTINCT family_id FROM (SELECT family_id FROM refresh_tokens "
+                          "WHERE user_id = $1 FOR UPDATE) AS locked ORDER BY family_id",
+                          "read the logins of a user")
+                        .text(user_id)
+                        .run();
+  for (int i = 0; i < rows.size(); ++i)
+    insert_denied_family(db, rows.text(i, 0), expires_at, reason);
+  return static_cast<std::size_t>(rows.size());
+}
+
 }  // namespace
 
 PostgresUserStore::PostgresUserStore(std::shared_ptr<Pool> pool) : pool_(std::move(pool)) {
@@ -460,21 +475,13 @@ std::size_t PostgresUserStore::deny_families_of_user(const std::string& user_id,
     Transaction transaction(db);
     // Locks the user's tokens first, so that a rotation running meanwhile either finished (its
     // new token is revoked here) or waits and then finds its token revoked.
-    const Rows rows = db.query(
-                            "SELECT DISTINCT family_id FROM (SELECT family_id FROM refresh_tokens "
-                            "WHERE user_id = $1 FOR UPDATE) AS locked ORDER BY family_id",
-                            "read the logins of a user")
-                          .text(user_id)
-                          .run();
-    for (int i = 0; i < rows.size(); ++i) {
-      insert_denied_family(db, rows.text(i, 0), expires_at, reason);
-    }
+    const std::size_t families = deny_logins_of(db, user_id, expires_at, reason);
     db.query("UPDATE refresh_tokens SET revoked = TRUE WHERE user_id = $1",
              "revoke every refresh token of a user")
         .text(user_id)
         .run();
     transaction.commit();
-    return static_cast<std::size_t>(rows.size());
+    return families;
   });
 }
 
@@ -482,15 +489,7 @@ bool PostgresUserStore::erase_user(const std::string& id, std::int64_t expires_a
                                    const std::string& reason) {
   return pool_->with([&](Connection& db) {
     Transaction transaction(db);
-    const Rows rows = db.query(
-                            "SELECT DISTINCT family_id FROM (SELECT family_id FROM refresh_tokens "
-                            "WHERE user_id = $1 FOR UPDATE) AS locked ORDER BY family_id",
-                            "read the logins of a user")
-                          .text(id)
-                          .run();
-    for (int i = 0; i < rows.size(); ++i) {
-      insert_denied_family(db, rows.text(i, 0), expires_at, reason);
-    }
+    deny_logins_of(db, id, expires_at, reason);
     db.query("DELETE FROM refresh_tokens WHERE user_id = $1", "delete a user's refresh tokens")
         .text(id)
         .run();

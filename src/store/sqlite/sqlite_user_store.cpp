@@ -436,36 +436,20 @@ std::size_t SqliteUserStore::deny_families_of_user(const std::string& user_id,
                                                    const std::string& reason) {
   std::lock_guard lock(mutex_);
   Transaction transaction(db_);
-  std::vector<std::string> families;
-  {
-    auto select = db_.prepare(
-        "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?1 ORDER BY family_id",
-        "read the logins of a user");
-    select.bind_text(1, user_id);
-    while (select.step()) families.push_back(select.column_text(0));
-  }
-  for (const std::string& family : families) insert_denied_family(family, expires_at, reason);
+  const std::size_t families = deny_logins_of(user_id, expires_at, reason);
   db_.prepare("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?1",
               "revoke every refresh token of a user")
       .bind_text(1, user_id)
       .run();
   transaction.commit();
-  return families.size();
+  return families;
 }
 
 bool SqliteUserStore::erase_user(const std::string& id, std::int64_t expires_at,
                                  const std::string& reason) {
   std::lock_guard lock(mutex_);
   Transaction transaction(db_);
-  std::vector<std::string> families;
-  {
-    auto select = db_.prepare(
-        "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?1 ORDER BY family_id",
-        "read the logins of a user");
-    select.bind_text(1, id);
-    while (select.step()) families.push_back(select.column_text(0));
-  }
-  for (const std::string& family : families) insert_denied_family(family, expires_at, reason);
+  deny_logins_of(id, expires_at, reason);
   db_.prepare("DELETE FROM refresh_tokens WHERE user_id = ?1", "delete a user's refresh tokens")
       .bind_text(1, id)
       .run();
@@ -478,6 +462,20 @@ bool SqliteUserStore::erase_user(const std::string& id, std::int64_t expires_at,
   const bool erased = db_.changes() == 1;
   transaction.commit();
   return erased;
+}
+
+std::size_t SqliteUserStore::deny_logins_of(const std::string& user_id, std::int64_t expires_at,
+                                            const std::string& reason) {
+  std::vector<std::string> families;
+  {
+    auto select = db_.prepare(
+        "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?1 ORDER BY family_id",
+        "read the logins of a user");
+    select.bind_text(1, user_id);
+    while (select.step()) families.push_back(select.column_text(0));
+  }
+  for (const std::string& family : families) insert_denied_family(family, expires_at, reason);
+  return families.size();
 }
 
 void SqliteUserStore::insert_denied_family(const std::string& family_id, std::int64_t expires_at,

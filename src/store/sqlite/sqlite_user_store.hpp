@@ -84,6 +84,10 @@ class SqliteUserStore final : public auth::UserStore {
 
  private:
   void insert_token(const auth::RefreshToken& token);  // the caller holds mutex_
+  // Denies every login (refresh-token family) of the user until `expires_at`; the caller holds
+  // mutex_ and a transaction. Returns how many.
+  std::size_t deny_logins_of(const std::string& user_id, std::int64_t expires_at,
+                             const std::string& reason);
   void insert_denied_family(const std::string& family_id, std::int64_t expires_at,
                             const std::string& reason);  // the caller holds mutex_
 
