@@ -100,8 +100,11 @@ test('the supervisor page', async (t) => {
     assert.equal(await page.getAttribute('html', 'lang'), 'ko');
     assert.equal((await text(page, 'h1')).trim(), '상담 현황');
     assert.equal(await page.title(), '상담 현황 (관리자)');
-    assert.ok(await page.getByLabel('아이디').isVisible());
-    assert.ok(await page.getByLabel('비밀번호').isVisible());
+    // The form shows once the page knows nobody is signed in: waited for, in the form itself.
+    const form = page.locator('#sign-in');
+    await form.getByLabel('아이디').waitFor({ state: 'visible' });
+    assert.ok(await form.getByLabel('아이디').isVisible());
+    assert.ok(await form.getByLabel('비밀번호').isVisible());
     await screenshot(page, 'admin-sign-in');
     await signIn(page, { username: admin.username, password: 'wrong-password' });
     await untilText(page, '#sign-in-error', '아이디 또는 비밀번호가 올바르지 않습니다.');
