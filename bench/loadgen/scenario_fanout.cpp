@@ -32,18 +32,19 @@ asio::awaitable<void> subscriber(Worker& w, std::uint64_t i) {
   w.tally.add("connected");
   std::vector<std::int64_t>& latencies =
       w.on_main_endpoint(i) ? w.tally.latencies_ns : w.tally.other_node_latencies_ns;
+  client->on_message([&w, &latencies](std::string_view body) {
+    w.tally.add("delivered");
+    const std::int64_t now = now_ns();
+    w.tally.latest("lastDeliveryNs", static_cast<double>(now));
+    if (auto sent = number_in(body, "content")) latencies.push_back(now - *sent);
+  });
   client->subscribe("/topic/chat", "0", "subscribed");
   bool ready = false;
   std::optional<stomp::Frame> error;
   for (;;) {
     std::optional<stomp::Frame> frame = co_await client->next();
     if (!frame) break;
-    if (frame->command == stomp::Command::kMessage) {
-      w.tally.add("delivered");
-      const std::int64_t now = now_ns();
-      w.tally.latest("lastDeliveryNs", static_cast<double>(now));
-      if (auto sent = number_in(frame->body, "content")) latencies.push_back(now - *sent);
-    } else if (frame->command == stomp::Command::kReceipt && !ready) {
+    if (frame->command == stomp::Command::kReceipt && !ready) {
       ready = true;
       w.tally.add("subscribers");
       ++w.settled;

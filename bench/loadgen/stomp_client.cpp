@@ -109,7 +109,7 @@ asio::awaitable<std::optional<stomp::Frame>> StompClient::next() {
     std::string why;
     const bool open = co_await transport_->read(bytes, why);
     if (!bytes.empty()) {
-      const stomp::DecodeError error = decoder_.feed(bytes, frames_);
+      const stomp::DecodeError error = take_bytes(bytes);
       if (error != stomp::DecodeError::kNone) {
         fail("malformed frame from the server: " + std::string(stomp::describe(error)));
         close();
@@ -120,6 +120,35 @@ asio::awaitable<std::optional<stomp::Frame>> StompClient::next() {
       close();
     }
   }
+}
+
+stomp::DecodeError StompClient::take_bytes(std::string_view bytes) {
+  if (!on_message_) return decoder_.feed(bytes, frames_);
+  std::string_view data = bytes;
+  if (!unfinished_.empty()) {
+    unfinished_.append(bytes);
+    data = unfinished_;
+  }
+  std::size_t at = 0;
+  for (;;) {
+    while (at < data.size() && (data[at] == '\n' || data[at] == '\r')) ++at;  // heart-beats
+    const std::size_t end = data.find('\0', at);
+    if (end == std::string_view::npos) break;
+    const std::string_view frame = data.substr(at, end - at);
+    at = end + 1;
+    if (frame.starts_with("MESSAGE\n")) {
+      const std::size_t blank = frame.find("\n\n");
+      on_message_(blank == std::string_view::npos ? std::string_view() : frame.substr(blank + 2));
+      continue;
+    }
+    const std::string_view whole(frame.data(), frame.size() + 1);  // with its NUL
+    if (const stomp::DecodeError error = decoder_.feed(whole, frames_);
+        error != stomp::DecodeError::kNone)
+      return error;
+  }
+  std::string rest(data.substr(at));
+  unfinished_ = std::move(rest);
+  return stomp::DecodeError::kNone;
 }
 
 void StompClient::send_raw(std::string frame) {

@@ -7,13 +7,20 @@
 namespace aicc::loadgen {
 
 void Tally::earliest(const std::string& name, double value) {
-  auto [it, inserted] = mins.emplace(name, value);
-  if (!inserted) it->second = std::min(it->second, value);
+  if (auto it = mins.find(name); it != mins.end()) {
+    it->second = std::min(it->second, value);
+    return;
+  }
+  mins.emplace(name, value);
 }
 
 void Tally::latest(const std::string& name, double value) {
-  auto [it, inserted] = maxes.emplace(name, value);
-  if (!inserted) it->second = std::max(it->second, value);
+  // Looked up first: emplace would build (and free) a node on every call.
+  if (auto it = maxes.find(name); it != maxes.end()) {
+    it->second = std::max(it->second, value);
+    return;
+  }
+  maxes.emplace(name, value);
 }
 
 double Tally::sum(const std::string& name) const {

@@ -299,6 +299,11 @@ int main(int argc, char** argv) {
       context_ptrs.push_back(contexts.back().get());
       guards.push_back(asio::make_work_guard(*contexts.back()));
     }
+    // The signals are caught from here on, before the port is open (and written to
+    // server.port-file): a stop that comes as soon as the server is reachable is a graceful one,
+    // not the default action that kills the process. They are handled further down.
+    asio::signal_set signals(*contexts.front(), SIGINT, SIGTERM);
+    asio::signal_set reload_signal(*contexts.front(), SIGHUP);
 
     aicc::net::Metrics metrics;
     aicc::net::Hub hub(metrics);
@@ -539,7 +544,6 @@ int main(int argc, char** argv) {
     };
     schedule_revocation_sync();
 
-    asio::signal_set signals(main_context, SIGINT, SIGTERM);
     asio::steady_timer drain_timer(main_context);
     std::chrono::steady_clock::time_point deadline;
     std::function<void()> check_drained = [&] {
@@ -573,7 +577,6 @@ int main(int argc, char** argv) {
     });
 
     // SIGHUP: a renewed certificate is read again; connections already open keep theirs.
-    asio::signal_set reload_signal(main_context, SIGHUP);
     std::function<void()> await_reload = [&] {
       reload_signal.async_wait([&](boost::system::error_code error, int) {
         if (error) return;

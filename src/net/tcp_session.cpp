@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/flush_queue.hpp"
 #include "net/socket_io.hpp"
 #include "net/stomp_connection.hpp"
 #include "stomp/encoder.hpp"
@@ -46,10 +47,14 @@ void tune_socket(tcp::socket& socket) {
 }
 
 class TcpTransport final : public ConnectionTransport,
+                           public Flushable,
                            public std::enable_shared_from_this<TcpTransport> {
  public:
   TcpTransport(tcp::socket socket, std::atomic<std::size_t>& open_count)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), open_count_(open_count) {}
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        flush_queue_(FlushQueue::of(socket_.get_executor())),
+        open_count_(open_count) {}
   ~TcpTransport() override { open_count_.fetch_sub(1, std::memory_order_relaxed); }
 
   void start(Services& services, std::string remote_address) {
@@ -61,13 +66,15 @@ class TcpTransport final : public ConnectionTransport,
   }
 
   void wake() override {
-    if (flush_posted_ || closed_) return;
-    flush_posted_ = true;
-    // Posted, not run here: deliveries that arrive in the same turn share one write.
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
-      self->flush_posted_ = false;
-      self->flush();
-    });
+    if (flush_queued_ || closed_) return;
+    flush_queued_ = true;
+    // Written in a later pass of the thread's flush queue, with what else arrives until then.
+    flush_queue_.enqueue(socket_.get_executor(), shared_from_this());
+  }
+
+  void flush_now() override {
+    flush_queued_ = false;
+    flush();
   }
 
   void abort() override { finish("closed by the server"); }
@@ -174,10 +181,11 @@ class TcpTransport final : public ConnectionTransport,
 
   tcp::socket socket_;
   asio::steady_timer timer_;  // the linger after our FIN
+  FlushQueue& flush_queue_;
   std::atomic<std::size_t>& open_count_;
   std::shared_ptr<StompConnection> connection_;
   std::string out_;  // bytes the socket has not taken yet; empty when idle
-  bool flush_posted_ = false;
+  bool flush_queued_ = false;
   bool write_waiting_ = false;
   bool half_closed_ = false;  // our FIN is sent; only reading to the peer's FIN is left
   bool closed_ = false;

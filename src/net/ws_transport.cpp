@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/flush_queue.hpp"
 #include "net/socket_io.hpp"
 #include "net/stomp_connection.hpp"
 #include "net/ws_frame.hpp"
@@ -36,6 +37,7 @@ constexpr std::chrono::seconds kCloseTimeout{5};
 
 class WsTransport final : public ConnectionTransport,
                           public WsSink,
+                          public Flushable,
                           public std::enable_shared_from_this<WsTransport> {
  public:
   WsTransport(Services& services, tcp::socket socket, WsFraming framing,
@@ -44,6 +46,7 @@ class WsTransport final : public ConnectionTransport,
         application_(application),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
+        flush_queue_(FlushQueue::of(socket_.get_executor())),
         reader_(services.config.stomp.max_frame_bytes * 4 + 4096),
         open_count_(open_count),
         framing_(framing) {
@@ -76,13 +79,16 @@ class WsTransport final : public ConnectionTransport,
   }
 
   void wake() override {
-    if (flush_posted_ || closed_) return;
-    flush_posted_ = true;
-    // Posted, not run here: deliveries that arrive in the same turn share one write.
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
-      self->flush_posted_ = false;
-      self->flush();
-    });
+    if (flush_queued_ || closed_) return;
+    flush_queued_ = true;
+    // Not written here: the thread's flush queue writes it in a later pass, with whatever else
+    // arrives for this connection until then (see flush_queue.hpp).
+    flush_queue_.enqueue(socket_.get_executor(), shared_from_this());
+  }
+
+  void flush_now() override {
+    flush_queued_ = false;
+    flush();
   }
 
   void abort() override { finish("closed by the server"); }
@@ -368,6 +374,7 @@ class WsTransport final : public ConnectionTransport,
   Application application_;
   tcp::socket socket_;
   asio::steady_timer timer_;  // pings, SockJS heartbeats and the close timeout
+  FlushQueue& flush_queue_;
   WsReader reader_;
   std::shared_ptr<Connection> connection_;
   std::atomic<std::size_t>* open_count_;
@@ -375,7 +382,7 @@ class WsTransport final : public ConnectionTransport,
   std::string close_reason_;
   Clock::time_point close_deadline_ = Clock::time_point::max();
   WsFraming framing_;
-  bool flush_posted_ = false;
+  bool flush_queued_ = false;
   bool write_waiting_ = false;
   bool close_sent_ = false;
   bool peer_closed_ = false;  // its close frame came, or it broke the protocol: read no more
