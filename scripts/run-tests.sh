@@ -154,7 +154,7 @@ run_node_suite integration 4 tests/integration/
 echo "== integration tests on PostgreSQL (store.kind postgres: the suites that exercise the store)"
 store_suites=(canned-responses console-views contact-center-journey contact-center-restart
   contact-center-rooms contact-center-routing conversation-history durable-receipts identity-cli
-  identity-revocation retention-erasure room-replay store-failures user-admin)
+  identity-revocation retention-erasure room-group-commit room-replay store-failures user-admin)
 store_files=()
 for suite in "${store_suites[@]}"; do store_files+=("tests/integration/$suite.test.mjs"); done
 AICC_TEST_STORE=postgres run_node_suite integration-postgres 4 "${store_files[@]}"

@@ -25,8 +25,7 @@ constexpr std::uint64_t kSpareDescriptors = 64;  // pipes, stdio, the publisher,
 
 // Connections the busiest worker holds at once.
 std::uint64_t per_process(const Options& o) {
-  if (o.scenario == Scenario::kRooms)
-    return 2 * share_count(o.connections / 2, o.processes, o.processes - 1) + 2;
+  if (o.in_pairs()) return 2 * share_count(o.connections / 2, o.processes, o.processes - 1) + 2;
   return share_count(o.connections, o.processes, o.processes - 1) + 1 +
          (o.scenario == Scenario::kFanout ? 1 : 0);
 }

@@ -26,7 +26,7 @@ constexpr const char* kUsage = R"(usage: aicc-loadgen [options]
   --jwt-issuer I                   HS256 token with this iss (default aicc-chat)
   --login L --passcode P           peers: CONNECT credentials
   --vhost H                        CONNECT host header (default "/" for rabbitmq, "localhost" otherwise)
-  --scenario idle|fanout|rooms|storm (default idle)
+  --scenario idle|fanout|rooms|storm|durable (default idle)
       idle    N connections (customers loadgen-<i>) with heart-beats, held --hold seconds; with
               --server-pid the server's RSS growth per connection and CPU
       fanout  N subscribers on /topic/chat and one publisher (aicc: SEND /app/chat.send, peers: SEND
@@ -41,6 +41,14 @@ constexpr const char* kUsage = R"(usage: aicc-loadgen [options]
               never handed to an agent of another process); routing.max-rooms-per-agent may stay 3.
               Each request is offered to every agent (N^2/4 offers); with thousands of agents and one
               process, routing.mode=auto skips the offers (the server assigns, agents just take it).
+      durable N/2 producers send persistent messages with a receipt each, at most --window of them
+              waiting for their RECEIPT, at --rate per producer (0: as fast as the receipts come) for
+              --hold seconds; N/2 consumers receive them. Receipts/s, the latency from SEND to RECEIPT
+              and delivered/s. aicc: the producers are the customers of N/2 rooms (made as in rooms)
+              sending /app/room.send, stored before the RECEIPT; the agents consume. Peers: SEND with
+              persistent:true to /queue/aicc-bench-<run>-<k>, one consumer on each (RabbitMQ: a
+              durable queue, receipts after publisher confirms; ActiveMQ: needs persistence on,
+              bench/peers/activemq.sh with ACTIVEMQ_PERSISTENT=1).
       storm   N connections as fast as --ramp allows (default: no pacing): connections/s including
               TCP, handshake and CONNECT/CONNECTED. With --restart-command, that command runs once all
               are up (it restarts the server with the same jwt.secret); every client reconnects with
@@ -49,10 +57,12 @@ constexpr const char* kUsage = R"(usage: aicc-loadgen [options]
   --connections N                  (default 100)
   --ramp PER_S                     new connections per second, all processes together (default 2000;
                                    storm: no pacing; 0: no pacing)
-  --hold S                         idle, rooms (default 5)
+  --hold S                         idle, rooms, durable (default 5)
   --messages N                     fanout (default 1000)
   --rate PER_S                     fanout: publisher messages/s, 0 = as fast as the socket takes them
-                                   (default 0); rooms: messages/s per room side (default 1)
+                                   (default 0); rooms: messages/s per room side (default 1);
+                                   durable: messages/s per producer (default 0: window-bound)
+  --window N                       durable: SENDs out without their RECEIPT per producer (default 1)
   --source-addresses N             spread connections over 127.0.0.1 .. 127.0.0.N (N <= 255)
   --processes P                    fork P workers sharing N and the source addresses; one merged report
   --heartbeat-ms MS                STOMP heart-beat offered both ways (default 10000; 0: none)
@@ -151,6 +161,8 @@ const char* name_of(Scenario scenario) {
       return "rooms";
     case Scenario::kStorm:
       return "storm";
+    case Scenario::kDurable:
+      return "durable";
   }
   return "?";
 }
@@ -191,7 +203,8 @@ Options parse_options(int argc, char** argv) {
                                     {{"idle", Scenario::kIdle},
                                      {"fanout", Scenario::kFanout},
                                      {"rooms", Scenario::kRooms},
-                                     {"storm", Scenario::kStorm}});
+                                     {"storm", Scenario::kStorm},
+                                     {"durable", Scenario::kDurable}});
       else if (name == "--connections")
         o.connections = std::stoull(value);
       else if (name == "--ramp")
@@ -212,6 +225,8 @@ Options parse_options(int argc, char** argv) {
         o.timeout_s = std::stod(value);
       else if (name == "--heartbeat-ms")
         o.heartbeat_ms = std::stoi(value);
+      else if (name == "--window")
+        o.window = std::stoull(value);
       else
         usage_error("unknown option " + name);
     } catch (const std::logic_error&) {  // std::stoi and friends
@@ -234,9 +249,11 @@ Options parse_options(int argc, char** argv) {
     usage_error(std::string("the rooms scenario needs the aicc contact center; ") +
                 name_of(o.target) + " has no consult requests, agents or rooms");
   }
-  if (o.scenario == Scenario::kRooms && (o.connections < 2 || o.connections % 2 != 0)) {
-    usage_error("rooms needs an even --connections (half customers, half agents)");
+  if (o.in_pairs() && (o.connections < 2 || o.connections % 2 != 0)) {
+    usage_error(std::string(name_of(o.scenario)) +
+                " needs an even --connections (half senders, half receivers)");
   }
+  if (o.scenario == Scenario::kDurable && o.window < 1) usage_error("--window must be 1 or more");
   if (o.scenario == Scenario::kRooms && o.rate <= 0)
     usage_error("rooms needs --rate above 0 (messages/s per room side)");
   if (!o.restart_command.empty() && o.scenario != Scenario::kStorm)
@@ -252,9 +269,8 @@ Options parse_options(int argc, char** argv) {
   }
   if (static_cast<std::uint64_t>(o.processes) > o.connections)
     usage_error("more --processes than --connections");
-  if (o.scenario == Scenario::kRooms &&
-      static_cast<std::uint64_t>(o.processes) > o.connections / 2) {
-    usage_error("rooms needs at least one room per process");
+  if (o.in_pairs() && static_cast<std::uint64_t>(o.processes) > o.connections / 2) {
+    usage_error(std::string(name_of(o.scenario)) + " needs at least one pair per process");
   }
   o.endpoint = endpoint_of(o.url, o.transport);
   for (std::size_t from = 0; !spread.empty() && from <= spread.size();) {

@@ -10,7 +10,7 @@ namespace aicc::loadgen {
 
 enum class TargetKind { kAicc, kRabbitMq, kActiveMq };
 enum class TransportKind { kWs, kSockJs, kTcp };
-enum class Scenario { kIdle, kFanout, kRooms, kStorm };
+enum class Scenario { kIdle, kFanout, kRooms, kStorm, kDurable };
 
 // Where the clients connect: a loopback address, and for WebSocket the Host header and path (for
 // SockJS the base path, e.g. /ws-chat).
@@ -46,7 +46,12 @@ struct Options {
   std::string label;
   std::string restart_command;  // storm: run once all are connected, then reconnect
   int heartbeat_ms = 10000;
-  std::string run_id;  // not an option: made once per run, shared by the workers
+  std::uint64_t window = 1;  // durable: SENDs a producer has out without their RECEIPT
+  std::string run_id;
+  // Scenarios made of pairs (rooms, durable): connections are half senders, half receivers.
+  bool in_pairs() const {
+    return scenario == Scenario::kRooms || scenario == Scenario::kDurable;
+  }  // not an option: made once per run, shared by the workers
 };
 
 // Parses the command line; prints the usage and exits with 2 on any mistake.

@@ -133,6 +133,45 @@ Report report_of(const Options& o, const RunOutcome& run) {
         report.problems.push_back(number(t.sum("domainErrors")) + " domain errors");
       break;
     }
+    case Scenario::kDurable: {
+      const double wanted = static_cast<double>(o.connections / 2);
+      add("pairs", t.sum("pairs"));
+      add("window", static_cast<double>(o.window));
+      add("rate", o.rate);
+      add("sent", t.sum("sent"));
+      add("receipts", t.sum("receipts"));
+      const double sending_s = seconds_between(t.min("sendStartNs"), t.max("lastReceiptNs"));
+      add("receiptsPerSecond", per_second(t.sum("receipts"), sending_s));
+      std::vector<std::int64_t> receipts = t.receipt_latencies_ns;
+      std::sort(receipts.begin(), receipts.end());
+      add("receiptP50Ms", percentile_ms(receipts, 0.50));
+      add("receiptP99Ms", percentile_ms(receipts, 0.99));
+      add("receiptP999Ms", percentile_ms(receipts, 0.999));
+      add("receiptMaxMs", receipts.empty() ? 0 : static_cast<double>(receipts.back()) / 1e6);
+      add("delivered", t.sum("delivered"));
+      add("deliveredPerSecond",
+          per_second(t.sum("delivered"),
+                     seconds_between(t.min("sendStartNs"), t.max("lastDeliveryNs"))));
+      latencies();
+      if (measured) {
+        add("serverRssKiB", static_cast<double>(phase(2).server.rss_kib));
+        add("serverCpuSeconds", phase(2).server.cpu_s - phase(1).server.cpu_s);
+      }
+      if (t.sum("pairs") < wanted)
+        report.problems.push_back(number(t.sum("pairs")) + " of " + number(wanted) + " pairs made");
+      if (t.sum("receipts") < t.sum("sent")) {
+        report.problems.push_back(number(t.sum("sent") - t.sum("receipts")) + " of " +
+                                  number(t.sum("sent")) + " receipts missing");
+      }
+      if (t.sum("delivered") < t.sum("receipts")) {
+        report.problems.push_back(number(t.sum("receipts") - t.sum("delivered")) + " of " +
+                                  number(t.sum("receipts")) +
+                                  " acknowledged messages not delivered");
+      }
+      if (t.sum("domainErrors") > 0)
+        report.problems.push_back(number(t.sum("domainErrors")) + " domain errors");
+      break;
+    }
     case Scenario::kStorm:
       add("connectionsPerSecond",
           per_second(t.sum("connected"),

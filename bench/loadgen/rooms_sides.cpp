@@ -66,6 +66,7 @@ bool common(Rooms& rooms, Side& me, stomp::Frame& frame, std::optional<stomp::Fr
   }
   if (frame.command == stomp::Command::kReceipt) {
     const std::string_view id = frame.get("receipt-id");
+    if (me.window && me.window->settle(id)) return true;
     if (id == "room") ++rooms.room_receipts;
     if (id == "closed") ++rooms.closed;
   } else if (frame.command == stomp::Command::kMessage) {
@@ -231,6 +232,24 @@ asio::awaitable<void> room_sender(std::shared_ptr<Rooms> shared,
     w.tally.add("sent");
   }
   --rooms.senders;
+}
+
+asio::awaitable<void> durable_room_sender(std::shared_ptr<Rooms> shared, int customer,
+                                          std::string room_id) {
+  Side& me = shared->customers[static_cast<std::size_t>(customer)];
+  std::shared_ptr<StompClient> client = me.client;
+  me.window = std::make_shared<ReceiptWindow>(shared->w);
+  std::shared_ptr<ReceiptWindow> window = me.window;
+  co_await window->run(
+      [&](const std::string& receipt, std::int64_t now) {
+        client->send(
+            "/app/room.send",
+            json::serialize(json::object{
+                {"roomId", room_id}, {"text", std::to_string(now)}, {"clientMessageId", receipt}}),
+            receipt);
+      },
+      [&] { return !client->closed(); });
+  --shared->senders;
 }
 
 }  // namespace aicc::loadgen

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/loadgen/receipt_window.hpp"
 #include "bench/loadgen/worker.hpp"
 
 namespace aicc::loadgen {
@@ -16,9 +17,10 @@ namespace aicc::loadgen {
 struct Side {  // one connection: a room's customer or an agent
   std::shared_ptr<StompClient> client;
   std::string user_id;
-  std::string partner_id;  // an agent's own customer, whose offer it accepts
-  std::string request_id;  // a customer's consult request, once the server named it
-  std::string room_id;     // a customer's room, once the server named it
+  std::string partner_id;                 // an agent's own customer, whose offer it accepts
+  std::string request_id;                 // a customer's consult request, once the server named it
+  std::string room_id;                    // a customer's room, once the server named it
+  std::shared_ptr<ReceiptWindow> window;  // durable: a customer's SENDs waiting for receipts
 };
 
 struct RoomEnds {
@@ -52,6 +54,9 @@ struct Rooms {
 // Customer and agent k of the worker's rooms (connections 2r and 2r + 1, r = first + k).
 boost::asio::awaitable<void> room_customer(std::shared_ptr<Rooms> rooms, int k);
 boost::asio::awaitable<void> room_agent(std::shared_ptr<Rooms> rooms, int k);
+// durable: a room's customer sends with receipts (receipt_window.hpp), each text the send time.
+boost::asio::awaitable<void> durable_room_sender(std::shared_ptr<Rooms> rooms, int customer,
+                                                 std::string room_id);
 // One side of one room: --rate messages/s for --hold seconds, each text the send time.
 boost::asio::awaitable<void> room_sender(std::shared_ptr<Rooms> rooms,
                                          std::shared_ptr<StompClient> client, std::string room_id,

@@ -58,6 +58,8 @@ asio::awaitable<void> run_rooms(Worker& w) {
                  " rooms were made");
   }
   w.tally.add("rooms", static_cast<double>(rooms.established));
+  if (w.options.scenario == Scenario::kDurable)
+    w.tally.add("pairs", static_cast<double>(rooms.established));
   co_await w.arrive();
 
   // Phase 1: both sides of every room subscribe to it.
@@ -81,6 +83,11 @@ asio::awaitable<void> run_rooms(Worker& w) {
   // Phase 2: both sides send for --hold seconds.
   w.tally.earliest("sendStartNs", static_cast<double>(now_ns()));
   for (const auto& [room_id, ends] : made_rooms) {
+    if (w.options.scenario == Scenario::kDurable) {  // customers send, agents receive
+      rooms.senders += 1;
+      asio::co_spawn(w.io, durable_room_sender(shared, ends.customer, room_id), asio::detached);
+      continue;
+    }
     rooms.senders += 2;
     asio::co_spawn(w.io, room_sender(shared, rooms.customers[ends.customer].client, room_id, "c"),
                    asio::detached);
@@ -93,7 +100,7 @@ asio::awaitable<void> run_rooms(Worker& w) {
 
   // Phase 3: what was sent arrives (or a second passes without any delivery); the rooms close.
   std::function<bool()> all_delivered = [&w] {
-    return w.tally.sum("delivered") >= w.tally.sum("sent");
+    return w.tally.sum("delivered") >= w.tally.sum("sent");  // durable: every SEND was stored
   };
   std::function<double()> delivered = [&w] { return w.tally.sum("delivered"); };
   co_await w.until_quiet(std::move(all_delivered), std::move(delivered), std::chrono::seconds(1));

@@ -163,21 +163,23 @@ void StompClient::send_raw(std::string frame) {
 }
 
 void StompClient::send(std::string_view destination, std::string_view json_body,
-                       std::string_view receipt) {
+                       std::string_view receipt, std::string_view extra_headers) {
   std::string frame = "SEND\ndestination:";
   frame.append(destination).append("\ncontent-type:application/json\ncontent-length:");
   frame.append(std::to_string(json_body.size())).append("\n");
   if (!receipt.empty()) frame.append("receipt:").append(receipt).append("\n");
+  frame.append(extra_headers);
   frame.append("\n").append(json_body);
   frame.push_back('\0');
   send_raw(std::move(frame));
 }
 
 void StompClient::subscribe(std::string_view destination, std::string_view id,
-                            std::string_view receipt) {
+                            std::string_view receipt, std::string_view extra_headers) {
   std::string frame = "SUBSCRIBE\nid:";
   frame.append(id).append("\ndestination:").append(destination).append("\n");
   if (!receipt.empty()) frame.append("receipt:").append(receipt).append("\n");
+  frame.append(extra_headers);
   frame.append("\n");
   frame.push_back('\0');
   send_raw(std::move(frame));

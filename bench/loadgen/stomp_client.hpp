@@ -57,9 +57,11 @@ class StompClient : public std::enable_shared_from_this<StompClient> {
   }
 
   void send_raw(std::string frame);
-  void send(std::string_view destination, std::string_view json_body,
-            std::string_view receipt = {});
-  void subscribe(std::string_view destination, std::string_view id, std::string_view receipt = {});
+  // `extra_headers`: more header lines, "name:value\n" each.
+  void send(std::string_view destination, std::string_view json_body, std::string_view receipt = {},
+            std::string_view extra_headers = {});
+  void subscribe(std::string_view destination, std::string_view id, std::string_view receipt = {},
+                 std::string_view extra_headers = {});
   // Bytes queued and not yet written; drained() resumes once none are left, the client closed, or
   // `deadline` passed.
   std::size_t queued_bytes() const { return queued_bytes_; }

@@ -55,6 +55,8 @@ void Tally::merge(const Tally& other) {
   other_node_latencies_ns.insert(other_node_latencies_ns.end(),
                                  other.other_node_latencies_ns.begin(),
                                  other.other_node_latencies_ns.end());
+  receipt_latencies_ns.insert(receipt_latencies_ns.end(), other.receipt_latencies_ns.begin(),
+                              other.receipt_latencies_ns.end());
   if (first_error.empty()) first_error = other.first_error;
 }
 
@@ -88,6 +90,7 @@ bool Tally::write(const std::string& path) const {
   std::replace(error.begin(), error.end(), '\n', ' ');
   if (!error.empty()) out << "error " << error << "\n";
   write_samples(out, "latencies", latencies_ns);
+  write_samples(out, "receipt-latencies", receipt_latencies_ns);
   write_samples(out, "other-node-latencies", other_node_latencies_ns);
   return static_cast<bool>(out.flush());
 }
@@ -102,12 +105,13 @@ bool Tally::read(const std::string& path) {
       note(line.size() > 6 ? line.substr(6) : std::string());
       continue;
     }
-    if (kind == "latencies" || kind == "other-node-latencies") {
+    if (kind == "latencies" || kind == "receipt-latencies" || kind == "other-node-latencies") {
       std::size_t count = 0;
       fields >> count;
-      if (!read_samples(in, count, kind == "latencies" ? latencies_ns : other_node_latencies_ns)) {
-        return false;
-      }
+      std::vector<std::int64_t>& samples = kind == "latencies"           ? latencies_ns
+                                           : kind == "receipt-latencies" ? receipt_latencies_ns
+                                                                         : other_node_latencies_ns;
+      if (!read_samples(in, count, samples)) return false;
       if (kind == "other-node-latencies") return true;  // the last section
       continue;
     }

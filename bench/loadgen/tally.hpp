@@ -18,6 +18,8 @@ struct Tally {
   // fanout with --spread: the samples of subscribers on another node than the publisher's (the
   // others are in latencies_ns; a percentile over the whole run takes both).
   std::vector<std::int64_t> other_node_latencies_ns;
+  // durable: from each SEND to its RECEIPT.
+  std::vector<std::int64_t> receipt_latencies_ns;
   std::string first_error;
 
   void add(const std::string& name, double value = 1) { sums[name] += value; }

@@ -120,5 +120,6 @@ boost::asio::awaitable<void> run_idle(Worker& worker);
 boost::asio::awaitable<void> run_fanout(Worker& worker);
 boost::asio::awaitable<void> run_rooms(Worker& worker);
 boost::asio::awaitable<void> run_storm(Worker& worker);
+boost::asio::awaitable<void> run_durable(Worker& worker);
 
 }  // namespace aicc::loadgen

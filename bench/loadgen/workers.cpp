@@ -35,7 +35,7 @@ struct Child {
 };
 
 std::uint64_t units_of(const Options& o) {
-  return o.scenario == Scenario::kRooms ? o.connections / 2 : o.connections;
+  return o.in_pairs() ? o.connections / 2 : o.connections;
 }
 
 asio::awaitable<void> (*scenario_of(Scenario scenario))(Worker&) {
@@ -48,6 +48,8 @@ asio::awaitable<void> (*scenario_of(Scenario scenario))(Worker&) {
       return run_rooms;
     case Scenario::kStorm:
       return run_storm;
+    case Scenario::kDurable:
+      return run_durable;
   }
   return run_idle;
 }
@@ -246,7 +248,7 @@ RunOutcome run_workers(const Options& options) {
       outcome.trouble = true;
       const std::uint64_t lost =
           share_count(units_of(options), options.processes, static_cast<int>(i)) *
-          (options.scenario == Scenario::kRooms ? 2 : 1);
+          (options.in_pairs() ? 2 : 1);
       tally.add("failed", static_cast<double>(lost));
       tally.note("worker " + std::to_string(i) + " left no figures (exit status " +
                  std::to_string(status) + ")");

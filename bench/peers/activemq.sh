@@ -14,7 +14,8 @@
 # Environment (defaults in brackets): TASKSET_CPU [unset: not pinned] runs it under
 # `taskset -c $TASKSET_CPU`; ACTIVEMQ_STOMP_PORT [61614] (tcp://127.0.0.1:PORT);
 # ACTIVEMQ_HEAP [2g], the fixed Java heap (-Xms = -Xmx); PEER_LOGIN / PEER_PASSCODE
-# [bench / bench], the STOMP user.
+# [bench / bench], the STOMP user; ACTIVEMQ_PERSISTENT [0]: 1 stores persistent messages in KahaDB
+# under DIR/data (the durable scenario), with its defaults (the journal synced before a receipt).
 set -euo pipefail
 # shellcheck source=bench/peers/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -23,6 +24,8 @@ read_peer_args "$@"
 
 stomp_port=${ACTIVEMQ_STOMP_PORT:-61614}
 heap=${ACTIVEMQ_HEAP:-2g}
+persistent=false
+[[ "${ACTIVEMQ_PERSISTENT:-0}" == 1 ]] && persistent=true
 login=${PEER_LOGIN:-bench}
 passcode=${PEER_PASSCODE:-bench}
 activemq_home=/usr/share/activemq
@@ -50,7 +53,8 @@ case "$action" in
     mkdir -p "$dir/conf" "$dir/data" "$dir/tmp"
     rm -f "$pid_file"
 
-    # Non-persistent (nothing of a chat fan-out needs the disk here), advisories off, the memory
+    # Non-persistent unless ACTIVEMQ_PERSISTENT=1 (nothing of a chat fan-out needs the disk; the
+    # durable scenario does), advisories off, the memory
     # limit well inside the heap; STOMP on NIO (a selector, not a thread per connection), with the
     # heart-beat grace aicc-chat has by default (1.5 times the interval; ActiveMQ's default is 1,
     # which drops clients whose heart-beats arrive a little late under load).
@@ -61,7 +65,10 @@ case "$action" in
        xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
                            http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
   <broker xmlns="http://activemq.apache.org/schema/core" brokerName="aiccbench" useJmx="false"
-          persistent="false" advisorySupport="false" dataDirectory="$dir/data" tmpDataDirectory="$dir/tmp">
+          persistent="$persistent" advisorySupport="false" dataDirectory="$dir/data" tmpDataDirectory="$dir/tmp">
+    <persistenceAdapter>
+      <kahaDB directory="$dir/data/kahadb"/>
+    </persistenceAdapter>
     <plugins>
       <simpleAuthenticationPlugin>
         <users>

@@ -256,6 +256,25 @@ class ContactCenter {
   // The barrier's answer to a request whose work threw.
   void request_failed(Request& request, std::string_view what, const std::exception& error);
 
+  // /app/room.send, group-committed (contact_center_room_sends.cpp): the messages of every room
+  // and sender wait on the service executor and are stored in one transaction per turn, so the
+  // batch grows with the load; each RECEIPT goes after that commit. Work of any other request
+  // commits what waits first, so a client's SENDs still apply in the order they came.
+  struct RoomSend {
+    Request request;
+    Caller caller;
+    std::string room_id;
+    std::string text;
+    std::string client_message_id;
+    std::vector<std::string> attachment_ids;
+  };
+  // At most this many messages per transaction.
+  static constexpr std::size_t kMaxRoomSendsPerCommit = 256;
+  broker::AppResult queue_room_send(const broker::AppMessage& message, RoomSend send);
+  // The posted turn, and the commit itself (on the executor; any number of times).
+  void run_room_commit();
+  void commit_room_sends();
+
   void add_routing_handlers(broker::AppRouter& router);
   // contact_center_offline.cpp: left messages (routing.max-wait) and satisfaction ratings.
   void add_offline_handlers(broker::AppRouter& router);
@@ -387,6 +406,8 @@ class ContactCenter {
       pending_views_;  // by correlation id: asked, unanswered
   AgentPresence presence_;
   Rooms rooms_{store_, publisher_, figures_};
+  std::vector<RoomSend> room_sends_;  // on the executor: waiting for the next group commit
+  bool room_commit_posted_ = false;
   ConsultViews views_{routing_, store_, figures_, rooms_.members()};
   // When the service executor last ran its beat (the heartbeat timer): the lease is not renewed
   // for an executor that stopped running.

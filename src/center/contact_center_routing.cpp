@@ -423,16 +423,13 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                Caller caller{message.sender.user_id,
                              auth::parse_role(message.sender.role).value_or(auth::Role::kCustomer),
                              message.sender.name};
-               return on_request(
-                   message, "room message",
-                   [this, caller = std::move(caller), room_id = *room_id, text = *text,
-                    client_message_id = *client_message_id,
-                    attachment_ids = *attachment_ids](Request& request) mutable {
-                     if (auto refusal = rooms_.send(caller, room_id, std::move(text),
-                                                    std::move(client_message_id), attachment_ids)) {
-                       refuse(request, refusal->code, refusal->message);
-                     }
-                   });
+               return queue_room_send(message,
+                                      RoomSend{.request = {},
+                                               .caller = std::move(caller),
+                                               .room_id = std::move(*room_id),
+                                               .text = std::move(*text),
+                                               .client_message_id = std::move(*client_message_id),
+                                               .attachment_ids = std::move(*attachment_ids)});
              });
 
   router.add("/app/room.typing",

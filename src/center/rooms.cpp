@@ -41,6 +41,15 @@ void Rooms::set_members(const std::string& room_id, std::optional<RoomDirectory:
 std::optional<Rooms::Refusal> Rooms::send(const Caller& caller, const std::string& room_id,
                                           std::string text, std::string client_message_id,
                                           const std::vector<std::string>& attachment_ids) {
+  auto prepared =
+      prepare(caller, room_id, std::move(text), std::move(client_message_id), attachment_ids);
+  if (auto* refusal = std::get_if<Refusal>(&prepared)) return std::move(*refusal);
+  return finish(store_.append_message(std::get<chat::MessageRecord>(prepared)));
+}
+
+std::variant<chat::MessageRecord, Rooms::Refusal> Rooms::prepare(
+    const Caller& caller, const std::string& room_id, std::string text,
+    std::string client_message_id, const std::vector<std::string>& attachment_ids) {
   if (std::string refusal = members_.refusal(room_id, caller.user_id); !refusal.empty()) {
     return Refusal{"not_participant", std::move(refusal)};
   }
@@ -67,15 +76,18 @@ std::optional<Rooms::Refusal> Rooms::send(const Caller& caller, const std::strin
       caller.role == auth::Role::kCustomer ? chat::SenderRole::kCustomer : chat::SenderRole::kAgent;
   record.text = std::move(text);
   record.created_at = now_ms();
-  const chat::AppendResult stored = store_.append_message(record);
+  return record;
+}
+
+std::optional<Rooms::Refusal> Rooms::finish(const chat::AppendResult& stored) {
   if (stored.status == chat::AppendStatus::kStreamClosed) {
     return Refusal{"room_closed", "the room is closed"};
   }
   // A retry of a stored message was delivered the first time: stored and delivered once.
   if (stored.status != chat::AppendStatus::kStored) return std::nullopt;
   figures_.message(stored.message.created_at);
-  publisher_.publish_in_stream(std::string(kRoomPrefix) + room_id, "application/json",
-                               json::serialize(message_event(stored.message)),
+  publisher_.publish_in_stream(std::string(kRoomPrefix) + stored.message.stream_id,
+                               "application/json", json::serialize(message_event(stored.message)),
                                static_cast<std::uint64_t>(stored.message.seq));
   return std::nullopt;
 }

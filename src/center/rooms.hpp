@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "broker/publisher.hpp"
@@ -57,6 +58,13 @@ class Rooms {
   std::optional<Refusal> send(const Caller& caller, const std::string& room_id, std::string text,
                               std::string client_message_id,
                               const std::vector<std::string>& attachment_ids = {});
+  // send() in two halves, for a group commit of many senders' messages (ChatStore::
+  // append_messages): the message checked and made ready to store, or why not; then, with the
+  // store's answer, the message published in the room's order (or the refusal of a closed room).
+  std::variant<chat::MessageRecord, Refusal> prepare(
+      const Caller& caller, const std::string& room_id, std::string text,
+      std::string client_message_id, const std::vector<std::string>& attachment_ids);
+  std::optional<Refusal> finish(const chat::AppendResult& stored);
   // An event that is not a message (no seq): joined, left, typing, read, ...
   void publish_event(const std::string& room_id, const boost::json::object& event);
 

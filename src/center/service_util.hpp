@@ -76,7 +76,8 @@ Answer failed_answer(std::string_view what, const std::exception& error);
 template <class Work>
 boost::asio::awaitable<Answer> ContactCenter::on_service(Work&& work) {
   // Not a coroutine itself: it hands a named task to co_spawn and returns what co_spawn returns.
-  auto task = [work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<Answer> {
+  auto task = [this, work = std::forward<Work>(work)]() mutable -> boost::asio::awaitable<Answer> {
+    commit_room_sends();  // room messages sent before this apply before it
     try {
       co_return work();
     } catch (const std::exception& e) {
@@ -112,6 +113,7 @@ broker::AppResult ContactCenter::on_request(const broker::AppMessage& message,
   Request request{message.sender.user_id, cause_of(message.frame), message.defer(), false};
   boost::asio::post(executor_,
                     [this, request = std::move(request), work = std::move(work), what]() mutable {
+                      commit_room_sends();  // room messages sent before this apply before it
                       try {
                         work(request);
                         if (!request.refused) request.completion.stored();

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -355,6 +356,11 @@ class ChatStore {
   // for what is refused. A repeated client_message_id of the same sender gives the message stored
   // the first time, even if the text differs.
   virtual AppendResult append_message(const MessageRecord& message) = 0;
+  // Group commit: stores each message as append_message() would, in this order, in one
+  // transaction (one commit for many senders' messages). A message sees those before it in the
+  // batch (their seqs, their client ids). The results are in the order of `messages`. Throws,
+  // and stores none of them, when the store fails.
+  virtual std::vector<AppendResult> append_messages(std::span<const MessageRecord> messages) = 0;
   // Messages of the stream with seq > after_seq, oldest first, at most `limit`. Unknown streams
   // have none.
   virtual std::vector<MessageRecord> read_messages(const std::string& stream_id,

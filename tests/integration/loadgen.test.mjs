@@ -115,6 +115,23 @@ describe('aicc-loadgen smoke run', () => {
     assert.equal(again.figures.delivered, again.figures.sent);
   });
 
+  it('sends durable room messages with receipts and times them', { timeout: 60000 }, async () => {
+    const { figures } = await figuresOf(server, 'durable', ['--url', server.wsUrl, '--scenario', 'durable',
+      '--connections', '8', '--window', '2', '--hold', '1', '--server-pid', String(server.child.pid)]);
+    assert.equal(figures.pairs, 4);
+    assert.equal(figures.window, 2);
+    assert.ok(figures.sent > 0);
+    assert.equal(figures.receipts, figures.sent, 'every SEND got its RECEIPT');
+    assert.equal(figures.delivered, figures.receipts, 'the agents got every acknowledged message');
+    assert.ok(figures.receiptsPerSecond > 0);
+    assert.ok(figures.receiptMaxMs >= figures.receiptP50Ms && figures.receiptP50Ms > 0);
+    // Paced: about --rate per producer for --hold seconds, never more.
+    const paced = await figuresOf(server, 'durable-paced', ['--url', server.wsUrl, '--scenario', 'durable',
+      '--connections', '4', '--rate', '20', '--hold', '1']);
+    assert.ok(paced.figures.sent <= 2 * 20 + 2, `sent ${paced.figures.sent}`);
+    assert.equal(paced.figures.receipts, paced.figures.sent);
+  });
+
   it('opens a storm of connections', { timeout: 60000 }, async () => {
     const { figures } = await figuresOf(server, 'storm', ['--url', server.wsUrl, '--scenario', 'storm',
       '--connections', '30']);
@@ -132,6 +149,8 @@ describe('aicc-loadgen smoke run', () => {
       [['--jwt-secret', 'x', '--scenario', 'nope'], /unknown scenario/],
       [['--target', 'rabbitmq', '--login', 'a', '--passcode', 'b', '--scenario', 'rooms'], /rooms scenario needs the aicc/],
       [['--jwt-secret', 'x', '--scenario', 'rooms', '--connections', '7'], /even --connections/],
+      [['--jwt-secret', 'x', '--scenario', 'durable', '--connections', '5'], /even --connections/],
+      [['--jwt-secret', 'x', '--scenario', 'durable', '--window', '0'], /--window must be 1 or more/],
       [['--jwt-secret', 'x', '--transport', 'tcp', '--url', 'ws://127.0.0.1:1/ws'], /tcp:\/\//],
       [['--jwt-secret', 'x', '--restart-command', 'true'], /storm/],
     ]) {

@@ -27,6 +27,7 @@
 namespace aicc::store::contract {
 namespace {
 
+using chat::AppendResult;
 using chat::AppendStatus;
 using chat::Audit;
 using chat::AuditCandidate;
@@ -391,6 +392,84 @@ TYPED_TEST_P(ChatStoreContract, RepeatedClientMessageIdIsStoredOnce) {
   EXPECT_EQ(this->store().append_message(make_message(stream, "m_7", "CM_1")).status,
             AppendStatus::kStored);
   EXPECT_EQ(this->store().read_messages(stream, 0, 100).size(), 5u);
+}
+
+TYPED_TEST_P(ChatStoreContract, AGroupCommitStoresEachMessageAsAloneInItsOrder) {
+  const std::string a = this->conversation("cust_1");
+  const std::string b = this->conversation("cust_2");
+  ASSERT_TRUE(this->store().append_message(make_message(a, "m_0", "cm_0")).stored());
+  const std::string room_id = "r_closed";
+  ASSERT_TRUE(this->store().create_room(make_room(room_id, b, "cust_2", "agent_1", kNow)));
+  ASSERT_TRUE(this->store().close_room(room_id, "agent_1", kNow + 1));
+  MessageRecord edited_retry = make_message(a, "m_4", "cm_2");
+  edited_retry.text = "edited";
+  const std::vector<MessageRecord> batch = {
+      make_message(a, "m_1", "cm_1"),           // a: seq 2
+      make_message(b, "m_2", "cm_1"),           // b: seq 1 (another stream, same client id)
+      make_message(a, "m_3", "cm_2"),           // a: seq 3
+      edited_retry,                             // a retry of m_3 within the batch
+      make_message(a, "m_5", "cm_0"),           // a retry of a message stored before
+      make_message("c_nobody", "m_6", "cm_6"),  // unknown stream
+      make_message(room_id, "m_7", "cm_7"),     // closed room
+      make_message(a, "m_8"),                   // a: seq 4
+  };
+  const std::vector<AppendResult> results = this->store().append_messages(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  EXPECT_EQ(results[0].status, AppendStatus::kStored);
+  EXPECT_EQ(results[0].message.seq, 2);
+  EXPECT_EQ(results[1].status, AppendStatus::kStored);
+  EXPECT_EQ(results[1].message.seq, 1);
+  EXPECT_EQ(results[2].message.seq, 3);
+  EXPECT_EQ(results[3].status, AppendStatus::kDuplicate);
+  expect_same_message(results[3].message, results[2].message);
+  EXPECT_EQ(results[4].status, AppendStatus::kDuplicate);
+  EXPECT_EQ(results[4].message.message_id, "m_0");
+  EXPECT_EQ(results[5].status, AppendStatus::kUnknownStream);
+  EXPECT_EQ(results[6].status, AppendStatus::kStreamClosed);
+  EXPECT_EQ(results[7].status, AppendStatus::kStored);
+  EXPECT_EQ(results[7].message.seq, 4);
+  // Stored as they were returned: what a reader gets back is the same.
+  const auto in_a = this->store().read_messages(a, 1, 10);
+  ASSERT_EQ(in_a.size(), 3u);
+  expect_same_message(in_a[0], results[0].message);
+  expect_same_message(in_a[1], results[2].message);
+  expect_same_message(in_a[2], results[7].message);
+  EXPECT_EQ(this->store().last_seq(b), 1);
+  EXPECT_TRUE(this->store().read_messages(room_id, 0, 10).empty());
+  // A batch of none stores nothing; single appends go on after a batch.
+  EXPECT_TRUE(this->store().append_messages({}).empty());
+  EXPECT_EQ(this->store().append_message(make_message(a, "m_9")).message.seq, 5);
+}
+
+TYPED_TEST_P(ChatStoreContract, GroupCommitsFromManyThreadsKeepEveryStreamsSeqsWhole) {
+  std::vector<std::string> streams;
+  for (int i = 0; i < 4; ++i) streams.push_back(this->conversation("cust_" + std::to_string(i)));
+  constexpr int kThreads = 4, kBatches = 20, kPerBatch = 6;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kBatches; ++n) {
+        std::vector<MessageRecord> batch;
+        for (int k = 0; k < kPerBatch; ++k) {
+          // Every batch touches the streams in another order.
+          const std::string& stream = streams[static_cast<std::size_t>((t + n + k) % 4)];
+          batch.push_back(make_message(stream, "m_" + std::to_string(t) + "_" + std::to_string(n) +
+                                                   "_" + std::to_string(k)));
+        }
+        for (const AppendResult& result : this->store().append_messages(batch))
+          EXPECT_EQ(result.status, AppendStatus::kStored);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::size_t total = 0;
+  for (const std::string& stream : streams) {
+    const auto messages = this->store().read_messages(stream, 0, 1000);
+    for (std::size_t i = 0; i < messages.size(); ++i)
+      EXPECT_EQ(messages[i].seq, static_cast<std::int64_t>(i + 1)) << stream;
+    total += messages.size();
+  }
+  EXPECT_EQ(total, static_cast<std::size_t>(kThreads * kBatches * kPerBatch));
 }
 
 TYPED_TEST_P(ChatStoreContract, ReadsAfterASeqWithALimit) {
@@ -1824,7 +1903,9 @@ TYPED_TEST_P(ChatStoreContract, ErasureRemovesEverythingOfOneCustomerAndNothingE
 REGISTER_TYPED_TEST_SUITE_P(
     ChatStoreContract, ConversationIsCreatedOncePerCustomer,
     FindsStreamsOfBothKindsWithOwnerAndLastSeq, SeqStartsAtOneWithoutGapsInEachStream,
-    StoresEveryFieldOfAMessage, RepeatedClientMessageIdIsStoredOnce, ReadsAfterASeqWithALimit,
+    StoresEveryFieldOfAMessage, RepeatedClientMessageIdIsStoredOnce,
+    AGroupCommitStoresEachMessageAsAloneInItsOrder,
+    GroupCommitsFromManyThreadsKeepEveryStreamsSeqsWhole, ReadsAfterASeqWithALimit,
     AppendToAnUnknownStreamStoresNothing, ConcurrentAppendsToOneStreamLeaveNoGap,
     OneCustomerMessageGetsAtMostOneAnswer, ConcurrentAnswersToOneMessageStoreOne, RoomLifecycle,
     ListsOpenRoomsAndRoomsOfAConversation, RefusesRoomsWithATakenIdOrAnotherCustomersConversation,

@@ -170,7 +170,7 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     db.execute(
         "DROP TABLE canned_responses; DROP TABLE routing_authority; DROP TABLE routing_agents; "
         "DROP INDEX routing_requests_by_customer; ALTER TABLE messages DROP COLUMN sender_name; "
-        "DROP TABLE room_notes; DROP TABLE customer_context; DROP TRIGGER room_text_insert; "
+        "DROP TABLE room_notes; DROP TABLE customer_context; "
         "DROP TABLE room_text; DROP TRIGGER rooms_agent_insert; DROP TRIGGER rooms_agent_update; "
         "DROP TABLE room_agents; DROP INDEX rooms_created; DROP INDEX rooms_agent; DROP INDEX "
         "rooms_customer; ALTER TABLE rooms DROP COLUMN category; ALTER TABLE rooms DROP COLUMN "
@@ -182,8 +182,8 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 11);
-  EXPECT_EQ(store.schema_version(), 11);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 12);
+  EXPECT_EQ(store.schema_version(), 12);
   EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   // Messages stored before migration 6 read with no sender name; new ones keep theirs.

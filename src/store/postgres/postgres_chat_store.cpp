@@ -401,8 +401,37 @@ std::optional<MessageRecord> find_answer(Connection& db, const std::string& repl
   return read_message(rows, 0);
 }
 
+AppendResult append_in(Connection& db, const MessageRecord& message);
+
 AppendResult append_once(Connection& db, const MessageRecord& message) {
   Transaction transaction(db);
+  AppendResult result = append_in(db, message);
+  if (result.status == AppendStatus::kStored) transaction.commit();
+  return result;
+}
+
+// A group commit: the streams' rows are locked first, in the order of their ids, so that two
+// batches (on two nodes) that share streams never wait for each other in a cycle.
+std::vector<AppendResult> append_batch(Connection& db, std::span<const MessageRecord> messages) {
+  std::vector<std::string> streams;
+  for (const MessageRecord& message : messages) streams.push_back(message.stream_id);
+  std::sort(streams.begin(), streams.end());
+  streams.erase(std::unique(streams.begin(), streams.end()), streams.end());
+  Transaction transaction(db);
+  for (const std::string& stream : streams) {
+    db.query("SELECT 1 FROM streams WHERE id = $1 FOR UPDATE", "lock the stream of new messages")
+        .text(stream)
+        .run();
+  }
+  std::vector<AppendResult> results;
+  results.reserve(messages.size());
+  for (const MessageRecord& message : messages) results.push_back(append_in(db, message));
+  transaction.commit();
+  return results;
+}
+
+// append_message() inside the caller's transaction.
+AppendResult append_in(Connection& db, const MessageRecord& message) {
   // The stream's row is the queue of its writers, on every node: whoever holds it takes the next
   // seq. Everything below is read after the lock was granted, so it sees the previous writer's
   // committed message (READ COMMITTED takes a fresh snapshot per statement).
@@ -445,7 +474,6 @@ AppendResult append_once(Connection& db, const MessageRecord& message) {
       .text(stored.stream_id)
       .integer(stored.seq)
       .run();
-  transaction.commit();
   return AppendResult{.status = AppendStatus::kStored, .message = std::move(stored)};
 }
 
@@ -707,6 +735,21 @@ AppendResult PostgresChatStore::append_message(const MessageRecord& message) {
       // look now finds it.
       if (!e.unique_violation()) throw;
       return append_once(db, message);
+    }
+  });
+}
+
+std::vector<AppendResult> PostgresChatStore::append_messages(
+    std::span<const MessageRecord> messages) {
+  if (messages.empty()) return {};
+  return pool_->with([&](Connection& db) {
+    try {
+      return append_batch(db, messages);
+    } catch (const Error& e) {
+      // As in append_message(): a client id or answer taken meanwhile on another stream; the
+      // whole batch was rolled back, and once more the looks find it.
+      if (!e.unique_violation()) throw;
+      return append_batch(db, messages);
     }
   });
 }

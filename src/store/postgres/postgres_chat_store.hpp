@@ -45,6 +45,8 @@ class PostgresChatStore final : public chat::ChatStore {
   std::optional<chat::StreamInfo> find_stream(const std::string& id) override;
 
   chat::AppendResult append_message(const chat::MessageRecord& message) override;
+  std::vector<chat::AppendResult> append_messages(
+      std::span<const chat::MessageRecord> messages) override;
   std::vector<chat::MessageRecord> read_messages(const std::string& stream_id,
                                                  std::int64_t after_seq,
                                                  std::size_t limit) override;

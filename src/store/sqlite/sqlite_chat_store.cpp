@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -298,6 +300,12 @@ ALTER TABLE streams ADD COLUMN purged_seq INTEGER NOT NULL DEFAULT 0;
 -- written in the deleting transaction, cleared as each file is removed, retried until then.
 CREATE TABLE pending_file_removals (id TEXT NOT NULL PRIMARY KEY) STRICT;
 )sql"},
+    Migration{12, "room messages indexed by the store, one statement per transaction", R"sql(
+-- FTS5 writes its pending terms out as a new segment at every statement savepoint, and with the
+-- trigger every later statement of a transaction made one: a group commit of many messages wrote
+-- as many segments. The store now indexes a transaction's room messages in one statement, last.
+DROP TRIGGER room_text_insert;
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -543,6 +551,46 @@ AppendResult SqliteChatStore::append_message(const MessageRecord& message) {
   // IMMEDIATE: the write lock is held from the first read on, so the seq read below is still the
   // last one when the row goes in, whichever thread or process appends at the same time.
   Transaction transaction(db_);
+  unindexed_texts_.clear();
+  AppendResult result = append_in_transaction(message);
+  if (result.status == AppendStatus::kStored) {
+    index_room_texts();
+    transaction.commit();
+  }
+  return result;
+}
+
+std::vector<AppendResult> SqliteChatStore::append_messages(
+    std::span<const MessageRecord> messages) {
+  std::vector<AppendResult> results;
+  results.reserve(messages.size());
+  if (messages.empty()) return results;
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  unindexed_texts_.clear();
+  for (const MessageRecord& message : messages) results.push_back(append_in_transaction(message));
+  index_room_texts();
+  transaction.commit();
+  return results;
+}
+
+void SqliteChatStore::index_room_texts() {
+  if (unindexed_texts_.empty()) return;
+  // One statement for the whole transaction (see migration 12): the texts as a JSON array.
+  boost::json::array rows;
+  rows.reserve(unindexed_texts_.size());
+  for (const auto& [text, stream_id] : unindexed_texts_) rows.push_back({text, stream_id});
+  db_.prepare(
+         "INSERT INTO room_text (text, stream_id) "
+         "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)",
+         "index the text of room messages")
+      .bind_text(1, boost::json::serialize(rows))
+      .run();
+  unindexed_texts_.clear();
+}
+
+AppendResult SqliteChatStore::append_in_transaction(const MessageRecord& message) {
+  bool in_room = false;
   // A retry is answered before the stream's state is looked at, so a message stored just before
   // its room closed is still acknowledged.
   if (auto first = find_message_by_client_id(message)) {
@@ -553,12 +601,13 @@ AppendResult SqliteChatStore::append_message(const MessageRecord& message) {
   }
   {
     auto stream = db_.prepare(
-        "SELECT r.closed_at IS NOT NULL FROM streams s LEFT JOIN rooms r ON r.id = s.id "
-        "WHERE s.id = ?1",
+        "SELECT r.closed_at IS NOT NULL, s.kind = 'room' FROM streams s "
+        "LEFT JOIN rooms r ON r.id = s.id WHERE s.id = ?1",
         "find the stream of a new message");
     stream.bind_text(1, message.stream_id);
     if (!stream.step()) return AppendResult{.status = AppendStatus::kUnknownStream};
     if (stream.column_bool(0)) return AppendResult{.status = AppendStatus::kStreamClosed};
+    in_room = stream.column_bool(1);
   }
   MessageRecord stored = message;
   {
@@ -583,7 +632,7 @@ AppendResult SqliteChatStore::append_message(const MessageRecord& message) {
       .bind_text(10, stored.sender_name)
       .bind_text(11, chat::encode_attachments(stored.attachments))
       .run();
-  transaction.commit();
+  if (in_room) unindexed_texts_.emplace_back(stored.text, stored.stream_id);
   return AppendResult{.status = AppendStatus::kStored, .message = std::move(stored)};
 }
 

@@ -46,6 +46,7 @@
 
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "chat/chat_store.hpp"
 #include "store/sqlite/attachment_folder.hpp"
@@ -71,6 +72,8 @@ class SqliteChatStore final : public chat::ChatStore {
   std::optional<chat::StreamInfo> find_stream(const std::string& id) override;
 
   chat::AppendResult append_message(const chat::MessageRecord& message) override;
+  std::vector<chat::AppendResult> append_messages(
+      std::span<const chat::MessageRecord> messages) override;
   std::vector<chat::MessageRecord> read_messages(const std::string& stream_id,
                                                  std::int64_t after_seq,
                                                  std::size_t limit) override;
@@ -138,6 +141,10 @@ class SqliteChatStore final : public chat::ChatStore {
   // The caller holds mutex_.
   std::optional<chat::MessageRecord> find_message_by_client_id(const chat::MessageRecord& message);
   std::optional<chat::MessageRecord> find_answer(const std::string& reply_to);
+  // append_message() inside the caller's (IMMEDIATE) transaction.
+  chat::AppendResult append_in_transaction(const chat::MessageRecord& message);
+  // Writes the room texts append_in_transaction() stored into the word index, in one statement.
+  void index_room_texts();
   // The writes of the public calls, inside the caller's transaction.
   void write_request(const chat::RequestRecord& record);
   bool delete_request(const std::string& request_id);
@@ -154,6 +161,8 @@ class SqliteChatStore final : public chat::ChatStore {
   void remove_pending_files();
 
   std::mutex mutex_;  // one caller at a time on db_
+  // The current transaction's stored room messages, (text, stream id), for index_room_texts().
+  std::vector<std::pair<std::string, std::string>> unindexed_texts_;
   Database db_;
   AttachmentFolder attachments_;
 };
