@@ -101,6 +101,9 @@ const figureOf = {
     runs.filter((r) => r.server === server && r.transport === transport && r.scenario === 'fanout')
       .sort((a, b) => (b.deliveredPerSecond ?? 0) - (a.deliveredPerSecond ?? 0))[0],
   latency: (server, transport) => find(server, transport, (r) => r.scenario === 'fanout' && r.phase === 'common'),
+  // The fewest pairs run: the same for every server.
+  durable: (server, transport) => runs.filter((r) => r.server === server && r.transport === transport &&
+    r.scenario === 'durable').sort((a, b) => a.connections - b.connections)[0],
 };
 const pairs = [];
 for (const peer of peerTargets) {
@@ -119,6 +122,7 @@ const ratioCell = (aiccRun, peerRun, field, lowerIsBetter) => {
   const words = {
     serverBytesPerConnection: ratio < 1 ? 'less memory' : 'more memory',
     deliveredPerSecond: ratio < 1 ? 'fewer' : 'more',
+    receiptsPerSecond: ratio < 1 ? 'fewer' : 'more',
     latencyP99Ms: ratio < 1 ? 'lower' : 'higher',
   }[field];
   const dagger = (aiccRun && failedRun(aiccRun)) || (peerRun && failedRun(peerRun)) ? ' †' : '';
@@ -133,6 +137,8 @@ if (pairs.length === 0) {
     ['delivered messages/s, flat out', 'higher', 'delivered', 'deliveredPerSecond', false],
     [`p99 latency at the same offered load (${integer(meta.commonPublishRate)} messages/s published, ` +
       `${integer(meta.sizes?.fanoutSubscribers)} subscribers)`, 'lower', 'latency', 'latencyP99Ms', true],
+    [`durable sends with a receipt each, receipts/s (${integer((meta.sizes?.durableConnections ?? [])[0] / 2)} producers, ` +
+      'one receipt waited for at a time)', 'higher', 'durable', 'receiptsPerSecond', false],
   ];
   ratioSection = table(
     ['measure', 'better', ...pairs.map(({ aicc, peer }) => `${displayName(aicc.server, aicc.transport)} / ${displayName(peer.server, peer.transport)}`)],
@@ -181,6 +187,17 @@ const roomsSection = roomsRuns.length === 0
   : table(['server', ...roomsFields.map(([, label]) => label)], roomsRuns.map((r) => [displayName(r.server, r.transport) + mark(r),
     ...roomsFields.map(([f]) => (f.endsWith('Ms') ? ms(r[f]) : f.endsWith('KiB') ? kib(r[f])
       : ['deliveredPerSecond', 'serverCpuSeconds'].includes(f) ? digits(r[f]) : integer(r[f])))]));
+
+const durableRuns = ofScenario('durable').sort((a, b) => (a.connections - b.connections) ||
+  displayName(a.server, a.transport).localeCompare(displayName(b.server, b.transport)));
+const durableFields = [['pairs', 'pairs'], ['failed', 'failed'], ['sent', 'sent'], ['receipts', 'receipts'],
+  ['receiptsPerSecond', 'receipts/s'], ['receiptP50Ms', 'receipt p50'], ['receiptP99Ms', 'receipt p99'],
+  ['deliveredPerSecond', 'delivered/s'], ['latencyP99Ms', 'delivery p99'], ['serverCpuSeconds', 'server CPU (s)']];
+const durableSection = durableRuns.length === 0
+  ? '_Not run (the load generator at hand has no durable scenario yet)._'
+  : table(['server', ...durableFields.map(([, label]) => label)], durableRuns.map((r) => [displayName(r.server, r.transport) + mark(r),
+    ...durableFields.map(([f]) => (f.endsWith('Ms') ? ms(r[f])
+      : ['receiptsPerSecond', 'deliveredPerSecond', 'serverCpuSeconds'].includes(f) ? digits(r[f]) : integer(r[f])))]));
 
 // --- the plot ---
 const plotDir = path.dirname(path.resolve(options.plot));
@@ -283,7 +300,7 @@ if (stormRuns.length > 0) {
 if (meta.loadgenHasTarget === false) {
   notes.push('The load generator used had no `--target` option yet, so only aicc-chat was measured.');
 }
-for (const scenario of ['storm', 'rooms']) {
+for (const scenario of ['storm', 'rooms', 'durable']) {
   if (ofScenario(scenario).length === 0) notes.push(`The ${scenario} scenario was not run (the load generator at hand lacks it).`);
 }
 if (failures.length > 0) {
@@ -363,6 +380,15 @@ lines.push('');
 lines.push('### Connection storm');
 lines.push('');
 lines.push(stormSection);
+lines.push('');
+lines.push('### Durable messages: sends with receipts');
+lines.push('');
+lines.push(`Pairs of a producer and a consumer; each producer sends persistent messages for ${integer(meta.sizes?.durableHoldSeconds)} s, ` +
+  'waiting for each RECEIPT before the next. aicc-chat: room messages (a customer sends, the agent receives), stored in ' +
+  'SQLite before the RECEIPT; RabbitMQ: `persistent:true` to a durable queue, receipts after its publisher confirms; ' +
+  'ActiveMQ: persistent messages in KahaDB. Receipt latency runs from the SEND to its RECEIPT.');
+lines.push('');
+lines.push(durableSection);
 lines.push('');
 lines.push('### Rooms (aicc-chat only)');
 lines.push('');

@@ -28,6 +28,9 @@
 #            each (re)started server first gets an unreported warm-up run
 #   storm    connections as fast as they come, then the server restarted under them (reconnects)
 #   rooms    aicc-chat only: its customer/agent rooms
+#   durable  producers send persistent messages with a receipt each (one waiting at a time),
+#            consumers receive them: aicc-chat's room messages (stored before the RECEIPT) against
+#            RabbitMQ's durable queues and ActiveMQ's KahaDB (restarted with persistence on)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -96,11 +99,13 @@ if [[ "$mode" == short ]]; then
   fan_subs=100; fan_max_messages=2000; fan_fractions="0.25 0.5 0.75"; fan_seconds=3
   warmup_messages=500; warmup_rate=100
   storm_n=1000; rooms_n=200; rooms_rate=1; rooms_hold=5; run_timeout=120
+  durable_sizes="200"; durable_hold=5
 else
   idle_n=19000; idle_ramp=150; idle_hold=10
   fan_subs=1000; fan_max_messages=1000; fan_fractions="0.1 0.25 0.5 0.75 0.9"; fan_seconds=15
   warmup_messages=200; warmup_rate=10
   storm_n=5000; rooms_n=300; rooms_rate=1; rooms_hold=30; run_timeout=600
+  durable_sizes="200 2000"; durable_hold=15
 fi
 # The server holds every connection as a descriptor, plus its own files: keep a margin.
 if ((idle_n > fd_limit - 500)); then idle_n=$((fd_limit - 500)); fi
@@ -414,6 +419,28 @@ for server in "${run_servers[@]}"; do
   stop_server "$server" 2
 done
 
+# --- pass 3: durable messages (ActiveMQ restarted with persistence on) ---
+if scenario_supported durable; then
+  for server in "${run_servers[@]}"; do
+    if [[ "$server" == activemq ]]; then
+      ACTIVEMQ_PERSISTENT=1 start_server "$server" || continue
+    else
+      start_server "$server" || continue
+    fi
+    for target in "${targets[@]}"; do
+      IFS='|' read -r t_server transport url <<<"$target"
+      [[ "$t_server" == "$server" ]] || continue
+      for n in $durable_sizes; do
+        mapfile -t extra < <(scale_args "$n")
+        annotations=(phase=durable)
+        run_loadgen "$server-$transport-durable-$n" "$server" "$transport" "$url" durable \
+          --connections "$n" --window 1 --hold "$durable_hold" "${extra[@]}"
+      done
+    done
+    stop_server "$server" 3
+  done
+fi
+
 # --- what the report says about the run ---
 git_commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then git_commit+=" (with local changes)"; fi
@@ -423,6 +450,7 @@ META_FD_LIMIT=$fd_limit META_SERVER_CPU=$server_cpu META_LOADGEN_CPU=$loadgen_cp
 META_IDLE_N=$idle_n META_IDLE_RAMP=$idle_ramp META_IDLE_HOLD=$idle_hold META_FAN_SUBS=$fan_subs \
 META_FAN_MAX_MESSAGES=$fan_max_messages META_FAN_FRACTIONS=$fan_fractions META_FAN_SECONDS=$fan_seconds \
 META_STORM_N=$storm_n META_ROOMS_N=$rooms_n META_COMMON_RATE=${common_rate:-} \
+META_DURABLE_SIZES="$durable_sizes" META_DURABLE_HOLD=$durable_hold \
 META_SERVERS="${run_servers[*]}" META_PEERS_SUPPORTED=$peers_supported \
 META_AICC_VERSION="$("$aicc_binary" --version 2>/dev/null | head -1 || true)" \
 META_RABBITMQ_VERSION="$(version_of rabbitmq-server)" META_ACTIVEMQ_VERSION="$(version_of activemq)" \

@@ -29,6 +29,8 @@ const meta = {
     fanoutSecondsPerPoint: number('META_FAN_SECONDS'),
     stormConnections: number('META_STORM_N'),
     roomsConnections: number('META_ROOMS_N'),
+    durableConnections: (env.META_DURABLE_SIZES || '').split(/\s+/).filter(Boolean).map(Number),
+    durableHoldSeconds: number('META_DURABLE_HOLD'),
   },
   commonPublishRate: number('META_COMMON_RATE'),
   servers: (env.META_SERVERS || '').split(/\s+/).filter(Boolean),

@@ -47,7 +47,7 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
       store_.get_or_create_conversation(caller.user_id, "c_" + util::random_hex(12), now);
   chat::MessageRecord record;
   record.stream_id = conversation.id;
-  record.message_id = "m_" + util::random_hex(12);
+  record.message_id = util::time_ordered_id("m_", now);
   record.client_message_id = std::move(client_message_id);
   record.sender_id = caller.user_id;
   record.sender_name = caller.name;
@@ -133,11 +133,11 @@ bool BotConversation::deliver(const PendingAnswer& pending, const std::string& r
   const std::string& customer_id = pending.customer_id;
   chat::MessageRecord record;
   record.stream_id = conversation_id;
-  record.message_id = "m_" + util::random_hex(12);
+  record.created_at = now_ms();
+  record.message_id = util::time_ordered_id("m_", record.created_at);
   record.sender_id = "bot";
   record.sender_role = chat::SenderRole::kBot;
   record.text = answer.bot_message;
-  record.created_at = now_ms();
   record.reply_to = reply_to;
   const chat::AppendResult stored = store_.append_message(record);
   if (stored.status != chat::AppendStatus::kStored)

@@ -127,7 +127,7 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
                             if (reply.empty() || left->conversation_id.empty()) return;
                             chat::MessageRecord record;
                             record.stream_id = left->conversation_id;
-                            record.message_id = "m_" + util::random_hex(12);
+                            record.message_id = util::time_ordered_id("m_", now);
                             record.sender_id = agent;
                             record.sender_name = agent_name;
                             record.sender_role = chat::SenderRole::kAgent;

@@ -67,15 +67,15 @@ std::variant<chat::MessageRecord, Rooms::Refusal> Rooms::prepare(
     }
     record.attachments.push_back(file->file);
   }
+  record.created_at = now_ms();
   record.stream_id = room_id;
-  record.message_id = "m_" + util::random_hex(12);
+  record.message_id = util::time_ordered_id("m_", record.created_at);
   record.client_message_id = std::move(client_message_id);
   record.sender_id = caller.user_id;
   record.sender_name = caller.name;
   record.sender_role =
       caller.role == auth::Role::kCustomer ? chat::SenderRole::kCustomer : chat::SenderRole::kAgent;
   record.text = std::move(text);
-  record.created_at = now_ms();
   return record;
 }
 

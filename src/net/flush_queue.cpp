@@ -11,8 +11,7 @@ namespace asio = boost::asio;
 asio::execution_context::id FlushQueue::id;
 
 namespace {
-// Past this many entries the queue's storage is given back once it is empty (a burst of wakes
-// on many connections, such as heart-beats, must not pin its peak).
+// Storage up to this many entries is always kept.
 constexpr std::size_t kKeptCapacity = 4096;
 }  // namespace
 
@@ -44,9 +43,12 @@ void FlushQueue::run_turn(const asio::any_io_executor& executor) {
     asio::post(executor, [this, executor] { run_turn(executor); });
     return;
   }
+  // Storage far larger than this pass needed (a burst's, such as heart-beats on every connection)
+  // is given back; what a steady load uses is kept, so a pass allocates nothing.
+  const bool oversized = due_.capacity() > kKeptCapacity && due_.capacity() > 4 * due_.size();
   due_.clear();
   next_ = 0;
-  if (due_.capacity() > kKeptCapacity) std::vector<std::shared_ptr<Flushable>>().swap(due_);
+  if (oversized) std::vector<std::shared_ptr<Flushable>>().swap(due_);
   posted_ = false;
 }
 

@@ -34,4 +34,13 @@ std::uint32_t random_u32() {
          (std::uint32_t(std::uint8_t(bytes[2])) << 8) | std::uint32_t(std::uint8_t(bytes[3]));
 }
 
+std::string time_ordered_id(std::string_view prefix, std::int64_t unix_ms) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string id(prefix);
+  const auto ms = static_cast<std::uint64_t>(unix_ms < 0 ? 0 : unix_ms);
+  for (int shift = 40; shift >= 0; shift -= 4) id.push_back(kDigits[(ms >> shift) & 0xf]);
+  id += random_hex(8);
+  return id;
+}
+
 }  // namespace aicc::util
