@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <random>
 
 namespace aicc::loadgen {
 
@@ -30,7 +31,13 @@ bool ReceiptWindow::settle(std::string_view receipt_id) {
 asio::awaitable<void> ReceiptWindow::run(std::function<void(const std::string&, std::int64_t)> send,
                                          std::function<bool()> open) {
   const Options& o = w_.options;
-  const auto start = Clock::now();
+  // Paced producers start at a random point of their first interval, as people do: started
+  // together they would all send at the same instants, and each burst would wait for itself.
+  thread_local std::mt19937 random{std::random_device{}()};
+  const double offset_s =
+      o.rate > 0 ? std::uniform_real_distribution<double>(0, 1.0 / o.rate)(random) : 0.0;
+  const auto start = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(offset_s));
   const auto end =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.hold_s));
   for (std::uint64_t k = 0; open() && !w_.expired(); ++k) {

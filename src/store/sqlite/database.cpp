@@ -3,9 +3,12 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace aicc::store::sqlite {
 namespace {
@@ -161,7 +164,7 @@ Database::Database(const std::string& path) {
     // Pages are read through a mapping and kept in a larger cache than SQLite's 2 MB default: a
     // room message's commit touches the messages table, its indexes and the text index, and each
     // page read with pread was a system call and a copy on the thread that routes and stores.
-    execute("PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=4000;",
+    execute("PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;",
             "set the page cache (32 MiB) and the memory map (256 MiB)");
     bool foreign_keys = false;
     {
@@ -177,9 +180,102 @@ Database::Database(const std::string& path) {
   }
 }
 
+struct Database::Checkpointer {
+  int pages = 0;
+  sqlite3* db = nullptr;  // its own connection
+  std::mutex mutex;       // guards due and stopping
+  std::mutex copying;     // held while a checkpoint copies, by either thread
+  std::condition_variable wake;
+  bool due = false;
+  bool stopping = false;
+  std::thread thread;
+
+  // Called by SQLite after each commit on the main connection, which it must not slow down.
+  static int on_commit(void* self, sqlite3* db, const char* name, int wal_pages) {
+    auto* checkpointer = static_cast<Checkpointer*>(self);
+    if (wal_pages >= 2 * checkpointer->pages) {
+      // The background copies could not catch up with a writer that never pauses, and the WAL
+      // restarts from its beginning only once every frame in it was copied when a write begins.
+      // Copying here, between two transactions, finishes that: only what the background has not
+      // copied yet is left, so this is short (after the background's pass, if one is running).
+      std::lock_guard copy_lock(checkpointer->copying);
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      return SQLITE_OK;
+    }
+    if (wal_pages >= checkpointer->pages) {
+      {
+        std::lock_guard lock(checkpointer->mutex);
+        checkpointer->due = true;
+      }
+      checkpointer->wake.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void run() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      wake.wait(lock, [this] { return due || stopping; });
+      if (stopping) return;
+      due = false;
+      lock.unlock();
+      {
+        // A failed checkpoint is tried again after the next commit past the line.
+        std::lock_guard copy_lock(copying);
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      }
+      lock.lock();
+    }
+  }
+
+  void stop() noexcept {
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    wake.notify_one();
+    if (thread.joinable()) thread.join();
+    sqlite3_close(db);
+    db = nullptr;
+  }
+};
+
+void Database::checkpoint_in_background(int pages) {
+  if (checkpointer_ || database_name(db_) == ":memory:") return;
+  auto checkpointer = std::make_unique<Checkpointer>();
+  checkpointer->pages = pages;
+  const char* file = sqlite3_db_filename(db_, "main");
+  if (sqlite3_open_v2(file, &checkpointer->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    const std::string message = sqlite3_errmsg(checkpointer->db);
+    sqlite3_close(checkpointer->db);
+    throw std::runtime_error("SQLite (" + database_name(db_) +
+                             "): cannot open a connection for checkpoints: " + message);
+  }
+  sqlite3_busy_timeout(checkpointer->db, kBusyTimeoutMs);
+  // A connection learns the journal mode when it first reads the file; until then a checkpoint
+  // on it does nothing.
+  if (sqlite3_exec(checkpointer->db, "PRAGMA journal_mode", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    const std::string message = sqlite3_errmsg(checkpointer->db);
+    sqlite3_close(checkpointer->db);
+    throw std::runtime_error("SQLite (" + database_name(db_) +
+                             "): cannot read the database for checkpoints: " + message);
+  }
+  checkpointer->thread = std::thread([raw = checkpointer.get()] { raw->run(); });
+  // Replaces SQLite's automatic checkpoint, which is this same hook.
+  sqlite3_wal_hook(db_, &Checkpointer::on_commit, checkpointer.get());
+  checkpointer_ = std::move(checkpointer);
+}
+
 Database::~Database() { close(); }
 
 void Database::close() noexcept {
+  if (checkpointer_) {
+    if (db_ != nullptr) sqlite3_wal_hook(db_, nullptr, nullptr);
+    checkpointer_->stop();
+    checkpointer_.reset();
+  }
   for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.stmt);
   statements_.clear();
   // Every statement is finalized, so close() cannot be refused as busy.

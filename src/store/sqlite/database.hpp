@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -109,6 +110,13 @@ class Database {
   // The last migration of `component` applied to this database; 0 when none.
   int schema_version(std::string_view component);
 
+  // From now on the WAL is checkpointed on a thread of its own, with a connection of its own,
+  // once a commit leaves `pages` or more in it (PASSIVE: writers go on meanwhile). SQLite's
+  // default runs the checkpoint inside the commit that crossed the line, which then waits for
+  // the copy and its fsync: a pause of tens of milliseconds for whoever committed. A file
+  // database only; call once.
+  void checkpoint_in_background(int pages);
+
  private:
   friend class Transaction;
   struct Cached {
@@ -129,6 +137,8 @@ class Database {
 
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, Cached, Hash, std::equal_to<>> statements_;
+  struct Checkpointer;  // database.cpp
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 // BEGIN IMMEDIATE now; COMMIT on commit(); ROLLBACK when destroyed uncommitted (an exception

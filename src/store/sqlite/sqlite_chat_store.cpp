@@ -13,6 +13,9 @@
 namespace aicc::store::sqlite {
 namespace {
 
+// The WAL is checkpointed (on a thread of its own) once this many pages are in it: 16 MiB.
+constexpr int kCheckpointPages = 4000;
+
 using chat::AppendResult;
 using chat::AppendStatus;
 using chat::Audit;
@@ -441,6 +444,8 @@ SqliteChatStore::SqliteChatStore(const std::string& path, const std::string& att
       attachments_(attachments_dir.empty() ? AttachmentFolder::beside(path)
                                            : std::filesystem::path(attachments_dir)) {
   db_.migrate(kChatComponent, kChatMigrations);
+  // Room messages commit on the thread that routes: their commits must not stop to checkpoint.
+  db_.checkpoint_in_background(kCheckpointPages);
 }
 
 int SqliteChatStore::latest_schema_version() { return static_cast<int>(kChatMigrations.size()); }
