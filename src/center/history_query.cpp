@@ -7,7 +7,7 @@
 namespace aicc::center {
 namespace {
 
-constexpr std::size_t kMaxIdBytes = 128;
+constexpr std::size_t kMaxFilterIdBytes = 128;
 constexpr std::size_t kMaxWordBytes = 64;
 
 bool whole_number(std::string_view text, std::int64_t& out) {
@@ -72,7 +72,7 @@ std::variant<chat::RoomQuery, std::string> parse_history_query(
   for (const auto& [name, target] : {std::pair{"agentId", &query.agent_id},
                                      {"customerId", &query.customer_id},
                                      {"category", &query.category}}) {
-    if (!plain_text(get(name), kMaxIdBytes))
+    if (!plain_text(get(name), kMaxFilterIdBytes))
       return std::string(name) + " must be printable UTF-8 of at most 128 bytes";
     *target = std::string(get(name));
   }
@@ -97,7 +97,7 @@ std::variant<chat::RoomQuery, std::string> parse_history_query(
   if (const std::string_view before = get("before"); !before.empty()) {
     const std::size_t colon = before.find(':');
     if (colon == std::string_view::npos || !whole_number(before.substr(0, colon), number) ||
-        !plain_text(before.substr(colon + 1), kMaxIdBytes) || colon + 1 == before.size()) {
+        !plain_text(before.substr(colon + 1), kMaxFilterIdBytes) || colon + 1 == before.size()) {
       return "before must be the next cursor of a previous page";
     }
     query.before = std::pair{number, std::string(before.substr(colon + 1))};
