@@ -59,6 +59,15 @@ class CountingPorts final : public stomp::EnginePorts {
   std::function<void()> on_write;  // FanOutCorked: the transport's wake()
 };
 
+// An engine on `ports`, connected and subscribed to /topic/chat.
+std::unique_ptr<stomp::Engine> subscribed_engine(CountingPorts& ports,
+                                                 stomp::Clock::time_point now) {
+  auto engine = std::make_unique<stomp::Engine>(stomp::EngineOptions{}, ports, "s", now);
+  engine->on_data(std::string("CONNECT\naccept-version:1.2\nhost:h\n\n") + '\0', now);
+  engine->on_data(std::string("SUBSCRIBE\nid:0\ndestination:/topic/chat\n\n") + '\0', now);
+  return engine;
+}
+
 struct Subscriber {
   CountingPorts ports;
   std::unique_ptr<stomp::Engine> engine;
@@ -71,11 +80,7 @@ void FanOut(benchmark::State& state) {
   broker::Registry<stomp::Engine*> registry;
   for (std::size_t i = 0; i < subscribers; ++i) {
     auto subscriber = std::make_unique<Subscriber>();
-    subscriber->engine =
-        std::make_unique<stomp::Engine>(stomp::EngineOptions{}, subscriber->ports, "s", now);
-    subscriber->engine->on_data(std::string("CONNECT\naccept-version:1.2\nhost:h\n\n") + '\0', now);
-    subscriber->engine->on_data(std::string("SUBSCRIBE\nid:0\ndestination:/topic/chat\n\n") + '\0',
-                                now);
+    subscriber->engine = subscribed_engine(subscriber->ports, now);
     registry.add("/topic/chat", subscriber->engine.get(), "0");
     connections.push_back(std::move(subscriber));
   }
@@ -130,11 +135,7 @@ void FanOutCorked(benchmark::State& state) {
   broker::Registry<stomp::Engine*> registry;
   for (std::size_t i = 0; i < subscribers; ++i) {
     auto subscriber = std::make_shared<CorkedSubscriber>();
-    subscriber->engine =
-        std::make_unique<stomp::Engine>(stomp::EngineOptions{}, subscriber->ports, "s", now);
-    subscriber->engine->on_data(std::string("CONNECT\naccept-version:1.2\nhost:h\n\n") + '\0', now);
-    subscriber->engine->on_data(std::string("SUBSCRIBE\nid:0\ndestination:/topic/chat\n\n") + '\0',
-                                now);
+    subscriber->engine = subscribed_engine(subscriber->ports, now);
     CorkedSubscriber* raw = subscriber.get();
     subscriber->ports.on_write = [raw, &queue, &executor, weak = std::weak_ptr(subscriber)] {
       if (raw->queued) return;

@@ -403,6 +403,19 @@ std::optional<MessageRecord> find_answer(Connection& db, const std::string& repl
 
 AppendResult append_in(Connection& db, const MessageRecord& message);
 
+// Runs an append (its own transaction) once more when it failed on a unique index: another
+// stream's writer took the same client id or answer between our look and our insert (the lock is
+// per stream; reply_to is unique over all of them). It was rolled back; the look now finds it.
+template <class Append>
+auto again_if_taken(Append append) {
+  try {
+    return append();
+  } catch (const Error& e) {
+    if (!e.unique_violation()) throw;
+    return append();
+  }
+}
+
 AppendResult append_once(Connection& db, const MessageRecord& message) {
   Transaction transaction(db);
   AppendResult result = append_in(db, message);
@@ -726,32 +739,15 @@ std::optional<StreamInfo> PostgresChatStore::find_stream(const std::string& id) 
 // Messages
 
 AppendResult PostgresChatStore::append_message(const MessageRecord& message) {
-  return pool_->with([&](Connection& db) {
-    try {
-      return append_once(db, message);
-    } catch (const Error& e) {
-      // Another stream's writer took the same client id or answer between our look and our
-      // insert (the lock is per stream; reply_to is unique over all of them). Once more: the
-      // look now finds it.
-      if (!e.unique_violation()) throw;
-      return append_once(db, message);
-    }
-  });
+  return pool_->with(
+      [&](Connection& db) { return again_if_taken([&] { return append_once(db, message); }); });
 }
 
 std::vector<AppendResult> PostgresChatStore::append_messages(
     std::span<const MessageRecord> messages) {
   if (messages.empty()) return {};
-  return pool_->with([&](Connection& db) {
-    try {
-      return append_batch(db, messages);
-    } catch (const Error& e) {
-      // As in append_message(): a client id or answer taken meanwhile on another stream; the
-      // whole batch was rolled back, and once more the looks find it.
-      if (!e.unique_violation()) throw;
-      return append_batch(db, messages);
-    }
-  });
+  return pool_->with(
+      [&](Connection& db) { return again_if_taken([&] { return append_batch(db, messages); }); });
 }
 
 std::vector<MessageRecord> PostgresChatStore::read_messages(const std::string& stream_id,
