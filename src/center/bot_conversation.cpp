@@ -2,13 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
 #include "center/service_util.hpp"
+#include "net/await_result.hpp"
 #include "util/random.hpp"
 #include "util/utf8.hpp"
 
@@ -118,7 +118,7 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
   auto& deadline = pending->second.deadline;
   deadline = std::make_unique<asio::steady_timer>(
       executor_, std::chrono::milliseconds(config_.bot.timeout_ms));
-  auto [error] = co_await deadline->async_wait(asio::as_tuple(asio::use_awaitable));
+  auto [error] = co_await deadline->async_wait(net::kAwaitResult);
   if (error || !pending_.contains(message_id)) co_return;  // the webhook answered first
   pending_.erase(message_id);
   metrics_.error("bot_webhook_timeout");

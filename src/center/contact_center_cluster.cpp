@@ -3,7 +3,6 @@
 // presence as the union of every node's heartbeats.
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,6 +14,7 @@
 #include "broker/domain_error.hpp"
 #include "center/contact_center.hpp"
 #include "center/service_util.hpp"
+#include "net/await_result.hpp"
 #include "net/bus.hpp"
 #include "util/random.hpp"
 
@@ -311,7 +311,7 @@ asio::awaitable<Answer> ContactCenter::view_at_authority(View which, Caller call
         std::string(net::kRoutingChannel), std::move(request), [this, correlation] {
           asio::post(executor_, [this, correlation] { settle_view(correlation, std::nullopt); });
         });
-    co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await pending->timer.async_wait(net::kAwaitResult);
     pending_views_.erase(correlation);
     if (pending->answer) co_return std::move(*pending->answer);
     co_return error_answer(503, "routing_unavailable",

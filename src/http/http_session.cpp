@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,6 +20,7 @@
 #include "http/sockjs_server.hpp"
 #include "http/upload_gate.hpp"
 #include "log/rate_limited.hpp"
+#include "net/await_result.hpp"
 #include "net/ws_frame.hpp"
 #include "net/ws_session.hpp"
 #include "net/ws_transport.hpp"
@@ -30,7 +30,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
@@ -59,7 +58,7 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
   stream.expires_after(kLinger);
   std::array<char, 16 * 1024> sink;
   for (std::size_t dropped = 0; dropped < kMaxDropped;) {
-    auto [error, n] = co_await stream.async_read_some(asio::buffer(sink), kAwait);
+    auto [error, n] = co_await stream.async_read_some(asio::buffer(sink), net::kAwaitResult);
     if (error) break;
     dropped += n;
   }
@@ -184,7 +183,8 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
         static_cast<std::uint64_t>(context.services.config.attachments.max_bytes);
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(kRequestTimeout);
-    auto [read_error, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
+    auto [read_error, n] =
+        co_await bhttp::async_read_header(stream, buffer, parser, net::kAwaitResult);
     // Only a header read whole has had its CORS mark checked (a client's copy removed).
     const bool header_read = !read_error;
     if (header_read) {
@@ -200,7 +200,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
                          "a valid Authorization: Bearer access token is required to upload");
       response.set(bhttp::field::www_authenticate, "Bearer");
       response.keep_alive(false);
-      co_await bhttp::async_write(stream, response, kAwait);
+      co_await bhttp::async_write(stream, response, net::kAwaitResult);
       co_await linger(stream);
       break;
     }
@@ -226,14 +226,15 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
                  : "the server is taking in many files right now; try again in a few seconds");
         response.set(bhttp::field::retry_after, "5");
         response.keep_alive(false);
-        co_await bhttp::async_write(stream, response, kAwait);
+        co_await bhttp::async_write(stream, response, net::kAwaitResult);
         co_await linger(stream);
         break;
       }
       upload_ticket.emplace(std::move(*admission.ticket));
     }
     if (!read_error && !parser.is_done()) {
-      std::tie(read_error, n) = co_await bhttp::async_read(stream, buffer, parser, kAwait);
+      std::tie(read_error, n) =
+          co_await bhttp::async_read(stream, buffer, parser, net::kAwaitResult);
     }
     if (read_error == bhttp::error::end_of_stream || read_error == asio::error::eof ||
         read_error == beast::error::timeout || read_error == asio::error::connection_reset ||
@@ -259,7 +260,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
           blank, too_large ? bhttp::status::payload_too_large : bhttp::status::bad_request,
           too_large ? "too_large" : "bad_request", why);
       response.keep_alive(false);
-      co_await bhttp::async_write(stream, response, kAwait);
+      co_await bhttp::async_write(stream, response, net::kAwaitResult);
       if (read_error == bhttp::error::body_limit) co_await linger(stream);
       break;
     }
@@ -285,7 +286,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
       }
       if (refusal) {
         refusal->keep_alive(false);
-        co_await bhttp::async_write(stream, *refusal, kAwait);
+        co_await bhttp::async_write(stream, *refusal, net::kAwaitResult);
         break;
       }
       net::HandshakeTicket ticket = co_await net::redeem_handshake_ticket(
@@ -301,7 +302,7 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
         const std::string answer =
             net::websocket_upgrade_response(request[bhttp::field::sec_websocket_key], subprotocol);
         auto [write_error, written] =
-            co_await asio::async_write(stream.socket(), asio::buffer(answer), kAwait);
+            co_await asio::async_write(stream.socket(), asio::buffer(answer), net::kAwaitResult);
         if (write_error) break;
         const auto early = buffer.cdata();
         net::serve_websocket(context.services, stream.release_socket(), *framing, remote,
@@ -323,13 +324,14 @@ asio::awaitable<void> run_http_session(HttpContext& context, asio::ip::tcp::sock
     } else if (is_preflight(request)) {
       const RequestInfo info = request_info(context, request, remote, tls);
       Response response = answer_preflight(context, request, info);
-      auto [write_error, written] = co_await bhttp::async_write(stream, response, kAwait);
+      auto [write_error, written] =
+          co_await bhttp::async_write(stream, response, net::kAwaitResult);
       if (write_error) break;
     } else {
       const RequestInfo info = request_info(context, request, remote, tls);
       auto response = co_await context.router.handle(request, info);
       auto [write_error, written] =
-          co_await beast::async_write(stream, std::move(response), kAwait);
+          co_await beast::async_write(stream, std::move(response), net::kAwaitResult);
       if (write_error) break;
     }
     if (!keep_alive) break;

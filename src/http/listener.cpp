@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +10,7 @@
 #include <stdexcept>
 
 #include "http/tls_bridge.hpp"
+#include "net/await_result.hpp"
 #include "net/tls_certificates.hpp"
 
 namespace aicc::http {
@@ -51,14 +51,13 @@ void Listener::stop() {
 asio::awaitable<void> Listener::accept_loop() {
   while (acceptor_.is_open()) {
     asio::io_context& target = *contexts_[next_++ % contexts_.size()];
-    auto [error, socket] =
-        co_await acceptor_.async_accept(target, asio::as_tuple(asio::use_awaitable));
+    auto [error, socket] = co_await acceptor_.async_accept(target, net::kAwaitResult);
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) break;
     if (error) {
       // Out of descriptors or memory: say so, and back off instead of spinning.
       spdlog::warn("accept failed: {}", error.message());
       asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await pause.async_wait(net::kAwaitResult);
       continue;
     }
     const std::size_t limit = context_.services.config.server.max_connections;

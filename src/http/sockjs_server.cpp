@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +16,7 @@
 #include <ctime>
 
 #include "http/router.hpp"
+#include "net/await_result.hpp"
 #include "net/stomp_connection.hpp"
 #include "sockjs/binding.hpp"
 #include "sockjs/framing.hpp"
@@ -32,7 +32,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kNoCache =
     "no-store, no-cache, no-transform, must-revalidate, max-age=0";
 constexpr std::string_view kSockJsClientUrl = "/vendor/sockjs.min.js";
@@ -341,7 +340,7 @@ asio::awaitable<bool> SockJsServer::handle(beast::tcp_stream& stream, Request re
   const bool cookie_needed = service.cookie_needed;
   auto send = [&](auto response) -> asio::awaitable<bool> {
     const bool keep_alive = response.keep_alive();
-    auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+    auto [error, n] = co_await bhttp::async_write(stream, response, net::kAwaitResult);
     co_return !error && keep_alive;
   };
 
@@ -443,7 +442,7 @@ asio::awaitable<bool> SockJsServer::handle_send(beast::tcp_stream& stream, const
                                                 const RequestInfo& info) {
   auto write = [&](Response response) -> asio::awaitable<bool> {
     const bool keep_alive = response.keep_alive();
-    auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+    auto [error, n] = co_await bhttp::async_write(stream, response, net::kAwaitResult);
     co_return !error && keep_alive;
   };
   auto session = find(session_key(service, session_id));
@@ -521,7 +520,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
         request, bhttp::status::internal_server_error,
         callback.empty() ? "\"callback\" parameter required" : "invalid \"callback\" parameter",
         "text/plain; charset=UTF-8");
-    auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+    auto [error, n] = co_await bhttp::async_write(stream, response, net::kAwaitResult);
     co_return !error && request.keep_alive();
   }
 
@@ -541,7 +540,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
       Response response = error_response(request, bhttp::status::too_many_requests, "rate_limited",
                                          "too many new sessions from this address; retry shortly");
       response.keep_alive(false);
-      co_await bhttp::async_write(stream, response, kAwait);
+      co_await bhttp::async_write(stream, response, net::kAwaitResult);
       co_return false;
     }
     // Before the session exists (this may wait on Redis): no other request sees it half made.
@@ -589,7 +588,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
         // Refused before it touches the session: the owner's receiver and queue stay as they are.
         self->refused(verdict, info);
         Response refusal = binding_refusal(request, verdict);
-        auto [error, n] = co_await bhttp::async_write(stream, refusal, kAwait);
+        auto [error, n] = co_await bhttp::async_write(stream, refusal, net::kAwaitResult);
         co_return !error && keep_alive_after;
       }
     }
@@ -608,7 +607,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
               if (s.protocol.expired(now)) break;
               s.reaper.expires_at(
                   std::max(s.protocol.next_deadline(), now + std::chrono::milliseconds(50)));
-              co_await s.reaper.async_wait(kAwait);
+              co_await s.reaper.async_wait(net::kAwaitResult);
             }
             const auto& status = s.protocol.close_status();
             s.end_connection(status ? status->reason : std::string("SockJS session timed out"));
@@ -671,7 +670,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
         emit = state.pull(SteadyClock::now());
         if (!emit.frames.empty() || emit.end) break;
         state.signal.expires_at(state.protocol.next_deadline());
-        auto [wait_error] = co_await state.signal.async_wait(kAwait);
+        auto [wait_error] = co_await state.signal.async_wait(net::kAwaitResult);
         if (!client_still_there()) {
           let_go();
           co_return false;
@@ -686,7 +685,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
           sockjs_response(request, bhttp::status::ok, std::move(body), content_type);
       add_cookies(response);
       stream.expires_after(kWriteTimeout);
-      auto [error, n] = co_await bhttp::async_write(stream, response, kAwait);
+      auto [error, n] = co_await bhttp::async_write(stream, response, net::kAwaitResult);
       // The response has ended, so its frames were taken as delivered: losing them ends the
       // session, or the client would carry on without the messages they held.
       if (error && !emit.rejected) state.interrupted(false, SteadyClock::now());
@@ -712,7 +711,8 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
     head.keep_alive(chunked && keep_alive_after);
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
     stream.expires_after(kWriteTimeout);
-    auto [head_error, head_n] = co_await bhttp::async_write_header(stream, serializer, kAwait);
+    auto [head_error, head_n] =
+        co_await bhttp::async_write_header(stream, serializer, net::kAwaitResult);
     std::string prelude;
     if (receiver == Receiver::kXhrStreaming) prelude = sockjs::xhr_streaming_prelude();
     if (receiver == Receiver::kEventSource) prelude = sockjs::eventsource_prelude();
@@ -733,14 +733,15 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
     std::string body;
     append_body(body, prelude);
     if (!error)
-      std::tie(error, std::ignore) = co_await asio::async_write(stream, asio::buffer(body), kAwait);
+      std::tie(error, std::ignore) =
+          co_await asio::async_write(stream, asio::buffer(body), net::kAwaitResult);
     while (!error) {
       if (!emit.frames.empty()) {
         body.clear();
         for (const auto& frame : emit.frames) append_body(body, wrap(frame));
         stream.expires_after(kWriteTimeout);
         std::tie(error, std::ignore) =
-            co_await asio::async_write(stream, asio::buffer(body), kAwait);
+            co_await asio::async_write(stream, asio::buffer(body), net::kAwaitResult);
         if (error) break;
       }
       if (emit.end) break;
@@ -750,7 +751,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
       // A client that stops reading is cut by the write timeout, not while idle here.
       stream.expires_never();
       state.signal.expires_at(state.protocol.next_deadline());
-      auto [wait_error] = co_await state.signal.async_wait(kAwait);
+      auto [wait_error] = co_await state.signal.async_wait(net::kAwaitResult);
       if (!client_still_there()) {
         let_go();
         state.reaper.cancel();
@@ -771,7 +772,7 @@ asio::awaitable<bool> SockJsServer::handle_receiver(
     stream.expires_after(kWriteTimeout);
     if (chunked) {
       std::tie(error, std::ignore) =
-          co_await asio::async_write(stream, bhttp::make_chunk_last(), kAwait);
+          co_await asio::async_write(stream, bhttp::make_chunk_last(), net::kAwaitResult);
     }
     state.protocol.detach(SteadyClock::now());
     if (state.protocol.close_status() && state.connection && state.connection->should_close()) {

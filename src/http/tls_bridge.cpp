@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/local/connect_pair.hpp>
@@ -17,6 +16,7 @@
 
 #include "http/request_id.hpp"
 #include "http/response.hpp"
+#include "net/await_result.hpp"
 
 namespace aicc::http {
 namespace {
@@ -25,7 +25,6 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto kTlsAwait = asio::as_tuple(asio::use_awaitable);
 
 constexpr auto kTlsHandshakeTimeout = std::chrono::seconds(10);
 // Once the session has said all it will, how long the client has to close its side.
@@ -69,11 +68,11 @@ struct TlsBridge : std::enable_shared_from_this<TlsBridge> {
 // Client to session. When the client is done (or gone), the session reads the end of its input.
 asio::awaitable<void> pump_from_client(std::shared_ptr<TlsBridge> bridge) {
   while (true) {
-    auto [read_error, n] =
-        co_await bridge->outer.async_read_some(asio::buffer(bridge->from_client), kTlsAwait);
+    auto [read_error, n] = co_await bridge->outer.async_read_some(asio::buffer(bridge->from_client),
+                                                                  net::kAwaitResult);
     if (read_error) break;
-    auto [write_error, written] =
-        co_await asio::async_write(bridge->inner, asio::buffer(bridge->from_client, n), kTlsAwait);
+    auto [write_error, written] = co_await asio::async_write(
+        bridge->inner, asio::buffer(bridge->from_client, n), net::kAwaitResult);
     if (write_error) break;  // the session has ended
   }
   boost::system::error_code ignored;
@@ -88,11 +87,11 @@ asio::awaitable<void> pump_from_client(std::shared_ptr<TlsBridge> bridge) {
 asio::awaitable<void> pump_to_client(std::shared_ptr<TlsBridge> bridge) {
   while (true) {
     auto [read_error, n] =
-        co_await bridge->inner.async_read_some(asio::buffer(bridge->to_client), kTlsAwait);
+        co_await bridge->inner.async_read_some(asio::buffer(bridge->to_client), net::kAwaitResult);
     if (read_error) break;
     bridge->close_after(bridge->write_deadline, kTlsWriteTimeout);
-    auto [write_error, written] =
-        co_await asio::async_write(bridge->outer, asio::buffer(bridge->to_client, n), kTlsAwait);
+    auto [write_error, written] = co_await asio::async_write(
+        bridge->outer, asio::buffer(bridge->to_client, n), net::kAwaitResult);
     bridge->write_deadline.cancel();
     if (write_error) break;
   }
@@ -113,12 +112,13 @@ asio::awaitable<void> refuse_plain_http(std::shared_ptr<TlsBridge> bridge) {
       error_response(blank, bhttp::status::bad_request, "tls_required",
                      "this port speaks HTTPS only: use https:// (or wss:// for WebSockets)");
   response.keep_alive(false);
-  co_await bhttp::async_write(socket, response, kTlsAwait);
+  co_await bhttp::async_write(socket, response, net::kAwaitResult);
   boost::system::error_code ignored;
   socket.shutdown(asio::socket_base::shutdown_send, ignored);
   bridge->close_after(bridge->deadline, kTlsLingerTimeout);
   while (true) {
-    auto [error, n] = co_await socket.async_read_some(asio::buffer(bridge->to_client), kTlsAwait);
+    auto [error, n] =
+        co_await socket.async_read_some(asio::buffer(bridge->to_client), net::kAwaitResult);
     if (error) break;
   }
   bridge->deadline.cancel();
@@ -144,7 +144,7 @@ asio::awaitable<void> run_tls_connection(HttpContext& context, tcp::socket socke
 
   // The first byte tells a TLS ClientHello from a plain request.
   tcp::socket& raw = bridge->outer.next_layer();
-  auto [wait_error] = co_await raw.async_wait(tcp::socket::wait_read, kTlsAwait);
+  auto [wait_error] = co_await raw.async_wait(tcp::socket::wait_read, net::kAwaitResult);
   if (wait_error) co_return;
   std::uint8_t first = 0;
   if (raw.receive(asio::buffer(&first, 1), tcp::socket::message_peek, error) != 1 || error)
@@ -155,7 +155,7 @@ asio::awaitable<void> run_tls_connection(HttpContext& context, tcp::socket socke
     co_return;
   }
   auto [handshake_error] =
-      co_await bridge->outer.async_handshake(ssl::stream_base::server, kTlsAwait);
+      co_await bridge->outer.async_handshake(ssl::stream_base::server, net::kAwaitResult);
   bridge->deadline.cancel();
   if (handshake_error) {
     context.services.metrics.error("tls_handshake_failed");

@@ -1,6 +1,5 @@
 #include "net/http_client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,13 +10,14 @@
 #include <boost/beast/http/write.hpp>
 #include <charconv>
 
+#include "net/await_result.hpp"
+
 namespace aicc::net {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 HttpResult failure(HttpResult::Failure kind, std::string error) {
   HttpResult result;
@@ -88,12 +88,12 @@ asio::awaitable<HttpResult> HttpClient::post_json(
   // One deadline for the whole call: the resolver is cancelled by closing, the stream by its timer.
   stream.expires_after(options_.timeout);
   auto [resolve_error, endpoints] =
-      co_await resolver.async_resolve(parsed->host, std::to_string(parsed->port), kAwait);
+      co_await resolver.async_resolve(parsed->host, std::to_string(parsed->port), kAwaitResult);
   if (resolve_error)
     co_return failure(HttpResult::Failure::kConnect,
                       "cannot resolve " + parsed->host + ": " + resolve_error.message());
 
-  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kAwait);
+  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kAwaitResult);
   if (connect_error) {
     const bool timed_out = connect_error == beast::error::timeout;
     co_return failure(timed_out ? HttpResult::Failure::kTimeout : HttpResult::Failure::kConnect,
@@ -110,7 +110,7 @@ asio::awaitable<HttpResult> HttpClient::post_json(
   request.keep_alive(false);
   request.body() = std::move(body);
   request.prepare_payload();
-  auto [write_error, written] = co_await http::async_write(stream, request, kAwait);
+  auto [write_error, written] = co_await http::async_write(stream, request, kAwaitResult);
   if (write_error) {
     co_return failure(write_error == beast::error::timeout ? HttpResult::Failure::kTimeout
                                                            : HttpResult::Failure::kProtocol,
@@ -121,7 +121,7 @@ asio::awaitable<HttpResult> HttpClient::post_json(
   http::response_parser<http::string_body> parser;
   parser.body_limit(options_.max_response_bytes);
   parser.header_limit(16 * 1024);
-  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kAwait);
+  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kAwaitResult);
   beast::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   if (read_error == beast::error::timeout)

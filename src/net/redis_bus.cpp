@@ -24,6 +24,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::string_view kChannelPrefix = "aicc:";
+constexpr const char* kAnchorChannel = "aicc-bus-anchor";
 constexpr auto kFirstRetry = std::chrono::milliseconds(100);
 constexpr auto kLastRetry = std::chrono::milliseconds(2000);
 // Publishes sent but not yet answered by Redis; past it, new ones are dropped (and counted)
@@ -328,6 +329,7 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     state->ever_connected_subscriber = true;
     state->subscribed.clear();
     state->unsubscribing.clear();
+    state->send_anchor_subscribe();
     for (const auto& [channel, count] : state->listening) state->send_subscribe(channel);
     state->update_connected();
     spdlog::info("redis bus: subscriber connected to {}:{}, {} channels", state->address.host,
@@ -359,6 +361,14 @@ struct RedisBus::State : std::enable_shared_from_this<RedisBus::State> {
     spdlog::warn("redis bus: subscriber connection lost ({}); reconnecting",
                  status == REDIS_OK ? "closed" : context->errstr);
     state->retry_subscriber();
+  }
+
+  // A channel nobody publishes to, subscribed first and never left: the connection then never
+  // leaves subscribed mode, in which hiredis aborts the process on any reply it has no callback
+  // for (an answer to an UNSUBSCRIBE crossing a SUBSCRIBE, say). Outside the bus's prefix, so its
+  // replies are ignored.
+  void send_anchor_subscribe() {
+    redisAsyncCommand(subscriber, on_subscriber_reply, nullptr, "SUBSCRIBE %s", kAnchorChannel);
   }
 
   void send_subscribe(const std::string& channel) {
@@ -570,7 +580,10 @@ void RedisBus::unlisten(const std::string& channel) {
     if (it == state->listening.end()) return;
     if (--it->second > 0) return;
     state->listening.erase(it);
-    if (state->subscriber_ready) state->send_unsubscribe(channel);
+    // An UNSUBSCRIBE still unanswered means no SUBSCRIBE went out since (listen() waits for that
+    // answer): a second one would be answered after the connection may have left subscribed mode.
+    if (state->subscriber_ready && !state->unsubscribing.contains(channel))
+      state->send_unsubscribe(channel);
     state->update_connected();
   });
 }

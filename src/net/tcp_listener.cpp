@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -10,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <stdexcept>
 
+#include "net/await_result.hpp"
 #include "net/tcp_session.hpp"
 
 namespace aicc::net {
@@ -56,14 +56,13 @@ void TcpStompListener::stop() {
 asio::awaitable<void> TcpStompListener::accept_loop() {
   while (acceptor_.is_open()) {
     asio::io_context& target = *contexts_[next_++ % contexts_.size()];
-    auto [error, socket] =
-        co_await acceptor_.async_accept(target, asio::as_tuple(asio::use_awaitable));
+    auto [error, socket] = co_await acceptor_.async_accept(target, kAwaitResult);
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) break;
     if (error) {
       // Out of descriptors or memory: say so, and back off instead of spinning.
       spdlog::warn("stomp tcp accept failed: {}", error.message());
       asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await pause.async_wait(kAwaitResult);
       continue;
     }
     boost::system::error_code endpoint_error;

@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/await_result.hpp"
 #include "net/flush_queue.hpp"
 #include "net/socket_io.hpp"
 #include "net/stomp_connection.hpp"
@@ -210,15 +210,14 @@ asio::awaitable<void> refuse_tcp_stomp(tcp::socket socket, std::string message) 
   beast::tcp_stream stream(std::move(socket));
   stream.expires_after(kLinger);
   auto [write_error, written] =
-      co_await asio::async_write(stream, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
+      co_await asio::async_write(stream, asio::buffer(bytes), kAwaitResult);
   if (write_error) co_return;
   error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   // Same reason as kLinger: read to the peer's FIN (or the timeout) before closing.
   std::array<char, 512> sink;
   while (true) {
-    auto [read_error, n] =
-        co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    auto [read_error, n] = co_await stream.async_read_some(asio::buffer(sink), kAwaitResult);
     if (read_error) break;
   }
 }

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/await_result.hpp"
 #include "net/stomp_connection.hpp"
 #include "sockjs/framing.hpp"
 
@@ -24,7 +24,6 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 // Several queued frames go out as one WebSocket message, up to this size.
 constexpr std::size_t kMaxWriteBytes = 64 * 1024;
 
@@ -59,10 +58,11 @@ asio::awaitable<void> write_loop(std::shared_ptr<WsState> state,
     beast::error_code error;
     if (!connection.has_output() && !connection.should_close()) {
       state->wakeup.expires_at(sockjs ? idle_until : Clock::time_point::max());
-      auto [wait_error] = co_await state->wakeup.async_wait(kAwait);
+      auto [wait_error] = co_await state->wakeup.async_wait(kAwaitResult);
       if (!wait_error && sockjs && !state->reader_done) {
         frame = sockjs::heartbeat_frame();
-        std::tie(error, std::ignore) = co_await state->ws.async_write(asio::buffer(frame), kAwait);
+        std::tie(error, std::ignore) =
+            co_await state->ws.async_write(asio::buffer(frame), kAwaitResult);
         if (error) break;
         idle_until = Clock::now() + sockjs_heartbeat;
       }
@@ -80,7 +80,8 @@ asio::awaitable<void> write_loop(std::shared_ptr<WsState> state,
         }
         frame.clear();
         sockjs::append_message_frame(frame, messages);
-        std::tie(error, std::ignore) = co_await state->ws.async_write(asio::buffer(frame), kAwait);
+        std::tie(error, std::ignore) =
+            co_await state->ws.async_write(asio::buffer(frame), kAwaitResult);
         idle_until = Clock::now() + sockjs_heartbeat;
       } else {
         buffers.clear();
@@ -88,7 +89,7 @@ asio::awaitable<void> write_loop(std::shared_ptr<WsState> state,
           buffers.push_back(asio::buffer(item.head().data(), item.head().size()));
           if (item.shared()) buffers.push_back(asio::buffer(*item.shared()));
         }
-        std::tie(error, std::ignore) = co_await state->ws.async_write(buffers, kAwait);
+        std::tie(error, std::ignore) = co_await state->ws.async_write(buffers, kAwaitResult);
       }
       if (error) break;
       continue;
@@ -96,15 +97,15 @@ asio::awaitable<void> write_loop(std::shared_ptr<WsState> state,
     // should_close(): everything is written; end the WebSocket the polite way.
     if (sockjs) {
       frame = sockjs::close_frame(3000, "Go away!");
-      co_await state->ws.async_write(asio::buffer(frame), kAwait);
+      co_await state->ws.async_write(asio::buffer(frame), kAwaitResult);
     }
     if (sockjs) {
-      co_await state->ws.async_close(websocket::close_code::normal, kAwait);
+      co_await state->ws.async_close(websocket::close_code::normal, kAwaitResult);
     } else {
       co_await state->ws.async_close(
           websocket::close_reason(static_cast<websocket::close_code>(connection.close_code()),
                                   connection.close_reason()),
-          kAwait);
+          kAwaitResult);
     }
     break;
   }
@@ -179,7 +180,7 @@ asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream
         if (!subprotocol.empty()) response.set(http::field::sec_websocket_protocol, subprotocol);
       }));
 
-  auto [accept_error] = co_await ws.async_accept(request, kAwait);
+  auto [accept_error] = co_await ws.async_accept(request, kAwaitResult);
   if (accept_error) {
     spdlog::debug("websocket handshake failed remote={} error={}", remote_address,
                   accept_error.message());
@@ -197,7 +198,7 @@ asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream
 
   if (framing == WsFraming::kSockJs) {
     const std::string open = sockjs::open_frame();
-    auto [open_error, n] = co_await ws.async_write(asio::buffer(open), kAwait);
+    auto [open_error, n] = co_await ws.async_write(asio::buffer(open), kAwaitResult);
     if (open_error) {
       state->reader_done = true;
       connection.on_transport_closed(describe_close(open_error));
@@ -219,7 +220,7 @@ asio::awaitable<void> run_websocket(Services& services, beast::tcp_stream stream
   const std::size_t max_sockjs_message = config.stomp.max_frame_bytes * 4 + 4096;
   while (true) {
     std::size_t bytes = 0;
-    std::tie(error, bytes) = co_await ws.async_read(buffer, kAwait);
+    std::tie(error, bytes) = co_await ws.async_read(buffer, kAwaitResult);
     if (error) break;
     const auto data = buffer.cdata();
     const std::string_view text(static_cast<const char*>(data.data()), data.size());

@@ -177,6 +177,38 @@ TEST(RedisBus, ListeningAgainRightAfterStoppingStillReceives) {
   EXPECT_EQ(got[0].body, "still here");
 }
 
+// A node's only channel is left, joined and left again before Redis answers: the second leave
+// must not put a second UNSUBSCRIBE on the wire, whose answer would come to a connection that has
+// left subscribed mode (the client library aborts the process on it).
+TEST(RedisBus, LeavingTheOnlyChannelTwiceBeforeRedisAnswersIsHarmless) {
+  PrivateRedis redis;
+  // Before the buses: a bus may call its receiver until it is destroyed.
+  Inbox inbox;
+  RedisBus sender(redis.address(), "sender");
+  RedisBus node(redis.address(), "node");
+  node.set_receiver(inbox.receiver());
+  const std::string room = topic_channel("/topic/room.r_7");
+  for (int round = 0; round < 20; ++round) {
+    node.listen(room);
+    // Confirmed (connected: every channel listened to is confirmed by Redis).
+    ASSERT_TRUE(
+        eventually([&] { return node.figures().channels == 1 && node.figures().connected; }));
+    node.unlisten(room);
+    node.listen(room);
+    node.unlisten(room);
+    ASSERT_TRUE(eventually([&] { return node.figures().channels == 0; }));
+  }
+  node.listen(room);
+  ASSERT_TRUE(eventually([&] {
+    return node.figures().channels == 1 && node.figures().connected && sender.figures().connected;
+  }));
+  sender.publish(room, event_with_body("after"));
+  const auto got = inbox.events(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body, "after");
+  EXPECT_EQ(node.figures().reconnects, 0u);
+}
+
 TEST(RedisBus, ComesBackAfterRedisRestartsAndSubscribesEveryChannelAgain) {
   PrivateRedis redis;
   // Before the buses: a bus may call its receiver until it is destroyed.
