@@ -493,6 +493,10 @@ describe('faults on three nodes behind HAProxy', { skip: missing ? `${missing} i
     await nextJson(agent.offers, { requestId: waiting.requestId }, 10000);
     assert.ok((await send(agent, '/app/agent.accept', { requestId: waiting.requestId }, 10000)).receipt);
     const { roomId } = await nextJson(agent.assignments, { requestId: waiting.requestId }, 10000);
+    // Each party subscribes once its own node told it of the room, as the real clients do: a node
+    // learns the room's members from the bus, and a SUBSCRIBE that comes before them is refused.
+    await nextStatus(customer, { requestId: waiting.requestId, status: 'connected' }, 10000);
+    await nextJson(second.assignments, { requestId: waiting.requestId }, 10000);
     const subscribers = {
       customer: await subscribeRoom(customer, roomId),
       agent: await subscribeRoom(agent, roomId),
