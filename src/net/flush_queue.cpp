@@ -1,5 +1,6 @@
 #include "net/flush_queue.hpp"
 
+#include <algorithm>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
@@ -27,35 +28,38 @@ void FlushQueue::enqueue(const asio::any_io_executor& executor, std::shared_ptr<
   if (posted_) return;
   posted_ = true;
   ++passes_;
-  asio::post(executor, [this, executor] { run_turn(executor); });
+  asio::post(executor, [this] { run_pass(); });
 }
 
-void FlushQueue::run_turn(const asio::any_io_executor& executor) {
-  const std::size_t end = std::min(due_.size(), next_ + kPerTurn);
-  while (next_ < end) {
-    // Moved out first: flush_now() may queue more (into due_, which may grow).
-    std::shared_ptr<Flushable> target = std::move(due_[next_++]);
-    target->flush_now();
+void FlushQueue::delivered(std::size_t count) {
+  delivered_since_pass_ += count;
+  if (due_.empty()) return;
+  if (delivered_since_pass_ >= std::max(kDeliveriesPerPass, kDeliveriesPerWrite * due_.size()))
+    run_pass();
+}
+
+void FlushQueue::run_pass() {
+  posted_ = false;  // a pass posted before this one finds what was queued since, or nothing
+  delivered_since_pass_ = 0;
+  // Swapped out first: flush_now() may queue more, for the next pass.
+  flushing_.swap(due_);
+  for (auto& target : flushing_) {
+    std::shared_ptr<Flushable> flushed = std::move(target);
+    flushed->flush_now();
     ++flushed_;
-  }
-  if (next_ < due_.size()) {
-    // The rest after the reactor's turn: what arrives meanwhile joins their writes.
-    asio::post(executor, [this, executor] { run_turn(executor); });
-    return;
   }
   // Storage far larger than this pass needed (a burst's, such as heart-beats on every connection)
   // is given back; what a steady load uses is kept, so a pass allocates nothing.
-  const bool oversized = due_.capacity() > kKeptCapacity && due_.capacity() > 4 * due_.size();
-  due_.clear();
-  next_ = 0;
-  if (oversized) std::vector<std::shared_ptr<Flushable>>().swap(due_);
-  posted_ = false;
+  const bool oversized =
+      flushing_.capacity() > kKeptCapacity && flushing_.capacity() > 4 * flushing_.size();
+  flushing_.clear();
+  if (oversized) std::vector<std::shared_ptr<Flushable>>().swap(flushing_);
 }
 
 void FlushQueue::shutdown() {
   // The io_context is going away: what is queued will not be flushed.
   std::vector<std::shared_ptr<Flushable>>().swap(due_);
-  next_ = 0;
+  std::vector<std::shared_ptr<Flushable>>().swap(flushing_);
 }
 
 }  // namespace aicc::net

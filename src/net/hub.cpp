@@ -6,6 +6,7 @@
 
 #include "broker/destination.hpp"
 #include "net/bus.hpp"
+#include "net/flush_queue.hpp"
 #include "net/metrics.hpp"
 #include "net/stomp_connection.hpp"
 
@@ -252,6 +253,7 @@ void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
     boost::asio::post(executor, [group = std::move(targets), message]() {
       const auto now = std::chrono::steady_clock::now();
       for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message, now);
+      FlushQueue::of(group.front().handle->executor()).delivered(group.size());
     });
     return;
   }
@@ -272,6 +274,7 @@ void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
     boost::asio::post(executor, [group = std::move(group), message]() {
       const auto now = std::chrono::steady_clock::now();
       for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message, now);
+      FlushQueue::of(group.front().handle->executor()).delivered(group.size());
     });
     begin = end;
   }
