@@ -73,6 +73,13 @@ struct Subscriber {
   std::unique_ptr<stomp::Engine> engine;
 };
 
+// Deliveries per second, and the allocations each one made.
+void report_deliveries(benchmark::State& state, std::uint64_t deliveries, double allocated) {
+  state.SetItemsProcessed(static_cast<std::int64_t>(deliveries));
+  state.counters["allocs_per_delivery"] =
+      deliveries > 0 ? allocated / static_cast<double>(deliveries) : 0;
+}
+
 void FanOut(benchmark::State& state) {
   const auto subscribers = static_cast<std::size_t>(state.range(0));
   const auto now = stomp::Clock::now();
@@ -104,9 +111,7 @@ void FanOut(benchmark::State& state) {
       return;
     }
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(deliveries));
-  state.counters["allocs_per_delivery"] =
-      deliveries > 0 ? allocated / static_cast<double>(deliveries) : 0;
+  report_deliveries(state, deliveries, allocated);
 }
 BENCHMARK(FanOut)->Arg(1)->Arg(100)->Arg(10000);
 
@@ -174,9 +179,7 @@ void FanOutCorked(benchmark::State& state) {
       return;
     }
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(deliveries));
-  state.counters["allocs_per_delivery"] =
-      deliveries > 0 ? allocated / static_cast<double>(deliveries) : 0;
+  report_deliveries(state, deliveries, allocated);
 }
 BENCHMARK(FanOutCorked)->Arg(1)->Arg(100)->Arg(10000);
 

@@ -27,8 +27,10 @@ void FlushQueue::enqueue(const asio::any_io_executor& executor, std::shared_ptr<
   due_.push_back(std::move(target));
   if (posted_) return;
   posted_ = true;
-  ++passes_;
-  asio::post(executor, [this] { run_pass(); });
+  asio::post(executor, [this] {
+    posted_ = false;
+    run_pass();
+  });
 }
 
 void FlushQueue::delivered(std::size_t count) {
@@ -39,7 +41,8 @@ void FlushQueue::delivered(std::size_t count) {
 }
 
 void FlushQueue::run_pass() {
-  posted_ = false;  // a pass posted before this one finds what was queued since, or nothing
+  // Run from delivered(), the pass still posted finds what is queued since, or nothing.
+  ++passes_;
   delivered_since_pass_ = 0;
   // Swapped out first: flush_now() may queue more, for the next pass.
   flushing_.swap(due_);

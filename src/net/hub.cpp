@@ -241,6 +241,13 @@ void Hub::deliver_to_one(const std::string& key,
   target->handle->deliver_async(std::move(target->subscription_id), message);
 }
 
+void Hub::deliver_group(const std::vector<Registry::Entry>& group,
+                        const std::shared_ptr<const stomp::Message>& message) {
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message, now);
+  FlushQueue::of(group.front().handle->executor()).delivered(group.size());
+}
+
 void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
                           const std::shared_ptr<const stomp::Message>& message) {
   if (targets.empty()) return;
@@ -250,11 +257,8 @@ void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
       })) {
     // All on one I/O thread (always so with one thread): one task, no sorting, no copy.
     auto executor = targets.front().handle->executor();
-    boost::asio::post(executor, [group = std::move(targets), message]() {
-      const auto now = std::chrono::steady_clock::now();
-      for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message, now);
-      FlushQueue::of(group.front().handle->executor()).delivered(group.size());
-    });
+    boost::asio::post(executor,
+                      [group = std::move(targets), message] { deliver_group(group, message); });
     return;
   }
   // One task per I/O thread rather than one per subscriber.
@@ -271,11 +275,8 @@ void Hub::post_deliveries(std::vector<Registry::Entry>& targets,
     std::vector<Registry::Entry> group(std::make_move_iterator(targets.begin() + begin),
                                        std::make_move_iterator(targets.begin() + end));
     auto executor = group.front().handle->executor();
-    boost::asio::post(executor, [group = std::move(group), message]() {
-      const auto now = std::chrono::steady_clock::now();
-      for (const auto& entry : group) entry.handle->deliver(entry.subscription_id, message, now);
-      FlushQueue::of(group.front().handle->executor()).delivered(group.size());
-    });
+    boost::asio::post(executor,
+                      [group = std::move(group), message] { deliver_group(group, message); });
     begin = end;
   }
 }

@@ -103,6 +103,9 @@ class Hub final : public broker::Publisher {
   using Registry = broker::Registry<ConnectionPtr>;
   void post_deliveries(std::vector<Registry::Entry>& targets,
                        const std::shared_ptr<const stomp::Message>& message);
+  // On the subscribers' I/O thread: delivers to each, then tells the thread's flush queue.
+  static void deliver_group(const std::vector<Registry::Entry>& group,
+                            const std::shared_ptr<const stomp::Message>& message);
   // The local halves of the Publisher calls and session actions, shared with apply_remote().
   void deliver_to_users(const std::string& key, const std::vector<std::string>& user_ids,
                         const std::shared_ptr<const stomp::Message>& message);
