@@ -57,6 +57,7 @@
 #include "net/tcp_listener.hpp"
 #include "net/tls_certificates.hpp"
 #include "util/random.hpp"
+#include "util/thread_name.hpp"
 #include "util/time.hpp"
 
 namespace {
@@ -378,6 +379,18 @@ int main(int argc, char** argv) {
              "none).\n# TYPE aicc_routing_authority_epoch gauge\naicc_routing_authority_epoch " +
              std::to_string(center.authority_epoch()) + "\n";
     });
+    metrics.add_section([&center] {
+      const auto figures = center.room_commit_figures();
+      return fmt::format(
+          "# HELP aicc_room_commits_total Transactions that stored room messages (group "
+          "commits).\n# TYPE aicc_room_commits_total counter\naicc_room_commits_total {}\n"
+          "# HELP aicc_room_committed_messages_total Room messages stored by those "
+          "transactions.\n# TYPE aicc_room_committed_messages_total counter\n"
+          "aicc_room_committed_messages_total {}\n"
+          "# HELP aicc_room_commit_seconds_total Time spent in those transactions.\n"
+          "# TYPE aicc_room_commit_seconds_total counter\naicc_room_commit_seconds_total {:.6f}\n",
+          figures.commits, figures.messages, figures.seconds);
+    });
     if (bus) {
       center.set_bus(bus.get());
       bus->set_receiver({.event =
@@ -594,10 +607,15 @@ int main(int argc, char** argv) {
     await_reload();
 
     std::vector<std::thread> workers;
-    workers.emplace_back([&center_context] { run_with_barrier(center_context, "contact center"); });
+    workers.emplace_back([&center_context] {
+      aicc::util::name_this_thread("aicc-center");
+      run_with_barrier(center_context, "contact center");
+    });
     for (std::size_t i = 1; i < contexts.size(); ++i) {
-      workers.emplace_back(
-          [context = contexts[i].get()] { run_with_barrier(*context, "I/O thread"); });
+      workers.emplace_back([context = contexts[i].get(), i] {
+        aicc::util::name_this_thread("aicc-io-" + std::to_string(i));
+        run_with_barrier(*context, "I/O thread");
+      });
     }
     run_with_barrier(main_context, "I/O thread");
     for (auto& worker : workers) worker.join();

@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -14,6 +15,7 @@
 #include "net/blocking_pool.hpp"
 #include "util/periodic_thread.hpp"
 #include "util/random.hpp"
+#include "util/thread_name.hpp"
 
 namespace aicc::center {
 namespace {
@@ -40,12 +42,19 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       routing_timer_(executor_),
       lease_(config.bus.kind == "local" ? std::string("single-node")
                                         : "node-" + util::random_hex(8)),
-      heartbeat_timer_(executor_) {
+      heartbeat_timer_(executor_),
+      room_writer_(std::make_unique<asio::thread_pool>(1)) {
+  asio::post(*room_writer_, [] { util::name_this_thread("aicc-room-store"); });
   bot_conversation_.set_hand_over(
       [this](BotConversation::HandOver request) { hand_over(std::move(request)); });
 }
 
-ContactCenter::~ContactCenter() { stop(); }
+ContactCenter::~ContactCenter() {
+  // A batch with the writer is stored before what it uses goes; its RECEIPTs go no more (the
+  // executor has stopped), and a client's retry finds it stored.
+  if (room_writer_) room_writer_->join();
+  stop();
+}
 
 void ContactCenter::add_handlers(broker::AppRouter& router) {
   router_ = &router;  // forwarded routing commands run through the same handlers

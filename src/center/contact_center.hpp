@@ -60,6 +60,10 @@
 #include "net/metrics.hpp"
 #include "util/token_bucket.hpp"
 
+namespace boost::asio {
+class thread_pool;
+}  // namespace boost::asio
+
 namespace aicc::util {
 class PeriodicThread;
 }  // namespace aicc::util
@@ -120,6 +124,14 @@ class ContactCenter {
   void reload_rooms();
   // The epoch of the routing authority this node holds; 0 when it holds none. Any thread.
   std::int64_t authority_epoch() const { return lease_.epoch(); }
+  // The room messages' transactions so far (for /metrics; any thread): how many, the messages
+  // they stored, and the time spent in them.
+  struct RoomCommitFigures {
+    std::uint64_t commits = 0;
+    std::uint64_t messages = 0;
+    double seconds = 0;
+  };
+  RoomCommitFigures room_commit_figures() const;
 
   // SUBSCRIBE to /topic/room/{id}: only its customer and its current agent. Empty when allowed,
   // else the reason. Any thread.
@@ -258,8 +270,11 @@ class ContactCenter {
 
   // /app/room.send, group-committed (contact_center_room_sends.cpp): the messages of every room
   // and sender wait on the service executor and are stored in one transaction per turn, so the
-  // batch grows with the load; each RECEIPT goes after that commit. Work of any other request
-  // commits what waits first, so a client's SENDs still apply in the order they came.
+  // batch grows with the load; each RECEIPT goes after that commit. The transaction runs on a
+  // writer thread of its own, one batch at a time, while the executor goes on with its other
+  // work and the next messages gather; batches are published in the order they were stored.
+  // Work of any other request first waits for the batch with the writer and commits what
+  // waits, so a client's SENDs still apply in the order they came.
   struct RoomSend {
     Request request;
     Caller caller;
@@ -271,9 +286,23 @@ class ContactCenter {
   // At most this many messages per transaction.
   static constexpr std::size_t kMaxRoomSendsPerCommit = 256;
   broker::AppResult queue_room_send(const broker::AppMessage& message, RoomSend send);
-  // The posted turn, and the commit itself (on the executor; any number of times).
+  // A batch checked and handed to the writer (defined in contact_center_room_sends.cpp).
+  struct RoomCommit;
+  // The posted turn: hands the next batch to the writer unless one is with it already.
   void run_room_commit();
+  // The barrier of other work: waits for the batch with the writer, then stores what waits
+  // right here (on the executor; any number of times).
   void commit_room_sends();
+  // Waits for the batch with the writer, if any, and publishes it: called first by work that
+  // changes a room (closes, transfers, routing effects), so that no room event overtakes a
+  // message stored before it.
+  void settle_room_writer();
+  // Checks the next batch of room_sends_ (refusals answered); nullptr once none is left to store.
+  std::shared_ptr<RoomCommit> prepare_room_commit();
+  void hand_to_writer(std::shared_ptr<RoomCommit> commit);
+  void writer_done(const std::shared_ptr<RoomCommit>& commit);
+  // Publishes the batch stored (or answers its failure), each RECEIPT after its message.
+  void finish_room_commit(RoomCommit& commit);
 
   void add_routing_handlers(broker::AppRouter& router);
   // contact_center_offline.cpp: left messages (routing.max-wait) and satisfaction ratings.
@@ -408,6 +437,10 @@ class ContactCenter {
   Rooms rooms_{store_, publisher_, figures_};
   std::vector<RoomSend> room_sends_;  // on the executor: waiting for the next group commit
   bool room_commit_posted_ = false;
+  std::shared_ptr<RoomCommit> room_commit_writing_;  // on the executor: the batch with the writer
+  std::atomic<std::uint64_t> room_commits_{0};
+  std::atomic<std::uint64_t> room_commit_messages_{0};
+  std::atomic<std::uint64_t> room_commit_nanoseconds_{0};
   ConsultViews views_{routing_, store_, figures_, rooms_.members()};
   // When the service executor last ran its beat (the heartbeat timer): the lease is not renewed
   // for an executor that stopped running.
@@ -416,8 +449,11 @@ class ContactCenter {
   // Ends with the object: completions that may settle after it (a queued job destroyed with its
   // io_context) check it first.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  // Renews the routing authority's lease (started by start(); stopped first at destruction).
+  // Renews the routing authority's lease (started by start(); stopped at destruction, once the
+  // room writer is done).
   std::unique_ptr<util::PeriodicThread> lease_keeper_;
+  // The room messages' transactions (one thread); joined first at destruction.
+  std::unique_ptr<boost::asio::thread_pool> room_writer_;
 };
 
 }  // namespace aicc::center

@@ -97,6 +97,7 @@ void ContactCenter::close_idle_rooms() {
   const chat::Millis idle_ms = static_cast<chat::Millis>(config_.routing.room_idle_close) * 1000;
   if (now - last_idle_sweep_ < std::clamp(idle_ms / 4, kIdleSweepMinMs, kIdleSweepMaxMs)) return;
   last_idle_sweep_ = now;
+  settle_room_writer();  // a room whose message is being stored is not idle
   for (const std::string& room_id : store_.idle_rooms(now - idle_ms, kIdleRoomsPerSweep)) {
     // The room hears why before the customer's status says it closed (a widget leaves the room
     // on that status and would not hear the reason after it).
@@ -129,6 +130,7 @@ bool ContactCenter::withdraw_request(const std::string& customer_id, const std::
 
 bool ContactCenter::end_room(const std::string& room_id, const std::string& by, chat::Millis now,
                              std::string_view reason) {
+  settle_room_writer();  // its last messages are published before it closes
   if (!store_.close_room(room_id, by, now)) return false;
   set_room_members(room_id, std::nullopt);
   json::object event{{"type", "closed"}, {"roomId", room_id}, {"by", by}};

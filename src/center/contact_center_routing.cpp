@@ -523,6 +523,8 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
 }
 
 void ContactCenter::apply(chat::Effects effects, Request* request) {
+  // A transfer, a requeue or a close is announced after the messages stored before it.
+  settle_room_writer();
   const chat::Millis now = now_ms();
   // The routing engine has decided: its writes go to the store as one transaction under this
   // node's epoch, then every announcement is made, even when the writes failed, so that the

@@ -18,6 +18,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "util/thread_name.hpp"
+
 namespace aicc::net {
 namespace asio = boost::asio;
 
@@ -517,6 +519,7 @@ RedisBus::RedisBus(RedisAddress address, std::string node_id)
     state->connect_subscriber();
   });
   state_->thread = std::thread([state = state_] {
+    util::name_this_thread("aicc-redis-bus");
     while (true) {
       try {
         state->io.run();

@@ -59,6 +59,15 @@ describe('room messages in group commits', () => {
           `the ${side === 'c' ? 'customer' : 'agent'}'s messages in the order sent`);
       }
     }
+
+    // /metrics counts the transactions and what they stored: every message once, retries and
+    // refusals not at all.
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const figure = (name) => Number(new RegExp(`^${name} ([0-9.]+)$`, 'm').exec(metrics)?.[1] ?? 'NaN');
+    assert.equal(figure('aicc_room_committed_messages_total'), ROOMS * 2 * PER_ROOM, metrics);
+    const commits = figure('aicc_room_commits_total');
+    assert.ok(commits >= 1 && commits <= ROOMS * 2 * PER_ROOM, `commits: ${commits}`);
+    assert.ok(figure('aicc_room_commit_seconds_total') > 0, metrics);
   });
 
   it('applies a message before the close its sender sent right after it', { timeout: 30000 }, async (t) => {

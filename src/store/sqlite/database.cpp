@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "util/thread_name.hpp"
+
 namespace aicc::store::sqlite {
 namespace {
 
@@ -262,7 +264,10 @@ void Database::checkpoint_in_background(int pages) {
     throw std::runtime_error("SQLite (" + database_name(db_) +
                              "): cannot read the database for checkpoints: " + message);
   }
-  checkpointer->thread = std::thread([raw = checkpointer.get()] { raw->run(); });
+  checkpointer->thread = std::thread([raw = checkpointer.get()] {
+    aicc::util::name_this_thread("aicc-checkpoint");
+    raw->run();
+  });
   // Replaces SQLite's automatic checkpoint, which is this same hook.
   sqlite3_wal_hook(db_, &Checkpointer::on_commit, checkpointer.get());
   checkpointer_ = std::move(checkpointer);
