@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "center/service_util.hpp"
+#include "chat/personal_data.hpp"
 #include "net/await_result.hpp"
 #include "util/random.hpp"
 #include "util/utf8.hpp"
@@ -42,6 +43,10 @@ BotConversation::BotConversation(const config::Config& config, chat::ChatStore& 
 util::Result<BotConversation::Accepted, std::string> BotConversation::customer_message(
     const Caller& caller, std::string text, std::string client_message_id, std::string lang) {
   if (!util::is_valid_utf8(text)) return util::unexpected(std::string("message is not UTF-8"));
+  // The bot gets typed placeholders for what the store keeps masked (or, with masking off,
+  // keeps whole): taken before masking, so that it reads [RRN] rather than asterisks.
+  std::string for_bot = chat::redact_for_bot(text);
+  if (config_.privacy.mask_identifiers) chat::mask_identifiers(text);
   const chat::Millis now = now_ms();
   const chat::ConversationRecord conversation =
       store_.get_or_create_conversation(caller.user_id, "c_" + util::random_hex(12), now);
@@ -71,7 +76,7 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
                                                         .text = text,
                                                         .lang = lang,
                                                         .seq = stored.message.seq};
-    auto ask = ask_bot(conversation.id, caller, std::move(text), stored.message.message_id,
+    auto ask = ask_bot(conversation.id, caller, std::move(for_bot), stored.message.message_id,
                        std::move(lang));
     asio::co_spawn(
         executor_, std::move(ask),
@@ -138,6 +143,8 @@ bool BotConversation::deliver(const PendingAnswer& pending, const std::string& r
   record.sender_id = "bot";
   record.sender_role = chat::SenderRole::kBot;
   record.text = answer.bot_message;
+  // A bot may repeat what it was told: what it says is masked like what customers say.
+  if (config_.privacy.mask_identifiers) chat::mask_identifiers(record.text);
   record.reply_to = reply_to;
   const chat::AppendResult stored = store_.append_message(record);
   if (stored.status != chat::AppendStatus::kStored)
@@ -147,7 +154,7 @@ bool BotConversation::deliver(const PendingAnswer& pending, const std::string& r
                     {"messageId", stored.message.message_id},
                     {"replyTo", reply_to},
                     {"seq", stored.message.seq},
-                    {"botMessage", answer.bot_message},
+                    {"botMessage", stored.message.text},
                     {"needHuman", answer.need_human},
                     {"category", answer.category},
                     {"timestamp", timestamp_of(stored.message.created_at)}};
@@ -159,7 +166,7 @@ bool BotConversation::deliver(const PendingAnswer& pending, const std::string& r
                            pending.customer_name.empty() ? customer_id : pending.customer_name},
         .category = answer.category.empty() ? std::string("bot_handover") : answer.category,
         .reason = pending.text,
-        .bot_message = answer.bot_message});
+        .bot_message = stored.message.text});
   }
   return true;
 }

@@ -12,6 +12,7 @@
 #include "broker/domain_error.hpp"
 #include "center/service_util.hpp"
 #include "center/wire_json.hpp"
+#include "chat/personal_data.hpp"
 #include "net/blocking_pool.hpp"
 #include "util/periodic_thread.hpp"
 #include "util/random.hpp"
@@ -47,6 +48,10 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
   asio::post(*room_writer_, [] { util::name_this_thread("aicc-room-store"); });
   bot_conversation_.set_hand_over(
       [this](BotConversation::HandOver request) { hand_over(std::move(request)); });
+}
+
+void ContactCenter::mask_personal_data(std::string& text) const {
+  if (config_.privacy.mask_identifiers) chat::mask_identifiers(text);
 }
 
 ContactCenter::~ContactCenter() {

@@ -263,6 +263,9 @@ class ContactCenter {
   template <class Work>
   broker::AppResult on_routing_request(const broker::AppMessage& message, std::string_view what,
                                        Work work);
+  // Masks resident registration and card numbers in a chat text as it arrives, unless
+  // privacy.mask-identifiers is off (chat/personal_data.hpp).
+  void mask_personal_data(std::string& text) const;
   // Refuses the request on the sender's /user/queue/errors (with its receipt-id): no RECEIPT.
   void refuse(Request& request, std::string_view code, std::string_view message);
   // The barrier's answer to a request whose work threw.

@@ -20,6 +20,7 @@ void ContactCenter::add_note_handlers(broker::AppRouter& router) {
     auto body = object_of(message.body);
     auto room_id = body ? text_field(*body, "roomId", kMaxClientIdBytes) : std::nullopt;
     auto text = body ? chat_text_field(*body, "text", kMaxMessageBytes) : std::nullopt;
+    if (text) mask_personal_data(*text);
     auto client_message_id =
         body ? text_field(*body, "clientMessageId", kMaxClientIdBytes) : std::nullopt;
     if (!room_id || room_id->empty() || !text || text->empty() || !client_message_id) {

@@ -50,6 +50,7 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
   router.add("/app/consult.leave", [this](const broker::AppMessage& message) -> broker::AppResult {
     auto body = object_of(message.body);
     auto text = body ? chat_text_field(*body, "text", kMaxMessageBytes) : std::nullopt;
+    if (text) mask_personal_data(*text);
     auto contact = body ? text_field(*body, "contact", 256) : std::nullopt;
     auto request_id = body ? text_field(*body, "requestId", 128) : std::nullopt;
     if (!text || text->empty() || !contact || !request_id) {
@@ -100,6 +101,7 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
         auto body = object_of(message.body);
         auto id = body ? text_field(*body, "id", 128) : std::nullopt;
         auto reply = body ? chat_text_field(*body, "reply", kMaxMessageBytes) : std::nullopt;
+        if (reply) mask_personal_data(*reply);
         if (!id || id->empty() || !reply) {
           broker::send_domain_error(
               publisher_, message.sender.user_id, "bad_request",
@@ -148,6 +150,7 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
     auto body = object_of(message.body);
     auto room_id = body ? text_field(*body, "roomId", 128) : std::nullopt;
     auto comment = body ? text_field(*body, "comment", 1000) : std::nullopt;
+    if (comment) mask_personal_data(*comment);
     const json::value* score = body ? body->if_contains("score") : nullptr;
     if (!room_id || room_id->empty() || !comment || score == nullptr || !score->is_int64()) {
       broker::send_domain_error(

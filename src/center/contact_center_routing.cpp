@@ -313,6 +313,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                auto reason = text_field(*body, "reason", kMaxMessageBytes);
                if (!category || !reason)
                  return bad_request(message, "category and reason must be short strings");
+               mask_personal_data(*reason);
                chat::CustomerRef customer{message.sender.user_id, message.sender.name};
                return on_routing_request(
                    message, "consult request",
@@ -410,6 +411,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                if (!body) return bad_request(message, "body must be a JSON object");
                auto room_id = text_field(*body, "roomId", kMaxIdBytes);
                auto text = chat_text_field(*body, "text", kMaxMessageBytes);
+               if (text) mask_personal_data(*text);
                auto client_message_id = text_field(*body, "clientMessageId", kMaxIdBytes);
                auto attachment_ids = id_list(*body, "attachments", chat::kMaxAttachmentsPerMessage);
                if (!room_id || room_id->empty() || !text || !client_message_id || !attachment_ids ||
@@ -494,6 +496,7 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                auto room_id = body ? text_field(*body, "roomId", kMaxIdBytes) : std::nullopt;
                auto to_agent = body ? text_field(*body, "toAgentId", kMaxIdBytes) : std::nullopt;
                auto note = body ? text_field(*body, "note", kMaxMessageBytes) : std::nullopt;
+               if (note) mask_personal_data(*note);
                if (!room_id || room_id->empty() || !to_agent || !note)
                  return bad_request(
                      message,

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "chat/personal_data.hpp"
 #include "util/utf8.hpp"
 
 namespace aicc::chat {
@@ -157,7 +158,8 @@ std::string make_chat_request(const BotChatRequest& request) {
   json::object body;
   body["sessionId"] = valid_utf8(request.session_id);
   body["customerId"] = valid_utf8(request.customer_id);
-  body["message"] = valid_utf8(request.message);
+  // What leaves for the bot carries no phone number, address or identifier (personal_data.hpp).
+  body["message"] = redact_for_bot(valid_utf8(request.message));
   if (!request.message_id.empty()) body["messageId"] = valid_utf8(request.message_id);
   if (!request.lang.empty()) body["lang"] = valid_utf8(request.lang);
   return json::serialize(body);

@@ -592,6 +592,9 @@ std::vector<Key> make_keys() {
                       "delete files in chats older than this; 0: as retention.chats-days"));
   k.push_back(int_key("retention.audit-days", KEY(retention.audit_days), 0, 36500,
                       "delete audit entries older than this; 0: keep"));
+  k.push_back(bool_key("privacy.mask-identifiers", KEY(privacy.mask_identifiers),
+                       "mask resident registration numbers and card numbers in chat texts as they "
+                       "arrive (stored and shown masked); the bot never gets them either way"));
   k.push_back(int_key("retention.batch-size", KEY(retention.batch_size), 1, 100000,
                       "rows of each kind deleted per transaction by the daily retention job"));
   k.push_back(int_key("attachments.max-bytes", KEY(attachments.max_bytes), 1024, 100 * 1024 * 1024,

@@ -186,6 +186,13 @@ struct RetentionConfig {
   int batch_size = 500;      // rows of each kind per transaction
 };
 
+// Personal data in chat texts (chat/personal_data.hpp).
+struct PrivacyConfig {
+  // Resident registration numbers and card numbers in chat texts are masked as they arrive, in
+  // what is stored and in what anyone sees. Off only where a legal ground allows keeping them.
+  bool mask_identifiers = true;
+};
+
 struct Config {
   bool demo = false;  // demo mode: demo users and secret, loud warnings
   ServerConfig server;
@@ -203,6 +210,7 @@ struct Config {
   AttachmentsConfig attachments;
   BotConfig bot;
   RetentionConfig retention;
+  PrivacyConfig privacy;
 };
 
 struct LoadOptions {

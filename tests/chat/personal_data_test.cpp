@@ -1,0 +1,122 @@
+#include "chat/personal_data.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace aicc::chat {
+namespace {
+
+std::string masked(std::string text) {
+  mask_identifiers(text);
+  return text;
+}
+
+TEST(PersonalData, MasksResidentRegistrationNumbersInEveryWayTheyAreTyped) {
+  EXPECT_EQ(masked("900101-1234567"), "******-*******");
+  EXPECT_EQ(masked("9001011234567"), "*************");
+  EXPECT_EQ(masked("my number is 900101 2234567, thanks"), "my number is ****** *******, thanks");
+  // Korean is often typed without spaces around numbers.
+  EXPECT_EQ(masked("주민번호900101-1234567입니다"), "주민번호******-*******입니다");
+  // Issued since October 2020: random last digits, no checksum to reject them.
+  EXPECT_EQ(masked("200315-3987650"), "******-*******");
+  // Foreigners' registration numbers have the same shape (5-8).
+  EXPECT_EQ(masked("850704-5123456"), "******-*******");
+}
+
+TEST(PersonalData, LeavesNumbersThatAreNoResidentNumberAlone) {
+  EXPECT_EQ(masked("901301-1234567"), "901301-1234567");    // month 13
+  EXPECT_EQ(masked("900230-1234567"), "900230-1234567");    // 30 February
+  EXPECT_EQ(masked("900101-9234567"), "900101-9234567");    // no such seventh digit
+  EXPECT_EQ(masked("1900101-1234567"), "1900101-1234567");  // glued to another digit
+  EXPECT_EQ(masked("900101-12345678"), "900101-12345678");
+  EXPECT_EQ(masked("order 2024.01.05 paid"), "order 2024.01.05 paid");
+}
+
+TEST(PersonalData, MasksCardNumbersThatPassLuhnAndKeepsTheirLastFourDigits) {
+  EXPECT_EQ(masked("4111 1111 1111 1111"), "**** **** **** 1111");
+  EXPECT_EQ(masked("card 4111-1111-1111-1111 expires 12/29"),
+            "card ****-****-****-1111 expires 12/29");
+  EXPECT_EQ(masked("카드4111111111111111로 결제"), "카드************1111로 결제");
+  EXPECT_EQ(masked("amex 3782 822463 10005"), "amex **** ****** *0005");
+  EXPECT_EQ(masked("5555555555554444."), "************4444.");
+  // Preceded by another group of the same run: the card is the part that passes.
+  EXPECT_EQ(masked("no. 12 4111 1111 1111 1111"), "no. 12 **** **** **** 1111");
+}
+
+TEST(PersonalData, LeavesNumbersThatAreNoCardAlone) {
+  EXPECT_EQ(masked("4111 1111 1111 1112"), "4111 1111 1111 1112");    // Luhn fails
+  EXPECT_EQ(masked("41111111111111111111"), "41111111111111111111");  // 20 digits
+  EXPECT_EQ(masked("tracking 1 2 3 4 5 6 7 8 9 1 2 3 0"), "tracking 1 2 3 4 5 6 7 8 9 1 2 3 0");
+  EXPECT_EQ(masked("4111.1111.1111.1111"), "4111.1111.1111.1111");  // not how cards are written
+}
+
+TEST(PersonalData, MaskingLeavesPhonesAndAddressesForTheAgent) {
+  EXPECT_EQ(masked("call 010-1234-5678 or kim@example.com"),
+            "call 010-1234-5678 or kim@example.com");
+  std::string text = "nothing here";
+  EXPECT_EQ(mask_identifiers(text), 0u);
+  text = "900101-1234567 and 4111111111111111";
+  EXPECT_EQ(mask_identifiers(text), 2u);
+}
+
+TEST(PersonalData, TheBotGetsTypedPlaceholdersForEachKind) {
+  EXPECT_EQ(redact_for_bot("010-1234-5678"), "[PHONE]");
+  EXPECT_EQ(redact_for_bot("전화 01012345678 주세요"), "전화 [PHONE] 주세요");
+  EXPECT_EQ(redact_for_bot("02-123-4567, 031 1234 5678, 070-1234-5678, 0505-123-4567"),
+            "[PHONE], [PHONE], [PHONE], [PHONE]");
+  EXPECT_EQ(redact_for_bot("010.1234.5678"), "[PHONE]");
+  EXPECT_EQ(redact_for_bot("+82 10-1234-5678 or +1 415 555 0100"), "[PHONE] or [PHONE]");
+  EXPECT_EQ(redact_for_bot("mail kim.minsu+aicc@example.co.kr."), "mail [EMAIL].");
+  EXPECT_EQ(redact_for_bot("01012345678@example.com"), "[EMAIL]");
+  EXPECT_EQ(redact_for_bot("900101-1234567 4111 1111 1111 1111"), "[RRN] [CARD]");
+  EXPECT_EQ(redact_for_bot("환불해 주세요"), "환불해 주세요");
+}
+
+TEST(PersonalData, TheBotKeepsWhatIsNoPersonalData) {
+  EXPECT_EQ(redact_for_bot("1588-1234"), "1588-1234");  // a company's number
+  EXPECT_EQ(redact_for_bot("order 12345678 on 2024-01-05"), "order 12345678 on 2024-01-05");
+  EXPECT_EQ(redact_for_bot("a@b, @example.com, x@y.c0m, x@localhost"),
+            "a@b, @example.com, x@y.c0m, x@localhost");
+  EXPECT_EQ(redact_for_bot("3.14159 and 10,000 won"), "3.14159 and 10,000 won");
+}
+
+TEST(PersonalData, FindsSpansInOrderWithoutOverlap) {
+  const std::string text = "kim@example.com 010-1234-5678 900101-1234567";
+  const auto spans = find_personal_data(text);
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(spans[0].kind, PersonalDataKind::kEmail);
+  EXPECT_EQ(spans[1].kind, PersonalDataKind::kPhoneNumber);
+  EXPECT_EQ(spans[2].kind, PersonalDataKind::kResidentNumber);
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    EXPECT_LT(spans[i].begin, spans[i].end);
+    if (i > 0) EXPECT_LE(spans[i - 1].end, spans[i].begin);
+  }
+}
+
+TEST(PersonalData, HostileTextsPassThroughWhole) {
+  // Long runs of every shape the scanners look at: the result keeps the text's length where it
+  // masks, and nothing is lost where nothing matches.
+  const std::string digits(1 << 20, '7');
+  EXPECT_EQ(masked(digits), digits);
+  std::string groups;
+  for (int i = 0; i < 100000; ++i) groups += "1 ";
+  EXPECT_EQ(redact_for_bot(groups), groups);
+  std::string ats(1 << 18, '@');
+  EXPECT_EQ(redact_for_bot(ats), ats);
+  std::string locals;
+  for (int i = 0; i < 50000; ++i) locals += "a@";
+  EXPECT_EQ(redact_for_bot(locals), locals);
+  std::string cards;
+  for (int i = 0; i < 50000; ++i) cards += "1234 ";
+  const std::string masked_cards = masked(cards);
+  EXPECT_EQ(masked_cards.size(), cards.size());
+  const std::string invalid_utf8 = "\xff\xfe 900101-1234567 \xc3";
+  EXPECT_EQ(masked(invalid_utf8), "\xff\xfe ******-******* \xc3");
+  EXPECT_EQ(redact_for_bot(""), "");
+  EXPECT_EQ(masked("+"), "+");
+  EXPECT_EQ(masked("-1-"), "-1-");
+}
+
+}  // namespace
+}  // namespace aicc::chat
