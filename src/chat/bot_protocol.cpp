@@ -200,6 +200,53 @@ util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view bod
   return BotWebhook{std::move(**session_id), std::move(**customer_id), std::move(*reply)};
 }
 
+util::Result<BotStreamPart, BotBodyProblem> parse_stream_part(std::string_view body) {
+  if (body.size() > kBotBodyLimit) {
+    return unexpected(problem(BotBodyError::kTooLarge, "a part is over the limit of 65536 bytes"));
+  }
+  if (!util::is_valid_utf8(body)) {
+    return unexpected(problem(BotBodyError::kBadUtf8, "a part is not UTF-8"));
+  }
+  auto object = parse_object(body, "a part");
+  if (!object) return unexpected(object.error());
+  BotStreamPart part;
+  if (const json::value* delta = object->if_contains("delta"); delta && !delta->is_null()) {
+    if (!delta->is_string()) {
+      return unexpected(problem(BotBodyError::kWrongType, "delta must be a string"));
+    }
+    if (delta->get_string().size() > kBotStreamDeltaLimit) {
+      return unexpected(
+          problem(BotBodyError::kBadValue,
+                  "delta is longer than " + std::to_string(kBotStreamDeltaLimit) + " bytes"));
+    }
+    part.delta = std::string(delta->get_string());
+  }
+  auto final = bool_field(*object, "final");
+  if (!final) return unexpected(final.error());
+  part.final = *final;
+  auto retract = bool_field(*object, "retract");
+  auto need_human = bool_field(*object, "needHuman");
+  if (!retract) return unexpected(retract.error());
+  if (!need_human) return unexpected(need_human.error());
+  auto category = string_field(*object, "category", false, kBotCategoryLimit);
+  if (!category) return unexpected(category.error());
+  auto message = string_field(*object, "botMessage", false, kBotStreamTextLimit);
+  if (!message) return unexpected(message.error());
+  if (!part.final && (*retract || *need_human || *category || *message)) {
+    return unexpected(problem(BotBodyError::kBadValue,
+                              "retract, needHuman, category and botMessage belong to the final "
+                              "part"));
+  }
+  if (*message && (**message).find_first_not_of(" \t\r\n") == std::string::npos) {
+    return unexpected(problem(BotBodyError::kBadValue, "botMessage must not be blank"));
+  }
+  part.retract = *retract;
+  part.need_human = *need_human;
+  part.category = category->value_or(std::string());
+  part.bot_message = std::move(*message);
+  return part;
+}
+
 BotAnswer bot_unavailable_answer(std::string_view lang) {
   return BotAnswer{
       is_english(lang)

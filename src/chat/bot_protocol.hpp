@@ -79,6 +79,27 @@ util::Result<std::optional<BotReply>, BotBodyProblem> parse_chat_reply(int http_
 // A `POST /api/bot/webhook` body (after its signature was verified).
 util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view body);
 
+// ---- Streamed answers (protocol 2) ----------------------------------------------------------
+// A bot may answer in parts: its HTTP reply as `text/event-stream` (each event's `data` one part)
+// or `application/x-ndjson` (one part per line), framed by chat/bot_stream.hpp. A part is a JSON
+// object: `{delta}` adds text; the last one has `final: true` and may carry `needHuman`,
+// `category`, `botMessage` (the whole text, which then replaces the parts) or `retract: true`
+// (take back what was shown; the customer then gets `botMessage`, if given, or the apology).
+inline constexpr std::size_t kBotStreamDeltaLimit = 4096;      // bytes of text in one part
+inline constexpr std::size_t kBotStreamTextLimit = 16 * 1024;  // bytes of a whole streamed answer
+
+struct BotStreamPart {
+  std::string delta{};  // text to add to the answer; may be empty
+  bool final = false;
+  bool retract = false;                    // final only
+  bool need_human = false;                 // final only
+  std::string category{};                  // final only; may be empty
+  std::optional<std::string> bot_message;  // final only: the whole text, replacing the parts
+};
+
+// One part, checked (limits above; `retract` and the answer fields only with `final`).
+util::Result<BotStreamPart, BotBodyProblem> parse_stream_part(std::string_view json);
+
 // What the customer gets when the bot times out, fails, answers nonsense or its circuit is open:
 // an apology and the offer of an agent, `need_human` true, category "bot_unavailable".
 // In English for an English `lang` (see is_english), else in Korean.

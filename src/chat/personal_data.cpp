@@ -193,6 +193,10 @@ std::vector<PersonalDataSpan> find_emails(std::string_view text) {
     const std::string_view domain = text.substr(at + 1, end - at - 1);
     const std::size_t dot = domain.rfind('.');
     if (dot == std::string_view::npos || dot == 0 || domain.size() - dot - 1 < 2) continue;
+    if (domain.front() == '.' || domain.front() == '-' ||
+        domain.find("..") != std::string_view::npos) {
+      continue;  // an empty label: no domain
+    }
     const std::string_view top = domain.substr(dot + 1);
     if (!std::all_of(top.begin(), top.end(), is_letter)) continue;
     found.push_back({begin, end, PersonalDataKind::kEmail});
@@ -263,17 +267,10 @@ std::size_t mask_identifiers(std::string& text) {
         span.kind != PersonalDataKind::kCardNumber) {
       continue;
     }
-    // Same length, separators kept: a card keeps its last four digits.
-    std::size_t keep = 0;
-    if (span.kind == PersonalDataKind::kCardNumber) keep = 4;
-    for (std::size_t i = span.end; i > span.begin; --i) {
-      char& c = text[i - 1];
-      if (!is_digit(c)) continue;
-      if (keep > 0) {
-        --keep;
-        continue;
-      }
-      c = '*';
+    // Same length, separators kept, every digit masked: a card's last four digits kept would be
+    // digits that a later pass could join to the next number and mask again.
+    for (std::size_t i = span.begin; i < span.end; ++i) {
+      if (is_digit(text[i])) text[i] = '*';
     }
     ++masked;
   }
@@ -281,15 +278,25 @@ std::size_t mask_identifiers(std::string& text) {
 }
 
 std::string redact_for_bot(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t from = 0;
-  for (const PersonalDataSpan& span : find_personal_data(text)) {
-    out += text.substr(from, span.begin - from);
-    out += placeholder(span.kind);
-    from = span.end;
+  // A placeholder may end what follows it differently ("x@a.b[PHONE]" is an address once the
+  // phone number is gone), so the text is looked at again until nothing more is found; each pass
+  // removes digits or an '@', so few are ever needed, and the last is bounded anyway.
+  constexpr int kMaxPasses = 4;
+  std::string out(text);
+  for (int pass = 0; pass < kMaxPasses; ++pass) {
+    const auto spans = find_personal_data(out);
+    if (spans.empty()) break;
+    std::string next;
+    next.reserve(out.size());
+    std::size_t from = 0;
+    for (const PersonalDataSpan& span : spans) {
+      next.append(out, from, span.begin - from);
+      next += placeholder(span.kind);
+      from = span.end;
+    }
+    next.append(out, from);
+    out = std::move(next);
   }
-  out += text.substr(from);
   return out;
 }
 

@@ -40,9 +40,9 @@ struct PersonalDataSpan {
 // Every span of `text` holding personal data, in order, none overlapping.
 std::vector<PersonalDataSpan> find_personal_data(std::string_view text);
 
-// Resident registration numbers become `******-*******` (their separator kept) and card numbers
-// keep their last four digits (`****-****-****-1234`); everything else is unchanged. Returns how
-// many were masked.
+// Resident registration numbers become `******-*******` and card numbers `****-****-****-****`
+// (separators kept, every digit masked, so masking again changes nothing); everything else is
+// unchanged. Returns how many were masked.
 std::size_t mask_identifiers(std::string& text);
 
 // The text as the bot may see it: `[RRN]`, `[CARD]`, `[PHONE]` and `[EMAIL]` in place of each.

@@ -1,14 +1,18 @@
 #include "net/http_client.hpp"
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <charconv>
+#include <chrono>
 
 #include "net/await_result.hpp"
 
@@ -73,6 +77,15 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
 
 asio::awaitable<HttpResult> HttpClient::post_json(
     std::string url, std::string body, std::vector<std::pair<std::string, std::string>> headers) {
+  HttpStreamReader whole;
+  whole.streamed = [](unsigned, std::string_view) { return false; };
+  co_return co_await post_json_streamed(std::move(url), std::move(body), std::move(headers),
+                                        std::move(whole));
+}
+
+asio::awaitable<HttpResult> HttpClient::post_json_streamed(
+    std::string url, std::string body, std::vector<std::pair<std::string, std::string>> headers,
+    HttpStreamReader reader) {
   const auto parsed = parse_http_url(url);
   if (!parsed)
     co_return failure(HttpResult::Failure::kBadUrl, "not an http:// URL: " + url.substr(0, 200));
@@ -82,11 +95,13 @@ asio::awaitable<HttpResult> HttpClient::post_json(
   }
   InFlight guard{in_flight_};
 
+  const auto start = std::chrono::steady_clock::now();
   auto executor = co_await asio::this_coro::executor;
   asio::ip::tcp::resolver resolver(executor);
   beast::tcp_stream stream(executor);
-  // One deadline for the whole call: the resolver is cancelled by closing, the stream by its timer.
-  stream.expires_after(options_.timeout);
+  // One deadline up to the answer's head: the resolver is cancelled by closing, the stream by its
+  // timer.
+  stream.expires_at(start + options_.timeout);
   auto [resolve_error, endpoints] =
       co_await resolver.async_resolve(parsed->host, std::to_string(parsed->port), kAwaitResult);
   if (resolve_error)
@@ -105,7 +120,7 @@ asio::awaitable<HttpResult> HttpClient::post_json(
   request.set(http::field::host, parsed->host + ":" + std::to_string(parsed->port));
   request.set(http::field::user_agent, "aicc-chat");
   request.set(http::field::content_type, "application/json");
-  request.set(http::field::accept, "application/json");
+  request.set(http::field::accept, reader.accept);
   for (const auto& [name, value] : headers) request.set(name, value);
   request.keep_alive(false);
   request.body() = std::move(body);
@@ -118,25 +133,63 @@ asio::awaitable<HttpResult> HttpClient::post_json(
   }
 
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(options_.max_response_bytes);
+  http::response_parser<http::buffer_body> parser;
   parser.header_limit(16 * 1024);
-  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kAwaitResult);
-  beast::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  if (read_error == beast::error::timeout)
+  // The body's limit is set once the head says whether it is streamed.
+  parser.body_limit(boost::none);
+  auto [head_error, head_read] =
+      co_await http::async_read_header(stream, buffer, parser, kAwaitResult);
+  if (head_error == beast::error::timeout)
     co_return failure(HttpResult::Failure::kTimeout, "no answer in time");
-  if (read_error == http::error::body_limit) {
-    co_return failure(HttpResult::Failure::kTooLarge,
-                      "answer over " + std::to_string(options_.max_response_bytes) + " bytes");
-  }
-  if (read_error)
+  if (head_error)
     co_return failure(HttpResult::Failure::kProtocol,
-                      "reading the answer failed: " + read_error.message());
-
+                      "reading the answer failed: " + head_error.message());
   HttpResult result;
   result.status = parser.get().result_int();
-  result.body = std::move(parser.get().body());
+  const bool pieces =
+      reader.streamed && reader.streamed(result.status, parser.get()[http::field::content_type]);
+  const std::size_t limit = pieces ? reader.max_bytes : options_.max_response_bytes;
+  if (const auto length = parser.content_length(); length && *length > limit) {
+    co_return failure(HttpResult::Failure::kTooLarge,
+                      "answer over " + std::to_string(limit) + " bytes");
+  }
+  const auto last = start + (pieces ? reader.in_all : options_.timeout);
+  if (pieces) stream.expires_at(std::min(start + reader.first_piece, last));
+
+  std::array<char, 8192> chunk{};
+  std::size_t received = 0;
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    // Some, not all: a streamed body's pieces are handed over as they come.
+    auto [read_error, read] = co_await http::async_read_some(stream, buffer, parser, kAwaitResult);
+    if (read_error == http::error::need_buffer) read_error = {};
+    if (read_error == beast::error::timeout) {
+      co_return failure(HttpResult::Failure::kTimeout,
+                        pieces ? "the stream stalled" : "no answer in time");
+    }
+    if (read_error) {
+      co_return failure(HttpResult::Failure::kProtocol,
+                        (pieces ? "the stream broke off: " : "reading the answer failed: ") +
+                            read_error.message());
+    }
+    const std::size_t got = chunk.size() - parser.get().body().size;
+    if (got == 0) continue;
+    // Counted here: the parser's own limit is fixed when the head is read, before it is known.
+    received += got;
+    if (received > limit) {
+      co_return failure(HttpResult::Failure::kTooLarge,
+                        "answer over " + std::to_string(limit) + " bytes");
+    }
+    if (!pieces) {
+      result.body.append(chunk.data(), got);
+      continue;
+    }
+    if (!reader.on_piece(std::string_view(chunk.data(), got))) break;
+    stream.expires_at(std::min(std::chrono::steady_clock::now() + reader.between_pieces, last));
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   co_return result;
 }
 

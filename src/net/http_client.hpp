@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,20 @@ struct HttpResult {
   bool ok() const { return failure == Failure::kNone && status >= 200 && status < 300; }
 };
 
+// How post_json_streamed() reads an answer that may come in parts (a bot streaming its reply).
+struct HttpStreamReader {
+  std::string accept = "application/json";  // the Accept header
+  // Once the answer's head arrived: true hands its body over in pieces as they arrive (bounded by
+  // the times and size below), false reads it whole into HttpResult::body as post_json() does.
+  std::function<bool(unsigned status, std::string_view content_type)> streamed;
+  // Each piece of a streamed body, as read; false stops reading (the call ends, not failed).
+  std::function<bool(std::string_view piece)> on_piece;
+  std::chrono::milliseconds first_piece{15000};     // from the call's start
+  std::chrono::milliseconds between_pieces{45000};  // after each piece
+  std::chrono::milliseconds in_all{120000};         // from the call's start
+  std::size_t max_bytes = 256 * 1024;               // of a streamed body
+};
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options) : options_(options) {}
@@ -54,6 +69,14 @@ class HttpClient {
   boost::asio::awaitable<HttpResult> post_json(
       std::string url, std::string body,
       std::vector<std::pair<std::string, std::string>> headers = {});
+
+  // post_json() whose answer may be streamed: see HttpStreamReader. The head must come within
+  // the client's timeout; a streamed body is then bounded by the reader's times. Failures as in
+  // post_json(); a stream that breaks off (the peer closes mid-body) is kProtocol, a stall
+  // kTimeout, a body over max_bytes kTooLarge.
+  boost::asio::awaitable<HttpResult> post_json_streamed(
+      std::string url, std::string body, std::vector<std::pair<std::string, std::string>> headers,
+      HttpStreamReader reader);
 
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 

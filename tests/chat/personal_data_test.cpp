@@ -33,15 +33,15 @@ TEST(PersonalData, LeavesNumbersThatAreNoResidentNumberAlone) {
   EXPECT_EQ(masked("order 2024.01.05 paid"), "order 2024.01.05 paid");
 }
 
-TEST(PersonalData, MasksCardNumbersThatPassLuhnAndKeepsTheirLastFourDigits) {
-  EXPECT_EQ(masked("4111 1111 1111 1111"), "**** **** **** 1111");
+TEST(PersonalData, MasksCardNumbersThatPassLuhn) {
+  EXPECT_EQ(masked("4111 1111 1111 1111"), "**** **** **** ****");
   EXPECT_EQ(masked("card 4111-1111-1111-1111 expires 12/29"),
-            "card ****-****-****-1111 expires 12/29");
-  EXPECT_EQ(masked("카드4111111111111111로 결제"), "카드************1111로 결제");
-  EXPECT_EQ(masked("amex 3782 822463 10005"), "amex **** ****** *0005");
-  EXPECT_EQ(masked("5555555555554444."), "************4444.");
+            "card ****-****-****-**** expires 12/29");
+  EXPECT_EQ(masked("카드4111111111111111로 결제"), "카드****************로 결제");
+  EXPECT_EQ(masked("amex 3782 822463 10005"), "amex **** ****** *****");
+  EXPECT_EQ(masked("5555555555554444."), "****************.");
   // Preceded by another group of the same run: the card is the part that passes.
-  EXPECT_EQ(masked("no. 12 4111 1111 1111 1111"), "no. 12 **** **** **** 1111");
+  EXPECT_EQ(masked("no. 12 4111 1111 1111 1111"), "no. 12 **** **** **** ****");
 }
 
 TEST(PersonalData, LeavesNumbersThatAreNoCardAlone) {
@@ -92,6 +92,24 @@ TEST(PersonalData, FindsSpansInOrderWithoutOverlap) {
     EXPECT_LT(spans[i].begin, spans[i].end);
     if (i > 0) EXPECT_LE(spans[i - 1].end, spans[i].begin);
   }
+}
+
+TEST(PersonalData, MaskingTwiceMasksNothingMore) {
+  // A masked card leaves no digit that could join the next number.
+  const std::string once = masked("car 9111 10114-253672 010-1214-5679");
+  EXPECT_EQ(masked(once), once);
+  const std::string joined = masked("+4 90900102311-4572 010-1234-5114-253672 010-1224-5679");
+  EXPECT_EQ(masked(joined), joined);
+  const std::string cards = masked("4111 1111 1111 1111 5555 5555 5555 4444");
+  EXPECT_EQ(masked(cards), cards);
+}
+
+TEST(PersonalData, RedactingTwiceFindsNothingMore) {
+  // The phone number's placeholder ends the address before it: found in the same call.
+  const std::string text = "mail kim@example.com010-1234-5678 now";
+  const std::string once = redact_for_bot(text);
+  EXPECT_EQ(redact_for_bot(once), once);
+  EXPECT_EQ(redact_for_bot("a@example..com"), "a@example..com");
 }
 
 TEST(PersonalData, HostileTextsPassThroughWhole) {

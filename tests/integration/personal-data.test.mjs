@@ -34,7 +34,7 @@ import { waitUntil } from './lib/util.mjs';
 const TEST_TIMEOUT = 20000;
 
 const SAID = '주민번호 900101-1234567, 카드 4111-1111-1111-1111, 연락처 010-1234-5678, kim@example.com 입니다';
-const STORED = '주민번호 ******-*******, 카드 ****-****-****-1111, 연락처 010-1234-5678, kim@example.com 입니다';
+const STORED = '주민번호 ******-*******, 카드 ****-****-****-****, 연락처 010-1234-5678, kim@example.com 입니다';
 const TO_BOT = '주민번호 [RRN], 카드 [CARD], 연락처 [PHONE], [EMAIL] 입니다';
 
 // A bot that answers every message over HTTP, repeating a card number it should not have.
@@ -76,7 +76,7 @@ describe('personal data in chat texts', () => {
     const posted = await postBotMessage(server, customer.token, { message: SAID });
     assert.equal(posted.status, 202, posted.text);
     const answer = (await answers.next(() => true, 5000)).json;
-    assert.equal(answer.botMessage, 'card **** **** **** 4444 noted', 'the bot repeating a card number is masked');
+    assert.equal(answer.botMessage, 'card **** **** **** **** noted', 'the bot repeating a card number is masked');
 
     assert.equal(bot.requests.length, 1);
     assert.equal(bot.requests[0].json.message, TO_BOT);
@@ -85,7 +85,7 @@ describe('personal data in chat texts', () => {
     const history = await readHistory(server, customer.token, posted.json.conversationId);
     assert.equal(history.status, 200, history.text);
     const texts = history.json.messages.map((m) => m.text);
-    assert.deepEqual(texts, [STORED, 'card **** **** **** 4444 noted']);
+    assert.deepEqual(texts, [STORED, 'card **** **** **** **** noted']);
     // Nothing of the numbers is left in the server's log either.
     assert.ok(!server.stderr.includes('900101-1234567'));
   });
@@ -129,6 +129,6 @@ describe('personal data in chat texts', () => {
 
     await send(agent, '/app/room.note', { roomId, text: 'card on file 4111111111111111', clientMessageId: 'note-1' });
     const note = await nextJson(agent.notes, { roomId, clientMessageId: 'note-1' });
-    assert.equal(note.text, 'card on file ************1111');
+    assert.equal(note.text, 'card on file ****************');
   });
 });

@@ -9,11 +9,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cstdio>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace aicc::net {
 namespace {
@@ -129,6 +133,150 @@ TEST(HttpClient, RefusesMoreCallsThanItsLimit) {
   asio::io_context io;
   HttpClient client({std::chrono::milliseconds(1000), 0, 1024});
   EXPECT_EQ(call(io, client, "http://127.0.0.1:9/").failure, HttpResult::Failure::kBusy);
+}
+
+// A streamed answer: the head, then each of `pieces` as an HTTP chunk after `pause`, then the last
+// chunk unless `break_off` (the socket just closes).
+asio::awaitable<void> stream_answer(tcp::socket& socket, std::vector<std::string> pieces,
+                                    std::chrono::milliseconds pause, bool break_off = false) {
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+  co_await asio::async_write(socket, asio::buffer(head), kAwait);
+  for (const std::string& piece : pieces) {
+    asio::steady_timer wait(socket.get_executor(), pause);
+    co_await wait.async_wait(kAwait);
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+    const std::string chunk = size + piece + "\r\n";
+    co_await asio::async_write(socket, asio::buffer(chunk), kAwait);
+  }
+  if (!break_off)
+    co_await asio::async_write(socket, asio::buffer(std::string("0\r\n\r\n")), kAwait);
+}
+
+struct Streamed {
+  HttpResult result;
+  std::string pieces;
+  int piece_count = 0;
+  std::string accept_seen;
+};
+
+Streamed call_streamed(asio::io_context& io, HttpClient& client, std::string url,
+                       HttpStreamReader reader) {
+  Streamed out;
+  reader.accept = "text/event-stream, application/json";
+  reader.streamed = [](unsigned status, std::string_view type) {
+    return status == 200 && type == "text/event-stream";
+  };
+  reader.on_piece = [&out](std::string_view piece) {
+    out.pieces += piece;
+    ++out.piece_count;
+    return true;
+  };
+  asio::co_spawn(io, client.post_json_streamed(std::move(url), "{}", {}, std::move(reader)),
+                 [&](std::exception_ptr, HttpResult r) { out.result = std::move(r); });
+  io.run();
+  return out;
+}
+
+TEST(HttpClientStreamed, HandsOverEachPieceAsItArrives) {
+  asio::io_context io;
+  TestServer server(io, [](tcp::socket& s, const auto&) {
+    return stream_answer(s, {"data: a\n\n", "data: b\n\n", "data: c\n\n"},
+                         std::chrono::milliseconds(50));
+  });
+  // The whole stream takes longer than the client's own timeout: only the head must come in it.
+  HttpClient client({std::chrono::milliseconds(120), 4, 1024});
+  const Streamed out = call_streamed(io, client, server.url(), {});
+  ASSERT_EQ(out.result.failure, HttpResult::Failure::kNone) << out.result.error;
+  EXPECT_EQ(out.pieces, "data: a\n\ndata: b\n\ndata: c\n\n");
+  EXPECT_GE(out.piece_count, 3);
+  EXPECT_TRUE(out.result.body.empty());
+  EXPECT_EQ(server.received[http::field::accept], "text/event-stream, application/json");
+}
+
+TEST(HttpClientStreamed, ReadsAnAnswerThatIsNotStreamedWhole) {
+  asio::io_context io;
+  TestServer server(
+      io, [](tcp::socket& s, const auto&) { return answer(s, 200, R"({"botMessage":"hi"})"); });
+  HttpClient client({});
+  const Streamed out = call_streamed(io, client, server.url(), {});
+  ASSERT_TRUE(out.result.ok()) << out.result.error;
+  EXPECT_EQ(out.result.body, R"({"botMessage":"hi"})");
+  EXPECT_EQ(out.piece_count, 0);
+}
+
+TEST(HttpClientStreamed, AStallBetweenPiecesIsATimeout) {
+  asio::io_context io;
+  TestServer server(io, [](tcp::socket& s, const auto&) {
+    return stream_answer(s, {"data: a\n\n", "data: b\n\n"}, std::chrono::milliseconds(400));
+  });
+  HttpClient client({std::chrono::milliseconds(2000), 4, 1024});
+  HttpStreamReader reader;
+  reader.first_piece = std::chrono::milliseconds(1000);
+  reader.between_pieces = std::chrono::milliseconds(100);
+  const Streamed out = call_streamed(io, client, server.url(), std::move(reader));
+  EXPECT_EQ(out.result.failure, HttpResult::Failure::kTimeout) << out.result.error;
+  EXPECT_EQ(out.pieces, "data: a\n\n");
+}
+
+TEST(HttpClientStreamed, NoFirstPieceInTimeIsATimeout) {
+  asio::io_context io;
+  TestServer server(io, [](tcp::socket& s, const auto&) {
+    return stream_answer(s, {"data: a\n\n"}, std::chrono::milliseconds(500));
+  });
+  HttpClient client({std::chrono::milliseconds(2000), 4, 1024});
+  HttpStreamReader reader;
+  reader.first_piece = std::chrono::milliseconds(100);
+  const Streamed out = call_streamed(io, client, server.url(), std::move(reader));
+  EXPECT_EQ(out.result.failure, HttpResult::Failure::kTimeout) << out.result.error;
+  EXPECT_EQ(out.piece_count, 0);
+}
+
+TEST(HttpClientStreamed, AStreamThatBreaksOffIsAProtocolFailure) {
+  asio::io_context io;
+  TestServer server(io, [](tcp::socket& s, const auto&) {
+    return stream_answer(s, {"data: a\n\n"}, std::chrono::milliseconds(10), true);
+  });
+  HttpClient client({});
+  const Streamed out = call_streamed(io, client, server.url(), {});
+  EXPECT_EQ(out.result.failure, HttpResult::Failure::kProtocol) << out.result.error;
+  EXPECT_EQ(out.pieces, "data: a\n\n");
+}
+
+TEST(HttpClientStreamed, AStreamOverItsSizeLimitIsRefused) {
+  asio::io_context io;
+  TestServer server(io, [](tcp::socket& s, const auto&) {
+    return stream_answer(s, {std::string(600, 'x'), std::string(600, 'y')},
+                         std::chrono::milliseconds(20), true);
+  });
+  HttpClient client({});
+  HttpStreamReader reader;
+  reader.max_bytes = 1000;
+  const Streamed out = call_streamed(io, client, server.url(), std::move(reader));
+  EXPECT_EQ(out.result.failure, HttpResult::Failure::kTooLarge) << out.result.error;
+  EXPECT_LE(out.pieces.size(), 1000u);
+}
+
+TEST(HttpClientStreamed, TheReaderMayStopReading) {
+  asio::io_context io;
+  TestServer server(io, [](tcp::socket& s, const auto&) {
+    return stream_answer(s, {"data: a\n\n", "data: b\n\n"}, std::chrono::milliseconds(20));
+  });
+  HttpClient client({});
+  Streamed out;
+  HttpStreamReader reader;
+  reader.streamed = [](unsigned, std::string_view) { return true; };
+  reader.on_piece = [&out](std::string_view piece) {
+    out.pieces += piece;
+    return false;
+  };
+  asio::co_spawn(io, client.post_json_streamed(server.url(), "{}", {}, std::move(reader)),
+                 [&](std::exception_ptr, HttpResult r) { out.result = std::move(r); });
+  io.run();
+  EXPECT_EQ(out.result.failure, HttpResult::Failure::kNone) << out.result.error;
+  EXPECT_EQ(out.pieces, "data: a\n\n");
+  EXPECT_EQ(client.in_flight(), 0u);
 }
 
 TEST(ParseHttpUrl, SplitsHostPortAndTarget) {
