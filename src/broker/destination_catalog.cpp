@@ -202,8 +202,12 @@ constexpr std::array kCatalog{
         .direction = kSubscribe,
         .roles = kCustomers,
         .payload =
-            "`{conversationId, messageId, seq, botMessage, needHuman, category, timestamp}`; on "
-            "bot failure `botMessage` is an apology and `needHuman:true`, "
+            "`{conversationId, messageId, replyTo, seq, botMessage, needHuman, category, "
+            "partial:false, timestamp}`; a streamed answer first grows in parts "
+            "`{conversationId, messageId, replyTo, partial:true, part, delta, timestamp}` under "
+            "the "
+            "same `messageId`, or ends `{…, partial:false, interrupted:true}` once a human has the "
+            "customer (see Bot); on bot failure `botMessage` is an apology and `needHuman:true`, "
             "`category:\"bot_unavailable\"`. With `bot.need-human: queue` (the default) an answer "
             "with `needHuman:true` also raises the customer's consult request, as "
             "`/app/consult.request` with the bot's category (`bot_handover` when it gives none) "

@@ -100,6 +100,61 @@ bool BotConversation::human_has_conversation(const std::string& conversation_id)
   return false;
 }
 
+// What the customer has been sent of a streamed answer, and what waits for the next update.
+struct BotConversation::StreamRelay {
+  std::string conversation_id;
+  std::string customer_id;
+  std::string reply_to;   // the customer message it answers
+  std::string answer_id;  // the answer's messageId, from its first part to its stored final
+  std::string unsent;     // text come since the last update
+  std::int64_t parts_sent = 0;
+  chat::Millis last_sent = 0;
+  bool human = false;                          // a human has the customer now: the rest is dropped
+  std::unique_ptr<asio::steady_timer> update;  // the next update, when one is due
+};
+
+void BotConversation::flush_relay(StreamRelay& relay) {
+  if (relay.unsent.empty() || relay.human) return;
+  // Checked at each update, not each part: a human who took the customer over silences the rest.
+  if (human_has_conversation(relay.conversation_id)) {
+    relay.human = true;
+    return;
+  }
+  std::string delta = std::move(relay.unsent);
+  relay.unsent.clear();
+  if (config_.privacy.mask_identifiers) chat::mask_identifiers(delta);
+  relay.last_sent = now_ms();
+  json::object body{{"conversationId", relay.conversation_id},
+                    {"messageId", relay.answer_id},
+                    {"replyTo", relay.reply_to},
+                    {"partial", true},
+                    {"part", ++relay.parts_sent},
+                    {"delta", std::move(delta)},
+                    {"timestamp", timestamp_of(relay.last_sent)}};
+  publisher_.send_to_user(relay.customer_id, "/queue/bot/response", "application/json",
+                          json::serialize(body));
+}
+
+bool BotConversation::relay_delta(StreamRelay& relay, std::string_view delta) {
+  if (relay.human) return false;
+  relay.unsent += delta;
+  const chat::Millis due = relay.last_sent + config_.bot.stream_update_ms;
+  if (relay.parts_sent == 0 || now_ms() >= due) {
+    flush_relay(relay);
+    return !relay.human;
+  }
+  if (!relay.update) {
+    relay.update = std::make_unique<asio::steady_timer>(executor_);
+    relay.update->expires_after(std::chrono::milliseconds(due - now_ms()));
+    relay.update->async_wait([this, &relay](boost::system::error_code error) {
+      if (error) return;  // cancelled: the answer is over
+      relay.update.reset();
+      flush_relay(relay);
+    });
+  }
+  return true;
+}
+
 asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Caller customer,
                                                std::string text, std::string message_id,
                                                std::string lang) {
@@ -110,12 +165,42 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
                             .lang = lang};
   chat::BotChatRequest request{conversation_id, customer.user_id, std::move(text), message_id,
                                lang};
-  const BotOutcome outcome = co_await bot_.ask(request);
+  StreamRelay relay{.conversation_id = conversation_id,
+                    .customer_id = customer.user_id,
+                    .reply_to = message_id,
+                    .answer_id = util::time_ordered_id("m_", now_ms())};
+  BotDeltaSink on_delta = [this, &relay](std::string_view delta) {
+    return relay_delta(relay, delta);
+  };
+  const BotOutcome outcome = co_await bot_.ask(request, std::move(on_delta));
+  // The update waiting is not sent: the final answer (or the apology) carries the whole text.
+  if (relay.update) {
+    relay.update->cancel();
+    // Its handler still refers to `relay`: it runs (cancelled) before this frame ends.
+    asio::steady_timer settle(executor_, std::chrono::milliseconds(0));
+    co_await settle.async_wait(net::kAwaitResult);
+  }
   const auto pending = pending_.find(message_id);
   if (pending == pending_.end()) co_return;  // the webhook answered while the bot was being asked
+  if (outcome.stopped || (relay.human && outcome.streamed)) {
+    // A human has the customer: the half answer is withdrawn, nothing is stored.
+    pending_.erase(pending);
+    json::object body{{"conversationId", conversation_id},
+                      {"messageId", relay.answer_id},
+                      {"replyTo", message_id},
+                      {"partial", false},
+                      {"interrupted", true},
+                      {"timestamp", timestamp_of(now_ms())}};
+    if (relay.parts_sent > 0) {
+      publisher_.send_to_user(customer.user_id, "/queue/bot/response", "application/json",
+                              json::serialize(body));
+    }
+    co_return;
+  }
   if (outcome.answer) {
     pending_.erase(pending);
-    const bool delivered = deliver(asked, message_id, *outcome.answer);
+    const bool delivered = deliver(asked, message_id, *outcome.answer,
+                                   outcome.streamed ? relay.answer_id : std::string());
     if (delivered && outcome.failed) figures_.bot_failed(now_ms());
     co_return;
   }
@@ -133,13 +218,16 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
 }
 
 bool BotConversation::deliver(const PendingAnswer& pending, const std::string& reply_to,
-                              const chat::BotAnswer& answer) {
+                              const chat::BotAnswer& answer, const std::string& answer_id) {
   const std::string& conversation_id = pending.conversation_id;
   const std::string& customer_id = pending.customer_id;
+  // Whatever arrives once a human has the customer is dropped, however late.
+  if (human_has_conversation(conversation_id)) return false;
   chat::MessageRecord record;
   record.stream_id = conversation_id;
   record.created_at = now_ms();
-  record.message_id = util::time_ordered_id("m_", record.created_at);
+  record.message_id =
+      answer_id.empty() ? util::time_ordered_id("m_", record.created_at) : answer_id;
   record.sender_id = "bot";
   record.sender_role = chat::SenderRole::kBot;
   record.text = answer.bot_message;
@@ -155,6 +243,7 @@ bool BotConversation::deliver(const PendingAnswer& pending, const std::string& r
                     {"replyTo", reply_to},
                     {"seq", stored.message.seq},
                     {"botMessage", stored.message.text},
+                    {"partial", false},
                     {"needHuman", answer.need_human},
                     {"category", answer.category},
                     {"timestamp", timestamp_of(stored.message.created_at)}};

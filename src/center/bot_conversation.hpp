@@ -83,8 +83,13 @@ class BotConversation {
                                        std::string text, std::string message_id, std::string lang);
   // Stores the answer to the customer message of `pending` and sends it, unless that message
   // already has one; then hands the customer over when the answer asks for a human.
+  // `answer_id`: the id the streamed parts were sent under, which the stored answer keeps.
   bool deliver(const PendingAnswer& pending, const std::string& reply_to,
-               const chat::BotAnswer& answer);
+               const chat::BotAnswer& answer, const std::string& answer_id = {});
+  // A streamed answer on its way to the customer (bot_conversation.cpp).
+  struct StreamRelay;
+  bool relay_delta(StreamRelay& relay, std::string_view delta);
+  void flush_relay(StreamRelay& relay);
   bool human_has_conversation(const std::string& conversation_id);
 
   const config::Config& config_;

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "chat/bot_protocol.hpp"
 #include "chat/circuit_breaker.hpp"
@@ -23,14 +25,25 @@ namespace aicc::center {
 struct BotOutcome {
   std::optional<chat::BotAnswer> answer;  // empty: the bot will answer through the webhook
   bool failed = false;                    // answer is the apology standing in for the bot's
+  bool streamed = false;                  // the answer came in parts (each given to on_delta)
+  bool stopped = false;  // on_delta asked to stop: no answer, and nothing is to be delivered
 };
+
+// Each piece of text of a streamed answer, as it comes; false stops the answer (a human took the
+// customer over).
+using BotDeltaSink = std::function<bool(std::string_view delta)>;
 
 class BotGateway {
  public:
   BotGateway(const config::BotConfig& config, net::Metrics& metrics);
 
   bool builtin() const { return builtin_; }
-  boost::asio::awaitable<BotOutcome> ask(const chat::BotChatRequest& request);
+  // With `on_delta`, the bot may stream its answer (protocol 2: text/event-stream or NDJSON,
+  // chat/bot_stream.hpp), bounded by bot.stream-*-ms; the parts go to `on_delta` as they come,
+  // and the outcome is the final answer, or the apology when the stream stalls, breaks, floods,
+  // grows too large or ends without its final part.
+  boost::asio::awaitable<BotOutcome> ask(const chat::BotChatRequest& request,
+                                         BotDeltaSink on_delta = {});
 
  private:
   const config::BotConfig& config_;

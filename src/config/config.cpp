@@ -613,6 +613,14 @@ std::vector<Key> make_keys() {
                        "HMAC key of the bot's webhook calls", true));
   k.push_back(bool_key("bot.webhook-require-signature", KEY(bot.webhook_require_signature),
                        "refuse unsigned webhook calls; false for local trials only"));
+  k.push_back(int_key("bot.stream-first-part-ms", KEY(bot.stream_first_part_ms), 100, 120000,
+                      "a streamed bot answer's first part must come within this"));
+  k.push_back(int_key("bot.stream-idle-ms", KEY(bot.stream_idle_ms), 100, 600000,
+                      "at most this long between two parts of a streamed bot answer"));
+  k.push_back(int_key("bot.stream-total-ms", KEY(bot.stream_total_ms), 100, 1800000,
+                      "a streamed bot answer must be whole within this"));
+  k.push_back(int_key("bot.stream-update-ms", KEY(bot.stream_update_ms), 50, 500,
+                      "the customer's growing answer is updated at most this often"));
   k.push_back(choice_key("bot.need-human", KEY(bot.need_human), {"queue", "offer"},
                          "an answer with needHuman queues a consult request, or offers one"));
   return k;

@@ -174,6 +174,13 @@ struct BotConfig {
   // What an answer with needHuman does: "queue" raises the customer's consult request at once;
   // "offer" leaves it to the customer (the widget's button).
   std::string need_human = "queue";
+  // A streamed answer (protocol 2): its first part within, then at most this long between parts,
+  // and all of it within; then the apology and the offer of an agent.
+  int stream_first_part_ms = 15000;
+  int stream_idle_ms = 45000;
+  int stream_total_ms = 120000;
+  // The customer's answer grows at most this often (the parts that came meanwhile go together).
+  int stream_update_ms = 100;
 };
 
 // How long personal data is kept (Korea's PIPA, the GDPR): a daily job deletes what is older, in

@@ -420,10 +420,35 @@ async function loadConversation(conversationId) {
   updateUnread();
 }
 
+// A streamed answer being shown as it grows, by messageId: the parts applied so far.
+const growingAnswers = new Map();
+
 function onBotResponse(data) {
   state.conversationId = data.conversationId || state.conversationId;
+  if (data.partial === true) {
+    growBotAnswer(data);
+    return;
+  }
+  growingAnswers.delete(data.messageId);
+  if (data.interrupted) {
+    // A person took over before the bot finished: its half answer goes.
+    timeline.remove(`m:${data.messageId}`);
+    return;
+  }
   state.conversationSeq = Math.max(state.conversationSeq, data.seq ?? 0);
   if (timeline.upsert(botItem(data))) updateUnread();
+}
+
+// Parts apply in order; one missed (a reconnect) leaves the text as it is until the final answer,
+// which carries the whole of it. Rendered as text, like every chat text.
+function growBotAnswer({ messageId, part, delta, timestamp }) {
+  const answer = growingAnswers.get(messageId) ?? { part: 0, text: '' };
+  if (part !== answer.part + 1 || typeof delta !== 'string') return;
+  answer.part = part;
+  answer.text += delta;
+  growingAnswers.set(messageId, answer);
+  const item = { key: `m:${messageId}`, role: 'bot', name: t('sender_bot'), text: answer.text, timestamp, stream: state.conversationId };
+  if (timeline.upsert(item) && part === 1) updateUnread();
 }
 
 // ---- consult request and room ---------------------------------------------------------------
