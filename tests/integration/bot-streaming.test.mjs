@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { WEBHOOK_SECRET, connectCustomer, newGuest, postBotMessage, readHistory, startFakeBot } from './lib/bot.mjs';
+import { connectCustomer, newGuest, postBotMessage, readHistory, startFakeBot, startServerWithBot } from './lib/bot.mjs';
 import { acceptedRoom, fullHistory, newAgent, newCustomer, nextJson, send, startCenter } from './lib/contact-center.mjs';
-import { startServer } from './lib/server.mjs';
 import { delay } from './lib/util.mjs';
 
 const TEST_TIMEOUT = 20000;
@@ -26,22 +25,7 @@ async function streamingBot(t, script) {
 const sse = (res) => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
 const event = (res, part) => res.write(`data: ${JSON.stringify(part)}\n\n`);
 
-async function serverFor(t, bot, settings = {}) {
-  const server = await startServer({
-    settings: {
-      'bot.need-human': 'offer',
-      'bot.url': bot.url,
-      'bot.webhook-secret': WEBHOOK_SECRET,
-      'bot.stream-update-ms': '50',
-      ...settings,
-    },
-  });
-  t.after(async () => {
-    const result = await server.stop();
-    assert.equal(result.code, 0, `server exit code; stderr:\n${result.stderr}`);
-  });
-  return server;
-}
+const serverFor = (t, bot, settings = {}) => startServerWithBot(t, bot, { 'bot.stream-update-ms': '50', ...settings });
 
 // Asks the bot once; resolves with { posted, answers (the customer's inbox), final }.
 async function ask(t, server, message = '안녕하세요') {

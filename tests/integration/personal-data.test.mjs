@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  WEBHOOK_SECRET,
   connectCustomer,
   newGuest,
   postBotMessage,
   readHistory,
   startFakeBot,
+  startServerWithBot,
 } from './lib/bot.mjs';
 import {
   acceptedRoom,
@@ -28,7 +28,6 @@ import {
   waitForSeq,
   chatMessages,
 } from './lib/contact-center.mjs';
-import { startServer } from './lib/server.mjs';
 import { waitUntil } from './lib/util.mjs';
 
 const TEST_TIMEOUT = 20000;
@@ -50,21 +49,7 @@ async function echoingBot(t) {
   return bot;
 }
 
-async function botServer(t, bot, settings = {}) {
-  const server = await startServer({
-    settings: {
-      'bot.need-human': 'offer',
-      'bot.url': bot.url,
-      'bot.webhook-secret': WEBHOOK_SECRET,
-      ...settings,
-    },
-  });
-  t.after(async () => {
-    const result = await server.stop();
-    assert.equal(result.code, 0, `server exit code; stderr:\n${result.stderr}`);
-  });
-  return server;
-}
+const botServer = startServerWithBot;
 
 describe('personal data in chat texts', () => {
   it('masks identifiers before the bot conversation stores them, and gives the bot placeholders', { timeout: TEST_TIMEOUT }, async (t) => {

@@ -3,6 +3,7 @@
 // or defer to the webhook, a relay that records the bot's webhook calls on their way to the chat
 // server, and signed (or badly signed) webhook requests.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 
 import { apiRequest, guest } from './auth-http.mjs';
 import { openStompJs, socketFactory } from './clients.mjs';
-import { repoRoot } from './server.mjs';
+import { repoRoot, startServer } from './server.mjs';
 import { delay, withTimeout } from './util.mjs';
 
 export const BOT_RESPONSE = '/user/queue/bot/response';
@@ -177,6 +178,19 @@ function readBody(req) {
 // A stand-in bot on a free port. `respond(request, res)` answers (or not) each POST /api/chat;
 // `request` is { url, headers, json }. Every request is recorded in `requests`. close() drops
 // every connection, answered or not.
+// A chat server asking `bot` (a fake bot's { url }), its webhook signed with WEBHOOK_SECRET, an
+// answer with needHuman only offering a person; stopped and checked for a clean exit when `t` ends.
+export async function startServerWithBot(t, bot, settings = {}) {
+  const server = await startServer({
+    settings: { 'bot.need-human': 'offer', 'bot.url': bot.url, 'bot.webhook-secret': WEBHOOK_SECRET, ...settings },
+  });
+  t.after(async () => {
+    const result = await server.stop();
+    assert.equal(result.code, 0, `server exit code; stderr:\n${result.stderr}`);
+  });
+  return server;
+}
+
 export async function startFakeBot(respond) {
   const requests = [];
   const server = createServer(async (req, res) => {
