@@ -4,6 +4,7 @@
 //
 // Input layout: the first byte picks the target, the rest is the text.
 //   0: a text/event-stream reply   1: an application/x-ndjson reply   2: a chat text
+//   3: a webhook body and the bot's capabilities, summary and suggestions replies
 // Other values wrap around.
 //
 // Besides the sanitizers, it checks that
@@ -11,13 +12,17 @@
 //     pieces of any size (sizes picked from the input's hash);
 //   - every part respects the documented limits, and only a final part carries answer fields;
 //   - masking keeps the text's length, and masking or redacting twice changes nothing more;
-//   - the spans found are in order, inside the text and never overlapping.
+//   - the spans found are in order, inside the text and never overlapping;
+//   - a text shown as it grows (its settled prefix, then the rest, each masked alone) shows what
+//     masking it whole shows: no number escapes masking by being split;
+//   - the bot's replies stay within their documented limits.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "chat/bot_assist.hpp"
 #include "chat/bot_stream.hpp"
 #include "chat/personal_data.hpp"
 #include "fuzz_check.hpp"
@@ -83,6 +88,38 @@ void check_text(std::string_view text) {
   FUZZ_CHECK(again == masked);
   const std::string redacted = chat::redact_for_bot(text);
   FUZZ_CHECK(chat::redact_for_bot(redacted) == redacted);
+  // Growing: the text so far up to a point picked from the input, settled, then the rest.
+  const std::size_t grown = text.empty() ? 0 : aicc::fuzz::hash_of(text) % (text.size() + 1);
+  const std::size_t cut = chat::settled_prefix(text.substr(0, grown));
+  FUZZ_CHECK(cut <= grown);
+  std::string first(text.substr(0, cut));
+  std::string rest(text.substr(cut));
+  chat::mask_identifiers(first);
+  chat::mask_identifiers(rest);
+  FUZZ_CHECK(first + rest == masked);
+}
+
+void check_bot_replies(std::string_view text) {
+  if (auto webhook = chat::parse_webhook_body(text); webhook && webhook->part) {
+    FUZZ_CHECK(webhook->part->number >= 1 &&
+               webhook->part->number <= static_cast<std::int64_t>(chat::kBotStreamPartLimit));
+    FUZZ_CHECK(webhook->part->answer_id.size() <= chat::kBotAnswerIdLimit);
+  }
+  const auto capabilities = chat::parse_capabilities(200, text);
+  if (capabilities.protocol < 2) {
+    FUZZ_CHECK(!capabilities.summary && !capabilities.suggestions && !capabilities.streaming);
+  }
+  if (auto summary = chat::parse_summary_reply(200, text)) {
+    FUZZ_CHECK(!summary->summary.empty() && summary->summary.size() <= chat::kBotSummaryLimit);
+    FUZZ_CHECK(summary->mood.empty() || chat::is_known_mood(summary->mood));
+    FUZZ_CHECK(summary->category.size() <= 64);
+  }
+  if (auto suggestions = chat::parse_suggestions_reply(200, text)) {
+    FUZZ_CHECK(suggestions->size() <= chat::kBotSuggestionsKept);
+    for (const std::string& one : *suggestions) {
+      FUZZ_CHECK(!one.empty() && one.size() <= chat::kBotSuggestionLimit);
+    }
+  }
 }
 
 }  // namespace
@@ -90,15 +127,18 @@ void check_text(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0:
       check_stream(chat::BotStreamDecoder::Format::kEventStream, text);
       break;
     case 1:
       check_stream(chat::BotStreamDecoder::Format::kNdjson, text);
       break;
-    default:
+    case 2:
       check_text(text);
+      break;
+    default:
+      check_bot_replies(text);
       break;
   }
   return 0;

@@ -37,9 +37,10 @@ constexpr std::array kCatalog{
         .direction = kSend,
         .roles = kCustomers,
         .payload =
-            "`{message, clientMessageId?, lang?}` (`lang`: the page's language tag, at most 16 "
-            "letters, digits and `-`; the bot answers in it: the built-in bot in English for "
-            "`en`, Korean otherwise)",
+            "`{message, clientMessageId?, lang?, stream?}` (`lang`: the page's language tag, at "
+            "most 16 letters, digits and `-`; the bot answers in it: the built-in bot in English "
+            "for `en`, Korean otherwise; `stream: true`: the client shows answers growing, so the "
+            "built-in bot types its answer out in parts)",
         .effect = "stored in the customer's conversation and forwarded to the bot; the answer "
                   "comes on `/user/queue/bot/response`. While the customer has a consult request "
                   "open (waiting, or with an agent) the bot is not asked: the message is kept for "
@@ -190,6 +191,17 @@ constexpr std::array kCatalog{
         .effect = "the customer's 1 to 5 rating of a room they had, once per room "
                   "(`already_rated` after that), comment at most 1000 bytes",
     },
+    DestinationSpec{
+        .name = "/app/bot.rate",
+        .direction = kSend,
+        .roles = kCustomers,
+        .only = "the customer the answer was given to",
+        .payload = "`{messageId, score, comment?}`",
+        .effect = "the customer's 1 to 5 rating of one of the bot's answers (`messageId` of a "
+                  "final answer on `/user/queue/bot/response`), once per answer (`already_rated` "
+                  "after that; `not_found` for anything but a bot answer of theirs), comment at "
+                  "most 1000 bytes; the bot's satisfaction in `GET /api/admin/stats`",
+    },
 
     DestinationSpec{
         .name = "/topic/chat",
@@ -241,7 +253,17 @@ constexpr std::array kCatalog{
         .only = "offers go to the agents logged in with `/app/agent.login` that did not reject "
                 "them",
         .payload = "`{requestId, customerId, customerName, category, reason, lastBotMessage, "
-                   "waitingSince, conversationId}`",
+                   "waitingSince, conversationId, summary}`; `summary`: the bot's handoff summary "
+                   "`{text, category, mood}` once it came, else null (it follows on "
+                   "`/topic/consult/summary`)",
+    },
+    DestinationSpec{
+        .name = "/topic/consult/summary",
+        .direction = kSubscribe,
+        .roles = kStaff,
+        .payload = "the bot's handoff summary of a consult request, when it gives one: "
+                   "`{requestId, conversationId, customerId, summary: {text, category, mood}}`; "
+                   "`mood`: `calm`, `neutral`, `frustrated`, `angry` or empty",
     },
     DestinationSpec{
         .name = "/topic/consult/updates",
@@ -266,11 +288,21 @@ constexpr std::array kCatalog{
         .payload =
             "`{requestId, roomId, conversationId, mode:\"manual\"|\"auto\", customer:{id, "
             "displayName}, category, reason, requestedAt, history:[…], notes:[…], "
-            "previousAgentId?, assignReason?, transfer?}`; `history`: the last 100 messages of "
+            "previousAgentId?, assignReason?, transfer?, summary}`; `summary`: the bot's handoff "
+            "summary `{text, category, mood}` or null; `history`: the last 100 messages of "
             "the customer's bot conversation (those after `requestedAt` were written while "
             "waiting: the bot was silent) and the room's messages so far; `notes`: the room's "
             "private and transfer notes (up to 200, oldest first); `transfer: {fromAgentId, "
             "fromAgentName, note}` when another agent handed this room to this one by name",
+    },
+    DestinationSpec{
+        .name = "/user/queue/agent/suggestions",
+        .direction = kSubscribe,
+        .roles = kAgents,
+        .only = "the agent who has the room, with `bot.suggest-replies` on and a bot that "
+                "suggests",
+        .payload = "replies the agent could send to a customer's message: `{roomId, replyTo, seq, "
+                   "suggestions: [string], timestamp}` (at most 3); never sent to the customer",
     },
     DestinationSpec{
         .name = "/user/queue/agent/status",

@@ -10,6 +10,7 @@
 #include "center/service_util.hpp"
 #include "chat/personal_data.hpp"
 #include "net/await_result.hpp"
+#include "util/memory_shared_state.hpp"
 #include "util/random.hpp"
 #include "util/utf8.hpp"
 
@@ -21,14 +22,17 @@ namespace json = boost::json;
 BotConversation::BotConversation(const config::Config& config, chat::ChatStore& store,
                                  broker::Publisher& publisher, net::Metrics& metrics,
                                  asio::any_io_executor executor, chat::LiveFigures& figures,
-                                 util::SharedState* shared)
+                                 chat::BotOutcomes& outcomes, util::SharedState* shared)
     : config_(config),
       store_(store),
       publisher_(publisher),
       metrics_(metrics),
       executor_(std::move(executor)),
       figures_(figures),
-      bot_(config.bot, metrics) {
+      outcomes_(outcomes),
+      bot_(config.bot, metrics),
+      own_answers_(shared ? nullptr : std::make_unique<util::MemorySharedState>()),
+      answers_(shared ? shared : own_answers_.get()) {
   if (!config.bot.webhook_secret.empty()) {
     webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(
         chat::WebhookVerifierOptions{.secret = config.bot.webhook_secret, .shared = shared});
@@ -41,7 +45,8 @@ BotConversation::BotConversation(const config::Config& config, chat::ChatStore& 
 }
 
 util::Result<BotConversation::Accepted, std::string> BotConversation::customer_message(
-    const Caller& caller, std::string text, std::string client_message_id, std::string lang) {
+    const Caller& caller, std::string text, std::string client_message_id, std::string lang,
+    bool client_streams) {
   if (!util::is_valid_utf8(text)) return util::unexpected(std::string("message is not UTF-8"));
   // The bot gets typed placeholders for what the store keeps masked (or, with masking off,
   // keeps whole): taken before masking, so that it reads [RRN] rather than asterisks.
@@ -65,6 +70,7 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
   // A retry of a message already stored was already answered, or is being answered.
   if (stored.duplicate()) return Accepted{stored.message.message_id, conversation.id, true};
   figures_.message(now);
+  remember_language(conversation.id, lang);
   // While a human has the customer's room, or the customer waits for one, the bot is silent: the
   // message stays in the conversation, which the agent gets with the assignment.
   if (!human_has_conversation(conversation.id) && !store_.has_open_request(caller.user_id)) {
@@ -77,7 +83,7 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
                                                         .lang = lang,
                                                         .seq = stored.message.seq};
     auto ask = ask_bot(conversation.id, caller, std::move(for_bot), stored.message.message_id,
-                       std::move(lang));
+                       std::move(lang), client_streams);
     asio::co_spawn(
         executor_, std::move(ask),
         [this, message_id = stored.message.message_id](const std::exception_ptr& failure) {
@@ -93,6 +99,17 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
   return Accepted{stored.message.message_id, conversation.id, false};
 }
 
+chat::HandoverReason BotConversation::handover_reason(const std::string& customer_id) {
+  std::optional<std::string> note;
+  try {
+    note = answers_->take("bot-handover:" + customer_id);
+  } catch (const util::SharedStateUnavailable&) {
+  }
+  if (note == "failed") return chat::HandoverReason::kBotFailed;
+  if (note == "need_human") return chat::HandoverReason::kBotNeedHuman;
+  return chat::HandoverReason::kCustomerAsked;
+}
+
 bool BotConversation::human_has_conversation(const std::string& conversation_id) {
   for (const chat::RoomRecord& room : store_.rooms_of_conversation(conversation_id)) {
     if (!room.closed_at && !room.agent_id.empty()) return true;
@@ -104,9 +121,11 @@ bool BotConversation::human_has_conversation(const std::string& conversation_id)
 struct BotConversation::StreamRelay {
   std::string conversation_id;
   std::string customer_id;
-  std::string reply_to;   // the customer message it answers
-  std::string answer_id;  // the answer's messageId, from its first part to its stored final
-  std::string unsent;     // text come since the last update
+  std::string reply_to;      // the customer message it answers
+  std::string answer_id;     // the answer's messageId, from its first part to its stored final
+  std::string raw;           // the text come so far, as the bot sent it
+  std::size_t sent_len = 0;  // how much of `raw` the customer was sent
+  std::string sent;          // what the customer was sent so far (masked)
   std::int64_t parts_sent = 0;
   chat::Millis last_sent = 0;
   bool human = false;                          // a human has the customer now: the rest is dropped
@@ -114,30 +133,117 @@ struct BotConversation::StreamRelay {
 };
 
 void BotConversation::flush_relay(StreamRelay& relay) {
-  if (relay.unsent.empty() || relay.human) return;
+  if (relay.human) return;
+  std::string delta = next_piece(relay.raw, relay.sent_len);
+  if (delta.empty()) return;
   // Checked at each update, not each part: a human who took the customer over silences the rest.
   if (human_has_conversation(relay.conversation_id)) {
     relay.human = true;
     return;
   }
-  std::string delta = std::move(relay.unsent);
-  relay.unsent.clear();
+  relay.sent_len += delta.size();
   if (config_.privacy.mask_identifiers) chat::mask_identifiers(delta);
   relay.last_sent = now_ms();
-  json::object body{{"conversationId", relay.conversation_id},
-                    {"messageId", relay.answer_id},
-                    {"replyTo", relay.reply_to},
+  relay.sent += delta;
+  send_partial(relay.conversation_id, relay.customer_id, relay.answer_id, relay.reply_to,
+               ++relay.parts_sent, std::move(delta), relay.sent);
+}
+
+std::string BotConversation::next_piece(const std::string& raw, std::size_t sent_len) const {
+  // A number split over two parts is masked whole: the run of digits it may still be part of
+  // waits for what follows (or for the final answer, which is masked whole).
+  const std::size_t cut = config_.privacy.mask_identifiers ? chat::settled_prefix(raw) : raw.size();
+  if (cut <= sent_len) return {};
+  return raw.substr(sent_len, cut - sent_len);
+}
+
+namespace {
+std::string so_far_key(std::string_view conversation_id) {
+  return "bot-answer:" + std::string(conversation_id);
+}
+}  // namespace
+
+void BotConversation::send_partial(const std::string& conversation_id,
+                                   const std::string& customer_id, const std::string& answer_id,
+                                   const std::string& reply_to, std::int64_t part,
+                                   std::string delta, const std::string& sent_so_far) {
+  const chat::Millis now = now_ms();
+  // Noted before it is sent: a client that sees this part and then asks for the answer so far
+  // gets at least this much.
+  try {
+    json::object so_far{
+        {"messageId", answer_id}, {"replyTo", reply_to}, {"part", part}, {"text", sent_so_far}};
+    answers_->put(so_far_key(conversation_id), json::serialize(so_far),
+                  config_.bot.stream_total_ms / 1000 + 60);
+  } catch (const util::SharedStateUnavailable& e) {
+    metrics_.error("bot_answer_note_failed");  // only a reconnecting client misses it
+  }
+  json::object body{{"conversationId", conversation_id},
+                    {"messageId", answer_id},
+                    {"replyTo", reply_to},
                     {"partial", true},
-                    {"part", ++relay.parts_sent},
+                    {"part", part},
                     {"delta", std::move(delta)},
-                    {"timestamp", timestamp_of(relay.last_sent)}};
-  publisher_.send_to_user(relay.customer_id, "/queue/bot/response", "application/json",
+                    {"timestamp", timestamp_of(now)}};
+  publisher_.send_to_user(customer_id, "/queue/bot/response", "application/json",
                           json::serialize(body));
 }
 
+void BotConversation::forget_partial(const std::string& conversation_id,
+                                     const std::string& answer_id) {
+  try {
+    // Another answer of the same customer may be growing meanwhile: its note stays.
+    const auto note = answers_->get(so_far_key(conversation_id));
+    if (note && note->find("\"" + answer_id + "\"") != std::string::npos)
+      answers_->clear(so_far_key(conversation_id));
+  } catch (const util::SharedStateUnavailable&) {
+    metrics_.error("bot_answer_note_failed");  // it expires
+  }
+}
+
+void BotConversation::send_interrupted(const std::string& conversation_id,
+                                       const std::string& customer_id, const std::string& answer_id,
+                                       const std::string& reply_to) {
+  forget_partial(conversation_id, answer_id);
+  json::object body{{"conversationId", conversation_id},
+                    {"messageId", answer_id},
+                    {"replyTo", reply_to},
+                    {"partial", false},
+                    {"interrupted", true},
+                    {"timestamp", timestamp_of(now_ms())}};
+  publisher_.send_to_user(customer_id, "/queue/bot/response", "application/json",
+                          json::serialize(body));
+}
+
+std::optional<BotConversation::AnswerSoFar> BotConversation::answer_so_far(
+    const std::string& conversation_id) {
+  std::optional<std::string> note;
+  try {
+    note = answers_->get(so_far_key(conversation_id));
+  } catch (const util::SharedStateUnavailable&) {
+    return std::nullopt;  // the client still gets the final answer
+  }
+  if (!note) return std::nullopt;
+  const auto object = object_of(*note);
+  if (!object) return std::nullopt;
+  AnswerSoFar so_far;
+  const auto text = [&](std::string_view name) {
+    const json::value* value = object->if_contains(name);
+    return value && value->is_string() ? std::string(value->get_string()) : std::string();
+  };
+  so_far.message_id = text("messageId");
+  so_far.reply_to = text("replyTo");
+  so_far.text = text("text");
+  if (const json::value* part = object->if_contains("part"); part && part->is_int64())
+    so_far.part = part->get_int64();
+  if (so_far.message_id.empty()) return std::nullopt;
+  return so_far;
+}
+
 bool BotConversation::relay_delta(StreamRelay& relay, std::string_view delta) {
-  if (relay.human) return false;
-  relay.unsent += delta;
+  // Answered meanwhile (by the webhook): the rest of this answer is not wanted.
+  if (relay.human || !pending_.contains(relay.reply_to)) return false;
+  relay.raw += delta;
   const chat::Millis due = relay.last_sent + config_.bot.stream_update_ms;
   if (relay.parts_sent == 0 || now_ms() >= due) {
     flush_relay(relay);
@@ -157,7 +263,7 @@ bool BotConversation::relay_delta(StreamRelay& relay, std::string_view delta) {
 
 asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Caller customer,
                                                std::string text, std::string message_id,
-                                               std::string lang) {
+                                               std::string lang, bool client_streams) {
   const PendingAnswer asked{.conversation_id = conversation_id,
                             .customer_id = customer.user_id,
                             .customer_name = customer.name,
@@ -172,7 +278,7 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
   BotDeltaSink on_delta = [this, &relay](std::string_view delta) {
     return relay_delta(relay, delta);
   };
-  const BotOutcome outcome = co_await bot_.ask(request, std::move(on_delta));
+  const BotOutcome outcome = co_await bot_.ask(request, std::move(on_delta), client_streams);
   // The update waiting is not sent: the final answer (or the apology) carries the whole text.
   if (relay.update) {
     relay.update->cancel();
@@ -185,22 +291,15 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
   if (outcome.stopped || (relay.human && outcome.streamed)) {
     // A human has the customer: the half answer is withdrawn, nothing is stored.
     pending_.erase(pending);
-    json::object body{{"conversationId", conversation_id},
-                      {"messageId", relay.answer_id},
-                      {"replyTo", message_id},
-                      {"partial", false},
-                      {"interrupted", true},
-                      {"timestamp", timestamp_of(now_ms())}};
-    if (relay.parts_sent > 0) {
-      publisher_.send_to_user(customer.user_id, "/queue/bot/response", "application/json",
-                              json::serialize(body));
-    }
+    if (relay.parts_sent > 0)
+      send_interrupted(conversation_id, customer.user_id, relay.answer_id, message_id);
     co_return;
   }
   if (outcome.answer) {
     pending_.erase(pending);
     const bool delivered = deliver(asked, message_id, *outcome.answer,
                                    outcome.streamed ? relay.answer_id : std::string());
+    if (relay.parts_sent > 0) forget_partial(conversation_id, relay.answer_id);
     if (delivered && outcome.failed) figures_.bot_failed(now_ms());
     co_return;
   }
@@ -211,6 +310,7 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
   auto [error] = co_await deadline->async_wait(net::kAwaitResult);
   if (error || !pending_.contains(message_id)) co_return;  // the webhook answered first
   pending_.erase(message_id);
+  if (webhook_stream_under_way(message_id)) co_return;  // its parts come, on any node
   metrics_.error("bot_webhook_timeout");
   if (deliver(asked, message_id, chat::bot_unavailable_answer(asked.lang))) {
     figures_.bot_failed(now_ms());
@@ -238,6 +338,23 @@ bool BotConversation::deliver(const PendingAnswer& pending, const std::string& r
   if (stored.status != chat::AppendStatus::kStored)
     return false;  // already answered: one answer only
   figures_.message(stored.message.created_at);
+  try {
+    // So that a streamed answer that starts later shows nothing (on any node).
+    answers_->put("bot-answered:" + reply_to, stored.message.message_id, 600);
+  } catch (const util::SharedStateUnavailable&) {
+    metrics_.error("bot_answer_note_failed");
+  }
+  const bool apology = answer.category == chat::kCategoryBotUnavailable;
+  if (!apology) outcomes_.answered(conversation_id, stored.message.created_at);
+  if (answer.need_human) {
+    // What the consult request the customer opens next (at once, or when they press the
+    // widget's button) is put down to.
+    try {
+      answers_->put("bot-handover:" + customer_id, apology ? "failed" : "need_human", 600);
+    } catch (const util::SharedStateUnavailable&) {
+      metrics_.error("bot_answer_note_failed");  // counted as the customer's own request
+    }
+  }
   json::object body{{"conversationId", conversation_id},
                     {"messageId", stored.message.message_id},
                     {"replyTo", reply_to},
@@ -290,6 +407,45 @@ void BotConversation::forget_webhook(std::string_view timestamp, std::string_vie
   if (webhook_verifier_) webhook_verifier_->forget(timestamp, signature, body);
 }
 
+util::Result<std::string, Answer> BotConversation::message_answered(
+    const chat::BotWebhook& webhook, const std::string& conversation_id) {
+  std::string reply_to;
+  if (webhook.reply.reply_to) {
+    reply_to = *webhook.reply.reply_to;
+    bool belongs =
+        pending_.contains(reply_to) && pending_.at(reply_to).conversation_id == conversation_id;
+    if (!belongs) {
+      for (const auto& message : store_.read_messages(conversation_id, 0, 100000)) {
+        if (message.message_id == reply_to && message.sender_role == chat::SenderRole::kCustomer)
+          belongs = true;
+      }
+    }
+    if (!belongs)
+      return util::unexpected(
+          error_answer(404, "not_found", "replyTo is not a message of this session"));
+  } else {
+    const PendingAnswer* oldest = nullptr;
+    for (const auto& [message_id, pending] : pending_) {
+      if (pending.conversation_id == conversation_id &&
+          (oldest == nullptr || pending.seq < oldest->seq)) {
+        reply_to = message_id;
+        oldest = &pending;
+      }
+    }
+    if (reply_to.empty()) {
+      const auto recent = store_.read_messages(
+          conversation_id, std::max<std::int64_t>(0, store_.last_seq(conversation_id) - 50), 50);
+      for (auto it = recent.rbegin(); it != recent.rend() && reply_to.empty(); ++it) {
+        if (it->sender_role == chat::SenderRole::kCustomer) reply_to = it->message_id;
+      }
+    }
+    if (reply_to.empty())
+      return util::unexpected(
+          error_answer(409, "nothing_to_answer", "the customer has sent nothing to answer"));
+  }
+  return reply_to;
+}
+
 Answer BotConversation::webhook(std::string_view body) {
   auto parsed = chat::parse_webhook_body(body);
   if (!parsed) {
@@ -304,38 +460,10 @@ Answer BotConversation::webhook(std::string_view body) {
     metrics_.error("webhook_refused");
     return error_answer(403, "forbidden", "customerId does not own this session");
   }
-  // The message answered: as the bot says, else the oldest one still waiting for a webhook.
-  std::string reply_to;
-  if (webhook.reply.reply_to) {
-    reply_to = *webhook.reply.reply_to;
-    bool belongs =
-        pending_.contains(reply_to) && pending_.at(reply_to).conversation_id == conversation->id;
-    if (!belongs) {
-      for (const auto& message : store_.read_messages(conversation->id, 0, 100000)) {
-        if (message.message_id == reply_to && message.sender_role == chat::SenderRole::kCustomer)
-          belongs = true;
-      }
-    }
-    if (!belongs) return error_answer(404, "not_found", "replyTo is not a message of this session");
-  } else {
-    const PendingAnswer* oldest = nullptr;
-    for (const auto& [message_id, pending] : pending_) {
-      if (pending.conversation_id == conversation->id &&
-          (oldest == nullptr || pending.seq < oldest->seq)) {
-        reply_to = message_id;
-        oldest = &pending;
-      }
-    }
-    if (reply_to.empty()) {
-      const auto recent = store_.read_messages(
-          conversation->id, std::max<std::int64_t>(0, store_.last_seq(conversation->id) - 50), 50);
-      for (auto it = recent.rbegin(); it != recent.rend() && reply_to.empty(); ++it) {
-        if (it->sender_role == chat::SenderRole::kCustomer) reply_to = it->message_id;
-      }
-    }
-    if (reply_to.empty())
-      return error_answer(409, "nothing_to_answer", "the customer has sent nothing to answer");
-  }
+  if (webhook.part) return webhook_part(webhook, *conversation);
+  auto answered = message_answered(webhook, conversation->id);
+  if (!answered) return answered.error();
+  const std::string reply_to = std::move(*answered);
   // Who asked, as far as this node knows (the name and text of a message it is still waiting on).
   PendingAnswer asked{.conversation_id = conversation->id,
                       .customer_id = conversation->customer_id};

@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -17,10 +18,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "broker/publisher.hpp"
 #include "center/bot_gateway.hpp"
 #include "center/caller.hpp"
+#include "chat/bot_outcomes.hpp"
 #include "chat/chat_store.hpp"
 #include "chat/live_figures.hpp"
 #include "chat/webhook_signature.hpp"
@@ -38,7 +41,11 @@ class BotConversation {
   BotConversation(const config::Config& config, chat::ChatStore& store,
                   broker::Publisher& publisher, net::Metrics& metrics,
                   boost::asio::any_io_executor executor, chat::LiveFigures& figures,
-                  util::SharedState* shared);
+                  chat::BotOutcomes& outcomes, util::SharedState* shared);
+
+  // Why the customer's consult request being opened now was opened: the bot's needHuman or
+  // apology just before, else the customer asking (once: the note is taken).
+  chat::HandoverReason handover_reason(const std::string& customer_id);
 
   struct Accepted {
     std::string message_id;       // of the stored customer message
@@ -60,9 +67,12 @@ class BotConversation {
   // customer's room, or the customer's consult request is open (waiting for an agent), the bot is
   // not asked: the message is kept in the conversation for the agent. `lang`: the customer's page
   // language, passed to the bot (and used by the built-in one and the apology); may be empty.
+  // `client_streams`: the client shows answers growing, so the built-in bot types its answer out
+  // (an external bot's streamed answer is relayed in parts whatever the client said).
   util::Result<Accepted, std::string> customer_message(const Caller& caller, std::string text,
                                                        std::string client_message_id,
-                                                       std::string lang = {});
+                                                       std::string lang = {},
+                                                       bool client_streams = false);
   // POST /api/bot/webhook, in two steps. First its signature, timestamp and replay check, from any
   // thread (with several nodes the replay cache is in Redis: webhook_checks_block() then, and the
   // caller runs it off the I/O threads and off the executor); a refusal, or nullopt when the call
@@ -77,10 +87,34 @@ class BotConversation {
   void forget_webhook(std::string_view timestamp, std::string_view signature,
                       std::string_view body);
 
+  // The answer the customer of `conversation_id` sees growing now, put together from the parts
+  // sent so far, so that a client that reconnects mid-answer can rebuild it and apply the parts
+  // that follow (null when none). With several nodes it may have been sent by another one.
+  struct AnswerSoFar {
+    std::string message_id;
+    std::string reply_to;
+    std::int64_t part = 0;  // the number of the last part in `text`
+    std::string text;
+  };
+  std::optional<AnswerSoFar> answer_so_far(const std::string& conversation_id);
+
+  // Asks the bot for a handoff summary of the customer's conversation, once per consult request,
+  // without waiting for it: when it comes it is published on /topic/consult/summary and kept for
+  // the consoles' views (bot_assistance.cpp).
+  void summarize_handoff(const std::string& request_id, const std::string& customer_id);
+  // The handoff summary of a conversation, `{text, category, mood}`, if the bot gave one for
+  // consult request `request_id` (any request when empty).
+  std::optional<boost::json::object> handoff_summary(const std::string& conversation_id,
+                                                     const std::string& request_id = {});
+  // With bot.suggest-replies, asks the bot for replies to a customer's message in a room and
+  // sends them to the room's agent alone (/user/queue/agent/suggestions).
+  void suggest_replies(const chat::MessageRecord& customer_message);
+
  private:
   struct PendingAnswer;
   boost::asio::awaitable<void> ask_bot(std::string conversation_id, Caller customer,
-                                       std::string text, std::string message_id, std::string lang);
+                                       std::string text, std::string message_id, std::string lang,
+                                       bool client_streams);
   // Stores the answer to the customer message of `pending` and sends it, unless that message
   // already has one; then hands the customer over when the answer asks for a human.
   // `answer_id`: the id the streamed parts were sent under, which the stored answer keeps.
@@ -90,7 +124,37 @@ class BotConversation {
   struct StreamRelay;
   bool relay_delta(StreamRelay& relay, std::string_view delta);
   void flush_relay(StreamRelay& relay);
+  // What of a growing text (`raw`, of which `sent_len` bytes were sent) may be sent now.
+  std::string next_piece(const std::string& raw, std::size_t sent_len) const;
   bool human_has_conversation(const std::string& conversation_id);
+  // The page language a customer wrote in last, which the summary and suggestions are asked in.
+  void remember_language(const std::string& conversation_id, const std::string& lang);
+  // Sends one growing part to the customer, after noting the whole text sent so far for a client
+  // that reconnects; and forgets that note once the answer is over.
+  void send_partial(const std::string& conversation_id, const std::string& customer_id,
+                    const std::string& answer_id, const std::string& reply_to, std::int64_t part,
+                    std::string delta, const std::string& sent_so_far);
+  void forget_partial(const std::string& conversation_id, const std::string& answer_id);
+  void send_interrupted(const std::string& conversation_id, const std::string& customer_id,
+                        const std::string& answer_id, const std::string& reply_to);
+  // The customer message a webhook answers: its replyTo, else the oldest still waiting, else the
+  // last the customer sent; or the refusal.
+  util::Result<std::string, Answer> message_answered(const chat::BotWebhook& webhook,
+                                                     const std::string& conversation_id);
+  // A webhook call carrying one part of a streamed answer (bot_webhook_stream.cpp). Its progress
+  // lives in answers_, so that the next part may reach any node.
+  struct WebhookStream;
+  Answer webhook_part(const chat::BotWebhook& webhook,
+                      const chat::ConversationRecord& conversation);
+  // Ends a webhook stream that stalled or ran out of time, and sends an update held back; the
+  // node that took the latest part keeps this timer.
+  void arm_stream_timer(const std::string& key, chat::Millis at);
+  void on_stream_timer(const std::string& key);
+  bool end_webhook_stream(WebhookStream& stream, const chat::BotAnswer& answer, bool failed);
+  // A webhook stream answers `reply_to` (on some node): the promised webhook came.
+  bool webhook_stream_under_way(const std::string& reply_to);
+  bool flush_webhook_stream(WebhookStream& stream);
+  bool unsent(const WebhookStream& stream) const;  // text waiting for the next update
 
   const config::Config& config_;
   chat::ChatStore& store_;
@@ -98,10 +162,18 @@ class BotConversation {
   net::Metrics& metrics_;
   boost::asio::any_io_executor executor_;
   chat::LiveFigures& figures_;
+  chat::BotOutcomes& outcomes_;
   BotGateway bot_;
   std::unique_ptr<chat::WebhookVerifier> webhook_verifier_;  // null when no secret is configured
 
   std::function<void(HandOver)> hand_over_;
+
+  // Where answers in progress are noted for every node (webhook streams, what reconnecting
+  // clients rebuild): the cluster's shared state, else this process's own.
+  std::unique_ptr<util::SharedState> own_answers_;
+  util::SharedState* answers_;
+  std::map<std::string, std::unique_ptr<boost::asio::steady_timer>> stream_timers_;
+  std::unordered_map<std::string, std::string> languages_;  // conversation -> page language
 
   struct PendingAnswer {
     std::string conversation_id;

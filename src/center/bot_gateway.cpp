@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "center/service_util.hpp"
 #include "chat/bot_rules.hpp"
 #include "chat/bot_stream.hpp"
+#include "net/await_result.hpp"
 
 namespace aicc::center {
 BotGateway::BotGateway(const config::BotConfig& config, net::Metrics& metrics)
@@ -16,16 +19,122 @@ BotGateway::BotGateway(const config::BotConfig& config, net::Metrics& metrics)
       metrics_(metrics),
       builtin_(config.url == "builtin"),
       client_(net::HttpClientOptions{std::chrono::milliseconds(config.timeout_ms), 256,
-                                     chat::kBotBodyLimit}) {
-  url_ = config.url;
-  while (!url_.empty() && url_.back() == '/') url_.pop_back();
-  url_ += "/api/chat";
+                                     chat::kBotBodyLimit}),
+      summary_client_(net::HttpClientOptions{std::chrono::milliseconds(config.summary_timeout_ms),
+                                             64, chat::kBotBodyLimit}),
+      suggestion_client_(net::HttpClientOptions{
+          std::chrono::milliseconds(config.suggestion_timeout_ms), 64, chat::kBotBodyLimit}) {
+  url_ = endpoint("/api/chat");
+}
+
+std::string BotGateway::endpoint(std::string_view path) const {
+  std::string url = config_.url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + std::string(path);
+}
+
+// The built-in bot types its canned answer out a few words at a time, as a model would stream
+// it, so that the embedded default shows the growing answer.
+boost::asio::awaitable<BotOutcome> BotGateway::type_out_answer(chat::BotAnswer answer,
+                                                               BotDeltaSink& on_delta) {
+  boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
+  const std::string& text = answer.bot_message;
+  std::size_t from = 0;
+  while (from < text.size()) {
+    // Two words a piece: up to the second space after `from` (spaces are ASCII, so a cut never
+    // falls inside a character).
+    std::size_t to = text.find(' ', from + 1);
+    if (to != std::string::npos) to = text.find(' ', to + 1);
+    to = to == std::string::npos ? text.size() : to;
+    pause.expires_after(std::chrono::milliseconds(config_.demo_typing_ms));
+    co_await pause.async_wait(net::kAwaitResult);
+    if (!on_delta(std::string_view(text).substr(from, to - from)))
+      co_return BotOutcome{std::nullopt, false, true, true};
+    from = to;
+  }
+  co_return BotOutcome{std::move(answer), false, true};
+}
+
+boost::asio::awaitable<chat::BotCapabilities> BotGateway::capabilities() {
+  if (builtin_) co_return chat::BotCapabilities{2, true, true, true};
+  const std::int64_t now = now_ms();
+  const bool fresh = capabilities_at_ != 0 &&
+                     now - capabilities_at_ < std::int64_t{config_.capabilities_refresh_s} * 1000;
+  if (fresh) co_return capabilities_;
+  if (capabilities_asked_) {
+    // Asked already: what it answers is for every caller waiting meanwhile.
+    const auto asked = capabilities_asked_;
+    co_await asked->async_wait(net::kAwaitResult);
+    co_return capabilities_;
+  }
+  capabilities_asked_ = std::make_shared<boost::asio::steady_timer>(
+      co_await boost::asio::this_coro::executor, boost::asio::steady_timer::time_point::max());
+  const net::HttpResult result = co_await summary_client_.get_json(endpoint("/api/capabilities"));
+  capabilities_asked_->cancel();
+  capabilities_asked_.reset();
+  // A bot that cannot be reached is asked again at the next need, not after the refresh time.
+  if (result.failure == net::HttpResult::Failure::kNone) {
+    capabilities_ = chat::parse_capabilities(static_cast<int>(result.status), result.body);
+    capabilities_at_ = now_ms();
+    spdlog::info("bot capabilities: protocol {}, streaming {}, summary {}, suggestions {}",
+                 capabilities_.protocol, capabilities_.streaming, capabilities_.summary,
+                 capabilities_.suggestions);
+  }
+  co_return capabilities_;
+}
+
+boost::asio::awaitable<std::optional<chat::BotSummary>> BotGateway::summarize(
+    std::string conversation_id, std::string customer_id, std::string lang,
+    std::vector<chat::BotTurn> turns) {
+  if (builtin_) co_return chat::builtin_summary(turns, lang);
+  if (!(co_await capabilities()).summary) co_return std::nullopt;
+  const net::HttpResult result = co_await summary_client_.post_json(
+      endpoint("/api/summary"),
+      chat::make_summary_request(conversation_id, customer_id, lang, turns));
+  if (result.failure != net::HttpResult::Failure::kNone) {
+    metrics_.error("bot_summary_failed");
+    spdlog::warn("bot summary session={}: {}", conversation_id, result.error);
+    co_return std::nullopt;
+  }
+  auto summary = chat::parse_summary_reply(static_cast<int>(result.status), result.body);
+  if (!summary) {
+    metrics_.error("bot_summary_failed");
+    spdlog::warn("bot summary session={} refused: {}", conversation_id, summary.error().message);
+    co_return std::nullopt;
+  }
+  co_return std::move(*summary);
+}
+
+boost::asio::awaitable<std::optional<std::vector<std::string>>> BotGateway::suggest(
+    std::string room_id, std::string conversation_id, std::string customer_id, std::string lang,
+    std::vector<chat::BotTurn> turns) {
+  if (builtin_) co_return chat::builtin_suggestions(turns, lang);
+  if (!(co_await capabilities()).suggestions) co_return std::nullopt;
+  const net::HttpResult result = co_await suggestion_client_.post_json(
+      endpoint("/api/suggestions"),
+      chat::make_suggestion_request(room_id, conversation_id, customer_id, lang, turns));
+  if (result.failure != net::HttpResult::Failure::kNone) {
+    metrics_.error("bot_suggestions_failed");
+    spdlog::warn("bot suggestions room={}: {}", room_id, result.error);
+    co_return std::nullopt;
+  }
+  auto suggestions = chat::parse_suggestions_reply(static_cast<int>(result.status), result.body);
+  if (!suggestions) {
+    metrics_.error("bot_suggestions_failed");
+    spdlog::warn("bot suggestions room={} refused: {}", room_id, suggestions.error().message);
+    co_return std::nullopt;
+  }
+  co_return std::move(*suggestions);
 }
 
 boost::asio::awaitable<BotOutcome> BotGateway::ask(const chat::BotChatRequest& request,
-                                                   BotDeltaSink on_delta) {
-  if (builtin_)
-    co_return BotOutcome{chat::builtin_bot_answer(request.message, request.lang), false};
+                                                   BotDeltaSink on_delta, bool type_out) {
+  if (builtin_) {
+    chat::BotAnswer answer = chat::builtin_bot_answer(request.message, request.lang);
+    if (!on_delta || !type_out || config_.demo_typing_ms == 0)
+      co_return BotOutcome{std::move(answer), false};
+    co_return co_await type_out_answer(std::move(answer), on_delta);
+  }
   if (!breaker_.allow(now_ms())) {
     metrics_.error("bot_circuit_open");
     co_return BotOutcome{chat::bot_unavailable_answer(request.lang), true};

@@ -9,11 +9,16 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "chat/bot_assist.hpp"
 #include "chat/bot_protocol.hpp"
 #include "chat/circuit_breaker.hpp"
 #include "config/config.hpp"
@@ -42,16 +47,41 @@ class BotGateway {
   // chat/bot_stream.hpp), bounded by bot.stream-*-ms; the parts go to `on_delta` as they come,
   // and the outcome is the final answer, or the apology when the stream stalls, breaks, floods,
   // grows too large or ends without its final part.
+  // `type_out`: the built-in bot types its answer out in parts (the client shows them).
   boost::asio::awaitable<BotOutcome> ask(const chat::BotChatRequest& request,
-                                         BotDeltaSink on_delta = {});
+                                         BotDeltaSink on_delta = {}, bool type_out = false);
+
+  // What the bot says it can do: asked at the first need and again once bot.capabilities-
+  // refresh-s have passed (meanwhile, what it said last); the built-in bot can do everything.
+  boost::asio::awaitable<chat::BotCapabilities> capabilities();
+  // A handoff summary of `turns`, when the bot makes them; nullopt when it does not, fails or
+  // takes longer than bot.summary-timeout-ms.
+  boost::asio::awaitable<std::optional<chat::BotSummary>> summarize(
+      std::string conversation_id, std::string customer_id, std::string lang,
+      std::vector<chat::BotTurn> turns);
+  // Replies the agent of room `room_id` could send next, when the bot suggests any; nullopt when
+  // it does not, fails or takes longer than bot.suggestion-timeout-ms.
+  boost::asio::awaitable<std::optional<std::vector<std::string>>> suggest(
+      std::string room_id, std::string conversation_id, std::string customer_id, std::string lang,
+      std::vector<chat::BotTurn> turns);
 
  private:
   const config::BotConfig& config_;
   net::Metrics& metrics_;
   bool builtin_;
+  boost::asio::awaitable<BotOutcome> type_out_answer(chat::BotAnswer answer,
+                                                     BotDeltaSink& on_delta);
+  std::string endpoint(std::string_view path) const;  // {bot.url}{path}
+
   net::HttpClient client_;
+  net::HttpClient summary_client_;
+  net::HttpClient suggestion_client_;
   chat::CircuitBreaker breaker_;  // used only on the contact center's executor
   std::string url_;               // {bot.url}/api/chat
+  // What the bot said it can do, and when (unix ms; 0: never asked); on the executor.
+  chat::BotCapabilities capabilities_;
+  std::int64_t capabilities_at_ = 0;
+  std::shared_ptr<boost::asio::steady_timer> capabilities_asked_;  // while asking: its waiters
 };
 
 }  // namespace aicc::center

@@ -18,6 +18,34 @@ json::value id_or_null(const std::optional<std::string>& id) {
   return id ? json::value(*id) : json::value(nullptr);
 }
 
+// The handoff summary of `conversation_id` when it was made for `request_id`, else null.
+json::value summary_of(BotConversation& bot, const std::optional<std::string>& conversation_id,
+                       const std::string& request_id) {
+  if (!conversation_id) return nullptr;
+  auto summary = bot.handoff_summary(*conversation_id, request_id);
+  return summary ? json::value(std::move(*summary)) : json::value(nullptr);
+}
+
+// What the bot achieved over the last day, beside how satisfied customers were with its answers
+// (the agents' satisfaction is `satisfaction`).
+json::object bot_outcomes_json(const chat::BotOutcomeFigures& figures,
+                               const chat::RatingSummary& ratings) {
+  json::object handed{{"total", figures.handed_over()},
+                      {"botNeedHuman", figures.bot_need_human},
+                      {"botFailed", figures.bot_failed},
+                      {"customerAsked", figures.customer_asked}};
+  json::object satisfaction{{"count", ratings.count}};
+  satisfaction["average"] = ratings.count > 0 ? json::value(ratings.average) : json::value(nullptr);
+  json::object out{{"windowHours", 24},
+                   {"answered", figures.answered},
+                   {"resolvedByBot", figures.resolved},
+                   {"handedOver", std::move(handed)},
+                   {"botSatisfaction", std::move(satisfaction)}};
+  out["resolutionRate"] =
+      figures.resolution_rate >= 0 ? json::value(figures.resolution_rate) : json::value(nullptr);
+  return out;
+}
+
 }  // namespace
 
 Answer ConsultViews::current_consult(const std::string& customer_id) {
@@ -31,8 +59,18 @@ Answer ConsultViews::current_consult(const std::string& customer_id) {
     add_expected_wait(body, *status, figures_, now_ms());
     request = std::move(body);
   }
+  json::value answer = nullptr;
+  if (conversation_id) {
+    if (auto so_far = bot_.answer_so_far(*conversation_id)) {
+      answer = json::object{{"messageId", so_far->message_id},
+                            {"replyTo", so_far->reply_to},
+                            {"part", so_far->part},
+                            {"text", so_far->text}};
+    }
+  }
   return json_answer(200, json::object{{"conversationId", id_or_null(conversation_id)},
-                                       {"request", std::move(request)}});
+                                       {"request", std::move(request)},
+                                       {"botAnswer", std::move(answer)}});
 }
 
 Answer ConsultViews::queue() {
@@ -50,7 +88,8 @@ Answer ConsultViews::queue() {
                                     {"waitingSince", timestamp_of(w.waiting_since)},
                                     {"position", w.position},
                                     {"requeued", w.requeued},
-                                    {"conversationId", id_or_null(conversation_id)}});
+                                    {"conversationId", id_or_null(conversation_id)},
+                                    {"summary", summary_of(bot_, conversation_id, w.request_id)}});
   }
   return json_answer(200, json::object{{"requests", std::move(requests)}});
 }
@@ -66,7 +105,8 @@ Answer ConsultViews::agent_rooms(const std::string& agent_id) {
         {"requestId", room.request_id},
         {"customer", {{"id", room.customer.id}, {"displayName", room.customer.display_name}}},
         {"category", room.details.category},
-        {"conversationId", id_or_null(conversation_id)}};
+        {"conversationId", id_or_null(conversation_id)},
+        {"summary", summary_of(bot_, conversation_id, room.request_id)}};
     if (room.assigned_at) item["assignedAt"] = timestamp_of(*room.assigned_at);
     json::array notes;
     for (const auto& note : store_.room_notes(room.room_id, kNotesPerRoom))
@@ -116,6 +156,7 @@ Answer ConsultViews::stats() {
   // Satisfaction of the last day, from the stored ratings (it survives a restart).
   constexpr chat::Millis kSatisfactionWindow = 24 * 60 * 60'000;
   const chat::RatingSummary ratings = store_.rating_summary(now - kSatisfactionWindow);
+  const chat::RatingSummary bot_ratings = store_.bot_rating_summary(now - kSatisfactionWindow);
   json::object satisfaction{{"count", ratings.count}, {"windowHours", 24}};
   satisfaction["average"] = ratings.count > 0 ? json::value(ratings.average) : json::value(nullptr);
   json::array history;
@@ -133,6 +174,7 @@ Answer ConsultViews::stats() {
                 {{"asked", bot.asked}, {"failed", bot.failed}, {"failureRate", bot.failure_rate}}},
                {"queueHistory", std::move(history)},
                {"satisfaction", std::move(satisfaction)},
+               {"botOutcomes", bot_outcomes_json(outcomes_.figures(now), bot_ratings)},
            });
 }
 

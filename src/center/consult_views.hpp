@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "center/bot_conversation.hpp"
 #include "center/caller.hpp"
 #include "center/room_directory.hpp"
 #include "chat/chat_store.hpp"
@@ -20,10 +21,16 @@ namespace aicc::center {
 class ConsultViews {
  public:
   ConsultViews(const chat::Routing& routing, chat::ChatStore& store, chat::LiveFigures& figures,
-               const RoomDirectory& rooms)
-      : routing_(routing), store_(store), figures_(figures), rooms_(rooms) {}
+               const RoomDirectory& rooms, BotConversation& bot, chat::BotOutcomes& outcomes)
+      : routing_(routing),
+        store_(store),
+        figures_(figures),
+        rooms_(rooms),
+        bot_(bot),
+        outcomes_(outcomes) {}
 
-  // GET /api/consult/current: the customer's bot conversation id and open request, if any.
+  // GET /api/consult/current: the customer's bot conversation id and open request, if any, and
+  // the bot's answer growing now (for a client that reconnects mid-answer).
   Answer current_consult(const std::string& customer_id);
   // GET /api/consult/queue: the waiting requests, in queue order.
   Answer queue();
@@ -39,6 +46,8 @@ class ConsultViews {
   chat::ChatStore& store_;
   chat::LiveFigures& figures_;  // the queue length is sampled as it is read
   const RoomDirectory& rooms_;
+  BotConversation& bot_;  // the answers in progress and the handoff summaries
+  chat::BotOutcomes& outcomes_;
 };
 
 }  // namespace aicc::center

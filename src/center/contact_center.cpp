@@ -37,7 +37,8 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
       publisher_(publisher),
       metrics_(metrics),
       executor_(std::move(executor)),
-      bot_conversation_(config, store, publisher, metrics, executor_, figures_, shared),
+      bot_conversation_(config, store, publisher, metrics, executor_, figures_, bot_outcomes_,
+                        shared),
       routing_(routing_options(config)),
       hours_(routing_options(config).hours),
       routing_timer_(executor_),
@@ -75,7 +76,9 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
   router.add_subscription("/topic/consult/request");
   router.add_subscription("/topic/consult/updates");
   router.add_subscription("/topic/consult/offline");
+  router.add_subscription("/topic/consult/summary");
   router.add_subscription("/user/queue/agent/assignment");
+  router.add_subscription("/user/queue/agent/suggestions");
   // A supervisor put the agent in or out of the queue (contact_center_supervisor.cpp).
   router.add_subscription("/user/queue/agent/status");
   router.add_subscription("/user/queue/bot/response");
@@ -95,7 +98,7 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
                        body = std::move(body.value())](Request& request) mutable {
                         auto accepted = bot_conversation_.customer_message(
                             caller, std::move(body.message), std::move(body.client_message_id),
-                            std::move(body.lang));
+                            std::move(body.lang), body.stream);
                         if (!accepted) refuse(request, "bad_request", accepted.error());
                       });
   });
@@ -109,7 +112,7 @@ asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::stri
   auto work = [this, caller = std::move(caller), parsed = std::move(parsed.value())]() mutable {
     auto accepted = bot_conversation_.customer_message(caller, std::move(parsed.message),
                                                        std::move(parsed.client_message_id),
-                                                       std::move(parsed.lang));
+                                                       std::move(parsed.lang), parsed.stream);
     if (!accepted) return error_answer(400, "bad_request", accepted.error());
     return json_answer(202, json::object{{"messageId", accepted->message_id},
                                          {"conversationId", accepted->conversation_id},

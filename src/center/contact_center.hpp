@@ -52,6 +52,7 @@
 #include "center/customer_presence.hpp"
 #include "center/room_directory.hpp"
 #include "center/rooms.hpp"
+#include "chat/bot_outcomes.hpp"
 #include "chat/chat_store.hpp"
 #include "chat/live_figures.hpp"
 #include "chat/routing.hpp"
@@ -399,6 +400,7 @@ class ContactCenter {
   net::Metrics& metrics_;
   boost::asio::any_io_executor executor_;
   chat::LiveFigures figures_;  // for GET /api/admin/stats; fed and read on the service executor
+  chat::BotOutcomes bot_outcomes_;  // the same, what the bot achieved
   BotConversation bot_conversation_;
 
   chat::Routing routing_;
@@ -444,7 +446,8 @@ class ContactCenter {
   std::atomic<std::uint64_t> room_commits_{0};
   std::atomic<std::uint64_t> room_commit_messages_{0};
   std::atomic<std::uint64_t> room_commit_nanoseconds_{0};
-  ConsultViews views_{routing_, store_, figures_, rooms_.members()};
+  ConsultViews views_{routing_,          store_,       figures_, rooms_.members(),
+                      bot_conversation_, bot_outcomes_};
   // When the service executor last ran its beat (the heartbeat timer): the lease is not renewed
   // for an executor that stopped running.
   std::atomic<chat::Millis> executor_beat_{0};

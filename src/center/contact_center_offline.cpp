@@ -176,6 +176,40 @@ void ContactCenter::add_offline_handlers(broker::AppRouter& router) {
           }
         });
   });
+
+  // The customer rates one of the bot's answers, once, 1 to 5: the bot's satisfaction beside the
+  // agents' (GET /api/admin/stats, botOutcomes).
+  router.add("/app/bot.rate", [this](const broker::AppMessage& message) -> broker::AppResult {
+    auto body = object_of(message.body);
+    auto message_id = body ? text_field(*body, "messageId", 128) : std::nullopt;
+    auto comment = body ? text_field(*body, "comment", 1000) : std::nullopt;
+    if (comment) mask_personal_data(*comment);
+    const json::value* score = body ? body->if_contains("score") : nullptr;
+    if (!message_id || message_id->empty() || !comment || score == nullptr || !score->is_int64()) {
+      broker::send_domain_error(
+          publisher_, message.sender.user_id, "bad_request",
+          "messageId and a whole score from 1 to 5 are required; comment at most 1000 bytes",
+          message.frame);
+      return broker::AppResult::refused();
+    }
+    return on_request(
+        message, "bot rating",
+        [this, customer = message.sender.user_id, message_id = *message_id, comment = *comment,
+         value = score->as_int64()](Request& request) {
+          if (value < 1 || value > 5) return refuse(request, "bad_request", "score must be 1 to 5");
+          switch (store_.rate_bot_answer(message_id, customer, static_cast<int>(value), comment,
+                                         now_ms())) {
+            case chat::RatingOutcome::kStored:
+              return;
+            case chat::RatingOutcome::kAlreadyRated:
+              return refuse(request, "already_rated", "this answer was already rated");
+            case chat::RatingOutcome::kInvalidScore:
+              return refuse(request, "bad_request", "score must be 1 to 5");
+            case chat::RatingOutcome::kUnknownRoom:
+              return refuse(request, "not_found", "no bot answer of yours has this id");
+          }
+        });
+  });
 }
 
 asio::awaitable<Answer> ContactCenter::offline_requests(Caller caller, bool include_handled) {

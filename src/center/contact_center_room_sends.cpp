@@ -165,6 +165,10 @@ void ContactCenter::finish_room_commit(RoomCommit& commit) {
         refuse(request, refusal->code, refusal->message);
       } else {
         request.completion.stored();
+        const chat::AppendResult& result = commit.results[i];
+        if (result.status == chat::AppendStatus::kStored &&
+            result.message.sender_role == chat::SenderRole::kCustomer)
+          bot_conversation_.suggest_replies(result.message);
       }
     } catch (const std::exception& e) {
       request_failed(request, "room message", e);

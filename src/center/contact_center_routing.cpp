@@ -329,7 +329,14 @@ void ContactCenter::add_routing_handlers(broker::AppRouter& router) {
                            details.last_bot_message = m.text;
                        }
                      }
+                     const bool open_before = routing_.customer_status(customer.id).has_value();
                      apply(routing_.request(customer, details, now_ms()), &request);
+                     if (!open_before && routing_.customer_status(customer.id)) {
+                       const auto conversation = store_.conversation_of_customer(customer.id);
+                       bot_outcomes_.handed_over(conversation ? conversation->id : std::string(),
+                                                 bot_conversation_.handover_reason(customer.id),
+                                                 now_ms());
+                     }
                    });
              });
 
@@ -641,6 +648,13 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             const auto conversation = store_.conversation_of_customer(e.customer.id);
             body["conversationId"] =
                 conversation ? json::value(conversation->id) : json::value(nullptr);
+            // The bot's handoff summary: asked for a new request (it follows on
+            // /topic/consult/summary), carried by offers made once it came.
+            std::optional<json::object> summary;
+            if (conversation)
+              summary = bot_conversation_.handoff_summary(conversation->id, e.request_id);
+            body["summary"] = summary ? json::value(std::move(*summary)) : json::value(nullptr);
+            if (!summary) bot_conversation_.summarize_handoff(e.request_id, e.customer.id);
             // Only to the agents it names: a login's redelivery must not re-offer every waiting
             // request to every console.
             publisher_.publish_to_users("/topic/consult/request", e.recipients, "application/json",
@@ -677,6 +691,8 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                 {"reason", e.details.reason},
                 {"requestedAt", timestamp_of(e.requested_at)},
                 {"history", std::move(history)}};
+            auto summary = bot_conversation_.handoff_summary(conversation.id, e.request_id);
+            body["summary"] = summary ? json::value(std::move(*summary)) : json::value(nullptr);
             if (!e.previous_agent_id.empty()) body["previousAgentId"] = e.previous_agent_id;
             if (!e.reason.empty()) body["assignReason"] = e.reason;
             // The room's private notes; a transfer being applied now brings its own (stored

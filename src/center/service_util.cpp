@@ -127,6 +127,12 @@ util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view bod
     }
     out.lang = std::string(lang->as_string());
   }
+  if (const json::value* stream = object.if_contains("stream");
+      stream != nullptr && !stream->is_null()) {
+    if (!stream->is_bool())
+      return util::unexpected(std::string("\"stream\" must be true or false"));
+    out.stream = stream->as_bool();
+  }
   if (out.message.empty()) return util::unexpected(std::string("\"message\" is empty"));
   if (out.message.size() > kMaxMessageBytes)
     return util::unexpected(std::string("\"message\" is over 4000 bytes"));

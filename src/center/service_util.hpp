@@ -62,6 +62,8 @@ struct BotMessageBody {
   std::string message;
   std::string client_message_id;
   std::string lang;
+  bool stream = false;  // `stream: true`: the client shows answers growing (the built-in bot
+                        // then types its answer out)
 };
 // The body checked, or a reason for people naming the field.
 util::Result<BotMessageBody, std::string> parse_bot_message(std::string_view body);

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cctype>
 #include <system_error>
 #include <utility>
 
@@ -188,29 +189,12 @@ util::Result<std::optional<BotReply>, BotBodyProblem> parse_chat_reply(int http_
   return std::optional<BotReply>(std::move(*reply));
 }
 
-util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view body) {
-  auto object = parse_object(body, "webhook body");
-  if (!object) return unexpected(object.error());
-  auto session_id = string_field(*object, "sessionId", true, kBotIdLimit);
-  if (!session_id) return unexpected(session_id.error());
-  auto customer_id = string_field(*object, "customerId", true, kBotIdLimit);
-  if (!customer_id) return unexpected(customer_id.error());
-  auto reply = read_reply(*object);
-  if (!reply) return unexpected(reply.error());
-  return BotWebhook{std::move(**session_id), std::move(**customer_id), std::move(*reply)};
-}
+namespace {
 
-util::Result<BotStreamPart, BotBodyProblem> parse_stream_part(std::string_view body) {
-  if (body.size() > kBotBodyLimit) {
-    return unexpected(problem(BotBodyError::kTooLarge, "a part is over the limit of 65536 bytes"));
-  }
-  if (!util::is_valid_utf8(body)) {
-    return unexpected(problem(BotBodyError::kBadUtf8, "a part is not UTF-8"));
-  }
-  auto object = parse_object(body, "a part");
-  if (!object) return unexpected(object.error());
+// The fields of one part of a streamed answer, from a part of an HTTP stream or a webhook call.
+util::Result<BotStreamPart, BotBodyProblem> read_stream_part(const json::object& object) {
   BotStreamPart part;
-  if (const json::value* delta = object->if_contains("delta"); delta && !delta->is_null()) {
+  if (const json::value* delta = object.if_contains("delta"); delta && !delta->is_null()) {
     if (!delta->is_string()) {
       return unexpected(problem(BotBodyError::kWrongType, "delta must be a string"));
     }
@@ -221,16 +205,16 @@ util::Result<BotStreamPart, BotBodyProblem> parse_stream_part(std::string_view b
     }
     part.delta = std::string(delta->get_string());
   }
-  auto final = bool_field(*object, "final");
+  auto final = bool_field(object, "final");
   if (!final) return unexpected(final.error());
   part.final = *final;
-  auto retract = bool_field(*object, "retract");
-  auto need_human = bool_field(*object, "needHuman");
+  auto retract = bool_field(object, "retract");
+  auto need_human = bool_field(object, "needHuman");
   if (!retract) return unexpected(retract.error());
   if (!need_human) return unexpected(need_human.error());
-  auto category = string_field(*object, "category", false, kBotCategoryLimit);
+  auto category = string_field(object, "category", false, kBotCategoryLimit);
   if (!category) return unexpected(category.error());
-  auto message = string_field(*object, "botMessage", false, kBotStreamTextLimit);
+  auto message = string_field(object, "botMessage", false, kBotStreamTextLimit);
   if (!message) return unexpected(message.error());
   if (!part.final && (*retract || *need_human || *category || *message)) {
     return unexpected(problem(BotBodyError::kBadValue,
@@ -245,6 +229,72 @@ util::Result<BotStreamPart, BotBodyProblem> parse_stream_part(std::string_view b
   part.category = category->value_or(std::string());
   part.bot_message = std::move(*message);
   return part;
+}
+
+// `answerId` and `part` of a webhook call carrying one part of a streamed answer.
+util::Result<BotWebhookPart, BotBodyProblem> read_webhook_part(const json::object& object) {
+  auto answer_id = string_field(object, "answerId", true, kBotAnswerIdLimit);
+  if (!answer_id) return unexpected(answer_id.error());
+  for (const char c : **answer_id) {
+    const bool allowed =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
+    if (!allowed) {
+      return unexpected(
+          problem(BotBodyError::kBadValue, "answerId may hold only letters, digits and - _ . :"));
+    }
+  }
+  const json::value* number = object.if_contains("part");
+  if (number == nullptr || number->is_null()) {
+    return unexpected(problem(BotBodyError::kMissingField, "part is missing"));
+  }
+  const auto value = number->if_int64();
+  const auto unsigned_value = number->if_uint64();
+  std::int64_t part_number = value ? *value : unsigned_value ? -1 : 0;
+  if (!value && !unsigned_value) {
+    return unexpected(problem(BotBodyError::kWrongType, "part must be an integer"));
+  }
+  if (part_number < 1 || part_number > static_cast<std::int64_t>(kBotStreamPartLimit)) {
+    return unexpected(problem(BotBodyError::kBadValue,
+                              "part must be from 1 to " + std::to_string(kBotStreamPartLimit)));
+  }
+  auto part = read_stream_part(object);
+  if (!part) return unexpected(part.error());
+  return BotWebhookPart{std::move(**answer_id), part_number, std::move(*part)};
+}
+
+}  // namespace
+
+util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view body) {
+  auto object = parse_object(body, "webhook body");
+  if (!object) return unexpected(object.error());
+  auto session_id = string_field(*object, "sessionId", true, kBotIdLimit);
+  if (!session_id) return unexpected(session_id.error());
+  auto customer_id = string_field(*object, "customerId", true, kBotIdLimit);
+  if (!customer_id) return unexpected(customer_id.error());
+  if (object->contains("answerId")) {
+    auto part = read_webhook_part(*object);
+    if (!part) return unexpected(part.error());
+    auto reply_to = string_field(*object, "replyTo", false, kBotIdLimit);
+    if (!reply_to) return unexpected(reply_to.error());
+    BotWebhook webhook{std::move(**session_id), std::move(**customer_id), {}, std::move(*part)};
+    webhook.reply.reply_to = std::move(*reply_to);
+    return webhook;
+  }
+  auto reply = read_reply(*object);
+  if (!reply) return unexpected(reply.error());
+  return BotWebhook{std::move(**session_id), std::move(**customer_id), std::move(*reply)};
+}
+
+util::Result<BotStreamPart, BotBodyProblem> parse_stream_part(std::string_view body) {
+  if (body.size() > kBotBodyLimit) {
+    return unexpected(problem(BotBodyError::kTooLarge, "a part is over the limit of 65536 bytes"));
+  }
+  if (!util::is_valid_utf8(body)) {
+    return unexpected(problem(BotBodyError::kBadUtf8, "a part is not UTF-8"));
+  }
+  auto object = parse_object(body, "a part");
+  if (!object) return unexpected(object.error());
+  return read_stream_part(*object);
 }
 
 BotAnswer bot_unavailable_answer(std::string_view lang) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,12 +49,6 @@ struct BotReply {
   std::optional<std::string> reply_to{};  // the `messageId` this answers, when the bot says so
 };
 
-struct BotWebhook {
-  std::string session_id{};
-  std::string customer_id{};
-  BotReply reply{};
-};
-
 enum class BotBodyError {
   kBadStatus,     // the HTTP reply's status is not 2xx
   kTooLarge,      // body over kBotBodyLimit (HTTP 413 for the webhook)
@@ -76,9 +71,6 @@ struct BotBodyProblem {
 util::Result<std::optional<BotReply>, BotBodyProblem> parse_chat_reply(int http_status,
                                                                        std::string_view body);
 
-// A `POST /api/bot/webhook` body (after its signature was verified).
-util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view body);
-
 // ---- Streamed answers (protocol 2) ----------------------------------------------------------
 // A bot may answer in parts: its HTTP reply as `text/event-stream` (each event's `data` one part)
 // or `application/x-ndjson` (one part per line), framed by chat/bot_stream.hpp. A part is a JSON
@@ -96,6 +88,28 @@ struct BotStreamPart {
   std::string category{};                  // final only; may be empty
   std::optional<std::string> bot_message;  // final only: the whole text, replacing the parts
 };
+
+inline constexpr std::size_t kBotStreamPartLimit = 2000;  // parts of one answer
+inline constexpr std::size_t kBotAnswerIdLimit = 128;     // bytes of a webhook's answerId
+
+// A webhook call may carry one part of an answer instead of a whole one:
+// `{sessionId, customerId, answerId, part, delta?, final?, needHuman?, category?, botMessage?,
+// retract?, replyTo?}`, `part` numbered from 1 for each `answerId` (letters, digits, - _ . :).
+struct BotWebhookPart {
+  std::string answer_id{};
+  std::int64_t number = 0;
+  BotStreamPart part{};
+};
+
+struct BotWebhook {
+  std::string session_id{};
+  std::string customer_id{};
+  BotReply reply{};                      // a whole answer; with `part`, only its reply_to is set
+  std::optional<BotWebhookPart> part{};  // one part of a streamed answer (protocol 2)
+};
+
+// A `POST /api/bot/webhook` body (after its signature was verified).
+util::Result<BotWebhook, BotBodyProblem> parse_webhook_body(std::string_view body);
 
 // One part, checked (limits above; `retract` and the answer fields only with `final`).
 util::Result<BotStreamPart, BotBodyProblem> parse_stream_part(std::string_view json);

@@ -167,7 +167,6 @@ BotStreamAnswer::Step BotStreamAnswer::add(const BotStreamPart& part, std::int64
   std::string whole = part.bot_message ? *part.bot_message : (part.retract ? "" : text_);
   if (whole.find_first_not_of(" \t\r\n") == std::string::npos) {
     if (part.retract) return Step::kFinal;  // taken back, nothing in its place
-    done_ = true;
     return fail("the answer's text is empty");
   }
   answer_ = BotAnswer{std::move(whole), part.need_human, part.category};

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "chat/bot_protocol.hpp"
@@ -57,13 +58,29 @@ class BotStreamDecoder {
 class BotStreamAnswer {
  public:
   struct Limits {
-    std::size_t max_parts = 2000;
+    std::size_t max_parts = kBotStreamPartLimit;
     std::size_t burst = 200;
     std::size_t parts_per_second = 100;
   };
   enum class Step { kMore, kFinal, kFailed };
 
   explicit BotStreamAnswer(Limits limits) : limits_(limits) {}
+
+  // What an unfinished answer has taken so far, to go on with it elsewhere (the parts of a
+  // webhook stream may reach any node of a cluster).
+  struct Progress {
+    std::string text;
+    std::size_t parts = 0;
+    std::int64_t window_start_ms = 0;
+    std::size_t window_parts = 0;
+  };
+  BotStreamAnswer(Limits limits, Progress progress)
+      : limits_(limits),
+        text_(std::move(progress.text)),
+        parts_(progress.parts),
+        window_start_ms_(progress.window_start_ms),
+        window_parts_(progress.window_parts) {}
+  Progress progress() const { return Progress{text_, parts_, window_start_ms_, window_parts_}; }
 
   // Takes the next part, received at `now_ms`. After kFinal or kFailed nothing more is taken.
   Step add(const BotStreamPart& part, std::int64_t now_ms);

@@ -468,6 +468,13 @@ class ChatStore {
   virtual std::optional<RatingRecord> find_rating(const std::string& room_id) = 0;
   // The ratings given at or after `since` (unix ms).
   virtual RatingSummary rating_summary(Millis since) = 0;
+  // The customer's rating of one of the bot's answers (`message_id`, in their own conversation),
+  // once per answer: kUnknownRoom when it is not a bot answer of theirs.
+  virtual RatingOutcome rate_bot_answer(const std::string& message_id,
+                                        const std::string& customer_id, int score,
+                                        const std::string& comment, Millis now) = 0;
+  // The bot answers' ratings given at or after `since`.
+  virtual RatingSummary bot_rating_summary(Millis since) = 0;
 
   // Canned responses: each agent's own list. The caller checks the limits
   // (parse_canned_responses) and makes the ids.

@@ -297,6 +297,53 @@ std::string redact_for_bot(std::string_view text) {
     next.append(out, from);
     out = std::move(next);
   }
+  return placeholders_for_masked(out);
+}
+
+std::size_t settled_prefix(std::string_view text) {
+  std::size_t cut = text.size();
+  bool digit = false;
+  while (cut > 0 && (is_digit(text[cut - 1]) || is_group_separator(text[cut - 1]))) {
+    digit = digit || is_digit(text[cut - 1]);
+    --cut;
+  }
+  return digit ? cut : text.size();
+}
+
+std::string placeholders_for_masked(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    if (text[pos] != '*' || (pos > 0 && text[pos - 1] == '*')) {
+      out += text[pos++];
+      continue;
+    }
+    // Groups of asterisks joined by one separator each.
+    std::vector<std::size_t> groups;
+    std::size_t end = pos;
+    while (true) {
+      std::size_t run = end;
+      while (run < text.size() && text[run] == '*') ++run;
+      groups.push_back(run - end);
+      end = run;
+      if (end + 1 < text.size() && is_group_separator(text[end]) && text[end + 1] == '*') {
+        ++end;
+        continue;
+      }
+      break;
+    }
+    std::size_t stars = 0;
+    for (const std::size_t group : groups) stars += group;
+    if (groups.size() == 2 && groups[0] == 6 && groups[1] == 7) {
+      out += "[RRN]";
+    } else if (stars >= 13 && stars <= 19) {
+      out += "[CARD]";
+    } else {
+      out.append(text.substr(pos, end - pos));
+    }
+    pos = end;
+  }
   return out;
 }
 

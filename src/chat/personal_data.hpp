@@ -48,4 +48,14 @@ std::size_t mask_identifiers(std::string& text);
 // The text as the bot may see it: `[RRN]`, `[CARD]`, `[PHONE]` and `[EMAIL]` in place of each.
 std::string redact_for_bot(std::string_view text);
 
+// A text that is still growing (a streamed bot answer) may show all of itself but a trailing run
+// of digits and separators, which what comes next could make a number to mask: the length of the
+// part that is settled.
+std::size_t settled_prefix(std::string_view text);
+
+// What mask_identifiers left ("******-*******", "****-****-****-****": 13 to 19 asterisks in
+// groups) as the placeholders the bot gets, `[RRN]` (groups of 6 and 7) or `[CARD]`: for texts
+// the bot is shown after they were stored masked. redact_for_bot does this too.
+std::string placeholders_for_masked(std::string_view text);
+
 }  // namespace aicc::chat

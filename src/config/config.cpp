@@ -621,6 +621,16 @@ std::vector<Key> make_keys() {
                       "a streamed bot answer must be whole within this"));
   k.push_back(int_key("bot.stream-update-ms", KEY(bot.stream_update_ms), 50, 500,
                       "the customer's growing answer is updated at most this often"));
+  k.push_back(int_key("bot.demo-typing-ms", KEY(bot.demo_typing_ms), 0, 1000,
+                      "the built-in demo bot types its answers out this often, ms (0: at once)"));
+  k.push_back(int_key("bot.capabilities-refresh-s", KEY(bot.capabilities_refresh_s), 10, 86400,
+                      "what the bot can do is asked again this often, s"));
+  k.push_back(int_key("bot.summary-timeout-ms", KEY(bot.summary_timeout_ms), 100, 60000,
+                      "time allowed for the bot's handoff summary, ms"));
+  k.push_back(bool_key("bot.suggest-replies", KEY(bot.suggest_replies),
+                       "ask the bot for replies the agent could send to each customer message"));
+  k.push_back(int_key("bot.suggestion-timeout-ms", KEY(bot.suggestion_timeout_ms), 100, 60000,
+                      "time allowed for the bot's suggested replies, ms"));
   k.push_back(choice_key("bot.need-human", KEY(bot.need_human), {"queue", "offer"},
                          "an answer with needHuman queues a consult request, or offers one"));
   return k;

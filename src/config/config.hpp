@@ -181,6 +181,16 @@ struct BotConfig {
   int stream_total_ms = 120000;
   // The customer's answer grows at most this often (the parts that came meanwhile go together).
   int stream_update_ms = 100;
+  // The built-in demo bot types its answers out a few words at a time, this often (0: at once).
+  int demo_typing_ms = 40;
+  // What the bot says it can do (GET {url}/api/capabilities) is asked again this often.
+  int capabilities_refresh_s = 300;
+  // A consult request asks the bot for a handoff summary (when it has one), within this.
+  int summary_timeout_ms = 3000;
+  // Each customer message in a room asks the bot for replies the agent could send (when it
+  // suggests any), within this.
+  bool suggest_replies = false;
+  int suggestion_timeout_ms = 4000;
 };
 
 // How long personal data is kept (Korea's PIPA, the GDPR): a daily job deletes what is older, in

@@ -83,9 +83,23 @@ asio::awaitable<HttpResult> HttpClient::post_json(
                                         std::move(whole));
 }
 
+asio::awaitable<HttpResult> HttpClient::get_json(
+    std::string url, std::vector<std::pair<std::string, std::string>> headers) {
+  HttpStreamReader whole;
+  whole.streamed = [](unsigned, std::string_view) { return false; };
+  co_return co_await call(false, std::move(url), {}, std::move(headers), std::move(whole));
+}
+
 asio::awaitable<HttpResult> HttpClient::post_json_streamed(
     std::string url, std::string body, std::vector<std::pair<std::string, std::string>> headers,
     HttpStreamReader reader) {
+  co_return co_await call(true, std::move(url), std::move(body), std::move(headers),
+                          std::move(reader));
+}
+
+asio::awaitable<HttpResult> HttpClient::call(
+    bool post, std::string url, std::string body,
+    std::vector<std::pair<std::string, std::string>> headers, HttpStreamReader reader) {
   const auto parsed = parse_http_url(url);
   if (!parsed)
     co_return failure(HttpResult::Failure::kBadUrl, "not an http:// URL: " + url.substr(0, 200));
@@ -116,10 +130,11 @@ asio::awaitable<HttpResult> HttpClient::post_json_streamed(
                           ": " + connect_error.message());
   }
 
-  http::request<http::string_body> request{http::verb::post, parsed->target, 11};
+  http::request<http::string_body> request{post ? http::verb::post : http::verb::get,
+                                           parsed->target, 11};
   request.set(http::field::host, parsed->host + ":" + std::to_string(parsed->port));
   request.set(http::field::user_agent, "aicc-chat");
-  request.set(http::field::content_type, "application/json");
+  if (post) request.set(http::field::content_type, "application/json");
   request.set(http::field::accept, reader.accept);
   for (const auto& [name, value] : headers) request.set(name, value);
   request.keep_alive(false);

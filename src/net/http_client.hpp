@@ -78,9 +78,17 @@ class HttpClient {
       std::string url, std::string body, std::vector<std::pair<std::string, std::string>> headers,
       HttpStreamReader reader);
 
+  // GETs `url`, its answer read whole, as post_json().
+  boost::asio::awaitable<HttpResult> get_json(
+      std::string url, std::vector<std::pair<std::string, std::string>> headers = {});
+
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
  private:
+  boost::asio::awaitable<HttpResult> call(bool post, std::string url, std::string body,
+                                          std::vector<std::pair<std::string, std::string>> headers,
+                                          HttpStreamReader reader);
+
   HttpClientOptions options_;
   std::atomic<std::size_t> in_flight_{0};
 };

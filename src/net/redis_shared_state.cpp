@@ -181,6 +181,15 @@ std::optional<std::string> RedisSharedState::take(std::string_view key) {
   });
 }
 
+std::optional<std::string> RedisSharedState::get(std::string_view key) {
+  const std::string full = key_of(key);
+  return with_connection([&](redisContext* context) -> std::optional<std::string> {
+    Reply reply = run(context, {"GET", full});
+    if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
+    return std::string(reply->str, reply->len);
+  });
+}
+
 bool RedisSharedState::add(std::string_view key, std::int64_t ttl) {
   const std::string full = key_of(key);
   const std::string seconds = std::to_string(std::max<std::int64_t>(ttl, 1));

@@ -61,6 +61,14 @@ std::optional<std::string> MemorySharedState::take(std::string_view key) {
   return value;
 }
 
+std::optional<std::string> MemorySharedState::get(std::string_view key) {
+  const std::int64_t now = clock_();
+  std::lock_guard lock(mutex_);
+  const Entry* entry = find_locked(std::string(key), now);
+  if (!entry) return std::nullopt;
+  return entry->value;
+}
+
 bool MemorySharedState::add(std::string_view key, std::int64_t ttl) {
   const std::int64_t now = clock_();
   std::lock_guard lock(mutex_);

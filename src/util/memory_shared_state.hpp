@@ -25,6 +25,7 @@ class MemorySharedState final : public SharedState {
 
   void put(std::string_view key, std::string_view value, std::int64_t ttl) override;
   std::optional<std::string> take(std::string_view key) override;
+  std::optional<std::string> get(std::string_view key) override;
   bool add(std::string_view key, std::int64_t ttl) override;
   std::vector<std::int64_t> events(std::string_view key, std::int64_t now, std::int64_t window,
                                    std::size_t keep, bool record) override;

@@ -33,6 +33,8 @@ class SharedState {
   // The value under `key`, removed in the same step: of several takers on any node exactly one
   // gets it. nullopt when absent or expired.
   virtual std::optional<std::string> take(std::string_view key) = 0;
+  // The value under `key`, left in place. nullopt when absent or expired.
+  virtual std::optional<std::string> get(std::string_view key) = 0;
   // Records `key` for `ttl` seconds if it is not there: true when it was absent (the first time),
   // false when it was already recorded.
   virtual bool add(std::string_view key, std::int64_t ttl) = 0;

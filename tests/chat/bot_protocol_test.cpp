@@ -289,5 +289,52 @@ TEST(BotProtocolTest, EveryErrorHasItsOwnCode) {
   EXPECT_EQ(to_string(BotBodyError::kTooLarge), "too_large");
 }
 
+TEST(BotProtocolTest, AWebhookMayCarryOnePartOfAStreamedAnswer) {
+  auto webhook = parse_webhook_body(
+      R"({"sessionId":"c_1","customerId":"u_1","answerId":"a-1.b:2_c","part":3,"delta":"hi"})");
+  ASSERT_TRUE(webhook) << webhook.error().message;
+  ASSERT_TRUE(webhook->part);
+  EXPECT_EQ(webhook->part->answer_id, "a-1.b:2_c");
+  EXPECT_EQ(webhook->part->number, 3);
+  EXPECT_EQ(webhook->part->part.delta, "hi");
+  EXPECT_FALSE(webhook->part->part.final);
+
+  auto last = parse_webhook_body(
+      R"({"sessionId":"c_1","customerId":"u_1","answerId":"a","part":4,"final":true,)"
+      R"("needHuman":true,"category":"refund","replyTo":"m_1"})");
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_TRUE(last->part->part.final);
+  EXPECT_TRUE(last->part->part.need_human);
+  EXPECT_EQ(last->reply.reply_to, "m_1");
+
+  // A whole answer is not a part.
+  auto whole = parse_webhook_body(R"({"sessionId":"c","customerId":"u","botMessage":"hello"})");
+  ASSERT_TRUE(whole);
+  EXPECT_FALSE(whole->part);
+}
+
+TEST(BotProtocolTest, WebhookPartsOutOfShapeAreRefused) {
+  const std::string head = R"({"sessionId":"c","customerId":"u",)";
+  for (const std::string& fields : {
+           std::string(R"("answerId":"a"})"),              // no part
+           std::string(R"("answerId":"a","part":0})"),     // numbered from 1
+           std::string(R"("answerId":"a","part":2001})"),  // at most 2000
+           std::string(R"("answerId":"a","part":-1})"),
+           std::string(R"("answerId":"a","part":1.5})"),
+           std::string(R"("answerId":"a","part":"1"})"),
+           std::string(R"("answerId":"a","part":18446744073709551615})"),
+           std::string(R"("answerId":"","part":1})"),
+           std::string(R"("answerId":"a b","part":1})"),
+           std::string(R"("answerId":"a/../b","part":1})"),
+           std::string(R"("answerId":")") + std::string(129, 'a') + R"(","part":1})",
+           std::string(R"("answerId":7,"part":1})"),
+           std::string(R"("answerId":"a","part":1,"delta":")") + std::string(4097, 'x') + "\"}",
+           std::string(R"("answerId":"a","part":1,"needHuman":true})"),  // final only
+           std::string(R"("answerId":"a","part":1,"final":true,"botMessage":" "})"),
+       }) {
+    EXPECT_FALSE(parse_webhook_body(head + fields)) << fields.substr(0, 80);
+  }
+}
+
 }  // namespace
 }  // namespace aicc::chat

@@ -136,5 +136,41 @@ TEST(PersonalData, HostileTextsPassThroughWhole) {
   EXPECT_EQ(masked("-1-"), "-1-");
 }
 
+TEST(PersonalData, AGrowingTextHoldsBackADigitRunThatMayBecomeANumber) {
+  // The separators before the digits go with them (a space may join a number's groups).
+  EXPECT_EQ(settled_prefix("카드 4111 1111 "), std::string("카드").size());
+  EXPECT_EQ(settled_prefix("total: 12"), std::string("total:").size());
+  EXPECT_EQ(settled_prefix("no digits at the end. "), std::string("no digits at the end. ").size());
+  EXPECT_EQ(settled_prefix("step 3; "), std::string("step 3; ").size());
+  EXPECT_EQ(settled_prefix("1234"), 0u);
+  EXPECT_EQ(settled_prefix(""), 0u);
+  // What is settled, masked piece by piece, is what the whole text masked gives.
+  std::string whole = "카드 4111 1111 1111 1111 로 결제";
+  std::string pieces;
+  std::size_t sent = 0;
+  for (const std::size_t end : {std::size_t{12}, std::size_t{20}, whole.size()}) {
+    const std::string so_far = whole.substr(0, end);
+    const std::size_t cut = end == whole.size() ? end : settled_prefix(so_far);
+    if (cut <= sent) continue;
+    std::string piece = so_far.substr(sent, cut - sent);
+    mask_identifiers(piece);
+    pieces += piece;
+    sent = cut;
+  }
+  mask_identifiers(whole);
+  EXPECT_EQ(pieces, whole);
+  EXPECT_EQ(pieces.find("4111"), std::string::npos);
+}
+
+TEST(PersonalData, MaskedNumbersBecomeTheBotsPlaceholders) {
+  std::string text = "주민번호 900101-1234568, 카드 4111 1111 1111 1111, 4111111111111111";
+  mask_identifiers(text);
+  EXPECT_EQ(placeholders_for_masked(text), "주민번호 [RRN], 카드 [CARD], [CARD]");
+  EXPECT_EQ(redact_for_bot(text), "주민번호 [RRN], 카드 [CARD], [CARD]");
+  // Asterisks a person typed stay as they are.
+  EXPECT_EQ(placeholders_for_masked("*** great ***** *"), "*** great ***** *");
+  EXPECT_EQ(placeholders_for_masked(std::string(40, '*')), std::string(40, '*'));
+}
+
 }  // namespace
 }  // namespace aicc::chat

@@ -25,7 +25,7 @@ import {
 } from './lib/contact-center.mjs';
 import { startServer } from './lib/server.mjs';
 import { expiredToken, mintToken } from './lib/tokens.mjs';
-import { waitUntil } from './lib/util.mjs';
+import { delay, waitUntil } from './lib/util.mjs';
 
 const TEST_TIMEOUT = 30000;
 const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -71,14 +71,14 @@ describe('GET /api/consult/current', () => {
     const first = await get(server, '/api/consult/current', customer.token);
     assert.equal(first.status, 200, first.text);
     assert.match(first.headers.get('content-type'), /^application\/json/);
-    assert.deepEqual(first.json, { conversationId: null, request: null });
+    assert.deepEqual(first.json, { conversationId: null, request: null, botAnswer: null });
 
     const posted = await postBotMessage(server, customer.token, { message: '환불하고 싶어요' });
     assert.equal(posted.status, 202, posted.text);
     await customer.bot.next(() => true, 5000, 'the bot answer');
     for (let i = 0; i < 3; ++i) {
       const again = await get(server, '/api/consult/current', customer.token);
-      assert.deepEqual(again.json, { conversationId: posted.json.conversationId, request: null });
+      assert.deepEqual(again.json, { conversationId: posted.json.conversationId, request: null, botAnswer: null });
     }
     // Reading it asked for nobody: no request waits, and the customer heard no status.
     assert.deepEqual((await get(server, '/api/consult/queue', adminToken(server))).json, { requests: [] });
@@ -151,10 +151,21 @@ describe('GET /api/consult/queue and the offers', () => {
     const second = await requestConsult(silent);
     assert.equal((await nextJson(agent.offers, { requestId: second.requestId })).conversationId, null);
 
-    const queue = await get(server, '/api/consult/queue', agent.token);
+    // The bot's handoff summary follows the offer (the built-in bot makes one): read the queue
+    // once it is there, so that both reads below see the same.
+    let queue;
+    for (let tries = 0; tries < 100; tries += 1) {
+      queue = await get(server, '/api/consult/queue', agent.token);
+      if (queue.json?.requests?.[0]?.summary) break;
+      await delay(50);
+    }
     assert.equal(queue.status, 200, queue.text);
     assert.equal(queue.json.requests.length, 2);
     const [a, b] = queue.json.requests;
+    assert.equal(a.summary.category, 'payment_error');
+    assert.match(a.summary.text, /결제오류가 났어요/);
+    assert.ok(['calm', 'neutral', 'frustrated', 'angry'].includes(a.summary.mood), a.summary.mood);
+    assert.equal(b.summary, null, 'no conversation, nothing to summarise');
     assert.match(a.waitingSince, RFC3339_MS);
     assert.deepEqual(a, {
       requestId: first.requestId,
@@ -167,6 +178,7 @@ describe('GET /api/consult/queue and the offers', () => {
       position: 1,
       requeued: false,
       conversationId: posted.json.conversationId,
+      summary: a.summary,
     });
     assert.equal(a.waitingSince, offer.waitingSince);
     assert.deepEqual(
@@ -214,9 +226,11 @@ describe('GET /api/agent/rooms', () => {
       customer: { id: c1.id, displayName: 'One' },
       category: 'refund',
       conversationId: room1.assignment.conversationId,
+      summary: one.summary,
       assignedAt: one.assignedAt,
       notes: [],
     });
+    assert.ok(one.summary === null || typeof one.summary.text === 'string', JSON.stringify(one.summary));
     assert.match(one.conversationId, /^c_/);
 
     // A reloaded console: a new connection, the same rooms.
@@ -267,6 +281,40 @@ describe('GET /api/agents', () => {
 });
 
 describe('GET /api/admin/stats', () => {
+  it('judges the bot: its answers, why customers reached a person, and their ratings of its answers', { timeout: TEST_TIMEOUT }, async (t) => {
+    const server = await startCenter(t, { settings: { 'routing.mode': 'manual' } });
+    const admin = adminToken(server);
+    const helped = await newCustomer(t, server);
+    assert.equal((await postBotMessage(server, helped.token, { message: '환불하고 싶어요' })).status, 202);
+    const answer = (await helped.bot.next((m) => m.json.partial === false, 5000, 'the answer')).json;
+    assert.equal(answer.needHuman, false);
+    const handed = await newCustomer(t, server);
+    assert.equal((await postBotMessage(server, handed.token, { message: '결제오류가 났어요' })).status, 202);
+    const handover = (await handed.bot.next((m) => m.json.partial === false, 5000, 'the hand-over')).json;
+    assert.equal(handover.needHuman, true);
+    await nextStatus(handed, { status: 'waiting' });
+
+    // A rating of the bot's answer, once, by its customer only, of a bot answer only.
+    assert.ok((await send(helped, '/app/bot.rate', { messageId: answer.messageId, score: 4, comment: 'quick' })).receipt);
+    const again = await send(helped, '/app/bot.rate', { messageId: answer.messageId, score: 1 });
+    assert.equal(again.refusal?.json.code, 'already_rated');
+    const other = await send(handed, '/app/bot.rate', { messageId: answer.messageId, score: 1 });
+    assert.equal(other.refusal?.json.code, 'not_found', 'not their answer');
+    const question = await send(helped, '/app/bot.rate', { messageId: answer.replyTo, score: 1 });
+    assert.equal(question.refusal?.json.code, 'not_found', 'not a bot answer');
+    for (const body of [{ messageId: answer.messageId, score: 9 }, { messageId: answer.messageId, score: '5' }, { score: 5 }]) {
+      const refused = await send(helped, '/app/bot.rate', body);
+      assert.equal(refused.refusal?.json.code, 'bad_request', JSON.stringify(body));
+    }
+
+    const stats = (await get(server, '/api/admin/stats', admin)).json;
+    assert.equal(stats.botOutcomes.answered, 2, 'the refund answer and the hand-over answer');
+    assert.deepEqual(stats.botOutcomes.handedOver, { total: 1, botNeedHuman: 1, botFailed: 0, customerAsked: 0 });
+    assert.deepEqual(stats.botOutcomes.botSatisfaction, { count: 1, average: 4 });
+    // The first customer's chat counts as resolved by the bot only after half an hour.
+    assert.equal(stats.botOutcomes.resolvedByBot, 0);
+  });
+
   it('counts an agent with as many chats as allowed as full, not available', { timeout: TEST_TIMEOUT }, async (t) => {
     const server = await startCenter(t, { settings: { ...MANUAL, 'routing.max-rooms-per-agent': '1' } });
     const agent = await newAgent(t, server, { name: 'Busy' });
@@ -314,7 +362,17 @@ describe('GET /api/admin/stats', () => {
     const stats = answer.json;
     assert.match(stats.now, RFC3339_MS);
     assert.deepEqual(Object.keys(stats).sort(),
-      ['agents', 'bot', 'messagesPerMinute', 'now', 'queueHistory', 'rooms', 'satisfaction', 'waiting'].sort());
+      ['agents', 'bot', 'botOutcomes', 'messagesPerMinute', 'now', 'queueHistory', 'rooms', 'satisfaction', 'waiting'].sort());
+    // Two requests for a person: one after the bot's apology, one asked without the bot. Nothing
+    // resolved by the bot: it never answered.
+    assert.deepEqual(stats.botOutcomes, {
+      windowHours: 24,
+      answered: 0,
+      resolvedByBot: 0,
+      handedOver: { total: 2, botNeedHuman: 0, botFailed: 1, customerAsked: 1 },
+      botSatisfaction: { count: 0, average: null },
+      resolutionRate: 0,
+    });
     // No room was rated yet: no average.
     assert.deepEqual(stats.satisfaction, { count: 0, windowHours: 24, average: null });
     assert.equal(stats.waiting.count, 1);

@@ -24,9 +24,11 @@ TEST(RedisSharedState, AValuePutOnOneNodeIsTakenOnceOnAnother) {
   RedisSharedState node1(redis.address());
   RedisSharedState node3(redis.address());
   node1.put("ticket:t1", "{\"sub\":\"u1\"}", 30);
+  EXPECT_EQ(node3.get("ticket:t1"), "{\"sub\":\"u1\"}");  // read, left in place
   EXPECT_EQ(node3.take("ticket:t1"), "{\"sub\":\"u1\"}");
   EXPECT_EQ(node1.take("ticket:t1"), std::nullopt);
   EXPECT_EQ(node3.take("ticket:t1"), std::nullopt);
+  EXPECT_EQ(node1.get("ticket:t1"), std::nullopt);
 }
 
 TEST(RedisSharedState, OfConcurrentTakersOnSeveralNodesExactlyOneWins) {

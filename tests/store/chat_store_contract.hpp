@@ -1317,6 +1317,36 @@ TYPED_TEST_P(ChatStoreContract, LeftMessagesWaitUntilOneAgentTakesThem) {
 
 // Ratings
 
+TYPED_TEST_P(ChatStoreContract, ABotAnswerIsRatedOnceByItsCustomerAndGoesWithThem) {
+  auto& store = this->store();
+  const auto mine = store.get_or_create_conversation("cust_1", "c_1", kNow).id;
+  const auto theirs = store.get_or_create_conversation("cust_2", "c_2", kNow).id;
+  ASSERT_TRUE(store.append_message(make_message(mine, "m_q")).stored());
+  ASSERT_TRUE(store.append_message(make_answer(mine, "m_a", "m_q")).stored());
+  ASSERT_TRUE(store.append_message(make_message(theirs, "m_q2", "", "cust_2")).stored());
+  ASSERT_TRUE(store.append_message(make_answer(theirs, "m_a2", "m_q2")).stored());
+
+  EXPECT_EQ(store.rate_bot_answer("m_a", "cust_1", 6, "", kNow), RatingOutcome::kInvalidScore);
+  // Only a bot answer, and only the customer's own.
+  EXPECT_EQ(store.rate_bot_answer("m_q", "cust_1", 5, "", kNow), RatingOutcome::kUnknownRoom);
+  EXPECT_EQ(store.rate_bot_answer("m_a2", "cust_1", 5, "", kNow), RatingOutcome::kUnknownRoom);
+  EXPECT_EQ(store.rate_bot_answer("m_none", "cust_1", 5, "", kNow), RatingOutcome::kUnknownRoom);
+  EXPECT_EQ(store.rate_bot_answer("m_a", "cust_1", 5, "도움이 됐어요", kNow + 1),
+            RatingOutcome::kStored);
+  EXPECT_EQ(store.rate_bot_answer("m_a", "cust_1", 1, "", kNow + 2), RatingOutcome::kAlreadyRated);
+  EXPECT_EQ(store.rate_bot_answer("m_a2", "cust_2", 2, "", kNow + 3), RatingOutcome::kStored);
+  const auto summary = store.bot_rating_summary(kNow);
+  EXPECT_EQ(summary.count, 2);
+  EXPECT_DOUBLE_EQ(summary.average, 3.5);
+  EXPECT_EQ(store.bot_rating_summary(kNow + 2).count, 1);
+  // Neither counts among the rooms' ratings.
+  EXPECT_EQ(store.rating_summary(kNow).count, 0);
+
+  // Erasing a customer takes their ratings of the bot too.
+  ASSERT_EQ(store.erase_customer("cust_1").status, chat::ErasureStatus::kErased);
+  EXPECT_EQ(store.bot_rating_summary(kNow).count, 1);
+}
+
 TYPED_TEST_P(ChatStoreContract, ARoomIsRatedOnceFromOneToFive) {
   this->open_room("r_1");
   EXPECT_EQ(this->store().rate_room("r_1", "cust_1", 0, "", kNow), RatingOutcome::kInvalidScore);
@@ -1918,13 +1948,13 @@ REGISTER_TYPED_TEST_SUITE_P(
     RoomsRememberEveryAgentTheyHad, AttachmentsKeepTheirBytesAndRecordOncePerId,
     MessagesKeepTheAttachmentsTheyCarry, KeepsTheLastContextOfEachCustomer,
     LeftMessagesWaitUntilOneAgentTakesThem, ARoomIsRatedOnceFromOneToFive,
-    SummarizesTheRatingsOfAWindow, HostileStringsAreStoredExactly,
-    CannedResponsesAreKeptPerAgentInTheOrderSaved, CannedResponsesAreReplacedWholeOrNotAtAll,
-    CannedResponsesKeepHostileStringsExactly, EverythingSurvivesAReopen, PingsAStoreThatCanServe,
-    OneNodeHoldsTheRoutingAuthorityAtATime, AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch,
-    ACustomersOpenRequestIsFoundUntilItIsErased, AgentRecordsAreWrittenByDecisionsAndReadBack,
-    RoutingWritesApplyInOrderAsOneDecision, AFailingRoutingWriteLeavesNothingOfItsDecision,
-    RetentionRemovesWhatIsPastItsCutoffInBatches,
+    ABotAnswerIsRatedOnceByItsCustomerAndGoesWithThem, SummarizesTheRatingsOfAWindow,
+    HostileStringsAreStoredExactly, CannedResponsesAreKeptPerAgentInTheOrderSaved,
+    CannedResponsesAreReplacedWholeOrNotAtAll, CannedResponsesKeepHostileStringsExactly,
+    EverythingSurvivesAReopen, PingsAStoreThatCanServe, OneNodeHoldsTheRoutingAuthorityAtATime,
+    AReleasedAuthorityIsClaimedAtOnceUnderTheNextEpoch, ACustomersOpenRequestIsFoundUntilItIsErased,
+    AgentRecordsAreWrittenByDecisionsAndReadBack, RoutingWritesApplyInOrderAsOneDecision,
+    AFailingRoutingWriteLeavesNothingOfItsDecision, RetentionRemovesWhatIsPastItsCutoffInBatches,
     ErasureRemovesEverythingOfOneCustomerAndNothingElse);
 
 }  // namespace

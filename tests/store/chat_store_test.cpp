@@ -176,14 +176,15 @@ TEST(SqliteChatStoreSchema, UpgradesAVersionOneDatabaseKeepingItsData) {
         "rooms_customer; ALTER TABLE rooms DROP COLUMN category; ALTER TABLE rooms DROP COLUMN "
         "customer_name; DROP TABLE attachments; ALTER TABLE messages DROP COLUMN attachments; "
         "DROP TABLE pending_file_removals; ALTER TABLE streams DROP COLUMN purged_seq; "
+        "DROP TABLE bot_ratings; "
         "DELETE FROM schema_migrations "
         "WHERE component = 'chat' AND version > 1",
         "pretend the database is at chat schema 1");
     EXPECT_EQ(db.schema_version("chat"), 1);
   }
   SqliteChatStore store(file.path());
-  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 12);
-  EXPECT_EQ(store.schema_version(), 12);
+  EXPECT_EQ(SqliteChatStore::latest_schema_version(), 13);
+  EXPECT_EQ(store.schema_version(), 13);
   EXPECT_FALSE(store.has_open_request("cust_1"));  // its index came back with migration 5
   EXPECT_TRUE(store.find_conversation("c_1").has_value());
   // Messages stored before migration 6 read with no sender name; new ones keep theirs.

@@ -28,6 +28,17 @@ TEST(MemorySharedState, ATakenValueIsGoneForTheNextTaker) {
   EXPECT_EQ(state.take("ticket:never"), std::nullopt);
 }
 
+TEST(MemorySharedState, AReadValueStaysUntilItExpires) {
+  FakeClock time;
+  MemorySharedState state(100, time.clock());
+  state.put("answer:a", "so far", 30);
+  EXPECT_EQ(state.get("answer:a"), "so far");
+  EXPECT_EQ(state.get("answer:a"), "so far");
+  time.now += 31;
+  EXPECT_EQ(state.get("answer:a"), std::nullopt);
+  EXPECT_EQ(state.get("answer:never"), std::nullopt);
+}
+
 TEST(MemorySharedState, OfManyConcurrentTakersExactlyOneGetsTheValue) {
   MemorySharedState state;
   for (int round = 0; round < 200; ++round) {

@@ -12,6 +12,7 @@ class UnreachableSharedState final : public SharedState {
  public:
   void put(std::string_view, std::string_view, std::int64_t) override { fail(); }
   std::optional<std::string> take(std::string_view) override { fail(); }
+  std::optional<std::string> get(std::string_view) override { fail(); }
   bool add(std::string_view, std::int64_t) override { fail(); }
   std::vector<std::int64_t> events(std::string_view, std::int64_t, std::int64_t, std::size_t,
                                    bool) override {

@@ -264,6 +264,18 @@ $fn$;
 CREATE TRIGGER rooms_agent_remember AFTER INSERT OR UPDATE OF agent_id ON rooms
   FOR EACH ROW EXECUTE FUNCTION aicc_remember_room_agent();
 )sql"},
+    Migration{10, "customers' ratings of the bot's answers", R"sql(
+CREATE TABLE bot_ratings (
+  message_id      BYTEA PRIMARY KEY,  -- the bot's answer, rated once
+  conversation_id BYTEA NOT NULL,
+  customer_id     BYTEA NOT NULL,
+  score           BIGINT NOT NULL CHECK (score BETWEEN 1 AND 5),
+  comment         BYTEA NOT NULL,
+  created_at      BIGINT NOT NULL
+);
+CREATE INDEX bot_ratings_by_time ON bot_ratings (created_at);
+CREATE INDEX bot_ratings_by_customer ON bot_ratings (customer_id);
+)sql"},
 };
 
 // read_message() reads the columns in this order.
@@ -1139,6 +1151,13 @@ chat::RemovedCounts PostgresChatStore::purge_expired(const chat::RetentionCutoff
               .integer(cutoffs.chats)
               .integer(batch)
               .run());
+      removed.ratings +=
+          affected(db.query("DELETE FROM bot_ratings WHERE message_id IN (SELECT message_id FROM "
+                            "bot_ratings WHERE created_at < $1 ORDER BY created_at LIMIT $2)",
+                            "remove ratings of bot answers past the retention cutoff")
+                       .integer(cutoffs.chats)
+                       .integer(batch)
+                       .run());
       removed.left_messages += affected(
           db.query("DELETE FROM left_messages WHERE id IN (SELECT id FROM left_messages WHERE "
                    "created_at < $1 ORDER BY created_at, id LIMIT $2)",
@@ -1232,6 +1251,10 @@ chat::ErasureResult PostgresChatStore::erase_customer(const std::string& custome
         db.query("DELETE FROM ratings WHERE customer_id = $1", "remove a customer's ratings")
             .text(customer_id)
             .run());
+    removed.ratings += affected(db.query("DELETE FROM bot_ratings WHERE customer_id = $1",
+                                         "remove a customer's ratings of bot answers")
+                                    .text(customer_id)
+                                    .run());
     removed.left_messages += affected(db.query("DELETE FROM left_messages WHERE customer_id = $1",
                                                "remove a customer's left messages")
                                           .text(customer_id)
@@ -1488,11 +1511,52 @@ RatingOutcome PostgresChatStore::rate_room(const std::string& room_id,
 }
 
 RatingSummary PostgresChatStore::rating_summary(Millis since) {
+  return summarize_ratings("ratings", since);
+}
+
+RatingOutcome PostgresChatStore::rate_bot_answer(const std::string& message_id,
+                                                 const std::string& customer_id, int score,
+                                                 const std::string& comment, Millis now) {
+  if (score < chat::kMinScore || score > chat::kMaxScore) return RatingOutcome::kInvalidScore;
   return pool_->with([&](Connection& db) {
-    const Rows rows = db.query(
-                            "SELECT count(*), coalesce(avg(score), 0)::double precision "
-                            "FROM ratings WHERE created_at >= $1",
-                            "summarize the ratings")
+    // Only a bot answer in the customer's own conversation; of two ratings at once exactly one
+    // is inserted (ON CONFLICT on the answer).
+    const Rows answer =
+        db.query(
+              "SELECT m.stream_id FROM messages m JOIN conversations c ON c.id = m.stream_id "
+              "WHERE m.message_id = $1 AND m.sender_role = 'BOT' AND c.customer_id = $2",
+              "find the bot answer of a rating")
+            .text(message_id)
+            .text(customer_id)
+            .run();
+    if (answer.empty()) return RatingOutcome::kUnknownRoom;
+    const bool stored =
+        db.query(
+              "INSERT INTO bot_ratings (message_id, conversation_id, customer_id, score, "
+              "comment, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
+              "ON CONFLICT (message_id) DO NOTHING",
+              "store a rating of a bot answer")
+            .text(message_id)
+            .text(answer.text(0, 0))
+            .text(customer_id)
+            .integer(score)
+            .text(comment)
+            .integer(now)
+            .run()
+            .affected() == 1;
+    return stored ? RatingOutcome::kStored : RatingOutcome::kAlreadyRated;
+  });
+}
+
+RatingSummary PostgresChatStore::bot_rating_summary(Millis since) {
+  return summarize_ratings("bot_ratings", since);
+}
+
+RatingSummary PostgresChatStore::summarize_ratings(std::string_view table, Millis since) {
+  return pool_->with([&](Connection& db) {
+    const Rows rows = db.query("SELECT count(*), coalesce(avg(score), 0)::double precision FROM " +
+                                   std::string(table) + " WHERE created_at >= $1",
+                               "summarize the ratings")
                           .integer(since)
                           .run();
     return RatingSummary{.count = rows.integer(0, 0), .average = rows.real(0, 1)};

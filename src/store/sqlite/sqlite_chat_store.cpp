@@ -309,6 +309,18 @@ CREATE TABLE pending_file_removals (id TEXT NOT NULL PRIMARY KEY) STRICT;
 -- as many segments. The store now indexes a transaction's room messages in one statement, last.
 DROP TRIGGER room_text_insert;
 )sql"},
+    Migration{13, "customers' ratings of the bot's answers", R"sql(
+CREATE TABLE bot_ratings (
+  message_id      TEXT NOT NULL PRIMARY KEY,  -- the bot's answer, rated once
+  conversation_id TEXT NOT NULL,
+  customer_id     TEXT NOT NULL,
+  score           INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+  comment         TEXT NOT NULL,
+  created_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX bot_ratings_by_time ON bot_ratings (created_at);
+CREATE INDEX bot_ratings_by_customer ON bot_ratings (customer_id);
+)sql"},
 };
 
 // read_message() reads the columns in this order. The `<> ''` terms let SQLite use the partial
@@ -1204,6 +1216,14 @@ chat::RemovedCounts SqliteChatStore::purge_expired(const chat::RetentionCutoffs&
           .run();
       removed.messages += changed(db_);
       db_.prepare(
+             "DELETE FROM bot_ratings WHERE message_id IN (SELECT message_id FROM bot_ratings "
+             "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+             "remove ratings of bot answers past the retention cutoff")
+          .bind_int(1, cutoffs.chats)
+          .bind_int(2, batch)
+          .run();
+      removed.ratings += changed(db_);
+      db_.prepare(
              "DELETE FROM left_messages WHERE id IN (SELECT id FROM left_messages WHERE "
              "created_at < ?1 ORDER BY created_at, id LIMIT ?2)",
              "remove left messages past the retention cutoff")
@@ -1311,6 +1331,11 @@ chat::ErasureResult SqliteChatStore::erase_customer(const std::string& customer_
           .run();
     }
     db_.prepare("DELETE FROM ratings WHERE customer_id = ?1", "remove a customer's ratings")
+        .bind_text(1, customer_id)
+        .run();
+    removed.ratings += changed(db_);
+    db_.prepare("DELETE FROM bot_ratings WHERE customer_id = ?1",
+                "remove a customer's ratings of bot answers")
         .bind_text(1, customer_id)
         .run();
     removed.ratings += changed(db_);
@@ -1570,10 +1595,52 @@ RatingOutcome SqliteChatStore::rate_room(const std::string& room_id, const std::
 }
 
 RatingSummary SqliteChatStore::rating_summary(Millis since) {
+  return summarize_ratings("ratings", since);
+}
+
+RatingOutcome SqliteChatStore::rate_bot_answer(const std::string& message_id,
+                                               const std::string& customer_id, int score,
+                                               const std::string& comment, Millis now) {
+  if (score < chat::kMinScore || score > chat::kMaxScore) return RatingOutcome::kInvalidScore;
   std::lock_guard lock(mutex_);
-  auto select =
-      db_.prepare("SELECT COUNT(*), COALESCE(AVG(score), 0) FROM ratings WHERE created_at >= ?1",
-                  "summarize the ratings");
+  Transaction transaction(db_);
+  std::string conversation_id;
+  {
+    // Only a bot answer in the customer's own conversation: anything else is answered alike.
+    auto answer = db_.prepare(
+        "SELECT m.stream_id FROM messages m JOIN conversations c ON c.id = m.stream_id WHERE "
+        "m.message_id = ?1 AND m.sender_role = 'BOT' AND c.customer_id = ?2",
+        "find the bot answer of a rating");
+    answer.bind_text(1, message_id);
+    answer.bind_text(2, customer_id);
+    if (!answer.step()) return RatingOutcome::kUnknownRoom;
+    conversation_id = answer.column_text(0);
+  }
+  db_.prepare(
+         "INSERT INTO bot_ratings (message_id, conversation_id, customer_id, score, comment, "
+         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (message_id) DO NOTHING",
+         "store a rating of a bot answer")
+      .bind_text(1, message_id)
+      .bind_text(2, conversation_id)
+      .bind_text(3, customer_id)
+      .bind_int(4, score)
+      .bind_text(5, comment)
+      .bind_int(6, now)
+      .run();
+  if (db_.changes() != 1) return RatingOutcome::kAlreadyRated;
+  transaction.commit();
+  return RatingOutcome::kStored;
+}
+
+RatingSummary SqliteChatStore::bot_rating_summary(Millis since) {
+  return summarize_ratings("bot_ratings", since);
+}
+
+RatingSummary SqliteChatStore::summarize_ratings(std::string_view table, Millis since) {
+  std::lock_guard lock(mutex_);
+  auto select = db_.prepare("SELECT COUNT(*), COALESCE(AVG(score), 0) FROM " + std::string(table) +
+                                " WHERE created_at >= ?1",
+                            "summarize the ratings");
   select.bind_int(1, since);
   if (!select.step()) return {};
   return RatingSummary{.count = select.column_int(0), .average = select.column_double(1)};

@@ -121,6 +121,10 @@ class SqliteChatStore final : public chat::ChatStore {
                                 int score, const std::string& comment, chat::Millis now) override;
   std::optional<chat::RatingRecord> find_rating(const std::string& room_id) override;
   chat::RatingSummary rating_summary(chat::Millis since) override;
+  chat::RatingOutcome rate_bot_answer(const std::string& message_id, const std::string& customer_id,
+                                      int score, const std::string& comment,
+                                      chat::Millis now) override;
+  chat::RatingSummary bot_rating_summary(chat::Millis since) override;
 
   std::vector<chat::CannedResponse> canned_responses(const std::string& agent_id) override;
   void replace_canned_responses(const std::string& agent_id,
@@ -138,6 +142,8 @@ class SqliteChatStore final : public chat::ChatStore {
   int schema_version();
 
  private:
+  // The count and mean score of `table` (ratings, bot_ratings) since `since`.
+  chat::RatingSummary summarize_ratings(std::string_view table, chat::Millis since);
   // The caller holds mutex_.
   std::optional<chat::MessageRecord> find_message_by_client_id(const chat::MessageRecord& message);
   std::optional<chat::MessageRecord> find_answer(const std::string& reply_to);

@@ -22,7 +22,7 @@ function setText(node, text, fallback) {
 // `ui` holds the value/detail nodes by card (see admin.html); `stats` is normalizeStats()'s.
 export function renderCards(ui, stats, { t, lang }) {
   const dash = t('no_data');
-  const { waiting, agents, bot, satisfaction } = stats;
+  const { waiting, agents, bot, satisfaction, botOutcomes } = stats;
 
   setText(ui.waitingCount, number(waiting.count, lang), dash);
   ui.waitingDetail.textContent = waiting.count === 0
@@ -52,6 +52,32 @@ export function renderCards(ui, stats, { t, lang }) {
     ui.satisfactionAverage.textContent = average === null ? dash : `${average} / 5`;
     ui.satisfactionDetail.textContent = t('card_satisfaction_detail', { count: number(satisfaction.count, lang) ?? dash });
   }
+  renderBotOutcomes(ui, botOutcomes, satisfaction, { t, lang, dash });
+}
+
+// The bot judged as a contact center judges it: resolved alone, handed over and why, and how
+// satisfied customers were with its answers beside the agents' chats.
+function renderBotOutcomes(ui, outcomes, satisfaction, { t, lang, dash }) {
+  for (const card of [ui.botResolvedCard, ui.botHandoverCard, ui.botSatisfactionCard]) card.hidden = !outcomes;
+  if (!outcomes) return;
+  const count = (n) => number(n, lang) ?? dash;
+  setText(ui.botResolvedRate, number(outcomes.resolutionRate, lang, { style: 'percent', maximumFractionDigits: 1 }), dash);
+  ui.botResolvedDetail.textContent = t('card_bot_resolved_detail', {
+    resolved: count(outcomes.resolved), answered: count(outcomes.answered),
+  });
+  const handed = outcomes.handedOver;
+  setText(ui.botHandoverTotal, number(handed.total, lang), dash);
+  ui.botHandoverDetail.textContent = t('card_bot_handover_detail', {
+    needHuman: count(handed.botNeedHuman), failed: count(handed.botFailed), asked: count(handed.customerAsked),
+  });
+  const average = (n) => number(n, lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) ?? dash;
+  const bot = outcomes.botSatisfaction;
+  ui.botSatisfactionAverage.textContent = t('card_bot_satisfaction_value', {
+    bot: average(bot.average), agents: average(satisfaction?.average ?? null),
+  });
+  ui.botSatisfactionDetail.textContent = t('card_bot_satisfaction_detail', {
+    bot: count(bot.count), agents: count(satisfaction?.count ?? null),
+  });
 }
 
 function stateLabel(state, t) {

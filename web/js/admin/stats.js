@@ -54,6 +54,26 @@ export function normalizeStats(raw) {
     ? { count: num(data.satisfaction.count), average: num(data.satisfaction.average ?? data.satisfaction.avg) }
     : null;
 
+  // What the bot achieved over the last day (absent from older servers: the cards stay hidden).
+  const outcomes = data.botOutcomes && typeof data.botOutcomes === 'object' ? data.botOutcomes : null;
+  const botOutcomes = outcomes
+    ? {
+      answered: num(outcomes.answered),
+      resolved: num(outcomes.resolvedByBot),
+      resolutionRate: num(outcomes.resolutionRate),
+      handedOver: {
+        total: num(outcomes.handedOver?.total),
+        botNeedHuman: num(outcomes.handedOver?.botNeedHuman),
+        botFailed: num(outcomes.handedOver?.botFailed),
+        customerAsked: num(outcomes.handedOver?.customerAsked),
+      },
+      botSatisfaction: {
+        count: num(outcomes.botSatisfaction?.count),
+        average: num(outcomes.botSatisfaction?.average),
+      },
+    }
+    : null;
+
   return {
     now: time(data.now),
     waiting: { count: num(data.waiting?.count), longestWaitMs: num(data.waiting?.longestWaitMs) },
@@ -63,6 +83,7 @@ export function normalizeStats(raw) {
     bot: { asked, failed, failureRate },
     queueHistory,
     satisfaction,
+    botOutcomes,
   };
 }
 

@@ -227,6 +227,11 @@ async function enterWorkspace(user) {
   session.subscribe('/topic/consult/request', onOffer);
   session.subscribe('/topic/consult/updates', onUpdate);
   session.subscribe('/topic/consult/offline', onLeftMessage);
+  session.subscribe('/topic/consult/summary', (summary) => {
+    queue.summarize(summary);
+    rooms.summarize(summary);
+  });
+  session.subscribe('/user/queue/agent/suggestions', (suggestions) => rooms.suggest(suggestions));
   session.subscribe('/user/queue/agent/assignment', onAssignment);
   session.subscribe('/user/queue/agent/notes', (note) => rooms.note(note));
   session.subscribe('/user/queue/agent/status', onSupervisorStatus);

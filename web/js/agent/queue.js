@@ -1,10 +1,12 @@
 // The live queue of waiting requests: filled from GET /api/consult/queue, kept current by the
 // offers on /topic/consult/request and the updates on /topic/consult/updates (a request taken by
-// someone else disappears at once). Each card shows the customer, category, what they asked, the
-// bot's last answer and the waiting time, and can show the whole bot conversation.
+// someone else disappears at once). Each card shows the customer, category, the bot's handoff
+// summary (when it gave one), what they asked, the bot's last answer and the waiting time, and can
+// show the whole bot conversation.
 import { apiJson, clear, duration, el } from '../common/dom.js';
 import { refusalText } from '../common/refusals.js';
 import { categoryLabel } from '../common/category.js';
+import { summaryNode } from './bot-help.js';
 
 export class QueuePanel {
   constructor({ list, empty, count, i18n, session, onAccept, onReject }) {
@@ -43,6 +45,17 @@ export class QueuePanel {
   offer(request) {
     if (request?.requestId) this.liveAt.set(request.requestId, ++this.clock);
     return this.#add(request);
+  }
+
+  // The bot's handoff summary of a waiting request (from /topic/consult/summary): shown on its
+  // card when the card is here.
+  summarize({ requestId, summary } = {}) {
+    const known = this.requests.get(requestId);
+    if (!known || !summary) return;
+    known.request = { ...known.request, summary };
+    const node = this.#render(known.request);
+    known.node.replaceWith(node);
+    known.node = node;
   }
 
   // Taken, withdrawn or refused: gone from this console at once.
@@ -137,6 +150,7 @@ export class QueuePanel {
         el('span', { class: 'chip', text: categoryLabel(request.category, t) }),
         request.requeued ? el('span', { class: 'chip chip--warn', text: t('requeued') }) : null,
         el('span', { class: 'wait', text: this.#waitText(request) })),
+      summaryNode(request.summary, t),
       request.reason ? el('p', { class: 'request-line' }, el('span', { class: 'label', text: `${t('reason')}: ` }), request.reason) : null,
       request.lastBotMessage
         ? el('p', { class: 'request-line' }, el('span', { class: 'label', text: `${t('last_bot_message')}: ` }), request.lastBotMessage)

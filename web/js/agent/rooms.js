@@ -16,6 +16,7 @@ import { refusalText } from '../common/refusals.js';
 import { Timeline } from '../common/timeline.js';
 import { attachPicker } from './canned.js';
 import { categoryLabel } from '../common/category.js';
+import { SuggestionBar, summaryNode } from './bot-help.js';
 import { CustomerPanel } from './customer-panel.js';
 import { attachControl } from './room-files.js';
 import { RoomActions } from './room-actions.js';
@@ -53,6 +54,10 @@ export class Rooms {
       room.stamp = ++this.stamp;
       this.#attach(room);
     } else {
+      if (info.summary) {
+        room.summary = info.summary;
+        this.#renderSummary(room);
+      }
       // What was said meanwhile (an assignment brings the room's messages and notes so far).
       for (const note of info.notes ?? []) this.#showNote(room, note);
       if (info.history) for (const message of info.history) this.#showMessage(room, message, { replay: true, requestedAt: info.requestedAt });
@@ -134,6 +139,8 @@ export class Rooms {
     for (const room of this.rooms.values()) {
       room.timeline.refresh();
       room.actions.relabel();
+      room.suggestions.render();
+      this.#renderSummary(room);
       room.customerPanel.render();
       this.#relabel(room);
       this.#renderTab(room);
@@ -178,6 +185,8 @@ export class Rooms {
       isEnded: () => this.rooms.get(roomId)?.ended ?? true,
       send: (uploaded) => this.#send(this.rooms.get(roomId), uploaded),
     });
+    const suggestions = new SuggestionBar({ input, i18n: this.i18n });
+    const summarySlot = el('div', { class: 'room-summary' });
     const form = el('form', { class: 'composer room-composer' },
       popup,
       el('div', { class: 'composer-mode' }, noteToggle, files.button, files.input),
@@ -194,16 +203,18 @@ export class Rooms {
           el('h2', { text: name }),
           el('span', { class: 'chip', text: categoryLabel(info.category, t) })),
         el('div', { class: 'room-actions' }, actions.transferButton, actions.closeButton, dismiss)),
+      summarySlot,
       actions.panel,
       customerPanel.node,
-      list, typing, form);
+      list, typing, suggestions.node, form);
     this.tabs.append(tab);
     this.panels.append(panel);
 
     const room = {
       roomId, requestId: info.requestId, name, tab, panel, input, typing, actions, dismiss, form,
       noteToggle, inputLabel, sendButton, files, noteMode: false, endedBy: null, customerAway: false, customerPanel,
-      customerId: info.customer?.id,
+      customerId: info.customer?.id, conversationId: info.conversationId, suggestions, summarySlot,
+      summary: info.summary ?? null,
       timeline: new Timeline(list, {
         lang: () => this.i18n.lang,
         texts: () => ({
@@ -234,9 +245,30 @@ export class Rooms {
       input.focus();
     });
     dismiss.addEventListener('click', () => this.#dismiss(room));
+    this.#renderSummary(room);
     this.#renderComposer(room);
     this.#renderTab(room);
     return room;
+  }
+
+  // The bot's handoff summary for the request a room serves (from /topic/consult/summary).
+  summarize({ requestId, conversationId, summary } = {}) {
+    for (const room of this.rooms.values()) {
+      if (room.requestId !== requestId && !(conversationId && room.conversationId === conversationId && !room.summary)) continue;
+      room.summary = summary;
+      this.#renderSummary(room);
+    }
+  }
+
+  // Replies the bot suggests to a customer's message, for this agent's room (never sent by us).
+  suggest({ roomId, suggestions } = {}) {
+    const room = this.rooms.get(roomId);
+    if (!room || room.ended) return;
+    room.suggestions.show(suggestions);
+  }
+
+  #renderSummary(room) {
+    room.summarySlot.replaceChildren(...[summaryNode(room.summary, this.i18n.t)].filter(Boolean));
   }
 
   #renderTab(room) {
@@ -505,6 +537,7 @@ export class Rooms {
       return;
     }
     if (text) room.input.value = '';
+    room.suggestions.clear();  // answered: the next customer message brings new ones
     const clientMessageId = randomId();
     clearTimeout(room.typingTimer);
     room.typingSentAt = 0;

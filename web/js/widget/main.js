@@ -373,11 +373,35 @@ function dropAgentOffers() {
   }
 }
 
-function botItem({ messageId, seq, botMessage, needHuman, category, timestamp }) {
+// Was the bot's answer helpful? One click rates it (5 or 1, /app/bot.rate): the bot's
+// satisfaction the supervisor compares with the agents'. Only the latest answer asks.
+function botRating(messageId) {
+  const box = el('div', { class: 'msg-action msg-rating' }, el('span', { text: t('rate_bot_question') }));
+  const rate = (score) => {
+    session.publish('/app/bot.rate', { messageId, score });
+    box.replaceChildren(el('span', { text: t('rate_bot_thanks') }));
+    keepFocus();
+  };
+  box.append(
+    el('button', { type: 'button', class: 'secondary small', text: t('rate_bot_yes'), onclick: () => rate(5) }),
+    el('button', { type: 'button', class: 'secondary small', text: t('rate_bot_no'), onclick: () => rate(1) }));
+  return box;
+}
+
+function dropRatings() {
+  for (const [key, entry] of timeline.entries) {
+    if (entry.item.role === 'bot' && entry.item.action?.classList?.contains('msg-rating')) timeline.upsert({ key, action: null });
+  }
+}
+
+function botItem({ messageId, seq, botMessage, needHuman, category, timestamp }, { live = false } = {}) {
   let action = null;
   if (needHuman && !(state.request && !state.request.pending)) {
     state.lastCategory = category || state.lastCategory;
     action = agentOffer();
+  } else if (live && !needHuman && category !== 'greeting') {
+    dropRatings();
+    action = botRating(messageId);
   }
   return { key: `m:${messageId}`, role: 'bot', name: t('sender_bot'), text: botMessage, timestamp, seq, stream: state.conversationId, action };
 }
@@ -422,6 +446,8 @@ async function loadConversation(conversationId) {
 
 // A streamed answer being shown as it grows, by messageId: the parts applied so far.
 const growingAnswers = new Map();
+// Answers whose final (or interruption) came: a late part or snapshot must not reopen them.
+const finishedAnswers = new Set();
 
 function onBotResponse(data) {
   state.conversationId = data.conversationId || state.conversationId;
@@ -430,18 +456,34 @@ function onBotResponse(data) {
     return;
   }
   growingAnswers.delete(data.messageId);
+  finishedAnswers.add(data.messageId);
   if (data.interrupted) {
     // A person took over before the bot finished: its half answer goes.
     timeline.remove(`m:${data.messageId}`);
     return;
   }
   state.conversationSeq = Math.max(state.conversationSeq, data.seq ?? 0);
-  if (timeline.upsert(botItem(data))) updateUnread();
+  if (timeline.upsert(botItem(data, { live: true }))) updateUnread();
+}
+
+// The answer growing when the page (re)connected, from /api/consult/current: the text of its
+// parts up to `part`, after which the live parts apply. Parts already applied here stay; an
+// answer already final (loaded with the conversation) is left as it is.
+function resumeBotAnswer({ messageId, part, text }) {
+  if (typeof messageId !== 'string' || typeof text !== 'string' || !Number.isInteger(part)) return;
+  const stored = timeline.has(`m:${messageId}`) && !growingAnswers.has(messageId);
+  if (finishedAnswers.has(messageId) || stored) return;
+  const answer = growingAnswers.get(messageId) ?? { part: 0, text: '' };
+  if (answer.part >= part) return;
+  growingAnswers.set(messageId, { part, text });
+  const item = { key: `m:${messageId}`, role: 'bot', name: t('sender_bot'), text, timestamp: new Date().toISOString(), stream: state.conversationId };
+  timeline.upsert(item);
 }
 
 // Parts apply in order; one missed (a reconnect) leaves the text as it is until the final answer,
 // which carries the whole of it. Rendered as text, like every chat text.
 function growBotAnswer({ messageId, part, delta, timestamp }) {
+  if (finishedAnswers.has(messageId)) return;
   const answer = growingAnswers.get(messageId) ?? { part: 0, text: '' };
   if (part !== answer.part + 1 || typeof delta !== 'string') return;
   answer.part = part;
@@ -708,7 +750,8 @@ function submit(event) {
     outbox.send('/app/room.send', { roomId: state.roomId, text, clientMessageId });
   } else {
     state.lastQuestion = text;
-    outbox.send('/app/bot.message', { message: text, clientMessageId, lang: i18n.lang });  // the bot answers in it
+    // The bot answers in the page's language; `stream`: this page shows an answer growing.
+    outbox.send('/app/bot.message', { message: text, clientMessageId, lang: i18n.lang, stream: true });
   }
   timeline.upsert({
     key: `c:${clientMessageId}`, clientMessageId, mine: true, role: 'customer', name: t('sender_me'), text, timestamp,
@@ -846,6 +889,7 @@ async function syncState() {
       await loadConversation(state.conversationId);
       await loadPastRooms();
     }
+    if (current.botAnswer) resumeBotAnswer(current.botAnswer);
   } catch (error) {
     timeline.notice(refusalText(error, i18n.lang));
   }
