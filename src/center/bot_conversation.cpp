@@ -142,7 +142,6 @@ void BotConversation::flush_relay(StreamRelay& relay) {
     return;
   }
   relay.sent_len += delta.size();
-  if (config_.privacy.mask_identifiers) chat::mask_identifiers(delta);
   relay.last_sent = now_ms();
   relay.sent += delta;
   send_partial(relay.conversation_id, relay.customer_id, relay.answer_id, relay.reply_to,
@@ -150,11 +149,15 @@ void BotConversation::flush_relay(StreamRelay& relay) {
 }
 
 std::string BotConversation::next_piece(const std::string& raw, std::size_t sent_len) const {
-  // A number split over two parts is masked whole: the run of digits it may still be part of
-  // waits for what follows (or for the final answer, which is masked whole).
-  const std::size_t cut = config_.privacy.mask_identifiers ? chat::settled_prefix(raw) : raw.size();
+  if (!config_.privacy.mask_identifiers) return raw.substr(std::min(sent_len, raw.size()));
+  // A number split over two parts is masked whole: the run of digits (and the words glued to it)
+  // that what follows could still make a number waits; the rest is masked as the whole text so
+  // far is (masking keeps lengths, so it lines up with what was sent).
+  const std::size_t cut = chat::settled_prefix(raw);
   if (cut <= sent_len) return {};
-  return raw.substr(sent_len, cut - sent_len);
+  std::string masked = raw;
+  chat::mask_identifiers(masked);
+  return masked.substr(sent_len, cut - sent_len);
 }
 
 namespace {
@@ -287,7 +290,12 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
     co_await settle.async_wait(net::kAwaitResult);
   }
   const auto pending = pending_.find(message_id);
-  if (pending == pending_.end()) co_return;  // the webhook answered while the bot was being asked
+  if (pending == pending_.end()) {
+    // The webhook answered while the bot was being asked: this answer's half goes.
+    if (relay.parts_sent > 0)
+      send_interrupted(conversation_id, customer.user_id, relay.answer_id, message_id);
+    co_return;
+  }
   if (outcome.stopped || (relay.human && outcome.streamed)) {
     // A human has the customer: the half answer is withdrawn, nothing is stored.
     pending_.erase(pending);
@@ -299,7 +307,11 @@ asio::awaitable<void> BotConversation::ask_bot(std::string conversation_id, Call
     pending_.erase(pending);
     const bool delivered = deliver(asked, message_id, *outcome.answer,
                                    outcome.streamed ? relay.answer_id : std::string());
-    if (relay.parts_sent > 0) forget_partial(conversation_id, relay.answer_id);
+    if (relay.parts_sent > 0 && !delivered) {
+      send_interrupted(conversation_id, customer.user_id, relay.answer_id, message_id);
+    } else if (relay.parts_sent > 0) {
+      forget_partial(conversation_id, relay.answer_id);
+    }
     if (delivered && outcome.failed) figures_.bot_failed(now_ms());
     co_return;
   }

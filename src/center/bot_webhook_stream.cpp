@@ -132,9 +132,29 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
   const std::string key = "bot-stream:" + conversation.id + ":" + incoming.answer_id;
   const chat::Millis now = now_ms();
   const std::int64_t alive_seconds = config_.bot.stream_total_ms / 1000 + 60;
+  std::optional<WebhookStream> stream;
+  // Whatever fails once the progress was taken (the store, the shared state), it is put back:
+  // the bot's retry finds it, and the stall timer still ends the answer.
+  bool taken = false;
+  struct PutBack {
+    BotConversation& self;
+    const std::string& key;
+    std::optional<WebhookStream>& stream;
+    bool& taken;
+    std::int64_t seconds;
+    ~PutBack() {
+      if (!taken || !stream) return;
+      try {
+        self.answers_->put(key, stream->serialize(), seconds);
+      } catch (const std::exception& e) {
+        spdlog::warn("bot webhook stream {}: its progress could not be put back: {}", key,
+                     e.what());
+      }
+    }
+  } put_back{*this, key, stream, taken, alive_seconds};
   try {
-    std::optional<WebhookStream> stream;
     if (auto saved = answers_->take(key)) {
+      taken = true;
       stream = WebhookStream::parse(key, *saved);
       if (!stream) return error_answer(500, "internal", "the answer's progress could not be read");
     } else {
@@ -182,18 +202,21 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
         if (it->second.deadline) it->second.deadline->cancel();
         pending_.erase(it);
       }
+      taken = true;
       answers_->put(answering_key(stream->reply_to), incoming.answer_id, alive_seconds);
     }
     const auto keep = [&] {
       answers_->put(key, stream->serialize(), stream->done ? kEndedStreamSeconds : alive_seconds);
+      taken = false;
     };
-    if (stream->done) {
-      keep();
-      return json_answer(200, json::object{{"ok", true}, {"delivered", false}});
-    }
+    // A repeat first: a bot whose final part's answer was lost learns it was taken.
     if (incoming.number < stream->next_part) {
       keep();
       return json_answer(200, json::object{{"ok", true}, {"duplicate", true}});
+    }
+    if (stream->done) {
+      keep();
+      return json_answer(200, json::object{{"ok", true}, {"delivered", false}});
     }
     if (incoming.number > stream->next_part) {
       keep();
@@ -202,8 +225,10 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
     }
     ++stream->next_part;
     stream->last_part = now;
-    // Once a human has the customer, the rest of the answer is dropped, as it comes.
-    if (human_has_conversation(stream->conversation_id)) {
+    // Once a human has the customer, or another answer was delivered (a whole one, by the
+    // webhook or the reply), the rest of this one is dropped, as it comes.
+    if (human_has_conversation(stream->conversation_id) ||
+        answers_->get(answered_key(stream->reply_to))) {
       stream->done = true;
       if (stream->parts_sent > 0)
         send_interrupted(stream->conversation_id, stream->customer_id, stream->answer_id,
@@ -264,7 +289,6 @@ bool BotConversation::flush_webhook_stream(WebhookStream& stream) {
     return false;
   }
   stream.sent_len += delta.size();
-  if (config_.privacy.mask_identifiers) chat::mask_identifiers(delta);
   stream.last_sent = now_ms();
   stream.sent += delta;
   send_partial(stream.conversation_id, stream.customer_id, stream.answer_id, stream.reply_to,
@@ -304,8 +328,8 @@ void BotConversation::arm_stream_timer(const std::string& key, chat::Millis at) 
     stream_timers_.erase(key);
     try {
       on_stream_timer(key);
-    } catch (const util::SharedStateUnavailable& e) {
-      spdlog::warn("bot webhook stream {}: the shared state is unreachable: {}", key, e.what());
+    } catch (const std::exception& e) {
+      spdlog::warn("bot webhook stream {}: its timer failed: {}", key, e.what());
     }
   });
 }

@@ -139,8 +139,9 @@ asio::awaitable<Answer> ContactCenter::bot_webhook(std::string timestamp, std::s
   if (refusal) co_return std::move(*refusal);
   auto work = [this, &body] { return bot_conversation_.webhook(body); };
   Answer answer = co_await on_service(std::move(work));
-  if (answer.status == 503) {
-    // Not processed (the store failed): the bot's retry of this very call must not be a replay.
+  // Not processed (the store failed; a part to send again shortly, or too many streams): the
+  // bot's retry of this very call must not be a replay.
+  if (answer.status == 503 || answer.status == 409 || answer.status == 429) {
     auto forget = [this, &timestamp, &signature, &body] {
       bot_conversation_.forget_webhook(timestamp, signature, body);
     };

@@ -1,4 +1,6 @@
 // /app/room.send as a group commit: see ContactCenter::RoomSend.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
@@ -167,8 +169,14 @@ void ContactCenter::finish_room_commit(RoomCommit& commit) {
         request.completion.stored();
         const chat::AppendResult& result = commit.results[i];
         if (result.status == chat::AppendStatus::kStored &&
-            result.message.sender_role == chat::SenderRole::kCustomer)
-          bot_conversation_.suggest_replies(result.message);
+            result.message.sender_role == chat::SenderRole::kCustomer) {
+          // A help for the agent: its failure is not the message's, which is stored.
+          try {
+            bot_conversation_.suggest_replies(result.message);
+          } catch (const std::exception& e) {
+            spdlog::warn("bot suggestions room={}: {}", result.message.stream_id, e.what());
+          }
+        }
       }
     } catch (const std::exception& e) {
       request_failed(request, "room message", e);

@@ -693,6 +693,9 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
                 {"history", std::move(history)}};
             auto summary = bot_conversation_.handoff_summary(conversation.id, e.request_id);
             body["summary"] = summary ? json::value(std::move(*summary)) : json::value(nullptr);
+            // Assigned without an offer first (routing.mode auto): asked now, it follows on
+            // /topic/consult/summary (asked once per request either way).
+            if (!summary) bot_conversation_.summarize_handoff(e.request_id, e.customer.id);
             if (!e.previous_agent_id.empty()) body["previousAgentId"] = e.previous_agent_id;
             if (!e.reason.empty()) body["assignReason"] = e.reason;
             // The room's private notes; a transfer being applied now brings its own (stored

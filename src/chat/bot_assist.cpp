@@ -21,7 +21,7 @@ using util::unexpected;
 constexpr std::size_t kCategoryLimit = 64;  // bytes of a summary's category
 constexpr std::size_t kQuoteLimit = 120;    // bytes of the customer's words in a built-in summary
 
-BotBodyProblem problem(BotBodyError code, std::string message) {
+BotBodyProblem assist_problem(BotBodyError code, std::string message) {
   return BotBodyProblem{code, std::move(message)};
 }
 
@@ -29,27 +29,30 @@ BotBodyProblem problem(BotBodyError code, std::string message) {
 util::Result<json::object, BotBodyProblem> reply_object(int http_status, std::string_view body,
                                                         std::string_view what) {
   if (http_status < 200 || http_status > 299) {
-    return unexpected(problem(BotBodyError::kBadStatus,
-                              std::string(what) + " answered " + std::to_string(http_status)));
+    return unexpected(assist_problem(
+        BotBodyError::kBadStatus, std::string(what) + " answered " + std::to_string(http_status)));
   }
   if (body.size() > kBotBodyLimit) {
-    return unexpected(problem(BotBodyError::kTooLarge, std::string(what) + " is over 65536 bytes"));
+    return unexpected(
+        assist_problem(BotBodyError::kTooLarge, std::string(what) + " is over 65536 bytes"));
   }
   if (!util::is_valid_utf8(body)) {
-    return unexpected(problem(BotBodyError::kBadUtf8, std::string(what) + " is not UTF-8"));
+    return unexpected(assist_problem(BotBodyError::kBadUtf8, std::string(what) + " is not UTF-8"));
   }
   json::parse_options options;
   options.max_depth = 8;
   std::error_code ec;
   json::value value = json::parse(body, ec, json::storage_ptr(), options);
-  if (ec) return unexpected(problem(BotBodyError::kBadJson, std::string(what) + " is not JSON"));
+  if (ec)
+    return unexpected(assist_problem(BotBodyError::kBadJson, std::string(what) + " is not JSON"));
   if (!value.is_object()) {
-    return unexpected(problem(BotBodyError::kNotObject, std::string(what) + " is not an object"));
+    return unexpected(
+        assist_problem(BotBodyError::kNotObject, std::string(what) + " is not an object"));
   }
   return std::move(value.as_object());
 }
 
-bool blank(std::string_view text) {
+bool is_blank_text(std::string_view text) {
   return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
@@ -65,7 +68,7 @@ std::string category_code(std::string_view text) {
 }
 
 // `text` cut to at most `limit` bytes, at a character boundary.
-std::string shortened(std::string_view text, std::size_t limit) {
+std::string shortened_text(std::string_view text, std::size_t limit) {
   if (text.size() <= limit) return std::string(text);
   std::size_t end = limit;
   while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
@@ -146,11 +149,12 @@ util::Result<BotSummary, BotBodyProblem> parse_summary_reply(int http_status,
   auto object = reply_object(http_status, body, "the summary");
   if (!object) return unexpected(object.error());
   const json::value* summary = object->if_contains("summary");
-  if (summary == nullptr || !summary->is_string() || blank(summary->get_string())) {
-    return unexpected(problem(BotBodyError::kMissingField, "summary must be a non-blank string"));
+  if (summary == nullptr || !summary->is_string() || is_blank_text(summary->get_string())) {
+    return unexpected(
+        assist_problem(BotBodyError::kMissingField, "summary must be a non-blank string"));
   }
   if (summary->get_string().size() > kBotSummaryLimit) {
-    return unexpected(problem(BotBodyError::kBadValue, "summary is longer than 1000 bytes"));
+    return unexpected(assist_problem(BotBodyError::kBadValue, "summary is longer than 1000 bytes"));
   }
   BotSummary out;
   out.summary = std::string(summary->get_string());
@@ -172,12 +176,12 @@ util::Result<std::vector<std::string>, BotBodyProblem> parse_suggestions_reply(
   if (!object) return unexpected(object.error());
   const json::value* list = object->if_contains("suggestions");
   if (list == nullptr || !list->is_array()) {
-    return unexpected(problem(BotBodyError::kMissingField, "suggestions must be an array"));
+    return unexpected(assist_problem(BotBodyError::kMissingField, "suggestions must be an array"));
   }
   std::vector<std::string> out;
   for (const json::value& item : list->get_array()) {
     if (out.size() == kBotSuggestionsKept) break;
-    if (!item.is_string() || blank(item.get_string()) ||
+    if (!item.is_string() || is_blank_text(item.get_string()) ||
         item.get_string().size() > kBotSuggestionLimit) {
       continue;
     }
@@ -190,7 +194,7 @@ BotSummary builtin_summary(const std::vector<BotTurn>& turns, std::string_view l
   const bool english = is_english(lang);
   const BotTurn* asked = last_from_customer(turns);
   BotSummary out;
-  const std::string question = asked ? shortened(asked->text, kQuoteLimit) : std::string();
+  const std::string question = asked ? shortened_text(asked->text, kQuoteLimit) : std::string();
   out.category = asked ? builtin_bot_answer(asked->text, lang).category : std::string("general");
   std::size_t customer_turns = 0;
   std::string all;
@@ -221,7 +225,7 @@ BotSummary builtin_summary(const std::vector<BotTurn>& turns, std::string_view l
                   "건 문의함" +
                   (question.empty() ? std::string(".") : ". 마지막 문의: \"" + question + "\"");
   }
-  if (out.summary.size() > kBotSummaryLimit) out.summary = shortened(out.summary, 990);
+  if (out.summary.size() > kBotSummaryLimit) out.summary = shortened_text(out.summary, 990);
   return out;
 }
 

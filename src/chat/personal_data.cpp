@@ -10,6 +10,7 @@ namespace aicc::chat {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_white_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_group_separator(char c) { return c == '-' || c == ' ' || c == '.'; }
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_email_local(char c) {
@@ -301,13 +302,29 @@ std::string redact_for_bot(std::string_view text) {
 }
 
 std::size_t settled_prefix(std::string_view text) {
+  const auto joins = [](char c) { return is_digit(c) || is_group_separator(c) || c == '+'; };
+  // The trailing run of digits and what joins them (separators, a phone number's '+'), and the
+  // word it is glued to: what comes next may make them a number to mask, or (with an '@') an
+  // address the scanners read a number in differently.
   std::size_t cut = text.size();
-  bool digit = false;
-  while (cut > 0 && (is_digit(text[cut - 1]) || is_group_separator(text[cut - 1]))) {
-    digit = digit || is_digit(text[cut - 1]);
+  bool open = false;
+  while (cut > 0 && joins(text[cut - 1])) {
+    open = open || is_digit(text[cut - 1]);
     --cut;
   }
-  return digit ? cut : text.size();
+  while (cut > 0 && !is_white_space(text[cut - 1])) {
+    open = open || text[cut - 1] == '@';
+    --cut;
+  }
+  if (!open) return text.size();
+  // Back to white space that no number goes across (a space between digits may join two groups
+  // of one).
+  while (cut >= 2 && text[cut - 1] == ' ' && joins(text[cut - 2])) {
+    --cut;
+    while (cut > 0 && joins(text[cut - 1])) --cut;
+    while (cut > 0 && !is_white_space(text[cut - 1])) --cut;
+  }
+  return cut;
 }
 
 std::string placeholders_for_masked(std::string_view text) {

@@ -49,8 +49,9 @@ std::size_t mask_identifiers(std::string& text);
 std::string redact_for_bot(std::string_view text);
 
 // A text that is still growing (a streamed bot answer) may show all of itself but a trailing run
-// of digits and separators, which what comes next could make a number to mask: the length of the
-// part that is settled.
+// of digits and separators, with the words glued to it, which what comes next could make a
+// number to mask: the length of the part that is settled. Shown masked as the whole text so far
+// is, the settled part never shows a digit that the finished text masks.
 std::size_t settled_prefix(std::string_view text);
 
 // What mask_identifiers left ("******-*******", "****-****-****-****": 13 to 19 asterisks in

@@ -137,23 +137,30 @@ TEST(PersonalData, HostileTextsPassThroughWhole) {
 }
 
 TEST(PersonalData, AGrowingTextHoldsBackADigitRunThatMayBecomeANumber) {
-  // The separators before the digits go with them (a space may join a number's groups).
-  EXPECT_EQ(settled_prefix("카드 4111 1111 "), std::string("카드").size());
-  EXPECT_EQ(settled_prefix("total: 12"), std::string("total:").size());
+  // The separators before the digits go with them (a space may join a number's groups), and so
+  // does the word they are glued to (a '+', an address's local part).
+  EXPECT_EQ(settled_prefix("결제 카드 4111 1111 "), std::string("결제 ").size());
+  EXPECT_EQ(settled_prefix("Hello there, total: 12"), std::string("Hello there, ").size());
+  EXPECT_EQ(settled_prefix("please call +82 10"), std::string("please ").size());
+  // A space between digits may join groups: the words before it wait too.
+  EXPECT_EQ(settled_prefix("no. 5 67, 4111"), 0u);
+  EXPECT_EQ(settled_prefix("write to kim.41"), std::string("write to ").size());
   EXPECT_EQ(settled_prefix("no digits at the end. "), std::string("no digits at the end. ").size());
   EXPECT_EQ(settled_prefix("step 3; "), std::string("step 3; ").size());
   EXPECT_EQ(settled_prefix("1234"), 0u);
   EXPECT_EQ(settled_prefix(""), 0u);
-  // What is settled, masked piece by piece, is what the whole text masked gives.
+  // What is settled, masked as the text so far is, piece by piece, is what the whole text masked
+  // gives, and no piece shows the card's digits.
   std::string whole = "카드 4111 1111 1111 1111 로 결제";
   std::string pieces;
   std::size_t sent = 0;
   for (const std::size_t end : {std::size_t{12}, std::size_t{20}, whole.size()}) {
-    const std::string so_far = whole.substr(0, end);
+    std::string so_far = whole.substr(0, end);
     const std::size_t cut = end == whole.size() ? end : settled_prefix(so_far);
+    mask_identifiers(so_far);
     if (cut <= sent) continue;
-    std::string piece = so_far.substr(sent, cut - sent);
-    mask_identifiers(piece);
+    const std::string piece = so_far.substr(sent, cut - sent);
+    EXPECT_EQ(piece.find("1111"), std::string::npos) << piece;
     pieces += piece;
     sent = cut;
   }

@@ -446,9 +446,10 @@ describe('answers streamed through the webhook', () => {
     const [stored] = await storedBotMessages(server, whole.customer, whole.posted.conversationId);
     assert.equal(stored.text, final.botMessage);
 
-    // The number split over two parts that reach the customer in two updates.
+    // The number split over two parts that reach the customer in two updates (the first shows
+    // what comes before it: the digits, and the word they follow, wait for the rest).
     const split = await ask(t, server, bot);
-    await sendPart(server, split, 'c2', 1, { delta: '카드 4111 1111 ' });
+    await sendPart(server, split, 'c2', 1, { delta: '결제하신 카드 4111 1111 ' });
     await waitUntil(() => partials(split.answers).length >= 1, { what: 'the first update' });
     await delay(200);  // past bot.stream-update-ms: the rest comes as another update
     await sendPart(server, split, 'c2', 2, { delta: '1111 1111 로 결제되었습니다.' });

@@ -29,7 +29,8 @@ export class SuggestionBar {
     this.node = el('div', { class: 'suggestions', hidden: true, role: 'group' });
     input.addEventListener('keydown', (event) => {
       if (!event.altKey || event.ctrlKey || event.metaKey || this.items.length === 0) return;
-      const n = Number(event.key);
+      // By the key's place, not its character: Option+1 types a symbol on a Mac keyboard.
+      const n = /^(Digit|Numpad)[1-3]$/.test(event.code) ? Number(event.code.slice(-1)) : NaN;
       if (Number.isInteger(n) && n >= 1 && n <= this.items.length) {
         event.preventDefault();
         this.insert(n - 1);

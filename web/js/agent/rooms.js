@@ -261,9 +261,13 @@ export class Rooms {
   }
 
   // Replies the bot suggests to a customer's message, for this agent's room (never sent by us).
-  suggest({ roomId, suggestions } = {}) {
+  suggest({ roomId, seq, suggestions } = {}) {
     const room = this.rooms.get(roomId);
     if (!room || room.ended) return;
+    // Late ones are dropped: for an older message than shown, or one the agent answered since.
+    const at = Number.isInteger(seq) ? seq : 0;
+    if (at <= (room.suggestedSeq ?? 0) || at <= (room.answeredSeq ?? 0)) return;
+    room.suggestedSeq = at;
     room.suggestions.show(suggestions);
   }
 
@@ -538,6 +542,7 @@ export class Rooms {
     }
     if (text) room.input.value = '';
     room.suggestions.clear();  // answered: the next customer message brings new ones
+    room.answeredSeq = room.seq;
     const clientMessageId = randomId();
     clearTimeout(room.typingTimer);
     room.typingSentAt = 0;

@@ -354,7 +354,11 @@ function relabel() {
     else if (item.role === 'agent') name = t('sender_agent', { name: item.agentName ?? state.agentName ?? '' });
     const changes = { key };
     if (name !== item.name) changes.name = name;
-    if (item.role === 'bot' && item.action) changes.action = agentOffer();
+    // An offer of an agent is said again in the new language; a rating question is asked again.
+    if (item.role === 'bot' && item.action) {
+      const rating = item.action.classList?.contains('msg-rating');
+      changes.action = rating ? botRating(key.replace(/^m:/, '')) : agentOffer();
+    }
     if (Object.keys(changes).length > 1) timeline.upsert(changes);
   }
 }
