@@ -137,6 +137,20 @@ std::optional<json::object> BotConversation::handoff_summary(const std::string& 
   return object;
 }
 
+void BotConversation::forget_customer(const std::string& customer_id,
+                                      const std::string& conversation_id) {
+  try {
+    answers_->clear("bot-handover:" + customer_id);
+    if (!conversation_id.empty()) {
+      answers_->clear(summary_key(conversation_id));
+      answers_->clear(so_far_key(conversation_id));
+    }
+  } catch (const util::SharedStateUnavailable& e) {
+    // They expire (a summary within a week): said, so that an operator can clear them.
+    spdlog::warn("customer erasure: the bot's notes could not be cleared now: {}", e.what());
+  }
+}
+
 void BotConversation::suggest_replies(const chat::MessageRecord& customer_message) {
   if (!config_.bot.suggest_replies) return;
   const auto room = store_.find_room(customer_message.stream_id);

@@ -160,11 +160,9 @@ std::string BotConversation::next_piece(const std::string& raw, std::size_t sent
   return masked.substr(sent_len, cut - sent_len);
 }
 
-namespace {
-std::string so_far_key(std::string_view conversation_id) {
+std::string BotConversation::so_far_key(std::string_view conversation_id) {
   return "bot-answer:" + std::string(conversation_id);
 }
-}  // namespace
 
 void BotConversation::send_partial(const std::string& conversation_id,
                                    const std::string& customer_id, const std::string& answer_id,

@@ -106,6 +106,9 @@ class BotConversation {
   // consult request `request_id` (any request when empty).
   std::optional<boost::json::object> handoff_summary(const std::string& conversation_id,
                                                      const std::string& request_id = {});
+  // Forgets what the bot side keeps of a customer who is being erased (their handoff summary,
+  // an answer in progress, a hand-over note). Any thread.
+  void forget_customer(const std::string& customer_id, const std::string& conversation_id);
   // With bot.suggest-replies, asks the bot for replies to a customer's message in a room and
   // sends them to the room's agent alone (/user/queue/agent/suggestions).
   void suggest_replies(const chat::MessageRecord& customer_message);
@@ -135,6 +138,7 @@ class BotConversation {
                     const std::string& answer_id, const std::string& reply_to, std::int64_t part,
                     std::string delta, const std::string& sent_so_far);
   void forget_partial(const std::string& conversation_id, const std::string& answer_id);
+  static std::string so_far_key(std::string_view conversation_id);  // in answers_
   void send_interrupted(const std::string& conversation_id, const std::string& customer_id,
                         const std::string& answer_id, const std::string& reply_to);
   // The customer message a webhook answers: its replyTo, else the oldest still waiting, else the

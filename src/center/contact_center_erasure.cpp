@@ -37,6 +37,7 @@ asio::awaitable<Answer> ContactCenter::erase_customer(Caller caller, std::string
   if (accounts_ == nullptr)
     co_return error_answer(503, "unavailable", "erasure is not available on this server");
   auto work = [this, caller = std::move(caller), customer_id = std::move(customer_id)] {
+    const auto conversation = store_.conversation_of_customer(customer_id);
     const ErasureReport report =
         center::erase_customer(store_, *accounts_, customer_id, caller.user_id,
                                ErasureSteps{.now = util::unix_seconds(),
@@ -56,6 +57,7 @@ asio::awaitable<Answer> ContactCenter::erase_customer(Caller caller, std::string
       case ErasureOutcome::kErased:
         break;
     }
+    bot_conversation_.forget_customer(customer_id, conversation ? conversation->id : std::string());
     spdlog::info("customer erased reference={} by={} removed=\"{}\" account={}",
                  erasure_reference(customer_id), caller.user_id, chat::describe(report.removed),
                  report.account);

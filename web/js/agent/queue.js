@@ -69,6 +69,8 @@ export class QueuePanel {
     if (!request?.requestId || this.rejected.has(request.requestId)) return false;
     const known = this.requests.get(request.requestId);
     const merged = { ...known?.request, ...request };
+    // An offer made before the summary came says null: the summary shown stays.
+    if (!request.summary && known?.request.summary) merged.summary = known.request.summary;
     // A live offer carries no position: whatever an older answer said no longer counts.
     if (request.snapshot === undefined) {
       delete merged.snapshot;

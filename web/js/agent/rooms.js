@@ -252,9 +252,9 @@ export class Rooms {
   }
 
   // The bot's handoff summary for the request a room serves (from /topic/consult/summary).
-  summarize({ requestId, conversationId, summary } = {}) {
+  summarize({ requestId, summary } = {}) {
     for (const room of this.rooms.values()) {
-      if (room.requestId !== requestId && !(conversationId && room.conversationId === conversationId && !room.summary)) continue;
+      if (!requestId || room.requestId !== requestId) continue;
       room.summary = summary;
       this.#renderSummary(room);
     }
