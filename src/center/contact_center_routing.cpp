@@ -654,11 +654,12 @@ void ContactCenter::apply_one(chat::Effect& effect, chat::Millis now, Request* r
             if (conversation)
               summary = bot_conversation_.handoff_summary(conversation->id, e.request_id);
             body["summary"] = summary ? json::value(std::move(*summary)) : json::value(nullptr);
-            if (!summary) bot_conversation_.summarize_handoff(e.request_id, e.customer.id);
             // Only to the agents it names: a login's redelivery must not re-offer every waiting
             // request to every console.
             publisher_.publish_to_users("/topic/consult/request", e.recipients, "application/json",
                                         json::serialize(body));
+            // Asked once the offer is out, so that the summary follows it.
+            if (!summary) bot_conversation_.summarize_handoff(e.request_id, e.customer.id);
           } else if constexpr (std::is_same_v<E, chat::RequestUpdate>) {
             json::object body{{"requestId", e.request_id}, {"status", chat::to_string(e.status)}};
             if (!e.agent_id.empty()) body["agentId"] = e.agent_id;

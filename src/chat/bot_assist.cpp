@@ -98,6 +98,24 @@ const BotTurn* last_from_customer(const std::vector<BotTurn>& turns) {
   return nullptr;
 }
 
+// The built-in categories as words, for the built-in summary's sentence.
+std::string_view category_words(std::string_view category, bool english) {
+  struct Words {
+    std::string_view category, korean, english;
+  };
+  static constexpr Words kWords[] = {
+      {kCategoryRefund, "환불", "a refund"},
+      {kCategoryPaymentError, "결제 오류", "a payment error"},
+      {kCategoryDelivery, "배송", "a delivery"},
+      {kCategoryAgentRequest, "상담사 연결", "talking to an agent"},
+      {kCategoryGreeting, "인사", "a greeting"},
+  };
+  for (const Words& words : kWords) {
+    if (words.category == category) return english ? words.english : words.korean;
+  }
+  return english ? "a general question" : "일반 문의";
+}
+
 }  // namespace
 
 BotCapabilities parse_capabilities(int http_status, std::string_view body) {
@@ -217,12 +235,12 @@ BotSummary builtin_summary(const std::vector<BotTurn>& turns, std::string_view l
     out.mood = customer_turns > 0 ? "neutral" : "calm";
   }
   if (english) {
-    out.summary = "The customer asked about " + out.category + " in " +
-                  std::to_string(customer_turns) + " message(s)" +
+    out.summary = "The customer asked about " + std::string(category_words(out.category, true)) +
+                  " in " + std::to_string(customer_turns) + " message(s)" +
                   (question.empty() ? std::string(".") : ", last: \"" + question + "\"");
   } else {
-    out.summary = "고객이 " + out.category + " 관련으로 " + std::to_string(customer_turns) +
-                  "건 문의함" +
+    out.summary = "고객이 " + std::string(category_words(out.category, false)) + " 관련으로 " +
+                  std::to_string(customer_turns) + "건 문의함" +
                   (question.empty() ? std::string(".") : ". 마지막 문의: \"" + question + "\"");
   }
   if (out.summary.size() > kBotSummaryLimit) out.summary = shortened_text(out.summary, 990);

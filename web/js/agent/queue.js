@@ -13,6 +13,7 @@ export class QueuePanel {
     Object.assign(this, { list, empty, count, i18n, session, onAccept, onReject });
     this.requests = new Map();  // requestId -> { request, node, arrival }
     this.rejected = new Set();  // requests this agent rejected: never shown again
+    this.earlySummaries = new Map();  // requestId -> a summary that came before the request
     this.snapshots = 0;  // GET /api/consult/queue answers taken, to compare positions of one answer only
     this.arrivals = 0;
     // Live news of a request (an offer, or its removal) at a moment of `clock`; a queue read
@@ -51,7 +52,13 @@ export class QueuePanel {
   // card when the card is here.
   summarize({ requestId, summary } = {}) {
     const known = this.requests.get(requestId);
-    if (!known || !summary) return;
+    if (!summary) return;
+    if (!known) {
+      // Ahead of its offer (they travel apart): kept for it, a few at most.
+      this.earlySummaries.set(requestId, summary);
+      if (this.earlySummaries.size > 100) this.earlySummaries.delete(this.earlySummaries.keys().next().value);
+      return;
+    }
     known.request = { ...known.request, summary };
     const node = this.#render(known.request);
     known.node.replaceWith(node);
@@ -69,8 +76,10 @@ export class QueuePanel {
     if (!request?.requestId || this.rejected.has(request.requestId)) return false;
     const known = this.requests.get(request.requestId);
     const merged = { ...known?.request, ...request };
-    // An offer made before the summary came says null: the summary shown stays.
+    // An offer made before the summary came says null: the summary shown (or come early) stays.
     if (!request.summary && known?.request.summary) merged.summary = known.request.summary;
+    if (!merged.summary && this.earlySummaries.has(request.requestId)) merged.summary = this.earlySummaries.get(request.requestId);
+    this.earlySummaries.delete(request.requestId);
     // A live offer carries no position: whatever an older answer said no longer counts.
     if (request.snapshot === undefined) {
       delete merged.snapshot;
