@@ -53,13 +53,17 @@ async function startCluster(t, settings = {}) {
   });
   const nodes = [];
   const killed = new Set();
+  // Every node is stopped before any exit code is judged, and the exit codes are judged last,
+  // once Redis, PostgreSQL and HAProxy are stopped too: a failed check must leave nothing running
+  // (it would keep this test file alive, and the suite with it).
+  const badExits = [];
   t.after(async () => {
-    // Every node is stopped before any exit code is judged: a failed check must not leave the
-    // others running (they would keep this test file alive).
     const results = [];
     for (const node of nodes) results.push([node, await node.stop()]);
     for (const [node, result] of results) {
-      if (!killed.has(node)) assert.equal(result.code, 0, `node exit code; stderr:\n${result.stderr}`);
+      if (!killed.has(node) && result.code !== 0) {
+        badExits.push(`exit code ${result.code} (${result.signal ?? 'no signal'}); stderr:\n${result.stderr}`);
+      }
     }
   });
   const redis = await privateRedis(t);
@@ -79,6 +83,7 @@ async function startCluster(t, settings = {}) {
       { timeoutMs: 20000, intervalMs: 100, what: `node${i + 1} to be ready` });
   }
   proxy = await privateHaproxy(t, nodes);
+  t.after(() => assert.deepEqual(badExits, [], 'every node stopped by SIGTERM exits with 0'));
   const names = Object.keys(proxy.nodes);
   const cluster = {
     redis,
