@@ -5,7 +5,6 @@
 // suggestions, and one conversation through the real chat server.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -13,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 
-import { connectCustomer, newGuest, postBotMessage, startServerWithBot } from './lib/bot.mjs';
+import { connectCustomer, newGuest, postBotMessage, startNodeService, startServerWithBot } from './lib/bot.mjs';
 import { repoRoot } from './lib/server.mjs';
-import { deferred, delay, waitUntil, withTimeout } from './lib/util.mjs';
+import { deferred, delay, waitUntil } from './lib/util.mjs';
 
 const TEST_TIMEOUT = 10000;
 const SSE_ACCEPT = 'application/json, text/event-stream, application/x-ndjson';
@@ -152,52 +151,8 @@ const failure = (status, message, type = 'invalid_request_error') => (res) => {
 
 // Starts examples/llm-bot/server.js on a free port against `fake` with `env` (and nothing from
 // the caller's environment). Killed when the test process exits, whatever happened.
-async function startLlmBot(fake, env = {}) {
-  const child = spawn(process.execPath, [botPath], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LLM_BASE_URL: fake?.url ?? '', LLM_MODEL: 'test-model', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text) => (stderr += text));
-  const exited = once(child, 'exit');
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  const started = new Promise((resolve, reject) => {
-    child.stdout.on('data', (text) => {
-      stdout += text;
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
-    });
-    exited.then(([code]) => reject(new Error(`llm bot exited with ${code} before listening:\n${stderr}`)));
-  });
-  let port;
-  try {
-    port = await withTimeout(started, 10000, 'the llm bot to listen');
-  } catch (error) {
-    kill();
-    process.removeListener('exit', kill);
-    throw error;
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      try {
-        const [code] = await withTimeout(exited, 5000, 'the llm bot to exit');
-        return code;
-      } catch (error) {
-        kill();
-        throw error;
-      } finally {
-        process.removeListener('exit', kill);
-      }
-    },
-  };
+function startLlmBot(fake, env = {}) {
+  return startNodeService(botPath, { LLM_BASE_URL: fake?.url ?? '', LLM_MODEL: 'test-model', ...env }, 'llm bot');
 }
 
 // ---- talking to the bot ----------------------------------------------------------------------

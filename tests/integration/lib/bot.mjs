@@ -108,8 +108,16 @@ export async function closedPort() {
 // Starts examples/bot-server/server.js on a free loopback port with `env` only (nothing from the
 // caller's environment). Returns { url, port, stdout(), stderr(), stop() }; stop() resolves with
 // the exit code.
-export async function startExampleBot(env = {}) {
-  const child = spawn(process.execPath, [exampleBotPath], {
+export function startExampleBot(env = {}) {
+  return startNodeService(exampleBotPath, env, 'example bot');
+}
+
+// Starts the Node service at `scriptPath` with a bare environment plus `env` (it listens on PORT=0
+// and prints "listening on http://127.0.0.1:<port>"); { port, url, stdout(), stderr(), stop() },
+// stop() (SIGTERM, then SIGKILL after 5 s; once) resolving with the exit code. `name` is for the
+// messages of a start or stop that fails.
+export async function startNodeService(scriptPath, env, name) {
+  const child = spawn(process.execPath, [scriptPath], {
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -127,13 +135,14 @@ export async function startExampleBot(env = {}) {
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
       if (match) resolve(Number(match[1]));
     });
-    exited.then(([code]) => reject(new Error(`example bot exited with ${code} before listening:\n${stderr}`)));
+    exited.then(([code]) => reject(new Error(`${name} exited with ${code} before listening:\n${stderr}`)));
   });
   let port;
   try {
-    port = await withTimeout(started, 10000, 'the example bot to listen');
+    port = await withTimeout(started, 10000, `the ${name} to listen`);
   } catch (error) {
     kill();
+    process.removeListener('exit', kill);
     throw error;
   }
   let stopped = null;
@@ -146,7 +155,7 @@ export async function startExampleBot(env = {}) {
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         try {
-          const [code] = await withTimeout(exited, 5000, 'the example bot to exit');
+          const [code] = await withTimeout(exited, 5000, `the ${name} to exit`);
           return code;
         } catch (error) {
           kill();
