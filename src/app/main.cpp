@@ -498,14 +498,6 @@ int main(int argc, char** argv) {
     }
     const std::uint16_t port = listener.listen(config.server.host, config.server.port);
     listener.start();
-    if (!config.server.port_file.empty()) {
-      // Written whole, then renamed, so a reader never sees a half-written port.
-      const std::string temporary = config.server.port_file + ".tmp";
-      std::ofstream(temporary) << port << '\n';
-      std::rename(temporary.c_str(), config.server.port_file.c_str());
-    }
-    spdlog::info("aicc-chat {} listening on {}://{}:{} threads={} web_root={}", kVersion,
-                 tls ? "https" : "http", config.server.host, port, threads, web_root);
     // STOMP over plain TCP, only when a port is set.
     std::optional<aicc::net::TcpStompListener> tcp_listener;
     if (config.stomp.tcp_port != 0) {
@@ -515,6 +507,16 @@ int main(int argc, char** argv) {
       tcp_listener->start();
       spdlog::info("aicc-chat listening for STOMP on tcp://{}:{}", config.stomp.tcp_host, tcp_port);
     }
+    // The port file says "ready": written only when every listener listens, so a client that
+    // reads it never finds a port that refuses it.
+    if (!config.server.port_file.empty()) {
+      // Written whole, then renamed, so a reader never sees a half-written port.
+      const std::string temporary = config.server.port_file + ".tmp";
+      std::ofstream(temporary) << port << '\n';
+      std::rename(temporary.c_str(), config.server.port_file.c_str());
+    }
+    spdlog::info("aicc-chat {} listening on {}://{}:{} threads={} web_root={}", kVersion,
+                 tls ? "https" : "http", config.server.host, port, threads, web_root);
 
     // Personal data past its age (retention.*), deleted daily on a thread of its own.
     aicc::app::RetentionJob retention(*chat_store, config.retention);

@@ -406,7 +406,7 @@ std::vector<Key> make_keys() {
   k.push_back(text_key("server.web-root", KEY(server.web_root), any_text,
                        "folder of the static web pages; empty: web/ beside the build tree"));
   k.push_back(text_key("server.port-file", KEY(server.port_file), any_text,
-                       "file to write the bound port to after listening; empty: none"));
+                       "file to write the HTTP port to once every listener listens; empty: none"));
   k.push_back(int_key("server.shutdown-timeout-ms", KEY(server.shutdown_timeout_ms), 0,
                       10 * 60 * 1000, "bound on a graceful shutdown, milliseconds"));
   k.push_back(int_key("server.max-connections", KEY(server.max_connections), 0, 10000000,

@@ -50,6 +50,27 @@ describe('STOMP over TCP is off by default', () => {
   });
 });
 
+describe('STOMP over TCP is ready with the server', () => {
+  // The port file is the server's "ready": the TCP listener must already listen when it appears,
+  // or a client (or a load balancer's check) that starts at once is refused.
+  it('accepts a STOMP connection the moment the port file names the HTTP port', { timeout: 30000 }, async () => {
+    for (let start = 0; start < 5; start += 1) {
+      const server = await startTcpServer();
+      try {
+        const c = await TcpStomp.open(server.tcpPort);
+        try {
+          const connected = await c.connect(mintToken({ secret: server.secret }));
+          assert.equal(connected.command, 'CONNECTED');
+        } finally {
+          await c.close();
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+});
+
 describe('STOMP over TCP', () => {
   let server;
 
