@@ -261,6 +261,8 @@ constexpr std::array kCatalog{
         .name = "/topic/consult/summary",
         .direction = kSubscribe,
         .roles = kStaff,
+        .only = "to the agents who see the request when it comes: those it is offered to (not "
+                "those who rejected it), or its agent once assigned",
         .payload = "the bot's handoff summary of a consult request, when it gives one: "
                    "`{requestId, conversationId, customerId, summary: {text, category, mood}}`; "
                    "`mood`: `calm`, `neutral`, `frustrated`, `angry` or empty",

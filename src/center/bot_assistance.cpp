@@ -112,7 +112,13 @@ void BotConversation::summarize_handoff(const std::string& request_id,
                       {"conversationId", conversation_id},
                       {"customerId", customer_id},
                       {"summary", std::move(about)}};
-    publisher_.publish("/topic/consult/summary", "application/json", json::serialize(body));
+    // Like the offer it follows: only to the agents who see the request (not to those who
+    // rejected it, nor to anyone once it is over).
+    if (!summary_audience_) co_return;
+    const std::vector<std::string> audience = summary_audience_(request_id);
+    if (audience.empty()) co_return;
+    publisher_.publish_to_users("/topic/consult/summary", audience, "application/json",
+                                json::serialize(body));
   };
   spawn_logged(executor_, "summary", std::move(work));
 }

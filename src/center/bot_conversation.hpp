@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "broker/publisher.hpp"
 #include "center/bot_gateway.hpp"
@@ -99,9 +100,14 @@ class BotConversation {
   std::optional<AnswerSoFar> answer_so_far(const std::string& conversation_id);
 
   // Asks the bot for a handoff summary of the customer's conversation, once per consult request,
-  // without waiting for it: when it comes it is published on /topic/consult/summary and kept for
-  // the consoles' views (bot_assistance.cpp).
+  // without waiting for it: when it comes it is kept for the consoles' views and published on
+  // /topic/consult/summary to the request's audience then (bot_assistance.cpp).
   void summarize_handoff(const std::string& request_id, const std::string& customer_id);
+  // Who is told a consult request's summary: the agents who see the request (the routing's).
+  void set_summary_audience(
+      std::function<std::vector<std::string>(const std::string& request_id)> audience) {
+    summary_audience_ = std::move(audience);
+  }
   // The handoff summary of a conversation, `{text, category, mood}`, if the bot gave one for
   // consult request `request_id` (any request when empty).
   std::optional<boost::json::object> handoff_summary(const std::string& conversation_id,
@@ -171,6 +177,7 @@ class BotConversation {
   std::unique_ptr<chat::WebhookVerifier> webhook_verifier_;  // null when no secret is configured
 
   std::function<void(HandOver)> hand_over_;
+  std::function<std::vector<std::string>(const std::string&)> summary_audience_;
 
   // Where answers in progress are noted for every node (webhook streams, what reconnecting
   // clients rebuild): the cluster's shared state, else this process's own.

@@ -49,6 +49,8 @@ ContactCenter::ContactCenter(const config::Config& config, chat::ChatStore& stor
   asio::post(*room_writer_, [] { util::name_this_thread("aicc-room-store"); });
   bot_conversation_.set_hand_over(
       [this](BotConversation::HandOver request) { hand_over(std::move(request)); });
+  bot_conversation_.set_summary_audience(
+      [this](const std::string& request_id) { return routing_.audience(request_id); });
 }
 
 void ContactCenter::mask_personal_data(std::string& text) const {

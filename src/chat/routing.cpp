@@ -692,6 +692,22 @@ std::optional<CustomerStatus> Routing::customer_status(std::string_view customer
 
 // Internals.
 
+std::vector<std::string> Routing::audience(std::string_view request_id) const {
+  std::vector<std::string> ids;
+  const auto found = requests_.find(request_id);
+  if (found == requests_.end()) return ids;
+  const Request& request = found->second;
+  if (!request.waiting()) {
+    ids.push_back(request.record.agent.id);
+    return ids;
+  }
+  if (options_.mode == RoutingMode::kAuto) return ids;
+  // The same agents as offer() names.
+  for (const auto& [id, agent] : agents_)
+    if (agent.online && agent.connected && !rejected(request, id)) ids.push_back(id);
+  return ids;
+}
+
 Routing::Request* Routing::find_request(std::string_view id) {
   auto it = requests_.find(id);
   return it == requests_.end() ? nullptr : &it->second;

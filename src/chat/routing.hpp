@@ -411,6 +411,10 @@ class Routing {
   // agent is reconnecting); nullopt when they have no open request. Changes nothing.
   std::optional<CustomerStatus> customer_status(std::string_view customer_id) const;
   const RoutingOptions& options() const { return options_; }
+  // Who sees request `request_id` now: the agents it is offered to while it waits (logged in,
+  // connected, not having rejected it; nobody in auto mode), its agent once assigned; nobody once
+  // it is over. What follows an offer (the bot's summary) goes to them alone.
+  std::vector<std::string> audience(std::string_view request_id) const;
 
  private:
   // Queue order: the requeued lane first, then by lane time, request time and arrival.

@@ -214,6 +214,41 @@ TEST(Routing, RejectThenAutoAssignsToAnotherAgentAfterTheOfferWindow) {
                                                      {"a2", CandidateVerdict::kPicked}}));
 }
 
+TEST(Routing, AudienceIsWhoTheRequestIsOfferedToThenItsAgentThenNobody) {
+  Routing routing(options(RoutingMode::kManual));
+  routing.agent_login(agent("a1"), kRoutingT0);
+  routing.agent_login(agent("a2"), kRoutingT0);
+  routing.agent_login(agent("a3"), kRoutingT0);
+  routing.agent_disconnected("a3", kRoutingT0 + 1);
+  routing.agent_login(agent("a4"), kRoutingT0);
+  routing.agent_logout("a4", kRoutingT0 + 1);
+  const auto request = routing.request(customer("c1"), {}, kRoutingT0 + 1000);
+  const auto id = opened(request);
+  // The same agents as the offer named: not the disconnected one, not the one logged out.
+  EXPECT_EQ(routing.audience(id), one<OfferRequest>(request).recipients);
+  EXPECT_EQ(routing.audience(id), (std::vector<std::string>{"a1", "a2"}));
+
+  routing.reject("a1", id, kRoutingT0 + 2000);
+  EXPECT_EQ(routing.audience(id), (std::vector<std::string>{"a2"}));
+  routing.accept("a2", id, kRoutingT0 + 3000);
+  EXPECT_EQ(routing.audience(id), (std::vector<std::string>{"a2"}));
+  routing.agent_login(agent("a5"), kRoutingT0 + 3500);
+  EXPECT_EQ(routing.audience(id), (std::vector<std::string>{"a2"})) << "assigned: its agent alone";
+  routing.room_closed(routing.rooms().front().room_id, "a2", kRoutingT0 + 4000);
+  EXPECT_TRUE(routing.audience(id).empty()) << "over: nobody";
+  EXPECT_TRUE(routing.audience("no-such-request").empty());
+}
+
+TEST(Routing, AudienceInAutoModeIsTheAssignedAgentOnly) {
+  Routing routing(options(RoutingMode::kAuto));
+  const auto id = opened(routing.request(customer("c1"), {}, kRoutingT0));
+  routing.agent_login(agent("a1"), kRoutingT0 + 1, AgentStatus::kAway);  // not assigned yet
+  EXPECT_TRUE(routing.audience(id).empty()) << "no offers in auto mode";
+  routing.agent_status("a1", AgentStatus::kAvailable, kRoutingT0 + 2);
+  routing.on_timer(kRoutingT0 + 2);
+  EXPECT_EQ(routing.audience(id), (std::vector<std::string>{"a1"}));
+}
+
 TEST(Routing, RejectedAgentNeverGetsTheRequestAgainEvenAfterRequeue) {
   Routing routing(options());
   routing.agent_login(agent("a1"), kRoutingT0);

@@ -144,6 +144,9 @@ describe('handoff summaries', () => {
     // A summary timeout far longer than the test: an offer that waited for the summary never comes.
     const server = await centerFor(t, bot, { 'bot.summary-timeout-ms': '60000' });
     const agent = await assistedAgent(t, server);
+    // Offered the request too, but turns it down: the summary of a customer's conversation goes
+    // where the offer goes, and no further.
+    const rejecter = await assistedAgent(t, server);
     const customer = await newCustomer(t, server);
     await talkToBot(server, customer, `제 번호는 ${PHONE}, 메일은 ${EMAIL} 입니다`, { lang: 'en' });
     await talkToBot(server, customer, `카드 ${CARD} 로 산 것 환불해 주세요`, { lang: 'en' });
@@ -152,6 +155,8 @@ describe('handoff summaries', () => {
     assert.equal(waiting.status, 'waiting');
     const offer = await nextJson(agent.offers, { requestId: waiting.requestId });
     assert.equal(offer.summary, null, 'no summary yet on the first offer');
+    await nextJson(rejecter.offers, { requestId: waiting.requestId });
+    await send(rejecter, '/app/agent.reject', { requestId: waiting.requestId });
     await waitUntil(() => bot.asked('/api/summary').length === 1, { what: 'the summary request' });
     assert.deepEqual(agent.summaries.all, [], 'no summary before the bot gave one');
 
@@ -192,6 +197,7 @@ describe('handoff summaries', () => {
     await quiet(agent.summaries, 300);
     assert.equal(bot.asked('/api/summary').length, 1);
     assert.equal(agent.summaries.all.length, 1);
+    assert.deepEqual(rejecter.summaries.all, [], 'the agent who rejected the request is not told its summary');
     assert.equal(bot.asked('/api/capabilities').length, 1);
   });
 
