@@ -119,17 +119,17 @@ bool BotConversation::human_has_conversation(const std::string& conversation_id)
 
 // What the customer has been sent of a streamed answer, and what waits for the next update.
 struct BotConversation::StreamRelay {
-  std::string conversation_id;
-  std::string customer_id;
-  std::string reply_to;      // the customer message it answers
-  std::string answer_id;     // the answer's messageId, from its first part to its stored final
-  std::string raw;           // the text come so far, as the bot sent it
+  std::string conversation_id{};
+  std::string customer_id{};
+  std::string reply_to{};    // the customer message it answers
+  std::string answer_id{};   // the answer's messageId, from its first part to its stored final
+  std::string raw{};         // the text come so far, as the bot sent it
   std::size_t sent_len = 0;  // how much of `raw` the customer was sent
-  std::string sent;          // what the customer was sent so far (masked)
+  std::string sent{};        // what the customer was sent so far (masked)
   std::int64_t parts_sent = 0;
   chat::Millis last_sent = 0;
-  bool human = false;                          // a human has the customer now: the rest is dropped
-  std::unique_ptr<asio::steady_timer> update;  // the next update, when one is due
+  bool human = false;  // a human has the customer now: the rest is dropped
+  std::unique_ptr<asio::steady_timer> update{};  // the next update, when one is due
 };
 
 void BotConversation::flush_relay(StreamRelay& relay) {

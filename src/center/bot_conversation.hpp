@@ -187,11 +187,11 @@ class BotConversation {
   std::unordered_map<std::string, std::string> languages_;  // conversation -> page language
 
   struct PendingAnswer {
-    std::string conversation_id;
-    std::string customer_id;
-    std::string customer_name;
-    std::string text;      // the customer's message
-    std::string lang;      // the customer's page language (the apology is said in it)
+    std::string conversation_id{};
+    std::string customer_id{};
+    std::string customer_name{};
+    std::string text{};    // the customer's message
+    std::string lang{};    // the customer's page language (the apology is said in it)
     std::int64_t seq = 0;  // of the customer message: webhooks without replyTo answer the oldest
     std::unique_ptr<boost::asio::steady_timer> deadline{};  // apology when the webhook never comes;
                                                             // null while the bot is being asked

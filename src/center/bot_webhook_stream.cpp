@@ -37,18 +37,18 @@ std::string answered_key(std::string_view reply_to) {
 }  // namespace
 
 struct BotConversation::WebhookStream {
-  std::string key;
-  std::string conversation_id;
-  std::string customer_id;
-  std::string customer_name;  // as far as the node that took part 1 knew them
-  std::string question;       // the customer's message (a hand-over's reason)
-  std::string lang;
-  std::string reply_to;
-  std::string answer_id;  // the messageId the customer sees, and the stored answer keeps
+  std::string key{};
+  std::string conversation_id{};
+  std::string customer_id{};
+  std::string customer_name{};  // as far as the node that took part 1 knew them
+  std::string question{};       // the customer's message (a hand-over's reason)
+  std::string lang{};
+  std::string reply_to{};
+  std::string answer_id{};  // the messageId the customer sees, and the stored answer keeps
   std::int64_t next_part = 1;
-  chat::BotStreamAnswer::Progress progress;
+  chat::BotStreamAnswer::Progress progress{};
   std::size_t sent_len = 0;  // bytes of the text the customer was sent
-  std::string sent;          // what they were sent (masked)
+  std::string sent{};        // what they were sent (masked)
   std::int64_t parts_sent = 0;
   chat::Millis last_sent = 0;
   chat::Millis started = 0;

@@ -19,7 +19,7 @@ struct Caller {
 // What an HTTP route answers: a status and a body, JSON unless it says otherwise.
 struct Answer {
   unsigned status = 200;
-  std::string body;
+  std::string body{};
   std::string content_type = "application/json";
   std::string download_name{};  // not empty: a file to save under this name (Content-Disposition)
   bool inline_file = false;     // with download_name: shown in the page (a picture), not saved
