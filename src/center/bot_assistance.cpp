@@ -24,6 +24,12 @@ constexpr std::int64_t kSummaryKeptSeconds = 7 * 24 * 3600;
 constexpr std::size_t kMessagesForSuggestions = 20;
 constexpr std::size_t kLanguagesKept = 100'000;
 
+// The page language of a conversation's customer, for the node that asks for a summary.
+std::string language_key(std::string_view conversation_id) {
+  return "bot-lang:" + std::string(conversation_id);
+}
+constexpr std::int64_t kLanguageKeptSeconds = 24 * 3600;
+
 std::string summary_key(std::string_view conversation_id) {
   return "bot-summary:" + std::string(conversation_id);
 }
@@ -69,9 +75,29 @@ void spawn_logged(const asio::any_io_executor& executor, std::string_view what, 
 void BotConversation::remember_language(const std::string& conversation_id,
                                         const std::string& lang) {
   if (lang.empty()) return;
-  if (languages_.size() >= kLanguagesKept && !languages_.contains(conversation_id))
+  const auto known = languages_.find(conversation_id);
+  if (known != languages_.end() && known->second == lang) return;
+  if (languages_.size() >= kLanguagesKept && known == languages_.end())
     languages_.clear();  // a rough bound: only the summary's language depends on it
   languages_[conversation_id] = lang;
+  if (!clustered_) return;
+  try {
+    // The node that asks for the summary may not be the customer's; noted when it changes.
+    answers_->put(language_key(conversation_id), lang, kLanguageKeptSeconds);
+  } catch (const util::SharedStateUnavailable&) {
+    languages_.erase(conversation_id);  // noted again with the next message
+  }
+}
+
+std::string BotConversation::language_of(const std::string& conversation_id) {
+  if (clustered_) {
+    try {
+      if (auto lang = answers_->get(language_key(conversation_id))) return *lang;
+    } catch (const util::SharedStateUnavailable&) {
+    }
+  }
+  const auto known = languages_.find(conversation_id);
+  return known == languages_.end() ? std::string() : known->second;
 }
 
 void BotConversation::summarize_handoff(const std::string& request_id,
@@ -90,9 +116,8 @@ void BotConversation::summarize_handoff(const std::string& request_id,
       conversation->id,
       std::max<std::int64_t>(0, last - static_cast<std::int64_t>(chat::kBotAssistMessages)),
       chat::kBotAssistMessages));
-  const auto lang = languages_.find(conversation->id);
   auto work = [this, request_id, conversation_id = conversation->id, customer_id,
-               lang = lang == languages_.end() ? std::string() : lang->second,
+               lang = language_of(conversation->id),
                turns = std::move(turns)]() mutable -> asio::awaitable<void> {
     auto summary = co_await bot_.summarize(conversation_id, customer_id, lang, std::move(turns));
     if (!summary) co_return;
@@ -150,6 +175,7 @@ void BotConversation::forget_customer(const std::string& customer_id,
     if (!conversation_id.empty()) {
       answers_->clear(summary_key(conversation_id));
       answers_->clear(so_far_key(conversation_id));
+      answers_->clear(language_key(conversation_id));
     }
   } catch (const util::SharedStateUnavailable& e) {
     // They expire (a summary within a week): said, so that an operator can clear them.
@@ -165,9 +191,8 @@ void BotConversation::suggest_replies(const chat::MessageRecord& customer_messag
   std::vector<chat::BotTurn> turns = turns_of(store_.read_messages(
       room->id, std::max<std::int64_t>(0, seq - static_cast<std::int64_t>(kMessagesForSuggestions)),
       kMessagesForSuggestions));
-  const auto lang = languages_.find(room->conversation_id);
   auto work = [this, room = *room, message_id = customer_message.message_id, seq,
-               lang = lang == languages_.end() ? std::string() : lang->second,
+               lang = language_of(room->conversation_id),
                turns = std::move(turns)]() mutable -> asio::awaitable<void> {
     const auto suggestions = co_await bot_.suggest(room.id, room.conversation_id, room.customer_id,
                                                    lang, std::move(turns));

@@ -19,6 +19,16 @@ namespace aicc::center {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+namespace {
+
+// A customer message being answered, noted for the node its webhook reaches (note_asked()).
+std::string asked_key(std::string_view message_id) {
+  return "bot-asked:" + std::string(message_id);
+}
+constexpr std::int64_t kAskedNoteSeconds = 600;  // as long as an answer is awaited, and more
+
+}  // namespace
+
 BotConversation::BotConversation(const config::Config& config, chat::ChatStore& store,
                                  broker::Publisher& publisher, net::Metrics& metrics,
                                  asio::any_io_executor executor, chat::LiveFigures& figures,
@@ -32,7 +42,8 @@ BotConversation::BotConversation(const config::Config& config, chat::ChatStore& 
       outcomes_(outcomes),
       bot_(config.bot, metrics),
       own_answers_(shared ? nullptr : std::make_unique<util::MemorySharedState>()),
-      answers_(shared ? shared : own_answers_.get()) {
+      answers_(shared ? shared : own_answers_.get()),
+      clustered_(shared != nullptr) {
   if (!config.bot.webhook_secret.empty()) {
     webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(
         chat::WebhookVerifierOptions{.secret = config.bot.webhook_secret, .shared = shared});
@@ -76,12 +87,14 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
   if (!human_has_conversation(conversation.id) && !store_.has_open_request(caller.user_id)) {
     figures_.bot_asked(now);
     // Awaited from now on: the bot's webhook may come before its HTTP reply.
-    pending_[stored.message.message_id] = PendingAnswer{.conversation_id = conversation.id,
-                                                        .customer_id = caller.user_id,
-                                                        .customer_name = caller.name,
-                                                        .text = text,
-                                                        .lang = lang,
-                                                        .seq = stored.message.seq};
+    PendingAnswer& pending = pending_[stored.message.message_id];
+    pending = PendingAnswer{.conversation_id = conversation.id,
+                            .customer_id = caller.user_id,
+                            .customer_name = caller.name,
+                            .text = text,
+                            .lang = lang,
+                            .seq = stored.message.seq};
+    note_asked(stored.message.message_id, pending);
     auto ask = ask_bot(conversation.id, caller, std::move(for_bot), stored.message.message_id,
                        std::move(lang), client_streams);
     asio::co_spawn(
@@ -97,6 +110,46 @@ util::Result<BotConversation::Accepted, std::string> BotConversation::customer_m
         });
   }
   return Accepted{stored.message.message_id, conversation.id, false};
+}
+
+void BotConversation::note_asked(const std::string& message_id, const PendingAnswer& pending) {
+  if (!clustered_) return;  // one node: pending_ has it
+  const json::object note{
+      {"customerName", pending.customer_name}, {"text", pending.text}, {"lang", pending.lang}};
+  try {
+    answers_->put(asked_key(message_id), json::serialize(note), kAskedNoteSeconds);
+  } catch (const util::SharedStateUnavailable&) {
+    metrics_.error("bot_answer_note_failed");  // a webhook elsewhere lacks the name and language
+  }
+}
+
+BotConversation::PendingAnswer BotConversation::asked_for(
+    const std::string& reply_to, const chat::ConversationRecord& conversation) {
+  PendingAnswer asked{.conversation_id = conversation.id, .customer_id = conversation.customer_id};
+  if (auto it = pending_.find(reply_to); it != pending_.end()) {
+    asked.customer_name = it->second.customer_name;
+    asked.text = it->second.text;
+    asked.lang = it->second.lang;
+    return asked;
+  }
+  if (!clustered_) return asked;
+  std::optional<std::string> note;
+  try {
+    note = answers_->get(asked_key(reply_to));
+  } catch (const util::SharedStateUnavailable&) {
+  }
+  if (const auto object = note ? object_of(*note) : std::nullopt) {
+    const auto string = [&](std::string_view name) {
+      const json::value* value = object->if_contains(name);
+      return value != nullptr && value->is_string() ? std::string(value->get_string())
+                                                    : std::string();
+    };
+    asked.customer_name = string("customerName");
+    asked.text = string("text");
+    asked.lang = string("lang");
+  }
+  if (asked.lang.empty()) asked.lang = language_of(conversation.id);
+  return asked;
 }
 
 chat::HandoverReason BotConversation::handover_reason(const std::string& customer_id) {
@@ -351,6 +404,7 @@ bool BotConversation::deliver(const PendingAnswer& pending, const std::string& r
   try {
     // So that a streamed answer that starts later shows nothing (on any node).
     answers_->put("bot-answered:" + reply_to, stored.message.message_id, 600);
+    if (clustered_) answers_->clear(asked_key(reply_to));
   } catch (const util::SharedStateUnavailable&) {
     metrics_.error("bot_answer_note_failed");
   }
@@ -474,13 +528,7 @@ Answer BotConversation::webhook(std::string_view body) {
   auto answered = message_answered(webhook, conversation->id);
   if (!answered) return answered.error();
   const std::string reply_to = std::move(*answered);
-  // Who asked, as far as this node knows (the name and text of a message it is still waiting on).
-  PendingAnswer asked{.conversation_id = conversation->id,
-                      .customer_id = conversation->customer_id};
-  if (auto it = pending_.find(reply_to); it != pending_.end()) {
-    asked.customer_name = it->second.customer_name;
-    asked.text = it->second.text;
-  }
+  const PendingAnswer asked = asked_for(reply_to, *conversation);
   const bool delivered = deliver(asked, reply_to, webhook.reply.answer);
   if (auto it = pending_.find(reply_to); it != pending_.end()) {
     if (it->second.deadline) it->second.deadline->cancel();

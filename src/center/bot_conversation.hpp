@@ -136,8 +136,16 @@ class BotConversation {
   // What of a growing text (`raw`, of which `sent_len` bytes were sent) may be sent now.
   std::string next_piece(const std::string& raw, std::size_t sent_len) const;
   bool human_has_conversation(const std::string& conversation_id);
-  // The page language a customer wrote in last, which the summary and suggestions are asked in.
+  // The page language a customer wrote in last, which the summary and suggestions are asked in;
+  // with several nodes also noted in answers_, since the node asking may not be the customer's.
   void remember_language(const std::string& conversation_id, const std::string& lang);
+  std::string language_of(const std::string& conversation_id);
+  // What the node that asked the bot knew of the customer message `reply_to` (name, text, page
+  // language), for a webhook answering it: from pending_, else, with several nodes, from the note
+  // that node left in answers_ (note_asked()), since the webhook may reach any node.
+  PendingAnswer asked_for(const std::string& reply_to,
+                          const chat::ConversationRecord& conversation);
+  void note_asked(const std::string& message_id, const PendingAnswer& pending);
   // Sends one growing part to the customer, after noting the whole text sent so far for a client
   // that reconnects; and forgets that note once the answer is over.
   void send_partial(const std::string& conversation_id, const std::string& customer_id,
@@ -183,6 +191,7 @@ class BotConversation {
   // clients rebuild): the cluster's shared state, else this process's own.
   std::unique_ptr<util::SharedState> own_answers_;
   util::SharedState* answers_;
+  bool clustered_;  // answers_ is the cluster's: other nodes read what is noted there
   std::map<std::string, std::unique_ptr<boost::asio::steady_timer>> stream_timers_;
   std::unordered_map<std::string, std::string> languages_;  // conversation -> page language
 

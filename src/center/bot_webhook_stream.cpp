@@ -195,10 +195,11 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
                              .answer_id = util::time_ordered_id("m_", now),
                              .started = now,
                              .last_part = now};
+      PendingAnswer asked = asked_for(stream->reply_to, conversation);
+      stream->customer_name = std::move(asked.customer_name);
+      stream->question = std::move(asked.text);
+      stream->lang = std::move(asked.lang);
       if (auto it = pending_.find(stream->reply_to); it != pending_.end()) {
-        stream->customer_name = it->second.customer_name;
-        stream->question = it->second.text;
-        stream->lang = it->second.lang;
         if (it->second.deadline) it->second.deadline->cancel();
         pending_.erase(it);
       }
