@@ -43,7 +43,8 @@ BotConversation::BotConversation(const config::Config& config, chat::ChatStore& 
       bot_(config.bot, metrics),
       own_answers_(shared ? nullptr : std::make_unique<util::MemorySharedState>()),
       answers_(shared ? shared : own_answers_.get()),
-      clustered_(shared != nullptr) {
+      clustered_(shared != nullptr),
+      node_id_(util::random_hex(8)) {
   if (!config.bot.webhook_secret.empty()) {
     webhook_verifier_ = std::make_unique<chat::WebhookVerifier>(
         chat::WebhookVerifierOptions{.secret = config.bot.webhook_secret, .shared = shared});

@@ -191,7 +191,8 @@ class BotConversation {
   // clients rebuild): the cluster's shared state, else this process's own.
   std::unique_ptr<util::SharedState> own_answers_;
   util::SharedState* answers_;
-  bool clustered_;  // answers_ is the cluster's: other nodes read what is noted there
+  bool clustered_;       // answers_ is the cluster's: other nodes read what is noted there
+  std::string node_id_;  // this process, in the webhook streams' progress (their timer's owner)
   std::map<std::string, std::unique_ptr<boost::asio::steady_timer>> stream_timers_;
   std::unordered_map<std::string, std::string> languages_;  // conversation -> page language
 

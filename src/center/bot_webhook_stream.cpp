@@ -36,6 +36,10 @@ std::string answered_key(std::string_view reply_to) {
 
 }  // namespace
 
+// How long past a stream's deadline a node that took one of its earlier parts waits for the node
+// that took the latest (whose timer it is) before it ends the stream itself.
+constexpr chat::Millis kOwnerGraceMs = 2000;
+
 struct BotConversation::WebhookStream {
   std::string key{};
   std::string conversation_id{};
@@ -54,6 +58,7 @@ struct BotConversation::WebhookStream {
   chat::Millis started = 0;
   chat::Millis last_part = 0;
   bool done = false;
+  std::string owner{};  // the node that took the latest part, which keeps the timer
 
   std::string serialize() const {
     json::object object{{"conversationId", conversation_id},
@@ -74,7 +79,8 @@ struct BotConversation::WebhookStream {
                         {"lastSent", last_sent},
                         {"started", started},
                         {"lastPart", last_part},
-                        {"done", done}};
+                        {"done", done},
+                        {"owner", owner}};
     return json::serialize(object);
   }
 
@@ -113,6 +119,7 @@ struct BotConversation::WebhookStream {
     stream.last_part = number("lastPart");
     const json::value* done = object->if_contains("done");
     stream.done = done && done->is_bool() && done->get_bool();
+    stream.owner = string("owner");
     if (stream.answer_id.empty() || stream.conversation_id.empty()) return std::nullopt;
     return stream;
   }
@@ -259,6 +266,7 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
     }
     const chat::Millis due = stream->last_sent + config_.bot.stream_update_ms;
     if (stream->parts_sent == 0 || now >= due) flush_webhook_stream(*stream);
+    stream->owner = node_id_;  // this node's timer now; another node's stands aside
     if (!stream->done) {
       chat::Millis wake = std::min(stream->last_part + config_.bot.stream_idle_ms,
                                    stream->started + config_.bot.stream_total_ms);
@@ -336,11 +344,26 @@ void BotConversation::arm_stream_timer(const std::string& key, chat::Millis at) 
 }
 
 void BotConversation::on_stream_timer(const std::string& key) {
+  const chat::Millis now = now_ms();
+  // The node that took the latest part keeps the timer. A node that took an earlier one only
+  // looks (without taking the progress from a part being taken now), and stands in for the
+  // owner once the stream is overdue by kOwnerGraceMs: that node is gone.
+  {
+    const auto seen = answers_->get(key);
+    const auto stream = seen ? WebhookStream::parse(key, *seen) : std::nullopt;
+    if (!stream || stream->done) return;
+    if (!stream->owner.empty() && stream->owner != node_id_) {
+      const chat::Millis overdue = std::min(stream->last_part + config_.bot.stream_idle_ms,
+                                            stream->started + config_.bot.stream_total_ms) +
+                                   kOwnerGraceMs;
+      if (now < overdue) return arm_stream_timer(key, overdue);
+    }
+  }
   auto saved = answers_->take(key);
-  if (!saved) return;  // another node has it now, or it expired
+  if (!saved) return;  // a part is being taken now (its node arms its timer), or it expired
   auto stream = WebhookStream::parse(key, *saved);
   if (!stream) return;
-  const chat::Millis now = now_ms();
+  stream->owner = node_id_;
   const std::int64_t alive_seconds = config_.bot.stream_total_ms / 1000 + 60;
   if (!stream->done) {
     const bool stalled = now >= stream->last_part + config_.bot.stream_idle_ms;

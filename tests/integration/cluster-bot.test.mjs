@@ -3,7 +3,8 @@
 // is stored once; a node that takes a part without having asked the bot knows what the asking node
 // knew (the customer's page language, so a stalled stream ends in the apology in that language);
 // and the node that asks for the handoff summary asks it in the customer's language, whichever node
-// the customer wrote on.
+// the customer wrote on. When the node that took a stream's latest part dies, a node that took an
+// earlier one ends the stream.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -118,5 +119,18 @@ describe('the bot on three nodes', { skip: missing ? `${missing} is not installe
     await waitUntil(() => summaryAsked().length > 0, { timeoutMs: 10000, what: 'the summary request' });
     assert.equal(summaryAsked().length, 1, 'asked once');
     assert.equal(summaryAsked()[0].json.lang, 'en', JSON.stringify(summaryAsked()[0].json));
+
+    // The node that took the latest part (and keeps the stream's timer) dies: the node that took
+    // an earlier part ends the stream in its stead, a little after the stall.
+    const third = await ask(node1, bot, customer, 'Is anyone there?');
+    assert.equal((await sendPart(node2, customer, third, 'a3', 1, { delta: 'One moment' })).status, 200);
+    await waitForShown(customer, third, 'One moment');
+    assert.equal((await sendPart(node3, customer, third, 'a3', 2, { delta: ', please.' })).status, 200);
+    await waitForShown(customer, third, 'One moment, please.');
+    await node3.stop({ signal: 'SIGKILL' });
+    const ended = await finalOf(customer, third, 'the apology from the node that stood in');
+    assert.equal(ended.category, 'bot_unavailable', JSON.stringify(ended));
+    assert.equal(ended.botMessage, ENGLISH_APOLOGY);
+    assert.equal(ended.messageId, partsOf(customer, third)[0].messageId, 'under the id the customer saw growing');
   });
 });
