@@ -15,6 +15,7 @@ import { Outbox } from '../common/outbox.js';
 import { Timeline } from '../common/timeline.js';
 import { showLeaveMessage, showRating, showSignIn } from './forms.js';
 import { embeddingOrigin, hostTokenStore, inCrossOriginFrame } from './host-token.js';
+import { GrowingAnswers } from './growing-answers.js';
 import { MESSAGES } from './messages.js';
 
 const params = new URLSearchParams(location.search);
@@ -448,10 +449,8 @@ async function loadConversation(conversationId) {
   updateUnread();
 }
 
-// A streamed answer being shown as it grows, by messageId: the parts applied so far.
-const growingAnswers = new Map();
-// Answers whose final (or interruption) came: a late part or snapshot must not reopen them.
-const finishedAnswers = new Set();
+// The bot's streamed answers being shown as they grow (growing-answers.js).
+const growingAnswers = new GrowingAnswers();
 
 function onBotResponse(data) {
   state.conversationId = data.conversationId || state.conversationId;
@@ -459,8 +458,7 @@ function onBotResponse(data) {
     growBotAnswer(data);
     return;
   }
-  growingAnswers.delete(data.messageId);
-  finishedAnswers.add(data.messageId);
+  growingAnswers.finish(data.messageId);
   if (data.interrupted) {
     // A person took over before the bot finished: its half answer goes.
     timeline.remove(`m:${data.messageId}`);
@@ -470,31 +468,26 @@ function onBotResponse(data) {
   if (timeline.upsert(botItem(data, { live: true }))) updateUnread();
 }
 
-// The answer growing when the page (re)connected, from /api/consult/current: the text of its
-// parts up to `part`, after which the live parts apply. Parts already applied here stay; an
-// answer already final (loaded with the conversation) is left as it is.
-function resumeBotAnswer({ messageId, part, text }) {
-  if (typeof messageId !== 'string' || typeof text !== 'string' || !Number.isInteger(part)) return;
-  const stored = timeline.has(`m:${messageId}`) && !growingAnswers.has(messageId);
-  if (finishedAnswers.has(messageId) || stored) return;
-  const answer = growingAnswers.get(messageId) ?? { part: 0, text: '' };
-  if (answer.part >= part) return;
-  growingAnswers.set(messageId, { part, text });
-  const item = { key: `m:${messageId}`, role: 'bot', name: t('sender_bot'), text, timestamp: new Date().toISOString(), stream: state.conversationId };
-  timeline.upsert(item);
+function growingItem(messageId, text, timestamp) {
+  return { key: `m:${messageId}`, role: 'bot', name: t('sender_bot'), text, timestamp, stream: state.conversationId };
 }
 
-// Parts apply in order; one missed (a reconnect) leaves the text as it is until the final answer,
-// which carries the whole of it. Rendered as text, like every chat text.
-function growBotAnswer({ messageId, part, delta, timestamp }) {
-  if (finishedAnswers.has(messageId)) return;
-  const answer = growingAnswers.get(messageId) ?? { part: 0, text: '' };
-  if (part !== answer.part + 1 || typeof delta !== 'string') return;
-  answer.part = part;
-  answer.text += delta;
-  growingAnswers.set(messageId, answer);
-  const item = { key: `m:${messageId}`, role: 'bot', name: t('sender_bot'), text: answer.text, timestamp, stream: state.conversationId };
-  if (timeline.upsert(item) && part === 1) updateUnread();
+// The answer growing when the page (re)connected, from /api/consult/current: the text of its
+// parts up to `part`, after which the live parts apply. An answer already final (loaded with the
+// conversation) is left as it is.
+function resumeBotAnswer(snapshot) {
+  if (timeline.has(`m:${snapshot?.messageId}`) && !growingAnswers.has(snapshot.messageId)) return;
+  const text = growingAnswers.resume(snapshot ?? {});
+  if (text !== null) timeline.upsert(growingItem(snapshot.messageId, text, new Date().toISOString()));
+}
+
+// A part, applied in order (one that comes early waits for those before it); one missed (a
+// reconnect) leaves the text as it is until the final answer, which carries the whole of it.
+// Rendered as text, like every chat text.
+function growBotAnswer(part) {
+  const grown = growingAnswers.grow(part);
+  if (!grown) return;
+  if (timeline.upsert(growingItem(part.messageId, grown.text, part.timestamp)) && grown.first) updateUnread();
 }
 
 // ---- consult request and room ---------------------------------------------------------------
