@@ -75,17 +75,16 @@ void spawn_logged(const asio::any_io_executor& executor, std::string_view what, 
 void BotConversation::remember_language(const std::string& conversation_id,
                                         const std::string& lang) {
   if (lang.empty()) return;
-  const auto known = languages_.find(conversation_id);
-  if (known != languages_.end() && known->second == lang) return;
-  if (languages_.size() >= kLanguagesKept && known == languages_.end())
+  if (languages_.size() >= kLanguagesKept && !languages_.contains(conversation_id))
     languages_.clear();  // a rough bound: only the summary's language depends on it
   languages_[conversation_id] = lang;
   if (!clustered_) return;
   try {
-    // The node that asks for the summary may not be the customer's; noted when it changes.
+    // The node that asks for the summary may not be the customer's. Noted with every message
+    // (another node may have noted another language since this one last did).
     answers_->put(language_key(conversation_id), lang, kLanguageKeptSeconds);
   } catch (const util::SharedStateUnavailable&) {
-    languages_.erase(conversation_id);  // noted again with the next message
+    metrics_.error("bot_answer_note_failed");  // this node still knows it
   }
 }
 

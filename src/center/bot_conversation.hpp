@@ -167,6 +167,8 @@ class BotConversation {
   // Ends a webhook stream that stalled or ran out of time, and sends an update held back; the
   // node that took the latest part keeps this timer.
   void arm_stream_timer(const std::string& key, chat::Millis at);
+  // This node, which holds the stream now, keeps its timer: owner, and armed at its next wake.
+  void own_stream(WebhookStream& stream);
   void on_stream_timer(const std::string& key);
   bool end_webhook_stream(WebhookStream& stream, const chat::BotAnswer& answer, bool failed);
   // A webhook stream answers `reply_to` (on some node): the promised webhook came.
@@ -194,6 +196,7 @@ class BotConversation {
   bool clustered_;       // answers_ is the cluster's: other nodes read what is noted there
   std::string node_id_;  // this process, in the webhook streams' progress (their timer's owner)
   std::map<std::string, std::unique_ptr<boost::asio::steady_timer>> stream_timers_;
+  std::map<std::string, int> stream_timer_failures_;  // a timer's failures in a row, by stream
   std::unordered_map<std::string, std::string> languages_;  // conversation -> page language
 
   struct PendingAnswer {

@@ -39,6 +39,10 @@ std::string answered_key(std::string_view reply_to) {
 // How long past a stream's deadline a node that took one of its earlier parts waits for the node
 // that took the latest (whose timer it is) before it ends the stream itself.
 constexpr chat::Millis kOwnerGraceMs = 2000;
+// A stream timer that failed (the shared state or the store out of reach) tries again this often,
+// this many times: longer than any answer may take (bot.stream-total-ms is at most 30 minutes).
+constexpr chat::Millis kStreamTimerRetryMs = 1000;
+constexpr int kStreamTimerRetries = 1900;
 
 struct BotConversation::WebhookStream {
   std::string key{};
@@ -152,6 +156,7 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
     ~PutBack() {
       if (!taken || !stream) return;
       try {
+        if (!stream->done) self.own_stream(*stream);  // this node ends it if the bot goes quiet
         self.answers_->put(key, stream->serialize(), seconds);
       } catch (const std::exception& e) {
         spdlog::warn("bot webhook stream {}: its progress could not be put back: {}", key,
@@ -213,7 +218,10 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
       taken = true;
       answers_->put(answering_key(stream->reply_to), incoming.answer_id, alive_seconds);
     }
+    // Every call that leaves the answer going makes this node its timer's owner: the former
+    // owner's timer may have found the progress taken by this call, and stopped.
     const auto keep = [&] {
+      if (!stream->done) own_stream(*stream);
       answers_->put(key, stream->serialize(), stream->done ? kEndedStreamSeconds : alive_seconds);
       taken = false;
     };
@@ -266,13 +274,6 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
     }
     const chat::Millis due = stream->last_sent + config_.bot.stream_update_ms;
     if (stream->parts_sent == 0 || now >= due) flush_webhook_stream(*stream);
-    stream->owner = node_id_;  // this node's timer now; another node's stands aside
-    if (!stream->done) {
-      chat::Millis wake = std::min(stream->last_part + config_.bot.stream_idle_ms,
-                                   stream->started + config_.bot.stream_total_ms);
-      if (unsent(*stream)) wake = std::min(wake, due);
-      arm_stream_timer(key, wake);
-    }
     keep();
     return json_answer(200, json::object{{"ok", true}, {"part", incoming.number}});
   } catch (const util::SharedStateUnavailable& e) {
@@ -328,6 +329,14 @@ bool BotConversation::end_webhook_stream(WebhookStream& stream, const chat::BotA
   return delivered;
 }
 
+void BotConversation::own_stream(WebhookStream& stream) {
+  stream.owner = node_id_;  // another node's timer stands aside
+  chat::Millis wake = std::min(stream.last_part + config_.bot.stream_idle_ms,
+                               stream.started + config_.bot.stream_total_ms);
+  if (unsent(stream)) wake = std::min(wake, stream.last_sent + config_.bot.stream_update_ms);
+  arm_stream_timer(stream.key, wake);
+}
+
 void BotConversation::arm_stream_timer(const std::string& key, chat::Millis at) {
   auto& timer = stream_timers_[key];
   if (!timer) timer = std::make_unique<asio::steady_timer>(executor_);
@@ -337,8 +346,18 @@ void BotConversation::arm_stream_timer(const std::string& key, chat::Millis at) 
     stream_timers_.erase(key);
     try {
       on_stream_timer(key);
+      stream_timer_failures_.erase(key);
     } catch (const std::exception& e) {
-      spdlog::warn("bot webhook stream {}: its timer failed: {}", key, e.what());
+      // The shared state or the store out of reach: tried again a while, as the answer's
+      // progress outlives its time limit (then it is the webhook's retry that finds it).
+      const int failures = ++stream_timer_failures_[key];
+      spdlog::warn("bot webhook stream {}: its timer failed ({} times): {}", key, failures,
+                   e.what());
+      if (failures < kStreamTimerRetries) {
+        arm_stream_timer(key, now_ms() + kStreamTimerRetryMs);
+      } else {
+        stream_timer_failures_.erase(key);
+      }
     }
   });
 }
@@ -360,11 +379,29 @@ void BotConversation::on_stream_timer(const std::string& key) {
     }
   }
   auto saved = answers_->take(key);
-  if (!saved) return;  // a part is being taken now (its node arms its timer), or it expired
-  auto stream = WebhookStream::parse(key, *saved);
+  if (!saved) return;  // a part is being taken now (its node owns the timer then), or it expired
+  std::optional<WebhookStream> stream = WebhookStream::parse(key, *saved);
   if (!stream) return;
-  stream->owner = node_id_;
   const std::int64_t alive_seconds = config_.bot.stream_total_ms / 1000 + 60;
+  // Put back whatever fails below (the store, the shared state), like a part's (see PutBack in
+  // webhook_part()), and this node keeps the timer.
+  bool taken = true;
+  struct PutBack {
+    BotConversation& self;
+    const std::string& key;
+    std::optional<WebhookStream>& stream;
+    bool& taken;
+    std::int64_t seconds;
+    ~PutBack() {
+      if (!taken) return;
+      try {
+        self.answers_->put(key, stream->serialize(), seconds);
+      } catch (const std::exception& e) {
+        spdlog::warn("bot webhook stream {}: its progress could not be put back: {}", key,
+                     e.what());
+      }
+    }
+  } put_back{*this, key, stream, taken, alive_seconds};
   if (!stream->done) {
     const bool stalled = now >= stream->last_part + config_.bot.stream_idle_ms;
     const bool too_long = now >= stream->started + config_.bot.stream_total_ms;
@@ -373,18 +410,13 @@ void BotConversation::on_stream_timer(const std::string& key) {
       spdlog::warn("bot stream cut off session={}: {}", stream->conversation_id,
                    too_long ? "it ran out of time" : "no part came in time");
       end_webhook_stream(*stream, chat::bot_unavailable_answer(stream->lang), true);
-    } else {
-      if (now >= stream->last_sent + config_.bot.stream_update_ms) flush_webhook_stream(*stream);
-      if (!stream->done) {
-        chat::Millis wake = std::min(stream->last_part + config_.bot.stream_idle_ms,
-                                     stream->started + config_.bot.stream_total_ms);
-        if (unsent(*stream))
-          wake = std::min(wake, stream->last_sent + config_.bot.stream_update_ms);
-        arm_stream_timer(key, wake);
-      }
+    } else if (now >= stream->last_sent + config_.bot.stream_update_ms) {
+      flush_webhook_stream(*stream);
     }
   }
+  if (!stream->done) own_stream(*stream);
   answers_->put(key, stream->serialize(), stream->done ? kEndedStreamSeconds : alive_seconds);
+  taken = false;
 }
 
 }  // namespace aicc::center

@@ -3,8 +3,8 @@
 // is stored once; a node that takes a part without having asked the bot knows what the asking node
 // knew (the customer's page language, so a stalled stream ends in the apology in that language);
 // and the node that asks for the handoff summary asks it in the customer's language, whichever node
-// the customer wrote on. When the node that took a stream's latest part dies, a node that took an
-// earlier one ends the stream.
+// the customer wrote on. The node that took a stream's latest call keeps its timer; when it dies,
+// a node that took an earlier part ends the stream.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -120,17 +120,27 @@ describe('the bot on three nodes', { skip: missing ? `${missing} is not installe
     assert.equal(summaryAsked().length, 1, 'asked once');
     assert.equal(summaryAsked()[0].json.lang, 'en', JSON.stringify(summaryAsked()[0].json));
 
-    // The node that took the latest part (and keeps the stream's timer) dies: the node that took
-    // an earlier part ends the stream in its stead, a little after the stall.
+    // The node that took the latest call of a stream keeps its timer, also when that call was a
+    // repeat. Two streams: one whose latest part went to node 3, one whose part 1 went to node 3
+    // and whose repeat went to node 2. Node 3 dies: node 2 ends the first in its stead, a little
+    // after the stall, and the second as its own.
     const third = await ask(node1, bot, customer, 'Is anyone there?');
     assert.equal((await sendPart(node2, customer, third, 'a3', 1, { delta: 'One moment' })).status, 200);
     await waitForShown(customer, third, 'One moment');
     assert.equal((await sendPart(node3, customer, third, 'a3', 2, { delta: ', please.' })).status, 200);
     await waitForShown(customer, third, 'One moment, please.');
+    const late = await newCustomer(t, node1);
+    const fourth = await ask(node1, bot, late, 'Are you open today?');
+    assert.equal((await sendPart(node3, late, fourth, 'a4', 1, { delta: 'Checking' })).status, 200);
+    await waitForShown(late, fourth, 'Checking');
+    const repeat = await sendPart(node2, late, fourth, 'a4', 1, { delta: 'Checking', note: 'retry' });
+    assert.deepEqual(repeat.json, { ok: true, duplicate: true }, repeat.text);
     await node3.stop({ signal: 'SIGKILL' });
-    const ended = await finalOf(customer, third, 'the apology from the node that stood in');
-    assert.equal(ended.category, 'bot_unavailable', JSON.stringify(ended));
-    assert.equal(ended.botMessage, ENGLISH_APOLOGY);
-    assert.equal(ended.messageId, partsOf(customer, third)[0].messageId, 'under the id the customer saw growing');
+    for (const [who, posted, what] of [[customer, third, 'the stream node 2 stood in for'], [late, fourth, 'the stream whose repeat node 2 took']]) {
+      const ended = await finalOf(who, posted, what);
+      assert.equal(ended.category, 'bot_unavailable', JSON.stringify(ended));
+      assert.equal(ended.botMessage, ENGLISH_APOLOGY);
+      assert.equal(ended.messageId, partsOf(who, posted)[0].messageId, 'under the id the customer saw growing');
+    }
   });
 });

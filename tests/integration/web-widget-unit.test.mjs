@@ -67,6 +67,13 @@ describe('GrowingAnswers', () => {
     assert.equal(answers.grow(part(3, 'c')), null, 'a part the snapshot held');
   });
 
+  it('bounds the answers that grow at once', () => {
+    const answers = new GrowingAnswers();
+    for (let n = 0; n < 1000; n += 1) answers.grow(part(2, 'stray', `m_${n}`));
+    assert.ok(answers.growing.size <= 100, `${answers.growing.size} answers kept`);
+    assert.deepEqual(answers.grow(part(1, 'x', 'm_999')), { text: 'xstray', first: true }, 'the newest kept');
+  });
+
   it('bounds the parts that wait', () => {
     const answers = new GrowingAnswers();
     for (let number = 2; number < 2 + 1000; number += 1) answers.grow(part(number, 'x'));

@@ -7,6 +7,7 @@
 
 const MAX_EARLY_PARTS = 64;  // per answer; the server bounds an answer's parts too
 const MAX_FINISHED = 1000;   // finished ids remembered, so that a late part reopens nothing
+const MAX_GROWING = 100;     // answers growing at once (a stray part's is dropped first)
 
 export class GrowingAnswers {
   constructor() {
@@ -25,7 +26,10 @@ export class GrowingAnswers {
     if (typeof messageId !== 'string' || !Number.isInteger(part) || part < 1 || typeof delta !== 'string') return null;
     if (this.finished.has(messageId)) return null;
     const answer = this.growing.get(messageId) ?? { part: 0, text: '', early: new Map() };
-    this.growing.set(messageId, answer);
+    if (!this.growing.has(messageId)) {
+      if (this.growing.size >= MAX_GROWING) this.growing.delete(this.growing.keys().next().value);
+      this.growing.set(messageId, answer);
+    }
     if (part <= answer.part || answer.early.has(part)) return null;
     if (part > answer.part + 1) {
       if (answer.early.size < MAX_EARLY_PARTS) answer.early.set(part, delta);
