@@ -42,9 +42,11 @@ constexpr std::array kCatalog{
             "for `en`, Korean otherwise; `stream: true`: the client shows answers growing, so the "
             "built-in bot types its answer out in parts)",
         .effect = "stored in the customer's conversation and forwarded to the bot; the answer "
-                  "comes on `/user/queue/bot/response`. While the customer has a consult request "
-                  "open (waiting, or with an agent) the bot is not asked: the message is kept for "
-                  "the agent, who gets it in the assignment's `history`",
+                  "comes on `/user/queue/bot/response`. While the customer's consult request "
+                  "waits the bot is not asked: the message is kept for the agent, who gets it in "
+                  "the assignment's `history`; once an agent has the chat (the page may not know "
+                  "yet) it goes to that room instead, as `/app/room.send` with the same "
+                  "`clientMessageId`, and its RECEIPT comes when the room stored it",
     },
     DestinationSpec{
         .name = "/app/customer.context",

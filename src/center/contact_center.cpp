@@ -95,14 +95,29 @@ void ContactCenter::add_handlers(broker::AppRouter& router) {
       return broker::AppResult::refused();
     }
     Caller caller{message.sender.user_id, auth::Role::kCustomer, message.sender.name};
-    return on_request(message, "bot message",
-                      [this, caller = std::move(caller),
-                       body = std::move(body.value())](Request& request) mutable {
-                        auto accepted = bot_conversation_.customer_message(
-                            caller, std::move(body.message), std::move(body.client_message_id),
-                            std::move(body.lang), body.stream);
-                        if (!accepted) refuse(request, "bad_request", accepted.error());
-                      });
+    return on_request(
+        message, "bot message",
+        [this, caller = std::move(caller),
+         body = std::move(body.value())](Request& request) mutable {
+          // An agent took the chat while the page had not heard yet: what the
+          // customer wrote goes to that room, for the agent, not to the bot
+          // (silent now), where the agent would not see it.
+          if (auto room_id = room_with_agent_of(caller.user_id)) {
+            mask_personal_data(body.message);
+            if (body.client_message_id.empty()) body.client_message_id = util::random_hex(16);
+            divert_to_room(request, RoomSend{.request = {},
+                                             .caller = caller,
+                                             .room_id = std::move(*room_id),
+                                             .text = std::move(body.message),
+                                             .client_message_id = std::move(body.client_message_id),
+                                             .attachment_ids = {}});
+            return;
+          }
+          auto accepted = bot_conversation_.customer_message(caller, std::move(body.message),
+                                                             std::move(body.client_message_id),
+                                                             std::move(body.lang), body.stream);
+          if (!accepted) refuse(request, "bad_request", accepted.error());
+        });
   });
 }
 
@@ -112,6 +127,12 @@ asio::awaitable<Answer> ContactCenter::post_bot_message(Caller caller, std::stri
   auto parsed = parse_bot_message(body);
   if (!parsed) co_return error_answer(400, "bad_request", parsed.error());
   auto work = [this, caller = std::move(caller), parsed = std::move(parsed.value())]() mutable {
+    // The agent would not see it in the bot conversation (see /app/bot.message).
+    if (auto room_id = room_with_agent_of(caller.user_id)) {
+      return error_answer(
+          409, "in_room",
+          "an agent has this chat now: send to room " + *room_id + " (/app/room.send) instead");
+    }
     auto accepted = bot_conversation_.customer_message(caller, std::move(parsed.message),
                                                        std::move(parsed.client_message_id),
                                                        std::move(parsed.lang), parsed.stream);

@@ -290,6 +290,11 @@ class ContactCenter {
   // At most this many messages per transaction.
   static constexpr std::size_t kMaxRoomSendsPerCommit = 256;
   broker::AppResult queue_room_send(const broker::AppMessage& message, RoomSend send);
+  // The same, from work on the executor that found the message belongs in a room: `request`'s
+  // RECEIPT then goes with the room's commit (on_request() leaves it alone).
+  void divert_to_room(Request& request, RoomSend send);
+  // The open room in which an agent has the customer's chat, if any (on the executor).
+  std::optional<std::string> room_with_agent_of(const std::string& customer_id);
   // A batch checked and handed to the writer (defined in contact_center_room_sends.cpp).
   struct RoomCommit;
   // The posted turn: hands the next batch to the writer unless one is with it already.

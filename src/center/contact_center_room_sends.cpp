@@ -59,6 +59,24 @@ broker::AppResult ContactCenter::queue_room_send(const broker::AppMessage& messa
   return broker::AppResult::done();
 }
 
+void ContactCenter::divert_to_room(Request& request, RoomSend send) {
+  send.request = std::move(request);
+  request.refused = true;  // answered by the commit now, not by on_request()
+  room_sends_.push_back(std::move(send));
+  if (room_commit_posted_) return;
+  room_commit_posted_ = true;
+  boost::asio::post(executor_, [this] { run_room_commit(); });
+}
+
+std::optional<std::string> ContactCenter::room_with_agent_of(const std::string& customer_id) {
+  const auto conversation = store_.conversation_of_customer(customer_id);
+  if (!conversation) return std::nullopt;
+  for (const chat::RoomRecord& room : store_.rooms_of_conversation(conversation->id)) {
+    if (!room.closed_at && !room.agent_id.empty()) return room.id;
+  }
+  return std::nullopt;
+}
+
 void ContactCenter::run_room_commit() {
   room_commit_posted_ = false;
   // The writer's answer starts the next batch, with whatever came meanwhile.

@@ -1,14 +1,15 @@
 // The bot hands over to a human: an answer with needHuman raises the customer's consult request at
 // once (bot.need-human: queue, the default), with the customer's words as the reason and the bot's
 // category, as the original request did; with bot.need-human: offer the customer decides. While a
-// request is open the bot is silent, and what the customer writes is kept for the agent.
+// request is open the bot is silent, and what the customer writes is kept for the agent; once an
+// agent has the chat, a line still sent to the bot goes to the room.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { apiRequest } from './lib/auth-http.mjs';
 import {
-  newAgent, newCustomer, nextJson, nextStatus, quiet, received, send, startCenter,
+  acceptedRoom, chatMessages, newAgent, newCustomer, nextJson, nextStatus, quiet, received, send, startCenter, subscribeRoom,
 } from './lib/contact-center.mjs';
 
 const TEST_TIMEOUT = 30000;
@@ -67,6 +68,36 @@ describe('the bot hands over to a human', () => {
     const assignment = await nextJson(agent.assignments, { requestId: offer.requestId });
     const texts = assignment.history.map((m) => m.text);
     assert.ok(texts.includes(REFUND) && texts.includes('주문번호는 1234입니다'), JSON.stringify(assignment));
+  });
+
+  it('puts what the customer writes to the bot into the room once an agent has the chat', { timeout: TEST_TIMEOUT }, async (t) => {
+    // The page learns of the agent a moment after the agent accepts: a line written in between
+    // still goes to the bot's destination. The agent must get it, in the room, masked like any.
+    const server = await startCenter(t, { settings: { 'routing.mode': 'manual' } });
+    const agent = await newAgent(t, server, { name: '상담원' });
+    const customer = await newCustomer(t, server, { displayName: '빠른고객' });
+    const { roomId } = await acceptedRoom(customer, agent);
+    const agentRoom = await subscribeRoom(agent, roomId);
+    const before = customer.bot.all.length;
+
+    const answered = await botSays(customer, '카드 4111 1111 1111 1111 로 결제했어요', 'late-1');
+    assert.ok(answered.receipt, `a RECEIPT, once stored: ${JSON.stringify(answered)}`);
+    const line = await nextJson(agentRoom, { clientMessageId: 'late-1' });
+    assert.equal(line.roomId, roomId);
+    assert.equal(line.senderId, customer.id);
+    assert.equal(line.senderRole, 'CUSTOMER');
+    assert.ok(!line.text.replace(/\D/g, '').includes('4111111111111111'), `masked: ${line.text}`);
+    // Sent again (a page that never got the RECEIPT): stored once.
+    await botSays(customer, '카드 4111 1111 1111 1111 로 결제했어요', 'late-1');
+    await quiet(agentRoom, 300);
+    assert.equal(chatMessages(agentRoom).filter((m) => m.clientMessageId === 'late-1').length, 1);
+    assert.equal(customer.bot.all.length, before, 'the bot said nothing');
+
+    // Over HTTP, where there is no room to put it in, the refusal says where to send it.
+    const posted = await apiRequest(server, '/api/bot/message', { method: 'POST', bearer: customer.token, json: { message: '여보세요' } });
+    assert.equal(posted.status, 409, posted.text);
+    assert.equal(posted.json.error, 'in_room');
+    assert.match(posted.json.message, new RegExp(roomId));
   });
 
   it('with bot.need-human: offer, leaves the request to the customer', { timeout: TEST_TIMEOUT }, async (t) => {
