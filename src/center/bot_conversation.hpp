@@ -169,6 +169,9 @@ class BotConversation {
   void arm_stream_timer(const std::string& key, chat::Millis at);
   // This node, which holds the stream now, keeps its timer: owner, and armed at its next wake.
   void own_stream(WebhookStream& stream);
+  // Whatever failed once the progress was taken (the store, the shared state), it is put back
+  // (this node owning it): the bot's retry finds it, and the stall timer still ends the answer.
+  void put_back_progress(WebhookStream& stream, std::int64_t seconds);
   void on_stream_timer(const std::string& key);
   bool end_webhook_stream(WebhookStream& stream, const chat::BotAnswer& answer, bool failed);
   // A webhook stream answers `reply_to` (on some node): the promised webhook came.

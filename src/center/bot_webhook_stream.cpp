@@ -34,6 +34,19 @@ std::string answered_key(std::string_view reply_to) {
   return "bot-answered:" + std::string(reply_to);
 }
 
+// Runs `what` when the scope it is declared in is left, by a return or an exception.
+template <class What>
+class AtExit {
+ public:
+  explicit AtExit(What what) : what_(std::move(what)) {}
+  AtExit(const AtExit&) = delete;
+  AtExit& operator=(const AtExit&) = delete;
+  ~AtExit() { what_(); }
+
+ private:
+  What what_;
+};
+
 }  // namespace
 
 // How long past a stream's deadline a node that took one of its earlier parts waits for the node
@@ -147,23 +160,9 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
   // Whatever fails once the progress was taken (the store, the shared state), it is put back:
   // the bot's retry finds it, and the stall timer still ends the answer.
   bool taken = false;
-  struct PutBack {
-    BotConversation& self;
-    const std::string& key;
-    std::optional<WebhookStream>& stream;
-    bool& taken;
-    std::int64_t seconds;
-    ~PutBack() {
-      if (!taken || !stream) return;
-      try {
-        if (!stream->done) self.own_stream(*stream);  // this node ends it if the bot goes quiet
-        self.answers_->put(key, stream->serialize(), seconds);
-      } catch (const std::exception& e) {
-        spdlog::warn("bot webhook stream {}: its progress could not be put back: {}", key,
-                     e.what());
-      }
-    }
-  } put_back{*this, key, stream, taken, alive_seconds};
+  const AtExit put_back{[&] {
+    if (taken && stream) put_back_progress(*stream, alive_seconds);
+  }};
   try {
     if (auto saved = answers_->take(key)) {
       taken = true;
@@ -329,6 +328,16 @@ bool BotConversation::end_webhook_stream(WebhookStream& stream, const chat::BotA
   return delivered;
 }
 
+void BotConversation::put_back_progress(WebhookStream& stream, std::int64_t seconds) {
+  try {
+    if (!stream.done) own_stream(stream);  // this node ends it if the bot goes quiet
+    answers_->put(stream.key, stream.serialize(), seconds);
+  } catch (const std::exception& e) {
+    spdlog::warn("bot webhook stream {}: its progress could not be put back: {}", stream.key,
+                 e.what());
+  }
+}
+
 void BotConversation::own_stream(WebhookStream& stream) {
   stream.owner = node_id_;  // another node's timer stands aside
   chat::Millis wake = std::min(stream.last_part + config_.bot.stream_idle_ms,
@@ -383,25 +392,11 @@ void BotConversation::on_stream_timer(const std::string& key) {
   std::optional<WebhookStream> stream = WebhookStream::parse(key, *saved);
   if (!stream) return;
   const std::int64_t alive_seconds = config_.bot.stream_total_ms / 1000 + 60;
-  // Put back whatever fails below (the store, the shared state), like a part's (see PutBack in
-  // webhook_part()), and this node keeps the timer.
+  // Put back whatever fails below (the store, the shared state), like a part's.
   bool taken = true;
-  struct PutBack {
-    BotConversation& self;
-    const std::string& key;
-    std::optional<WebhookStream>& stream;
-    bool& taken;
-    std::int64_t seconds;
-    ~PutBack() {
-      if (!taken) return;
-      try {
-        self.answers_->put(key, stream->serialize(), seconds);
-      } catch (const std::exception& e) {
-        spdlog::warn("bot webhook stream {}: its progress could not be put back: {}", key,
-                     e.what());
-      }
-    }
-  } put_back{*this, key, stream, taken, alive_seconds};
+  const AtExit put_back{[&] {
+    if (taken) put_back_progress(*stream, alive_seconds);
+  }};
   if (!stream->done) {
     const bool stalled = now >= stream->last_part + config_.bot.stream_idle_ms;
     const bool too_long = now >= stream->started + config_.bot.stream_total_ms;
