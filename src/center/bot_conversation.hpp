@@ -172,6 +172,10 @@ class BotConversation {
   // Whatever failed once the progress was taken (the store, the shared state), it is put back
   // (this node owning it): the bot's retry finds it, and the stall timer still ends the answer.
   void put_back_progress(WebhookStream& stream, std::int64_t seconds);
+  // When the stream ends unless a part comes: its stall or its time limit, whichever is first.
+  chat::Millis stream_deadline(const WebhookStream& stream) const;
+  // How long a live stream's progress is kept in answers_.
+  std::int64_t stream_alive_seconds() const;
   void on_stream_timer(const std::string& key);
   bool end_webhook_stream(WebhookStream& stream, const chat::BotAnswer& answer, bool failed);
   // A webhook stream answers `reply_to` (on some node): the promised webhook came.

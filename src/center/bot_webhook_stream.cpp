@@ -155,7 +155,7 @@ Answer BotConversation::webhook_part(const chat::BotWebhook& webhook,
   const chat::BotWebhookPart& incoming = *webhook.part;
   const std::string key = "bot-stream:" + conversation.id + ":" + incoming.answer_id;
   const chat::Millis now = now_ms();
-  const std::int64_t alive_seconds = config_.bot.stream_total_ms / 1000 + 60;
+  const std::int64_t alive_seconds = stream_alive_seconds();
   std::optional<WebhookStream> stream;
   // Whatever fails once the progress was taken (the store, the shared state), it is put back:
   // the bot's retry finds it, and the stall timer still ends the answer.
@@ -328,6 +328,15 @@ bool BotConversation::end_webhook_stream(WebhookStream& stream, const chat::BotA
   return delivered;
 }
 
+chat::Millis BotConversation::stream_deadline(const WebhookStream& stream) const {
+  return std::min(stream.last_part + config_.bot.stream_idle_ms,
+                  stream.started + config_.bot.stream_total_ms);
+}
+
+std::int64_t BotConversation::stream_alive_seconds() const {
+  return config_.bot.stream_total_ms / 1000 + 60;  // past the time limit: late calls are known
+}
+
 void BotConversation::put_back_progress(WebhookStream& stream, std::int64_t seconds) {
   try {
     if (!stream.done) own_stream(stream);  // this node ends it if the bot goes quiet
@@ -340,8 +349,7 @@ void BotConversation::put_back_progress(WebhookStream& stream, std::int64_t seco
 
 void BotConversation::own_stream(WebhookStream& stream) {
   stream.owner = node_id_;  // another node's timer stands aside
-  chat::Millis wake = std::min(stream.last_part + config_.bot.stream_idle_ms,
-                               stream.started + config_.bot.stream_total_ms);
+  chat::Millis wake = stream_deadline(stream);
   if (unsent(stream)) wake = std::min(wake, stream.last_sent + config_.bot.stream_update_ms);
   arm_stream_timer(stream.key, wake);
 }
@@ -381,9 +389,7 @@ void BotConversation::on_stream_timer(const std::string& key) {
     const auto stream = seen ? WebhookStream::parse(key, *seen) : std::nullopt;
     if (!stream || stream->done) return;
     if (!stream->owner.empty() && stream->owner != node_id_) {
-      const chat::Millis overdue = std::min(stream->last_part + config_.bot.stream_idle_ms,
-                                            stream->started + config_.bot.stream_total_ms) +
-                                   kOwnerGraceMs;
+      const chat::Millis overdue = stream_deadline(*stream) + kOwnerGraceMs;
       if (now < overdue) return arm_stream_timer(key, overdue);
     }
   }
@@ -391,7 +397,7 @@ void BotConversation::on_stream_timer(const std::string& key) {
   if (!saved) return;  // a part is being taken now (its node owns the timer then), or it expired
   std::optional<WebhookStream> stream = WebhookStream::parse(key, *saved);
   if (!stream) return;
-  const std::int64_t alive_seconds = config_.bot.stream_total_ms / 1000 + 60;
+  const std::int64_t alive_seconds = stream_alive_seconds();
   // Put back whatever fails below (the store, the shared state), like a part's.
   bool taken = true;
   const AtExit put_back{[&] {
